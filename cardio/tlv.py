@@ -1,0 +1,114 @@
+"""BER-TLV encoding and decoding, as used by the carte Vitale and the CPx card files.
+
+Pure bytes in, bytes out; shared by the host readers and the testbed's emulated cards so
+that both sides agree on one codec. Malformed input raises ``MalformedResponseError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cardio.errors import MalformedResponseError
+
+
+@dataclass(frozen=True, slots=True)
+class Tlv:
+    """One BER-TLV element; ``value`` is raw bytes (constructed tags hold nested TLV)."""
+
+    tag: int
+    value: bytes
+
+    @property
+    def constructed(self) -> bool:
+        first = self.tag >> 8 * ((self.tag.bit_length() - 1) // 8)
+        return bool(first & 0x20)
+
+    def children(self) -> list[Tlv]:
+        """Decode the value as a sequence of TLV (for constructed tags)."""
+        return decode(self.value)
+
+    def text(self) -> str:
+        """The value as text (cards store names and dates as ASCII / Latin-1)."""
+        return self.value.decode("latin-1")
+
+
+def _read_tag(data: bytes, pos: int) -> tuple[int, int]:
+    if pos >= len(data):
+        raise MalformedResponseError("TLV: tag missing")
+    tag = data[pos]
+    pos += 1
+    if tag & 0x1F == 0x1F:  # multi-byte tag: following bytes while bit 8 is set
+        while True:
+            if pos >= len(data):
+                raise MalformedResponseError("TLV: truncated multi-byte tag")
+            byte = data[pos]
+            tag = (tag << 8) | byte
+            pos += 1
+            if not byte & 0x80:
+                break
+            if tag > 0xFFFFFF:
+                raise MalformedResponseError("TLV: tag too long")
+    return tag, pos
+
+
+def _read_length(data: bytes, pos: int) -> tuple[int, int]:
+    if pos >= len(data):
+        raise MalformedResponseError("TLV: length missing")
+    first = data[pos]
+    pos += 1
+    if first < 0x80:
+        return first, pos
+    count = first & 0x7F
+    if count == 0 or count > 3:
+        raise MalformedResponseError(f"TLV: unsupported length form {first:02X}")
+    if pos + count > len(data):
+        raise MalformedResponseError("TLV: truncated length")
+    return int.from_bytes(data[pos : pos + count], "big"), pos + count
+
+
+def iter_decode(data: bytes) -> Iterator[Tlv]:
+    """Yield the TLV elements of ``data`` in order. Padding bytes 00 and FF between
+    elements are skipped, as card files are often padded to their allocated size."""
+    pos = 0
+    while pos < len(data):
+        if data[pos] in (0x00, 0xFF):
+            pos += 1
+            continue
+        tag, pos = _read_tag(data, pos)
+        length, pos = _read_length(data, pos)
+        end = pos + length
+        if end > len(data):
+            raise MalformedResponseError(
+                f"TLV: tag {tag:X} announces {length} bytes, {len(data) - pos} present"
+            )
+        yield Tlv(tag, data[pos:end])
+        pos = end
+
+
+def decode(data: bytes) -> list[Tlv]:
+    """Decode a whole sequence of TLV elements."""
+    return list(iter_decode(data))
+
+
+def encode_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def encode(tag: int, value: bytes | str) -> bytes:
+    """Encode one element; ``str`` values are stored as Latin-1 like the cards do."""
+    raw = value.encode("latin-1") if isinstance(value, str) else value
+    tag_bytes = tag.to_bytes(max(1, (tag.bit_length() + 7) // 8), "big")
+    return tag_bytes + encode_length(len(raw)) + raw
+
+
+def find(elements: list[Tlv], tag: int) -> Tlv | None:
+    """The first element with ``tag``, or None."""
+    return next((e for e in elements if e.tag == tag), None)
+
+
+def find_all(elements: list[Tlv], tag: int) -> list[Tlv]:
+    return [e for e in elements if e.tag == tag]

@@ -1,0 +1,60 @@
+"""The ``sesam`` command line. Each sub-command group lives in its own module of this
+package and exposes ``register(subparsers)``; the groups are listed in ``GROUPS``.
+
+Exit codes: 0 success, 1 the operation failed (message in French on stderr), 2 bad usage
+or malformed input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from client.messages import describe
+
+#: Sub-command modules, in the order of ``sesam --help``.
+GROUPS: tuple[str, ...] = (
+    "client.cli.cards",
+)
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sesam", description="Facturation SESAM-Vitale au poste de soins."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé sur stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+    for name in GROUPS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # every package error ends here as a French sentence
+        message = describe(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return EXIT_FAILED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up the machine (scripts/setup.sh) and starts the whole demo: the testbed's emulated
+# cards in the two virtual readers (CPS of a médecin généraliste, family carte Vitale), the
+# simulated Assurance Maladie on loopback, then the desktop application. Closing the
+# application stops the testbed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+
+py=.venv/bin/python
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+echo "==> Cartes de test : CPS (lecteur 0) et carte Vitale famille (lecteur 1)"
+$py -m testbed cards serve --insert 0=cps-generaliste --insert 1=vitale-famille &
+pids+=($!)
+echo "==> Assurance Maladie simulée (HTTPS sur 127.0.0.1)"
+$py -m testbed am serve &
+pids+=($!)
+
+echo "==> Application (code porteur de la CPS de test : 1234)"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "    Pas d'écran : l'application tourne sur un écran virtuel (Xvfb)."
+  xvfb-run -a -s "-screen 0 1366x768x24" $py -m ui "$@"
+else
+  $py -m ui "$@"
+fi
