@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import abc
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, Self
 
@@ -33,6 +35,12 @@ class CardConnection(abc.ABC):
         :raises CardCommunicationError: the transport failed.
         """
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Keep other applications off the card for a multi-command sequence (a no-op
+        unless the transport has transactions, as PC/SC does)."""
+        yield
+
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release the card. Idempotent."""
 
@@ -50,6 +58,9 @@ class ReaderState:
     name: str
     card_present: bool
     atr: bytes | None = None
+    #: PC/SC card event counter (insertions + removals) when the stack gives one: a
+    #: change while a card is present both times means it was swapped between two polls.
+    event_count: int | None = None
 
 
 class ReaderBackend(Protocol):

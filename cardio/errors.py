@@ -51,6 +51,10 @@ class ApduError(CardError):
         self.command = command
 
 
+class CardFileNotFoundError(ApduError):
+    """The card has no such file or application (SW 6A82)."""
+
+
 class ApplicationNotFoundError(CardError):
     """SELECT of the expected application failed: not the card type we need."""
 
@@ -68,6 +72,10 @@ class PinBlockedError(PinError):
 
     def __init__(self) -> None:
         super().__init__(0)
+
+
+class PinFormatError(CardError):
+    """The PIN typed is not 4 digits; it was not sent to the card, no try was used."""
 
 
 class SecurityStatusError(CardError):

@@ -29,14 +29,24 @@ def _pin(exc: BaseException) -> str:
 _MESSAGES: list[tuple[type[BaseException], _Describer]] = [
     (card.PinError, _pin),
     (
+        card.PinFormatError,
+        lambda e: (
+            "Le code porteur doit comporter exactement 4 chiffres. Aucun essai n'a été décompté."
+        ),
+    ),
+    (
         card.ReaderUnavailableError,
-        lambda e: "Aucun lecteur de cartes n'est accessible. Vérifiez que le lecteur est branché "
-        "et que le service de cartes à puce (pcscd) est démarré.",
+        lambda e: (
+            "Aucun lecteur de cartes n'est accessible. Vérifiez que le lecteur est branché "
+            "et que le service de cartes à puce (pcscd) est démarré."
+        ),
     ),
     (
         card.CardRemovedError,
-        lambda e: "La carte a été retirée pendant la lecture. Réinsérez-la et recommencez : "
-        "rien de ce qui était en cours n'a été gardé.",
+        lambda e: (
+            "La carte a été retirée pendant la lecture. Réinsérez-la et recommencez : "
+            "rien de ce qui était en cours n'a été gardé."
+        ),
     ),
     (
         card.NoCardError,
@@ -44,13 +54,17 @@ _MESSAGES: list[tuple[type[BaseException], _Describer]] = [
     ),
     (
         card.UnknownCardError,
-        lambda e: "Carte non reconnue : ce n'est ni une carte Vitale ni une carte CPS. "
-        "Vérifiez le sens d'insertion.",
+        lambda e: (
+            "Carte non reconnue : ce n'est ni une carte Vitale ni une carte CPS. "
+            "Vérifiez le sens d'insertion."
+        ),
     ),
     (
         card.MalformedResponseError,
-        lambda e: "La carte a renvoyé des données illisibles. Elle est peut-être abîmée : "
-        "réessayez, puis facturez en mode dégradé si le problème persiste.",
+        lambda e: (
+            "La carte a renvoyé des données illisibles. Elle est peut-être abîmée : "
+            "réessayez, puis facturez en mode dégradé si le problème persiste."
+        ),
     ),
     (
         card.SecurityStatusError,
@@ -58,8 +72,10 @@ _MESSAGES: list[tuple[type[BaseException], _Describer]] = [
     ),
     (
         card.NotAllowedError,
-        lambda e: "Cette carte n'est pas habilitée à signer (carte de personnel d'établissement, "
-        "CPE). La signature doit être faite avec la carte CPS du praticien.",
+        lambda e: (
+            "Cette carte n'est pas habilitée à signer (carte de personnel d'établissement, "
+            "CPE). La signature doit être faite avec la carte CPS du praticien."
+        ),
     ),
     (
         card.CardOperationCancelled,
@@ -67,18 +83,31 @@ _MESSAGES: list[tuple[type[BaseException], _Describer]] = [
     ),
     (
         card.CardCommunicationError,
-        lambda e: "La communication avec la carte a échoué. Retirez et réinsérez la carte, "
-        "puis recommencez.",
+        lambda e: (
+            "La communication avec la carte a échoué. Retirez et réinsérez la carte, "
+            "puis recommencez."
+        ),
     ),
     (
         card.ApplicationNotFoundError,
-        lambda e: "La carte ne contient pas l'application attendue. Vérifiez qu'il s'agit de la "
-        "bonne carte.",
+        lambda e: (
+            "La carte ne contient pas l'application attendue. Vérifiez qu'il s'agit de la "
+            "bonne carte."
+        ),
+    ),
+    (
+        card.CardFileNotFoundError,
+        lambda e: (
+            "La carte ne contient pas les données demandées (une carte CPE, par exemple, "
+            "n'a pas de certificat de signature). Vérifiez qu'il s'agit de la bonne carte."
+        ),
     ),
     (
         card.ApduError,
-        lambda e: "La carte a refusé l'opération. Retirez et réinsérez la carte, puis "
-        "recommencez ; si cela se reproduit, la carte est peut-être abîmée.",
+        lambda e: (
+            "La carte a refusé l'opération. Retirez et réinsérez la carte, puis "
+            "recommencez ; si cela se reproduit, la carte est peut-être abîmée."
+        ),
     ),
     (card.CardError, lambda e: "Erreur de lecture de la carte. Retirez et réinsérez la carte."),
 ]

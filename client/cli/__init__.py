@@ -18,6 +18,12 @@ from client.messages import describe
 #: Sub-command modules, in the order of ``sesam --help``.
 GROUPS: tuple[str, ...] = (
     "client.cli.cards",
+    "client.cli.price",
+    "client.cli.fse",
+    "client.cli.lot",
+    "client.cli.print_docs",
+    "client.cli.scor",
+    "client.cli.queue", "client.cli.returns", "client.cli.alerts", "client.cli.rights",
 )
 
 EXIT_FAILED = 1

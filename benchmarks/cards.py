@@ -1,0 +1,196 @@
+"""Figure: a full carte Vitale read (1 to 6 bénéficiaires) and a CPS read through the real
+pcscd and the vpcd virtual readers, against a bare pyscard loop sending the same APDUs."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from benchmarks.common import (
+    Figure,
+    NotMeasured,
+    RunContext,
+    ensure_pcscd,
+    interleaved,
+    require,
+    vpcd_lock,
+    wait_readers_empty,
+)
+
+logger = logging.getLogger(__name__)
+
+NAME = "cards"
+TITLE = "Vitale + CPS read through pcscd/vpcd"
+GOAL_RATIO = 1.3
+CPS_READER, VITALE_READER = 0, 1
+
+
+def recording_connection(inner: Any, sink: list[bytes]) -> Any:
+    """A CardConnection that forwards to ``inner`` and records every command APDU sent."""
+    connection = require("cardio.connection", "CardConnection")
+
+    class Recording(connection.CardConnection):  # type: ignore[misc, name-defined]
+        @property
+        def atr(self) -> bytes:
+            return bytes(inner.atr)
+
+        @property
+        def reader(self) -> str:
+            return str(inner.reader)
+
+        def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+            sink.append(bytes(apdu))
+            return inner.transmit(apdu)  # type: ignore[no-any-return]
+
+        @contextlib.contextmanager
+        def transaction(self) -> Iterator[None]:
+            sink.append(b"")  # marks a transaction, not sent to the card
+            with inner.transaction():
+                yield
+
+    return Recording()
+
+
+class BareLoop:
+    """A bare pyscard (scard) loop: one context, one handle, the recorded APDUs in order."""
+
+    def __init__(self, reader: str) -> None:
+        from smartcard import scard
+
+        self.scard = scard
+        hresult, self.context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise NotMeasured("bare loop: no PC/SC context")
+        hresult, self.handle, self.protocol = scard.SCardConnect(
+            self.context, reader, scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise NotMeasured(f"bare loop: cannot connect to {reader}")
+
+    def send(self, apdus: list[list[int]]) -> None:
+        transmit, handle, protocol = self.scard.SCardTransmit, self.handle, self.protocol
+        for apdu in apdus:
+            hresult, _response = transmit(handle, protocol, apdu)
+            if hresult != 0:
+                raise RuntimeError(f"bare loop: SCardTransmit {hresult:08X}")
+
+    def close(self) -> None:
+        self.scard.SCardDisconnect(self.handle, self.scard.SCARD_LEAVE_CARD)
+        self.scard.SCardReleaseContext(self.context)
+
+
+def vitale_card_with(n: int, base: Any = None) -> Any:
+    """An emulated carte Vitale with ``n`` bénéficiaires (from vitale-famille's five)."""
+    profiles = require("testbed.cards.profiles", "load_profile")
+    factory = require("testbed.cards.factory", "card_from_profile")
+    famille = profiles.load_profile("vitale-famille")
+    people = list(famille.beneficiaires)
+    while len(people) < n:  # a sixth child: same rights, another first name and rank
+        model = people[len(people) % 3 + 2]
+        people.append(dataclasses.replace(model, prenom=f"{model.prenom}X", rang="9"))
+    profile = dataclasses.replace(
+        famille, name=f"bench-vitale-{n}", beneficiaires=tuple(people[:n])
+    )
+    return factory.card_from_profile(profile, base)
+
+
+def _sizes(ctx: RunContext) -> list[int]:
+    if ctx.tiny:
+        return [1]
+    return [1, 3, 5, 6] if ctx.quick else [1, 2, 3, 4, 5, 6]
+
+
+def run(ctx: RunContext) -> list[Figure]:
+    require("cardio.pcsc", "PcscBackend")
+    vitale_mod = require("cardio.vitale", "VitaleReader")
+    cps_mod = require("cardio.cps", "CpsSession")
+    server_mod = require("testbed.cards.server", "CardServer")
+    watch = require("testbed.cards.pcsc_watch", "VPCD_READERS")
+    from cardio.pcsc import PcscBackend
+
+    repeat = ctx.scaled(full=60, quick=20, tiny=2)
+    figures: list[Figure] = []
+    with vpcd_lock():
+        ensure_pcscd()
+        wait_readers_empty()
+        server = server_mod.CardServer(wait_pcsc=True, wait_timeout=15.0)
+        try:
+            server.insert(CPS_READER, "cps-generaliste")
+            cps_reader = watch.VPCD_READERS[CPS_READER]
+            vitale_reader = watch.VPCD_READERS[VITALE_READER]
+            backend = PcscBackend()
+            for n in _sizes(ctx):
+                server.insert_card(VITALE_READER, vitale_card_with(n))
+                figures.append(
+                    _measure(backend, cps_reader, vitale_reader, n, repeat,
+                             vitale_mod.VitaleReader, cps_mod.CpsSession)
+                )
+            backend.close()
+        finally:
+            server.stop()
+            with contextlib.suppress(Exception):
+                wait_readers_empty()
+    return figures
+
+
+def _measure(backend: Any, cps_reader: str, vitale_reader: str, n: int, repeat: int,
+             vitale_reader_cls: Callable[[Any], Any], cps_session_cls: Callable[[Any], Any],
+             ) -> Figure:
+    cps_conn = backend.connect(cps_reader)
+    vitale_conn = backend.connect(vitale_reader)
+
+    def product() -> None:
+        card = vitale_reader_cls(vitale_conn).read()
+        assert len(card.beneficiaries) == n  # noqa: S101 - a wrong read is no figure
+        session = cps_session_cls(cps_conn)
+        session.read()
+        session.certificate_der()
+
+    # Record what the product sends, once, to replay it bare.
+    recorded_v: list[bytes] = []
+    recorded_c: list[bytes] = []
+    vitale_reader_cls(recording_connection(vitale_conn, recorded_v)).read()
+    session = cps_session_cls(recording_connection(cps_conn, recorded_c))
+    session.read()
+    session.certificate_der()
+    apdus_v = [list(a) for a in recorded_v if a]
+    apdus_c = [list(a) for a in recorded_c if a]
+    transactions = sum(1 for a in recorded_v + recorded_c if not a)
+    bare_v, bare_c = BareLoop(vitale_reader), BareLoop(cps_reader)
+
+    def bare() -> None:
+        bare_v.send(apdus_v)
+        bare_c.send(apdus_c)
+
+    try:
+        stats = interleaved({"product": product, "bare": bare}, repeat, warmup=2)
+    finally:
+        bare_v.close()
+        bare_c.close()
+        cps_conn.close()
+        vitale_conn.close()
+    value, base = stats["product"], stats["bare"]
+    ratio = value.median / base.median
+    return Figure(
+        figure=f"card read: Vitale ({n} bénéf.) + CPS, median",
+        unit="ms",
+        value=value.median * 1e3,
+        baseline=base.median * 1e3,
+        baseline_label="bare pyscard loop, same APDUs",
+        goal=f"≤ {GOAL_RATIO}× bare loop",
+        met=ratio <= GOAL_RATIO,
+        sizes={"beneficiaires": n, "repeat": repeat},
+        extra={
+            "product": value.ms(),
+            "bare": base.ms(),
+            "p95_ratio": round(value.p95 / base.p95, 3),
+            "apdus": len(apdus_v) + len(apdus_c),
+            "apdus_vitale": len(apdus_v),
+            "apdus_cps": len(apdus_c),
+            "pcsc_transactions": transactions,
+        },
+    )

@@ -1,0 +1,155 @@
+"""Canonical JSON (RFC 8785, JCS) for the FSE and lot formats, restricted to what they use.
+
+The restriction keeps the canonical form trivially reproducible in any language:
+numbers are integers only (within ±(2**53 - 1), the I-JSON safe range, printed as plain
+decimal digits, which is what ES6 ``Number.prototype.toString`` gives for them); money is
+always a string (``"12.50"``), never a number. Objects have string keys sorted by their
+UTF-16 code units; strings are escaped as RFC 8785 §3.2.2.2 says (only ``"``, ``\\`` and the
+control characters, with the short forms where JSON has them); no whitespace anywhere;
+the output is UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from billing.errors import BillingError
+
+logger = logging.getLogger(__name__)
+
+#: Largest integer magnitude allowed (I-JSON: exactly representable as an IEEE double).
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_SHORT_ESCAPES = {
+    0x08: "\\b",
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0C: "\\f",
+    0x0D: "\\r",
+    0x22: '\\"',
+    0x5C: "\\\\",
+}
+
+
+class CanonicalError(BillingError):
+    """A value cannot be put in canonical form, or bytes are not canonical."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Document non canonique : {reason}.")
+        self.reason = reason
+
+
+def _string(value: str) -> str:
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            raise CanonicalError("caractère de substitution UTF-16 isolé dans une chaîne")
+        short = _SHORT_ESCAPES.get(code)
+        if short is not None:
+            out.append(short)
+        elif code < 0x20:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _utf16_key(key: str) -> bytes:
+    # Big-endian UTF-16 bytes compare exactly like the sequence of UTF-16 code units.
+    return key.encode("utf-16-be", errors="surrogatepass")
+
+
+def _emit(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise CanonicalError(f"entier hors de l'intervalle I-JSON ({value})")
+        out.append(str(value))
+    elif isinstance(value, float):
+        raise CanonicalError("nombre non entier (les montants s'écrivent en chaînes)")
+    elif isinstance(value, str):
+        out.append(_string(value))
+    elif isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                raise CanonicalError(f"clé d'objet non textuelle ({key!r})")
+        out.append("{")
+        for index, key in enumerate(sorted(value, key=_utf16_key)):
+            if index:
+                out.append(",")
+            out.append(_string(key))
+            out.append(":")
+            _emit(value[key], out)
+        out.append("}")
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _emit(item, out)
+        out.append("]")
+    else:
+        raise CanonicalError(f"type non représentable en JSON ({type(value).__name__})")
+
+
+def canonical_json(value: Any) -> str:
+    """The RFC 8785 canonical text of ``value`` (dicts, lists, str, int, bool, None)."""
+    out: list[str] = []
+    _emit(value, out)
+    return "".join(out)
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The RFC 8785 canonical form of ``value`` as UTF-8 bytes."""
+    return canonical_json(value).encode("utf-8")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in result:
+            raise CanonicalError(f"clé en double ({key!r})")
+        result[key] = item
+    return result
+
+
+def _no_float(text: str) -> Any:
+    raise CanonicalError(f"nombre non entier ({text})")
+
+
+def _no_constant(text: str) -> Any:
+    raise CanonicalError(f"constante non JSON ({text})")
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse bytes that must already be canonical; the exact bytes are checked.
+
+    :raises CanonicalError: not UTF-8, not JSON, duplicate keys, non-integer numbers, or
+        any difference (order, whitespace, escaping) from the canonical form.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CanonicalError("octets non UTF-8") from exc
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise CanonicalError(f"JSON invalide ({exc.msg}, position {exc.pos})") from exc
+    if canonical_bytes(value) != data:
+        raise CanonicalError("la forme n'est pas la forme canonique RFC 8785")
+    return value

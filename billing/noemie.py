@@ -1,0 +1,568 @@
+"""NOEMIE returns ("RSP": rejet, signalement, paiement): codec of the file the caisse sends.
+
+The layout follows the public description (field notes §4.6): fixed 128-character ``000``
+header and ``999`` trailer, variable entities terminated by ``@`` with the entity type in
+characters 0–2 and the level (niveau) in 3–4, patient (``120``) and act (``210``) entities,
+``990`` totals closing each group. Field positions are this project's and are documented in
+``docs/formats/noemie.md``. The parser reads outside data: it is strict and raises
+:class:`MalformedNoemieError` with the entity number on anything unexpected.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from billing.errors import BillingError
+
+logger = logging.getLogger(__name__)
+
+RECORD = 128
+REFERENCE = "576"
+MAX_SIZE = 50_000_000
+MAX_LABEL = 80
+_TERMINATOR = "@"
+_CENT = Decimal("0.01")
+
+#: Reject motifs of the simulated caisse (project codes), with their French label.
+REJECT_MOTIFS: Mapping[str, str] = {
+    "R01": "Droits du bénéficiaire fermés à la date des soins",
+    "R02": "Cotation de l'acte non conforme",
+    "R03": "Facture déjà payée (doublon)",
+    "R04": "Bénéficiaire inconnu de la caisse",
+    "R05": "Prescription absente ou non conforme",
+}
+
+
+class MalformedNoemieError(BillingError):
+    """A NOEMIE file does not follow the format; ``entity`` is the 1-based record number."""
+
+    def __init__(self, reason: str, entity: int = 0) -> None:
+        where = f" (enregistrement {entity})" if entity else ""
+        super().__init__(f"Fichier de retour NOEMIE illisible{where} : {reason}.")
+        self.reason = reason
+        self.entity = entity
+
+
+class InvoiceOutcome(StrEnum):
+    """What the caisse did with one FSE."""
+
+    PAID = "P"
+    REJECTED = "R"
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieAct:
+    """One act line as the caisse liquidated it."""
+
+    line: int
+    care_date: date
+    code: str
+    quantity: int
+    coefficient: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class NoemiePatient:
+    """The bénéficiaire as the caisse names it; the birth date has no century (``JJMMAA``)."""
+
+    birth_ddmmyy: str
+    rank: int
+    last_name: str
+    first_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieInvoice:
+    """The outcome of one FSE: paid amounts, or reject motif."""
+
+    fse_id: str
+    lot_id: str
+    care_date: date
+    outcome: InvoiceOutcome
+    paid_amo: Decimal = Decimal("0.00")
+    paid_amc: Decimal = Decimal("0.00")
+    motif_code: str | None = None
+    motif_label: str = ""
+    patient: NoemiePatient | None = None
+    acts: tuple[NoemieAct, ...] = ()
+
+    @property
+    def paid_total(self) -> Decimal:
+        """AMO plus AMC paid."""
+        return self.paid_amo + self.paid_amc
+
+
+@dataclass(frozen=True, slots=True)
+class NoemiePayment:
+    """One virement and the FSE it pays."""
+
+    reference: str
+    paid_on: date
+    invoices: tuple[NoemieInvoice, ...]
+
+    @property
+    def total(self) -> Decimal:
+        """Amount of the virement."""
+        return sum((i.paid_total for i in self.invoices), Decimal("0.00"))
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieRejects:
+    """A group of rejected FSE processed on one date."""
+
+    processed_on: date
+    invoices: tuple[NoemieInvoice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieFile:
+    """A whole NOEMIE return file."""
+
+    emitter: str
+    receiver: str
+    file_number: int
+    created_on: date
+    payments: tuple[NoemiePayment, ...] = ()
+    rejects: tuple[NoemieRejects, ...] = ()
+
+    def invoices(self) -> Iterator[NoemieInvoice]:
+        """Every invoice of the file, payments first."""
+        for p in self.payments:
+            yield from p.invoices
+        for r in self.rejects:
+            yield from r.invoices
+
+
+@dataclass(slots=True)
+class _Totals:
+    count: int = 0
+    amo: Decimal = field(default_factory=lambda: Decimal("0.00"))
+    amc: Decimal = field(default_factory=lambda: Decimal("0.00"))
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def _text(value: str, width: int) -> str:
+    """Uppercase ASCII, no terminator, left-aligned, truncated to ``width``."""
+    ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    clean = ascii_only.replace(_TERMINATOR, " ").replace("\r", " ").replace("\n", " ").upper()
+    return clean[:width].ljust(width)
+
+
+def _ident(value: str, width: int) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", value) or len(value) > width:
+        raise MalformedNoemieError(f"identifiant {value!r} impossible à écrire")
+    return value.ljust(width)
+
+
+def _cents(amount: Decimal, width: int) -> str:
+    cents = int((amount.quantize(_CENT) * 100).to_integral_value())
+    if cents < 0 or len(str(cents)) > width:
+        raise MalformedNoemieError(f"montant {amount} hors limites")
+    return str(cents).zfill(width)
+
+
+def _num(value: int, width: int) -> str:
+    if value < 0 or len(str(value)) > width:
+        raise MalformedNoemieError(f"nombre {value} hors limites")
+    return str(value).zfill(width)
+
+
+def _invoice_entities(inv: NoemieInvoice) -> list[str]:
+    motif = inv.motif_code or ""
+    out = [
+        "11002"
+        + _ident(inv.fse_id, 36)
+        + _ident(inv.lot_id, 36)
+        + inv.care_date.strftime("%Y%m%d")
+        + inv.outcome.value
+        + _cents(inv.paid_amo, 9)
+        + _cents(inv.paid_amc, 9)
+        + motif.ljust(3)
+        + _text(inv.motif_label, MAX_LABEL).rstrip()
+    ]
+    if inv.patient is not None:
+        p = inv.patient
+        out.append(
+            "12003"
+            + p.birth_ddmmyy
+            + _num(p.rank, 1)
+            + _text(p.last_name, 25)
+            + _text(p.first_name, 15)
+        )
+    for act in inv.acts:
+        amount = act.amount
+        out.append(
+            "21003"
+            + _num(act.line, 3).ljust(16)
+            + act.care_date.strftime("%d%m%y")
+            + " " * 25
+            + _cents(abs(amount), 8)
+            + ("-" if amount < 0 else "+")
+            + _text(act.code, 7)
+            + _num(act.quantity, 3)
+            + _cents(act.coefficient, 5)
+        )
+    return out
+
+
+def _closing(invoices: tuple[NoemieInvoice, ...]) -> str:
+    amo = sum((i.paid_amo for i in invoices), Decimal("0.00"))
+    amc = sum((i.paid_amc for i in invoices), Decimal("0.00"))
+    return "99002" + _num(len(invoices), 6) + _cents(amo, 12) + _cents(amc, 12)
+
+
+def build_noemie(noemie: NoemieFile) -> bytes:
+    """The file bytes (ISO-8859-1, one entity per line for readability).
+
+    :raises MalformedNoemieError: if a value does not fit its field.
+    """
+    header = (
+        "00000NOE"
+        + REFERENCE
+        + _text(noemie.emitter, 9)
+        + _text(noemie.receiver, 9)
+        + _num(noemie.file_number, 10)
+        + noemie.created_on.strftime("%Y%m%d")
+    ).ljust(RECORD)
+    entities: list[str] = []
+    for pay in noemie.payments:
+        if any(i.outcome is not InvoiceOutcome.PAID for i in pay.invoices):
+            raise MalformedNoemieError("un virement ne contient que des factures payées")
+        entities.append(
+            "10001"
+            + _text(pay.reference, 20)
+            + pay.paid_on.strftime("%Y%m%d")
+            + _cents(pay.total, 12)
+        )
+        for inv in pay.invoices:
+            entities.extend(_invoice_entities(inv))
+        entities.append(_closing(pay.invoices))
+    for rej in noemie.rejects:
+        if any(i.outcome is not InvoiceOutcome.REJECTED or not i.motif_code for i in rej.invoices):
+            raise MalformedNoemieError("un groupe de rejets ne contient que des rejets motivés")
+        entities.append("20001" + rej.processed_on.strftime("%Y%m%d"))
+        for inv in rej.invoices:
+            entities.extend(_invoice_entities(inv))
+        entities.append(_closing(rej.invoices))
+    paid = [i for p in noemie.payments for i in p.invoices]
+    rejected = sum(len(r.invoices) for r in noemie.rejects)
+    trailer = (
+        "99900"
+        + _num(noemie.file_number, 10)
+        + _num(len(entities), 8)
+        + _cents(sum((i.paid_amo for i in paid), Decimal("0.00")), 12)
+        + _cents(sum((i.paid_amc for i in paid), Decimal("0.00")), 12)
+        + _num(rejected, 8)
+    ).ljust(RECORD)
+    lines = [header, *(e + _TERMINATOR for e in entities), trailer]
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    number: int
+    kind: str
+    level: str
+    text: str
+
+
+def _split(text: str) -> list[_Entity]:
+    entities: list[_Entity] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        while pos < n and text[pos] in "\r\n":
+            pos += 1
+        if pos >= n:
+            break
+        number = len(entities) + 1
+        kind = text[pos : pos + 3]
+        if kind in ("000", "999"):
+            record = text[pos : pos + RECORD]
+            if len(record) != RECORD or _TERMINATOR in record or "\n" in record:
+                raise MalformedNoemieError("enregistrement fixe de 128 caractères attendu", number)
+            pos += RECORD
+        else:
+            end = text.find(_TERMINATOR, pos)
+            if end < 0:
+                raise MalformedNoemieError("entité non terminée par @", number)
+            record = text[pos:end]
+            if "\n" in record or "\r" in record:
+                raise MalformedNoemieError("fin de ligne au milieu d'une entité", number)
+            pos = end + 1
+        if len(record) < 5:
+            raise MalformedNoemieError("entité trop courte", number)
+        entities.append(_Entity(number, record[:3], record[3:5], record))
+    return entities
+
+
+class _Reader:
+    """Fixed-position field reader over one entity."""
+
+    def __init__(self, entity: _Entity) -> None:
+        self.entity = entity
+
+    def fail(self, reason: str) -> MalformedNoemieError:
+        return MalformedNoemieError(f"entité {self.entity.kind} : {reason}", self.entity.number)
+
+    def raw(self, start: int, width: int, what: str) -> str:
+        value = self.entity.text[start : start + width]
+        if len(value) != width:
+            raise self.fail(f"{what} tronqué")
+        return value
+
+    def digits(self, start: int, width: int, what: str) -> int:
+        value = self.raw(start, width, what)
+        if not value.isascii() or not value.isdigit():
+            raise self.fail(f"{what} non numérique")
+        return int(value)
+
+    def amount(self, start: int, width: int, what: str) -> Decimal:
+        return (Decimal(self.digits(start, width, what)) / 100).quantize(_CENT)
+
+    def ymd(self, start: int, what: str) -> date:
+        value = self.raw(start, 8, what)
+        try:
+            if not value.isdigit():
+                raise ValueError(value)
+            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        except ValueError:
+            raise self.fail(f"{what} invalide") from None
+
+    def dmy(self, start: int, what: str) -> date:
+        value = self.raw(start, 6, what)
+        try:
+            if not value.isdigit():
+                raise ValueError(value)
+            return date(2000 + int(value[4:]), int(value[2:4]), int(value[:2]))
+        except ValueError:
+            raise self.fail(f"{what} invalide") from None
+
+    def ident(self, start: int, width: int, what: str) -> str:
+        value = self.raw(start, width, what).rstrip()
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
+            raise self.fail(f"{what} invalide")
+        return value
+
+    def text(self, start: int, width: int, what: str) -> str:
+        return self.raw(start, width, what).strip()
+
+    def length(self, expected: int) -> None:
+        if len(self.entity.text) != expected:
+            raise self.fail(f"longueur {len(self.entity.text)} au lieu de {expected}")
+
+
+def _invoice(r: _Reader) -> NoemieInvoice:
+    text = r.entity.text
+    if not 107 <= len(text) <= 107 + MAX_LABEL:
+        raise r.fail("longueur invalide")
+    try:
+        outcome = InvoiceOutcome(r.raw(85, 1, "statut"))
+    except ValueError:
+        raise r.fail("statut inconnu") from None
+    motif = r.raw(104, 3, "motif").strip()
+    if motif and not re.fullmatch(r"[A-Z][0-9]{2}", motif):
+        raise r.fail("code motif invalide")
+    label = text[107:].strip()
+    if outcome is InvoiceOutcome.REJECTED and not motif:
+        raise r.fail("rejet sans motif")
+    if outcome is InvoiceOutcome.PAID and (motif or label):
+        raise r.fail("paiement avec un motif de rejet")
+    return NoemieInvoice(
+        fse_id=r.ident(5, 36, "identifiant FSE"),
+        lot_id=r.ident(41, 36, "identifiant lot"),
+        care_date=r.ymd(77, "date des soins"),
+        outcome=outcome,
+        paid_amo=r.amount(86, 9, "montant AMO"),
+        paid_amc=r.amount(95, 9, "montant AMC"),
+        motif_code=motif or None,
+        motif_label=label,
+    )
+
+
+def _patient(r: _Reader) -> NoemiePatient:
+    r.length(52)
+    birth = r.raw(5, 6, "date de naissance")
+    if not (birth.isascii() and birth.isdigit()):
+        raise r.fail("date de naissance non numérique")
+    return NoemiePatient(
+        birth_ddmmyy=birth,
+        rank=r.digits(11, 1, "rang"),
+        last_name=r.text(12, 25, "nom"),
+        first_name=r.text(37, 15, "prénom"),
+    )
+
+
+def _act(r: _Reader) -> NoemieAct:
+    r.length(76)
+    sign = r.raw(60, 1, "signe")
+    if sign not in "+-":
+        raise r.fail("signe invalide")
+    amount = r.amount(52, 8, "montant remboursé")
+    code = r.text(61, 7, "code acte")
+    if not code:
+        raise r.fail("code acte vide")
+    return NoemieAct(
+        line=r.digits(5, 3, "numéro de ligne"),
+        care_date=r.dmy(21, "date des soins"),
+        code=code,
+        quantity=r.digits(68, 3, "quantité"),
+        coefficient=r.amount(71, 5, "coefficient"),
+        amount=-amount if sign == "-" else amount,
+    )
+
+
+def parse_noemie(data: bytes) -> NoemieFile:
+    """Read a NOEMIE file.
+
+    :raises MalformedNoemieError: on anything that is not a well-formed, consistent file.
+    """
+    if len(data) > MAX_SIZE:
+        raise MalformedNoemieError("fichier trop volumineux")
+    if not data:
+        raise MalformedNoemieError("fichier vide")
+    text = data.decode("latin-1")
+    entities = _split(text)
+    if not entities or entities[0].kind != "000":
+        raise MalformedNoemieError("le fichier ne commence pas par l'en-tête 000", 1)
+    if entities[-1].kind != "999":
+        raise MalformedNoemieError(
+            "le fichier ne finit pas par l'enregistrement 999", len(entities)
+        )
+    head = _Reader(entities[0])
+    if head.raw(3, 5, "en-tête") != "00NOE":
+        raise head.fail("application inconnue")
+    if head.raw(8, 3, "référence") != REFERENCE:
+        raise head.fail("référence NOEMIE non prise en charge")
+    emitter = head.text(11, 9, "émetteur")
+    receiver = head.text(20, 9, "destinataire")
+    file_number = head.digits(29, 10, "numéro de fichier")
+    created_on = head.ymd(39, "date de création")
+    if head.raw(47, RECORD - 47, "fin d'en-tête").strip():
+        raise head.fail("zone réservée non vide")
+
+    payments: list[NoemiePayment] = []
+    rejects: list[NoemieRejects] = []
+    body = entities[1:-1]
+    i = 0
+    while i < len(body):
+        opener = _Reader(body[i])
+        if body[i].level != "01" or body[i].kind not in ("100", "200"):
+            raise opener.fail("début de groupe (100 ou 200) attendu")
+        declared: Decimal | None = None
+        if body[i].kind == "100":
+            opener.length(45)
+            reference = opener.text(5, 20, "référence du virement")
+            if not reference:
+                raise opener.fail("référence du virement vide")
+            group_date = opener.ymd(25, "date du virement")
+            declared = opener.amount(33, 12, "montant du virement")
+        else:
+            opener.length(13)
+            reference = ""
+            group_date = opener.ymd(5, "date de traitement")
+        i += 1
+        invoices: list[NoemieInvoice] = []
+        while i < len(body) and body[i].kind != "990":
+            ent = body[i]
+            r = _Reader(ent)
+            if ent.kind != "110" or ent.level != "02":
+                raise r.fail("facture (110) attendue")
+            inv = _invoice(r)
+            i += 1
+            patient: NoemiePatient | None = None
+            acts: list[NoemieAct] = []
+            while i < len(body) and body[i].kind in ("120", "210"):
+                sub = _Reader(body[i])
+                if body[i].level != "03":
+                    raise sub.fail("niveau 03 attendu")
+                if body[i].kind == "120":
+                    if patient is not None or acts:
+                        raise sub.fail("patient en double ou après les actes")
+                    patient = _patient(sub)
+                else:
+                    acts.append(_act(sub))
+                i += 1
+            invoices.append(
+                NoemieInvoice(
+                    fse_id=inv.fse_id,
+                    lot_id=inv.lot_id,
+                    care_date=inv.care_date,
+                    outcome=inv.outcome,
+                    paid_amo=inv.paid_amo,
+                    paid_amc=inv.paid_amc,
+                    motif_code=inv.motif_code,
+                    motif_label=inv.motif_label,
+                    patient=patient,
+                    acts=tuple(acts),
+                )
+            )
+        if i >= len(body):
+            raise MalformedNoemieError("groupe non fermé par une entité 990", body[-1].number)
+        closing = _Reader(body[i])
+        if body[i].level != "02":
+            raise closing.fail("niveau 02 attendu")
+        closing.length(35)
+        totals = _Totals(
+            count=closing.digits(5, 6, "nombre de factures"),
+            amo=closing.amount(11, 12, "total AMO"),
+            amc=closing.amount(23, 12, "total AMC"),
+        )
+        i += 1
+        seen = _Totals()
+        for inv in invoices:
+            seen.count += 1
+            seen.amo += inv.paid_amo
+            seen.amc += inv.paid_amc
+        if seen != totals:
+            raise closing.fail("les totaux ne correspondent pas aux factures du groupe")
+        group = tuple(invoices)
+        if declared is not None:
+            if any(inv.outcome is not InvoiceOutcome.PAID for inv in group):
+                raise closing.fail("un virement ne contient que des factures payées")
+            payment = NoemiePayment(reference=reference, paid_on=group_date, invoices=group)
+            if payment.total != declared:
+                raise opener.fail("le montant du virement ne correspond pas aux factures")
+            payments.append(payment)
+        else:
+            if any(inv.outcome is not InvoiceOutcome.REJECTED for inv in group):
+                raise closing.fail("un groupe de rejets ne contient que des rejets")
+            rejects.append(NoemieRejects(processed_on=group_date, invoices=group))
+
+    tail = _Reader(entities[-1])
+    if tail.raw(3, 2, "niveau") != "00":
+        raise tail.fail("niveau 00 attendu")
+    if tail.digits(5, 10, "numéro de fichier") != file_number:
+        raise tail.fail("numéro de fichier différent de l'en-tête")
+    if tail.digits(15, 8, "nombre d'entités") != len(body):
+        raise tail.fail("nombre d'entités incohérent")
+    paid = [inv for p in payments for inv in p.invoices]
+    if tail.amount(23, 12, "total AMO") != sum((x.paid_amo for x in paid), Decimal("0.00")):
+        raise tail.fail("total AMO incohérent")
+    if tail.amount(35, 12, "total AMC") != sum((x.paid_amc for x in paid), Decimal("0.00")):
+        raise tail.fail("total AMC incohérent")
+    if tail.digits(47, 8, "nombre de rejets") != sum(len(r.invoices) for r in rejects):
+        raise tail.fail("nombre de rejets incohérent")
+    if tail.raw(55, RECORD - 55, "fin").strip():
+        raise tail.fail("zone réservée non vide")
+    return NoemieFile(
+        emitter=emitter,
+        receiver=receiver,
+        file_number=file_number,
+        created_on=created_on,
+        payments=tuple(payments),
+        rejects=tuple(rejects),
+    )

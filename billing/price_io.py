@@ -1,0 +1,272 @@
+"""The JSON contract of ``sesam price``: parse a pricing request, format a priced invoice.
+
+The contract is used by external checks: keep the field names, the amount strings (two
+decimals) and the error codes stable. Unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from billing.errors import BillingError
+from billing.pricing import (
+    Act,
+    CarePathway,
+    HistoryEntry,
+    Overrun,
+    OverrunKind,
+    Patient,
+    Practitioner,
+    PricedInvoice,
+    PricingRequest,
+    Sector,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Zones with their own kilometric allowances [002 L3340-3341]; métropole by default.
+ZONES = ("metropole", "971", "972", "973", "974", "976")
+
+
+class InputError(BillingError):
+    """A malformed pricing request; ``field`` is the JSON path of the faulty field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"Champ « {field} » : {message}")
+        self.field = field
+        self.message = message
+
+
+def parse_request(obj: object) -> PricingRequest:
+    """Build a :class:`PricingRequest` from the decoded JSON of the contract.
+
+    :raises InputError: a field is missing or ill-typed; the error names it.
+    """
+    root = _object(obj, "(racine)")
+    on = _date(root, "date_of_care", "date_of_care")
+    practitioner = _practitioner(_object(_required(root, "practitioner", ""), "practitioner"))
+    patient = _patient(_object(_required(root, "patient", ""), "patient"), on)
+    acts_raw = _required(root, "acts", "")
+    if not isinstance(acts_raw, list):
+        raise InputError("acts", "liste d'actes attendue")
+    if not acts_raw:
+        raise InputError("acts", "au moins un acte est attendu")
+    acts = tuple(_act(_object(item, f"acts[{i}]"), f"acts[{i}]") for i, item in enumerate(acts_raw))
+    overrun_raw = root.get("overrun")
+    overrun = None if overrun_raw is None else _overrun(_object(overrun_raw, "overrun"))
+    history_raw = root.get("history", [])
+    if history_raw is None:
+        history_raw = []
+    if not isinstance(history_raw, list):
+        raise InputError("history", "liste attendue")
+    history = tuple(
+        _history(_object(item, f"history[{i}]"), f"history[{i}]")
+        for i, item in enumerate(history_raw)
+    )
+    return PricingRequest(on, practitioner, patient, acts, overrun, history)
+
+
+def to_json(priced: PricedInvoice) -> dict[str, Any]:
+    """The contract's output object (amounts as strings with two decimals)."""
+    return {
+        "valid": priced.valid,
+        "errors": [
+            {"code": error.code.value, "act": error.act_code, "message": error.message}
+            for error in priced.errors
+        ],
+        "lines": [
+            {
+                "code": line.code,
+                "amount": _money(line.amount),
+                "reimbursement_base": _money(line.reimbursement_base),
+                "amo_rate": _rate(line.amo_rate),
+                "amo_amount": _money(line.amo_amount),
+            }
+            for line in priced.lines
+        ],
+        "total_fees": _money(priced.total_fees),
+        "amo": _money(priced.amo),
+        "participation_forfaitaire": _money(priced.participation_forfaitaire),
+        "amc": _money(priced.amc),
+        "patient_remainder": _money(priced.patient_remainder),
+    }
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount.quantize(Decimal('0.01')):.2f}"
+
+
+def _rate(rate: Decimal) -> str:
+    return format(rate.normalize(), "f")
+
+
+# --- field readers ------------------------------------------------------------------------
+
+
+def _path(parent: str, name: str) -> str:
+    return f"{parent}.{name}" if parent else name
+
+
+def _object(value: object, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError(field, "objet JSON attendu")
+    return value
+
+
+def _required(obj: Mapping[str, Any], name: str, parent: str) -> Any:
+    if name not in obj or obj[name] is None:
+        raise InputError(_path(parent, name), "champ obligatoire absent")
+    return obj[name]
+
+
+def _date(obj: Mapping[str, Any], name: str, field: str) -> date:
+    value = obj.get(name)
+    if value is None:
+        raise InputError(field, "champ obligatoire absent (date AAAA-MM-JJ)")
+    if not isinstance(value, str):
+        raise InputError(field, "date attendue sous forme de texte AAAA-MM-JJ")
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(field, f"date invalide {value!r} (format attendu AAAA-MM-JJ)") from None
+
+
+def _bool(obj: Mapping[str, Any], name: str, field: str, default: bool = False) -> bool:
+    value = obj.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InputError(field, "booléen attendu (true ou false)")
+    return value
+
+
+def _text(obj: Mapping[str, Any], name: str, field: str) -> str:
+    value = _required(obj, name, field.rpartition(".")[0])
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(field, "texte non vide attendu")
+    return value.strip()
+
+
+def _optional_text(obj: Mapping[str, Any], name: str, field: str) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise InputError(field, "texte attendu")
+    return str(value).strip() or None
+
+
+def _decimal(value: object, field: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(field, 'nombre décimal attendu (par exemple "10.00")')
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InputError(field, f"nombre décimal invalide {value!r}") from None
+    if not result.is_finite():
+        raise InputError(field, f"nombre décimal invalide {value!r}")
+    return result
+
+
+def _quantity(obj: Mapping[str, Any], field: str) -> int:
+    value = obj.get("quantity", 1)
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(field, "nombre entier attendu")
+    if value < 1:
+        raise InputError(field, "quantité d'au moins 1 attendue")
+    return value
+
+
+def _practitioner(obj: Mapping[str, Any]) -> Practitioner:
+    specialty = _text(obj, "specialty", "practitioner.specialty")
+    if not (len(specialty) == 2 and specialty.isdigit()):
+        raise InputError("practitioner.specialty", "code spécialité CNAM à deux chiffres attendu")
+    sector_text = _text(obj, "sector", "practitioner.sector")
+    try:
+        sector = Sector(sector_text.upper())
+    except ValueError:
+        raise InputError("practitioner.sector", 'valeur attendue : "1", "1DP" ou "2"') from None
+    zone = obj.get("zone", "metropole")
+    if zone is None:
+        zone = "metropole"
+    if not isinstance(zone, str) or zone not in ZONES:
+        raise InputError("practitioner.zone", "zone attendue : " + ", ".join(ZONES))
+    return Practitioner(
+        specialty=specialty,
+        sector=sector,
+        optam=_bool(obj, "optam", "practitioner.optam"),
+        is_treating_doctor=_bool(obj, "is_treating_doctor", "practitioner.is_treating_doctor"),
+        zone=zone,
+    )
+
+
+def _patient(obj: Mapping[str, Any], on: date) -> Patient:
+    birth = _date(obj, "birth_date", "patient.birth_date")
+    if birth > on:
+        raise InputError("patient.birth_date", "date de naissance postérieure à la date des soins")
+    pathway_raw = obj.get("care_pathway", "in")
+    if pathway_raw is None:
+        pathway_raw = "in"
+    try:
+        pathway = CarePathway(pathway_raw)
+    except ValueError:
+        raise InputError(
+            "patient.care_pathway",
+            'valeur attendue : "in", "out", "direct_access" ou "emergency"',
+        ) from None
+    return Patient(
+        birth_date=birth,
+        ald=_bool(obj, "ald", "patient.ald"),
+        c2s=_bool(obj, "c2s", "patient.c2s"),
+        maternity=_bool(obj, "maternity", "patient.maternity"),
+        at_mp=_bool(obj, "at_mp", "patient.at_mp"),
+        care_pathway=pathway,
+    )
+
+
+def _act(obj: Mapping[str, Any], field: str) -> Act:
+    code = _text(obj, "code", f"{field}.code").upper()
+    coefficient = _decimal(obj.get("coefficient", "1"), f"{field}.coefficient")
+    if coefficient <= 0:
+        raise InputError(f"{field}.coefficient", "coefficient strictement positif attendu")
+    return Act(
+        code=code,
+        quantity=_quantity(obj, f"{field}.quantity"),
+        coefficient=coefficient,
+        requested_practitioner=_optional_text(
+            obj, "requested_practitioner", f"{field}.requested_practitioner"
+        ),
+    )
+
+
+def _overrun(obj: Mapping[str, Any]) -> Overrun:
+    kind_raw = _required(obj, "kind", "overrun")
+    try:
+        kind = OverrunKind(kind_raw)
+    except ValueError:
+        raise InputError("overrun.kind", "valeur attendue : DE, DA, DP ou ED") from None
+    amount = _decimal(_required(obj, "amount", "overrun"), "overrun.amount")
+    if amount <= 0:
+        raise InputError("overrun.amount", "montant strictement positif attendu")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InputError("overrun.amount", "montant au centime près attendu")
+    return Overrun(kind, amount)
+
+
+def _history(obj: Mapping[str, Any], field: str) -> HistoryEntry:
+    return HistoryEntry(
+        date=_date(obj, "date", f"{field}.date"),
+        code=_text(obj, "code", f"{field}.code").upper(),
+        quantity=_quantity(obj, f"{field}.quantity"),
+        requested_practitioner=_optional_text(
+            obj, "requested_practitioner", f"{field}.requested_practitioner"
+        ),
+    )

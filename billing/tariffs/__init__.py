@@ -1,0 +1,1 @@
+"""Packaged tariff referential: dated CSV/JSON rows with their seed sources (data only)."""

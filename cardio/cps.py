@@ -1,0 +1,319 @@
+"""The practitioner's CPx card (CPS, CPE...): holder, situations d'exercice, PIN,
+certificate and signature. ``CpsSession`` satisfies billing's ``Signer`` port
+(``certificate_der()`` and ``sign_digest()``) structurally."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from cardio import apdu, layout, tlv
+from cardio.connection import CardConnection
+from cardio.errors import (
+    ApplicationNotFoundError,
+    CardFileNotFoundError,
+    MalformedResponseError,
+    NotAllowedError,
+    PinBlockedError,
+    PinError,
+    PinFormatError,
+)
+
+logger = logging.getLogger(__name__)
+
+_PIN = re.compile(r"^[0-9]{4}$")
+#: DER prefix of DigestInfo { sha256, NULL } followed by the 32-byte digest.
+SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+@dataclass(frozen=True, slots=True)
+class CpsIdentity:
+    """The card holder (template A0)."""
+
+    card_type_code: str  # "0" CPS, "2" CPE ...
+    id_type: str  # "8" RPPS, "0" ADELI
+    national_id: str
+    national_id_key: str
+    civilite: str
+    nom: str
+    prenom: str
+    serial: str
+
+    @property
+    def card_type(self) -> str:
+        """CPS, CPF, CPE, CPA, CPM (or the raw code when unknown)."""
+        return layout.CPS_CARD_TYPES.get(self.card_type_code, self.card_type_code)
+
+    @property
+    def may_sign(self) -> bool:
+        """False for a CPE (staff card): it has no signing key."""
+        return self.card_type != "CPE"
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """One situation d'exercice (template A1): what the practitioner bills under."""
+
+    number: str
+    mode: str
+    statut: str
+    secteur: str
+    structure: str
+    billing_number: str
+    billing_key: str
+    replacement_number: str | None
+    convention_code: str
+    specialty: str
+    price_zone: str
+    ik_zone: str
+    may_sign_fse: bool
+    may_sign_lot: bool
+    structure_name: str
+    optam: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CpsCard:
+    """The public content of a CPx card."""
+
+    identity: CpsIdentity
+    situations: tuple[Situation, ...]
+
+
+def pin_block(pin: str) -> bytes:
+    """The 8-byte VERIFY data: 4 ASCII digits padded with FF.
+
+    :raises PinFormatError: ``pin`` is not exactly 4 digits (checked before any sending).
+    """
+    if not isinstance(pin, str) or not _PIN.match(pin):
+        raise PinFormatError("the PIN is 4 digits")
+    return pin.encode("ascii").ljust(layout.CPS_PIN_BLOCK_LENGTH, bytes([layout.CPS_PIN_PADDING]))
+
+
+def _get(elements: list[tlv.Tlv], tag: int, where: str) -> str:
+    element = tlv.find(elements, tag)
+    if element is None:
+        raise MalformedResponseError(f"{where}: tag {tag:02X} missing")
+    return element.text()
+
+
+def _opt(elements: list[tlv.Tlv], tag: int) -> str | None:
+    element = tlv.find(elements, tag)
+    return element.text() if element is not None else None
+
+
+def parse_identity(data: bytes) -> CpsIdentity:
+    """The holder from file D001.
+
+    :raises MalformedResponseError: template A0 or a field is missing.
+    """
+    holder = tlv.find(tlv.decode(data), layout.TAG_CPS_HOLDER)
+    if holder is None:
+        raise MalformedResponseError("CPS identity: template A0 missing")
+    c = holder.children()
+    where = "CPS identity"
+    return CpsIdentity(
+        card_type_code=_get(c, layout.TAG_CPS_CARD_TYPE, where),
+        id_type=_get(c, layout.TAG_CPS_ID_TYPE, where),
+        national_id=_get(c, layout.TAG_CPS_ID, where),
+        national_id_key=_opt(c, layout.TAG_CPS_ID_KEY) or "",
+        civilite=_opt(c, layout.TAG_CPS_CIVILITE) or "",
+        nom=_get(c, layout.TAG_CPS_NOM, where),
+        prenom=_get(c, layout.TAG_CPS_PRENOM, where),
+        serial=_opt(c, layout.TAG_CPS_SERIAL) or "",
+    )
+
+
+def parse_situations(data: bytes) -> tuple[Situation, ...]:
+    """The situations d'exercice from file D002, in card order.
+
+    :raises MalformedResponseError: a situation lacks a field billing needs.
+    """
+    situations = []
+    for index, template in enumerate(tlv.find_all(tlv.decode(data), layout.TAG_CPS_SITUATION)):
+        c = template.children()
+        where = f"CPS situation {index + 1}"
+        situations.append(
+            Situation(
+                number=_get(c, layout.TAG_SIT_NUMBER, where),
+                mode=_get(c, layout.TAG_SIT_MODE, where),
+                statut=_opt(c, layout.TAG_SIT_STATUS) or "",
+                secteur=_opt(c, layout.TAG_SIT_SECTOR) or "",
+                structure=_opt(c, layout.TAG_SIT_STRUCTURE) or "",
+                billing_number=_get(c, layout.TAG_SIT_BILLING_NUMBER, where),
+                billing_key=_get(c, layout.TAG_SIT_BILLING_KEY, where),
+                replacement_number=_opt(c, layout.TAG_SIT_REPLACEMENT_NUMBER) or None,
+                convention_code=_opt(c, layout.TAG_SIT_CONVENTION_CODE) or "",
+                specialty=_get(c, layout.TAG_SIT_SPECIALTY, where),
+                price_zone=_opt(c, layout.TAG_SIT_PRICE_ZONE) or "",
+                ik_zone=_opt(c, layout.TAG_SIT_IK_ZONE) or "",
+                may_sign_fse=_opt(c, layout.TAG_SIT_MAY_SIGN_FSE) == "1",
+                may_sign_lot=_opt(c, layout.TAG_SIT_MAY_SIGN_LOT) == "1",
+                structure_name=_opt(c, layout.TAG_SIT_STRUCTURE_NAME) or "",
+                optam=_opt(c, layout.TAG_SIT_OPTAM) == "1",
+            )
+        )
+    return tuple(situations)
+
+
+class CpsSession:
+    """The CPx IAS application on an inserted card. Use on the card thread.
+
+    The PIN is never stored and never retried: each ``verify_pin`` sends exactly what it
+    is given, once. The card forgets the verification when it leaves the reader.
+    """
+
+    def __init__(self, connection: CardConnection) -> None:
+        self._connection = connection
+        self._selected = False
+        self._identity: CpsIdentity | None = None
+        self._certificate: bytes | None = None
+
+    @property
+    def reader(self) -> str:
+        """The reader holding the card."""
+        return self._connection.reader
+
+    def select(self) -> None:
+        """Select the CPX IAS application (once per session: re-selecting could drop the
+        verified PIN on real cards).
+
+        :raises ApplicationNotFoundError: not a CPx card.
+        """
+        if self._selected:
+            return
+        try:
+            apdu.exchange(self._connection, apdu.select_aid(layout.CPS_AID, fci=False))
+        except CardFileNotFoundError as exc:
+            raise ApplicationNotFoundError("no CPX IAS application on this card") from exc
+        self._selected = True
+
+    def pin_tries_left(self) -> int:
+        """How many wrong PINs the card still accepts (0: blocked); sends no PIN."""
+        self.select()
+        command = apdu.CommandApdu(0x00, layout.INS_VERIFY, 0x00, layout.CPS_PIN_REFERENCE)
+        _data, sw = apdu.transmit(self._connection, command)
+        if sw == layout.SW_OK:  # already verified in this card session
+            return layout.CPS_PIN_MAX_TRIES
+        if sw == layout.SW_PIN_BLOCKED:
+            return 0
+        tries = apdu.pin_tries(sw)
+        if tries is None:
+            apdu.check(sw, command)
+            raise MalformedResponseError(f"VERIFY status {sw:04X}")  # 9000 handled above
+        return tries
+
+    def verify_pin(self, pin: str) -> None:
+        """Present the PIN once.
+
+        :raises PinFormatError: not 4 digits; nothing was sent, no try was used.
+        :raises PinError: wrong PIN, ``attempts_remaining`` tries left.
+        :raises PinBlockedError: the card is blocked.
+        """
+        block = pin_block(pin)
+        self.select()
+        command = apdu.CommandApdu(0x00, layout.INS_VERIFY, 0x00, layout.CPS_PIN_REFERENCE, block)
+        try:
+            apdu.exchange(self._connection, command)
+        except PinBlockedError:
+            logger.warning("%s: CPS PIN blocked", self.reader)
+            raise
+        except PinError as exc:
+            logger.info("%s: wrong CPS PIN, %d tries left", self.reader, exc.attempts_remaining)
+            raise
+        logger.info("%s: CPS PIN verified", self.reader)
+
+    def _read(self, file_id: bytes) -> bytes:
+        self.select()
+        command = apdu.CommandApdu(0x00, layout.INS_SELECT, 0x02, 0x0C, file_id)
+        with self._connection.transaction():
+            apdu.exchange(self._connection, command)
+            return apdu.read_file(self._connection)
+
+    def read_identity(self) -> CpsIdentity:
+        """The card holder (cached for the session)."""
+        if self._identity is None:
+            self._identity = parse_identity(self._read(layout.CPS_FILE_IDENTITY))
+        return self._identity
+
+    def read_situations(self) -> tuple[Situation, ...]:
+        """The situations d'exercice, in card order."""
+        return parse_situations(self._read(layout.CPS_FILE_SITUATIONS))
+
+    def read(self) -> CpsCard:
+        """Holder and situations: everything public on the card."""
+        return CpsCard(self.read_identity(), self.read_situations())
+
+    def certificate_der(self) -> bytes:
+        """The X.509 certificate (DER) of the signing key, read once per session.
+
+        :raises MalformedResponseError: the file does not hold an X.509 certificate.
+        """
+        if self._certificate is None:
+            der = self._read(layout.CPS_FILE_CERTIFICATE)
+            # The file is padded to its allocated size: keep the outer DER SEQUENCE only.
+            der = _der_prefix(der)
+            try:
+                x509.load_der_x509_certificate(der)
+            except ValueError as exc:
+                raise MalformedResponseError("CPS certificate file is not X.509 DER") from exc
+            self._certificate = der
+        return self._certificate
+
+    def certificate(self) -> x509.Certificate:
+        """The signing certificate, parsed."""
+        return x509.load_der_x509_certificate(self.certificate_der())
+
+    def sign_digest(self, digest32: bytes) -> bytes:
+        """RSA PKCS#1 v1.5 signature over DigestInfo(SHA-256, ``digest32``) (PSO CDS).
+
+        :raises ValueError: the digest is not 32 bytes.
+        :raises NotAllowedError: a CPE (no signing key); nothing was sent.
+        :raises SecurityStatusError: the PIN was not verified in this card session.
+        :raises MalformedResponseError: the signature does not have the key's length.
+        """
+        if len(digest32) != 32:
+            raise ValueError("the digest to sign is 32 bytes (SHA-256)")
+        identity = self.read_identity()
+        if not identity.may_sign:
+            raise NotAllowedError(f"a {identity.card_type} card cannot sign")
+        command = apdu.CommandApdu(
+            0x00,
+            layout.INS_PSO,
+            *layout.PSO_CDS_P1P2,
+            SHA256_DIGEST_INFO_PREFIX + digest32,
+            le=256,
+        )
+        signature = apdu.exchange(self._connection, command)
+        expected = self._signature_length()
+        if len(signature) != expected:
+            raise MalformedResponseError(f"signature is {len(signature)} bytes, not {expected}")
+        return signature
+
+    def _signature_length(self) -> int:
+        try:
+            key = self.certificate().public_key()
+        except CardFileNotFoundError:  # a card without certificate file: the contract's size
+            return 256
+        return (key.key_size + 7) // 8 if isinstance(key, rsa.RSAPublicKey) else 256
+
+
+def _der_prefix(data: bytes) -> bytes:
+    """The first DER element of ``data`` (a SEQUENCE with a definite length)."""
+    if len(data) < 2 or data[0] != 0x30:
+        raise MalformedResponseError("CPS certificate file does not start with a SEQUENCE")
+    first = data[1]
+    if first < 0x80:
+        return data[: 2 + first]
+    count = first & 0x7F
+    if not 1 <= count <= 3 or len(data) < 2 + count:
+        raise MalformedResponseError("CPS certificate: bad DER length")
+    length = int.from_bytes(data[2 : 2 + count], "big")
+    end = 2 + count + length
+    if end > len(data):
+        raise MalformedResponseError("CPS certificate file is truncated")
+    return data[:end]

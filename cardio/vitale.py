@@ -1,0 +1,403 @@
+"""The carte Vitale 2: what it holds (assuré, bénéficiaires, rights) and how it is read
+and asked to certify a digest. Layout: ``cardio.layout`` and ``docs/cards/README.md``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+
+from cardio import apdu, layout, tlv
+from cardio.connection import CardConnection
+from cardio.errors import (
+    ApplicationNotFoundError,
+    CardFileNotFoundError,
+    MalformedResponseError,
+)
+
+logger = logging.getLogger(__name__)
+
+_NIR13 = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}$")
+
+
+# --- values ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A period of AMO rights; ``end`` None means open-ended."""
+
+    start: dt.date
+    end: dt.date | None
+
+    def covers(self, day: dt.date) -> bool:
+        """True when ``day`` falls inside the period (both bounds included)."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """A coverage period: ALD, maternité, AT/MP or C2S, with its code."""
+
+    kind: str
+    code: str
+    start: dt.date
+    end: dt.date | None
+
+    def covers(self, day: dt.date) -> bool:
+        """True when ``day`` falls inside the period (both bounds included)."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class AmcContract:
+    """The complémentaire santé (AMC) contract written on the card."""
+
+    organism: str
+    member_number: str
+    start: dt.date
+    end: dt.date | None
+    contract_type: str
+    tiers_payant: bool
+
+    def covers(self, day: dt.date) -> bool:
+        """True when the contract is open at ``day``."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class RightsAt:
+    """A bénéficiaire's rights on one day: the answer billing needs."""
+
+    amo: bool
+    coverages: tuple[Coverage, ...]
+    amc: AmcContract | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rights:
+    """Everything the card says about one bénéficiaire's rights."""
+
+    amo_periods: tuple[Period, ...] = ()
+    coverages: tuple[Coverage, ...] = ()
+    amc: AmcContract | None = None
+
+    def at(self, day: dt.date) -> RightsAt:
+        """The rights open at ``day``."""
+        return RightsAt(
+            amo=any(p.covers(day) for p in self.amo_periods),
+            coverages=tuple(c for c in self.coverages if c.covers(day)),
+            amc=self.amc if self.amc is not None and self.amc.covers(day) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Beneficiary:
+    """One person who may be billed with this card."""
+
+    nom: str
+    prenom: str
+    nom_usage: str | None
+    #: AAAAMMJJ as on the card; lunar dates (day or month out of range) are kept as is.
+    birth_date_raw: str
+    birth_date: dt.date | None
+    nir: str  # 13 characters
+    nir_key: str  # 2 digits
+    rang: int | None
+    qualite: str | None
+    rights: Rights
+
+    @property
+    def nir_with_key(self) -> str:
+        """The 15-character certified NIR."""
+        return self.nir + self.nir_key
+
+    def rights_at(self, day: dt.date) -> RightsAt:
+        """This bénéficiaire's rights at ``day``."""
+        return self.rights.at(day)
+
+
+@dataclass(frozen=True, slots=True)
+class Assure:
+    """The assuré (ouvrant droit) and the organism that manages his rights."""
+
+    nir: str
+    nir_key: str
+    regime: str
+    caisse: str
+    centre: str
+    code_gestion: str
+
+
+@dataclass(frozen=True, slots=True)
+class VitaleCard:
+    """The whole readable content of a carte Vitale 2."""
+
+    serial: bytes
+    valid_from: dt.date
+    valid_to: dt.date | None
+    card_type: str
+    assure: Assure
+    beneficiaries: tuple[Beneficiary, ...]
+
+    def is_valid_at(self, day: dt.date) -> bool:
+        """True when the card may be used at ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def nir_key(nir13: str) -> str:
+    """The key of a 13-character NIR: 97 - NIR mod 97, Corsica 2A read 19 and 2B 18."""
+    if not _NIR13.match(nir13):
+        raise ValueError("not a 13-character NIR")
+    corsica = {"2A": "19", "2B": "18"}.get(nir13[5:7])
+    number = nir13[:5] + corsica + nir13[7:] if corsica else nir13
+    return f"{97 - int(number) % 97:02d}"
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def _text(elements: list[tlv.Tlv], tag: int, where: str, *, required: bool = True) -> str | None:
+    element = tlv.find(elements, tag)
+    if element is None:
+        if required:
+            raise MalformedResponseError(f"{where}: tag {tag:02X} missing")
+        return None
+    return element.text()
+
+
+def _req(elements: list[tlv.Tlv], tag: int, where: str) -> str:
+    value = _text(elements, tag, where)
+    assert value is not None  # noqa: S101 - _text raises when required
+    return value
+
+
+def parse_date(raw: str, where: str) -> dt.date:
+    """An AAAAMMJJ date from the card; anything else is a malformed answer."""
+    try:
+        if len(raw) != 8 or not raw.isdigit():
+            raise ValueError(raw)
+        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+    except ValueError:
+        raise MalformedResponseError(f"{where}: bad date") from None
+
+
+def _optional_date(elements: list[tlv.Tlv], tag: int, where: str) -> dt.date | None:
+    raw = _text(elements, tag, where, required=False)
+    return parse_date(raw, where) if raw else None
+
+
+def _birth_date(raw: str) -> dt.date | None:
+    try:
+        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:8])) if len(raw) == 8 else None
+    except ValueError:  # lunar date: day or month out of the calendar
+        return None
+
+
+def _check_nir(nir13: str, key: str, where: str) -> None:
+    if not _NIR13.match(nir13) or len(key) != 2 or not key.isdigit():
+        raise MalformedResponseError(f"{where}: malformed NIR")
+    if nir_key(nir13) != key:
+        raise MalformedResponseError(f"{where}: NIR key does not match")
+
+
+def _templates(data: bytes, tag: int, where: str) -> list[list[tlv.Tlv]]:
+    return [t.children() for t in tlv.decode(data) if t.tag == tag] if data else []
+
+
+def _parse_rights(children: list[tlv.Tlv], where: str) -> Rights:
+    periods = []
+    coverages = []
+    amc: AmcContract | None = None
+    for element in children:
+        inner = element.children()
+        if element.tag == layout.TAG_AMO_PERIOD:
+            periods.append(
+                Period(
+                    parse_date(_req(inner, layout.TAG_PERIOD_START, where), where),
+                    _optional_date(inner, layout.TAG_PERIOD_END, where),
+                )
+            )
+        elif element.tag == layout.TAG_COVERAGE:
+            coverages.append(
+                Coverage(
+                    kind=_req(inner, layout.TAG_COVERAGE_KIND, where),
+                    code=_text(inner, layout.TAG_COVERAGE_CODE, where, required=False) or "",
+                    start=parse_date(_req(inner, layout.TAG_PERIOD_START, where), where),
+                    end=_optional_date(inner, layout.TAG_PERIOD_END, where),
+                )
+            )
+        elif element.tag == layout.TAG_AMC:
+            if amc is not None:
+                raise MalformedResponseError(f"{where}: two AMC contracts")
+            amc = AmcContract(
+                organism=_req(inner, layout.TAG_AMC_ORGANISM, where),
+                member_number=_text(inner, layout.TAG_AMC_MEMBER, where, required=False) or "",
+                start=parse_date(_req(inner, layout.TAG_AMC_START, where), where),
+                end=_optional_date(inner, layout.TAG_AMC_END, where),
+                contract_type=_text(inner, layout.TAG_AMC_CONTRACT, where, required=False) or "",
+                tiers_payant=_text(inner, layout.TAG_AMC_TIERS_PAYANT, where, required=False)
+                == "1",
+            )
+    return Rights(tuple(periods), tuple(coverages), amc)
+
+
+def parse_card(
+    identity_file: bytes, card_file: bytes, nir_file: bytes, rights_file: bytes
+) -> VitaleCard:
+    """Assemble the card from its four files; every inconsistency is an error, never a
+    partial card.
+
+    :raises MalformedResponseError: a file is missing a field, or the files disagree.
+    """
+    identities = _templates(identity_file, layout.TAG_BENEFICIAIRE, "identity")
+    nirs = _templates(nir_file, layout.TAG_BENEFICIAIRE, "NIR")
+    rights = _templates(rights_file, layout.TAG_RIGHTS, "rights")
+    if not identities:
+        raise MalformedResponseError("no bénéficiaire on the card")
+    if len(nirs) != len(identities):
+        raise MalformedResponseError(f"{len(identities)} identities but {len(nirs)} NIR templates")
+    if rights_file and len(rights) != len(identities):
+        raise MalformedResponseError(
+            f"{len(identities)} identities but {len(rights)} rights templates"
+        )
+    elements = tlv.decode(card_file)
+    card = tlv.find(elements, layout.TAG_CARD)
+    assure_t = tlv.find(elements, layout.TAG_ASSURE)
+    if card is None or assure_t is None:
+        raise MalformedResponseError("card file: template 66 or 67 missing")
+    card_c, assure_c = card.children(), assure_t.children()
+    serial_t = tlv.find(card_c, layout.TAG_CARD_SERIAL)
+    if serial_t is None or len(serial_t.value) != 8:
+        raise MalformedResponseError("card file: serial missing or not 8 bytes")
+    assure = Assure(
+        nir=_req(assure_c, layout.TAG_ASSURE_NIR, "assuré"),
+        nir_key=_req(assure_c, layout.TAG_ASSURE_NIR_KEY, "assuré"),
+        regime=_req(assure_c, layout.TAG_REGIME, "assuré"),
+        caisse=_req(assure_c, layout.TAG_CAISSE, "assuré"),
+        centre=_req(assure_c, layout.TAG_CENTRE, "assuré"),
+        code_gestion=_req(assure_c, layout.TAG_CODE_GESTION, "assuré"),
+    )
+    _check_nir(assure.nir, assure.nir_key, "assuré")
+    beneficiaries = []
+    for index, ident in enumerate(identities):
+        where = f"bénéficiaire {index + 1}"
+        nir_c = nirs[index]
+        nir15 = _req(nir_c, layout.TAG_NIR, where)
+        if len(nir15) != 15:
+            raise MalformedResponseError(f"{where}: NIR is not 15 characters")
+        _check_nir(nir15[:13], nir15[13:], where)
+        rang = _text(nir_c, layout.TAG_RANG, where, required=False)
+        if rang is not None and not (len(rang) == 1 and rang.isdigit()):
+            raise MalformedResponseError(f"{where}: bad rang")
+        raw_birth = _req(ident, layout.TAG_NAISSANCE, where)
+        if len(raw_birth) != 8 or not raw_birth.isdigit():
+            raise MalformedResponseError(f"{where}: bad birth date")
+        beneficiaries.append(
+            Beneficiary(
+                nom=_req(ident, layout.TAG_NOM, where),
+                prenom=_req(ident, layout.TAG_PRENOM, where),
+                nom_usage=_text(nir_c, layout.TAG_NOM_USAGE, where, required=False) or None,
+                birth_date_raw=raw_birth,
+                birth_date=_birth_date(raw_birth),
+                nir=nir15[:13],
+                nir_key=nir15[13:],
+                rang=int(rang) if rang is not None else None,
+                qualite=_text(nir_c, layout.TAG_QUALITE, where, required=False),
+                rights=_parse_rights(rights[index], where) if rights else Rights(),
+            )
+        )
+    return VitaleCard(
+        serial=serial_t.value,
+        valid_from=parse_date(_req(card_c, layout.TAG_CARD_VALID_FROM, "card"), "card"),
+        valid_to=_optional_date(card_c, layout.TAG_CARD_VALID_TO, "card"),
+        card_type=_text(card_c, layout.TAG_CARD_TYPE, "card", required=False) or "",
+        assure=assure,
+        beneficiaries=tuple(beneficiaries),
+    )
+
+
+# --- the card -----------------------------------------------------------------------
+
+_SELECT_MF = apdu.CommandApdu(0x00, layout.INS_SELECT, 0x00, 0x00, layout.VITALE_MF)
+
+
+class VitaleReader:
+    """Reads a carte Vitale 2 and asks it to certify digests (billing's VitaleCertifier).
+
+    Use on the card thread, with the connection of the reader holding the Vitale.
+    """
+
+    def __init__(self, connection: CardConnection) -> None:
+        self._connection = connection
+        self._serial: bytes | None = None
+
+    def _select_mf(self) -> None:
+        try:
+            apdu.exchange(self._connection, _SELECT_MF)
+        except CardFileNotFoundError as exc:
+            raise ApplicationNotFoundError("no Vitale MF on this card") from exc
+
+    def _select_vitale(self) -> None:
+        try:
+            apdu.exchange(self._connection, apdu.select_aid(layout.VITALE_AID))
+        except CardFileNotFoundError as exc:
+            raise ApplicationNotFoundError("no VITALE application on this card") from exc
+
+    def read(self) -> VitaleCard:
+        """The whole card, or an error: never a partial card.
+
+        :raises ApplicationNotFoundError: not a carte Vitale.
+        :raises CardRemovedError: the card left mid-read (nothing read is returned).
+        :raises MalformedResponseError: the files are damaged or disagree.
+        """
+        with self._connection.transaction():
+            self._select_mf()
+            identity_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_IDENTITY)
+            self._select_vitale()
+            card_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_CARD)
+            nir_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_NIR)
+            rights_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_RIGHTS)
+        card = parse_card(identity_file, card_file, nir_file, rights_file)
+        self._serial = card.serial
+        logger.info(
+            "carte Vitale read: %d bénéficiaire(s), serial %s",
+            len(card.beneficiaries),
+            card.serial.hex(),
+        )
+        return card
+
+    @property
+    def serial(self) -> bytes:
+        """The card serial (8 bytes) that diversifies its certifying key."""
+        if self._serial is None:
+            with self._connection.transaction():
+                self._select_vitale()
+                elements = tlv.decode(apdu.read_file(self._connection, sfi=layout.VITALE_SFI_CARD))
+            card = tlv.find(elements, layout.TAG_CARD)
+            serial = tlv.find(card.children(), layout.TAG_CARD_SERIAL) if card else None
+            if serial is None or len(serial.value) != 8:
+                raise MalformedResponseError("card file: serial missing or not 8 bytes")
+            self._serial = serial.value
+        return self._serial
+
+    def certify(self, digest32: bytes) -> bytes:
+        """The card's 8-byte certification of a 32-byte digest (INTERNAL AUTHENTICATE).
+
+        :raises ValueError: the digest is not 32 bytes.
+        :raises MalformedResponseError: the card did not answer 8 bytes.
+        """
+        if len(digest32) != 32:
+            raise ValueError("the digest to certify is 32 bytes (SHA-256)")
+        command = apdu.CommandApdu(
+            0x00, layout.INS_INTERNAL_AUTHENTICATE, 0x00, layout.VITALE_SIG_AMO, digest32
+        )
+        with self._connection.transaction():
+            self._select_vitale()
+            answer = apdu.exchange(self._connection, command)
+        if len(answer) != layout.VITALE_CERTIFICATION_LENGTH:
+            raise MalformedResponseError(
+                f"certification is {len(answer)} bytes, not {layout.VITALE_CERTIFICATION_LENGTH}"
+            )
+        return answer

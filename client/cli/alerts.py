@@ -1,0 +1,52 @@
+"""``sesam alerts``: what needs the user's attention (lots without ARL, payments late,
+deadlines, refused lots, unmatched payments), with what to do."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from datetime import UTC, datetime
+
+from client.alerts import acknowledge, compute_alerts
+from client.settings import load_settings
+from client.store import open_store
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+
+_LEVEL = {"urgent": "URGENT", "attention": "ATTENTION", "info": "INFO"}
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    now = datetime.now(UTC)
+    store = open_store()
+    try:
+        if args.ack:
+            acknowledge(store, args.ack, now)
+            print(f"Alerte {args.ack} masquée.")
+            return EXIT_OK
+        alerts = compute_alerts(store, settings, now, include_acknowledged=args.all)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([a.to_json() for a in alerts], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not alerts:
+        print("Aucune alerte.")
+    for alert in alerts:
+        print(f"[{_LEVEL[alert.level.value]}] {alert.message}")
+        print(f"    → {alert.action}")
+        print(f"    (masquer : sesam alerts --ack {alert.key})")
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``alerts`` command."""
+    cmd = subparsers.add_parser("alerts", help="alertes : ARL, paiements, délais, rejets")
+    cmd.add_argument("--json", action="store_true")
+    cmd.add_argument("--all", action="store_true", help="y compris les alertes masquées")
+    cmd.add_argument("--ack", metavar="CLE", help="masquer une alerte")
+    cmd.set_defaults(handler=_cmd_alerts)

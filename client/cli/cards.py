@@ -1,0 +1,245 @@
+"""``sesam cards`` and ``sesam cps``: what the readers hold, the cards' content, and the
+CPS's certificate and signature, from the command line. Card I/O runs on a CardThread."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import getpass
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from cardio import probe
+from cardio.connection import CardConnection
+from cardio.cps import CpsSession, pin_block
+from cardio.errors import CardError, NoCardError, PinFormatError, ReaderUnavailableError
+from cardio.pcsc import PcscBackend
+from cardio.thread import CardThread
+from cardio.vitale import VitaleReader
+from client.messages import describe
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+_KIND_LABELS = {
+    probe.CardKind.VITALE: "carte Vitale",
+    probe.CardKind.CPS: "carte CPx (CPS/CPE)",
+    probe.CardKind.UNKNOWN: "carte inconnue",
+}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``cards`` and ``cps`` command groups."""
+    cards = subparsers.add_parser("cards", help="lecteurs et cartes (Vitale, CPS)")
+    cards_sub = cards.add_subparsers(dest="cards_command", metavar="ACTION", required=True)
+    listing = cards_sub.add_parser("list", help="lecteurs, présence et type de carte")
+    listing.set_defaults(handler=_cmd_list)
+    read = cards_sub.add_parser("read", help="contenu de la carte CPS et de la carte Vitale")
+    read.add_argument("--json", action="store_true", help="sortie JSON complète sur stdout")
+    read.set_defaults(handler=_cmd_read)
+
+    cps = subparsers.add_parser("cps", help="carte CPS : certificat et signature")
+    cps_sub = cps.add_subparsers(dest="cps_command", metavar="ACTION", required=True)
+    sign = cps_sub.add_parser("sign", help="signer le SHA-256 d'un fichier avec la CPS")
+    sign.add_argument("file", type=Path, metavar="FICHIER")
+    sign.add_argument(
+        "--pin-stdin", action="store_true", help="lire le code porteur sur l'entrée standard"
+    )
+    sign.add_argument("--out", type=Path, metavar="SIG", help="signature brute (défaut : stdout)")
+    sign.set_defaults(handler=_cmd_sign)
+    cert = cps_sub.add_parser("certificate", help="certificat de signature de la CPS")
+    cert.add_argument("--out", type=Path, metavar="FICHIER", help="défaut : stdout")
+    cert.add_argument("--pem", action="store_true", help="en PEM plutôt qu'en DER")
+    cert.set_defaults(handler=_cmd_certificate)
+
+
+# --- running card work on the card thread ----------------------------------------------
+
+
+def _on_card_thread(work: Callable[[PcscBackend], T]) -> T:
+    """Run ``work(backend)`` on a card thread that owns the PC/SC context."""
+    with CardThread() as thread:
+        backend = PcscBackend(thread=thread)
+        try:
+            return thread.call(work, backend)
+        finally:
+            thread.call(backend.close)
+
+
+def _with_card(backend: PcscBackend, reader: str, use: Callable[[CardConnection], T]) -> T:
+    with backend.connect(reader) as connection:
+        return use(connection)
+
+
+# --- sesam cards list ------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    def work(backend: PcscBackend) -> list[tuple[str, str, str, str]]:
+        rows = []
+        for state in backend.states():
+            if not state.card_present:
+                rows.append((state.name, "absente", "", ""))
+                continue
+            atr = (state.atr or b"").hex(" ").upper()
+            try:
+                label = _KIND_LABELS[_with_card(backend, state.name, probe.identify)]
+            except ReaderUnavailableError:
+                raise
+            except CardError as exc:  # a mute or half-inserted card: say so, list the rest
+                logger.info("%s: %s", state.name, exc)
+                label = "carte illisible"
+            rows.append((state.name, "présente", label, atr))
+        return rows
+
+    rows = _on_card_thread(work)
+    if not rows:
+        print("Aucun lecteur de cartes n'est branché.")
+        return EXIT_OK
+    header = ("Lecteur", "Carte", "Type", "ATR")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+# --- sesam cards read --------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for extra in ("card_type", "nir_with_key"):  # derived values worth showing
+            if hasattr(type(value), extra) and extra not in data:
+                data[extra] = getattr(value, extra)
+        return data
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex().upper()
+    return value
+
+
+def read_cards(backend: PcscBackend) -> dict[str, Any]:
+    """The public content of the CPS and of the Vitale found in the readers (JSON-ready)."""
+    found = probe.find_cards(backend)
+    if found.vitale_reader is None and found.cps_reader is None:
+        raise NoCardError("neither a Vitale nor a CPx card in the readers")
+    result: dict[str, Any] = {"cps": None, "vitale": None}
+    if found.cps_reader is not None:
+        card = _with_card(backend, found.cps_reader, lambda c: CpsSession(c).read())
+        result["cps"] = {"reader": found.cps_reader, **_jsonable(card)}
+    if found.vitale_reader is not None:
+        vitale = _with_card(backend, found.vitale_reader, lambda c: VitaleReader(c).read())
+        result["vitale"] = {"reader": found.vitale_reader, **_jsonable(vitale)}
+    return result
+
+
+def _cmd_read(args: argparse.Namespace) -> int:
+    content = _on_card_thread(read_cards)
+    if args.json:
+        json.dump(content, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    cps, vitale = content["cps"], content["vitale"]
+    if cps is not None:
+        who = cps["identity"]
+        print(
+            f"Carte {who['card_type']} ({cps['reader']}) : {who['prenom']} {who['nom']}, "
+            f"{len(cps['situations'])} situation(s) d'exercice."
+        )
+    if vitale is not None:
+        print(
+            f"Carte Vitale ({vitale['reader']}) : valable du {_french_date(vitale['valid_from'])}"
+            f" au {_french_date(vitale['valid_to'])}, "
+            f"{len(vitale['beneficiaries'])} bénéficiaire(s) :"
+        )
+        for b in vitale["beneficiaries"]:
+            print(f"  - {b['prenom']} {b['nom']}, né(e) le {_french_date(b['birth_date_raw'])}")
+    print("Contenu complet : sesam cards read --json")
+    return EXIT_OK
+
+
+def _french_date(value: str | None) -> str:
+    """JJ/MM/AAAA from ISO or AAAAMMJJ (a lunar birth date stays as the card has it)."""
+    if not value:
+        return "-"
+    digits = value.replace("-", "")
+    return f"{digits[6:8]}/{digits[4:6]}/{digits[:4]}" if len(digits) == 8 else value
+
+
+# --- sesam cps sign / certificate -------------------------------------------------------
+
+
+def _cps_session_work(use: Callable[[CpsSession], T]) -> Callable[[PcscBackend], T]:
+    def work(backend: PcscBackend) -> T:
+        found = probe.find_cards(backend)
+        if found.cps_reader is None:
+            raise NoCardError("no CPx card in the readers")
+        return _with_card(backend, found.cps_reader, lambda c: use(CpsSession(c)))
+
+    return work
+
+
+def _read_pin(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return getpass.getpass("Code porteur de la CPS : ")
+
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"Impossible de lire {args.file} : {exc.strerror}.", file=sys.stderr)
+        return EXIT_USAGE
+    pin = _read_pin(args.pin_stdin)
+    try:
+        pin_block(pin)  # a malformed PIN never reaches the card
+    except PinFormatError as exc:
+        print(describe(exc), file=sys.stderr)
+        return EXIT_USAGE
+    digest = hashlib.sha256(data).digest()
+
+    def sign(session: CpsSession) -> bytes:
+        session.verify_pin(pin)
+        return session.sign_digest(digest)
+
+    signature = _on_card_thread(_cps_session_work(sign))
+    _write(args.out, signature)
+    if args.out is not None:
+        print(f"Signature écrite dans {args.out} ({len(signature)} octets).", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_certificate(args: argparse.Namespace) -> int:
+    der = _on_card_thread(_cps_session_work(lambda s: s.certificate_der()))
+    if args.pem:
+        pem = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+        _write(args.out, pem)
+    else:
+        _write(args.out, der)
+    return EXIT_OK
+
+
+def _write(path: Path | None, data: bytes) -> None:
+    if path is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        path.write_bytes(data)

@@ -1,0 +1,182 @@
+"""``sesam lot``: close (sign with the CPS), list, export and verify lots of FSE.
+
+Closing rule (``billing.lot.LotRules``): a lot is due when it holds 50 FSE or when its
+oldest FSE is 24 hours old; ``sesam lot close`` closes the due lots, ``--all`` every
+non-empty open lot. Closing needs the CPS and its PIN (``--pin-stdin``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from billing.cms import CmsError
+from billing.lot import LotError, verify_lot
+from cardio.cps import CpsSession
+from client.cli.fse import check_pin, read_pin, with_cards
+from client.fse_service import CpsSource, FseService, VitaleSource
+from client.store import LotRow, Store, open_store
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``lot`` command group."""
+    lot = subparsers.add_parser("lot", help="lots de FSE : fermeture, signature, export")
+    sub = lot.add_subparsers(dest="lot_command", metavar="ACTION", required=True)
+
+    close = sub.add_parser("close", help="fermer et signer (CPS) les lots dus")
+    close.add_argument("--all", action="store_true", help="fermer tous les lots ouverts non vides")
+    close.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="lire le code porteur de la CPS sur l'entrée standard",
+    )
+    close.add_argument("--json", action="store_true", help="sortie JSON")
+    close.set_defaults(handler=_cmd_close)
+
+    listing = sub.add_parser("list", help="liste des lots")
+    listing.add_argument("--json", action="store_true", help="sortie JSON")
+    listing.set_defaults(handler=_cmd_list)
+
+    export = sub.add_parser("export", help="écrire le lot signé (CMS, DER) dans un fichier")
+    export.add_argument("number", type=int, metavar="N")
+    export.add_argument("--out", type=Path, required=True, metavar="FICHIER")
+    export.add_argument("--practitioner", metavar="ID", help="n° de facturation + clé")
+    export.set_defaults(handler=_cmd_export)
+
+    verify = sub.add_parser("verify", help="vérifier un lot signé de bout en bout")
+    verify.add_argument("file", type=Path, metavar="FICHIER")
+    verify.add_argument(
+        "--ca",
+        type=Path,
+        required=True,
+        metavar="CA.pem",
+        help="certificat de l'autorité des cartes CPS (PEM ou DER)",
+    )
+    verify.add_argument("--json", action="store_true", help="sortie JSON")
+    verify.set_defaults(handler=_cmd_verify)
+
+
+def lot_summary(lot: LotRow, store: Store) -> dict[str, Any]:
+    """What ``lot list --json`` prints for one lot."""
+    outbox = store.outbox_get(lot.id)
+    return {
+        "number": lot.number,
+        "id": lot.id,
+        "practitioner": lot.practitioner_id,
+        "kind": lot.kind,
+        "organism": lot.organism,
+        "mode": lot.mode,
+        "state": lot.state.value,
+        "fse_count": lot.fse_count,
+        "created_at": lot.created_at.isoformat(),
+        "closed_at": lot.closed_at.isoformat() if lot.closed_at else None,
+        "content_sha256": lot.content_sha256,
+        "outbox_status": outbox.status.name if outbox else None,
+    }
+
+
+def _cmd_close(args: argparse.Namespace) -> int:
+    pin = read_pin(args.pin_stdin)
+    if not check_pin(pin):
+        return EXIT_USAGE
+
+    def work(
+        session: CpsSession, cps: CpsSource, _vitale: VitaleSource | None
+    ) -> list[dict[str, Any]]:
+        store = open_store()
+        try:
+            closed = FseService(store).close_lots(session, cps, args.all)
+            return [lot_summary(c.lot, store) for c in closed]
+        finally:
+            store.close()
+
+    closed = with_cards(pin, "no", work)
+    if args.json:
+        print(json.dumps(closed, ensure_ascii=False, indent=2))
+    elif not closed:
+        print("Aucun lot à fermer." + ("" if args.all else " (--all ferme aussi les lots non dus)"))
+    else:
+        for lot in closed:
+            print(
+                f"Lot n° {lot['number']} fermé et signé : {lot['fse_count']} FSE, organisme "
+                f"{lot['organism']}, mode {lot['mode']}."
+            )
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        lots = store.lots()
+        if args.json:
+            print(
+                json.dumps([lot_summary(lot, store) for lot in lots], ensure_ascii=False, indent=2)
+            )
+            return EXIT_OK
+        if not lots:
+            print("Aucun lot.")
+        for lot in lots:
+            outbox = store.outbox_get(lot.id)
+            print(
+                f"{lot.number:>5}  {lot.state.value:<12} {lot.mode:<11} {lot.organism}  "
+                f"{lot.fse_count:>3} FSE  envoi {outbox.status.name if outbox else '-'}"
+            )
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        lot = FseService(store).export_lot(args.number, args.out, args.practitioner)
+    finally:
+        store.close()
+    print(f"Lot n° {lot.number} ({lot.id}) écrit dans {args.out}.")
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        der = args.file.read_bytes()
+        ca = args.ca.read_bytes()
+    except OSError as exc:
+        print(f"Lecture impossible : {exc.filename} ({exc.strerror}).", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        lot = verify_lot(der, ca)
+    except (CmsError, LotError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    report = {
+        "valid": True,
+        "lot_id": lot.lot_id,
+        "number": lot.number,
+        "practitioner": lot.practitioner_id,
+        "organism": lot.organism.key,
+        "mode": lot.mode.value,
+        "fse": [f.number for f in lot.fses],
+        "total_fees": lot.document["totals"]["total_fees"],
+        "signer": lot.signer_subject,
+        "signing_time": lot.signing_time.isoformat(),
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"Lot n° {lot.number} valide : signé par {lot.signer_subject} le "
+            f"{lot.signing_time.isoformat()}, {len(lot.fses)} FSE "
+            f"({', '.join(str(f.number) for f in lot.fses)}), organisme {lot.organism.key}, "
+            f"mode {lot.mode.value}, total {report['total_fees']} €."
+        )
+    return EXIT_OK

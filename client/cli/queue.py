@@ -1,0 +1,221 @@
+"""``sesam queue``: the télétransmission queue — its state, sending it, retrying a lot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from billing.fse_states import FseState
+from client.returns import last_contact
+from client.sender import Sender, SendProgress, SendStep
+from client.settings import load_settings
+from client.store import OutboxStatus, Store, open_store, parse_db_stamp
+from client.transport import HttpsTransport
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+#: French names of the outbox statuses.
+STATUS_LABELS = {
+    OutboxStatus.HELD: "lot ouvert (pas encore signé)",
+    OutboxStatus.PENDING: "en attente d'envoi",
+    OutboxStatus.IN_FLIGHT: "envoi en cours",
+    OutboxStatus.DONE: "envoyé, ARL reçu",
+    OutboxStatus.FAILED: "en échec (action requise)",
+}
+FSE_LABELS = {
+    FseState.SECURED: "sécurisées, lot ouvert",
+    FseState.IN_LOT: "dans un lot signé, à envoyer",
+    FseState.SENT: "envoyées, ARL attendu",
+    FseState.ACKNOWLEDGED: "acceptées (ARL positif), paiement attendu",
+    FseState.REFUSED: "refusées (ARL négatif)",
+    FseState.PAID: "payées",
+    FseState.REJECTED: "rejetées",
+    FseState.CANCELLED: "annulées",
+    FseState.DRAFT: "brouillons",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def queue_status(store: Store) -> dict[str, Any]:
+    """Counts and amounts by state, the oldest waiting lot, the last contact."""
+    lots: dict[str, dict[str, Any]] = {}
+    for row in store.db.query(
+        "SELECT o.status, count(DISTINCT o.id) AS lots, count(f.id) AS fse, "
+        "coalesce(sum(f.total_fees), 0) AS total, coalesce(sum(f.amo), 0) AS amo, "
+        "coalesce(sum(f.amc), 0) AS amc FROM outbox o LEFT JOIN fse f ON f.lot_id = o.id "
+        "GROUP BY o.status"
+    ):
+        status = OutboxStatus(row["status"])
+        lots[status.name.lower()] = {
+            "libelle": STATUS_LABELS[status],
+            "lots": row["lots"],
+            "fse": row["fse"],
+            "montant": _money(Decimal(str(row["total"]))),
+            "amo": _money(Decimal(str(row["amo"]))),
+            "amc": _money(Decimal(str(row["amc"]))),
+        }
+    fse: dict[str, dict[str, Any]] = {}
+    for state in FseState:
+        rows = store.fse_list(state=state)
+        if rows:
+            fse[state.value] = {
+                "libelle": FSE_LABELS[state],
+                "nombre": len(rows),
+                "montant": _money(sum((r.total_fees for r in rows), Decimal(0))),
+                "amo": _money(sum((r.amo for r in rows), Decimal(0))),
+                "amc": _money(sum((r.amc for r in rows), Decimal(0))),
+            }
+    oldest = None
+    waiting = [
+        r
+        for r in store.outbox_rows()
+        if r.status in (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT, OutboxStatus.FAILED)
+    ]
+    if waiting:
+        first = min(waiting, key=lambda r: r.created_at)
+        lot = store.lot_by_id(first.id)
+        oldest = {
+            "lot": lot.number,
+            "lot_id": first.id,
+            "depuis": first.created_at.isoformat(),
+            "statut": STATUS_LABELS[first.status],
+            "essais": first.attempts,
+            "prochain_essai": first.next_attempt_at.isoformat() if first.next_attempt_at else None,
+            "derniere_erreur": first.last_error,
+        }
+    contact = last_contact(store)
+    return {
+        "lots": lots,
+        "fse": fse,
+        "plus_ancien_en_attente": oldest,
+        "dernier_contact": parse_db_stamp(contact).isoformat() if contact else None,
+    }
+
+
+def _print_status(status: dict[str, Any]) -> None:
+    print("File de télétransmission")
+    if not status["lots"]:
+        print("  aucun lot")
+    for info in status["lots"].values():
+        print(
+            f"  {info['libelle']:<32} {info['lots']:>4} lot(s) {info['fse']:>5} FSE "
+            f"{info['montant']:>10} € (AMO {info['amo']} €, AMC {info['amc']} €)"
+        )
+    print("FSE")
+    for info in status["fse"].values():
+        print(f"  {info['libelle']:<42} {info['nombre']:>5}  {info['montant']:>10} €")
+    oldest = status["plus_ancien_en_attente"]
+    if oldest:
+        line = f"Plus ancien en attente : lot n° {oldest['lot']} depuis {oldest['depuis'][:16]}"
+        line += f", {oldest['essais']} essai(s)"
+        print(line)
+        if oldest["derniere_erreur"]:
+            print(f"  Dernière erreur : {oldest['derniere_erreur']}")
+    contact = status["dernier_contact"]
+    print(f"Dernier contact avec le concentrateur : {contact[:19] if contact else 'jamais'}")
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        status = queue_status(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+    else:
+        _print_status(status)
+    return EXIT_OK
+
+
+def progress_printer(stream: Any = None) -> Callable[[SendProgress], None]:
+    """A text progress bar on stderr: one line per event, ``[####....] n/N message``."""
+    out = stream or sys.stderr
+
+    def show(progress: SendProgress) -> None:
+        total = max(progress.total, progress.done, 1)
+        filled = round(20 * progress.done / total)
+        bar = "#" * filled + "." * (20 - filled)
+        if progress.step in (SendStep.STARTED, SendStep.FINISHED):
+            print(progress.message, file=out, flush=True)
+        else:
+            print(f"[{bar}] {progress.done}/{total} {progress.message}", file=out, flush=True)
+
+    return show
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    transport = HttpsTransport(settings)
+    store = open_store()
+    try:
+        sender = Sender(
+            store,
+            transport,
+            settings=settings,
+            clock=_now,
+            on_progress=None if args.quiet else progress_printer(),
+        )
+        report = sender.run(until_empty=args.until_empty, max_seconds=args.timeout)
+    finally:
+        store.close()
+    if args.quiet:
+        print(_summary_line(report.acknowledged, report.refused, report.remaining), file=sys.stderr)
+    ok = report.complete and report.refused == 0
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _summary_line(acknowledged: int, refused: int, remaining: int) -> str:
+    return f"{acknowledged} lot(s) acceptés, {refused} refusé(s), {remaining} en attente."
+
+
+def _cmd_retry(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        lot = store.lot_by_number(args.lot)
+        row = store.outbox_get(lot.id)
+        if row is None or row.status not in (OutboxStatus.FAILED, OutboxStatus.PENDING):
+            print(f"Le lot n° {args.lot} n'est pas en échec : rien à relancer.", file=sys.stderr)
+            return EXIT_FAILED
+        store.outbox_retry(lot.id, _now())
+    finally:
+        store.close()
+    print(f"Lot n° {args.lot} remis en file d'envoi.")
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``queue`` command group."""
+    group = subparsers.add_parser("queue", help="file de télétransmission")
+    sub = group.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    status = sub.add_parser("status", help="lots et FSE par état, plus ancien en attente")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_cmd_status)
+    send = sub.add_parser("send", help="envoyer les lots en attente au concentrateur")
+    send.add_argument(
+        "--until-empty",
+        action="store_true",
+        help="continuer (avec les délais de nouvel essai) jusqu'à ce que tout soit acquitté",
+    )
+    send.add_argument("--timeout", type=float, default=None, metavar="S", help="durée maximale")
+    send.add_argument("--quiet", action="store_true", help="seulement le résumé")
+    send.set_defaults(handler=_cmd_send)
+    retry = sub.add_parser("retry", help="remettre en file un lot en échec")
+    retry.add_argument("lot", type=int, metavar="N", help="numéro du lot")
+    retry.set_defaults(handler=_cmd_retry)

@@ -1,0 +1,171 @@
+"""``sesam returns``: ARL and NOEMIE returns — fetch them, import a file, list the
+reconciliation of every FSE and the payments that matched nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from client.returns import (
+    LABELS,
+    ImportReport,
+    NoemieImportError,
+    Reconciliation,
+    fetch_arls,
+    fetch_noemie,
+    import_noemie_file,
+    reconcile,
+    unmatched_payments,
+)
+from client.settings import load_settings
+from client.store import open_store
+from client.transport import HttpsTransport
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _report_json(r: ImportReport) -> dict[str, object]:
+    return {
+        "fichier": r.name,
+        "deja_importe": r.already_imported,
+        "payees": r.paid,
+        "payees_partiellement": r.partly_paid,
+        "rejetees": r.rejected,
+        "non_rapprochees": r.unmatched,
+        "montant_paye": str(r.total_paid),
+    }
+
+
+def _report_line(r: ImportReport) -> str:
+    if r.already_imported:
+        return f"{r.name} : déjà importé, rien de nouveau."
+    return (
+        f"{r.name} : {r.paid} payée(s), {r.partly_paid} payée(s) partiellement, "
+        f"{r.rejected} rejetée(s), {r.unmatched} non rapprochée(s) ; {r.total_paid} € versés."
+    )
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    transport = HttpsTransport(load_settings())
+    store = open_store()
+    try:
+        arls = fetch_arls(store, transport, _now())
+        reports = fetch_noemie(store, transport, _now())
+    finally:
+        store.close()
+    if args.json:
+        doc = {
+            "arl": {
+                "traites": arls.applied,
+                "en_double": arls.duplicates,
+                "en_attente": arls.still_waiting,
+            },
+            "noemie": [_report_json(r) for r in reports],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(
+        f"ARL : {arls.applied} nouveau(x), {arls.duplicates} déjà connu(s), "
+        f"{arls.still_waiting} lot(s) encore sans ARL."
+    )
+    if not reports:
+        print("NOEMIE : aucun nouveau fichier.")
+    for r in reports:
+        print("NOEMIE " + _report_line(r))
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        report = import_noemie_file(store, args.file, _now())
+    except NoemieImportError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(_report_line(report))
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        view = reconcile(store)
+        unmatched = unmatched_payments(store)
+    finally:
+        store.close()
+    if args.etat:
+        view = [r for r in view if r.status.value == args.etat]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "fse": [] if args.non_rapproches else [r.to_json() for r in view],
+                    "non_rapproches": [
+                        {k: unmatched_row[k] for k in unmatched_row if k != "noemie_sha256"}
+                        for unmatched_row in unmatched
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if not args.non_rapproches:
+        counts: dict[Reconciliation, int] = {}
+        for r in view:
+            counts[r.status] = counts.get(r.status, 0) + 1
+            paid = (
+                f" payé AMO {r.paid_amo} € / AMC {r.paid_amc} €" if r.paid_amo is not None else ""
+            )
+            motif = f" motif {r.motif_code} {r.motif_label}" if r.motif_code else ""
+            guarantee = "" if r.mode == "vitale" else " [sans garantie de paiement]"
+            print(
+                f"FSE n° {r.number:>6} {r.care_date} {LABELS[r.status]:<40} "
+                f"facturé AMO {r.billed_amo} € / AMC {r.billed_amc} €{paid}{motif}"
+                f"{' — ' + r.detail if r.detail else ''}{guarantee}"
+            )
+        print(", ".join(f"{LABELS[k]} : {v}" for k, v in counts.items()) or "Aucune FSE.")
+    print(f"Retours non rapprochés : {len(unmatched)}")
+    for u in unmatched:
+        print(
+            f"  FSE {u['fse_uuid']} ({u['care_date']}) {u['paid_amo']} € AMO / "
+            f"{u['paid_amc']} € AMC — {u['reason']}"
+        )
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``returns`` command group."""
+    group = subparsers.add_parser("returns", help="retours ARL et NOEMIE, rapprochement")
+    sub = group.add_subparsers(dest="returns_command", metavar="ACTION", required=True)
+    fetch = sub.add_parser("fetch", help="récupérer ARL et retours NOEMIE du concentrateur")
+    fetch.add_argument("--json", action="store_true")
+    fetch.set_defaults(handler=_cmd_fetch)
+    imp = sub.add_parser("import", help="importer un fichier de retour NOEMIE")
+    imp.add_argument("file", type=Path, metavar="FICHIER")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(handler=_cmd_import)
+    lst = sub.add_parser("list", help="rapprochement de chaque FSE")
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--etat", choices=[r.value for r in Reconciliation])
+    lst.add_argument(
+        "--non-rapproches", action="store_true", help="seulement les retours orphelins"
+    )
+    lst.set_defaults(handler=_cmd_list)

@@ -1,0 +1,222 @@
+"""``sesam scor``: scan or import the signed paper feuille de soins of a dégradé FSE, check
+it, send it in a PJ lot after its invoice lot, follow it, purge it after its retention."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from client.config import data_dir
+from client.scor import scan
+from client.scor.config import load_scor_config
+from client.scor.normalize import NormalizedPj, normalize_bytes, normalize_file
+from client.scor.pj import PjRecord, PjService
+from client.store import open_store
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``scor`` command group."""
+    group = subparsers.add_parser("scor", help="pièces justificatives SCOR (mode dégradé)")
+    sub = group.add_subparsers(dest="scor_command", metavar="ACTION", required=True)
+
+    devices = sub.add_parser("devices", help="scanners visibles (SANE)")
+    devices.set_defaults(handler=_cmd_devices)
+
+    scan_p = sub.add_parser("scan", help="numériser la feuille de soins signée d'une FSE")
+    scan_p.add_argument("number", type=int, metavar="N", help="numéro de la FSE dégradée")
+    scan_p.add_argument("--device", metavar="D", help="scanner SANE (défaut : réglage scor.json)")
+    scan_p.add_argument("--accept", action="store_true", help="valider sans relecture")
+    scan_p.add_argument("--praticien", metavar="ID")
+    scan_p.set_defaults(handler=_cmd_scan)
+
+    imp = sub.add_parser("import", help="importer une image ou un PDF de la feuille signée")
+    imp.add_argument("number", type=int, metavar="N", help="numéro de la FSE dégradée")
+    imp.add_argument("file", type=Path, metavar="FICHIER")
+    imp.add_argument("--accept", action="store_true", help="valider sans relecture")
+    imp.add_argument("--praticien", metavar="ID")
+    imp.set_defaults(handler=_cmd_import)
+
+    accept = sub.add_parser("accept", help="valider une pièce après l'avoir relue")
+    accept.add_argument("pj", type=int, metavar="PJ", help="numéro de la pièce")
+    accept.set_defaults(handler=_cmd_accept)
+
+    lots = sub.add_parser("lots", help="constituer et signer (CPS) les lots de PJ")
+    lots.add_argument("--pin-stdin", action="store_true", help="code porteur sur stdin")
+    lots.set_defaults(handler=_cmd_lots)
+
+    status = sub.add_parser("status", help="état des pièces (et règle des 5 jours ouvrés)")
+    status.add_argument("--json", action="store_true", help="sortie JSON")
+    status.set_defaults(handler=_cmd_status)
+
+    purge = sub.add_parser("purge", help="purger les pièces conservées depuis plus de 90 jours")
+    purge.add_argument("--dry-run", action="store_true", help="montrer sans rien supprimer")
+    purge.set_defaults(handler=_cmd_purge)
+
+    posted = sub.add_parser("posted", help="le duplicata papier d'une pièce a été posté")
+    posted.add_argument("pj", type=int, metavar="PJ")
+    posted.set_defaults(handler=_cmd_posted)
+
+
+def _with_service(work: Callable[[PjService], T]) -> T:
+    config = load_scor_config()
+    store = open_store()
+    try:
+        from billing.scor_rules import french_working_day
+
+        service = PjService(
+            store,
+            data_dir(),
+            settings=config.settings,
+            is_working_day=french_working_day(config.holiday_subdivision),
+        )
+        return work(service)
+    finally:
+        store.close()
+
+
+def _show(record: PjRecord) -> str:
+    line = f"PJ {record.id} - FSE n° {record.fse_number} - {record.status.label}"
+    if record.paper_due:
+        line += " - ENVOYER LE DUPLICATA PAPIER À LA CAISSE"
+    elif record.paper_deadline:
+        line += f" - à transmettre au plus tard le {record.paper_deadline:%d/%m/%Y}"
+    if record.purge_on:
+        line += f" - conservée jusqu'au {record.purge_on:%d/%m/%Y} exclu"
+    return line
+
+
+def _attach(args: argparse.Namespace, pj: NormalizedPj, source: str) -> int:
+    def work(service: PjService) -> PjRecord:
+        record = service.attach(args.number, pj, source, practitioner_id=args.praticien)
+        return service.accept(record.id) if args.accept else record
+
+    record = _with_service(work)
+    print(
+        f"Pièce {record.id} : {record.pages} page(s), {record.dpi} ppp, {record.size} octets "
+        f"({record.size // max(1, record.pages) // 1024} Ko par page)."
+    )
+    print(f"Fichier : {record.file_path}")
+    if not args.accept:
+        print(f"Relisez-la, puis validez : sesam scor accept {record.id}")
+    return EXIT_OK
+
+
+def _cmd_devices(args: argparse.Namespace) -> int:
+    found = scan.list_devices()
+    if not found:
+        print("Aucun scanner trouvé.", file=sys.stderr)
+        return EXIT_FAILED
+    for device in found:
+        print(f"{device.name}\t{device.label}")
+    return EXIT_OK
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    config = load_scor_config()
+    device = args.device or config.scanner_device
+    if not device:
+        found = scan.list_devices()
+        if len(found) != 1:
+            print(
+                "Choisissez le scanner avec --device (liste : sesam scor devices).",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        device = found[0].name
+    image = scan.scan_page(device)
+    pj = normalize_bytes(image, f"numérisation {device}", config.normalize_options)
+    return _attach(args, pj, f"scan:{device}")
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        print(f"Fichier introuvable : {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    pj = normalize_file(args.file, load_scor_config().normalize_options)
+    return _attach(args, pj, f"import:{args.file.name}")
+
+
+def _cmd_accept(args: argparse.Namespace) -> int:
+    record = _with_service(lambda s: s.accept(args.pj))
+    print(_show(record))
+    return EXIT_OK
+
+
+def _cmd_lots(args: argparse.Namespace) -> int:
+    # The CPS signs the PJ lots; card calls run on the card thread, which also opens the
+    # store for this one command (a sqlite connection stays on the thread that opened it).
+    from cardio import probe
+    from cardio.cps import CpsSession
+    from cardio.errors import NoCardError
+    from cardio.pcsc import PcscBackend
+    from cardio.thread import CardThread
+
+    pin = (
+        sys.stdin.readline().rstrip("\r\n")
+        if args.pin_stdin
+        else getpass.getpass("Code porteur de la CPS : ")
+    )
+
+    def work(backend: PcscBackend) -> list[str]:
+        found = probe.find_cards(backend)
+        if found.cps_reader is None:
+            raise NoCardError("no CPx card in the readers")
+        with backend.connect(found.cps_reader) as connection:
+            session = CpsSession(connection)
+            session.verify_pin(pin)
+            return _with_service(lambda s: s.build_lots(session))
+
+    with CardThread() as thread:
+        backend = PcscBackend(thread=thread)
+        try:
+            created = thread.call(work, backend)
+        finally:
+            thread.call(backend.close)
+    print(f"{len(created)} lot(s) de PJ constitué(s) et mis en file d'envoi.")
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    def work(service: PjService) -> list[PjRecord]:
+        service.refresh()
+        return service.records()
+
+    records = _with_service(work)
+    if args.json:
+        json.dump([r.to_json() for r in records], sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    if not records:
+        print("Aucune pièce justificative.")
+    for record in records:
+        print(_show(record))
+    return EXIT_OK
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    purged = _with_service(lambda s: s.purge(dry_run=args.dry_run))
+    verb = "serait purgée" if args.dry_run else "purgée"
+    for p in purged:
+        since = f"{p.retention_start:%d/%m/%Y}"
+        print(f"PJ {p.pj_id} (FSE n° {p.fse_number}, transmise le {since}) {verb}")
+    print(f"{len(purged)} pièce(s) {'à purger' if args.dry_run else 'purgée(s)'}.")
+    return EXIT_OK
+
+
+def _cmd_posted(args: argparse.Namespace) -> int:
+    record = _with_service(lambda s: s.mark_posted(args.pj))
+    print(_show(record))
+    return EXIT_OK

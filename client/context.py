@@ -1,0 +1,344 @@
+"""The application context: every OS-touching service the application drives, wired once.
+
+``build_context(settings, backend=..., clock=...)`` opens nothing on the caller's thread:
+card calls go through the card thread, store work through one database worker thread that
+owns its own connection, network through the sender's thread. The desktop UI and the tests
+build one context and pass it around (no globals). No Qt here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cardio.connection import ReaderBackend
+from cardio.errors import ReaderUnavailableError
+from cardio.monitor import ReaderMonitor
+from cardio.thread import CardThread
+from client.config import data_dir as default_data_dir
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+OnChange = Callable[[Any, Any], None]
+OnError = Callable[[BaseException], None]
+
+
+def _optional(module: str, name: str) -> Any:
+    """A name of a lower layer, or None while that layer is not installed (logged)."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        logger.warning("%s.%s unavailable: %s", module, name, exc)
+        return None
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class DbWorker:
+    """One thread that owns the store connection; every store call is submitted here."""
+
+    def __init__(self, opener: Callable[[], Any]) -> None:
+        self._opener = opener
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._store: Any = None
+        self._closed = False
+
+    def _get(self) -> Any:
+        if self._store is None:
+            self._store = self._opener()
+        return self._store
+
+    def submit(self, fn: Callable[[Any], T]) -> Future[T]:
+        """Run ``fn(store)`` on the database thread."""
+        return self._executor.submit(lambda: fn(self._get()))
+
+    def close(self) -> None:
+        """Finish queued work, then close the connection on its own thread."""
+        if self._closed:
+            return
+        self._closed = True
+
+        def _close() -> None:
+            store, self._store = self._store, None
+            closer = getattr(store, "close", None) or getattr(
+                getattr(store, "db", None), "close", None
+            )
+            if callable(closer):
+                closer()
+
+        self._executor.submit(_close)
+        self._executor.shutdown(wait=True, cancel_futures=False)
+
+
+@dataclass
+class AppContext:
+    """Everything the application drives; built by :func:`build_context`."""
+
+    data_dir: Path
+    clock: Callable[[], datetime]
+    settings: Any
+    backend: ReaderBackend | None
+    card_thread: CardThread
+    db: DbWorker
+    referential: Any = None
+    sender: Any = None
+    monitor: ReaderMonitor | None = None
+    drafts: Any = None
+    last_card_errors: list[str] = field(default_factory=list)
+
+    @property
+    def store_path(self) -> Path:
+        """The database file (other threads open their own connection to it)."""
+        return self.data_dir / "sesam.db"
+
+    def ensure_referential(self) -> Any:
+        """Load the tariff referential once (disk: call it off the GUI thread)."""
+        if self.referential is None:
+            self.referential = _load_referential(self.data_dir)
+        return self.referential
+
+    def run_on_card(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``fn(*args)`` on the card thread."""
+        return self.card_thread.submit(fn, *args)
+
+    def start_monitor(self, on_change: OnChange, on_error: OnError | None = None) -> None:
+        """Start watching the readers; callbacks come on the card thread."""
+        if self.monitor is not None or self.backend is None:
+            if self.backend is None and on_error is not None:
+                on_error(ReaderUnavailableError("no PC/SC backend"))
+            return
+        self.monitor = ReaderMonitor(self.backend, self.card_thread, on_change, on_error=on_error)
+        self.monitor.start()
+
+    def connect(self, reader: str) -> Any:
+        """Open the card in ``reader`` (call on the card thread)."""
+        if self.backend is None:
+            raise ReaderUnavailableError("no PC/SC backend")
+        return self.backend.connect(reader)
+
+    def note_card_error(self, exc: BaseException) -> None:
+        """Remember a card error for the diagnostics page (no patient data in it)."""
+        self.last_card_errors.append(f"{self.clock():%H:%M:%S} {type(exc).__name__}: {exc}")
+        del self.last_card_errors[:-20]
+
+    def close(self) -> None:
+        """Stop the monitor and the sender, then the card thread, then the store (B5)."""
+        for part in (self.monitor, self.sender):
+            stop = getattr(part, "stop", None)
+            if callable(stop):
+                try:
+                    stop()
+                except Exception:  # shutting down: log and go on closing the rest
+                    logger.exception("stopping %r failed", part)
+        self.card_thread.shutdown()
+        close_backend = getattr(self.backend, "close", None)
+        if callable(close_backend):
+            close_backend()
+        self.db.close()
+
+
+def _open_store_factory(path: Path) -> Callable[[], Any]:
+    def _open() -> Any:
+        open_store = _optional("client.store", "open_store")
+        if open_store is None:
+            raise RuntimeError("client.store is not available")
+        return open_store(path)
+
+    return _open
+
+
+def build_context(
+    settings: Any = None,
+    *,
+    backend: ReaderBackend | None = None,
+    clock: Callable[[], datetime] | None = None,
+    data_dir: Path | None = None,
+    referential: Any = None,
+    use_pcsc: bool = True,
+) -> AppContext:
+    """Wire the application: card thread, reader backend, store worker, referential.
+
+    Nothing here blocks on a card or the network; the store is opened lazily on its thread.
+    """
+    directory = data_dir or Path(getattr(settings, "data_dir", None) or default_data_dir())
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if settings is None:
+        settings = _load_settings(directory)
+    card_thread = CardThread()
+    if backend is None and use_pcsc:
+        backend_cls = _optional("cardio.pcsc", "PcscBackend")
+        if backend_cls is not None:
+            backend = backend_cls(thread=card_thread)
+    return AppContext(
+        data_dir=directory,
+        clock=clock or _now,
+        settings=settings,
+        backend=backend,
+        card_thread=card_thread,
+        db=DbWorker(_open_store_factory(directory / "sesam.db")),
+        referential=referential,
+        drafts=DraftBook(directory / "brouillons"),
+    )
+
+
+def _load_referential(directory: Path) -> Any:
+    from client.tariffs_local import referential_with_local
+
+    return referential_with_local(directory)
+
+
+def _load_settings(directory: Path) -> Any:
+    from client.settings import SETTINGS_NAME, SettingsError, load_settings
+
+    try:
+        return load_settings(directory / SETTINGS_NAME)
+    except SettingsError:
+        logger.exception("settings unreadable: defaults used")
+        from client.settings import Settings
+
+        return Settings().resolved()
+
+
+# --- patients without a card, and invoices prepared at the reception ---------------------
+@dataclass(frozen=True, slots=True)
+class LocalPatient:
+    """A patient already billed here (from the store), with the organism of his last FSE."""
+
+    id: str
+    nom: str
+    prenom: str
+    birth_date_raw: str
+    nir: str  # assuré NIR, 13
+    nir_key: str
+    beneficiary_nir: str
+    beneficiary_nir_key: str
+    rang: str
+    qualite: str
+    regime: str = ""
+    caisse: str = ""
+    centre: str = ""
+
+    @property
+    def birth_date(self) -> Any:
+        from datetime import date
+
+        raw = self.birth_date_raw
+        try:
+            return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+        except ValueError:
+            return None
+
+    def identity(self) -> dict[str, Any]:
+        """The ``identity`` object of ``sesam fse create`` (sans Vitale / dégradé)."""
+        return {
+            "nir": self.nir + self.nir_key,
+            "beneficiary_nir": (self.beneficiary_nir + self.beneficiary_nir_key)
+            if self.beneficiary_nir
+            else "",
+            "birth_date": self.birth_date_raw,
+            "rang": self.rang,
+            "qualite": self.qualite,
+            "identification": "nir",
+            "organism": {"regime": self.regime, "caisse": self.caisse, "centre": self.centre},
+            "last_name": self.nom,
+            "first_name": self.prenom,
+        }
+
+
+def search_patients(store: Any, text: str, limit: int = 30) -> list[LocalPatient]:
+    """Patients whose name starts with ``text``, or whose NIR starts with it (digits)."""
+    needle = text.strip().upper()
+    if not needle:
+        return []
+    if needle.replace(" ", "").isdigit():
+        digits = needle.replace(" ", "")
+        where = (
+            "(p.assure_nir || p.assure_nir_key) LIKE ? OR "
+            "(p.beneficiary_nir || p.beneficiary_nir_key) LIKE ?"
+        )
+        params: list[Any] = [digits + "%", digits + "%"]
+    else:
+        where = "UPPER(p.last_name) LIKE ? OR UPPER(p.first_name) LIKE ?"
+        params = [needle + "%", needle + "%"]
+    # ``where`` is one of the two constant clauses above; values are parameters.
+    sql = (
+        "SELECT p.*, f.regime, f.caisse, f.centre FROM patients p "  # noqa: S608
+        "LEFT JOIN fse f ON f.id = (SELECT MAX(id) FROM fse WHERE patient_id = p.id) "
+        f"WHERE {where} ORDER BY p.last_name, p.first_name LIMIT ?"
+    )
+    rows = store.db.query(sql, [*params, limit])
+    return [
+        LocalPatient(
+            id=str(r["id"]),
+            nom=str(r["last_name"]),
+            prenom=str(r["first_name"]),
+            birth_date_raw=str(r["birth_date"]),
+            nir=str(r["assure_nir"]),
+            nir_key=str(r["assure_nir_key"]),
+            beneficiary_nir=str(r["beneficiary_nir"] or ""),
+            beneficiary_nir_key=str(r["beneficiary_nir_key"] or ""),
+            rang=str(r["rang"]),
+            qualite=str(r["qualite"]),
+            regime=str(r["regime"] or ""),
+            caisse=str(r["caisse"] or ""),
+            centre=str(r["centre"] or ""),
+        )
+        for r in rows
+    ]
+
+
+class DraftBook:
+    """Invoices prepared at the reception, waiting for the practitioner's CPS.
+
+    One JSON file per draft in ``<data dir>/brouillons`` (mode 0600: health data). Use it
+    from the database worker thread, like the store.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _dir(self) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.directory
+
+    def save(self, draft: dict[str, Any], draft_id: str | None = None) -> str:
+        """Write (or overwrite) a draft; returns its id."""
+        import json
+        import os
+        import uuid
+
+        draft_id = draft_id or uuid.uuid4().hex[:12]
+        path = self._dir() / f"{draft_id}.json"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({**draft, "id": draft_id}, out, ensure_ascii=False, indent=1)
+        tmp.replace(path)
+        return draft_id
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every waiting draft, oldest first."""
+        import json
+
+        if not self.directory.exists():
+            return []
+        found = []
+        for path in sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime):
+            try:
+                found.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                logger.warning("draft %s unreadable: skipped", path.name)
+        return found
+
+    def delete(self, draft_id: str) -> None:
+        """Forget a draft (secured, or abandoned)."""
+        (self.directory / f"{draft_id}.json").unlink(missing_ok=True)

@@ -1,0 +1,673 @@
+"""Use cases of FSE and lots: create and secure an FSE, cancel it, close lots, export them.
+
+The cards come in already opened and read (``CpsSource``, ``VitaleSource``): the command
+line and the UI read them on their card thread and hand the values here, with the card
+objects as ``billing.signing`` ports (``VitaleCertifier`` for the Vitale, ``Signer`` for
+the CPS). Store writes are short transactions on the caller's thread (one ``Store`` per
+thread).
+
+Input of ``create`` (``parse_fse_input``): the JSON of ``sesam price`` plus optional keys,
+documented in ``docs/formats/fse.md`` ("Entrée de sesam fse create").
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from billing.cms import CmsError, check_own_signature
+from billing.fse import (
+    Amounts,
+    Beneficiary,
+    FseAct,
+    FseBody,
+    Mentions,
+    Organism,
+    PatientIdentification,
+    PractitionerSituation,
+    Replacement,
+    SecuringMode,
+    TiersPayant,
+    decide_mode,
+    secure,
+)
+from billing.lot import DEFAULT_RULES, LotRules, LotState, lot_content, sign_lot
+from billing.price_io import parse_request
+from billing.pricing import PricedInvoice, PricingRequest, price
+from billing.referential import Referential
+from billing.signing import Signer, VitaleCertifier, sha256
+from cardio.cps import CpsIdentity, Situation
+from cardio.vitale import VitaleCard
+from client.errors import ClientError
+from client.store import FseRow, LotRow, OutboxStatus, Store
+
+logger = logging.getLogger(__name__)
+
+#: How far back the acts history given to the billing rules goes.
+HISTORY_WINDOW = timedelta(days=3 * 366)
+
+#: Keys of the ``sesam fse create`` input that ``sesam price`` does not know.
+FSE_KEYS = frozenset(
+    {
+        "beneficiary",
+        "mode",
+        "degrade_reason",
+        "situation",
+        "tiers_payant",
+        "acte_gratuit",
+        "identity",
+        "cancel_reason",
+    }
+)
+
+
+class FseInputError(ClientError):
+    """The ``sesam fse create`` input is malformed (exit code 2); ``field`` names the key."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"Champ « {field} » : {message}")
+        self.field = field
+        self.message = message
+
+
+class FseServiceError(ClientError):
+    """A use case cannot go on; the French message says what to do."""
+
+
+class PricingRejectedError(FseServiceError):
+    """The billing rules reject the invoice: nothing is secured nor stored."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__(
+            "La facture est refusée par les règles de facturation ; rien n'a été enregistré :\n"
+            + "\n".join(f"- {m}" for m in messages)
+        )
+        self.messages = tuple(messages)
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PatientIdentity:
+    """A patient identified without the carte Vitale (sans Vitale, dégradé)."""
+
+    beneficiary: Beneficiary
+    organism: Organism
+    last_name: str
+    first_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FseInput:
+    """What ``sesam fse create`` was asked to do."""
+
+    pricing: Mapping[str, Any]  # the ``sesam price`` object (our keys left in: it ignores them)
+    beneficiary: int | Mapping[str, str] | None
+    mode: SecuringMode | None
+    degrade_reason: str
+    situation: int | None
+    tiers_payant: TiersPayant
+    acte_gratuit: bool
+    identity: PatientIdentity | None
+
+
+def _text(obj: Mapping[str, Any], key: str, field: str, *, default: str | None = None) -> str:
+    value = obj.get(key, default)
+    if not isinstance(value, str):
+        raise FseInputError(field, "texte attendu")
+    return value.strip()
+
+
+def _flag(obj: Mapping[str, Any], key: str, field: str) -> bool:
+    value = obj.get(key, False)
+    if not isinstance(value, bool):
+        raise FseInputError(field, "booléen attendu (true ou false)")
+    return value
+
+
+def _identity(raw: object) -> PatientIdentity:
+    if not isinstance(raw, dict):
+        raise FseInputError("identity", "objet attendu")
+    nir = _text(raw, "nir", "identity.nir", default="").upper()
+    if len(nir) != 15 or not nir[13:].isdigit():
+        raise FseInputError("identity.nir", "NIR de l'assuré sur 15 caractères (13 + clé) attendu")
+    beneficiary_nir = _text(raw, "beneficiary_nir", "identity.beneficiary_nir", default="").upper()
+    if beneficiary_nir and len(beneficiary_nir) != 15:
+        raise FseInputError("identity.beneficiary_nir", "NIR sur 15 caractères attendu")
+    birth = _text(raw, "birth_date", "identity.birth_date", default="").replace("-", "")
+    if len(birth) != 8 or not birth.isdigit():
+        raise FseInputError("identity.birth_date", "date AAAA-MM-JJ ou AAAAMMJJ attendue")
+    source = _text(raw, "identification", "identity.identification", default="nir")
+    if source not in ("nir", "adri"):
+        raise FseInputError("identity.identification", 'valeur attendue : "nir" ou "adri"')
+    organism_raw = raw.get("organism")
+    if not isinstance(organism_raw, dict):
+        raise FseInputError("identity.organism", "objet {regime, caisse, centre} attendu")
+    organism = Organism(
+        regime=_text(organism_raw, "regime", "identity.organism.regime", default=""),
+        caisse=_text(organism_raw, "caisse", "identity.organism.caisse", default=""),
+        centre=_text(organism_raw, "centre", "identity.organism.centre", default=""),
+        code_gestion=_text(
+            organism_raw, "code_gestion", "identity.organism.code_gestion", default=""
+        ),
+    )
+    for name, size in (("regime", 2), ("caisse", 3), ("centre", 4)):
+        value = getattr(organism, name)
+        if len(value) != size or not value.isdigit():
+            raise FseInputError(f"identity.organism.{name}", f"{size} chiffres attendus")
+    return PatientIdentity(
+        beneficiary=Beneficiary(
+            assure_nir=nir[:13],
+            assure_nir_key=nir[13:],
+            beneficiary_nir=beneficiary_nir[:13],
+            beneficiary_nir_key=beneficiary_nir[13:],
+            birth_date=birth,
+            rang=_text(raw, "rang", "identity.rang", default="1"),
+            qualite=_text(raw, "qualite", "identity.qualite", default="00"),
+            identification=PatientIdentification(source),
+            adri_reference=_text(raw, "adri_reference", "identity.adri_reference", default=""),
+        ),
+        organism=organism,
+        last_name=_text(raw, "last_name", "identity.last_name", default=""),
+        first_name=_text(raw, "first_name", "identity.first_name", default=""),
+    )
+
+
+def parse_fse_input(obj: object) -> FseInput:
+    """Read the ``sesam fse create`` input (see ``docs/formats/fse.md``).
+
+    :raises FseInputError: one of the FSE keys is malformed (pricing keys are checked later
+        by ``billing.price_io``).
+    """
+    if not isinstance(obj, dict):
+        raise FseInputError("(racine)", "objet JSON attendu")
+    selector = obj.get("beneficiary")
+    if selector is not None and not (
+        (isinstance(selector, int) and not isinstance(selector, bool))
+        or (isinstance(selector, dict) and all(isinstance(v, str) for v in selector.values()))
+    ):
+        raise FseInputError(
+            "beneficiary", 'index (0, 1, ...) ou objet {"rang", "birth_date", "prenom"}'
+        )
+    mode_raw = obj.get("mode")
+    try:
+        mode = None if mode_raw is None else SecuringMode(mode_raw)
+    except ValueError:
+        raise FseInputError(
+            "mode", 'valeur attendue : "vitale", "sans_vitale" ou "degrade"'
+        ) from None
+    situation = obj.get("situation")
+    if situation is not None and (not isinstance(situation, int) or isinstance(situation, bool)):
+        raise FseInputError("situation", "numéro de situation (entier) attendu")
+    tp_raw = obj.get("tiers_payant", {})
+    if not isinstance(tp_raw, dict):
+        raise FseInputError("tiers_payant", 'objet {"amo": bool, "amc": bool} attendu')
+    identity_raw = obj.get("identity")
+    return FseInput(
+        pricing=obj,
+        beneficiary=selector,
+        mode=mode,
+        degrade_reason=_text(obj, "degrade_reason", "degrade_reason", default=""),
+        situation=situation,
+        tiers_payant=TiersPayant(
+            amo=_flag(tp_raw, "amo", "tiers_payant.amo"),
+            amc=_flag(tp_raw, "amc", "tiers_payant.amc"),
+        ),
+        acte_gratuit=_flag(obj, "acte_gratuit", "acte_gratuit"),
+        identity=None if identity_raw is None else _identity(identity_raw),
+    )
+
+
+# --- cards -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CpsSource:
+    """The CPS as read (PIN verified): holder and situations d'exercice."""
+
+    identity: CpsIdentity
+    situations: tuple[Situation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VitaleSource:
+    """The carte Vitale as read, and the card itself to certify the FSE."""
+
+    card: VitaleCard
+    certifier: VitaleCertifier
+
+
+def practitioner_situation(cps: CpsSource, wanted: int | None) -> PractitionerSituation:
+    """The situation the practitioner bills under (the only one, or the one asked for).
+
+    :raises FseServiceError: several situations and none chosen, unknown number, or a
+        situation that may not sign FSE.
+    """
+    situations = cps.situations
+    if wanted is None:
+        if len(situations) != 1:
+            choices = ", ".join(f"{s.number} ({s.structure_name})" for s in situations)
+            raise FseServiceError(
+                "La carte CPS porte plusieurs situations d'exercice : indiquez laquelle avec "
+                f'"situation" ({choices}).'
+            )
+        chosen = situations[0]
+    else:
+        matching = [s for s in situations if s.number == str(wanted)]
+        if not matching:
+            raise FseServiceError(f"La carte CPS n'a pas de situation n° {wanted}.")
+        chosen = matching[0]
+    if not cps.identity.may_sign or not chosen.may_sign_fse:
+        raise FseServiceError(
+            "Cette carte (ou cette situation) n'est pas habilitée à facturer : utilisez la "
+            "carte CPS du praticien."
+        )
+    replacement = None
+    if chosen.replacement_number:
+        replacement = Replacement(number=chosen.replacement_number)
+    return PractitionerSituation(
+        billing_number=chosen.billing_number,
+        billing_key=chosen.billing_key,
+        national_id=cps.identity.national_id,
+        last_name=cps.identity.nom,
+        first_name=cps.identity.prenom,
+        situation=int(chosen.number),
+        specialty=chosen.specialty,
+        sector=chosen.secteur,
+        convention_code=chosen.convention_code,
+        price_zone=chosen.price_zone,
+        ik_zone=chosen.ik_zone,
+        practice_mode=chosen.mode,
+        structure=chosen.structure,
+        replacement=replacement,
+    )
+
+
+def _pick_beneficiary(card: VitaleCard, selector: int | Mapping[str, str] | None) -> int:
+    people = card.beneficiaries
+    if selector is None:
+        if len(people) == 1:
+            return 0
+        listing = "; ".join(
+            f"{i} : {b.prenom} (né(e) {b.birth_date_raw}, rang {b.rang})"
+            for i, b in enumerate(people)
+        )
+        raise FseServiceError(
+            f"La carte Vitale porte {len(people)} bénéficiaires : indiquez lequel avec "
+            f'"beneficiary" ({listing}).'
+        )
+    if isinstance(selector, int):
+        if not 0 <= selector < len(people):
+            raise FseServiceError(f"La carte Vitale n'a pas de bénéficiaire n° {selector}.")
+        return selector
+    found = [
+        i
+        for i, b in enumerate(people)
+        if ("rang" not in selector or str(b.rang) == selector["rang"])
+        and (
+            "birth_date" not in selector
+            or b.birth_date_raw == selector["birth_date"].replace("-", "")
+        )
+        and ("prenom" not in selector or b.prenom.upper() == selector["prenom"].upper())
+    ]
+    if len(found) != 1:
+        raise FseServiceError(
+            "Le bénéficiaire demandé n'est pas sur la carte Vitale, ou n'est pas le seul à "
+            "correspondre : précisez rang et date de naissance."
+        )
+    return found[0]
+
+
+def patient_from_vitale(
+    source: VitaleSource, selector: int | Mapping[str, str] | None
+) -> PatientIdentity:
+    """The bénéficiaire chosen on the carte Vitale, with the organism of the assuré."""
+    card = source.card
+    person = card.beneficiaries[_pick_beneficiary(card, selector)]
+    assure = card.assure
+    return PatientIdentity(
+        beneficiary=Beneficiary(
+            assure_nir=assure.nir,
+            assure_nir_key=assure.nir_key,
+            beneficiary_nir=person.nir,
+            beneficiary_nir_key=person.nir_key,
+            birth_date=person.birth_date_raw,
+            rang=str(person.rang or 1),
+            qualite=person.qualite or "00",
+            identification=PatientIdentification.VITALE,
+        ),
+        organism=Organism(
+            regime=assure.regime,
+            caisse=assure.caisse,
+            centre=assure.centre,
+            code_gestion=assure.code_gestion,
+        ),
+        last_name=person.nom_usage or person.nom,
+        first_name=person.prenom,
+    )
+
+
+# --- the service ---------------------------------------------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedLot:
+    """A lot closed and signed by ``close_lots``."""
+
+    lot: LotRow
+    content_sha256: str
+
+
+class FseService:
+    """FSE and lot use cases over one ``Store`` (same thread)."""
+
+    def __init__(
+        self,
+        store: Store,
+        referential: Referential | None = None,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        rules: LotRules = DEFAULT_RULES,
+    ) -> None:
+        self.store = store
+        self._referential = referential
+        self.clock = clock
+        self.rules = rules
+
+    @property
+    def referential(self) -> Referential:
+        if self._referential is None:
+            self._referential = Referential.load_default()
+        return self._referential
+
+    # --- create ----------------------------------------------------------------------------
+    def _pricing_request(
+        self,
+        request: FseInput,
+        practitioner: PractitionerSituation,
+        patient: PatientIdentity,
+        vitale: VitaleSource | None,
+    ) -> PricingRequest:
+        """The pricing request, completed from the cards and the store where it is silent."""
+        obj = dict(request.pricing)
+        situation = dict(obj.get("practitioner") or {})
+        situation.setdefault("specialty", practitioner.specialty)
+        situation.setdefault("sector", practitioner.sector)
+        obj["practitioner"] = situation
+        person = dict(obj.get("patient") or {})
+        birth = patient.beneficiary.birth_date
+        if "birth_date" not in person and len(birth) == 8:
+            person["birth_date"] = f"{birth[:4]}-{birth[4:6]}-{birth[6:]}"
+        care_raw = obj.get("date_of_care")
+        if vitale is not None and isinstance(care_raw, str) and len(care_raw) == 10:
+            try:
+                care = date.fromisoformat(care_raw)
+            except ValueError:
+                care = None
+            card_person = vitale.card.beneficiaries[
+                _pick_beneficiary(vitale.card, request.beneficiary)
+            ]
+            if care is not None:
+                rights = card_person.rights_at(care)
+                kinds = {c.kind for c in rights.coverages}
+                for key, kind in (
+                    ("ald", "ALD"),
+                    ("maternity", "MAT"),
+                    ("at_mp", "ATMP"),
+                    ("c2s", "C2S"),
+                ):
+                    person.setdefault(key, kind in kinds)
+        obj["patient"] = person
+        if "history" not in obj and isinstance(care_raw, str):
+            try:
+                care_day = date.fromisoformat(care_raw)
+            except ValueError:
+                care_day = None
+            if care_day is not None:
+                obj["history"] = [
+                    {"date": h.act_date.isoformat(), "code": h.code, "quantity": h.quantity}
+                    for h in self.store.history(
+                        patient.beneficiary.patient_key, care_day - HISTORY_WINDOW, care_day
+                    )
+                ]
+        return parse_request(obj)
+
+    def create(
+        self,
+        request: FseInput,
+        cps: CpsSource,
+        vitale: VitaleSource | None,
+    ) -> FseRow:
+        """Price, secure and store one FSE; returns it as stored (state ``secured``).
+
+        The mode follows what is there (``billing.fse.decide_mode``): never a silent
+        dégradé. The number is handed out, the Vitale certifies, and the FSE, its acts, its
+        events, its open lot and that lot's outbox row are written, in one transaction.
+        :raises FseServiceError: cards, situation or bénéficiaire do not fit the request.
+        :raises PricingRejectedError: the billing rules reject the invoice.
+        """
+        practitioner = practitioner_situation(cps, request.situation)
+        mode = decide_mode(
+            request.mode,
+            vitale_present=vitale is not None,
+            patient_given=request.identity is not None,
+            degrade_reason=request.degrade_reason,
+        )
+        if mode is SecuringMode.VITALE:
+            assert vitale is not None  # decide_mode checked it  # noqa: S101
+            _check_card_valid(vitale, request.pricing.get("date_of_care"))
+            patient = patient_from_vitale(vitale, request.beneficiary)
+        elif request.identity is not None:
+            patient = request.identity
+        elif vitale is not None:  # dégradé chosen while the card is readable
+            patient = patient_from_vitale(vitale, request.beneficiary)
+        else:
+            raise FseServiceError("L'identité du patient manque.")
+        pricing = self._pricing_request(
+            request, practitioner, patient, vitale if mode is not SecuringMode.SANS_VITALE else None
+        )
+        priced = price(pricing, self.referential)
+        if not priced.valid:
+            raise PricingRejectedError([e.message for e in priced.errors])
+        certifier = vitale.certifier if mode is SecuringMode.VITALE and vitale else None
+        now = self.clock()
+        store = self.store
+        with store.write():
+            store.upsert_practitioner(practitioner, now)
+            number = store.next_fse_number(practitioner.practitioner_id)
+            body = _body(
+                number=number,
+                now=now,
+                practitioner=practitioner,
+                patient=patient,
+                mode=mode,
+                request=request,
+                pricing=pricing,
+                priced=priced,
+                vitale_serial=certifier.serial.hex() if certifier else "",
+            )
+            fse = secure(body, certifier)
+            row = store.insert_fse(
+                fse,
+                patient_names=(patient.last_name, patient.first_name),
+                now=now,
+                rules=self.rules,
+            )
+        logger.info("FSE n° %d secured (%s), lot %s", row.number, mode.value, row.lot_id)
+        return row
+
+    # --- cancel ------------------------------------------------------------------------------
+    def cancel(self, number: int, reason: str, practitioner_id: str | None = None) -> FseRow:
+        """Cancel an FSE not sent yet (see ``Store.cancel_fse``)."""
+        row = self.store.fse_by_number(number, practitioner_id)
+        return self.store.cancel_fse(row.id, self.clock(), reason or "annulée", self.rules)
+
+    # --- lots --------------------------------------------------------------------------------
+    def lots_to_close(
+        self, all_lots: bool, practitioner_ids: set[str] | None = None
+    ) -> list[LotRow]:
+        """Open lots that the closing rule says are due (or all non-empty ones)."""
+        now = self.clock()
+        return [
+            lot
+            for lot in self.store.lots(state=LotState.OPEN)
+            if lot.fse_count > 0
+            and (practitioner_ids is None or lot.practitioner_id in practitioner_ids)
+            and (all_lots or self.rules.is_due(lot.fse_count, lot.oldest_fse_at, now))
+        ]
+
+    def close_lots(self, signer: Signer, cps: CpsSource, all_lots: bool) -> list[ClosedLot]:
+        """Sign and close the due open lots (all with ``all_lots``) of the CPS's practitioner.
+
+        Each lot: in one transaction its FSE are read, its content built and signed by the
+        CPS, the DER stored, its FSE moved to ``in_lot`` and its outbox row made PENDING.
+        """
+        allowed = {s.billing_number + s.billing_key for s in cps.situations if s.may_sign_lot}
+        if not allowed or not cps.identity.may_sign:
+            raise FseServiceError(
+                "Cette carte n'est pas habilitée à signer des lots : utilisez la carte CPS du "
+                "praticien."
+            )
+        closed: list[ClosedLot] = []
+        for lot in self.lots_to_close(all_lots, allowed):
+            closed.append(self._close_one(lot.id, signer))
+        return closed
+
+    def _close_one(self, lot_id: str, signer: Signer) -> ClosedLot:
+        store = self.store
+        now = self.clock()
+        with store.write():
+            lot = store.lot_by_id(lot_id)
+            fses = [row.fse() for row in store.fse_list(lot_id=lot_id)]
+            content = lot_content(
+                lot_id=lot.id,
+                number=lot.number,
+                created_at=lot.created_at,
+                closed_at=now,
+                fses=fses,
+            )
+            der = sign_lot(content, signer, now)
+            try:
+                check_own_signature(der)
+            except CmsError as exc:
+                raise FseServiceError(
+                    f"La signature du lot n° {lot.number} par la carte CPS n'est pas valable "
+                    f"({exc.reason}) : le lot reste ouvert. Vérifiez la carte CPS (certificat "
+                    "expiré ?) et contactez l'ANS si besoin."
+                ) from exc
+            digest = sha256(content).hex()
+            row = store.close_lot(lot_id, now=now, content_sha256=digest, signed_der=der)
+        logger.info("lot n° %d closed: %d FSE", row.number, row.fse_count)
+        return ClosedLot(lot=row, content_sha256=digest)
+
+    def export_lot(self, number: int, out: Path, practitioner_id: str | None = None) -> LotRow:
+        """Write the signed lot (CMS DER) to ``out``.
+
+        :raises FseServiceError: the lot is still open (not signed yet).
+        """
+        lot = self.store.lot_by_number(number, practitioner_id)
+        der = self.store.lot_der(lot.id)
+        if der is None:
+            raise FseServiceError(
+                f"Le lot n° {number} est encore ouvert : fermez-le (sesam lot close) avant "
+                "de l'exporter."
+            )
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_bytes(der)
+        tmp.replace(out)
+        return lot
+
+    def outbox_status(self, lot: LotRow) -> OutboxStatus | None:
+        """The outbox status of a lot (None when it has no row, e.g. voided)."""
+        row = self.store.outbox_get(lot.id)
+        return row.status if row else None
+
+
+def _check_card_valid(vitale: VitaleSource, care_raw: object) -> None:
+    """An expired carte Vitale cannot secure: the user must choose another mode."""
+    try:
+        care = date.fromisoformat(care_raw) if isinstance(care_raw, str) else None
+    except ValueError:
+        care = None  # price_io reports the malformed date
+    if care is not None and not vitale.card.is_valid_at(care):
+        raise FseServiceError(
+            "La carte Vitale n'est pas valable à la date des soins : elle ne peut pas "
+            "sécuriser la FSE. Choisissez le mode SESAM sans Vitale (identité du patient) "
+            "ou le mode dégradé, avec son motif."
+        )
+
+
+def _body(
+    *,
+    number: int,
+    now: datetime,
+    practitioner: PractitionerSituation,
+    patient: PatientIdentity,
+    mode: SecuringMode,
+    request: FseInput,
+    pricing: PricingRequest,
+    priced: PricedInvoice,
+    vitale_serial: str,
+) -> FseBody:
+    overrun_kinds = {line.overrun_kind.value for line in priced.lines if line.overrun_kind}
+    coverage = {
+        key: "1"
+        for key, flag in (
+            ("ald", pricing.patient.ald),
+            ("c2s", pricing.patient.c2s),
+            ("maternity", pricing.patient.maternity),
+            ("at_mp", pricing.patient.at_mp),
+        )
+        if flag
+    }
+    coverage["care_pathway"] = pricing.patient.care_pathway.value
+    return FseBody(
+        fse_id=str(uuid.uuid4()),
+        number=number,
+        created_at=now,
+        care_date=pricing.date_of_care,
+        practitioner=practitioner,
+        beneficiary=patient.beneficiary,
+        organism=patient.organism,
+        mode=mode,
+        acts=tuple(
+            FseAct(
+                date=pricing.date_of_care,
+                code=line.code,
+                quantity=line.quantity,
+                coefficient=line.coefficient,
+                fee=line.amount,
+                base=line.reimbursement_base,
+                amo_rate=line.amo_rate,
+                amo=line.amo_amount,
+                overrun_kind=line.overrun_kind.value if line.overrun_kind else "",
+                overrun=line.overrun_amount,
+            )
+            for line in priced.lines
+        ),
+        amounts=Amounts(
+            total_fees=priced.total_fees,
+            amo=priced.amo,
+            participation_forfaitaire=priced.participation_forfaitaire,
+            amc=priced.amc,
+            patient_remainder=priced.patient_remainder,
+        ),
+        tiers_payant=request.tiers_payant,
+        mentions=Mentions(
+            de="DE" in overrun_kinds, ed="ED" in overrun_kinds, acte_gratuit=request.acte_gratuit
+        ),
+        vitale_serial=vitale_serial,
+        degrade_reason=request.degrade_reason if mode is SecuringMode.DEGRADE else "",
+        referential_version=priced.referential_version,
+        coverage=coverage,
+    )

@@ -1,0 +1,328 @@
+"""Schema migrations of the store, applied at every start (sqlite-utils ``Migrations``).
+
+Rules: one function per migration, named ``mNNN_what``; a migration that has been released
+is never edited, a new one is added instead. Each runs in its own transaction. Amounts are
+TEXT decimals ("25.00"), timestamps TEXT ISO 8601 UTC ("2026-11-22T15:04:05.123456Z").
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlite_utils import Database, Migrations
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Migrations("sesam-client")
+
+_M001 = [
+    """
+    CREATE TABLE practitioners (
+        id TEXT PRIMARY KEY,                 -- n° de facturation (8) + clé (1)
+        billing_number TEXT NOT NULL,
+        billing_key TEXT NOT NULL,
+        national_id TEXT NOT NULL DEFAULT '',
+        last_name TEXT NOT NULL DEFAULT '',
+        first_name TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE patients (
+        id TEXT PRIMARY KEY,                 -- Beneficiary.patient_key: NIR+clé-naissance-rang
+        assure_nir TEXT NOT NULL,
+        assure_nir_key TEXT NOT NULL,
+        beneficiary_nir TEXT NOT NULL DEFAULT '',
+        beneficiary_nir_key TEXT NOT NULL DEFAULT '',
+        birth_date TEXT NOT NULL,
+        rang TEXT NOT NULL,
+        qualite TEXT NOT NULL,
+        last_name TEXT NOT NULL DEFAULT '',
+        first_name TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE counters (
+        practitioner_id TEXT PRIMARY KEY REFERENCES practitioners(id),
+        last_fse_number INTEGER NOT NULL DEFAULT 0,
+        last_lot_number INTEGER NOT NULL DEFAULT 0,
+        lot_closings INTEGER NOT NULL DEFAULT 0  -- how many lots were closed (restore check)
+    )
+    """,
+    """
+    CREATE TABLE lots (
+        id TEXT PRIMARY KEY,                 -- UUID, also the transmission idempotency key
+        practitioner_id TEXT NOT NULL REFERENCES practitioners(id),
+        number INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('fse', 'pj')),
+        regime TEXT NOT NULL,
+        caisse TEXT NOT NULL,
+        centre TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('vitale', 'sans_vitale', 'degrade')),
+        state TEXT NOT NULL,
+        fse_count INTEGER NOT NULL DEFAULT 0,
+        oldest_fse_at TEXT,
+        created_at TEXT NOT NULL,
+        closed_at TEXT,
+        signed_der BLOB,
+        content_sha256 TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (practitioner_id, number)
+    )
+    """,
+    "CREATE INDEX lots_open ON lots (practitioner_id, state, regime, caisse, centre, mode)",
+    """
+    CREATE TABLE fse (
+        id INTEGER PRIMARY KEY,
+        fse_uuid TEXT NOT NULL UNIQUE,
+        practitioner_id TEXT NOT NULL REFERENCES practitioners(id),
+        number INTEGER NOT NULL,
+        patient_id TEXT NOT NULL REFERENCES patients(id),
+        care_date TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('vitale', 'sans_vitale', 'degrade')),
+        degrade_reason TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        regime TEXT NOT NULL,
+        caisse TEXT NOT NULL,
+        centre TEXT NOT NULL,
+        total_fees TEXT NOT NULL,
+        amo TEXT NOT NULL,
+        participation_forfaitaire TEXT NOT NULL,
+        amc TEXT NOT NULL,
+        patient_remainder TEXT NOT NULL,
+        tiers_payant_amo INTEGER NOT NULL DEFAULT 0,
+        tiers_payant_amc INTEGER NOT NULL DEFAULT 0,
+        canonical TEXT NOT NULL,             -- the SESAM-FSE document, RFC 8785
+        digest TEXT NOT NULL,                -- SHA-256 of the body, hex
+        vitale_serial TEXT NOT NULL DEFAULT '',
+        vitale_certification TEXT NOT NULL DEFAULT '',
+        lot_id TEXT REFERENCES lots(id),
+        updated_at TEXT NOT NULL,
+        UNIQUE (practitioner_id, number)
+    )
+    """,
+    "CREATE INDEX fse_state ON fse (state)",
+    "CREATE INDEX fse_lot ON fse (lot_id)",
+    "CREATE INDEX fse_patient ON fse (patient_id, care_date)",
+    """
+    CREATE TABLE fse_acts (
+        id INTEGER PRIMARY KEY,
+        fse_id INTEGER NOT NULL REFERENCES fse(id),
+        line INTEGER NOT NULL,
+        patient_id TEXT NOT NULL REFERENCES patients(id),
+        practitioner_id TEXT NOT NULL REFERENCES practitioners(id),
+        act_date TEXT NOT NULL,              -- AAAA-MM-JJ
+        code TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        coefficient TEXT NOT NULL DEFAULT '',
+        overrun_kind TEXT NOT NULL DEFAULT '',  -- '', DE, DA, DP, ED
+        fee TEXT NOT NULL,
+        UNIQUE (fse_id, line)
+    )
+    """,
+    "CREATE INDEX fse_acts_history ON fse_acts (patient_id, act_date)",
+    """
+    CREATE TABLE fse_events (
+        id INTEGER PRIMARY KEY,
+        fse_id INTEGER NOT NULL REFERENCES fse(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        detail TEXT
+    )
+    """,
+    "CREATE INDEX fse_events_fse ON fse_events (fse_id, id)",
+    """
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY REFERENCES lots(id),  -- = lot id = idempotency key
+        kind TEXT NOT NULL,                  -- 'fse' (FSE lot) or 'pj' (SCOR lot)
+        status INTEGER NOT NULL,             -- OutboxStatus
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        claimed_at TEXT,
+        claimed_by TEXT,
+        last_error TEXT,
+        after_id TEXT REFERENCES outbox(id), -- must be sent (and acknowledged) first
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+]
+
+
+@MIGRATIONS()
+def m001_fse_lots_outbox(db: Database) -> None:
+    """Practitioners, patients, FSE with acts and events, lots, outbox, counters."""
+    for statement in _M001:
+        db.execute(statement)
+
+
+_M_SCOR = [
+    """
+    CREATE TABLE scor_pj (
+        id INTEGER PRIMARY KEY,
+        fse_id INTEGER NOT NULL REFERENCES fse(id),
+        status TEXT NOT NULL,                -- client.scor.pj.PjStatus
+        source TEXT NOT NULL,                -- 'scan:<device>' or 'import:<file name>'
+        file_path TEXT,                      -- relative to the data directory; NULL once purged
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        dpi INTEGER NOT NULL,
+        encoding TEXT NOT NULL,              -- 'bitonal' (CCITT G4) or 'grey' (JPEG)
+        created_at TEXT NOT NULL,
+        checked_at TEXT,                     -- the user looked at it and accepted it
+        lot_id TEXT REFERENCES lots(id),     -- the PJ lot (kind 'pj') carrying it
+        first_attempt_at TEXT,               -- first transmission attempt of its PJ lot
+        last_error TEXT,
+        transmitted_at TEXT,                 -- PJ lot acknowledged (ARL PJ positive)
+        paper_due_at TEXT,                   -- 5 working days passed: paper duplicata instead
+        posted_at TEXT,                      -- paper duplicata posted to the caisse
+        purged_at TEXT,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX scor_pj_fse ON scor_pj (fse_id)",
+    "CREATE INDEX scor_pj_status ON scor_pj (status)",
+    """
+    CREATE TABLE scor_purges (
+        id INTEGER PRIMARY KEY,
+        pj_id INTEGER NOT NULL REFERENCES scor_pj(id),
+        fse_id INTEGER NOT NULL REFERENCES fse(id),
+        fse_number INTEGER NOT NULL,
+        file_path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        retention_start TEXT NOT NULL,       -- transmission (or posting) the 90 days ran from
+        lot_content_cleared INTEGER NOT NULL DEFAULT 0,  -- the PJ lot's signed copy erased too
+        purged_at TEXT NOT NULL
+    )
+    """,
+]
+
+
+@MIGRATIONS()
+def m002_scor_pj(db: Database) -> None:
+    """SCOR: pièces justificatives of dégradé FSE, and the record of purged scans."""
+    for statement in _M_SCOR:
+        db.execute(statement)
+
+
+_M_TELETRANSMISSION = [
+    """
+    CREATE TABLE transmissions (
+        lot_id TEXT PRIMARY KEY REFERENCES lots(id),
+        first_attempt_at TEXT,               -- first time the sender tried to deliver it
+        last_attempt_at TEXT,
+        received_at TEXT,                    -- the concentrator confirmed it has the lot
+        arl_at TEXT,                         -- ARL processed
+        attempts INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE arl (
+        lot_id TEXT PRIMARY KEY REFERENCES lots(id),
+        arl_id TEXT NOT NULL,
+        status TEXT NOT NULL,                -- 'positif' / 'negatif'
+        received_at TEXT NOT NULL,           -- reception date stated by the concentrator
+        processed_at TEXT NOT NULL,
+        fse_count INTEGER NOT NULL,
+        motifs TEXT NOT NULL,                -- JSON list of {code, fse, libelle}
+        document TEXT NOT NULL,              -- the ARL as received
+        duplicates INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE noemie_files (
+        sha256 TEXT PRIMARY KEY,
+        source TEXT NOT NULL,                -- 'serveur' or 'fichier'
+        name TEXT NOT NULL,
+        server_seq INTEGER,
+        file_number INTEGER NOT NULL,
+        emitter TEXT NOT NULL,
+        receiver TEXT NOT NULL,
+        created_on TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        invoices INTEGER NOT NULL,
+        matched INTEGER NOT NULL,
+        unmatched INTEGER NOT NULL,
+        content BLOB NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        fse_uuid TEXT NOT NULL,
+        noemie_sha256 TEXT NOT NULL REFERENCES noemie_files(sha256),
+        outcome TEXT NOT NULL,               -- client.returns.Reconciliation
+        virement_ref TEXT NOT NULL DEFAULT '',
+        paid_on TEXT,
+        billed_amo TEXT NOT NULL,
+        billed_amc TEXT NOT NULL,
+        paid_amo TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        motif_code TEXT,
+        motif_label TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL,
+        UNIQUE (noemie_sha256, fse_uuid)
+    )
+    """,
+    "CREATE INDEX payments_fse ON payments (fse_uuid, id)",
+    """
+    CREATE TABLE unmatched_payments (
+        id INTEGER PRIMARY KEY,
+        noemie_sha256 TEXT NOT NULL REFERENCES noemie_files(sha256),
+        fse_uuid TEXT NOT NULL,
+        lot_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,               -- 'P' paid, 'R' rejected (as in the file)
+        virement_ref TEXT NOT NULL DEFAULT '',
+        paid_on TEXT,
+        care_date TEXT NOT NULL,
+        paid_amo TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        motif_code TEXT,
+        motif_label TEXT NOT NULL DEFAULT '',
+        patient TEXT NOT NULL DEFAULT '',    -- initials and birth date only
+        reason TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        resolved_at TEXT,
+        UNIQUE (noemie_sha256, fse_uuid)
+    )
+    """,
+    """
+    CREATE TABLE alerts_ack (
+        key TEXT PRIMARY KEY,
+        acked_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE transport_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        lot_id TEXT,
+        event TEXT NOT NULL,                 -- 'contact', 'error', 'arl', 'noemie', 'adri'
+        detail TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE INDEX transport_log_at ON transport_log (at)",
+    """
+    CREATE TABLE sync_state (
+        key TEXT PRIMARY KEY,                -- 'arl_feed', 'noemie_seq', 'last_contact'
+        value TEXT NOT NULL
+    )
+    """,
+]
+
+
+@MIGRATIONS()
+def m003_teletransmission(db: Database) -> None:
+    """Télétransmission: per-lot sending, ARL, NOEMIE files, payments, unmatched payments,
+    acknowledged alerts, the transport log and the sync cursors."""
+    for statement in _M_TELETRANSMISSION:
+        db.execute(statement)

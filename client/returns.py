@@ -1,0 +1,622 @@
+"""What comes back from the caisse: ARL per lot, NOEMIE returns per FSE, and the
+reconciliation of every FSE (paid, partly paid, rejected with motif, still waiting).
+
+Everything here is idempotent: the same ARL or the same NOEMIE file processed twice changes
+nothing the second time. A payment that matches no FSE is kept in ``unmatched_payments``
+and shown; it is never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from billing.arl import Arl
+from billing.fse_states import FseEventKind, FseState
+from billing.lot import LotState
+from billing.noemie import (
+    REJECT_MOTIFS,
+    InvoiceOutcome,
+    MalformedNoemieError,
+    NoemieFile,
+    NoemieInvoice,
+    NoemiePayment,
+    parse_noemie,
+)
+from client.errors import ClientError
+from client.store import FseRow, NotFoundError, OutboxStatus, Store, stamp
+from client.transport import ServerRejectedError, Transport
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class ReturnsError(ClientError):
+    """A return file cannot be imported (French ``str()``)."""
+
+
+class NoemieImportError(ReturnsError):
+    """The file given to import is unreadable or not a NOEMIE file."""
+
+    def __init__(self, path: Path | None, reason: str) -> None:
+        where = f" {path.name}" if path is not None else ""
+        super().__init__(f"Import du fichier NOEMIE{where} impossible : {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ArlOutcome(StrEnum):
+    """What processing one ARL did."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # same ARL already processed: nothing changed
+    CONFLICT = "conflict"  # another ARL was already processed for the lot: first one kept
+    UNKNOWN_LOT = "unknown_lot"  # no such lot here: logged
+
+
+class Reconciliation(StrEnum):
+    """Where an FSE stands for the practitioner's money."""
+
+    PAID = "payee"
+    PARTLY_PAID = "payee_partiellement"  # the amount paid differs from the amount billed
+    REJECTED = "rejetee"  # NOEMIE reject, with motif
+    REFUSED = "refusee_arl"  # ARL negative: to be corrected and sent again
+    WAITING = "en_attente"
+
+
+#: French labels of the reconciliation states, for lists and the UI.
+LABELS: dict[Reconciliation, str] = {
+    Reconciliation.PAID: "payée",
+    Reconciliation.PARTLY_PAID: "payée partiellement (montant différent)",
+    Reconciliation.REJECTED: "rejetée",
+    Reconciliation.REFUSED: "refusée (ARL négatif)",
+    Reconciliation.WAITING: "en attente",
+}
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _state(store: Store, key: str) -> str | None:
+    rows = list(store.db.query("SELECT value FROM sync_state WHERE key = ?", [key]))
+    return str(rows[0]["value"]) if rows else None
+
+
+def _set_state(store: Store, key: str, value: str) -> None:
+    store.db.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def log_event(
+    store: Store, now: datetime, event: str, detail: str = "", lot_id: str | None = None
+) -> None:
+    """One line in the transport log; ``contact`` also updates the last contact time."""
+    with store.write():
+        store.db.execute(
+            "INSERT INTO transport_log (at, lot_id, event, detail) VALUES (?, ?, ?, ?)",
+            [stamp(now), lot_id, event, detail],
+        )
+        if event == "contact":
+            _set_state(store, "last_contact", stamp(now))
+        elif event == "error":
+            _set_state(store, "last_error", detail)
+            _set_state(store, "last_error_at", stamp(now))
+
+
+def last_contact(store: Store) -> str | None:
+    """When the concentrator last answered (database timestamp), or None."""
+    return _state(store, "last_contact")
+
+
+def note_attempt(store: Store, lot_id: str, now: datetime) -> None:
+    """Record a delivery attempt of a lot."""
+    with store.write():
+        store.db.execute(
+            "INSERT INTO transmissions (lot_id, first_attempt_at, last_attempt_at, attempts) "
+            "VALUES (?, ?, ?, 1) ON CONFLICT (lot_id) DO UPDATE SET "
+            "last_attempt_at = excluded.last_attempt_at, attempts = attempts + 1, "
+            "first_attempt_at = coalesce(first_attempt_at, excluded.first_attempt_at)",
+            [lot_id, stamp(now), stamp(now)],
+        )
+
+
+def _mark_sent(store: Store, lot_id: str, now: datetime, detail: str) -> None:
+    """The concentrator has the lot: the lot and its FSE are ``sent`` (once)."""
+    lot = store.lot_by_id(lot_id)
+    if lot.state in (LotState.CLOSED, LotState.REFUSED):
+        store.lot_transition(lot_id, LotState.SENT, FseState.SENT, FseEventKind.SENT, now, detail)
+    store.db.execute(
+        "INSERT INTO transmissions (lot_id, received_at) VALUES (?, ?) "
+        "ON CONFLICT (lot_id) DO UPDATE SET "
+        "received_at = coalesce(received_at, excluded.received_at)",
+        [lot_id, stamp(now)],
+    )
+
+
+def mark_received(store: Store, lot_id: str, now: datetime) -> None:
+    """The concentrator confirmed receipt without an ARL yet (HTTP 202)."""
+    with store.write():
+        _mark_sent(store, lot_id, now, "lot reçu par le concentrateur, ARL en attente")
+
+
+# ---------------------------------------------------------------------------------- ARL
+
+
+def _motifs_json(arl: Arl) -> str:
+    return json.dumps(
+        [{"code": m.code, "fse": m.fse_id, "libelle": m.label} for m in arl.motifs],
+        ensure_ascii=False,
+    )
+
+
+def _acknowledge(store: Store, lot_id: str, now: datetime, detail: str) -> None:
+    lot = store.lot_by_id(lot_id)
+    if lot.state in (LotState.CLOSED, LotState.REFUSED):
+        _mark_sent(store, lot_id, now, "lot remis au concentrateur")
+        lot = store.lot_by_id(lot_id)
+    if lot.state is LotState.SENT:
+        store.lot_transition(
+            lot_id,
+            LotState.ACKNOWLEDGED,
+            FseState.ACKNOWLEDGED,
+            FseEventKind.ARL_POSITIVE,
+            now,
+            detail,
+        )
+
+
+def apply_arl(store: Store, arl: Arl, now: datetime, document: bytes = b"") -> ArlOutcome:
+    """Record one ARL and move its lot and FSE (acknowledged or refused). Idempotent.
+
+    Also marks the lot's outbox row DONE: an ARL in hand means nothing is left to send.
+    """
+    with store.write():
+        known = list(
+            store.db.query("SELECT arl_id, status FROM arl WHERE lot_id = ?", [arl.lot_id])
+        )
+        if known:
+            if known[0]["arl_id"] == arl.arl_id and known[0]["status"] == arl.status.value:
+                store.db.execute(
+                    "UPDATE arl SET duplicates = duplicates + 1 WHERE lot_id = ?", [arl.lot_id]
+                )
+                outcome = ArlOutcome.DUPLICATE
+            else:
+                logger.warning("lot %s: a second, different ARL ignored", arl.lot_id)
+                outcome = ArlOutcome.CONFLICT
+            _ack_outbox(store, arl.lot_id, now)
+            return outcome
+        try:
+            lot = store.lot_by_id(arl.lot_id)
+        except NotFoundError:
+            logger.warning("ARL for unknown lot %s ignored", arl.lot_id)
+            return ArlOutcome.UNKNOWN_LOT
+        if arl.positive:
+            _acknowledge(store, arl.lot_id, now, f"ARL positif {arl.arl_id}")
+        else:
+            if lot.state in (LotState.CLOSED, LotState.REFUSED):
+                _mark_sent(store, arl.lot_id, now, "lot remis au concentrateur")
+                lot = store.lot_by_id(arl.lot_id)
+            motifs = "; ".join(
+                f"{m.code} {m.label}" + (f" (FSE {m.fse_id})" if m.fse_id else "")
+                for m in arl.motifs
+            )
+            if lot.state is LotState.SENT:
+                store.lot_transition(
+                    arl.lot_id,
+                    LotState.REFUSED,
+                    FseState.REFUSED,
+                    FseEventKind.ARL_NEGATIVE,
+                    now,
+                    f"ARL négatif : {motifs}"[:500],
+                )
+            else:
+                logger.warning("lot %s in state %s: negative ARL recorded only", lot.id, lot.state)
+        store.db.execute(
+            "INSERT INTO arl (lot_id, arl_id, status, received_at, processed_at, fse_count, "
+            "motifs, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                arl.lot_id,
+                arl.arl_id,
+                arl.status.value,
+                stamp(arl.received_at),
+                stamp(now),
+                arl.fse_count,
+                _motifs_json(arl),
+                document.decode("utf-8", "replace"),
+            ],
+        )
+        store.db.execute(
+            "INSERT INTO transmissions (lot_id, arl_at) VALUES (?, ?) "
+            "ON CONFLICT (lot_id) DO UPDATE SET arl_at = excluded.arl_at",
+            [arl.lot_id, stamp(now)],
+        )
+        _ack_outbox(store, arl.lot_id, now)
+        return ArlOutcome.APPLIED
+
+
+def _ack_outbox(store: Store, lot_id: str, now: datetime) -> None:
+    row = store.outbox_get(lot_id)
+    if row is not None and row.status is not OutboxStatus.DONE:
+        store.outbox_ack(lot_id, now)
+
+
+@dataclass(frozen=True, slots=True)
+class ArlFetch:
+    """What fetching ARL did."""
+
+    applied: int
+    duplicates: int
+    still_waiting: int
+
+
+def fetch_arls(store: Store, transport: Transport, now: datetime) -> ArlFetch:
+    """Read the concentrator's ARL feed from the last position, then ask for the ARL of
+    each lot still waiting for one. Idempotent (an ARL published twice is counted once)."""
+    after = int(_state(store, "arl_feed") or 0)
+    items, last = transport.arl_feed(after)
+    applied = duplicates = 0
+    for _seq, arl in items:
+        outcome = apply_arl(store, arl, now)
+        applied += outcome is ArlOutcome.APPLIED
+        duplicates += outcome is not ArlOutcome.APPLIED
+    with store.write():
+        _set_state(store, "arl_feed", str(last))
+    waiting = 0
+    for lot_id in lots_waiting_for_arl(store):
+        try:
+            late = transport.arl(lot_id)
+        except ServerRejectedError as exc:
+            if exc.status != 404:
+                raise
+            # The concentrator does not know the lot (any more): the sender delivers it again.
+            logger.warning("lot %s unknown to the concentrator", lot_id)
+            late = None
+        if late is None:
+            waiting += 1
+            continue
+        outcome = apply_arl(store, late, now)
+        applied += outcome is ArlOutcome.APPLIED
+    log_event(store, now, "contact", f"ARL : {applied} traités, {duplicates} en double")
+    return ArlFetch(applied=applied, duplicates=duplicates, still_waiting=waiting)
+
+
+def lots_waiting_for_arl(store: Store) -> list[str]:
+    """Lots the concentrator has (or may have) that have no ARL here yet."""
+    rows = store.db.query(
+        "SELECT t.lot_id FROM transmissions t LEFT JOIN arl a ON a.lot_id = t.lot_id "
+        "WHERE a.lot_id IS NULL AND t.received_at IS NOT NULL ORDER BY t.received_at"
+    )
+    return [str(r["lot_id"]) for r in rows]
+
+
+# ------------------------------------------------------------------------------- NOEMIE
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What importing one NOEMIE file did."""
+
+    name: str
+    already_imported: bool
+    paid: int = 0
+    partly_paid: int = 0
+    rejected: int = 0
+    unmatched: int = 0
+    total_paid: Decimal = Decimal("0.00")
+
+
+def _mask_patient(inv: NoemieInvoice) -> str:
+    p = inv.patient
+    if p is None:
+        return ""
+    initials = f"{p.last_name[:1]}{p.first_name[:1]}".strip()
+    return f"{initials} né(e) {p.birth_ddmmyy[:2]}/{p.birth_ddmmyy[2:4]}/{p.birth_ddmmyy[4:]}"
+
+
+def _unmatched(
+    store: Store,
+    sha: str,
+    inv: NoemieInvoice,
+    pay: NoemiePayment | None,
+    reason: str,
+    now: datetime,
+) -> None:
+    store.db.execute(
+        "INSERT OR IGNORE INTO unmatched_payments (noemie_sha256, fse_uuid, lot_id, outcome, "
+        "virement_ref, paid_on, care_date, paid_amo, paid_amc, motif_code, motif_label, "
+        "patient, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            sha,
+            inv.fse_id,
+            inv.lot_id,
+            inv.outcome.value,
+            pay.reference if pay else "",
+            pay.paid_on.isoformat() if pay else None,
+            inv.care_date.isoformat(),
+            str(inv.paid_amo),
+            str(inv.paid_amc),
+            inv.motif_code,
+            inv.motif_label,
+            _mask_patient(inv),
+            reason,
+            stamp(now),
+        ],
+    )
+
+
+def _reconcile_one(
+    store: Store, sha: str, inv: NoemieInvoice, pay: NoemiePayment | None, now: datetime
+) -> Reconciliation | None:
+    """Apply one NOEMIE line to its FSE; None when it matched nothing (kept as unmatched)."""
+    try:
+        fse = store.fse_by_uuid(inv.fse_id)
+    except NotFoundError:
+        _unmatched(store, sha, inv, pay, "aucune FSE de ce numéro dans ce poste", now)
+        return None
+    if fse.state in (FseState.PAID, FseState.REJECTED):
+        _unmatched(
+            store, sha, inv, pay, f"FSE n° {fse.number} déjà rapprochée (retour en double)", now
+        )
+        return None
+    if fse.state in (FseState.CANCELLED, FseState.DRAFT, FseState.SECURED, FseState.REFUSED):
+        _unmatched(store, sha, inv, pay, f"FSE n° {fse.number} à l'état « {fse.state.value} »", now)
+        return None
+    if fse.state is not FseState.ACKNOWLEDGED and fse.lot_id is not None:
+        # A payment implies the lot was taken: its ARL was lost or is late.
+        _acknowledge(store, fse.lot_id, now, "ARL déduit du retour NOEMIE")
+        fse = store.fse_by_uuid(inv.fse_id)
+    if fse.state is not FseState.ACKNOWLEDGED:
+        _unmatched(store, sha, inv, pay, f"FSE n° {fse.number} à l'état « {fse.state.value} »", now)
+        return None
+    if inv.outcome is InvoiceOutcome.REJECTED:
+        code = inv.motif_code or ""
+        label = REJECT_MOTIFS.get(code, inv.motif_label)
+        store.transition_fse(
+            fse.id, FseState.REJECTED, FseEventKind.REJECTED, now, f"rejet {code} : {label}"
+        )
+        result = Reconciliation.REJECTED
+    else:
+        same = inv.paid_amo == fse.amo and inv.paid_amc == fse.amc
+        result = Reconciliation.PAID if same else Reconciliation.PARTLY_PAID
+        store.transition_fse(
+            fse.id,
+            FseState.PAID,
+            FseEventKind.PAID,
+            now,
+            f"virement {pay.reference if pay else ''} : AMO {inv.paid_amo} € / AMC {inv.paid_amc} €"
+            + ("" if same else f" (facturé AMO {fse.amo} € / AMC {fse.amc} €)"),
+        )
+    store.db.execute(
+        "INSERT OR IGNORE INTO payments (fse_uuid, noemie_sha256, outcome, virement_ref, "
+        "paid_on, billed_amo, billed_amc, paid_amo, paid_amc, motif_code, motif_label, "
+        "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            inv.fse_id,
+            sha,
+            result.value,
+            pay.reference if pay else "",
+            pay.paid_on.isoformat() if pay else None,
+            str(fse.amo),
+            str(fse.amc),
+            str(inv.paid_amo),
+            str(inv.paid_amc),
+            inv.motif_code,
+            REJECT_MOTIFS.get(inv.motif_code or "", inv.motif_label),
+            stamp(now),
+        ],
+    )
+    return result
+
+
+def import_noemie(
+    store: Store,
+    data: bytes,
+    now: datetime,
+    *,
+    name: str,
+    source: str = "fichier",
+    server_seq: int | None = None,
+) -> ImportReport:
+    """Parse one NOEMIE file and reconcile every FSE it names, in one transaction.
+
+    :raises NoemieImportError: the bytes are not a well-formed NOEMIE file.
+    """
+    try:
+        noemie: NoemieFile = parse_noemie(data)
+    except MalformedNoemieError as exc:
+        raise NoemieImportError(Path(name), str(exc)) from exc
+    sha = hashlib.sha256(data).hexdigest()
+    counts: dict[Reconciliation | None, int] = {}
+    total = Decimal("0.00")
+    with store.write():
+        if list(store.db.query("SELECT 1 FROM noemie_files WHERE sha256 = ?", [sha])):
+            return ImportReport(name=name, already_imported=True)
+        invoices = list(noemie.invoices())
+        store.db.execute(
+            "INSERT INTO noemie_files (sha256, source, name, server_seq, file_number, emitter, "
+            "receiver, created_on, imported_at, invoices, matched, unmatched, content) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+            [
+                sha,
+                source,
+                name,
+                server_seq,
+                noemie.file_number,
+                noemie.emitter,
+                noemie.receiver,
+                noemie.created_on.isoformat(),
+                stamp(now),
+                len(invoices),
+                data,
+            ],
+        )
+        groups: Iterable[tuple[NoemiePayment | None, tuple[NoemieInvoice, ...]]] = [
+            *((p, p.invoices) for p in noemie.payments),
+            *((None, r.invoices) for r in noemie.rejects),
+        ]
+        for pay, invs in groups:
+            for inv in invs:
+                result = _reconcile_one(store, sha, inv, pay, now)
+                counts[result] = counts.get(result, 0) + 1
+                if result in (Reconciliation.PAID, Reconciliation.PARTLY_PAID):
+                    total += inv.paid_total
+        unmatched = counts.get(None, 0)
+        store.db.execute(
+            "UPDATE noemie_files SET matched = ?, unmatched = ? WHERE sha256 = ?",
+            [len(invoices) - unmatched, unmatched, sha],
+        )
+    report = ImportReport(
+        name=name,
+        already_imported=False,
+        paid=counts.get(Reconciliation.PAID, 0),
+        partly_paid=counts.get(Reconciliation.PARTLY_PAID, 0),
+        rejected=counts.get(Reconciliation.REJECTED, 0),
+        unmatched=unmatched,
+        total_paid=total,
+    )
+    logger.info(
+        "NOEMIE %s: %d paid, %d partly, %d rejected, %d unmatched",
+        name,
+        report.paid,
+        report.partly_paid,
+        report.rejected,
+        report.unmatched,
+    )
+    return report
+
+
+def import_noemie_file(store: Store, path: Path, now: datetime) -> ImportReport:
+    """Import a NOEMIE file the user dropped in.
+
+    :raises NoemieImportError: unreadable or malformed.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NoemieImportError(path, f"lecture impossible ({exc.strerror})") from exc
+    return import_noemie(store, data, now, name=path.name, source="fichier")
+
+
+def fetch_noemie(store: Store, transport: Transport, now: datetime) -> list[ImportReport]:
+    """Download and import the NOEMIE files the concentrator has after the last one seen."""
+    after = int(_state(store, "noemie_seq") or 0)
+    reports = []
+    for entry in transport.noemie_list(after):
+        data = transport.noemie_file(entry.seq)
+        reports.append(
+            import_noemie(store, data, now, name=entry.name, source="serveur", server_seq=entry.seq)
+        )
+        with store.write():
+            _set_state(store, "noemie_seq", str(entry.seq))
+    log_event(store, now, "contact", f"NOEMIE : {len(reports)} fichier(s)")
+    return reports
+
+
+# ------------------------------------------------------------------------ reconciliation
+
+
+@dataclass(frozen=True, slots=True)
+class FseReconciliation:
+    """One FSE and what is known of its payment."""
+
+    fse_uuid: str
+    number: int
+    care_date: str
+    mode: str
+    state: FseState
+    status: Reconciliation
+    billed_amo: Decimal
+    billed_amc: Decimal
+    paid_amo: Decimal | None
+    paid_amc: Decimal | None
+    motif_code: str | None
+    motif_label: str
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``--json`` output."""
+        return {
+            "fse": self.fse_uuid,
+            "numero": self.number,
+            "date_soins": self.care_date,
+            "mode": self.mode,
+            "etat": self.state.value,
+            "rapprochement": self.status.value,
+            "libelle": LABELS[self.status],
+            "facture_amo": str(self.billed_amo),
+            "facture_amc": str(self.billed_amc),
+            "paye_amo": None if self.paid_amo is None else str(self.paid_amo),
+            "paye_amc": None if self.paid_amc is None else str(self.paid_amc),
+            "motif": self.motif_code,
+            "motif_libelle": self.motif_label,
+            "detail": self.detail,
+        }
+
+
+_WAITING_DETAIL = {
+    FseState.SECURED: "dans un lot ouvert, pas encore envoyée",
+    FseState.IN_LOT: "lot signé, en file d'envoi",
+    FseState.SENT: "envoyée, accusé de réception (ARL) attendu",
+    FseState.ACKNOWLEDGED: "acceptée (ARL positif), paiement attendu",
+}
+
+
+def reconcile(store: Store) -> list[FseReconciliation]:
+    """The reconciliation of every FSE that exists (cancelled ones left out)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in store.db.query("SELECT * FROM payments ORDER BY id"):
+        latest[str(row["fse_uuid"])] = row
+    out = []
+    fse: FseRow
+    for fse in store.fse_list():
+        if fse.state in (FseState.CANCELLED, FseState.DRAFT):
+            continue
+        pay = latest.get(fse.fse_uuid)
+        paid_amo = paid_amc = None
+        code: str | None = None
+        label = ""
+        if fse.state is FseState.REFUSED:
+            status, detail = Reconciliation.REFUSED, "à corriger puis renvoyer"
+        elif pay is not None and fse.state in (FseState.PAID, FseState.REJECTED):
+            status = Reconciliation(pay["outcome"])
+            paid_amo, paid_amc = Decimal(pay["paid_amo"]), Decimal(pay["paid_amc"])
+            code, label = pay["motif_code"], str(pay["motif_label"] or "")
+            detail = f"virement {pay['virement_ref']}" if pay["virement_ref"] else ""
+        else:
+            status, detail = Reconciliation.WAITING, _WAITING_DETAIL.get(fse.state, "")
+        out.append(
+            FseReconciliation(
+                fse_uuid=fse.fse_uuid,
+                number=fse.number,
+                care_date=fse.care_date.isoformat(),
+                mode=fse.mode,
+                state=fse.state,
+                status=status,
+                billed_amo=fse.amo,
+                billed_amc=fse.amc,
+                paid_amo=paid_amo,
+                paid_amc=paid_amc,
+                motif_code=code,
+                motif_label=label,
+                detail=detail,
+            )
+        )
+    return out
+
+
+def unmatched_payments(store: Store, include_resolved: bool = False) -> list[dict[str, Any]]:
+    """Payments and rejects that matched no FSE here (kept, never dropped)."""
+    clause = "" if include_resolved else " WHERE resolved_at IS NULL"
+    return list(store.db.query(f"SELECT * FROM unmatched_payments{clause} ORDER BY id"))  # noqa: S608

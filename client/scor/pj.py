@@ -1,0 +1,648 @@
+"""Pièces justificatives (SCOR) in the store: attach, check, lot, follow, purge.
+
+The life of a PJ (``PjStatus``)::
+
+    to_check -accept-> accepted -build_lots-> in_lot -(ARL PJ +)-> acknowledged -purge-> purged
+      |                                         |-(ARL PJ -)-> refused (the sender resends)
+      +-(new scan)-> replaced                   +-(5 working days without success)-> paper_due
+
+- Only a dégradé FSE takes a PJ; a new scan of the same FSE replaces a PJ not yet in a lot.
+- The user checks the PDF before it can leave (``accept``): the convention makes the
+  physician responsible for its legibility (002 L4338).
+- A PJ lot (``lots.kind = 'pj'``) is signed by the CPS and queued in the outbox with
+  ``after_id`` = the invoice lot of its FSE, so that the sender sends it only after that lot
+  (002 L4350). It is built only once the invoice lot is closed (it then has an outbox row).
+- ``refresh`` reads the sender's work (outbox attempts, lot state set by the ARL PJ) and
+  applies the 5-working-day rule (``billing.scor_rules``): past it, the PJ is ``paper_due``
+  and the FSE shows that the paper duplicata must be sent to the caisse instead.
+- ``purge`` deletes the file of each PJ ``retention_days`` after its transmission (or the
+  posting of its paper duplicata), erases the signed copy kept with its PJ lot, and
+  records what was purged in ``scor_purges``.
+
+Store conventions are those of ``client.migrations``: timestamps are ISO 8601 UTC text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from billing.fse import SecuringMode
+from billing.lot import LotState
+from billing.pj_lot import KIND_PJ, Piece, pj_lot_document, sign_pj_lot
+from billing.scor_rules import (
+    ScorSettings,
+    WorkingDayPredicate,
+    french_working_day,
+    may_purge,
+    purge_date,
+    retry_verdict,
+)
+from billing.signing import Signer
+from client.scor.errors import PjNotFoundError, PjStateError
+from client.scor.normalize import NormalizedPj
+from client.store import FseRow, OutboxStatus, Store, parse_db_stamp, stamp
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class PjStatus(StrEnum):
+    """Where a PJ stands. Stored in ``scor_pj.status``."""
+
+    TO_CHECK = "to_check"  # normalised, waiting for the user to look at it
+    ACCEPTED = "accepted"  # checked; waits for its invoice lot to be closed
+    IN_LOT = "in_lot"  # in a signed PJ lot queued behind its invoice lot
+    ACKNOWLEDGED = "acknowledged"  # ARL PJ positive
+    REFUSED = "refused"  # ARL PJ negative; the sender sends the lot again
+    PAPER_DUE = "paper_due"  # 5 working days without success: send the paper duplicata
+    REPLACED = "replaced"  # superseded by a new scan before leaving
+    PURGED = "purged"  # retention over: file and content deleted
+
+    @property
+    def label(self) -> str:
+        """French label for lists."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    PjStatus.TO_CHECK: "à vérifier",
+    PjStatus.ACCEPTED: "vérifiée, en attente du lot de facturation",
+    PjStatus.IN_LOT: "dans un lot PJ, en attente d'envoi",
+    PjStatus.ACKNOWLEDGED: "transmise (ARL PJ positif)",
+    PjStatus.REFUSED: "refusée (ARL PJ négatif), à renvoyer",
+    PjStatus.PAPER_DUE: "à envoyer sur papier (duplicata)",
+    PjStatus.REPLACED: "remplacée",
+    PjStatus.PURGED: "purgée",
+}
+
+#: Statuses in which a PJ is still waiting to be transmitted.
+_PENDING = (PjStatus.IN_LOT, PjStatus.REFUSED)
+
+
+def _stamp(moment: datetime) -> str:
+    return stamp(moment)
+
+
+def _parse(text: str | None) -> datetime | None:
+    return parse_db_stamp(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class PjRecord:
+    """A PJ as the status list shows it."""
+
+    id: int
+    fse_id: int
+    fse_number: int
+    status: PjStatus
+    source: str
+    file_path: Path | None  # absolute; None once purged
+    sha256: str
+    size: int
+    pages: int
+    dpi: int
+    created_at: datetime
+    lot_id: str | None
+    invoice_lot_id: str | None
+    first_attempt_at: datetime | None
+    transmitted_at: datetime | None
+    paper_deadline: date | None  # last day to keep trying (after a first attempt)
+    paper_due: bool
+    purge_on: date | None  # first day the file may be purged
+    last_error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping (for ``sesam scor status --json``)."""
+        return {
+            "id": self.id,
+            "fse_number": self.fse_number,
+            "status": self.status.value,
+            "status_label": self.status.label,
+            "source": self.source,
+            "file": str(self.file_path) if self.file_path else None,
+            "sha256": self.sha256,
+            "size": self.size,
+            "pages": self.pages,
+            "dpi": self.dpi,
+            "created_at": _stamp(self.created_at),
+            "lot_id": self.lot_id,
+            "invoice_lot_id": self.invoice_lot_id,
+            "first_attempt_at": _stamp(self.first_attempt_at) if self.first_attempt_at else None,
+            "transmitted_at": _stamp(self.transmitted_at) if self.transmitted_at else None,
+            "paper_deadline": self.paper_deadline.isoformat() if self.paper_deadline else None,
+            "paper_due": self.paper_due,
+            "purge_on": self.purge_on.isoformat() if self.purge_on else None,
+            "last_error": self.last_error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeRecord:
+    """What a purge deleted (or would delete, in a dry run)."""
+
+    pj_id: int
+    fse_number: int
+    file_path: str
+    size: int
+    retention_start: date
+    purged_at: datetime
+
+
+class PjService:
+    """SCOR use cases over the store. One instance per store connection (one thread)."""
+
+    def __init__(
+        self,
+        store: Store,
+        data_dir: Path,
+        *,
+        settings: ScorSettings | None = None,
+        clock: Clock | None = None,
+        is_working_day: WorkingDayPredicate | None = None,
+    ) -> None:
+        self._store = store
+        self._db: Database = store.db
+        self._data_dir = data_dir
+        self._settings = settings or ScorSettings()
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._is_working_day = is_working_day or french_working_day()
+
+    # -- attaching -------------------------------------------------------------------
+
+    def _fse_row(self, fse_number: int, practitioner_id: str | None) -> FseRow:
+        return self._store.fse_by_number(fse_number, practitioner_id)
+
+    def _scor_dir(self) -> Path:
+        path = self._data_dir / "scor"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.chmod(0o700)
+        return path
+
+    def attach(
+        self,
+        fse_number: int,
+        pj: NormalizedPj,
+        source: str,
+        *,
+        practitioner_id: str | None = None,
+    ) -> PjRecord:
+        """Keep a normalised PJ for a dégradé FSE, to be checked by the user.
+
+        A PJ of the same FSE that has not left yet (to check, accepted) is replaced.
+        :raises PjNotFoundError: no such FSE.
+        :raises PjStateError: the FSE is not dégradé, or already has a PJ in a lot.
+        """
+        fse = self._fse_row(fse_number, practitioner_id)
+        if fse.mode != SecuringMode.DEGRADE.value:
+            raise PjStateError(
+                f"La FSE n° {fse_number} n'est pas en mode dégradé : elle n'a pas besoin de "
+                "pièce justificative SCOR.",
+                "not_degrade",
+            )
+        current = list(
+            self._db.query(
+                "SELECT id, status FROM scor_pj WHERE fse_id = ? AND status NOT IN (?, ?)",
+                [fse.id, PjStatus.REPLACED.value, PjStatus.TO_CHECK.value],
+            )
+        )
+        if any(row["status"] != PjStatus.ACCEPTED.value for row in current):
+            raise PjStateError(
+                f"La FSE n° {fse_number} a déjà une pièce justificative en cours d'envoi ou "
+                "transmise : consultez « sesam scor status ».",
+                current[0]["status"],
+            )
+        now = self._clock()
+        name = f"pj-{fse.fse_uuid}-{uuid.uuid4().hex[:8]}.pdf"
+        path = self._scor_dir() / name
+        # Health data: readable by the user only, written atomically.
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pj.pdf)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+        replaced = [
+            row["file_path"]
+            for row in self._db.query(
+                "SELECT file_path FROM scor_pj WHERE fse_id = ? AND status IN (?, ?) "
+                "AND file_path IS NOT NULL",
+                [fse.id, PjStatus.TO_CHECK.value, PjStatus.ACCEPTED.value],
+            )
+        ]
+        try:
+            pj_id = self._insert(fse.id, path, pj, source, now)
+        except BaseException:
+            path.unlink(missing_ok=True)  # no row: no file either
+            raise
+        # A replaced scan never left the workstation: nothing obliges to keep it.
+        for relative in replaced:
+            (self._data_dir / relative).unlink(missing_ok=True)
+        logger.info("PJ %d attached to FSE %d (%d bytes)", pj_id, fse_number, len(pj.pdf))
+        return self.get(pj_id)
+
+    def _insert(self, fse_id: int, path: Path, pj: NormalizedPj, source: str, now: datetime) -> int:
+        with self._store.write():
+            self._db.execute(
+                "UPDATE scor_pj SET status = ?, file_path = NULL, updated_at = ? "
+                "WHERE fse_id = ? AND status IN (?, ?)",
+                [
+                    PjStatus.REPLACED.value,
+                    _stamp(now),
+                    fse_id,
+                    PjStatus.TO_CHECK.value,
+                    PjStatus.ACCEPTED.value,
+                ],
+            )
+            cursor = self._db.execute(
+                """INSERT INTO scor_pj (fse_id, status, source, file_path, sha256, size, pages,
+                   dpi, encoding, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    fse_id,
+                    PjStatus.TO_CHECK.value,
+                    source,
+                    str(path.relative_to(self._data_dir)),
+                    hashlib.sha256(pj.pdf).hexdigest(),
+                    len(pj.pdf),
+                    pj.pages,
+                    pj.dpi,
+                    pj.encoding,
+                    _stamp(now),
+                    _stamp(now),
+                ],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def accept(self, pj_id: int) -> PjRecord:
+        """The user checked the PDF: it may leave with the next PJ lot.
+
+        :raises PjStateError: the PJ is not waiting for a check.
+        """
+        record = self.get(pj_id)
+        if record.status is not PjStatus.TO_CHECK:
+            raise PjStateError(
+                f"La pièce n° {pj_id} est « {record.status.label} » : il n'y a rien à vérifier.",
+                record.status.value,
+            )
+        now = _stamp(self._clock())
+        with self._store.write():
+            self._db.execute(
+                "UPDATE scor_pj SET status = ?, checked_at = ?, updated_at = ? WHERE id = ?",
+                [PjStatus.ACCEPTED.value, now, now, pj_id],
+            )
+        return self.get(pj_id)
+
+    # -- PJ lots ---------------------------------------------------------------------
+
+    def build_lots(self, signer: Signer) -> list[str]:
+        """Put every accepted PJ whose invoice lot is queued into signed PJ lots.
+
+        One PJ lot per invoice lot; its outbox row has ``after_id`` = the invoice lot, so it
+        leaves only after it. Returns the new PJ lot ids.
+        """
+        rows = list(
+            self._db.query(
+                """SELECT p.id AS pj_id, p.file_path, f.fse_uuid, f.number AS fse_number,
+                          f.lot_id AS invoice_lot_id, f.practitioner_id,
+                          f.regime, f.caisse, f.centre
+                   FROM scor_pj p JOIN fse f ON f.id = p.fse_id
+                   JOIN lots l ON l.id = f.lot_id
+                   JOIN outbox o ON o.id = f.lot_id
+                   WHERE p.status = ? AND l.state NOT IN (?, ?)
+                   ORDER BY f.lot_id, f.number""",
+                [PjStatus.ACCEPTED.value, LotState.OPEN.value, LotState.VOIDED.value],
+            )
+        )
+        by_lot: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_lot.setdefault(row["invoice_lot_id"], []).append(row)
+        created: list[str] = []
+        for invoice_lot_id, members in by_lot.items():
+            created.append(self._build_one(invoice_lot_id, members, signer))
+        return created
+
+    def _build_one(
+        self, invoice_lot_id: str, members: Sequence[dict[str, Any]], signer: Signer
+    ) -> str:
+        now = self._clock()
+        first = members[0]
+        pieces = [
+            Piece(
+                fse_id=row["fse_uuid"],
+                fse_number=row["fse_number"],
+                invoice_lot_id=invoice_lot_id,
+                pdf=(self._data_dir / row["file_path"]).read_bytes(),
+            )
+            for row in members
+        ]
+        lot_id = str(uuid.uuid4())
+        with self._store.write():
+            number = self._store.next_lot_number(first["practitioner_id"])
+            document = pj_lot_document(
+                lot_id=lot_id,
+                number=number,
+                practitioner_id=first["practitioner_id"],
+                organism={
+                    "regime": first["regime"],
+                    "caisse": first["caisse"],
+                    "centre": first["centre"],
+                },
+                created_at=now,
+                pieces=pieces,
+            )
+            der = sign_pj_lot(document, signer, now)
+            now_s = _stamp(now)
+            self._db.execute(
+                """INSERT INTO lots (id, practitioner_id, number, kind, regime, caisse, centre,
+                   mode, state, fse_count, oldest_fse_at, created_at, closed_at, signed_der,
+                   content_sha256, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)""",
+                [
+                    lot_id,
+                    first["practitioner_id"],
+                    number,
+                    KIND_PJ,
+                    first["regime"],
+                    first["caisse"],
+                    first["centre"],
+                    SecuringMode.DEGRADE.value,
+                    LotState.CLOSED.value,
+                    len(pieces),
+                    now_s,
+                    now_s,
+                    der,
+                    hashlib.sha256(der).hexdigest(),
+                    now_s,
+                ],
+            )
+            self._db.execute(
+                """INSERT INTO outbox (id, kind, status, attempts, next_attempt_at, after_id,
+                   created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?)""",
+                [lot_id, KIND_PJ, int(OutboxStatus.PENDING), now_s, invoice_lot_id, now_s, now_s],
+            )
+            for row in members:
+                self._db.execute(
+                    "UPDATE scor_pj SET status = ?, lot_id = ?, updated_at = ? WHERE id = ?",
+                    [PjStatus.IN_LOT.value, lot_id, now_s, row["pj_id"]],
+                )
+        logger.info(
+            "PJ lot %s (n° %d, %d piece(s)) queued after lot %s",
+            lot_id,
+            number,
+            len(pieces),
+            invoice_lot_id,
+        )
+        return lot_id
+
+    # -- following -------------------------------------------------------------------
+
+    def refresh(self) -> list[PjRecord]:
+        """Take in the sender's progress and the ARL PJ, and apply the 5-working-day rule.
+
+        Returns the PJ that just became ``paper_due``.
+        """
+        now = self._clock()
+        now_s = _stamp(now)
+        became_due: list[int] = []
+        rows = list(
+            self._db.query(
+                """SELECT p.id, p.status, p.first_attempt_at, l.state AS lot_state,
+                          o.status AS outbox_status, o.attempts, o.claimed_at,
+                          o.updated_at AS outbox_updated_at, o.last_error,
+                          t.first_attempt_at AS sender_first_attempt,
+                          a.received_at AS arl_received_at
+                   FROM scor_pj p JOIN lots l ON l.id = p.lot_id
+                   LEFT JOIN outbox o ON o.id = p.lot_id
+                   LEFT JOIN transmissions t ON t.lot_id = p.lot_id
+                   LEFT JOIN arl a ON a.lot_id = p.lot_id AND a.status = 'positif'
+                   WHERE p.status IN (?, ?, ?)""",
+                [PjStatus.IN_LOT.value, PjStatus.REFUSED.value, PjStatus.PAPER_DUE.value],
+            )
+        )
+        with self._store.write():
+            for row in rows:
+                # The sender records the first attempt of each lot (client.returns); the
+                # outbox columns are the fallback when it did not.
+                first = row["sender_first_attempt"] or row["first_attempt_at"]
+                attempted = (row["attempts"] or 0) > 0 or row["outbox_status"] not in (
+                    None,
+                    int(OutboxStatus.PENDING),
+                )
+                if first is None and attempted:
+                    first = row["claimed_at"] or row["outbox_updated_at"] or now_s
+                status = PjStatus(row["status"])
+                transmitted = None
+                if row["lot_state"] == LotState.ACKNOWLEDGED.value:
+                    status = PjStatus.ACKNOWLEDGED
+                    transmitted = row["arl_received_at"] or row["outbox_updated_at"] or now_s
+                elif row["lot_state"] == LotState.REFUSED.value and status is PjStatus.IN_LOT:
+                    status = PjStatus.REFUSED
+                paper_due_at = None
+                if status in _PENDING and first is not None:
+                    verdict = retry_verdict(
+                        _parse(first) or now, now, self._is_working_day, self._settings
+                    )
+                    if verdict.paper_due:
+                        status = PjStatus.PAPER_DUE
+                        paper_due_at = now_s
+                        became_due.append(row["id"])
+                self._db.execute(
+                    """UPDATE scor_pj SET status = ?, first_attempt_at = ?,
+                       transmitted_at = COALESCE(transmitted_at, ?),
+                       paper_due_at = COALESCE(paper_due_at, ?), last_error = ?, updated_at = ?
+                       WHERE id = ?""",
+                    [
+                        status.value,
+                        first,
+                        transmitted,
+                        paper_due_at,
+                        row["last_error"],
+                        now_s,
+                        row["id"],
+                    ],
+                )
+        for pj_id in became_due:
+            logger.warning("PJ %d: 5 working days without transmission, paper duplicata due", pj_id)
+        return [self.get(pj_id) for pj_id in became_due]
+
+    def mark_posted(self, pj_id: int, posted_on: datetime | None = None) -> PjRecord:
+        """The paper duplicata was posted to the caisse: retention runs from that day."""
+        record = self.get(pj_id)
+        if record.status is not PjStatus.PAPER_DUE:
+            raise PjStateError(
+                f"La pièce n° {pj_id} n'est pas à envoyer sur papier ({record.status.label}).",
+                record.status.value,
+            )
+        now_s = _stamp(posted_on or self._clock())
+        with self._store.write():
+            self._db.execute(
+                "UPDATE scor_pj SET posted_at = ?, updated_at = ? WHERE id = ?",
+                [now_s, now_s, pj_id],
+            )
+        return self.get(pj_id)
+
+    # -- reading ---------------------------------------------------------------------
+
+    _SELECT = """SELECT p.*, f.number AS fse_number, f.lot_id AS invoice_lot_id
+                 FROM scor_pj p JOIN fse f ON f.id = p.fse_id"""
+
+    def _record(self, row: dict[str, Any]) -> PjRecord:
+        status = PjStatus(row["status"])
+        first = _parse(row["first_attempt_at"])
+        transmitted = _parse(row["transmitted_at"])
+        posted = _parse(row["posted_at"])
+        created = _parse(row["created_at"])
+        assert created is not None  # noqa: S101 - NOT NULL column
+        deadline = None
+        due = status is PjStatus.PAPER_DUE
+        if first is not None:
+            verdict = retry_verdict(
+                first,
+                self._clock(),
+                self._is_working_day,
+                self._settings,
+                acknowledged=status is PjStatus.ACKNOWLEDGED,
+            )
+            deadline = verdict.deadline
+            due = due or (status in _PENDING and verdict.paper_due)
+        start = transmitted or posted
+        return PjRecord(
+            id=row["id"],
+            fse_id=row["fse_id"],
+            fse_number=row["fse_number"],
+            status=status,
+            source=row["source"],
+            file_path=self._data_dir / row["file_path"] if row["file_path"] else None,
+            sha256=row["sha256"],
+            size=row["size"],
+            pages=row["pages"],
+            dpi=row["dpi"],
+            created_at=created,
+            lot_id=row["lot_id"],
+            invoice_lot_id=row["invoice_lot_id"],
+            first_attempt_at=first,
+            transmitted_at=transmitted,
+            paper_deadline=deadline,
+            paper_due=due,
+            purge_on=purge_date(start, self._settings) if start else None,
+            last_error=row["last_error"],
+        )
+
+    def get(self, pj_id: int) -> PjRecord:
+        """One PJ. :raises PjNotFoundError: no such PJ."""
+        rows = list(self._db.query(self._SELECT + " WHERE p.id = ?", [pj_id]))
+        if not rows:
+            raise PjNotFoundError(f"Pièce justificative n° {pj_id}")
+        return self._record(rows[0])
+
+    def records(self, *, include_done: bool = True) -> list[PjRecord]:
+        """Every PJ (replaced ones excluded), most recent first."""
+        sql = self._SELECT + " WHERE p.status != ?"
+        params: list[Any] = [PjStatus.REPLACED.value]
+        if not include_done:
+            sql += " AND p.status != ?"
+            params.append(PjStatus.PURGED.value)
+        return [self._record(r) for r in self._db.query(sql + " ORDER BY p.id DESC", params)]
+
+    def for_fse(self, fse_number: int, *, practitioner_id: str | None = None) -> PjRecord | None:
+        """The current PJ of an FSE (what the FSE shows: its SCOR status, paper due or not)."""
+        fse = self._fse_row(fse_number, practitioner_id)
+        rows = list(
+            self._db.query(
+                self._SELECT + " WHERE p.fse_id = ? AND p.status != ? ORDER BY p.id DESC LIMIT 1",
+                [fse.id, PjStatus.REPLACED.value],
+            )
+        )
+        return self._record(rows[0]) if rows else None
+
+    # -- purge -----------------------------------------------------------------------
+
+    def purge(self, *, dry_run: bool = False) -> list[PurgeRecord]:
+        """Delete the PJ whose retention is over (file, and the PJ lot's signed copy), and
+        record each deletion. With ``dry_run`` nothing changes."""
+        now = self._clock()
+        now_s = _stamp(now)
+        done: list[PurgeRecord] = []
+        candidates = list(
+            self._db.query(
+                self._SELECT + " WHERE p.purged_at IS NULL AND p.file_path IS NOT NULL"
+                " AND (p.transmitted_at IS NOT NULL OR p.posted_at IS NOT NULL)"
+            )
+        )
+        for row in candidates:
+            start = _parse(row["transmitted_at"]) or _parse(row["posted_at"])
+            if not may_purge(start, now, self._settings, acknowledged=True):
+                continue
+            assert start is not None  # noqa: S101 - may_purge is False for None
+            record = PurgeRecord(
+                pj_id=row["id"],
+                fse_number=row["fse_number"],
+                file_path=row["file_path"],
+                size=row["size"],
+                retention_start=start.date(),
+                purged_at=now,
+            )
+            done.append(record)
+            if dry_run:
+                continue
+            with self._store.write():
+                cleared = 0
+                if row["lot_id"]:
+                    # The PJ lot's signed copy holds the PDF too: erase it once no piece of the
+                    # lot is still within its retention.
+                    others = self._db.execute(
+                        "SELECT COUNT(*) FROM scor_pj WHERE lot_id = ? AND id != ? "
+                        "AND purged_at IS NULL",
+                        [row["lot_id"], row["id"]],
+                    ).fetchone()[0]
+                    if others == 0:
+                        self._db.execute(
+                            "UPDATE lots SET signed_der = NULL, updated_at = ? "
+                            "WHERE id = ? AND kind = ?",
+                            [now_s, row["lot_id"], KIND_PJ],
+                        )
+                        cleared = 1
+                self._db.execute(
+                    """INSERT INTO scor_purges (pj_id, fse_id, fse_number, file_path, sha256,
+                       size, pages, retention_start, lot_content_cleared, purged_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [
+                        row["id"],
+                        row["fse_id"],
+                        row["fse_number"],
+                        row["file_path"],
+                        row["sha256"],
+                        row["size"],
+                        row["pages"],
+                        _stamp(start),
+                        cleared,
+                        now_s,
+                    ],
+                )
+                self._db.execute(
+                    "UPDATE scor_pj SET status = ?, file_path = NULL, purged_at = ?, "
+                    "updated_at = ? WHERE id = ?",
+                    [PjStatus.PURGED.value, now_s, now_s, row["id"]],
+                )
+                # Last, inside the transaction: if deleting fails nothing is recorded; if the
+                # commit fails after it, the next purge records the already missing file.
+                (self._data_dir / row["file_path"]).unlink(missing_ok=True)
+        logger.info("SCOR purge: %d PJ %s", len(done), "would be purged" if dry_run else "purged")
+        return done
+
+    def purge_log(self) -> list[dict[str, Any]]:
+        """What was purged, oldest first."""
+        return list(self._db.query("SELECT * FROM scor_purges ORDER BY id"))

@@ -1,0 +1,461 @@
+"""The sender: drains the outbox to the concentrator, on its own thread, with its own
+database connection, without ever holding the database while it waits on the network.
+
+For each due lot: claim it (``UPDATE … RETURNING``, in the store), send it with its lot id as
+idempotency key, then in one transaction record the ARL, move the lot and its FSE, and mark
+the row DONE. A retryable failure puts the row back with exponential backoff and jitter
+(capped); a permanent one marks it FAILED for the user. A lot with ``after_id`` waits until
+that lot is DONE. Claims left by a dead sender (killed process) or older than the stale
+threshold go back to the queue, so nothing is lost; the server deduplicates, so nothing is
+counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from billing.arl import Arl
+from client.errors import ClientError
+from client.messages import describe
+from client.returns import ArlOutcome, apply_arl, log_event, mark_received, note_attempt
+from client.settings import Settings
+from client.store import OutboxRow, OutboxStatus, Store, open_store
+from client.transport import HttpsTransport, Transport, TransportError
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+#: Waits up to the given seconds; returns True when the wait was cancelled.
+Waiter = Callable[[float], bool]
+#: How often a long-running sender looks for stale claims (seconds).
+RECOVERY_INTERVAL = 60.0
+
+
+class SendStep(StrEnum):
+    """What just happened, for the progress callback."""
+
+    STARTED = "started"
+    SENDING = "sending"
+    ACKNOWLEDGED = "acknowledged"
+    REFUSED = "refused"
+    RECEIVED = "received"  # the concentrator has it, ARL pending
+    RETRY = "retry"
+    FAILED = "failed"
+    WAITING = "waiting"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class SendProgress:
+    """One progress report; ``message`` is the French status line for the user."""
+
+    step: SendStep
+    message: str
+    done: int
+    total: int
+    lot_id: str | None = None
+
+
+@dataclass(slots=True)
+class SendReport:
+    """The outcome of a sender run."""
+
+    acknowledged: int = 0
+    refused: int = 0
+    failed: int = 0
+    retries: int = 0
+    recovered: int = 0
+    remaining: int = 0
+    blocked: int = 0
+    cancelled: bool = False
+    last_error: str | None = None
+    lots: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Everything that was queued got an ARL (positive or negative) and nothing failed."""
+        return self.remaining == 0 and self.failed == 0 and self.blocked == 0
+
+
+class SenderSetupError(ClientError):
+    """The sender cannot start (no transport); French ``str()``."""
+
+
+def worker_id() -> str:
+    """``host:pid:random``: who holds a claim, so a dead holder can be recognised."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _holder_is_dead(claimed_by: str | None) -> bool:
+    """True when the claim belongs to a process of this host that no longer exists."""
+    if not claimed_by:
+        return True
+    host, _, rest = claimed_by.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def backoff_delay(
+    attempts: int, base: float, cap: float, rng: random.Random, retry_after: float | None = None
+) -> float:
+    """Seconds before the next attempt: ``min(cap, base·2^attempts)``, jittered to between
+    half and all of it, and never less than the server's ``Retry-After``."""
+    ceiling = min(cap, base * (2 ** min(attempts, 30)))
+    delay = rng.uniform(ceiling / 2, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, cap))
+    return delay
+
+
+class Sender:
+    """Drains the outbox. Use :meth:`run` on a worker thread (see :class:`SenderThread`)."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        *,
+        settings: Settings,
+        clock: Clock,
+        rng: random.Random | None = None,
+        on_progress: Callable[[SendProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        wait: Waiter | None = None,
+        worker: str | None = None,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.on_progress = on_progress
+        self.cancel = cancel or threading.Event()
+        self.wait: Waiter = wait or self.cancel.wait
+        self.worker = worker or worker_id()
+        self._done = 0
+        self._total = 0
+
+    # ------------------------------------------------------------------ reporting
+
+    def _emit(self, step: SendStep, message: str, lot_id: str | None = None) -> None:
+        if self.on_progress is None:
+            return
+        try:
+            self.on_progress(SendProgress(step, message, self._done, self._total, lot_id))
+        except Exception:  # a broken progress display must not stop the sending
+            logger.exception("progress callback failed")
+
+    def _lot_label(self, lot_id: str) -> str:
+        try:
+            return f"lot n° {self.store.lot_by_id(lot_id).number}"
+        except ClientError:
+            return f"lot {lot_id[:8]}"
+
+    # ------------------------------------------------------------------- recovery
+
+    def recover(self) -> int:
+        """Give back claims of dead senders and claims older than the stale threshold."""
+        now = self.clock()
+        older = now - timedelta(minutes=self.settings.stale_claim_minutes)
+        count = self.store.outbox_reset_stale(older, now)
+        for row in self.store.outbox_rows(OutboxStatus.IN_FLIGHT):
+            if row.claimed_by != self.worker and _holder_is_dead(row.claimed_by):
+                # Only this host's dead processes are recognised; others wait for staleness.
+                current = self.store.outbox_get(row.id)
+                if current is not None and current.status is OutboxStatus.IN_FLIGHT:
+                    self.store.outbox_retry(row.id, now)
+                    count += 1
+        if count:
+            logger.info("outbox: %d abandoned claim(s) given back", count)
+        return count
+
+    # --------------------------------------------------------------------- sending
+
+    def _count_open(self) -> tuple[int, int]:
+        """(rows still to send, rows blocked behind a failed lot)."""
+        rows = self.store.outbox_rows()
+        status = {r.id: r.status for r in rows}
+        remaining = blocked = 0
+        for r in rows:
+            if r.status in (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT):
+                if r.after_id and status.get(r.after_id) is OutboxStatus.FAILED:
+                    blocked += 1
+                else:
+                    remaining += 1
+        return remaining, blocked
+
+    def _apply(self, row: OutboxRow, arl: Arl, report: SendReport) -> None:
+        now = self.clock()
+        outcome = apply_arl(self.store, arl, now)
+        label = self._lot_label(row.id)
+        self._done += 1
+        report.lots.append(row.id)
+        if arl.positive:
+            report.acknowledged += 1
+            self._emit(
+                SendStep.ACKNOWLEDGED,
+                f"{label.capitalize()} : accusé de réception positif.",
+                row.id,
+            )
+        else:
+            report.refused += 1
+            motifs = ", ".join(f"{m.code} {m.label}" for m in arl.motifs[:3])
+            self._emit(
+                SendStep.REFUSED,
+                f"{label.capitalize()} refusé par le concentrateur (ARL négatif) : {motifs}.",
+                row.id,
+            )
+        if outcome is ArlOutcome.CONFLICT:
+            logger.warning("lot %s: conflicting ARL from the server", row.id)
+
+    def send_one(self, row: OutboxRow, report: SendReport) -> None:
+        """Send one claimed row and record the outcome."""
+        now = self.clock()
+        label = self._lot_label(row.id)
+        der = self.store.lot_der(row.id)
+        if der is None:
+            self.store.outbox_fail(row.id, "Lot non signé : il ne peut pas être envoyé.", now)
+            report.failed += 1
+            return
+        note_attempt(self.store, row.id, now)
+        self._emit(SendStep.SENDING, f"Envoi du {label}…", row.id)
+        try:
+            answer = self.transport.send_lot(row.id, der)
+        except TransportError as exc:
+            now = self.clock()
+            message = describe(exc) or str(exc)
+            report.last_error = message
+            log_event(self.store, now, "error", message, row.id)
+            if exc.retryable:
+                delay = backoff_delay(
+                    row.attempts,
+                    self.settings.backoff_base,
+                    self.settings.backoff_cap,
+                    self.rng,
+                    getattr(exc, "retry_after", None),
+                )
+                self.store.outbox_nack(row.id, message, now + timedelta(seconds=delay), now)
+                report.retries += 1
+                self._emit(
+                    SendStep.RETRY,
+                    f"{message} Nouvel essai du {label} dans {_duration(delay)} ; "
+                    "les FSE restent en file d'attente.",
+                    row.id,
+                )
+            else:
+                self.store.outbox_fail(row.id, message, now)
+                report.failed += 1
+                self._emit(SendStep.FAILED, f"{label.capitalize()} non envoyé : {message}", row.id)
+            return
+        now = self.clock()
+        log_event(self.store, now, "contact", "lot remis", row.id)
+        if answer.arl is None:
+            mark_received(self.store, row.id, now)
+            delay = backoff_delay(
+                row.attempts, self.settings.backoff_base, self.settings.backoff_cap, self.rng
+            )
+            message = (
+                f"{label.capitalize()} reçu par le concentrateur ; accusé de réception (ARL) "
+                "en attente."
+            )
+            self.store.outbox_nack(row.id, message, now + timedelta(seconds=delay), now)
+            report.retries += 1
+            self._emit(
+                SendStep.RECEIVED, f"{message} Nouvelle demande dans {_duration(delay)}.", row.id
+            )
+            return
+        self._apply(row, answer.arl, report)
+
+    def _next_due(self) -> datetime | None:
+        """When the earliest waiting row becomes due (None: nothing waits)."""
+        rows = self.store.outbox_rows()
+        status = {r.id: r.status for r in rows}
+        due: list[datetime] = []
+        for r in rows:
+            if r.status is OutboxStatus.IN_FLIGHT:
+                due.append(self.clock() + timedelta(seconds=1))
+            elif r.status is OutboxStatus.PENDING:
+                if r.after_id and status.get(r.after_id) in (
+                    OutboxStatus.FAILED,
+                    OutboxStatus.HELD,
+                ):
+                    continue
+                due.append(r.next_attempt_at or self.clock())
+        return min(due) if due else None
+
+    def run(self, *, until_empty: bool = False, max_seconds: float | None = None) -> SendReport:
+        """Send what is due; with ``until_empty``, keep going (waiting out backoffs) until
+        every queued lot has its ARL, something needs the user, or ``cancel`` is set."""
+        report = SendReport()
+        started = self.clock()
+        report.recovered = self.recover()
+        last_recovery = started
+        remaining, _blocked = self._count_open()
+        self._total = remaining
+        self._emit(SendStep.STARTED, f"{remaining} lot(s) à envoyer.")
+        while not self.cancel.is_set():
+            now = self.clock()
+            if (now - last_recovery).total_seconds() >= RECOVERY_INTERVAL:
+                report.recovered += self.recover()
+                last_recovery = now
+            row = self.store.outbox_claim(self.worker, now)
+            if row is not None:
+                self.send_one(row, report)
+                continue
+            if not until_empty:
+                break
+            next_due = self._next_due()
+            if next_due is None:
+                break
+            if max_seconds is not None and (now - started).total_seconds() >= max_seconds:
+                break
+            pause = max(0.0, min((next_due - now).total_seconds(), 5.0))
+            if pause > 0.5:
+                self._emit(
+                    SendStep.WAITING,
+                    f"En attente du prochain essai ({_duration((next_due - now).total_seconds())})."
+                    + (f" Dernière erreur : {report.last_error}" if report.last_error else ""),
+                )
+            if self.wait(max(pause, 0.05)):
+                break
+        report.cancelled = self.cancel.is_set()
+        report.remaining, report.blocked = self._count_open()
+        report.failed = len(self.store.outbox_rows(OutboxStatus.FAILED))
+        self._emit(SendStep.FINISHED, summary(report))
+        return report
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{round(seconds / 3600)} h"
+
+
+def summary(report: SendReport) -> str:
+    """The French closing line of a run."""
+    parts = [f"{report.acknowledged} lot(s) acceptés"]
+    if report.refused:
+        parts.append(f"{report.refused} refusé(s) (ARL négatif)")
+    if report.failed:
+        parts.append(f"{report.failed} en échec, à relancer")
+    if report.remaining:
+        parts.append(f"{report.remaining} encore en file d'attente")
+    if report.blocked:
+        parts.append(f"{report.blocked} bloqué(s) derrière un lot en échec")
+    text = ", ".join(parts) + "."
+    if report.cancelled:
+        text = "Envoi interrompu : " + text
+    return text
+
+
+class SenderThread:
+    """Runs a :class:`Sender` on its own thread with its own store connection.
+
+    ``stop()`` sets the cancel event and joins; the context's shutdown calls it.
+    """
+
+    def __init__(
+        self,
+        open_store: Callable[[], Store],
+        transport_factory: Callable[[], Transport],
+        *,
+        settings: Settings,
+        clock: Clock,
+        on_progress: Callable[[SendProgress], None] | None = None,
+        on_done: Callable[[SendReport | BaseException], None] | None = None,
+    ) -> None:
+        self._open_store = open_store
+        self._transport_factory = transport_factory
+        self.settings = settings
+        self.clock = clock
+        self.on_progress = on_progress
+        self.on_done = on_done
+        self.cancel = threading.Event()
+        self.result: SendReport | BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, *, until_empty: bool = False) -> None:
+        """Start one run in the background."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self.cancel.clear()
+        self._thread = threading.Thread(
+            target=self._run, args=(until_empty,), name="sender", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, until_empty: bool) -> None:
+        store = self._open_store()
+        try:
+            sender = Sender(
+                store,
+                self._transport_factory(),
+                settings=self.settings,
+                clock=self.clock,
+                on_progress=self.on_progress,
+                cancel=self.cancel,
+            )
+            self.result = sender.run(until_empty=until_empty)
+        except BaseException as exc:  # reported to the owner, never lost on the thread
+            logger.exception("sender stopped on an error")
+            self.result = exc
+        finally:
+            store.close()
+        if self.on_done is not None:
+            self.on_done(self.result)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the run to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        """Whether a run is in progress."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Cancel and wait (the network call in progress ends at its timeout)."""
+        self.cancel.set()
+        self.join()
+
+
+def sender_thread(
+    db_path: Path,
+    settings: Settings,
+    *,
+    clock: Clock,
+    on_progress: Callable[[SendProgress], None] | None = None,
+    on_done: Callable[[SendReport | BaseException], None] | None = None,
+) -> SenderThread:
+    """The background sender of the application (``AppContext.sender``): its own store
+    connection on ``db_path`` and an HTTPS transport built from ``settings``, both opened on
+    the sender's thread."""
+    return SenderThread(
+        lambda: open_store(db_path),
+        lambda: HttpsTransport(settings),
+        settings=settings,
+        clock=clock,
+        on_progress=on_progress,
+        on_done=on_done,
+    )

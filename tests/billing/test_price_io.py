@@ -1,0 +1,172 @@
+"""The JSON contract of ``sesam price``: parsing, defaults, malformed input, output format."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pricing_support import referential
+
+from billing.price_io import InputError, parse_request, to_json
+from billing.pricing import price
+
+EXAMPLE: dict[str, Any] = {
+    "date_of_care": "2025-03-10",
+    "practitioner": {"specialty": "01", "sector": "1", "optam": False, "is_treating_doctor": True},
+    "patient": {
+        "birth_date": "1980-05-01",
+        "ald": False,
+        "c2s": False,
+        "maternity": False,
+        "at_mp": False,
+        "care_pathway": "in",
+    },
+    "acts": [{"code": "G"}, {"code": "HS", "coefficient": "0.5"}, {"code": "IKM", "quantity": 12}],
+    "overrun": {"kind": "DE", "amount": "10.00"},
+    "history": [{"date": "2025-01-05", "code": "TE2"}],
+}
+
+
+def with_change(path: str, value: Any) -> dict[str, Any]:
+    """A copy of EXAMPLE with ``path`` (dotted, list indexes as numbers) set or deleted."""
+    doc = copy.deepcopy(EXAMPLE)
+    *parents, last = path.split(".")
+    target: Any = doc
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    key: Any = int(last) if last.isdigit() else last
+    if value is DELETE:
+        del target[key]
+    else:
+        target[key] = value
+    return doc
+
+
+DELETE = object()
+
+# (path changed, new value or DELETE, field named in the error)
+MALFORMED = [
+    ("date_of_care", DELETE, "date_of_care"),
+    ("date_of_care", "10/03/2025", "date_of_care"),
+    ("date_of_care", "2025-02-30", "date_of_care"),
+    ("date_of_care", 20250310, "date_of_care"),
+    ("practitioner", DELETE, "practitioner"),
+    ("practitioner", "01", "practitioner"),
+    ("practitioner.specialty", DELETE, "practitioner.specialty"),
+    ("practitioner.specialty", 1, "practitioner.specialty"),
+    ("practitioner.specialty", "1", "practitioner.specialty"),
+    ("practitioner.sector", "3", "practitioner.sector"),
+    ("practitioner.optam", "false", "practitioner.optam"),
+    ("practitioner.is_treating_doctor", 1, "practitioner.is_treating_doctor"),
+    ("patient.birth_date", DELETE, "patient.birth_date"),
+    ("patient.birth_date", "2026-01-01", "patient.birth_date"),
+    ("patient.ald", "yes", "patient.ald"),
+    ("patient.care_pathway", "outside", "patient.care_pathway"),
+    ("acts", DELETE, "acts"),
+    ("acts", [], "acts"),
+    ("acts", {"code": "G"}, "acts"),
+    ("acts.0", "G", "acts[0]"),
+    ("acts.0.code", DELETE, "acts[0].code"),
+    ("acts.0.code", 12, "acts[0].code"),
+    ("acts.2.quantity", "12", "acts[2].quantity"),
+    ("acts.2.quantity", 0, "acts[2].quantity"),
+    ("acts.1.coefficient", "half", "acts[1].coefficient"),
+    ("acts.1.coefficient", "-1", "acts[1].coefficient"),
+    ("overrun.kind", "XX", "overrun.kind"),
+    ("overrun.amount", DELETE, "overrun.amount"),
+    ("overrun.amount", "-5", "overrun.amount"),
+    ("overrun.amount", "1.005", "overrun.amount"),
+    ("overrun", "DE", "overrun"),
+    ("history", {"date": "2025-01-05"}, "history"),
+    ("history.0.date", "hier", "history[0].date"),
+    ("history.0.code", DELETE, "history[0].code"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field"), MALFORMED)
+def test_malformed_input_names_the_field(path: str, value: Any, field: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_request(with_change(path, value))
+    assert caught.value.field == field
+    assert f"« {field} »" in str(caught.value)
+
+
+def test_the_root_must_be_an_object() -> None:
+    with pytest.raises(InputError):
+        parse_request([EXAMPLE])
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("overrun", DELETE),
+        ("overrun", None),
+        ("history", DELETE),
+        ("practitioner.optam", DELETE),
+        ("patient.care_pathway", DELETE),
+        ("acts.1.coefficient", DELETE),
+        ("acts.2.quantity", DELETE),
+        ("extra_field", "ignored"),
+    ],
+)
+def test_optional_fields_have_defaults(path: str, value: Any) -> None:
+    request = parse_request(with_change(path, value))
+    assert request.acts[0].code == "G"
+
+
+def test_defaults_are_quantity_1_and_coefficient_1() -> None:
+    request = parse_request(with_change("acts", [{"code": "g"}]))
+    (act,) = request.acts
+    assert (act.code, act.quantity, str(act.coefficient)) == ("G", 1, "1")
+
+
+def test_output_follows_the_contract() -> None:
+    out = to_json(price(parse_request(with_change("overrun", None)), referential()))
+    assert out == {
+        "valid": True,
+        "errors": [],
+        "lines": [
+            {
+                "code": "G",
+                "amount": "30.00",
+                "reimbursement_base": "30.00",
+                "amo_rate": "70",
+                "amo_amount": "21.00",
+            },
+            {
+                "code": "HS",
+                "amount": "11.50",
+                "reimbursement_base": "11.50",
+                "amo_rate": "70",
+                "amo_amount": "8.05",
+            },
+            {
+                "code": "IKM",
+                "amount": "12.00",
+                "reimbursement_base": "12.00",
+                "amo_rate": "70",
+                "amo_amount": "8.40",
+            },
+        ],
+        "total_fees": "53.50",
+        "amo": "35.45",
+        "participation_forfaitaire": "2.00",
+        "amc": "0.00",
+        "patient_remainder": "18.05",
+    }
+
+
+def test_errors_are_objects_with_code_act_and_french_message() -> None:
+    doc = with_change("acts", [{"code": "G"}, {"code": "ZZZ"}])
+    out = to_json(price(parse_request(doc), referential()))
+    assert out["valid"] is False
+    assert out["errors"] == [
+        {"code": "UNKNOWN_CODE", "act": "ZZZ", "message": "Code inconnu du référentiel : ZZZ."}
+    ]
+
+
+def test_rates_are_written_without_decimals() -> None:
+    doc = with_change("patient.ald", True)
+    out = to_json(price(parse_request(doc), referential()))
+    assert {line["amo_rate"] for line in out["lines"]} == {"100"}

@@ -1,0 +1,155 @@
+"""The CPS session with scripted exchanges: PIN flow, identity, signature refusals."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from fakes import ScriptedConnection, step
+
+from cardio import layout, tlv
+from cardio.cps import CpsSession
+from cardio.errors import (
+    NotAllowedError,
+    PinBlockedError,
+    PinError,
+    PinFormatError,
+    SecurityStatusError,
+)
+
+SELECT_APP = "00A4040C0DE828BD080F8025000001FF0010"
+VERIFY = "0020000108"
+TRIES = "00200001"
+
+
+def pin_apdu(pin: str) -> str:
+    return VERIFY + (pin.encode().hex() + "FF" * (8 - len(pin)))
+
+
+def identity(card_type: str) -> bytes:
+    return tlv.encode(
+        layout.TAG_CPS_HOLDER,
+        tlv.encode(0x80, card_type)
+        + tlv.encode(0x81, "8")
+        + tlv.encode(0x82, "10001234567")
+        + tlv.encode(0x84, "22")
+        + tlv.encode(0x85, "MEDECIN")
+        + tlv.encode(0x86, "ALICE")
+        + tlv.encode(0x87, "CPS0001"),
+    )
+
+
+def test_pin_flow_counts_down_then_blocks_and_never_retries() -> None:
+    conn = ScriptedConnection(
+        [
+            step(SELECT_APP),
+            step(TRIES, b"", 0x63C3),
+            step(pin_apdu("1111"), b"", 0x63C2),
+            step(pin_apdu("2222"), b"", 0x63C1),
+            step(pin_apdu("3333"), b"", 0x6983),
+            step(TRIES, b"", 0x6983),
+        ]
+    )
+    session = CpsSession(conn)
+    assert session.pin_tries_left() == 3
+    with pytest.raises(PinError) as first:
+        session.verify_pin("1111")
+    assert first.value.attempts_remaining == 2
+    with pytest.raises(PinError) as second:
+        session.verify_pin("2222")
+    assert second.value.attempts_remaining == 1
+    with pytest.raises(PinBlockedError):
+        session.verify_pin("3333")
+    assert session.pin_tries_left() == 0
+    assert conn.done()  # each verify sent exactly once
+
+
+def test_right_pin_resets_the_counter() -> None:
+    conn = ScriptedConnection(
+        [
+            step(SELECT_APP),
+            step(pin_apdu("1111"), b"", 0x63C2),
+            step(pin_apdu("1234")),
+            step(TRIES),  # 9000: verified, counter back to 3
+        ]
+    )
+    session = CpsSession(conn)
+    with pytest.raises(PinError):
+        session.verify_pin("1111")
+    session.verify_pin("1234")
+    assert session.pin_tries_left() == layout.CPS_PIN_MAX_TRIES
+
+
+@pytest.mark.parametrize("pin", ["123", "12345", "12a4", "", "１２３４", "12 4"])
+def test_a_malformed_pin_is_never_sent(pin: str) -> None:
+    conn = ScriptedConnection([])
+    with pytest.raises(PinFormatError):
+        CpsSession(conn).verify_pin(pin)
+    assert conn.sent == []
+
+
+def test_identity_and_situations_are_read() -> None:
+    situation = tlv.encode(
+        layout.TAG_CPS_SITUATION,
+        tlv.encode(0x80, "1")
+        + tlv.encode(0x81, "0")
+        + tlv.encode(0x85, "12345678")
+        + tlv.encode(0x86, "5")
+        + tlv.encode(0x89, "01")
+        + tlv.encode(0x8C, "1")
+        + tlv.encode(0x8D, "1")
+        + tlv.encode(0x8E, "Cabinet du Parc")
+        + tlv.encode(0x8F, "1"),
+    )
+    ident = identity("0")
+    conn = ScriptedConnection(
+        [
+            step(SELECT_APP),
+            step("00A4020C02D001"),
+            step("00B0000000", ident),
+            step("00A4020C02D002"),
+            step("00B0000000", situation),
+        ]
+    )
+    card = CpsSession(conn).read()
+    assert card.identity.card_type == "CPS" and card.identity.nom == "MEDECIN"
+    assert card.identity.serial == "CPS0001"
+    (sit,) = card.situations
+    assert sit.billing_number == "12345678" and sit.may_sign_fse and sit.optam
+    assert sit.structure_name == "Cabinet du Parc" and sit.replacement_number is None
+
+
+def test_a_cpe_is_refused_before_anything_is_sent_to_sign() -> None:
+    conn = ScriptedConnection(
+        [
+            step(SELECT_APP),
+            step("00A4020C02D001"),
+            step("00B0000000", identity("2")),
+        ]
+    )
+    with pytest.raises(NotAllowedError):
+        CpsSession(conn).sign_digest(hashlib.sha256(b"lot").digest())
+    assert not any(apdu[1] == layout.INS_PSO for apdu in conn.sent)
+
+
+def test_signing_without_the_pin_is_a_security_status_error() -> None:
+    digest = hashlib.sha256(b"lot").digest()
+    conn = ScriptedConnection(
+        [
+            step(SELECT_APP),
+            step("00A4020C02D001"),
+            step("00B0000000", identity("0")),
+            step(
+                "002A9E9A333031300D060960864801650304020105000420" + digest.hex() + "00",
+                b"",
+                0x6982,
+            ),
+        ]
+    )
+    with pytest.raises(SecurityStatusError):
+        CpsSession(conn).sign_digest(digest)
+
+
+def test_sign_rejects_a_digest_that_is_not_32_bytes() -> None:
+    with pytest.raises(ValueError, match="32"):
+        CpsSession(ScriptedConnection([])).sign_digest(b"short")

@@ -1,0 +1,79 @@
+"""Entry point of the desktop application: ``sesam-app`` (or ``python -m ui``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from client.context import AppContext, build_context
+from ui.qt import QApplication, QLibraryInfo, QLocale, QTranslator
+
+logger = logging.getLogger(__name__)
+
+I18N_DIR = Path(__file__).resolve().parent / "i18n"
+
+
+def install_translators(app: QApplication, language: str | None = None) -> list[QTranslator]:
+    """French is the source language; English (or another) comes from ``ui/i18n/*.qm``."""
+    lang = (language or os.environ.get("SESAM_LANG") or QLocale.system().name())[:2]
+    # Numbers and dates the French way (1,00 ; 22/11/2026) whatever the interface language.
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    translators: list[QTranslator] = []
+    if lang == "fr":
+        qt_fr = QTranslator(app)
+        if qt_fr.load("qtbase_fr", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt_fr)
+            translators.append(qt_fr)
+        return translators
+    ours = QTranslator(app)
+    if ours.load(f"sesam_{lang}", str(I18N_DIR)):
+        app.installTranslator(ours)
+        translators.append(ours)
+    return translators
+
+
+def create_window(ctx: AppContext) -> object:
+    from ui.main_window import MainWindow
+
+    return MainWindow(ctx)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sesam-app", description="Facturation SESAM-Vitale.")
+    parser.add_argument("--data-dir", type=Path, help="dossier des données (sinon SESAM_DATA_DIR)")
+    parser.add_argument("--lang", help="langue de l'interface : fr (défaut) ou en")
+    parser.add_argument("--page", type=int, default=1, help="page ouverte au démarrage (1-6)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the application: context, window, reader watching; returns the exit code."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("Facturation SESAM-Vitale")
+    app.setOrganizationName("sesam-client")
+    install_translators(app, args.lang)
+    ctx = build_context(data_dir=args.data_dir)
+    from ui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    window.open_documents = True
+    window.go_to(max(0, min(5, args.page - 1)))
+    window.show()
+    window.start()
+    app.aboutToQuit.connect(window.shutdown)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

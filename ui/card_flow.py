@@ -1,0 +1,196 @@
+"""Reacts to cards coming and going: CPS → PIN → practitioner session; Vitale → bénéficiaires.
+
+Insertion and removal are derived here by comparing successive reader snapshots, so no button
+is needed. Every card call runs on the card thread through the :class:`TaskRunner`; the PIN is
+asked through :class:`QtInteraction` from that thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from cardio import layout
+from cardio.errors import CardError, CardOperationCancelled, PinBlockedError, PinError
+from cardio.probe import CardKind, classify_atr
+from ui.card_watch import ReaderView
+from ui.qt import QObject, Signal, Slot
+from ui.session import Practitioner, SessionState
+from ui.tasks import TaskRunner
+
+logger = logging.getLogger(__name__)
+
+VITALE = CardKind.VITALE.value
+CPX = CardKind.CPS.value
+UNKNOWN = CardKind.UNKNOWN.value
+
+
+def card_kind(atr: bytes | None) -> str:
+    """Which family a card belongs to, from its ATR (first guess, confirmed when read)."""
+    return classify_atr(atr).value
+
+
+def _card_api(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)
+
+
+def _call(obj: Any, name: str) -> Any:
+    """A property or a no-argument method of a lower-layer object."""
+    value = getattr(obj, name)
+    return value() if callable(value) else value
+
+
+def open_cpx(ctx: Any, interaction: Any, reader: str) -> Practitioner:
+    """On the card thread: identity, PIN for a CPS (asked to the user), situations."""
+    session_cls = _card_api("cardio.cps", "CpsSession")
+    connection = ctx.connect(reader)
+    session = session_cls(connection)
+    identity = session.read_identity()
+    card_type = str(getattr(identity, "card_type_name", "") or _type_name(identity))
+    if card_type == "CPS":
+        tries = _call(session, "pin_tries_left")
+        while True:
+            if tries is not None and tries <= 0:
+                raise PinBlockedError()
+            pin = interaction.request_pin(reader, tries)
+            if pin is None:
+                raise CardOperationCancelled("PIN prompt cancelled")
+            try:
+                session.verify_pin(pin)
+                break
+            except PinBlockedError:
+                raise
+            except PinError as exc:  # the user types again, with the new count shown
+                tries = exc.attempts_remaining
+                notice = getattr(interaction, "note_wrong_pin", None)
+                if callable(notice):
+                    notice()
+    situations = tuple(session.read_situations())
+    return Practitioner(reader, identity, situations, 0, card_type, session, connection)
+
+
+def _type_name(identity: Any) -> str:
+    raw = getattr(identity, "card_type", "0")
+    raw = getattr(raw, "value", raw)
+    if isinstance(raw, str) and raw in layout.CPS_CARD_TYPES.values():
+        return raw
+    return layout.CPS_CARD_TYPES.get(str(raw), "CPS")
+
+
+def _close_quietly(connection: Any) -> None:
+    try:
+        connection.close()
+    except CardError:  # the card is gone already: nothing left to release
+        logger.debug("closing a removed card's connection failed")
+
+
+def read_vitale(ctx: Any, reader: str) -> Any:
+    """On the card thread: the whole carte Vitale (assuré, bénéficiaires, rights)."""
+    reader_cls = _card_api("cardio.vitale", "VitaleReader")
+    with ctx.connect(reader) as connection:
+        return reader_cls(connection).read()
+
+
+class CardFlow(QObject):
+    """Derives insert/remove from snapshots and runs the matching card workflow."""
+
+    card_inserted = Signal(str, str)  # reader, kind
+    card_removed = Signal(str)
+    card_failed = Signal(str, object)  # reader, exception
+    busy_changed = Signal(str, str)  # reader, what is being done ("" when idle)
+
+    def __init__(
+        self,
+        ctx: Any,
+        runner: TaskRunner,
+        session: SessionState,
+        interaction: Any,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._runner = runner
+        self._session = session
+        self._interaction = interaction
+        self._present: dict[str, tuple[bytes, int] | None] = {}
+        self.kinds: dict[str, str] = {}
+
+    @Slot(object)
+    def on_readers_changed(self, views: tuple[ReaderView, ...]) -> None:
+        seen = set()
+        for view in views:
+            seen.add(view.name)
+            before = self._present.get(view.name, None)
+            had = view.name in self._present and before is not None
+            now = (view.atr or b"", view.event_count)
+            if view.card_present and (not had or before != now):
+                if had:
+                    self._removed(view.name)
+                self._present[view.name] = now
+                self._inserted(view.name, view.atr)
+            elif not view.card_present:
+                if had:
+                    self._removed(view.name)
+                self._present[view.name] = None
+        for name in [n for n in self._present if n not in seen]:
+            if self._present[name] is not None:
+                self._removed(name)
+            del self._present[name]
+
+    def _inserted(self, reader: str, atr: bytes | None) -> None:
+        kind = card_kind(atr)
+        self.kinds[reader] = kind
+        self.card_inserted.emit(reader, kind)
+        if kind == CPX:
+            self.start_cpx(reader)
+        elif kind == VITALE:
+            self.start_vitale(reader)
+
+    def _removed(self, reader: str) -> None:
+        self.kinds.pop(reader, None)
+        for holder in (self._session.practitioner, self._session.staff):
+            if holder is not None and holder.reader == reader and holder.connection is not None:
+                self._ctx.card_thread.submit(_close_quietly, holder.connection)
+        # A PIN prompt may still be open for this card: release the card thread.
+        self._interaction.abort(reader)
+        self._session.end_card_session(reader)
+        self.card_removed.emit(reader)
+
+    def start_cpx(self, reader: str) -> None:
+        self.busy_changed.emit(reader, "Lecture de la carte CPS…")
+        self._runner.submit(
+            lambda: open_cpx(self._ctx, self._interaction, reader),
+            lambda practitioner: self._on_cpx_ready(reader, practitioner),
+            lambda exc: self._on_failed(reader, exc),
+            executor=self._ctx.card_thread,
+            label="carte CPS",
+        )
+
+    def start_vitale(self, reader: str) -> None:
+        self.busy_changed.emit(reader, "Lecture de la carte Vitale…")
+        self._runner.submit(
+            lambda: read_vitale(self._ctx, reader),
+            lambda card: self._on_vitale_ready(reader, card),
+            lambda exc: self._on_failed(reader, exc),
+            executor=self._ctx.card_thread,
+            label="carte Vitale",
+        )
+
+    def _on_cpx_ready(self, reader: str, practitioner: Practitioner) -> None:
+        self.busy_changed.emit(reader, "")
+        if self.kinds.get(reader) != CPX:  # removed while we were reading
+            return
+        self._session.set_practitioner(practitioner)
+
+    def _on_vitale_ready(self, reader: str, card: Any) -> None:
+        self.busy_changed.emit(reader, "")
+        if self.kinds.get(reader) != VITALE:
+            return
+        self._session.set_vitale(reader, card)
+
+    def _on_failed(self, reader: str, exc: BaseException) -> None:
+        self.busy_changed.emit(reader, "")
+        if isinstance(exc, CardError) and not isinstance(exc, CardOperationCancelled):
+            self._ctx.note_card_error(exc)
+        self.card_failed.emit(reader, exc)

@@ -1,0 +1,57 @@
+"""How values are written on screen, the French way: euros, dates, NIR."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
+
+
+def euros(amount: Any) -> str:
+    """'1 234,50 €' (non-breaking spaces); '—' when there is no amount."""
+    if amount is None:
+        return "—"
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    sign = "-" if value < 0 else ""
+    whole, _, cents = f"{abs(value):.2f}".partition(".")
+    groups: list[str] = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    grouped = NARROW_NBSP.join(groups)
+    return f"{sign}{grouped},{cents}{NBSP}€"
+
+
+def date_fr(value: Any) -> str:
+    """'20/11/2026' from a date, a datetime or an AAAAMMJJ string."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value)
+    if len(text) == 8 and text.isdigit():
+        return f"{text[6:8]}/{text[4:6]}/{text[0:4]}"
+    if len(text) >= 10 and text[4] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    return text
+
+
+def nir_display(nir: str | None) -> str:
+    """'1 84 12 75 123 456 78': the NIR grouped as on the card (shown, never logged)."""
+    if not nir:
+        return "—"
+    n = nir.replace(" ", "")
+    parts = [n[0:1], n[1:3], n[3:5], n[5:7], n[7:10], n[10:13], n[13:15]]
+    return " ".join(p for p in parts if p)
+
+
+def mask_nir(nir: str | None) -> str:
+    """For logs: only the sex digit and the key."""
+    if not nir:
+        return "-"
+    return f"{nir[:1]}{'*' * max(0, len(nir) - 3)}{nir[-2:]}"

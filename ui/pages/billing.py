@@ -1,0 +1,125 @@
+"""Patient et facturation: the practitioner, the patient, the acts, the breakdown, the FSE."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ui import services
+from ui.pages.base import Page
+from ui.qt import QSplitter, Qt, Slot
+from ui.session import Practitioner
+from ui.translation import QT_TRANSLATE_NOOP
+from ui.widgets.patient_panel import SOURCE_NIR, SOURCE_VITALE, PatientChoice, PatientPanel
+from ui.widgets.practitioner_bar import PractitionerBar
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+logger = logging.getLogger(__name__)
+
+
+class BillingPage(Page):
+    """One patient billed in a few keystrokes: patient on the left, acts on the right."""
+
+    title = QT_TRANSLATE_NOOP("", "Patient et facturation")
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.practitioner_bar = PractitionerBar()
+        self.layout_.addWidget(self.practitioner_bar)
+        self.patient_panel = PatientPanel()
+        from ui.widgets.invoice_panel import InvoicePanel
+
+        self.invoice_panel = InvoicePanel(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.patient_panel)
+        splitter.addWidget(self.invoice_panel)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.patient_panel.setMinimumWidth(340)
+        self.patient_panel.setMaximumWidth(480)
+        self.layout_.addWidget(splitter, 1)
+
+        self.session.practitioner_changed.connect(self._on_practitioner_changed)
+        self.session.staff_changed.connect(self._on_staff_changed)
+        self.session.vitale_changed.connect(self._on_vitale_changed)
+        self.practitioner_bar.situation_selected.connect(self._on_situation_selected)
+        self.patient_panel.patient_chosen.connect(self._on_patient_chosen)
+        self.patient_panel.search_requested.connect(self._on_search_requested)
+        self.patient_panel.adri_requested.connect(self._on_adri_requested)
+        self.patient_panel.nir_lookup_requested.connect(self._on_nir_lookup)
+        self.patient_panel.date_changed.connect(self.invoice_panel.on_date_changed)
+        self.patient_panel.draft_requested.connect(self._on_draft_requested)
+        self.invoice_panel.invoice_saved.connect(self._on_drafts_changed)
+        self.invoice_panel.fse_secured.connect(self._on_drafts_changed)
+
+    def start(self) -> None:
+        self.refresh_drafts()
+
+    def refresh_drafts(self) -> None:
+        self.runner.submit(
+            lambda: services.list_drafts(self.ctx),
+            self.patient_panel.show_drafts,
+            label="factures préparées",
+        )
+
+    @Slot(object)
+    def _on_drafts_changed(self, _what: object) -> None:
+        self.refresh_drafts()
+
+    @Slot(object)
+    def _on_draft_requested(self, draft: dict[str, Any]) -> None:
+        identity = draft.get("identity") or {}
+        vitale = self.session.vitale
+        card = vitale[1] if vitale else None
+        index = services.matching_beneficiary(card, identity)
+        if vitale is not None and card is not None and index is not None:
+            choice = PatientChoice(SOURCE_VITALE, card.beneficiaries[index], card, vitale[0])
+        else:
+            choice = PatientChoice(SOURCE_NIR, services.patient_from_identity(identity))
+        self.patient_panel.choose_draft_patient(choice)
+        self.invoice_panel.load_draft(draft)
+
+    @Slot(object)
+    def _on_practitioner_changed(self, practitioner: Practitioner | None) -> None:
+        self.practitioner_bar.show_practitioner(practitioner)
+        self.refresh_drafts()
+        self.invoice_panel.on_practitioner_changed(practitioner)
+
+    @Slot(object)
+    def _on_staff_changed(self, staff: Practitioner | None) -> None:
+        self.practitioner_bar.show_staff(staff)
+
+    @Slot(int)
+    def _on_situation_selected(self, index: int) -> None:
+        self.session.select_situation(index)
+
+    @Slot(object)
+    def _on_vitale_changed(self, vitale: tuple[str, Any] | None) -> None:
+        if vitale is None:
+            self.patient_panel.clear_vitale()
+            return
+        reader, card = vitale
+        self.patient_panel.show_vitale(reader, card)
+        self.main.go_to(0)
+
+    @Slot(object)
+    def _on_patient_chosen(self, choice: PatientChoice | None) -> None:
+        self.session.set_patient(choice)
+        self.invoice_panel.on_patient_changed(choice)
+        if choice is not None:
+            self.invoice_panel.focus_code()
+
+    @Slot(str)
+    def _on_search_requested(self, text: str) -> None:
+        self.invoice_panel.search_patients(text)
+
+    @Slot(str, str, str)
+    def _on_nir_lookup(self, nir: str, birth: str, rank: str) -> None:
+        self.invoice_panel.lookup_nir(nir, birth, rank)
+
+    @Slot()
+    def _on_adri_requested(self) -> None:
+        self.invoice_panel.request_adri(self.patient_panel.choice)

@@ -1,0 +1,124 @@
+"""Tableau de bord: télétransmission rate, fees billed and received per month, amounts
+waiting, rejects, days since the last transmission, alerts — with charts."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ui import services
+from ui.errors import message_for
+from ui.fmt import euros
+from ui.pages.base import Page
+from ui.qt import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    Qt,
+)
+from ui.translation import QT_TRANSLATE_NOOP, tr
+from ui.widgets.charts import BarChart
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+logger = logging.getLogger(__name__)
+
+LEVEL_COLORS = {"urgent": "#b3261e", "attention": "#b06000", "info": "#1f3b57"}
+
+
+class Tile(QFrame):
+    """One figure with its caption."""
+
+    def __init__(self, caption: str, name: str) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("QFrame { background: #f4f7fa; border-radius: 6px; }")
+        layout = QGridLayout(self)
+        title = QLabel(caption)
+        title.setProperty("role", "hint")
+        title.setWordWrap(True)
+        self.value = QLabel("—")
+        self.value.setObjectName(name)
+        self.value.setStyleSheet("font-size: 20px; font-weight: 600; color: #1f3b57;")
+        layout.addWidget(title, 0, 0)
+        layout.addWidget(self.value, 1, 0)
+
+
+class DashboardPage(Page):
+    """Refreshed each time it is shown."""
+
+    title = QT_TRANSLATE_NOOP("", "Tableau de bord")
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        tiles = QHBoxLayout()
+        self.rate = Tile(tr("Taux de FSE sécurisées Vitale"), "dashRate")
+        self.waiting = Tile(tr("Montants en attente de paiement"), "dashWaiting")
+        self.rejects = Tile(tr("Rejets et refus"), "dashRejects")
+        self.days = Tile(tr("Jours depuis la dernière transmission"), "dashDays")
+        for tile in (self.rate, self.waiting, self.rejects, self.days):
+            tiles.addWidget(tile)
+        self.layout_.addLayout(tiles)
+        charts = QHBoxLayout()
+        self.money_chart = BarChart(
+            tr("Honoraires facturés et reçus (AMO + AMC) par mois de soins"),
+            [tr("Facturé"), tr("Reçu")],
+        )
+        self.money_chart.setObjectName("moneyChart")
+        self.rejects_chart = BarChart(tr("Rejets par mois"), [tr("Rejets")], money=False)
+        self.rejects_chart.setObjectName("rejectsChart")
+        charts.addWidget(self.money_chart, 3)
+        charts.addWidget(self.rejects_chart, 2)
+        self.layout_.addLayout(charts, 2)
+        alerts_title = QLabel(tr("Alertes"))
+        alerts_title.setStyleSheet("font-weight: 600;")
+        self.layout_.addWidget(alerts_title)
+        self.alerts = QListWidget()
+        self.alerts.setObjectName("alerts")
+        self.alerts.setWordWrap(True)
+        self.layout_.addWidget(self.alerts, 1)
+        self.view: services.DashboardView | None = None
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.runner.submit(
+            lambda: services.load_dashboard(self.ctx),
+            self._on_loaded,
+            self._on_load_failed,
+            label="tableau de bord",
+        )
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        self.alerts.clear()
+        self.alerts.addItem("Tableau de bord indisponible : " + message_for(exc))
+
+    def _on_loaded(self, view: services.DashboardView) -> None:
+        self.view = view
+        self.rate.value.setText(
+            f"{view.vitale_rate} %".replace(".", ",") if view.vitale_rate is not None else "—"
+        )
+        self.waiting.value.setText(euros(view.waiting_amount))
+        self.rejects.value.setText(str(view.rejects))
+        self.days.value.setText(
+            str(view.days_since_transmission)
+            if view.days_since_transmission is not None
+            else "jamais"
+        )
+        self.money_chart.set_data(view.months, list(zip(view.billed, view.received, strict=True)))
+        self.rejects_chart.set_data(view.months, [[r] for r in view.rejects_by_month])
+        self.alerts.clear()
+        if not view.alerts:
+            self.alerts.addItem(tr("Aucune alerte."))
+        for alert in view.alerts:
+            item = QListWidgetItem(f"{alert.message} — {alert.action}")
+            item.setForeground(Qt.GlobalColor.black)
+            from ui.qt import QColor
+
+            item.setForeground(QColor(LEVEL_COLORS.get(alert.level.value, "#1f3b57")))
+            self.alerts.addItem(item)

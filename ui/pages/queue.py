@@ -1,0 +1,491 @@
+"""File d'attente et retours: what waits, what is being sent (progress, cancel), what came back
+(ARL, payments, rejects with motif); re-send, duplicata, cancel, unmatched payments."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from client.errors import ClientError
+from ui import services
+from ui.errors import message_for
+from ui.fmt import date_fr, euros
+from ui.pages.base import Page, hint
+from ui.qt import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QKeySequence,
+    QLabel,
+    QMessageBox,
+    QObject,
+    QProgressBar,
+    QPushButton,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTimer,
+    Signal,
+    Slot,
+)
+from ui.translation import QT_TRANSLATE_NOOP, tr
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+logger = logging.getLogger(__name__)
+
+FSE_STATES = {
+    "draft": QT_TRANSLATE_NOOP("", "brouillon"),
+    "secured": QT_TRANSLATE_NOOP("", "sécurisée, lot ouvert"),
+    "in_lot": QT_TRANSLATE_NOOP("", "lot signé, à envoyer"),
+    "sent": QT_TRANSLATE_NOOP("", "envoyée, ARL attendu"),
+    "acknowledged": QT_TRANSLATE_NOOP("", "reçue (ARL positif)"),
+    "refused": QT_TRANSLATE_NOOP("", "refusée (ARL négatif)"),
+    "paid": QT_TRANSLATE_NOOP("", "payée"),
+    "rejected": QT_TRANSLATE_NOOP("", "rejetée"),
+    "cancelled": QT_TRANSLATE_NOOP("", "annulée"),
+}
+LOT_STATES = {
+    "open": QT_TRANSLATE_NOOP("", "ouvert"),
+    "closed": QT_TRANSLATE_NOOP("", "signé, à envoyer"),
+    "sent": QT_TRANSLATE_NOOP("", "envoyé, ARL attendu"),
+    "acknowledged": QT_TRANSLATE_NOOP("", "ARL positif"),
+    "refused": QT_TRANSLATE_NOOP("", "ARL négatif : à renvoyer"),
+    "voided": QT_TRANSLATE_NOOP("", "annulé"),
+}
+MODES = {
+    "vitale": QT_TRANSLATE_NOOP("", "Vitale"),
+    "sans_vitale": QT_TRANSLATE_NOOP("", "sans Vitale"),
+    "degrade": QT_TRANSLATE_NOOP("", "dégradé"),
+}
+FSE_COLUMNS = [
+    QT_TRANSLATE_NOOP("", "N°"),
+    QT_TRANSLATE_NOOP("", "Date des soins"),
+    QT_TRANSLATE_NOOP("", "Mode"),
+    QT_TRANSLATE_NOOP("", "État"),
+    QT_TRANSLATE_NOOP("", "Rapprochement"),
+    QT_TRANSLATE_NOOP("", "AMO facturé"),
+    QT_TRANSLATE_NOOP("", "AMO payé"),
+    QT_TRANSLATE_NOOP("", "Motif / détail"),
+]
+LOT_COLUMNS = [
+    QT_TRANSLATE_NOOP("", "Lot"),
+    QT_TRANSLATE_NOOP("", "Type"),
+    QT_TRANSLATE_NOOP("", "Caisse"),
+    QT_TRANSLATE_NOOP("", "Mode"),
+    QT_TRANSLATE_NOOP("", "FSE"),
+    QT_TRANSLATE_NOOP("", "État"),
+    QT_TRANSLATE_NOOP("", "Envoi"),
+]
+REFUSED_RECONCILIATION = {"rejetee", "refusee_arl"}
+
+
+class SenderBridge(QObject):
+    """The sender's callbacks (on its thread) as GUI-thread signals."""
+
+    progressed = Signal(object)
+    finished = Signal(object)
+
+    def on_progress(self, progress: Any) -> None:
+        self.progressed.emit(progress)
+
+    def on_done(self, result: Any) -> None:
+        self.finished.emit(result)
+
+
+def _item(text: str, data: Any = None, align_right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if data is not None:
+        item.setData(Qt.ItemDataRole.UserRole, data)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def _table(columns: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels([tr(c) for c in columns])
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+class QueuePage(Page):
+    """Send now (F9), cancel (Échap), fetch returns (F10); act on the selected FSE or lot."""
+
+    title = QT_TRANSLATE_NOOP("", "File d'attente et retours")
+    queue_loaded = Signal(object)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.view: services.QueueView | None = None
+        self.sender: Any = None
+        self.bridge = SenderBridge(self)
+        self.bridge.progressed.connect(self._on_progress)
+        self.bridge.finished.connect(self._on_send_finished)
+
+        self.summary = QLabel("…")
+        self.summary.setObjectName("queueSummary")
+        self.summary.setWordWrap(True)
+        self.layout_.addWidget(self.summary)
+
+        send_row = QHBoxLayout()
+        self.send_button = QPushButton(tr("Envoyer maintenant (F9)"))
+        self.send_button.setObjectName("sendNow")
+        self.send_button.setShortcut(QKeySequence("F9"))
+        self.send_button.clicked.connect(self.send_now)
+        send_row.addWidget(self.send_button)
+        self.cancel_button = QPushButton(tr("Annuler l'envoi (Échap)"))
+        self.cancel_button.setObjectName("cancelSend")
+        self.cancel_button.setShortcut(QKeySequence("Escape"))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_send)
+        send_row.addWidget(self.cancel_button)
+        self.returns_button = QPushButton(tr("Relever les retours (F10)"))
+        self.returns_button.setObjectName("fetchReturns")
+        self.returns_button.setShortcut(QKeySequence("F10"))
+        self.returns_button.clicked.connect(self.fetch_returns)
+        send_row.addWidget(self.returns_button)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("sendProgress")
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v / %m lot(s)")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        send_row.addWidget(self.progress, 1)
+        self.layout_.addLayout(send_row)
+        self.send_message = QLabel("")
+        self.send_message.setObjectName("sendMessage")
+        self.send_message.setWordWrap(True)
+        self.layout_.addWidget(self.send_message)
+
+        self.tabs = QTabWidget()
+        self.fse_table = _table(FSE_COLUMNS)
+        self.fse_table.setObjectName("fseTable")
+        for col, width in ((0, 50), (1, 100), (2, 90), (3, 170), (4, 150), (5, 95), (6, 95)):
+            self.fse_table.setColumnWidth(col, width)
+        self.lot_table = _table(LOT_COLUMNS)
+        self.lot_table.setObjectName("lotTable")
+        for col, width in ((0, 60), (1, 60), (2, 110), (3, 90), (4, 50), (5, 190)):
+            self.lot_table.setColumnWidth(col, width)
+        self.unmatched_table = _table(["Reçu le", "Facture", "Date des soins", "Payé AMO", "Motif"])
+        self.unmatched_table.setObjectName("unmatchedTable")
+        self.tabs.addTab(self.fse_table, tr("Feuilles de soins"))
+        self.tabs.addTab(self.lot_table, tr("Lots"))
+        self.tabs.addTab(self.unmatched_table, tr("Paiements non rapprochés"))
+        self.layout_.addWidget(self.tabs, 1)
+
+        actions = QHBoxLayout()
+        self.duplicata_button = QPushButton(tr("Duplicata… (Ctrl+D)"))
+        self.duplicata_button.setObjectName("duplicataButton")
+        self.duplicata_button.setShortcut(QKeySequence("Ctrl+D"))
+        self.duplicata_button.clicked.connect(self.issue_duplicata)
+        actions.addWidget(self.duplicata_button)
+        self.cancel_fse_button = QPushButton(tr("Annuler la FSE (Suppr)"))
+        self.cancel_fse_button.setObjectName("cancelFseButton")
+        self.cancel_fse_button.clicked.connect(self.cancel_selected_fse)
+        actions.addWidget(self.cancel_fse_button)
+        self.resend_button = QPushButton(tr("Renvoyer le lot refusé"))
+        self.resend_button.setObjectName("resendButton")
+        self.resend_button.clicked.connect(self.resend_selected_lot)
+        actions.addWidget(self.resend_button)
+        actions.addStretch(1)
+        self.layout_.addLayout(actions)
+        self.layout_.addWidget(
+            hint(
+                tr(
+                    "Une FSE ne peut être annulée que tant qu'elle n'est pas partie. Un lot refusé "
+                    "(ARL négatif) est renvoyé tel quel après correction de la cause indiquée."
+                )
+            )
+        )
+        from ui.qt import QShortcut
+
+        delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.fse_table)
+        delete.activated.connect(self.cancel_selected_fse)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(30_000)
+        self._timer.timeout.connect(self.refresh)
+
+    # --- loading ----------------------------------------------------------------
+    def start(self) -> None:
+        self.refresh()
+        self.check_network()
+        self._timer.start()
+
+    def check_network(self) -> None:
+        """Is the concentrator reachable? (worker thread; the status bar says it)."""
+        from ui.pages.diagnostics import probe_server
+
+        self.runner.submit(lambda: probe_server(self.ctx), self._on_network, label="réseau")
+
+    def _on_network(self, text: str) -> None:
+        ok = "injoignable" not in text
+        self.main.status.set_network(tr("Réseau : ok") if ok else tr("Réseau : injoignable"), ok)
+        self.main.status.network_label.setToolTip(text)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self.sender is not None:
+            self.sender.stop()
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.runner.submit(
+            lambda: services.load_queue(self.ctx),
+            self._on_loaded,
+            self._on_load_failed,
+            label="file d'attente",
+        )
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        self.summary.setText("File d'attente illisible : " + message_for(exc))
+
+    def _on_loaded(self, view: services.QueueView) -> None:
+        self.view = view
+        self._fill_fse(view)
+        self._fill_lots(view)
+        self._fill_unmatched(view)
+        waiting = sum(1 for f in view.fse if f.state.value in ("secured", "in_lot"))
+        sent = sum(1 for f in view.fse if f.state.value == "sent")
+        rejected = sum(1 for f in view.fse if f.status.value in REFUSED_RECONCILIATION)
+        paid = sum(1 for f in view.fse if f.status.value.startswith("payee"))
+        text = (
+            f"{waiting} FSE à envoyer · {sent} envoyée(s) sans ARL · {paid} payée(s) · "
+            f"{rejected} rejet(s) ou refus"
+        )
+        if view.drafts:
+            text += f" · {len(view.drafts)} facture(s) préparée(s) à l'accueil"
+        if view.last_contact:
+            text += f"\nDernier échange avec l'Assurance Maladie : {date_fr(view.last_contact)}"
+        self.summary.setText(text)
+        self.main.status.queue_summary({"waiting": waiting + sent, "rejected": rejected})
+        self.queue_loaded.emit(view)
+
+    def _fill_fse(self, view: services.QueueView) -> None:
+        table = self.fse_table
+        table.setRowCount(0)
+        for f in view.fse:
+            row = table.rowCount()
+            table.insertRow(row)
+            motif = " ".join(x for x in (f.motif_code or "", f.motif_label, f.detail) if x)
+            from client.returns import LABELS
+
+            values = [
+                _item(str(f.number), f),
+                _item(date_fr(f.care_date)),
+                _item(tr(MODES.get(f.mode, f.mode))),
+                _item(tr(FSE_STATES.get(f.state.value, f.state.value))),
+                _item(LABELS.get(f.status, f.status.value)),
+                _item(euros(f.billed_amo), align_right=True),
+                _item(euros(f.paid_amo) if f.paid_amo is not None else "—", align_right=True),
+                _item(motif),
+            ]
+            for col, item in enumerate(values):
+                if f.status.value in REFUSED_RECONCILIATION:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                table.setItem(row, col, item)
+
+    def _fill_lots(self, view: services.QueueView) -> None:
+        table = self.lot_table
+        table.setRowCount(0)
+        for lot in view.lots:
+            row = table.rowCount()
+            table.insertRow(row)
+            outbox = view.outbox.get(lot.id)
+            sending = ""
+            if outbox is not None:
+                sending = f"{outbox.attempts} essai(s)"
+                if outbox.last_error:
+                    sending += f" — {outbox.last_error}"
+            values = [
+                _item(str(lot.number), lot),
+                _item("FSE" if lot.kind == "fse" else "PJ"),
+                _item(lot.organism),
+                _item(tr(MODES.get(lot.mode, lot.mode))),
+                _item(str(lot.fse_count), align_right=True),
+                _item(tr(LOT_STATES.get(lot.state.value, lot.state.value))),
+                _item(sending),
+            ]
+            for col, item in enumerate(values):
+                table.setItem(row, col, item)
+
+    def _fill_unmatched(self, view: services.QueueView) -> None:
+        table = self.unmatched_table
+        table.setRowCount(0)
+        for pay in view.unmatched:
+            row = table.rowCount()
+            table.insertRow(row)
+            values = [
+                date_fr(pay.get("received_at") or pay.get("paid_on")),
+                str(pay.get("invoice_number") or pay.get("fse_uuid") or "—"),
+                date_fr(pay.get("care_date")),
+                euros(pay.get("paid_amo")),
+                str(pay.get("motif_label") or ""),
+            ]
+            for col, text in enumerate(values):
+                table.setItem(row, col, _item(text, pay if col == 0 else None))
+        self.tabs.setTabText(2, f"Paiements non rapprochés ({len(view.unmatched)})")
+
+    def selected_fse(self) -> Any:
+        row = self.fse_table.currentRow()
+        item = self.fse_table.item(row, 0) if row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def selected_lot(self) -> Any:
+        row = self.lot_table.currentRow()
+        item = self.lot_table.item(row, 0) if row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    # --- sending ----------------------------------------------------------------
+    def send_now(self) -> None:
+        """Close the lots with the CPS (if inserted), then drain the outbox."""
+        if self.sender is not None and self.sender.is_alive():
+            return
+        self.send_button.setEnabled(False)
+        practitioner = self.session.practitioner
+        if practitioner is not None:
+            self.send_message.setText(tr("Signature des lots avec la carte CPS…"))
+            self.runner.submit(
+                lambda: services.close_lots(self.ctx, practitioner),
+                self._on_lots_closed,
+                self._on_close_failed,
+                label="signature des lots",
+            )
+        else:
+            self._start_sender()
+
+    def _on_lots_closed(self, count: int) -> None:
+        if count:
+            self.send_message.setText(f"{count} lot(s) signé(s).")
+        self._start_sender()
+
+    def _on_close_failed(self, exc: BaseException) -> None:
+        logger.warning("lots not closed: %r", exc)
+        self.send_message.setText("Lots non signés : " + message_for(exc))
+        self._start_sender()
+
+    def _start_sender(self) -> None:
+        try:
+            self.sender = services.make_sender(
+                self.ctx, self.bridge.on_progress, self.bridge.on_done
+            )
+        except (ClientError, OSError, ValueError) as exc:  # certificates, settings: said
+            self.send_button.setEnabled(True)
+            self.send_message.setText("Envoi impossible : " + message_for(exc))
+            return
+        self.cancel_button.setEnabled(True)
+        self.main.status.set_network(tr("Réseau : envoi…"))
+        self.sender.start(until_empty=True)
+
+    def cancel_send(self) -> None:
+        if self.sender is not None and self.sender.is_alive():
+            self.sender.cancel.set()
+            self.send_message.setText(tr("Annulation demandée : l'envoi en cours se termine."))
+
+    @Slot(object)
+    def _on_progress(self, progress: Any) -> None:
+        self.progress.setRange(0, max(1, int(progress.total)))
+        self.progress.setValue(int(progress.done))
+        self.send_message.setText(progress.message)
+        if progress.step.value in ("acknowledged", "refused", "received", "finished"):
+            self.refresh()
+
+    @Slot(object)
+    def _on_send_finished(self, result: Any) -> None:
+        self.send_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if isinstance(result, BaseException):
+            self.send_message.setText("Envoi interrompu : " + message_for(result))
+            self.main.status.set_network(tr("Réseau : injoignable"), False)
+        else:
+            from client.sender import summary
+
+            self.send_message.setText(summary(result))
+            ok = result.last_error is None
+            self.main.status.set_network("Réseau : ok" if ok else "Réseau : erreurs", ok)
+        if self.sender is not None:
+            self.sender.join()
+        self.refresh()
+
+    def fetch_returns(self) -> None:
+        self.returns_button.setEnabled(False)
+        self.send_message.setText(tr("Relève des retours de l'Assurance Maladie…"))
+        self.runner.submit(
+            lambda: services.fetch_returns(self.ctx),
+            self._on_returns,
+            self._on_returns_failed,
+            label="retours",
+        )
+
+    def _on_returns(self, text: str) -> None:
+        self.returns_button.setEnabled(True)
+        self.send_message.setText(text)
+        self.main.status.set_network(tr("Réseau : ok"), True)
+        self.refresh()
+
+    def _on_returns_failed(self, exc: BaseException) -> None:
+        self.returns_button.setEnabled(True)
+        self.send_message.setText("Retours non relevés : " + message_for(exc))
+        self.main.status.set_network(tr("Réseau : injoignable"), False)
+
+    # --- actions on one FSE / lot ----------------------------------------------------
+    def issue_duplicata(self) -> None:
+        fse = self.selected_fse()
+        if fse is None:
+            self.send_message.setText(tr("Choisissez d'abord la FSE."))
+            return
+        motif, ok = QInputDialog.getText(self, tr("Duplicata"), "Motif du duplicata :")
+        if not ok or not motif.strip():
+            return
+        self.runner.submit(
+            lambda: services.duplicata_by_uuid(self.ctx, fse.fse_uuid, motif.strip()),
+            self._on_duplicata,
+            self._on_failed,
+            label="duplicata",
+        )
+
+    def _on_duplicata(self, path: Any) -> None:
+        self.send_message.setText(f"Duplicata enregistré : {path}")
+        self.refresh()
+
+    def cancel_selected_fse(self) -> None:
+        fse = self.selected_fse()
+        if fse is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            tr("Annuler la FSE"),
+            f"Annuler la FSE n° {fse.number} ? Elle ne sera pas transmise.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.runner.submit(
+            lambda: services.cancel_by_uuid(self.ctx, fse.fse_uuid),
+            lambda _row: self.refresh(),
+            self._on_failed,
+            label="annulation",
+        )
+
+    def resend_selected_lot(self) -> None:
+        lot = self.selected_lot()
+        if lot is None:
+            self.tabs.setCurrentIndex(1)
+            self.send_message.setText(tr("Choisissez le lot refusé dans l'onglet Lots."))
+            return
+        self.runner.submit(
+            lambda: services.resend_lot(self.ctx, lot.id),
+            lambda _none: self.send_now(),
+            self._on_failed,
+            label="renvoi",
+        )

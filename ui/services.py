@@ -1,0 +1,861 @@
+"""The UI's thin adapter over the lower layers: build their inputs from what the widgets hold,
+and read their results for display. No rule, no amount computed here.
+
+Every function that touches a card, the disk or the network is called from a worker
+(TaskRunner / database thread), never from the GUI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from client.errors import ClientError
+from ui.fmt import euros
+
+logger = logging.getLogger(__name__)
+
+#: Codes offered as favourites when the settings give none (general practice).
+DEFAULT_FAVOURITES = ("G", "GS", "VG", "MEG", "COD", "APC")
+
+
+class UnavailableError(ClientError):
+    """A part of the application is not installed (French message for the user)."""
+
+
+def _api(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise UnavailableError(
+            "Cette fonction n'est pas encore disponible dans cette version "
+            f"({module}.{name} manquant)."
+        ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ActInput:
+    """One row of the acts table, as typed."""
+
+    code: str
+    quantity: int = 1
+    coefficient: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class PricingInput:
+    """Everything pricing and securing need from the screen."""
+
+    acts: list[ActInput]
+    care_date: dt.date
+    practitioner: Any  # ui.session.Practitioner | None
+    patient: Any  # ui.widgets.patient_panel.PatientChoice | None
+    overrun_kind: str = ""
+    overrun_amount: Decimal = Decimal("0.00")
+    care_pathway: str = "in"
+    treating_doctor: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SecureOutcome:
+    """What the user is told once an FSE is secured."""
+
+    summary: str
+    fse_id: Any = None
+    documents: list[Any] = field(default_factory=list)
+
+
+# --- referential -----------------------------------------------------------------------
+def favourite_codes(ctx: Any) -> tuple[str, ...]:
+    codes = getattr(getattr(ctx, "settings", None), "favourites", None)
+    return tuple(codes) if codes else DEFAULT_FAVOURITES
+
+
+def search_acts(ctx: Any, text: str, day: dt.date) -> list[Any]:
+    referential = getattr(ctx, "referential", None)
+    if referential is None:
+        return []
+    try:
+        return list(referential.search(text, day))[:30]
+    except Exception:  # a search typo must never break typing: log it, offer nothing
+        logger.exception("act search failed")
+        return []
+
+
+def lookup_act(ctx: Any, code: str, day: dt.date) -> Any:
+    referential = getattr(ctx, "referential", None)
+    if referential is None:
+        return None
+    from billing.errors import BillingError
+
+    try:
+        return referential.lookup(code, day)
+    except BillingError:  # unknown code: the pricing shows the rule error next to the act
+        return None
+
+
+def act_code(entry: Any) -> str:
+    return str(getattr(entry, "code", entry))
+
+
+def act_label(entry: Any) -> str:
+    return str(getattr(entry, "label", "") or "")
+
+
+def default_coefficient(entry: Any) -> Decimal:
+    """1, or the first coefficient the referential allows for this code."""
+    coefficients = tuple(getattr(entry, "coefficients", ()) or ())
+    return Decimal(coefficients[0]) if coefficients else Decimal(1)
+
+
+# --- pricing ---------------------------------------------------------------------------
+def birth_date(person: Any) -> dt.date:
+    """The birth date for pricing; a lunar date (day or month beyond the calendar) is read as
+    the first day of its year, which gives the same age in completed years most of the time."""
+    value = getattr(person, "birth_date", None)
+    if isinstance(value, dt.date):
+        return value
+    raw = str(getattr(person, "birth_date_raw", "") or value or "")
+    if len(raw) >= 4 and raw[:4].isdigit():
+        return dt.date(int(raw[:4]), 1, 1)
+    raise UnavailableError(
+        "Date de naissance du patient inconnue : saisissez-la avant de facturer."
+    )
+
+
+def coverage_kinds(person: Any, day: dt.date) -> set[str]:
+    """Kinds of coverage (ALD, MAT, ATMP, C2S) open at ``day`` on the card."""
+    rights_at = getattr(person, "rights_at", None)
+    if not callable(rights_at):
+        return set()
+    return {str(c.kind) for c in rights_at(day).coverages}
+
+
+def pricing_object(request: PricingInput) -> dict[str, Any]:
+    """The ``sesam price`` JSON object for what the screen holds (``billing.price_io``)."""
+    from cardio import layout
+
+    situation = getattr(request.practitioner, "situation", None)
+    person = getattr(request.patient, "beneficiary", None)
+    kinds = coverage_kinds(person, request.care_date) if person is not None else set()
+    born = birth_date(person) if person is not None else dt.date(1980, 1, 1)
+    obj: dict[str, Any] = {
+        "date_of_care": request.care_date.isoformat(),
+        "practitioner": {
+            "specialty": str(getattr(situation, "specialty", "01") or "01"),
+            "sector": str(getattr(situation, "secteur", "1") or "1"),
+            "optam": bool(getattr(situation, "optam", False)),
+            "is_treating_doctor": request.treating_doctor,
+        },
+        "patient": {
+            "birth_date": min(born, request.care_date).isoformat(),
+            "ald": layout.COVERAGE_ALD in kinds,
+            "c2s": layout.COVERAGE_C2S in kinds,
+            "maternity": layout.COVERAGE_MATERNITY in kinds,
+            "at_mp": layout.COVERAGE_AT_MP in kinds,
+            "care_pathway": request.care_pathway,
+        },
+        "acts": [
+            {
+                "code": a.code.strip().upper(),
+                "quantity": a.quantity,
+                "coefficient": str(a.coefficient),
+            }
+            for a in request.acts
+        ],
+    }
+    if request.overrun_kind and request.overrun_amount > 0:
+        obj["overrun"] = {"kind": request.overrun_kind, "amount": str(request.overrun_amount)}
+    return obj
+
+
+def patient_key(request: PricingInput) -> str | None:
+    """The store's key of the patient (assuré NIR+key, birth date, rang), when known."""
+    choice = request.patient
+    person = getattr(choice, "beneficiary", None)
+    if person is None:
+        return None
+    local_id = getattr(person, "id", None)
+    if isinstance(local_id, str) and local_id:
+        return local_id
+    card = getattr(choice, "card", None)
+    assure = getattr(card, "assure", None)
+    if assure is None:
+        return None
+    raw = getattr(person, "birth_date_raw", "")
+    return f"{assure.nir}{assure.nir_key}-{raw}-{getattr(person, 'rang', None) or 1}"
+
+
+def price(ctx: Any, request: PricingInput) -> Any:
+    """Price with the acts history of the patient (run on the database thread: it reads it)."""
+
+    def work(store: Any) -> Any:
+        from billing.price_io import parse_request
+        from billing.pricing import price as billing_price
+
+        obj = pricing_object(request)
+        key = patient_key(request)
+        if key is not None:
+            since = request.care_date - dt.timedelta(days=3 * 366)
+            obj["history"] = [
+                {"date": h.act_date.isoformat(), "code": h.code, "quantity": h.quantity}
+                for h in store.history(key, since, request.care_date)
+            ]
+        return billing_price(parse_request(obj), ctx.ensure_referential())
+
+    return ctx.db.submit(work).result()
+
+
+def priced_errors(priced: Any) -> list[tuple[int | None, str]]:
+    """(act index or None, French message) for every rule error."""
+    result = []
+    for error in getattr(priced, "errors", ()) or ():
+        index = getattr(error, "act_index", getattr(error, "index", None))
+        message = getattr(error, "message", None) or str(error)
+        result.append((index if isinstance(index, int) else None, str(message)))
+    return result
+
+
+def priced_valid(priced: Any) -> bool:
+    valid = getattr(priced, "valid", None)
+    return bool(valid() if callable(valid) else valid)
+
+
+# --- FSE -------------------------------------------------------------------------------
+class CardThreadCertifier:
+    """The carte Vitale as ``billing.signing.VitaleCertifier``, used from the database
+    thread: each call runs on the card thread, and checks that the same card is still in."""
+
+    def __init__(self, ctx: Any, reader: str, serial: bytes) -> None:
+        self._ctx = ctx
+        self._reader = reader
+        self._serial = serial
+
+    @property
+    def serial(self) -> bytes:
+        return self._serial
+
+    def certify(self, digest32: bytes) -> bytes:
+        def work() -> bytes:
+            from cardio.errors import CardRemovedError
+            from cardio.vitale import VitaleReader
+
+            with self._ctx.connect(self._reader) as connection:
+                reader = VitaleReader(connection)
+                if reader.serial != self._serial:
+                    raise CardRemovedError("another carte Vitale is in the reader")
+                return bytes(reader.certify(digest32))
+
+        return bytes(self._ctx.card_thread.call(work))
+
+
+class CardThreadSigner:
+    """The CPS session as ``billing.signing.Signer``; each call runs on the card thread."""
+
+    def __init__(self, ctx: Any, session: Any) -> None:
+        self._ctx = ctx
+        self._session = session
+
+    def certificate_der(self) -> bytes:
+        return bytes(self._ctx.card_thread.call(self._session.certificate_der))
+
+    def sign_digest(self, digest32: bytes) -> bytes:
+        return bytes(self._ctx.card_thread.call(self._session.sign_digest, digest32))
+
+
+def cps_source(practitioner: Any) -> Any:
+    from client.fse_service import CpsSource
+
+    return CpsSource(practitioner.identity, tuple(practitioner.situations))
+
+
+def fse_input(request: PricingInput) -> Any:
+    """The ``sesam fse create`` input for what the screen holds."""
+    from client.fse_service import parse_fse_input
+
+    obj = pricing_object(request)
+    choice = request.patient
+    situation = getattr(request.practitioner, "situation", None)
+    if situation is not None:
+        obj["situation"] = int(situation.number)
+    card: Any = getattr(choice, "card", None)
+    person: Any = getattr(choice, "beneficiary", None)
+    if choice.source == "vitale":
+        obj["mode"] = "vitale"
+        obj["beneficiary"] = list(card.beneficiaries).index(person)
+    else:
+        if choice.source == "degrade":
+            obj["mode"] = "degrade"
+            obj["degrade_reason"] = (
+                "carte Vitale absente" if card is None else "carte Vitale non utilisable"
+            )
+        else:
+            obj["mode"] = "sans_vitale"
+        if card is not None:
+            obj["beneficiary"] = list(card.beneficiaries).index(person)
+        else:
+            obj["identity"] = person.identity()
+    rights_at = getattr(person, "rights_at", None)
+    if callable(rights_at):
+        amc = rights_at(request.care_date).amc
+        obj["tiers_payant"] = {
+            "amo": bool(amc and amc.tiers_payant),
+            "amc": bool(amc and amc.tiers_payant),
+        }
+    return parse_fse_input(obj)
+
+
+def secure_fse(ctx: Any, request: PricingInput, draft_id: Any, *, print_receipt: bool) -> Any:
+    """Create and secure the FSE (the Vitale certifies on the card thread), write it with its
+    lot and outbox row in one transaction, then print what was asked. Off the GUI thread."""
+    from client.fse_service import FseService, VitaleSource
+
+    choice = request.patient
+    practitioner = request.practitioner
+    vitale = None
+    if choice.source == "vitale" or (choice.source == "degrade" and choice.card is not None):
+        certifier = CardThreadCertifier(ctx, choice.reader or "", bytes(choice.card.serial))
+        vitale = VitaleSource(choice.card, certifier)
+    fse_request = fse_input(request)
+    referential = ctx.ensure_referential()
+    degraded = choice.source == "degrade"
+
+    def work(store: Any) -> SecureOutcome:
+        from client import documents
+
+        service = FseService(store, referential, clock=_utc(ctx))
+        row = service.create(fse_request, cps_source(practitioner), vitale)
+        printed = []
+        if degraded:
+            printed.append(
+                _write_pdf(
+                    ctx,
+                    f"feuille-de-soins-{row.number}.pdf",
+                    documents.feuille_de_soins_pdf(store, row.number, row.practitioner_id),
+                )
+            )
+        if print_receipt:
+            printed.append(
+                _write_pdf(
+                    ctx,
+                    f"recu-{row.number}.pdf",
+                    documents.receipt_pdf(store, row.number, row.practitioner_id),
+                )
+            )
+        if draft_id:
+            ctx.drafts.delete(draft_id)
+        mode = {
+            "vitale": "sécurisée Vitale",
+            "sans_vitale": "SESAM sans Vitale",
+            "degrade": "dégradé : faites signer la feuille de soins puis numérisez-la",
+        }
+        summary = (
+            f"FSE n° {row.number} {mode.get(row.mode, row.mode)} — "
+            f"{euros(row.total_fees)} ; en file d'envoi."
+        )
+        return SecureOutcome(summary, row.number, printed)
+
+    return ctx.db.submit(work).result()
+
+
+def _utc(ctx: Any) -> Any:
+    def now() -> dt.datetime:
+        return ctx.clock().astimezone(dt.UTC)
+
+    return now
+
+
+def _write_pdf(ctx: Any, name: str, data: bytes) -> Any:
+    import os
+
+    folder = Path(ctx.data_dir) / "documents"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return path
+
+
+def save_draft(ctx: Any, request: PricingInput, draft_id: Any) -> Any:
+    """Reception: keep the prepared invoice for the practitioner (database thread)."""
+    choice = request.patient
+    person = choice.beneficiary
+    draft = {
+        "created_at": ctx.clock().isoformat(),
+        "patient_name": choice.name,
+        "source": choice.source,
+        "identity": _identity_of(choice),
+        "acts": [
+            {"code": a.code, "quantity": a.quantity, "coefficient": str(a.coefficient)}
+            for a in request.acts
+        ],
+        "overrun": {"kind": request.overrun_kind, "amount": str(request.overrun_amount)},
+        "care_pathway": request.care_pathway,
+        "care_date": request.care_date.isoformat(),
+        "birth_date": getattr(person, "birth_date_raw", ""),
+    }
+    return ctx.db.submit(lambda _store: ctx.drafts.save(draft, draft_id)).result()
+
+
+def _identity_of(choice: Any) -> dict[str, Any]:
+    person = choice.beneficiary
+    identity = getattr(person, "identity", None)
+    if callable(identity):
+        result: dict[str, Any] = identity()
+        return result
+    card = choice.card
+    assure = card.assure
+    return {
+        "nir": assure.nir + assure.nir_key,
+        "beneficiary_nir": person.nir + person.nir_key,
+        "birth_date": person.birth_date_raw,
+        "rang": str(person.rang or 1),
+        "qualite": person.qualite or "00",
+        "identification": "nir",
+        "organism": {"regime": assure.regime, "caisse": assure.caisse, "centre": assure.centre},
+        "last_name": person.nom_usage or person.nom,
+        "first_name": person.prenom,
+    }
+
+
+def list_drafts(ctx: Any) -> list[dict[str, Any]]:
+    return list(ctx.db.submit(lambda _store: ctx.drafts.list()).result())
+
+
+def patient_from_identity(identity: dict[str, Any]) -> Any:
+    """A prepared invoice's patient, as a local patient (SESAM sans Vitale when no card)."""
+    from client.context import LocalPatient
+
+    nir = str(identity.get("nir", ""))
+    beneficiary = str(identity.get("beneficiary_nir", "") or "")
+    organism = identity.get("organism") or {}
+    return LocalPatient(
+        id="",
+        nom=str(identity.get("last_name", "")),
+        prenom=str(identity.get("first_name", "")),
+        birth_date_raw=str(identity.get("birth_date", "")),
+        nir=nir[:13],
+        nir_key=nir[13:],
+        beneficiary_nir=beneficiary[:13],
+        beneficiary_nir_key=beneficiary[13:],
+        rang=str(identity.get("rang", "1")),
+        qualite=str(identity.get("qualite", "00")),
+        regime=str(organism.get("regime", "")),
+        caisse=str(organism.get("caisse", "")),
+        centre=str(organism.get("centre", "")),
+    )
+
+
+def matching_beneficiary(card: Any, identity: dict[str, Any]) -> int | None:
+    """Index of the draft's patient on the inserted carte Vitale, if he is on it."""
+    if card is None:
+        return None
+    nir = str(identity.get("nir", ""))
+    if f"{card.assure.nir}{card.assure.nir_key}" != nir:
+        return None
+    for index, person in enumerate(card.beneficiaries):
+        if person.birth_date_raw == identity.get("birth_date") and str(person.rang or 1) == str(
+            identity.get("rang", "1")
+        ):
+            return index
+    return None
+
+
+def search_patients(store: Any, text: str) -> list[Any]:
+    from client.context import search_patients as find
+
+    return find(store, text)
+
+
+@dataclass(frozen=True, slots=True)
+class AdriRightsAt:
+    """ADRi's answer seen like ``cardio.vitale.RightsAt`` (for the rights panel)."""
+
+    amo: bool
+    coverages: tuple[Any, ...]
+    amc: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AdriCoverage:
+    kind: str
+    code: str = ""
+    end: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdriPatient:
+    """A patient identified by ADRi (SESAM sans Vitale): looks like a bénéficiaire."""
+
+    rights: Any  # client.adri.Rights
+
+    @property
+    def nom(self) -> str:
+        return str(self.rights.last_name)
+
+    @property
+    def prenom(self) -> str:
+        return str(self.rights.first_name)
+
+    @property
+    def birth_date_raw(self) -> str:
+        return str(self.rights.birth_date)
+
+    @property
+    def birth_date(self) -> dt.date | None:
+        raw = self.birth_date_raw
+        try:
+            return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+        except ValueError:
+            return None
+
+    @property
+    def nir(self) -> str:
+        return str(self.rights.beneficiary_nir or self.rights.assure_nir)
+
+    @property
+    def qualite(self) -> str:
+        return str(self.rights.qualite)
+
+    @property
+    def rang(self) -> str:
+        return str(self.rights.rank)
+
+    def rights_at(self, _day: dt.date) -> AdriRightsAt:
+        amc = self.rights.amc
+        amc_view = (
+            _AdriAmc(str(amc.get("organism", "")), bool(amc.get("tiers_payant"))) if amc else None
+        )
+        return AdriRightsAt(
+            bool(self.rights.amo_open),
+            tuple(AdriCoverage(str(c)) for c in self.rights.coverages),
+            amc_view,
+        )
+
+    def identity(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.rights.identity_input()
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class _AdriAmc:
+    organism: str
+    tiers_payant: bool
+
+
+def query_adri(ctx: Any, nir: str, birth_date: str, rank: str, day: dt.date) -> AdriPatient:
+    """Ask ADRi (network: worker thread) and log the call in the store."""
+    from client.adri import query_rights
+    from client.transport import HttpsTransport
+
+    rights = query_rights(HttpsTransport(ctx.settings), nir, birth_date, rank, day)
+    return AdriPatient(rights)
+
+
+def adri_refresh(ctx: Any, choice: Any, day: dt.date) -> AdriPatient:
+    """ADRi for the chosen patient: assuré NIR, birth date and rang taken from his card."""
+    person = choice.beneficiary
+    card = getattr(choice, "card", None)
+    assure = getattr(card, "assure", None)
+    if assure is not None:
+        nir = f"{assure.nir}{assure.nir_key}"
+    else:
+        nir = str(getattr(person, "nir", "")) + str(getattr(person, "nir_key", ""))
+    raw = str(getattr(person, "birth_date_raw", ""))
+    return query_adri(ctx, nir, raw, str(getattr(person, "rang", None) or 1), day)
+
+
+# --- queue and returns -----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """What the queue page shows, read in one go on the database thread."""
+
+    fse: list[Any]  # client.returns.FseReconciliation
+    lots: list[Any]  # client.store.LotRow
+    outbox: dict[str, Any]  # lot id -> OutboxRow
+    unmatched: list[dict[str, Any]]
+    drafts: list[dict[str, Any]]
+    last_contact: str | None
+
+
+def load_queue(ctx: Any) -> QueueView:
+    def work(store: Any) -> QueueView:
+        from client import returns
+
+        return QueueView(
+            fse=list(reversed(returns.reconcile(store))),
+            lots=list(reversed(store.lots())),
+            outbox={row.id: row for row in store.outbox_rows()},
+            unmatched=returns.unmatched_payments(store),
+            drafts=ctx.drafts.list(),
+            last_contact=returns.last_contact(store),
+        )
+
+    return ctx.db.submit(work).result()
+
+
+def close_lots(ctx: Any, practitioner: Any) -> int:
+    """Sign and close every non-empty open lot with the practitioner's CPS; how many."""
+    from client.fse_service import FseService
+
+    signer = CardThreadSigner(ctx, practitioner.session)
+    cps = cps_source(practitioner)
+
+    def work(store: Any) -> int:
+        service = FseService(store, ctx.ensure_referential(), clock=_utc(ctx))
+        closed = len(service.close_lots(signer, cps, all_lots=True))
+        # PJ lots (SCOR) leave after their invoice lot: built once that one is signed.
+        return closed + len(_pj_service(ctx, store).build_lots(signer))
+
+    return int(ctx.db.submit(work).result())
+
+
+def make_sender(ctx: Any, on_progress: Any, on_done: Any) -> Any:
+    """A sender thread with its own store connection and HTTPS transport."""
+    from client.sender import SenderThread
+    from client.store import open_store
+    from client.transport import HttpsTransport
+
+    db_path = ctx.store_path
+    return SenderThread(
+        lambda: open_store(db_path),
+        lambda: HttpsTransport(ctx.settings),
+        settings=ctx.settings,
+        clock=_utc(ctx),
+        on_progress=on_progress,
+        on_done=on_done,
+    )
+
+
+def fetch_returns(ctx: Any) -> str:
+    """ARL and NOEMIE returns, on a worker thread with its own store connection (network)."""
+    from client import returns
+    from client.store import open_store
+    from client.transport import HttpsTransport
+
+    store = open_store(ctx.store_path)
+    try:
+        transport = HttpsTransport(ctx.settings)
+        now = _utc(ctx)()
+        arls = returns.fetch_arls(store, transport, now)
+        reports = returns.fetch_noemie(store, transport, now)
+    finally:
+        store.close()
+    applied = getattr(arls, "applied", None)
+    parts = []
+    if applied is not None:
+        parts.append(f"{applied} ARL")
+    parts.append(f"{len(reports)} fichier(s) de retours NOEMIE")
+    return "Retours relevés : " + ", ".join(parts) + "."
+
+
+def cancel_by_uuid(ctx: Any, fse_uuid: str) -> Any:
+    from client.fse_service import FseService
+
+    def work(store: Any) -> Any:
+        row = store.fse_by_uuid(fse_uuid)
+        service = FseService(store, ctx.ensure_referential(), clock=_utc(ctx))
+        return service.cancel(row.number, "annulée par l'utilisateur", row.practitioner_id)
+
+    return ctx.db.submit(work).result()
+
+
+def duplicata_by_uuid(ctx: Any, fse_uuid: str, motif: str) -> Any:
+    def work(store: Any) -> Any:
+        from client import documents
+
+        row = store.fse_by_uuid(fse_uuid)
+        data = documents.duplicata_pdf(
+            store, row.number, motif, now=_utc(ctx)(), practitioner_id=row.practitioner_id
+        )
+        return _write_pdf(ctx, f"duplicata-{row.number}.pdf", data)
+
+    return ctx.db.submit(work).result()
+
+
+def resend_lot(ctx: Any, lot_id: str) -> None:
+    def work(store: Any) -> None:
+        with store.write():
+            store.outbox_retry(lot_id, _utc(ctx)())
+
+    ctx.db.submit(work).result()
+
+
+# --- dashboard -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DashboardView:
+    """Figures of the dashboard; money as Decimal, months as 'MM/AAAA'."""
+
+    months: list[str]
+    billed: list[Decimal]
+    received: list[Decimal]
+    waiting_amount: Decimal
+    rejects: int
+    vitale_rate: Decimal | None
+    fse_count: int
+    days_since_transmission: int | None
+    alerts: list[Any]
+    rejects_by_month: list[Decimal]
+
+
+def load_dashboard(ctx: Any, months: int = 6) -> DashboardView:
+    """Billed and received per month of care, waiting amounts, rejects, alerts (db thread)."""
+
+    def work(store: Any) -> DashboardView:
+        from client import alerts, returns
+
+        now = _utc(ctx)()
+        today = now.date()
+        keys: list[tuple[int, int]] = []
+        year, month = today.year, today.month
+        for _ in range(months):
+            keys.insert(0, (year, month))
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        billed = {k: Decimal(0) for k in keys}
+        received = {k: Decimal(0) for k in keys}
+        rejects_by = {k: Decimal(0) for k in keys}
+        waiting = Decimal(0)
+        rejects = 0
+        vitale = 0
+        rows = returns.reconcile(store)
+        for r in rows:
+            key = (int(r.care_date[:4]), int(r.care_date[5:7]))
+            billed_amount = r.billed_amo + r.billed_amc
+            paid = (r.paid_amo or Decimal(0)) + (r.paid_amc or Decimal(0))
+            if key in billed:
+                billed[key] += billed_amount
+                received[key] += paid
+            if r.status.value in ("rejetee", "refusee_arl"):
+                rejects += 1
+                if key in rejects_by:
+                    rejects_by[key] += 1
+            elif r.status.value == "en_attente":
+                waiting += billed_amount
+            if r.mode == "vitale":
+                vitale += 1
+        last = returns.last_contact(store)
+        days = None
+        if last:
+            try:
+                days = (today - dt.date.fromisoformat(last[:10])).days
+            except ValueError:
+                days = None
+        return DashboardView(
+            months=[f"{m:02d}/{y}" for y, m in keys],
+            billed=[billed[k] for k in keys],
+            received=[received[k] for k in keys],
+            waiting_amount=waiting,
+            rejects=rejects,
+            vitale_rate=(Decimal(100 * vitale) / len(rows)).quantize(Decimal("0.1"))
+            if rows
+            else None,
+            fse_count=len(rows),
+            days_since_transmission=days,
+            alerts=alerts.compute_alerts(store, ctx.settings, now),
+            rejects_by_month=[rejects_by[k] for k in keys],
+        )
+
+    return ctx.db.submit(work).result()
+
+
+# --- SCOR ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ScorView:
+    """Dégradé FSE waiting for their scanned feuille de soins, and every PJ with its state."""
+
+    waiting: list[Any]  # client.store.FseRow in dégradé without a live PJ
+    records: list[Any]  # client.scor.pj.PjRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedPj:
+    """A normalised PJ, not yet attached; the source image for the preview (when one)."""
+
+    pj: Any  # client.scor.normalize.NormalizedPj
+    source: str
+    preview: bytes | None
+
+
+def _scor_config(ctx: Any) -> Any:
+    from client.scor.config import SCOR_SETTINGS_NAME, load_scor_config
+
+    return load_scor_config(Path(ctx.data_dir) / SCOR_SETTINGS_NAME)
+
+
+def _pj_service(ctx: Any, store: Any) -> Any:
+    from billing.scor_rules import french_working_day
+    from client.scor.pj import PjService
+
+    config = _scor_config(ctx)
+    return PjService(
+        store,
+        Path(ctx.data_dir),
+        settings=config.settings,
+        clock=_utc(ctx),
+        is_working_day=french_working_day(config.holiday_subdivision),
+    )
+
+
+def load_scor(ctx: Any) -> ScorView:
+    def work(store: Any) -> ScorView:
+        service = _pj_service(ctx, store)
+        service.refresh()  # five working days rule, ARL PJ
+        records = service.records()
+        live = {r.fse_id for r in records if r.status.value not in ("replaced", "to_check")}
+        waiting = [
+            row
+            for row in store.fse_list()
+            if row.mode == "degrade" and row.state.value != "cancelled" and row.id not in live
+        ]
+        return ScorView(list(reversed(waiting)), list(reversed(records)))
+
+    return ctx.db.submit(work).result()
+
+
+def normalise_file(ctx: Any, path: Path) -> ScannedPj:
+    """Read and normalise a file (disk, CPU: worker thread)."""
+    from client.scor.normalize import normalize_bytes
+
+    data = path.read_bytes()
+    pj = normalize_bytes(data, path.name, _scor_config(ctx).normalize_options)
+    preview = None if data[:4] == b"%PDF" else data
+    return ScannedPj(pj, f"import:{path.name}", preview)
+
+
+def scan(ctx: Any) -> ScannedPj:
+    """One page from the scanner (SANE ``scanimage``; the ``test`` backend in the demo)."""
+    from client.scor import scan as sane
+    from client.scor.normalize import normalize_bytes
+
+    config = _scor_config(ctx)
+    device = config.scanner_device or "test:0"
+    image = sane.scan_page(device, sane.options_for(device))
+    pj = normalize_bytes(image, f"numérisation {device}", config.normalize_options)
+    return ScannedPj(pj, f"scan:{device}", image)
+
+
+def attach_pj(ctx: Any, fse_number: int, practitioner_id: str, scanned: ScannedPj) -> Any:
+    """The user looked at it: attach it to the FSE and accept it (database thread)."""
+
+    def work(store: Any) -> Any:
+        service = _pj_service(ctx, store)
+        record = service.attach(
+            fse_number, scanned.pj, scanned.source, practitioner_id=practitioner_id
+        )
+        return service.accept(record.id)
+
+    return ctx.db.submit(work).result()
+
+
+def build_pj_lots(ctx: Any, practitioner: Any) -> int:
+    """PJ lots signed with the CPS, queued behind their invoice lots; how many."""
+    signer = CardThreadSigner(ctx, practitioner.session)
+    return int(
+        ctx.db.submit(lambda store: len(_pj_service(ctx, store).build_lots(signer))).result()
+    )

@@ -1,0 +1,110 @@
+"""What the point of care is working with right now: the practitioner, the patient, the cards.
+
+Lives on the GUI thread; pages observe it through signals. Holds card *results* (identity,
+situations, bénéficiaires), never a PIN.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ui.qt import QObject, Signal
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Practitioner:
+    """The CPx card holder of the session and the situation he bills under."""
+
+    reader: str
+    identity: Any
+    situations: tuple[Any, ...]
+    situation_index: int = 0
+    card_type: str = "CPS"
+    session: Any = None  # cardio.cps.CpsSession, used on the card thread only
+    connection: Any = None  # its card connection, closed on the card thread at removal
+
+    @property
+    def may_sign(self) -> bool:
+        return self.card_type == "CPS"
+
+    @property
+    def situation(self) -> Any:
+        if not self.situations:
+            return None
+        return self.situations[min(self.situation_index, len(self.situations) - 1)]
+
+    @property
+    def display_name(self) -> str:
+        return person_name(self.identity)
+
+
+def person_name(obj: Any) -> str:
+    """'Prénom NOM' from anything with nom/prénom attributes (identity, bénéficiaire)."""
+    if obj is None:
+        return ""
+    first = _first(obj, "prenom", "first_name", "given_name")
+    last = _first(obj, "nom_usage", "nom", "last_name", "surname")
+    return f"{first} {last.upper()}".strip()
+
+
+def _first(obj: Any, *names: str) -> str:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value:
+            return str(value)
+    return ""
+
+
+class SessionState(QObject):
+    """The current practitioner, Vitale card and patient; signals when they change."""
+
+    practitioner_changed = Signal(object)  # Practitioner | None
+    vitale_changed = Signal(object)  # (reader, VitaleCard) | None
+    patient_changed = Signal(object)  # Patient selection | None
+    staff_changed = Signal(object)  # CPE holder | None
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.practitioner: Practitioner | None = None
+        self.staff: Practitioner | None = None
+        self.vitale: tuple[str, Any] | None = None
+        self.patient: Any = None
+
+    def set_practitioner(self, practitioner: Practitioner | None) -> None:
+        if practitioner is not None and not practitioner.may_sign:
+            self.staff = practitioner
+            self.staff_changed.emit(practitioner)
+            return
+        self.practitioner = practitioner
+        self.practitioner_changed.emit(practitioner)
+
+    def end_card_session(self, reader: str) -> None:
+        """The card in ``reader`` left: end whatever session it carried."""
+        if self.practitioner is not None and self.practitioner.reader == reader:
+            self.set_practitioner(None)
+        if self.staff is not None and self.staff.reader == reader:
+            self.staff = None
+            self.staff_changed.emit(None)
+        if self.vitale is not None and self.vitale[0] == reader:
+            self.vitale = None
+            self.vitale_changed.emit(None)
+
+    def set_vitale(self, reader: str, card: Any) -> None:
+        self.vitale = (reader, card)
+        self.vitale_changed.emit(self.vitale)
+
+    def set_patient(self, patient: Any) -> None:
+        self.patient = patient
+        self.patient_changed.emit(patient)
+
+    def select_situation(self, index: int) -> None:
+        if self.practitioner is None:
+            return
+        from dataclasses import replace
+
+        self.practitioner = replace(self.practitioner, situation_index=index)
+        self.practitioner_changed.emit(self.practitioner)

@@ -1,0 +1,127 @@
+"""Background work for the GUI: futures run elsewhere, their outcome comes back on the GUI thread.
+
+The GUI thread never waits on a card, the disk or the network. Work is submitted to an
+executor (the card thread, the database worker, a general pool) and the resulting future's
+outcome is delivered through a queued signal to a bound slot of a QObject that lives in
+the GUI thread; the callbacks given to :meth:`TaskRunner.submit` then run there.
+
+Rule (Anki's QueryOp): **the op function must not touch widgets.** It runs on another thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ui.qt import QObject, Signal, Slot
+
+logger = logging.getLogger(__name__)
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class Executor(Protocol):
+    """Anything with ``submit(fn) -> Future`` (a ThreadPoolExecutor, the CardThread...)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
+
+
+@dataclass(slots=True)
+class _Pending:
+    on_success: Success | None
+    on_failure: Failure | None
+    label: str
+
+
+class TaskRunner(QObject):
+    """Runs callables on executors and calls back on the GUI thread.
+
+    ``busy_changed(count, label)`` lets the status bar show that something is going on.
+    """
+
+    _finished = Signal(int, object)
+    busy_changed = Signal(int, str)
+    task_failed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ui-task")
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._finished.connect(self._on_finished)
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def submit(
+        self,
+        fn: Callable[[], Any],
+        on_success: Success | None = None,
+        on_failure: Failure | None = None,
+        *,
+        executor: Executor | None = None,
+        label: str = "",
+    ) -> Future[Any] | None:
+        """Run ``fn`` on ``executor`` (default: the general pool); callbacks on the GUI thread.
+
+        Without ``on_failure`` an exception is re-emitted as ``task_failed`` (shown by the
+        main window). Returns the future, or None once the runner is shut down.
+        """
+        if self._closed:
+            logger.debug("task %r refused: runner shut down", label)
+            return None
+        task_id = next(self._ids)
+        self._pending[task_id] = _Pending(on_success, on_failure, label)
+        self.busy_changed.emit(len(self._pending), label)
+        try:
+            future = (executor or self._pool).submit(fn)
+        except RuntimeError as exc:  # executor already shut down
+            del self._pending[task_id]
+            self.busy_changed.emit(len(self._pending), "")
+            logger.warning("task %r not started: %s", label, exc)
+            return None
+        # The done-callback runs on the worker thread: it only emits (queued to the GUI).
+        future.add_done_callback(functools.partial(self._emit_done, task_id))
+        return future
+
+    def _emit_done(self, task_id: int, future: Future[Any]) -> None:
+        try:
+            self._finished.emit(task_id, future)
+        except RuntimeError:  # the QObject was deleted during shutdown
+            logger.debug("task %d finished after the runner was deleted", task_id)
+
+    @Slot(int, object)
+    def _on_finished(self, task_id: int, future: Future[Any]) -> None:
+        pending = self._pending.pop(task_id, None)
+        self.busy_changed.emit(len(self._pending), "")
+        if pending is None:
+            return
+        try:
+            result = future.result()
+        except CancelledError:
+            return
+        except BaseException as exc:
+            if pending.on_failure is not None:
+                pending.on_failure(exc)
+            else:
+                logger.error("task %r failed", pending.label, exc_info=exc)
+                self.task_failed.emit(exc)
+            return
+        if pending.on_success is not None:
+            pending.on_success(result)
+
+    def shutdown(self) -> None:
+        """Refuse new work, cancel what has not started and wait for what runs."""
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
