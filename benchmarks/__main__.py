@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except NotMeasured as exc:
             skipped[name] = str(exc)
             print(f"  not measured: {exc}", flush=True)
-        except Exception as exc:  # a broken capability is reported, the suite goes on
+        except Exception as exc:  # noqa: BLE001 - a broken capability is reported, the suite goes on
             skipped[name] = f"failed: {type(exc).__name__}: {exc}"
             print(f"  not measured: {skipped[name]}", flush=True)
             traceback.print_exc()

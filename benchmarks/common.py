@@ -23,7 +23,7 @@ VPCD_LOCK = Path("/tmp/sesam-vpcd.lock")  # noqa: S108 - the team's agreed lock 
 LOCK_WAIT_SECONDS = 600.0
 
 
-class NotMeasured(Exception):  # noqa: N818 - reads as "figure not measured: reason"
+class NotMeasured(Exception):
     """The capability a figure needs is missing (or its environment is): say why."""
 
 
@@ -113,6 +113,14 @@ def sample(fn: Callable[[], object], repeat: int, warmup: int = 1) -> Stats:
         fn()
         samples.append(time.perf_counter() - start)
     return Stats.of(samples)
+
+
+def budgeted(fn: Callable[[], object], repeat: int, budget_s: float) -> Stats:
+    """Like :func:`sample`, with fewer repetitions (3 at least) when one call is slow."""
+    start = time.perf_counter()
+    fn()  # the warm-up call also tells how long one takes
+    once = time.perf_counter() - start
+    return sample(fn, max(3, min(repeat, int(budget_s / max(once, 1e-6)))), warmup=0)
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeat: int,

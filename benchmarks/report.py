@@ -52,12 +52,12 @@ def _qt_version() -> str | None:
 
 def _git_commit() -> str | None:
     with contextlib.suppress(OSError):
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - fixed arguments
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
             capture_output=True, text=True, check=False, timeout=10,
         )
         if done.returncode == 0:
-            dirty = subprocess.run(
+            dirty = subprocess.run(  # noqa: S603 - fixed arguments
                 ["git", "-C", str(ROOT), "status", "--porcelain"],  # noqa: S607
                 capture_output=True, text=True, check=False, timeout=10,
             )

@@ -41,6 +41,7 @@ MOTIFS: Mapping[str, str] = {
     "A06": "Organisme destinataire inconnu",
     "A07": "Lot vide",
     "A08": "Identifiant du lot incohérent",
+    "A09": "Certificat du signataire révoqué",
 }
 
 

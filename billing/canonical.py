@@ -150,6 +150,12 @@ def parse_canonical(data: bytes) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise CanonicalError(f"JSON invalide ({exc.msg}, position {exc.pos})") from exc
-    if canonical_bytes(value) != data:
+    except (ValueError, RecursionError) as exc:  # integer of over 4300 digits, deep nesting
+        raise CanonicalError("JSON invalide (entier trop long ou trop imbriqué)") from exc
+    try:
+        canonical = canonical_bytes(value)
+    except RecursionError as exc:
+        raise CanonicalError("imbrication trop profonde") from exc
+    if canonical != data:
         raise CanonicalError("la forme n'est pas la forme canonique RFC 8785")
     return value

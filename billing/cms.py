@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -192,6 +192,15 @@ def verify_signed_data(der: bytes, ca_certificate_der: bytes) -> VerifiedCms:
 
 
 def _verify(der: bytes, ca_certificate_der: bytes | None) -> VerifiedCms:
+    try:
+        return _verify_structure(der, ca_certificate_der)
+    except (ValueError, KeyError, TypeError, UnsupportedAlgorithm) as exc:
+        # asn1crypto and cryptography parse lazily: a damaged field (a name, a serial, a
+        # key, a date) may only fail when it is first read, past the structure checks.
+        raise CmsError("structure CMS illisible") from exc
+
+
+def _verify_structure(der: bytes, ca_certificate_der: bytes | None) -> VerifiedCms:
     try:
         info = cms.ContentInfo.load(der, strict=True)
         if info["content_type"].native != "signed_data":

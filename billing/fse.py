@@ -453,9 +453,12 @@ def _bool(doc: Mapping[str, Any], key: str) -> bool:
 def _decimal(doc: Mapping[str, Any], key: str) -> Decimal:
     value = _str(doc, key)
     try:
-        return Decimal(value)
+        result = Decimal(value)
     except InvalidOperation as exc:
         raise FseError(f"champ {key} : nombre décimal attendu") from exc
+    if not result.is_finite():
+        raise FseError(f"champ {key} : nombre décimal attendu")
+    return result
 
 
 def _act_from(doc: Mapping[str, Any]) -> FseAct:
@@ -563,13 +566,17 @@ def fse_from_document(doc: Mapping[str, Any]) -> Fse:
 
     :raises FseError: unreadable, or the digest does not match the body.
     """
-    body = body_from_document(doc["body"])
-    # The digest is over the bytes received, and the body must read back to the same bytes:
-    # a field this version does not know about would otherwise go unnoticed.
-    digest = sha256(canonical_bytes(doc["body"]))
-    if body.canonical() != canonical_bytes(doc["body"]):
-        raise FseError(f"FSE n° {body.number} : contenu non conforme au format version 1.")
-    if digest.hex() != doc["digest"]:
-        raise FseError(f"FSE n° {body.number} : l'empreinte ne correspond pas au contenu.")
-    certification = bytes.fromhex(doc["vitale_certification"])
+    try:
+        body = body_from_document(doc["body"])
+        # The digest is over the bytes received, and the body must read back to the same
+        # bytes: a field this version does not know about would otherwise go unnoticed.
+        digest = sha256(canonical_bytes(doc["body"]))
+        if body.canonical() != canonical_bytes(doc["body"]):
+            raise FseError(f"FSE n° {body.number} : contenu non conforme au format version 1.")
+        if digest.hex() != doc["digest"]:
+            raise FseError(f"FSE n° {body.number} : l'empreinte ne correspond pas au contenu.")
+        certification = bytes.fromhex(doc["vitale_certification"])
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        # outside data: a missing part, a wrong type, an amount out of Decimal's range
+        raise FseError(f"FSE illisible : {exc}") from exc
     return Fse(body=body, digest=digest, certification=certification)

@@ -245,14 +245,18 @@ def verify_lot(der: bytes, ca_cert: bytes) -> VerifiedLot:
         total = sum((getattr(f.body.amounts, name) for f in fses), zero)
         if parse_money(doc["totals"][name], name) != total:
             raise LotError(f"total {name} incohérent")
+    try:  # the schema checks the shape of the stamps, not that the date exists
+        created_at, closed_at = parse_stamp(doc["created_at"]), parse_stamp(doc["closed_at"])
+    except ValueError as exc:
+        raise LotError("date de création ou de clôture impossible") from exc
     return VerifiedLot(
         lot_id=doc["lot_id"],
         number=doc["number"],
         mode=mode,
         organism=organism,
         practitioner_id=practitioner_id,
-        created_at=parse_stamp(doc["created_at"]),
-        closed_at=parse_stamp(doc["closed_at"]),
+        created_at=created_at,
+        closed_at=closed_at,
         fses=fses,
         signer_subject=verified.signer_subject,
         signer_certificate_der=verified.signer_certificate_der,

@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 
 #: Zones with their own kilometric allowances [002 L3340-3341]; métropole by default.
 ZONES = ("metropole", "971", "972", "973", "974", "976")
+#: Bounds of what an FSE can carry (``billing.fse_schema``): beyond them pricing would
+#: overflow Decimal's precision instead of answering.
+MAX_QUANTITY = 999
+MAX_COEFFICIENT = Decimal(9999)
+MAX_AMOUNT = Decimal("999999999.99")
 
 
 class InputError(BillingError):
@@ -159,7 +164,10 @@ def _optional_text(obj: Mapping[str, Any], name: str, field: str) -> str | None:
         return None
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise InputError(field, "texte attendu")
-    return str(value).strip() or None
+    try:
+        return str(value).strip() or None
+    except ValueError:  # an integer of more than 4300 digits
+        raise InputError(field, "texte attendu") from None
 
 
 def _decimal(value: object, field: str) -> Decimal:
@@ -167,7 +175,7 @@ def _decimal(value: object, field: str) -> Decimal:
         raise InputError(field, 'nombre décimal attendu (par exemple "10.00")')
     try:
         result = Decimal(str(value).strip())
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):  # ValueError: an integer of over 4300 digits
         raise InputError(field, f"nombre décimal invalide {value!r}") from None
     if not result.is_finite():
         raise InputError(field, f"nombre décimal invalide {value!r}")
@@ -182,6 +190,8 @@ def _quantity(obj: Mapping[str, Any], field: str) -> int:
         raise InputError(field, "nombre entier attendu")
     if value < 1:
         raise InputError(field, "quantité d'au moins 1 attendue")
+    if value > MAX_QUANTITY:
+        raise InputError(field, f"quantité d'au plus {MAX_QUANTITY} attendue")
     return value
 
 
@@ -237,6 +247,8 @@ def _act(obj: Mapping[str, Any], field: str) -> Act:
     coefficient = _decimal(obj.get("coefficient", "1"), f"{field}.coefficient")
     if coefficient <= 0:
         raise InputError(f"{field}.coefficient", "coefficient strictement positif attendu")
+    if coefficient > MAX_COEFFICIENT:
+        raise InputError(f"{field}.coefficient", f"coefficient d'au plus {MAX_COEFFICIENT} attendu")
     return Act(
         code=code,
         quantity=_quantity(obj, f"{field}.quantity"),
@@ -256,6 +268,8 @@ def _overrun(obj: Mapping[str, Any]) -> Overrun:
     amount = _decimal(_required(obj, "amount", "overrun"), "overrun.amount")
     if amount <= 0:
         raise InputError("overrun.amount", "montant strictement positif attendu")
+    if amount > MAX_AMOUNT:
+        raise InputError("overrun.amount", f"montant d'au plus {MAX_AMOUNT} attendu")
     if amount != amount.quantize(Decimal("0.01")):
         raise InputError("overrun.amount", "montant au centime près attendu")
     return Overrun(kind, amount)

@@ -713,9 +713,13 @@ def parse_local_rows(text: str, source: str) -> tuple[TariffRow, ...]:
 
     :raises ReferentialDataError: a row is unreadable; the message names the line.
     """
-    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    lines = text.lstrip("\ufeff").splitlines()
+    first = lines[0] if lines and text.strip() else ""
     delimiter = ";" if ";" in first or "," not in first else ","
-    parsed = _csv_rows(text.lstrip("\ufeff"), delimiter)
+    try:
+        parsed = _csv_rows(text.lstrip("\ufeff"), delimiter)
+    except csv.Error as exc:  # a field over the csv limit, a stray carriage return...
+        raise ReferentialDataError(source, 0, f"fichier CSV illisible ({exc})") from exc
     if first:
         header = {h.strip().lower() for h in first.split(delimiter)}
         missing = {"code", "montant"} - header
@@ -731,6 +735,8 @@ def parse_local_rows(text: str, source: str) -> tuple[TariffRow, ...]:
             continue
         try:
             amount = _decimal(raw.get("montant", ""))
+            if amount is not None:  # InvalidOperation past Decimal's 28 digits
+                amount = amount.quantize(Decimal("0.01"))
         except InvalidOperation as exc:
             raise ReferentialDataError(source, line, "montant illisible") from exc
         if amount is None or amount < 0:
@@ -748,7 +754,7 @@ def parse_local_rows(text: str, source: str) -> tuple[TariffRow, ...]:
             TariffRow(
                 code=code,
                 label=raw.get("libelle", "") or code,
-                amount=amount.quantize(Decimal("0.01")),
+                amount=amount,
                 valid_from=valid_from,
                 valid_to=valid_to,
                 billers=_tokens(raw.get("specialites", "")) or ("*",),

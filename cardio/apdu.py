@@ -14,6 +14,7 @@ from cardio import layout
 from cardio.connection import CardConnection
 from cardio.errors import (
     ApduError,
+    CardError,
     CardFileNotFoundError,
     MalformedResponseError,
     NotAllowedError,
@@ -41,6 +42,10 @@ _COMMAND_NAMES = {
 }
 #: Commands whose data field carries a PIN or a PUK: never logged.
 _SECRET_INS = frozenset({layout.INS_VERIFY, layout.INS_RESET_RETRY_COUNTER, 0x24})
+
+
+class MalformedApduError(CardError, ValueError):
+    """Bytes that are not a short command APDU (still a ``ValueError`` for older callers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +88,12 @@ class CommandApdu:
 
     @classmethod
     def parse(cls, raw: bytes) -> CommandApdu:
-        """Decode a short command APDU (the inverse of :meth:`to_bytes`)."""
+        """Decode a short command APDU (the inverse of :meth:`to_bytes`).
+
+        :raises MalformedApduError: too short, or the length does not match Lc.
+        """
         if len(raw) < 4:
-            raise ValueError("an APDU has at least 4 bytes")
+            raise MalformedApduError("an APDU has at least 4 bytes")
         header, body = raw[:4], raw[4:]
         data = b""
         le: int | None = None
@@ -98,7 +106,7 @@ class CommandApdu:
             elif len(body) == 2 + lc:
                 data, le = body[1:-1], body[-1] or 256
             else:
-                raise ValueError("APDU length does not match Lc")
+                raise MalformedApduError("APDU length does not match Lc")
         return cls(header[0], header[1], header[2], header[3], data, le)
 
 

@@ -289,7 +289,8 @@ def parse_card(
             raise MalformedResponseError(f"{where}: NIR is not 15 characters")
         _check_nir(nir15[:13], nir15[13:], where)
         rang = _text(nir_c, layout.TAG_RANG, where, required=False)
-        if rang is not None and not (len(rang) == 1 and rang.isdigit()):
+        # isascii: "²" is a digit for str.isdigit() but not for int()
+        if rang is not None and not (len(rang) == 1 and rang.isascii() and rang.isdigit()):
             raise MalformedResponseError(f"{where}: bad rang")
         raw_birth = _req(ident, layout.TAG_NAISSANCE, where)
         if len(raw_birth) != 8 or not raw_birth.isdigit():

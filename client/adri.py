@@ -141,6 +141,8 @@ def _parse(doc: dict[str, Any], at: date) -> Rights:
     if not isinstance(org, dict):
         raise MalformedAnswerError("ADRi", "organisme absent")
     coverages = doc.get("couvertures") or []
+    if not isinstance(coverages, list):
+        raise MalformedAnswerError("ADRi", "couvertures illisibles")
     amc = doc.get("amc")
     return Rights(
         reference=_text(doc, "reference"),

@@ -42,7 +42,7 @@ from billing.pricing import PricedInvoice, PricingRequest, price
 from billing.referential import Referential
 from billing.signing import Signer, VitaleCertifier, sha256
 from cardio.cps import CpsIdentity, Situation
-from cardio.vitale import VitaleCard
+from cardio.vitale import VitaleCard, VitaleReader
 from client.errors import ClientError
 from client.store import FseRow, LotRow, OutboxStatus, Store
 
@@ -242,6 +242,52 @@ class VitaleSource:
     card: VitaleCard
     certifier: VitaleCertifier
 
+    def card_now(self) -> VitaleCard:
+        """The card in the reader now, read again (the certifier when it is a reader)."""
+        if isinstance(self.certifier, VitaleReader):
+            return self.certifier.read()
+        return self.card
+
+
+class VitaleCardChangedError(FseServiceError):
+    """The carte Vitale in the reader is not the one whose data was read: nothing stored."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "La carte Vitale a été changée entre la lecture et la sécurisation : la FSE n'a "
+            "pas été sécurisée ni enregistrée. Réinsérez la carte du patient et recommencez "
+            "depuis la lecture de la carte."
+        )
+
+
+class BeneficiaryNotOnCardError(FseServiceError):
+    """The bénéficiaire billed is no longer on the card in the reader: nothing stored."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le bénéficiaire choisi n'est plus sur la carte Vitale présente dans le lecteur : "
+            "la FSE n'a pas été sécurisée ni enregistrée. Relisez la carte et recommencez."
+        )
+
+
+def check_same_card(vitale: VitaleSource, patient: PatientIdentity) -> None:
+    """The card about to certify is the one read, and still carries the bénéficiaire.
+
+    :raises VitaleCardChangedError: another card (serial) is in the reader.
+    :raises BeneficiaryNotOnCardError: the bénéficiaire is not on it any more.
+    """
+    current = vitale.card_now()
+    if current.serial != vitale.card.serial:
+        logger.warning("carte Vitale changed between reading and certification")
+        raise VitaleCardChangedError()
+    wanted = patient.beneficiary
+    assure = current.assure
+    if (assure.nir, assure.nir_key) != (wanted.assure_nir, wanted.assure_nir_key) or not any(
+        b.birth_date_raw == wanted.birth_date and str(b.rang or 1) == wanted.rang
+        for b in current.beneficiaries
+    ):
+        raise BeneficiaryNotOnCardError()
+
 
 def practitioner_situation(cps: CpsSource, wanted: int | None) -> PractitionerSituation:
     """The situation the practitioner bills under (the only one, or the one asked for).
@@ -378,8 +424,11 @@ class FseService:
         *,
         clock: Callable[[], datetime] = _utc_now,
         rules: LotRules = DEFAULT_RULES,
+        before_certify: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        #: Called just before the carte Vitale is checked and certifies (tests, UI progress).
+        self.before_certify = before_certify
         self._referential = referential
         self.clock = clock
         self.rules = rules
@@ -494,8 +543,14 @@ class FseService:
                 request=request,
                 pricing=pricing,
                 priced=priced,
-                vitale_serial=certifier.serial.hex() if certifier else "",
+                vitale_serial=vitale.card.serial.hex() if certifier and vitale else "",
             )
+            if certifier is not None and vitale is not None:
+                if self.before_certify is not None:
+                    self.before_certify()
+                # The card certifying must be the one read: a card swapped in the meantime
+                # would secure this patient's FSE with another patient's card.
+                check_same_card(vitale, patient)
             fse = secure(body, certifier)
             row = store.insert_fse(
                 fse,

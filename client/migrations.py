@@ -11,6 +11,8 @@ import logging
 
 from sqlite_utils import Database, Migrations
 
+from billing.audit import AuditEntry, build_entry, event_payload
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Migrations("sesam-client")
@@ -325,4 +327,101 @@ def m003_teletransmission(db: Database) -> None:
     """Télétransmission: per-lot sending, ARL, NOEMIE files, payments, unmatched payments,
     acknowledged alerts, the transport log and the sync cursors."""
     for statement in _M_TELETRANSMISSION:
+        db.execute(statement)
+
+
+_M_AUDIT = [
+    """
+    CREATE TABLE audit_journal (
+        seq INTEGER PRIMARY KEY,             -- 1, 2, 3... with no gap
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,                  -- FseEventKind value or billing.audit.AuditKind
+        fse_id TEXT NOT NULL DEFAULT '',     -- FSE UUID ('' for a lot event)
+        lot_id TEXT NOT NULL DEFAULT '',     -- lot UUID ('' when none)
+        payload TEXT NOT NULL,               -- canonical JSON, no NIR, no names
+        payload_sha256 TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE            -- SHA-256 of the canonical entry (billing.audit)
+    )
+    """,
+    """
+    CREATE TRIGGER audit_journal_no_update BEFORE UPDATE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : modification interdite'); END
+    """,
+    """
+    CREATE TRIGGER audit_journal_no_delete BEFORE DELETE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : suppression interdite'); END
+    """,
+    """
+    CREATE TRIGGER fse_events_no_update BEFORE UPDATE ON fse_events
+    BEGIN SELECT RAISE(ABORT, 'historique des FSE : modification interdite'); END
+    """,
+    """
+    CREATE TRIGGER fse_events_no_delete BEFORE DELETE ON fse_events
+    BEGIN SELECT RAISE(ABORT, 'historique des FSE : suppression interdite'); END
+    """,
+]
+
+
+@MIGRATIONS()
+def m004_audit_journal(db: Database) -> None:
+    """Append-only, hash-chained audit journal; the FSE events already recorded open it."""
+    for statement in _M_AUDIT:
+        db.execute(statement)
+    previous: AuditEntry | None = None
+    rows = db.execute(
+        "SELECT e.id, e.at, e.kind, e.from_state, e.to_state, e.detail, f.fse_uuid, "
+        "f.number, f.practitioner_id, f.digest, COALESCE(f.lot_id, '') "
+        "FROM fse_events e JOIN fse f ON f.id = e.fse_id ORDER BY e.id"
+    ).fetchall()
+    for event_id, at, kind, from_state, to_state, detail, uuid, number, pid, digest, lot in rows:
+        previous = build_entry(
+            previous,
+            at=at,
+            kind=kind,
+            fse_id=uuid,
+            lot_id=lot,
+            payload=event_payload(
+                event_id=event_id,
+                fse_number=number,
+                practitioner_id=pid,
+                kind=kind,
+                from_state=from_state,
+                to_state=to_state,
+                detail=detail,
+                fse_digest=digest,
+            ),
+        )
+        db.execute(
+            "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
+            "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                previous.seq,
+                previous.at,
+                previous.kind,
+                previous.fse_id,
+                previous.lot_id,
+                previous.payload,
+                previous.payload_sha256,
+                previous.prev_hash,
+                previous.hash,
+            ],
+        )
+
+
+_M_HAND_MATCHING_DASHBOARD = [
+    # Hand reconciliation of an unmatched payment: who did it and with which FSE.
+    "ALTER TABLE unmatched_payments ADD COLUMN resolved_by TEXT",
+    "ALTER TABLE unmatched_payments ADD COLUMN resolved_fse_uuid TEXT",
+    # Dashboard figures per period (client.dashboard): ranges on these columns.
+    "CREATE INDEX fse_care_date ON fse (care_date)",
+    "CREATE INDEX payments_paid_on ON payments (paid_on)",
+    "CREATE INDEX transmissions_last_attempt ON transmissions (last_attempt_at)",
+]
+
+
+@MIGRATIONS()
+def m005_hand_matching_dashboard(db: Database) -> None:
+    """Unmatched payments matched by hand (who, which FSE); indexes for the dashboard."""
+    for statement in _M_HAND_MATCHING_DASHBOARD:
         db.execute(statement)

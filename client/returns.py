@@ -8,6 +8,7 @@ and shown; it is never dropped.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import logging
@@ -620,3 +621,162 @@ def unmatched_payments(store: Store, include_resolved: bool = False) -> list[dic
     """Payments and rejects that matched no FSE here (kept, never dropped)."""
     clause = "" if include_resolved else " WHERE resolved_at IS NULL"
     return list(store.db.query(f"SELECT * FROM unmatched_payments{clause} ORDER BY id"))  # noqa: S608
+
+
+# --------------------------------------------------------------------- matching by hand
+
+
+class HandMatchError(ReturnsError):
+    """A payment cannot be matched by hand with that FSE (French ``str()``)."""
+
+
+class UnmatchedPaymentNotFoundError(HandMatchError):
+    """No unmatched payment with that id, or it was already matched."""
+
+    def __init__(self, payment_id: int, resolved_at: str | None = None) -> None:
+        if resolved_at:
+            text = f"Le retour non rapproché n° {payment_id} a déjà été rapproché ({resolved_at})."
+        else:
+            text = (
+                f"Aucun retour non rapproché n° {payment_id} : consultez la liste avec "
+                "« sesam returns list --non-rapproches »."
+            )
+        super().__init__(text)
+        self.payment_id = payment_id
+        self.resolved_at = resolved_at
+
+
+class FseAlreadyReconciledError(HandMatchError):
+    """The FSE already has its payment or its reject."""
+
+    def __init__(self, number: int, state: FseState) -> None:
+        label = "payée" if state is FseState.PAID else "rejetée"
+        super().__init__(
+            f"La FSE n° {number} est déjà {label} : choisissez une autre FSE pour ce paiement."
+        )
+        self.number = number
+        self.state = state
+
+
+class FseNotAcknowledgedError(HandMatchError):
+    """The FSE has no positive ARL: the caisse cannot have paid it."""
+
+    def __init__(self, number: int, state: FseState) -> None:
+        super().__init__(
+            f"La FSE n° {number} n'a pas été acceptée par la caisse (état « {state.value} », "
+            "pas d'ARL positif) : relevez les retours ou choisissez une autre FSE."
+        )
+        self.number = number
+        self.state = state
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (container without passwd entry)
+        return "utilisateur inconnu"
+
+
+@dataclass(frozen=True, slots=True)
+class HandMatch:
+    """What matching a payment by hand did."""
+
+    payment_id: int
+    fse_number: int
+    fse_uuid: str
+    status: Reconciliation
+    by: str
+    at: str
+
+
+def match_payment_by_hand(
+    store: Store,
+    payment_id: int,
+    fse_number: int,
+    clock: Clock,
+    *,
+    by: str | None = None,
+    practitioner_id: str | None = None,
+) -> HandMatch:
+    """Match an unmatched NOEMIE line with an acknowledged FSE, in one transaction.
+
+    The FSE becomes paid (or partly paid when the amounts differ) or rejected, with an
+    event naming who matched it; the unmatched row is kept, marked resolved (when, who,
+    which FSE), so the history shows both the orphan return and the hand matching.
+
+    :raises UnmatchedPaymentNotFoundError: no such unmatched payment, or already matched.
+    :raises FseAlreadyReconciledError: the FSE is already paid or rejected.
+    :raises FseNotAcknowledgedError: the FSE has no positive ARL.
+    :raises NotFoundError: no FSE with that number.
+    """
+    now = clock()
+    by = by or _login()
+    with store.write():
+        rows = list(
+            store.db.query("SELECT * FROM unmatched_payments WHERE id = ?", [payment_id])
+        )
+        if not rows or rows[0]["resolved_at"]:
+            raise UnmatchedPaymentNotFoundError(
+                payment_id, str(rows[0]["resolved_at"]) if rows else None
+            )
+        orphan = rows[0]
+        fse = store.fse_by_number(fse_number, practitioner_id)
+        if fse.state in (FseState.PAID, FseState.REJECTED):
+            raise FseAlreadyReconciledError(fse.number, fse.state)
+        if fse.state is not FseState.ACKNOWLEDGED:
+            raise FseNotAcknowledgedError(fse.number, fse.state)
+        paid_amo, paid_amc = Decimal(orphan["paid_amo"]), Decimal(orphan["paid_amc"])
+        reference = str(orphan["virement_ref"] or "")
+        origin = f"rapprochement manuel par {by} du retour non rapproché n° {payment_id}"
+        if orphan["outcome"] == InvoiceOutcome.REJECTED.value:
+            code = str(orphan["motif_code"] or "")
+            label = REJECT_MOTIFS.get(code, str(orphan["motif_label"] or ""))
+            store.transition_fse(
+                fse.id, FseState.REJECTED, FseEventKind.REJECTED, now,
+                f"{origin} : rejet {code} : {label}",
+            )
+            status = Reconciliation.REJECTED
+        else:
+            same = paid_amo == fse.amo and paid_amc == fse.amc
+            status = Reconciliation.PAID if same else Reconciliation.PARTLY_PAID
+            store.transition_fse(
+                fse.id,
+                FseState.PAID,
+                FseEventKind.PAID,
+                now,
+                f"{origin} : virement {reference} : AMO {paid_amo} € / AMC {paid_amc} €"
+                + ("" if same else f" (facturé AMO {fse.amo} € / AMC {fse.amc} €)"),
+            )
+        store.db.execute(
+            "INSERT INTO payments (fse_uuid, noemie_sha256, outcome, virement_ref, "
+            "paid_on, billed_amo, billed_amc, paid_amo, paid_amc, motif_code, motif_label, "
+            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                fse.fse_uuid,
+                orphan["noemie_sha256"],
+                status.value,
+                reference,
+                orphan["paid_on"],
+                str(fse.amo),
+                str(fse.amc),
+                str(paid_amo),
+                str(paid_amc),
+                orphan["motif_code"],
+                str(orphan["motif_label"] or ""),
+                stamp(now),
+            ],
+        )
+        store.db.execute(
+            "UPDATE unmatched_payments SET resolved_at = ?, resolved_by = ?, "
+            "resolved_fse_uuid = ? WHERE id = ?",
+            [stamp(now), by, fse.fse_uuid, payment_id],
+        )
+    logger.info("unmatched payment %d matched by hand with FSE %d", payment_id, fse.number)
+    return HandMatch(
+        payment_id=payment_id,
+        fse_number=fse.number,
+        fse_uuid=fse.fse_uuid,
+        status=status,
+        by=by,
+        at=stamp(now),
+    )

@@ -21,6 +21,7 @@ number can be skipped, never reused).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -36,7 +37,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from billing.audit import (
+    AuditEntry,
+    AuditKind,
+    Breach,
+    ChainReport,
+    build_entry,
+    event_payload,
+    sha256_hex,
+    verify_chain,
+)
 from billing.canonical import parse_canonical
+from billing.errors import BillingError
 from billing.fse import (
     Fse,
     FseBody,
@@ -47,7 +59,7 @@ from billing.fse import (
 )
 from billing.fse_states import FseEventKind, FseState, check_duplicata, check_transition
 from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
-from client.config import data_dir
+from client.config import DATA_DIR_ENV, data_dir
 from client.errors import ClientError
 from client.migrations import MIGRATIONS
 
@@ -86,6 +98,77 @@ class AmbiguousError(StoreError):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} : plusieurs praticiens ont ce numéro, précisez le praticien.")
         self.what = what
+
+
+class StorageError(StoreError):
+    """The disk refused a read or a write; nothing half-written was kept (rolled back)."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DiskFullError(StorageError):
+    """No space left on the disk that holds the data directory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(
+            f"Le disque des données ({path or 'dossier de données'}) est plein : rien n'a été "
+            "enregistré, les FSE déjà enregistrées sont intactes. Libérez de la place (ou "
+            "déplacez les anciennes sauvegardes) puis recommencez.",
+            path,
+        )
+
+
+class ReadOnlyStorageError(StorageError):
+    """The data directory (or the database file) cannot be written."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(
+            f"Le dossier de données ({path or 'dossier de données'}) est en lecture seule : "
+            "rien n'a été enregistré. Vérifiez que le disque n'est pas protégé en écriture "
+            "ou monté en lecture seule et que vous avez les droits sur ce dossier, puis "
+            "recommencez.",
+            path,
+        )
+
+
+class DiskIOError(StorageError):
+    """The disk reported an input/output error."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(
+            f"Erreur d'entrée/sortie sur le disque des données ({path or 'dossier de données'}) "
+            ": rien n'a été enregistré. Vérifiez le disque (sauvegardez-le), puis recommencez.",
+            path,
+        )
+
+
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
+
+
+def storage_error(exc: BaseException, path: Path | None) -> StorageError | None:
+    """The typed disk error behind an ``OSError`` or a ``sqlite3.Error``, or None."""
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return DiskFullError(path)
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return ReadOnlyStorageError(path)
+        if exc.errno == errno.EIO:
+            return DiskIOError(path)
+        return None
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary == _SQLITE_FULL:
+            return DiskFullError(path)
+        if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+            return ReadOnlyStorageError(path)
+        if primary == _SQLITE_IOERR:
+            return DiskIOError(path)
+    return None
 
 
 def stamp(moment: datetime) -> str:
@@ -273,6 +356,40 @@ def _outbox_row(r: dict[str, Any]) -> OutboxRow:
     )
 
 
+def _audit_entry(r: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        seq=r["seq"],
+        at=r["at"],
+        kind=r["kind"],
+        fse_id=r["fse_id"],
+        lot_id=r["lot_id"],
+        payload=r["payload"],
+        payload_sha256=r["payload_sha256"],
+        prev_hash=r["prev_hash"],
+        hash=r["hash"],
+    )
+
+
+def _event_breach(report: ChainReport, entry: AuditEntry | None, what: str) -> ChainReport:
+    return ChainReport(
+        count=report.count,
+        head_hash=report.head_hash,
+        first_bad_index=entry.seq - 1 if entry else None,
+        first_bad_seq=entry.seq if entry else None,
+        breach=Breach.EVENT,
+        detail=what,
+    )
+
+
+def _document_matches(canonical: str, digest: str) -> bool:
+    """The stored FSE document still parses, checks its own digest and has ``digest``."""
+    try:
+        fse = fse_from_document(parse_canonical(canonical.encode("utf-8")))
+    except (BillingError, ValueError, KeyError, TypeError):
+        return False
+    return fse.digest.hex() == digest
+
+
 _LOT_COLUMNS = (
     "id, practitioner_id, number, kind, regime, caisse, centre, mode, state, fse_count, "
     "oldest_fse_at, created_at, closed_at, content_sha256, signed_der IS NOT NULL AS signed"
@@ -365,19 +482,39 @@ class Store:
             with self.db.atomic():
                 yield self
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._raise_storage(exc)
+            raise
         try:
             yield self
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            self._raise_storage(exc)
             raise
         try:
             conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            self._raise_storage(exc)
             raise
+
+    def _rollback(self) -> None:
+        conn = self.db.conn
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                # SQLite rolls back by itself after some I/O errors; the original error
+                # is what the user must see.
+                logger.warning("rollback failed after a write error", exc_info=True)
+
+    def _raise_storage(self, exc: BaseException) -> None:
+        typed = storage_error(exc, self.path.parent)
+        if typed is not None and typed is not exc:
+            logger.error("store write failed: %s", type(exc).__name__)
+            raise typed from exc
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))
@@ -482,6 +619,7 @@ class Store:
                 "UPDATE lots SET state = ?, fse_count = 0, updated_at = ? WHERE id = ?",
                 [LotState.VOIDED.value, stamp(now), lot.id],
             )
+            self._journal_lot(lot.id, now, AuditKind.LOT_STATE, lot_event="renewed")
             for fse in self.fse_list(lot_id=lot.id):
                 self.db.execute("UPDATE fse SET lot_id = NULL WHERE id = ?", [fse.id])
                 self._event(
@@ -643,7 +781,7 @@ class Store:
         to_state: FseState,
         detail: str | None,
     ) -> None:
-        self.db.execute(
+        cursor = self.db.execute(
             "INSERT INTO fse_events (fse_id, at, kind, from_state, to_state, detail) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -655,6 +793,142 @@ class Store:
                 detail,
             ],
         )
+        fse = self._one(
+            "SELECT fse_uuid, number, practitioner_id, digest, COALESCE(lot_id, '') AS lot "
+            "FROM fse WHERE id = ?",
+            [fse_id],
+        )
+        if fse is None:
+            raise NotFoundError(f"FSE (id interne {fse_id})")
+        # Same transaction as the event: both are written or neither is.
+        self._journal(
+            at,
+            kind.value,
+            fse_id=fse["fse_uuid"],
+            lot_id=fse["lot"],
+            payload=event_payload(
+                event_id=int(cursor.lastrowid or 0),
+                fse_number=fse["number"],
+                practitioner_id=fse["practitioner_id"],
+                kind=kind.value,
+                from_state=from_state.value if from_state else None,
+                to_state=to_state.value,
+                detail=detail,
+                fse_digest=fse["digest"],
+            ),
+        )
+
+    # --- audit journal ----------------------------------------------------------------------
+    def _journal(
+        self,
+        at: datetime,
+        kind: str,
+        *,
+        fse_id: str = "",
+        lot_id: str = "",
+        payload: dict[str, Any],
+    ) -> AuditEntry:
+        """Append one entry to the audit journal (inside the event's own transaction)."""
+        self._require_transaction()
+        last = self._one("SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
+        entry = build_entry(
+            _audit_entry(last) if last else None,
+            at=stamp(at),
+            kind=kind,
+            fse_id=fse_id,
+            lot_id=lot_id,
+            payload=payload,
+        )
+        self.db.execute(
+            "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
+            "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                entry.seq,
+                entry.at,
+                entry.kind,
+                entry.fse_id,
+                entry.lot_id,
+                entry.payload,
+                entry.payload_sha256,
+                entry.prev_hash,
+                entry.hash,
+            ],
+        )
+        return entry
+
+    def _journal_lot(self, lot_id: str, at: datetime, kind: AuditKind, **extra: Any) -> None:
+        lot = self.lot_by_id(lot_id)
+        self._journal(
+            at,
+            kind.value,
+            lot_id=lot_id,
+            payload={
+                "lot_number": lot.number,
+                "practitioner": lot.practitioner_id,
+                "state": lot.state.value,
+                **extra,
+            },
+        )
+
+    def record_audit(self, kind: AuditKind, now: datetime, payload: dict[str, Any]) -> None:
+        """Journal an event that concerns no FSE nor lot (a restore, for instance)."""
+        with self.write():
+            self._journal(now, kind.value, payload=payload)
+
+    def audit_entries(self) -> list[AuditEntry]:
+        """The whole audit journal, in order."""
+        return [_audit_entry(r) for r in self.db.query("SELECT * FROM audit_journal ORDER BY seq")]
+
+    def audit_verify(self) -> ChainReport:
+        """Verify the chain, then that every FSE event is journaled as it stands now.
+
+        The second part catches an edited or removed ``fse_events`` row, and an FSE document
+        changed after it was secured (its digest no longer the one journaled).
+        """
+        entries = self.audit_entries()
+        report = verify_chain(entries)
+        if not report.ok:
+            return report
+        by_event: dict[int, AuditEntry] = {}
+        for journaled in entries:
+            event = json.loads(journaled.payload).get("event")
+            if isinstance(event, int):
+                by_event[event] = journaled
+        seen: set[int] = set()
+        rows = self.db.query(
+            "SELECT e.id, e.kind, e.from_state, e.to_state, e.detail, f.fse_uuid, f.number, "
+            "f.practitioner_id, f.digest, f.canonical FROM fse_events e "
+            "JOIN fse f ON f.id = e.fse_id ORDER BY e.id"
+        )
+        for r in rows:
+            entry = by_event.get(r["id"])
+            expected = event_payload(
+                event_id=r["id"],
+                fse_number=r["number"],
+                practitioner_id=r["practitioner_id"],
+                kind=r["kind"],
+                from_state=r["from_state"],
+                to_state=r["to_state"],
+                detail=r["detail"],
+                fse_digest=r["digest"],
+            )
+            if (
+                entry is None
+                or entry.fse_id != r["fse_uuid"]
+                or json.loads(entry.payload) != expected
+            ):
+                return _event_breach(
+                    report, entry, f"événement n° {r['id']} de la FSE n° {r['number']}"
+                )
+            if r["kind"] == FseEventKind.SECURED.value and not _document_matches(
+                r["canonical"], r["digest"]
+            ):
+                return _event_breach(report, entry, f"document de la FSE n° {r['number']}")
+            seen.add(r["id"])
+        for event_id, entry in by_event.items():
+            if event_id not in seen:
+                return _event_breach(report, entry, f"événement n° {event_id} (disparu)")
+        return report
 
     def _assign_to_open_lot(self, fse_id: int, now: datetime, rules: LotRules) -> str:
         """Put a secured FSE in the open lot of its (practitioner, organism, mode)."""
@@ -704,6 +978,18 @@ class Store:
             lot_id = open_lot["id"]
         self.db.execute("UPDATE fse SET lot_id = ? WHERE id = ?", [lot_id, fse_id])
         self._refresh_lot(lot_id, now)
+        lot = self.lot_by_id(lot_id)
+        self._journal(
+            now,
+            AuditKind.LOT_MEMBER.value,
+            fse_id=fse.fse_uuid,
+            lot_id=lot_id,
+            payload={
+                "number": fse.number,
+                "practitioner": fse.practitioner_id,
+                "lot_number": lot.number,
+            },
+        )
         return lot_id
 
     def _refresh_lot(self, lot_id: str, now: datetime) -> None:
@@ -839,6 +1125,7 @@ class Store:
                     "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
                     [LotState.VOIDED.value, stamp(now), lot_id],
                 )
+                self._journal_lot(lot_id, now, AuditKind.LOT_STATE, lot_event="voided")
                 for other in self.fse_list(lot_id=lot_id):
                     if other.id == fse_id:
                         continue
@@ -987,6 +1274,14 @@ class Store:
             "UPDATE outbox SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
             [int(OutboxStatus.PENDING), stamp(now), stamp(now), lot_id],
         )
+        self._journal_lot(
+            lot_id,
+            now,
+            AuditKind.LOT_SIGNED,
+            content_sha256=content_sha256,
+            signed_sha256=sha256_hex(signed_der),
+            fse_count=lot.fse_count,
+        )
         return self.lot_by_id(lot_id)
 
     def lot_transition(
@@ -1021,6 +1316,7 @@ class Store:
                 "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
                 [lot_state.value, stamp(now), lot_id],
             )
+            self._journal_lot(lot_id, now, AuditKind.LOT_STATE, lot_event=kind.value)
             return self.lot_by_id(lot_id)
 
     # --- outbox ---------------------------------------------------------------------------
@@ -1138,6 +1434,23 @@ def open_store(path: Path | str | None = None) -> Store:
 
     :param path: the database file; default ``client.config.data_dir() / "sesam.db"``.
     """
+    try:
+        return _open(path)
+    except (OSError, sqlite3.Error) as exc:
+        where = Path(path).parent if path is not None else _data_dir_path()
+        typed = storage_error(exc, where)
+        if typed is None:
+            raise
+        raise typed from exc
+
+
+def _data_dir_path() -> Path | None:
+    """Where the data directory is, without creating it (for error messages)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    return Path(override) if override else None
+
+
+def _open(path: Path | str | None) -> Store:
     db_path = Path(path) if path is not None else default_path()
     if not db_path.parent.exists():
         db_path.parent.mkdir(parents=True, mode=0o700)

@@ -218,7 +218,10 @@ class HttpsTransport:
             conn.request(method, self.prefix + path, body=body, headers=all_headers)
             response = conn.getresponse()
             length = response.getheader("Content-Length")
-            if length is not None and (not length.isdigit() or int(length) > MAX_ANSWER):
+            # isascii: "²" is a digit for str.isdigit() but not for int()
+            if length is not None and (
+                not (length.isascii() and length.isdigit()) or int(length) > MAX_ANSWER
+            ):
                 raise MalformedAnswerError("réponse", "taille de réponse invalide")
             data = response.read(MAX_ANSWER + 1)
             if len(data) > MAX_ANSWER:
@@ -238,7 +241,7 @@ class HttpsTransport:
             doc = json.loads(data)
             if isinstance(doc, dict):
                 detail = str(doc.get("detail") or doc.get("erreur") or detail)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         if status >= 500 or status == 429:
             retry_after = headers.get("Retry-After")
@@ -246,14 +249,16 @@ class HttpsTransport:
                 "http",
                 f"HTTP {status} {detail}",
                 status,
-                float(retry_after) if retry_after and retry_after.isdigit() else None,
+                float(retry_after)
+                if retry_after and retry_after.isascii() and retry_after.isdigit()
+                else None,
             )
         return ServerRejectedError("http", f"HTTP {status} {detail}", status)
 
     def _json(self, data: bytes) -> Any:
         try:
             return json.loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
             raise MalformedAnswerError("réponse", "réponse JSON illisible") from exc
 
     @staticmethod
@@ -300,7 +305,7 @@ class HttpsTransport:
         try:
             items = [(int(i["seq"]), self._arl(str(i["arl"]).encode())) for i in doc["arls"]]
             return items, int(doc["dernier"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: Infinity
             raise MalformedAnswerError("ARL", "liste d'ARL illisible") from exc
 
     def noemie_list(self, after: int) -> list[NoemieEntry]:
@@ -313,7 +318,7 @@ class HttpsTransport:
             return [
                 NoemieEntry(int(f["seq"]), str(f["nom"]), int(f["taille"])) for f in doc["fichiers"]
             ]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: Infinity
             raise MalformedAnswerError("NOEMIE", "liste de fichiers illisible") from exc
 
     def noemie_file(self, seq: int) -> bytes:

@@ -19,6 +19,18 @@ pids+=($!)
 echo "==> Assurance Maladie simulée (HTTPS sur 127.0.0.1)"
 $py -m testbed am serve &
 pids+=($!)
+# The application checks the server at start: wait until it answers (at most 30 s).
+$py - <<'PY'
+import socket, sys, time
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", 8443), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit("L'Assurance Maladie simulée n'a pas démarré (port 8443).")
+PY
 
 echo "==> Application (code porteur de la CPS de test : 1234)"
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then

@@ -102,6 +102,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# QtPrintSupport is part of PySide6-Essentials (QtPdf is not: pages are rendered by pdftoppm).
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
 __all__ = [
     "QAbstractItemView",
     "QAbstractTableModel",
@@ -188,6 +191,8 @@ __all__ = [
     "QVBoxLayout",
     "QValidator",
     "QWidget",
+    "QPrintDialog",
+    "QPrinter",
     "Qt",
     "Signal",
     "Slot",

@@ -679,6 +679,19 @@ def duplicata_by_uuid(ctx: Any, fse_uuid: str, motif: str) -> Any:
     return ctx.db.submit(work).result()
 
 
+def match_payment(ctx: Any, payment_id: int, fse_number: int, practitioner_id: Any) -> Any:
+    """Match an unmatched payment by hand with FSE n° ``fse_number`` (database thread)."""
+
+    def work(store: Any) -> Any:
+        from client.returns import match_payment_by_hand
+
+        return match_payment_by_hand(
+            store, payment_id, fse_number, _utc(ctx), practitioner_id=practitioner_id
+        )
+
+    return ctx.db.submit(work).result()
+
+
 def resend_lot(ctx: Any, lot_id: str) -> None:
     def work(store: Any) -> None:
         with store.write():
@@ -697,7 +710,7 @@ class DashboardView:
     received: list[Decimal]
     waiting_amount: Decimal
     rejects: int
-    vitale_rate: Decimal | None
+    vitale_rate: Decimal | None  # télétransmission rate, dégradé excluded
     fse_count: int
     days_since_transmission: int | None
     alerts: list[Any]
@@ -705,60 +718,24 @@ class DashboardView:
 
 
 def load_dashboard(ctx: Any, months: int = 6) -> DashboardView:
-    """Billed and received per month of care, waiting amounts, rejects, alerts (db thread)."""
+    """Figures of ``client.dashboard`` over the last months, and the alerts (db thread)."""
 
     def work(store: Any) -> DashboardView:
-        from client import alerts, returns
+        from client import alerts, dashboard
 
         now = _utc(ctx)()
-        today = now.date()
-        keys: list[tuple[int, int]] = []
-        year, month = today.year, today.month
-        for _ in range(months):
-            keys.insert(0, (year, month))
-            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-        billed = {k: Decimal(0) for k in keys}
-        received = {k: Decimal(0) for k in keys}
-        rejects_by = {k: Decimal(0) for k in keys}
-        waiting = Decimal(0)
-        rejects = 0
-        vitale = 0
-        rows = returns.reconcile(store)
-        for r in rows:
-            key = (int(r.care_date[:4]), int(r.care_date[5:7]))
-            billed_amount = r.billed_amo + r.billed_amc
-            paid = (r.paid_amo or Decimal(0)) + (r.paid_amc or Decimal(0))
-            if key in billed:
-                billed[key] += billed_amount
-                received[key] += paid
-            if r.status.value in ("rejetee", "refusee_arl"):
-                rejects += 1
-                if key in rejects_by:
-                    rejects_by[key] += 1
-            elif r.status.value == "en_attente":
-                waiting += billed_amount
-            if r.mode == "vitale":
-                vitale += 1
-        last = returns.last_contact(store)
-        days = None
-        if last:
-            try:
-                days = (today - dt.date.fromisoformat(last[:10])).days
-            except ValueError:
-                days = None
+        figures = dashboard.last_months(store, now, months)
         return DashboardView(
-            months=[f"{m:02d}/{y}" for y, m in keys],
-            billed=[billed[k] for k in keys],
-            received=[received[k] for k in keys],
-            waiting_amount=waiting,
-            rejects=rejects,
-            vitale_rate=(Decimal(100 * vitale) / len(rows)).quantize(Decimal("0.1"))
-            if rows
-            else None,
-            fse_count=len(rows),
-            days_since_transmission=days,
+            months=[m.label for m in figures.months],
+            billed=[m.billed for m in figures.months],
+            received=[m.received for m in figures.months],
+            waiting_amount=figures.waiting_amount,
+            rejects=figures.rejects,
+            vitale_rate=figures.teletransmission_rate,
+            fse_count=figures.fse_count,
+            days_since_transmission=figures.days_since_transmission,
             alerts=alerts.compute_alerts(store, ctx.settings, now),
-            rejects_by_month=[rejects_by[k] for k in keys],
+            rejects_by_month=[Decimal(m.rejects) for m in figures.months],
         )
 
     return ctx.db.submit(work).result()

@@ -24,6 +24,8 @@ GROUPS: tuple[str, ...] = (
     "client.cli.print_docs",
     "client.cli.scor",
     "client.cli.queue", "client.cli.returns", "client.cli.alerts", "client.cli.rights",
+    "client.cli.audit", "client.cli.backup",
+    "client.cli.dashboard",
 )
 
 EXIT_FAILED = 1

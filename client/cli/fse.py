@@ -13,6 +13,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,8 @@ from cardio.errors import CardError, PinFormatError
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
+from client import documents
+from client.config import data_dir
 from client.errors import ClientError
 from client.fse_service import (
     CpsSource,
@@ -37,6 +40,7 @@ from client.fse_service import (
     parse_fse_input,
 )
 from client.messages import describe
+from client.scor.pj import PjRecord
 from client.store import FseRow, Store, open_store
 
 logger = logging.getLogger(__name__)
@@ -73,6 +77,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--pin-stdin",
         action="store_true",
         help="lire le code porteur de la CPS sur l'entrée standard",
+    )
+    create.add_argument(
+        "--print-out",
+        type=Path,
+        metavar="F.pdf",
+        help="mode dégradé : où écrire la feuille de soins à faire signer "
+        "(défaut : dossier documents/ des données)",
     )
     create.set_defaults(handler=_cmd_create)
 
@@ -187,6 +198,10 @@ def fse_summary(row: FseRow, store: Store) -> dict[str, Any]:
             "amc": money(row.amc),
             "patient_remainder": money(row.patient_remainder),
         },
+        "identification": body["beneficiary"].get("identification", ""),
+        "adri_reference": body["beneficiary"].get("adri_reference", ""),
+        # Only an FSE secured by the carte Vitale guarantees payment [002 L4317, L4380].
+        "payment_guarantee": row.mode == SecuringMode.VITALE.value,
         "tiers_payant": body["tiers_payant"],
         "mentions": body["mentions"],
         "digest": row.digest,
@@ -210,10 +225,50 @@ def _load_input(path: Path) -> FseInput | None:
         print(f"{path} n'est pas du JSON valide : {exc}.", file=sys.stderr)
         return None
     try:
+        if isinstance(raw, dict) and "adri" in raw:
+            raw = identity_from_adri(raw)
         return parse_fse_input(raw)
     except FseInputError as exc:
         print(str(exc), file=sys.stderr)
         return None
+
+
+def identity_from_adri(raw: dict[str, Any]) -> dict[str, Any]:
+    """Sans Vitale with only NIR, birth date and rang (key ``adri``): ask ADRi for the
+    patient's rights at the date of care and fill the ``identity`` block with its answer.
+
+    The FSE is then built on ADRi alone: sans garantie de paiement [002 L4380].
+    :raises FseInputError: ``adri`` malformed, with another mode, or with ``identity``.
+    :raises ClientError: ADRi refused or unreachable (French message, exit 1).
+    """
+    from datetime import date
+
+    from client.adri import PAYMENT_NOTICE, query_rights
+    from client.settings import load_settings
+    from client.transport import HttpsTransport
+
+    keys = raw.get("adri")
+    if not isinstance(keys, dict):
+        raise FseInputError("adri", 'objet {"nir", "birth_date", "rang"} attendu')
+    if raw.get("mode") != SecuringMode.SANS_VITALE.value:
+        raise FseInputError("adri", 'seulement avec "mode": "sans_vitale"')
+    if "identity" in raw:
+        raise FseInputError("adri", "« identity » ou « adri », pas les deux")
+    try:
+        care = date.fromisoformat(str(raw.get("date_of_care", "")))
+    except ValueError:
+        raise FseInputError("date_of_care", "date AAAA-MM-JJ attendue") from None
+    nir, birth = keys.get("nir"), keys.get("birth_date")
+    rank = keys.get("rang", "1")
+    if not all(isinstance(v, str) for v in (nir, birth, rank)):
+        raise FseInputError("adri", "nir, birth_date et rang sont des chaînes")
+    rights = query_rights(
+        HttpsTransport(load_settings()), str(nir), str(birth), str(rank), care
+    )
+    print(PAYMENT_NOTICE, file=sys.stderr)
+    filled = {k: v for k, v in raw.items() if k != "adri"}
+    filled["identity"] = rights.identity_input()
+    return filled
 
 
 def _cmd_create(args: argparse.Namespace) -> int:
@@ -234,7 +289,12 @@ def _cmd_create(args: argparse.Namespace) -> int:
         store = open_store()
         try:
             row = FseService(store).create(request, cps, vitale)
-            return fse_summary(row, store)
+            summary = fse_summary(row, store)
+            if row.mode == SecuringMode.DEGRADE.value:
+                # The paper sheet goes with the dégradé FSE: printed now, signed, scanned.
+                pdf = documents.feuille_de_soins_pdf(store, row.number, row.practitioner_id)
+                summary["feuille_de_soins"] = {"pdf": pdf}
+            return summary
         finally:
             store.close()
 
@@ -243,9 +303,42 @@ def _cmd_create(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
+    code = EXIT_OK
+    sheet = summary.pop("feuille_de_soins", None)
+    if sheet is not None:
+        target = args.print_out or (
+            data_dir() / "documents" / f"feuille-de-soins-{summary['number']}.pdf"
+        )
+        try:
+            write_private(target, sheet["pdf"])
+        except OSError as exc:
+            print(
+                f"FSE n° {summary['number']} enregistrée, mais la feuille de soins n'a pas pu "
+                f"être écrite dans {target} ({exc.strerror}) : imprimez-la avec "
+                f"« sesam print fs {summary['number']} ».",
+                file=sys.stderr,
+            )
+            code = EXIT_FAILED
+        else:
+            summary["feuille_de_soins"] = str(target)
+            print(
+                f"Feuille de soins à imprimer et faire signer : {target}", file=sys.stderr
+            )
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     sys.stdout.flush()
-    return EXIT_OK
+    return code
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a document atomically, readable by the user only (health data)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -283,8 +376,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
             for e in store.fse_events(row.id)
         ]
         if args.json:
+            record = pj_record(store, row)
             out = {
                 "summary": fse_summary(row, store),
+                "pj": record.to_json() if record is not None else None,
                 "document": json.loads(row.canonical),
                 "events": events,
             }
@@ -305,6 +400,16 @@ def _cmd_show(args: argparse.Namespace) -> int:
         )
         if summary["lot"]:
             print(f"  lot n° {summary['lot']['number']} ({summary['lot']['state']})")
+        if not summary["payment_guarantee"]:
+            origin = (
+                f"droits par ADRi, réf. {summary['adri_reference']}"
+                if summary["identification"] == "adri"
+                else f"mode {row.mode}"
+            )
+            print(f"  sans garantie de paiement ({origin}, carte Vitale non lue)")
+        pj = pj_line(store, row)
+        if pj:
+            print(f"  {pj}")
         for e in events:
             print(
                 f"  {e['at']}  {e['event']:<13} {e['from'] or '-'} -> {e['to']}"
@@ -313,6 +418,38 @@ def _cmd_show(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def pj_record(store: Store, row: FseRow) -> PjRecord | None:
+    """The SCOR piece of a dégradé FSE, the 5-working-day rule applied first."""
+    if row.mode != SecuringMode.DEGRADE.value:
+        return None
+    from client.cli.scor import pj_service
+
+    service = pj_service(store)
+    service.refresh()
+    return service.for_fse(row.number, practitioner_id=row.practitioner_id)
+
+
+def pj_line(store: Store, row: FseRow) -> str:
+    """What ``fse show`` says of the scanned feuille de soins of a dégradé FSE."""
+    if row.mode != SecuringMode.DEGRADE.value:
+        return ""
+    record = pj_record(store, row)
+    if record is None:
+        return (
+            "SCOR : feuille de soins signée à numériser "
+            f"(sesam scor scan {row.number} ou sesam scor import {row.number} FICHIER)"
+        )
+    line = f"SCOR : PJ {record.id} — {record.status.label}"
+    if record.paper_due:
+        line += (
+            " — ENVOYER LE DUPLICATA PAPIER À LA CAISSE "
+            f"(sesam print duplicata {row.number}, puis sesam scor posted {record.id})"
+        )
+    elif record.paper_deadline:
+        line += f" — à transmettre au plus tard le {record.paper_deadline:%d/%m/%Y}"
+    return line
 
 
 def _cmd_cancel(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from billing.cms import CmsError
 from billing.lot import LotError, verify_lot
 from cardio.cps import CpsSession
 from client.cli.fse import check_pin, read_pin, with_cards
+from client.cli.scor import pj_service
 from client.fse_service import CpsSource, FseService, VitaleSource
 from client.store import LotRow, Store, open_store
 
@@ -96,7 +97,12 @@ def _cmd_close(args: argparse.Namespace) -> int:
         store = open_store()
         try:
             closed = FseService(store).close_lots(session, cps, args.all)
-            return [lot_summary(c.lot, store) for c in closed]
+            summaries = [lot_summary(c.lot, store) for c in closed]
+            # The scans of dégradé FSE leave in PJ lots after their invoice lot: signed now
+            # with the same CPS session (one PIN), no separate ``sesam scor lots``.
+            for pj_lot_id in pj_service(store).build_lots(session):
+                summaries.append(lot_summary(store.lot_by_id(pj_lot_id), store))
+            return summaries
         finally:
             store.close()
 
@@ -107,6 +113,12 @@ def _cmd_close(args: argparse.Namespace) -> int:
         print("Aucun lot à fermer." + ("" if args.all else " (--all ferme aussi les lots non dus)"))
     else:
         for lot in closed:
+            if lot["kind"] == "pj":
+                print(
+                    f"Lot de PJ n° {lot['number']} constitué et signé : {lot['fse_count']} "
+                    f"pièce(s), organisme {lot['organism']} ; il partira après son lot de FSE."
+                )
+                continue
             print(
                 f"Lot n° {lot['number']} fermé et signé : {lot['fse_count']} FSE, organisme "
                 f"{lot['organism']}, mode {lot['mode']}."

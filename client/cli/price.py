@@ -76,3 +76,5 @@ def _read(name: str) -> object:
         raise InputError(
             "(document)", f"JSON invalide ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}"
         ) from exc
+    except (ValueError, RecursionError) as exc:  # integer of over 4300 digits, deep nesting
+        raise InputError("(document)", "JSON invalide (nombre trop long ou trop imbriqué)") from exc

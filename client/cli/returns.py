@@ -18,6 +18,7 @@ from client.returns import (
     fetch_arls,
     fetch_noemie,
     import_noemie_file,
+    match_payment_by_hand,
     reconcile,
     unmatched_payments,
 )
@@ -145,8 +146,34 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print(f"Retours non rapprochés : {len(unmatched)}")
     for u in unmatched:
         print(
-            f"  FSE {u['fse_uuid']} ({u['care_date']}) {u['paid_amo']} € AMO / "
+            f"  n° {u['id']} : FSE {u['fse_uuid']} ({u['care_date']}) {u['paid_amo']} € AMO / "
             f"{u['paid_amc']} € AMC — {u['reason']}"
+        )
+    return EXIT_OK
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        done = match_payment_by_hand(
+            store, args.payment, args.fse, _now, by=args.par, practitioner_id=args.practitioner
+        )
+    finally:
+        store.close()
+    if args.json:
+        doc = {
+            "retour": done.payment_id,
+            "fse": done.fse_number,
+            "rapprochement": done.status.value,
+            "libelle": LABELS[done.status],
+            "par": done.by,
+            "le": done.at,
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"Retour n° {done.payment_id} rapproché à la main de la FSE n° {done.fse_number} : "
+            f"{LABELS[done.status]} (par {done.by}, {done.at})."
         )
     return EXIT_OK
 
@@ -169,3 +196,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--non-rapproches", action="store_true", help="seulement les retours orphelins"
     )
     lst.set_defaults(handler=_cmd_list)
+    match = sub.add_parser("match", help="rapprocher à la main un retour non rapproché d'une FSE")
+    match.add_argument("payment", type=int, metavar="PAIEMENT", help="n° du retour non rapproché")
+    match.add_argument("fse", type=int, metavar="FSE", help="n° de la FSE")
+    match.add_argument("--practitioner", metavar="ID", help="n° de facturation + clé")
+    match.add_argument("--par", metavar="NOM", help="qui rapproche (par défaut : l'utilisateur)")
+    match.add_argument("--json", action="store_true")
+    match.set_defaults(handler=_cmd_match)

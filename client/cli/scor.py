@@ -17,7 +17,7 @@ from client.scor import scan
 from client.scor.config import load_scor_config
 from client.scor.normalize import NormalizedPj, normalize_bytes, normalize_file
 from client.scor.pj import PjRecord, PjService
-from client.store import open_store
+from client.store import Store, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -70,19 +70,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     posted.set_defaults(handler=_cmd_posted)
 
 
-def _with_service(work: Callable[[PjService], T]) -> T:
+def pj_service(store: Store) -> PjService:
+    """The PJ service on ``store`` with the settings of ``scor.json`` (also ``sesam lot
+    close`` and ``sesam fse show``)."""
+    from billing.scor_rules import french_working_day
+
     config = load_scor_config()
+    return PjService(
+        store,
+        data_dir(),
+        settings=config.settings,
+        is_working_day=french_working_day(config.holiday_subdivision),
+    )
+
+
+def _with_service(work: Callable[[PjService], T]) -> T:
     store = open_store()
     try:
-        from billing.scor_rules import french_working_day
-
-        service = PjService(
-            store,
-            data_dir(),
-            settings=config.settings,
-            is_working_day=french_working_day(config.holiday_subdivision),
-        )
-        return work(service)
+        return work(pj_service(store))
     finally:
         store.close()
 

@@ -98,9 +98,14 @@ def _pages_of_image(data: bytes, source: str) -> list[_Page]:
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
+        frames = _frames(image)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise UnreadableInputError(source) from exc
-    return [_Page(frame, _image_dpi(frame)) for frame in _frames(image)]
+    except Exception as exc:
+        # Pillow's format plugins raise whatever their parser hits on a damaged file
+        # (KeyError, TypeError, EOFError, struct.error, DecompressionBombError...).
+        raise UnreadableInputError(source) from exc
+    return [_Page(frame, _image_dpi(frame)) for frame in frames]
 
 
 def _pdf_image_dpi(path: Path) -> dict[int, float]:
@@ -109,6 +114,7 @@ def _pdf_image_dpi(path: Path) -> dict[int, float]:
         ["pdfimages", "-list", str(path)],  # noqa: S607 - poppler-utils on PATH
         capture_output=True,
         text=True,
+        errors="replace",
         check=False,
         timeout=60,
     )
@@ -129,35 +135,47 @@ def _pages_of_pdf(data: bytes, source: str, options: NormalizeOptions) -> list[_
     with tempfile.TemporaryDirectory(prefix="sesam-pj-") as tmp:
         pdf_path = Path(tmp) / "in.pdf"
         pdf_path.write_bytes(data)
-        done = subprocess.run(  # noqa: S603 - fixed program and arguments
-            [  # noqa: S607 - poppler-utils on PATH
-                "pdftoppm",
-                "-gray",
-                "-png",
-                "-r",
-                str(options.max_dpi),
-                "-l",
-                str(options.max_pages + 1),
-                str(pdf_path),
-                str(Path(tmp) / "page"),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed program and arguments
+                [  # noqa: S607 - poppler-utils on PATH
+                    "pdftoppm",
+                    "-gray",
+                    "-png",
+                    "-r",
+                    str(options.max_dpi),
+                    "-l",
+                    str(options.max_pages + 1),
+                    str(pdf_path),
+                    str(Path(tmp) / "page"),
+                ],
+                capture_output=True,
+                text=True,
+                errors="replace",  # poppler may quote bytes of the damaged file
+                check=False,
+                timeout=120,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise UnreadableInputError(source) from exc
         rendered = sorted(
             Path(tmp).glob("page-*.png"), key=lambda p: int(re.findall(r"\d+", p.stem)[-1])
         )
         if done.returncode != 0 or not rendered:
             logger.info("pdftoppm failed on an imported PDF: %s", done.stderr.strip()[:200])
             raise UnreadableInputError(source)
-        embedded = _pdf_image_dpi(pdf_path)
-        pages = []
-        for number, png in enumerate(rendered, start=1):
-            image = Image.open(png)
-            image.load()
-            pages.append(_Page(image, embedded.get(number, float(options.max_dpi))))
+        try:
+            embedded = _pdf_image_dpi(pdf_path)
+            pages = []
+            for number, png in enumerate(rendered, start=1):
+                image = Image.open(png)
+                image.load()  # a huge page size: DecompressionBombError
+                pages.append(_Page(image, embedded.get(number, float(options.max_dpi))))
+        except (
+            subprocess.TimeoutExpired,
+            OSError,
+            ValueError,
+            Image.DecompressionBombError,
+        ) as exc:
+            raise UnreadableInputError(source) from exc
         return pages
 
 

@@ -1,7 +1,8 @@
 """The checks the concentrator runs on a lot before answering its ARL.
 
 ``billing.lot.verify_lot`` (CMS signature and chain to the testbed CA, canonical JSON, lot
-schema, digests, totals), the lot identity equal to the idempotency key, then per FSE: the
+schema, digests, totals), the signer's certificate not revoked by the CA's CRL, the lot
+identity equal to the idempotency key, then per FSE: the
 Vitale certification (with the mother key), NIR keys and a known destination organism.
 Every failure becomes an ARL motif; a lot with any motif gets a negative ARL and none of
 its FSE are accepted.
@@ -11,15 +12,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from billing.arl import ArlMotif, motif
-from billing.cms import CmsError
+from billing.cms import CmsError, verify_signed_data
 from billing.fse import SecuringMode
 from billing.lot import LotError, verify_lot
 from billing.pj_lot import FORMAT as PJ_FORMAT
 from billing.pj_lot import PjLotError, content_format, verify_pj_lot
 from testbed import nir
+from testbed.pki import ca_certificate
+from testbed.pki import crl as load_crl
 from testbed.vitale_keys import verify_certification
 
 logger = logging.getLogger(__name__)
@@ -50,6 +57,51 @@ def _chain_or_signature(exc: CmsError) -> str:
     return "A02" if any(word in reason for word in chain_words) else "A01"
 
 
+class CrlError(ValueError):
+    """The CA's revocation list cannot be trusted (not signed by the CA)."""
+
+
+def revocation_list(base: Path | None = None) -> x509.CertificateRevocationList:
+    """The testbed CA's CRL, its issuer and signature checked against the CA: a forged or
+    foreign list must not un-revoke a card.
+
+    :raises CrlError: the list is not the CA's.
+    """
+    revoked = load_crl(base)
+    ca = ca_certificate(base)
+    key = ca.public_key()
+    if not isinstance(key, rsa.RSAPublicKey) or revoked.issuer != ca.subject:
+        raise CrlError("la liste de révocation n'est pas celle de l'autorité de test")
+    if not revoked.is_signature_valid(key):
+        raise CrlError("la signature de la liste de révocation est invalide")
+    return revoked
+
+
+def revocation_reason(
+    der: bytes, ca_der: bytes, revoked: x509.CertificateRevocationList
+) -> str | None:
+    """Why the lot's signer certificate is revoked, or None when it is not (the lot's
+    signature and chain must already be verified)."""
+    signer = x509.load_der_x509_certificate(verify_signed_data(der, ca_der).signer_certificate_der)
+    if signer.issuer != revoked.issuer:
+        return None
+    entry = revoked.get_revoked_certificate_by_serial_number(signer.serial_number)
+    if entry is None:
+        return None
+    why = ""
+    try:
+        flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+        why = f", motif {flag.value}"
+    except x509.ExtensionNotFound:
+        pass
+    # Revoked for key compromise, the signing time the signer claims proves nothing: the lot
+    # is refused whatever the date it says it was signed.
+    return (
+        f"certificat n° {signer.serial_number:X} révoqué le "
+        f"{entry.revocation_date_utc.date().isoformat()}{why}"
+    )
+
+
 def check_lot(
     der: bytes,
     idempotency_key: str,
@@ -57,11 +109,13 @@ def check_lot(
     ca_der: bytes,
     mother_key: bytes,
     organisms: frozenset[tuple[str, str]],
+    crl: x509.CertificateRevocationList | None = None,
 ) -> LotVerdict:
-    """Run every check on one lot (an FSE lot, or a SCOR PJ lot answered by an ARL PJ)."""
+    """Run every check on one lot (an FSE lot, or a SCOR PJ lot answered by an ARL PJ);
+    ``crl``: the CA's revocation list (revoked signer: motif A09)."""
     verdict = LotVerdict()
     if content_format(der) == PJ_FORMAT:
-        return _check_pj_lot(der, idempotency_key, ca_der)
+        return _check_pj_lot(der, idempotency_key, ca_der, crl)
     try:
         lot = verify_lot(der, ca_der)
     except CmsError as exc:
@@ -69,6 +123,10 @@ def check_lot(
         return verdict
     except LotError as exc:
         verdict.motifs.append(_with_detail("A03", exc.reason))
+        return verdict
+    revoked = revocation_reason(der, ca_der, crl) if crl is not None else None
+    if revoked is not None:
+        verdict.motifs.append(_with_detail("A09", revoked))
         return verdict
     if lot.lot_id != idempotency_key:
         verdict.motifs.append(motif("A08"))
@@ -94,8 +152,11 @@ def check_lot(
     return verdict
 
 
-def _check_pj_lot(der: bytes, idempotency_key: str, ca_der: bytes) -> LotVerdict:
-    """ARL « PJ »: the lot is acquired and conformant (signature, chain, piece digests)."""
+def _check_pj_lot(
+    der: bytes, idempotency_key: str, ca_der: bytes, crl: x509.CertificateRevocationList | None
+) -> LotVerdict:
+    """ARL « PJ »: the lot is acquired and conformant (signature, chain, revocation, piece
+    digests)."""
     verdict = LotVerdict()
     try:
         lot = verify_pj_lot(der, ca_der)
@@ -104,6 +165,10 @@ def _check_pj_lot(der: bytes, idempotency_key: str, ca_der: bytes) -> LotVerdict
         return verdict
     except PjLotError as exc:
         verdict.motifs.append(_with_detail("A03", exc.reason))
+        return verdict
+    revoked = revocation_reason(der, ca_der, crl) if crl is not None else None
+    if revoked is not None:
+        verdict.motifs.append(_with_detail("A09", revoked))
         return verdict
     if lot.lot_id != idempotency_key:
         verdict.motifs.append(motif("A08"))

@@ -47,6 +47,8 @@ def _serve(args: argparse.Namespace) -> int:
         control_port=args.control_port,
         noemie_delay=args.noemie_delay,
         faults=faults,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -98,6 +100,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="panne injectée (" + ", ".join(k.value for k in FaultKind) + "), N fois",
     )
     serve.add_argument("--slow-seconds", type=float, default=30.0)
+    serve.add_argument(
+        "--tls-cert", type=Path, default=None, help="certificat TLS présenté (PEM, essais)"
+    )
+    serve.add_argument("--tls-key", type=Path, default=None, help="clé du certificat TLS (PEM)")
     serve.set_defaults(handler=_serve)
     control = sub.add_parser("faults", help="voir ou changer les pannes d'un serveur lancé")
     control.add_argument("--control", default=f"http://127.0.0.1:{DEFAULT_CONTROL_PORT}")

@@ -295,3 +295,9 @@ class Ledger:
         with self._lock:
             rows = self._db.execute("SELECT lot_id, positive FROM lots").fetchall()
         return {r[0]: bool(r[1]) for r in rows}
+
+    def accepted_fse(self) -> dict[str, tuple[str, int | None]]:
+        """fse id -> (lot id, NOEMIE file sequence or None), for every FSE accepted."""
+        with self._lock:
+            rows = self._db.execute("SELECT fse_id, lot_id, noemie_seq FROM fse").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from billing.arl import Arl, ArlStatus, build_arl
 from billing.noemie import build_noemie
 from testbed.am.adri import Directory
-from testbed.am.checks import check_lot
+from testbed.am.checks import check_lot, revocation_list
 from testbed.am.faults import FaultKind, Faults
 from testbed.am.ledger import Ledger
 from testbed.am.noemie_gen import ReturnPolicy, generate
@@ -52,6 +52,20 @@ def _utcnow() -> datetime:
 def default_ledger_path() -> Path:
     """The ledger file in the testbed directory."""
     return testbed_dir() / "am" / "ledger.sqlite"
+
+
+def _close_gently(raw: socket.socket) -> None:
+    """After a refused handshake: send FIN behind the TLS alert and read what the client
+    already sent, so that closing does not reset the connection. A reset would destroy the
+    alert before the client reads it, and the client would see a cut line (retried for
+    ever) instead of a refused certificate (shown to the user)."""
+    try:
+        raw.shutdown(socket.SHUT_WR)
+        raw.settimeout(1.0)
+        while raw.recv(65536):
+            pass
+    except OSError:
+        pass
 
 
 class _TlsServer(ThreadingHTTPServer):
@@ -87,7 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
         raw.settimeout(self.timeout)
         # The TLS handshake runs here, on the request thread, so a slow or silent client
         # never blocks the accept loop.
-        self.request = am.ssl_context.wrap_socket(raw, server_side=True)
+        try:
+            self.request = am.ssl_context.wrap_socket(raw, server_side=True)
+        except ssl.SSLError:
+            _close_gently(raw)
+            raise
         super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -362,9 +380,16 @@ class AmServer:
         clock: Clock = _utcnow,
         policy: ReturnPolicy | None = None,
         directory: Directory | None = None,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
+        client_ca: Path | None = None,
     ) -> None:
+        """``tls_cert``/``tls_key``: present another certificate than the testbed's server
+        one (negative tests: a server the client must not trust); ``client_ca``: the CA
+        file client certificates must chain to (default: the testbed CA)."""
         self.pki: PkiPaths = ensure_pki(pki_base)
         self.ca_der = ca_certificate(pki_base).public_bytes(Encoding.DER)
+        self.crl = revocation_list(pki_base)
         self.mother_key = vitale_mother_key(pki_base)
         self.ledger = Ledger(ledger_path or default_ledger_path())
         self.faults = faults or Faults()
@@ -376,8 +401,10 @@ class AmServer:
         self.stopping = threading.Event()
         self._reception = threading.Lock()
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.ssl_context.load_cert_chain(self.pki.server_cert, self.pki.server_key)
-        self.ssl_context.load_verify_locations(cafile=self.pki.ca_cert)
+        self.ssl_context.load_cert_chain(
+            tls_cert or self.pki.server_cert, tls_key or self.pki.server_key
+        )
+        self.ssl_context.load_verify_locations(cafile=client_ca or self.pki.ca_cert)
         self.ssl_context.verify_mode = ssl.CERT_REQUIRED
         self._httpd = _TlsServer((host, port), _Handler, bind_and_activate=True)
         self._httpd.am = self
@@ -467,6 +494,7 @@ class AmServer:
                 ca_der=self.ca_der,
                 mother_key=self.mother_key,
                 organisms=self.organisms,
+                crl=self.crl,
             )
             arl = Arl(
                 arl_id="ARL-" + hashlib.sha256(key.encode()).hexdigest()[:24],

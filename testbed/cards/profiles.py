@@ -194,7 +194,10 @@ class _Fields:
         value = self.data[key]
         if not isinstance(value, str) or not value:
             raise self.error(key, "must be a non-empty string")
-        if digits is not None and (len(value) != digits or not value.isdigit()):
+        # isascii: "²" is a digit for str.isdigit() but not for int()
+        if digits is not None and (
+            len(value) != digits or not (value.isascii() and value.isdigit())
+        ):
             raise self.error(key, f"must be {digits} digits, got {value!r}")
         if choices is not None and value not in choices:
             raise self.error(key, f"must be one of {', '.join(choices)}, got {value!r}")
@@ -346,7 +349,7 @@ def _situation(f: _Fields) -> Situation:
     replacement = f.optional_text("replacement_number")
     mode = f.text("mode", choices=("0", "1", "4", "7"))
     if replacement is not None:
-        if len(replacement) != 9 or not replacement.isdigit():
+        if len(replacement) != 9 or not (replacement.isascii() and replacement.isdigit()):
             raise f.error("replacement_number", "must be 8 digits and their key")
         if nir.luhn_key(replacement[:8]) != replacement[8]:
             raise f.error("replacement_number", "wrong key")

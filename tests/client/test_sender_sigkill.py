@@ -95,10 +95,10 @@ def test_sender_killed_at_random_moments(tmp_path: Path) -> None:
                 command, env=env, capture_output=True, text=True, timeout=300, check=False
             )
             finished = final.returncode
+        assert finished == 0, "the last sender did not end well"
         assert kills >= 20, f"only {kills} kills: the replay ended too early"
         # The kills fell in the middle of the replay, not only before or after it.
         assert sum(1 for done in progress if 0 < done < LOTS) >= 10, progress
-        assert finished == 0
 
         ledger = server.ledger
         summary = ledger.summary()

@@ -9,14 +9,23 @@ from pathlib import Path
 import pytest
 
 from client.context import build_context
+from testbed.am.noemie_gen import ReturnPolicy
 from testbed.am.server import AmServer
 from tests.ui.test_fse_flow import add_codes, start_with_cards
 from ui.qt import Qt
 
 
 @pytest.fixture
-def am(tmp_path: Path):
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite", noemie_delay=0).start()
+def am_policy() -> ReturnPolicy:
+    """Every FSE paid in full (a test that wants rejects parametrizes this)."""
+    return ReturnPolicy(rejected_per_mille=0, partly_paid_per_mille=0)
+
+
+@pytest.fixture
+def am(tmp_path: Path, am_policy: ReturnPolicy):
+    server = AmServer(
+        ledger_path=tmp_path / "ledger.sqlite", noemie_delay=0, policy=am_policy
+    ).start()
     yield server
     server.stop()
 
@@ -129,3 +138,24 @@ def test_adri_refreshes_the_rights_of_the_chosen_patient(qtbot, am_window, fake_
     assert "Droits ADRi" in panel.source_label.text(), panel.search_hint.text()
     assert "ne garantit pas le paiement" in panel.source_label.text()
     assert panel.beneficiaries.count() == 1
+
+
+@pytest.mark.parametrize("am_policy", [ReturnPolicy(rejected_per_mille=1000)])
+def test_a_rejected_fse_shows_its_motif(qtbot, am_window, fake_backend, am):
+    window = am_window
+    start_with_cards(qtbot, window, fake_backend)
+    invoice = window.billing_page.invoice_panel
+    add_codes(qtbot, invoice, "G")
+    qtbot.waitUntil(invoice.secure_button.isEnabled, timeout=5000)
+    invoice.secure()
+    qtbot.waitUntil(lambda: "FSE n° 1" in invoice.state_label.text(), timeout=10000)
+    queue = window.queue_page
+    window.go_to(1)
+    with qtbot.waitSignal(queue.bridge.finished, timeout=30000):
+        queue.send_now()
+    assert am.produce_returns() >= 1
+    queue.fetch_returns()
+    qtbot.waitUntil(lambda: queue.fse_table.item(0, 4).text() == "rejetée", timeout=10000)
+    motif = queue.fse_table.item(0, 7).text()
+    assert motif[:1] == "R" and len(motif) > 4  # code and label, e.g. "R02 Cotation ..."
+    qtbot.waitUntil(lambda: "1 rejet" in window.status.queue_label.text(), timeout=5000)

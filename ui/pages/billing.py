@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from ui import services
 from ui.pages.base import Page
-from ui.qt import QSplitter, Qt, Slot
+from ui.qt import QSplitter, Qt, QWidget, Slot
 from ui.session import Practitioner
 from ui.translation import QT_TRANSLATE_NOOP
 from ui.widgets.patient_panel import SOURCE_NIR, SOURCE_VITALE, PatientChoice, PatientPanel
@@ -54,6 +55,39 @@ class BillingPage(Page):
         self.patient_panel.draft_requested.connect(self._on_draft_requested)
         self.invoice_panel.invoice_saved.connect(self._on_drafts_changed)
         self.invoice_panel.fse_secured.connect(self._on_drafts_changed)
+        self._set_tab_order()
+
+    def tab_chain(self) -> list[QWidget]:
+        """The widgets Tab goes through, in order: the main path first, then the rest."""
+        patient, invoice = self.patient_panel, self.invoice_panel
+        return [
+            # date of care -> patient -> act code -> acts -> overrun -> pathway -> secure
+            patient.date_edit,
+            patient.beneficiaries,
+            invoice.code_edit,
+            invoice.table,
+            invoice.overrun_kind,
+            invoice.overrun_amount,
+            invoice.pathway,
+            invoice.treating,
+            invoice.secure_button,
+            # then the less frequent ones
+            invoice.save_button,
+            invoice.print_receipt,
+            *invoice.favourite_buttons,
+            patient.search_edit,
+            patient.nir_button,
+            patient.adri_button,
+            patient.degraded_button,
+            patient.drafts_combo,
+            patient.resume_button,
+            self.practitioner_bar.situations,
+        ]
+
+    def _set_tab_order(self) -> None:
+        chain = self.tab_chain()
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def start(self) -> None:
         self.refresh_drafts()

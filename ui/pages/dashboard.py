@@ -56,7 +56,7 @@ class DashboardPage(Page):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         tiles = QHBoxLayout()
-        self.rate = Tile(tr("Taux de FSE sécurisées Vitale"), "dashRate")
+        self.rate = Tile(tr("Taux de télétransmission (hors dégradé)"), "dashRate")
         self.waiting = Tile(tr("Montants en attente de paiement"), "dashWaiting")
         self.rejects = Tile(tr("Rejets et refus"), "dashRejects")
         self.days = Tile(tr("Jours depuis la dernière transmission"), "dashDays")

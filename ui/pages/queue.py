@@ -196,6 +196,14 @@ class QueuePage(Page):
         self.resend_button.setObjectName("resendButton")
         self.resend_button.clicked.connect(self.resend_selected_lot)
         actions.addWidget(self.resend_button)
+        self.match_button = QPushButton(tr("Rapprocher… (Alt+R)"))
+        self.match_button.setObjectName("matchButton")
+        self.match_button.setShortcut(QKeySequence("Alt+R"))
+        self.match_button.setToolTip(
+            tr("Rapprocher à la main le paiement choisi d'une FSE acceptée (ARL positif)")
+        )
+        self.match_button.clicked.connect(self.match_selected_payment)
+        actions.addWidget(self.match_button)
         actions.addStretch(1)
         self.layout_.addLayout(actions)
         self.layout_.addWidget(
@@ -210,6 +218,9 @@ class QueuePage(Page):
 
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.fse_table)
         delete.activated.connect(self.cancel_selected_fse)
+        match_enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.unmatched_table)
+        match_enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+        match_enter.activated.connect(self.match_selected_payment)
 
         self._timer = QTimer(self)
         self._timer.setInterval(30_000)
@@ -340,6 +351,11 @@ class QueuePage(Page):
     def selected_fse(self) -> Any:
         row = self.fse_table.currentRow()
         item = self.fse_table.item(row, 0) if row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def selected_payment(self) -> Any:
+        row = self.unmatched_table.currentRow()
+        item = self.unmatched_table.item(row, 0) if row >= 0 else None
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def selected_lot(self) -> Any:
@@ -489,3 +505,47 @@ class QueuePage(Page):
             self._on_failed,
             label="renvoi",
         )
+
+    def match_selected_payment(self) -> None:
+        """Ask the FSE number, then match the chosen unmatched payment on the db thread."""
+        pay = self.selected_payment()
+        if pay is None:
+            self.tabs.setCurrentIndex(2)
+            self.unmatched_table.setFocus()
+            self.send_message.setText(
+                tr("Choisissez d'abord le paiement dans l'onglet Paiements non rapprochés.")
+            )
+            return
+        amount = euros(pay.get("paid_amo"))
+        number, ok = QInputDialog.getInt(
+            self,
+            tr("Rapprocher un paiement"),
+            f"Paiement de {amount} (soins du {date_fr(pay.get('care_date'))}) : "
+            "n° de la FSE à rapprocher :",
+            1,
+            1,
+            2_000_000_000,
+        )
+        if not ok:
+            return
+        payment_id = int(pay["id"])
+        self.match_button.setEnabled(False)
+        self.runner.submit(
+            lambda: services.match_payment(self.ctx, payment_id, number, None),
+            self._on_matched,
+            self._on_match_failed,
+            label="rapprochement",
+        )
+
+    def _on_matched(self, done: Any) -> None:
+        from client.returns import LABELS
+
+        self.match_button.setEnabled(True)
+        self.send_message.setText(
+            f"Paiement rapproché de la FSE n° {done.fse_number} : {LABELS[done.status]}."
+        )
+        self.refresh()
+
+    def _on_match_failed(self, exc: BaseException) -> None:
+        self.match_button.setEnabled(True)
+        self._on_failed(exc)

@@ -1,0 +1,262 @@
+"""Figure: the GUI event loop's longest stall while a card is read (through pcscd/vpcd, on
+the card thread) and while the queue is sent (the sender on a worker), both submitted
+through the UI's TaskRunner; against the same loop idle, measured in the same run.
+
+A 1 ms precise QTimer runs in an offscreen QApplication; a stall is the gap between two of
+its ticks beyond 1 ms. The simulated Assurance Maladie runs in another process (it would
+otherwise compete for this process's GIL, which a remote concentrator does not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import (
+    Figure,
+    NotMeasured,
+    RunContext,
+    ensure_pcscd,
+    require,
+    vpcd_lock,
+    wait_readers_empty,
+)
+
+logger = logging.getLogger(__name__)
+
+NAME = "gui_stall"
+GOAL_MS = 50.0
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class StallMeter:
+    """Largest gap between the ticks of a 1 ms timer while the loop runs."""
+
+    def __init__(self) -> None:
+        from ui.qt import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(1)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last: float | None = None
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self.gaps.append(now - self._last)
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self._last = None
+        self.timer.start()
+
+    def stop(self) -> dict[str, float]:
+        self.timer.stop()
+        gaps = sorted(self.gaps) or [0.0]
+        return {"max_ms": round(gaps[-1] * 1e3, 2),
+                "p99_ms": round(gaps[int(0.99 * (len(gaps) - 1))] * 1e3, 2),
+                "ticks": len(self.gaps)}
+
+
+def _run_loop(start: Callable[[Callable[[], None]], None], timeout: float) -> None:
+    """Run a Qt event loop until ``start``'s work calls the given ``done``."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    finished = {"done": False}
+
+    def done() -> None:
+        finished["done"] = True
+        loop.quit()
+
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    start(done)
+    if not finished["done"]:
+        loop.exec()
+    if not finished["done"]:
+        raise RuntimeError("work submitted through the TaskRunner did not finish in time")
+
+
+def _measure(app: Any, meter: StallMeter, start: Callable[[Callable[[], None]], None],
+             timeout: float = 600.0) -> dict[str, float]:
+    meter.start()
+    _run_loop(start, timeout)
+    return meter.stop()
+
+
+def _idle(app: Any, meter: StallMeter, seconds: float) -> dict[str, float]:
+    def start(done: Callable[[], None]) -> None:
+        from ui.qt import QTimer
+
+        QTimer.singleShot(int(seconds * 1000), done)
+
+    return _measure(app, meter, start)
+
+
+@contextlib.contextmanager
+def am_process(workdir: Path) -> Iterator[str]:
+    """The simulated Assurance Maladie in its own process; yields its URL."""
+    ledger = workdir / "gui" / "ledger.sqlite"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(ledger) + suffix).unlink(missing_ok=True)
+    proc = subprocess.Popen(  # noqa: S603 - our interpreter, our testbed
+        [sys.executable, "-m", "testbed", "am", "serve", "--port", "0", "--control-port", "0",
+         "--ledger", str(ledger)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line.startswith("ready "):
+            raise NotMeasured(f"the testbed AM server did not start ({line.strip()!r})")
+        yield line.split()[1]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run(ctx: RunContext) -> list[Figure]:
+    require("ui.tasks", "TaskRunner")
+    require("cardio.thread", "CardThread")
+    require("cardio.pcsc", "PcscBackend")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.qt import QApplication
+    from ui.tasks import TaskRunner
+
+    app = QApplication.instance() or QApplication([])
+    runner = TaskRunner()
+    meter = StallMeter()
+    idle_seconds = 1.0 if ctx.tiny else 2.0 if ctx.quick else 10.0
+    try:
+        idle = _idle(app, meter, idle_seconds)
+        figures = []
+        figures.extend(_card_figures(ctx, app, runner, meter, idle))
+        figures.append(_send_figure(ctx, app, runner, meter, idle))
+        return figures
+    finally:
+        runner.shutdown()
+
+
+def _figure(name: str, stall: dict[str, float], idle: dict[str, float],
+            sizes: dict[str, Any]) -> Figure:
+    return Figure(
+        figure=f"GUI max stall: {name}", unit="ms", value=stall["max_ms"],
+        baseline=idle["max_ms"], baseline_label="idle event loop",
+        goal=f"≤ {GOAL_MS:.0f} ms", met=stall["max_ms"] <= GOAL_MS, sizes=sizes,
+        extra={"during": stall, "idle": idle},
+    )
+
+
+def _card_figures(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
+                  idle: dict[str, float]) -> list[Figure]:
+    from benchmarks.cards import quickack_links, vitale_card_with
+    from cardio.cps import CpsSession
+    from cardio.pcsc import PcscBackend
+    from cardio.thread import CardThread
+    from cardio.vitale import VitaleReader
+
+    server_mod = require("testbed.cards.server", "CardServer")
+    watch = require("testbed.cards.pcsc_watch", "VPCD_READERS")
+    plan = [("testbed as is", ctx.scaled(full=10, quick=2, tiny=1)),
+            ("vpcd quick-ACK", ctx.scaled(full=200, quick=60, tiny=3))]
+    figures = []
+    with vpcd_lock():
+        ensure_pcscd()
+        wait_readers_empty()
+        server = server_mod.CardServer(wait_pcsc=True, wait_timeout=15.0)
+        card_thread = CardThread()
+        backend = PcscBackend(thread=card_thread)
+        try:
+            server.insert(0, "cps-generaliste")
+            server.insert_card(1, vitale_card_with(5))
+
+            def read_both() -> int:
+                vitale = backend.connect(watch.VPCD_READERS[1])
+                cps = backend.connect(watch.VPCD_READERS[0])
+                try:
+                    card = VitaleReader(vitale).read()
+                    session = CpsSession(cps)
+                    session.read()
+                    session.certificate_der()
+                    return len(card.beneficiaries)
+                finally:
+                    vitale.close()
+                    cps.close()
+
+            for variant, reads in plan:
+                patch = quickack_links() if "quick" in variant else contextlib.nullcontext()
+                with patch:
+                    def start(done: Callable[[], None], reads: int = reads) -> None:
+                        left = {"n": reads}
+
+                        def again(_result: object = None) -> None:
+                            if left["n"] == 0:
+                                done()
+                                return
+                            left["n"] -= 1
+                            runner.submit(read_both, again, _fail, executor=card_thread,
+                                          label="lecture des cartes")
+
+                        again()
+
+                    stall = _measure(app, meter, start)
+                figures.append(_figure(f"card reads [{variant}]", stall, idle,
+                                       {"reads": reads, "beneficiaires": 5,
+                                        "variant": variant}))
+        finally:
+            card_thread.call(backend.close)
+            card_thread.shutdown()
+            server.stop()
+            with contextlib.suppress(Exception):
+                wait_readers_empty()
+    return figures
+
+
+def _fail(exc: BaseException) -> None:
+    raise RuntimeError(f"task failed: {exc!r}") from exc
+
+
+def _send_figure(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
+                 idle: dict[str, float]) -> Figure:
+    from benchmarks.pipeline import client_settings, send_all
+    from benchmarks.replay import _copy, pending_store
+    from client.store import open_store
+
+    count = ctx.scaled(full=2000, quick=500, tiny=20)
+    cache, _built = pending_store(ctx, count)
+    path = _copy(cache, ctx.workdir / "gui" / "run")
+    with am_process(ctx.workdir) as url:
+        settings = client_settings(url)
+
+        def send() -> int:
+            store = open_store(path)  # the sender's own connection, on its own thread
+            try:
+                return int(send_all(store, settings).acknowledged)
+            finally:
+                store.close()
+
+        result: dict[str, int] = {}
+
+        def start(done: Callable[[], None]) -> None:
+            def finished(acknowledged: int) -> None:
+                result["lots"] = acknowledged
+                done()
+
+            runner.submit(send, finished, _fail, label="envoi")
+
+        stall = _measure(app, meter, start)
+    return _figure("queue sent", stall, idle, {"fse": count, "lots": result.get("lots")})

@@ -1,0 +1,117 @@
+"""The billing pipeline in-process, for the figures that need many FSE: emulated cards
+reached without pcscd (the bytes exchanged are the same; see ``tests/client/am_support``),
+real pricing, real Vitale certification, real CPS signatures of the lots, a real store, the
+simulated Assurance Maladie on loopback HTTPS."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import require
+from benchmarks.fse import fse_request
+
+logger = logging.getLogger(__name__)
+
+PIN = "1234"
+
+
+@dataclass
+class Cabinet:
+    """The practitioner's cards, read once (in-process emulated cards)."""
+
+    cps: Any  # client.fse_service.CpsSource
+    signer: Any  # cardio.cps.CpsSession
+    vitale: Any  # client.fse_service.VitaleSource
+
+
+def open_cabinet(vitale: str = "vitale-famille", cps: str = "cps-generaliste") -> Cabinet:
+    """CPS (PIN verified) and carte Vitale read through the product's readers."""
+    require("testbed.cards.emulated_connection", "EmulatedConnection")
+    require("client.fse_service", "CpsSource", "VitaleSource")
+    from cardio.cps import CpsSession
+    from cardio.vitale import VitaleReader
+    from client.fse_service import CpsSource, VitaleSource
+    from testbed.cards.emulated_connection import EmulatedConnection
+    from testbed.cards.factory import make_card
+
+    session = CpsSession(EmulatedConnection(make_card(cps), "CPS"))
+    session.verify_pin(PIN)
+    card = session.read()
+    reader = VitaleReader(EmulatedConnection(make_card(vitale), "Vitale"))
+    return Cabinet(
+        cps=CpsSource(identity=card.identity, situations=card.situations),
+        signer=session,
+        vitale=VitaleSource(card=reader.read(), certifier=reader),
+    )
+
+
+def care_date() -> Any:
+    """Yesterday: the test PKI is generated "now", signatures come after it."""
+    return (datetime.now(UTC) - timedelta(days=1)).date()
+
+
+def create_fses(store: Any, cabinet: Cabinet, count: int, lot_size: int = 50) -> None:
+    """``count`` FSE sécurisées Vitale through the FSE service, one transaction each."""
+    from billing.lot import LotRules
+    from billing.referential import Referential
+    from client.fse_service import FseService, parse_fse_input
+
+    service = FseService(store, Referential.load_default(), rules=LotRules(max_fse=lot_size))
+    people = len(cabinet.vitale.card.beneficiaries)
+    care = care_date()
+    for i in range(count):
+        service.create(parse_fse_input(fse_request(i, people, care)), cabinet.cps,
+                       cabinet.vitale)
+
+
+def close_lots(store: Any, cabinet: Cabinet) -> int:
+    """Sign (CPS) and close every open lot; their outbox rows become PENDING."""
+    from client.fse_service import FseService
+
+    service = FseService(store)
+    return len(service.close_lots(cabinet.signer, cabinet.cps, all_lots=True))
+
+
+def client_settings(server_url: str) -> Any:
+    """Settings pointing at the testbed PKI and at ``server_url``."""
+    from client.settings import Settings
+    from testbed.pki import ensure_pki
+
+    pki = ensure_pki()
+    return Settings(
+        server_url=server_url,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+        ca_cert=pki.ca_cert,
+        connect_timeout=5.0,
+        read_timeout=30.0,
+        backoff_base=0.05,
+        backoff_cap=0.2,
+    )
+
+
+def am_server(ledger: Path) -> Any:
+    """A fresh simulated Assurance Maladie on loopback (its own ledger file)."""
+    require("testbed.am.server", "AmServer")
+    from testbed.am.server import AmServer
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(ledger) + suffix).unlink(missing_ok=True)
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    return AmServer(ledger_path=ledger, control_port=None).start()
+
+
+def send_all(store: Any, settings: Any) -> Any:
+    """Drain the outbox with the product's sender and HTTPS transport; the SendReport."""
+    require("client.sender", "Sender")
+    require("client.transport", "HttpsTransport")
+    from client.sender import Sender
+    from client.transport import HttpsTransport
+
+    sender = Sender(store, HttpsTransport(settings), settings=settings,
+                    clock=lambda: datetime.now(UTC))
+    return sender.run(until_empty=True, max_seconds=3600)

@@ -1,0 +1,456 @@
+"""Figure: the store at scale (1k to 1M historical FSE): time until the application is
+ready, dashboard figures, one patient's history, bytes per FSE.
+
+Rows are made by the product once (a block of FSE priced, certified, put in lots, signed,
+sent to the simulated Assurance Maladie, acknowledged and paid back through NOEMIE), then
+the block is cloned with the store's own schema (fresh keys, numbers and dates) with
+executemany in one transaction through the store's connection. Databases are cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import Figure, RunContext, Stats, budgeted, require, sample
+from benchmarks.pipeline import (
+    am_server,
+    client_settings,
+    close_lots,
+    create_fses,
+    open_cabinet,
+    send_all,
+)
+
+logger = logging.getLogger(__name__)
+
+NAME = "store_scale"
+BLOCK = 50  # FSE per template block (5 bénéficiaires × 10)
+BLOCK_LOT_SIZE = 10
+BLOCKS_PER_PATIENT_GROUP = 5  # a patient has 10 FSE per block: 50 FSE in his history
+HISTORY_YEARS = 5
+GOAL_READY_S = 1.5
+GOAL_DASHBOARD_MS = 100.0
+GOAL_HISTORY_MS = 20.0
+ROOT = Path(__file__).resolve().parents[1]
+_HEX = re.compile(r"[0-9a-f]{64}")
+
+#: What a dashboard shows (the dashboard page is still "en préparation": these are the
+#: figures a practitioner expects there, written against the store's schema).
+DASHBOARD_QUERIES: dict[str, str] = {
+    "fse by state": "SELECT state, COUNT(*) FROM fse GROUP BY state",
+    "this month: count and fees": (
+        "SELECT COUNT(*), SUM(CAST(total_fees AS REAL)) FROM fse "
+        "WHERE created_at >= :month AND state != 'cancelled'"
+    ),
+    "outbox by status": "SELECT status, COUNT(*) FROM outbox GROUP BY status",
+    "lots waiting for ARL": "SELECT COUNT(*) FROM lots WHERE state IN ('closed', 'sent')",
+    "rejected FSE": "SELECT COUNT(*) FROM fse WHERE state = 'rejected'",
+    "paid this month": (
+        "SELECT COUNT(*), SUM(CAST(paid_amo AS REAL) + CAST(paid_amc AS REAL)) FROM payments "
+        "WHERE recorded_at >= :month"
+    ),
+}
+
+
+#: Suspected fix for the dashboard's full scans: indexes on the columns its date filters use.
+#: Measured inside a transaction that is rolled back: the store's schema is not changed.
+SUGGESTED_INDEXES = (
+    "CREATE INDEX bench_fse_created ON fse (created_at)",
+    "CREATE INDEX bench_payments_recorded ON payments (recorded_at)",
+)
+
+
+def _sizes(ctx: RunContext) -> list[int]:
+    if ctx.tiny:
+        return [1000]
+    return [1000, 10_000, 100_000] if ctx.quick else [1000, 10_000, 100_000, 1_000_000]
+
+
+# --- the template block, made by the product -------------------------------------------
+
+
+def template_store(ctx: RunContext) -> Path:
+    """A store with BLOCK FSE that went the whole way: sent, acknowledged, paid (cached)."""
+    require("client.returns", "fetch_noemie")
+    require("client.transport", "HttpsTransport")
+    from client.returns import fetch_noemie
+    from client.store import open_store
+    from client.transport import HttpsTransport
+
+    directory = ctx.workdir / "store" / "template"
+    if (directory / "sesam.db").exists():
+        return directory
+    building = directory.with_name("template.building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True, mode=0o700)
+    store = open_store(building / "sesam.db")
+    am = am_server(ctx.workdir / "store" / "ledger.sqlite")
+    try:
+        cabinet = open_cabinet()
+        create_fses(store, cabinet, BLOCK, lot_size=BLOCK_LOT_SIZE)
+        close_lots(store, cabinet)
+        settings = client_settings(am.url)
+        send_all(store, settings)
+        am.produce_returns()
+        fetch_noemie(store, HttpsTransport(settings), datetime.now(UTC))
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        am.stop()
+        store.close()
+    shutil.rmtree(directory, ignore_errors=True)
+    building.rename(directory)
+    return directory
+
+
+# --- cloning ---------------------------------------------------------------------------
+
+#: Tables holding one row per installation, not per FSE: kept from the template only.
+_SINGLETONS = {"practitioners", "counters", "sync_state", "alerts_ack"}
+
+
+def _tables(conn: Any) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE '\\_%' ESCAPE '\\'"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _shift(text: str, days: float) -> str:
+    """An ISO date or timestamp moved ``days`` back, same format."""
+    if len(text) == 10:
+        return (date.fromisoformat(text) - timedelta(days=int(days))).isoformat()
+    moment = datetime.fromisoformat(text) - timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if text.endswith("Z") else moment.isoformat()
+
+
+class Cloner:
+    """Makes block ``b`` of the history from the template rows."""
+
+    def __init__(self, conn: Any, blocks: int) -> None:
+        self.blocks = blocks
+        self.tables = [t for t in _tables(conn) if t not in _SINGLETONS]
+        self.columns: dict[str, list[str]] = {}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {}
+        self.int_pk: dict[str, int] = {}  # table -> max id (the block's id stride)
+        self.int_fk: dict[str, dict[int, str]] = {}  # table -> column index -> ref table
+        for table in self.tables:
+            info = conn.execute(f"PRAGMA table_info({table})").fetchall()
+            self.columns[table] = [c[1] for c in info]
+            self.rows[table] = conn.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608
+            pk = [c for c in info if c[5] == 1]
+            if len(pk) == 1 and pk[0][2].upper() == "INTEGER":
+                self.int_pk[table] = max((r[0] for r in self.rows[table]), default=0)
+        for table in self.tables:
+            refs = {}
+            for fk in conn.execute(f"PRAGMA foreign_key_list({table})").fetchall():
+                ref_table, column = fk[2], fk[3]
+                if ref_table in self.int_pk:
+                    refs[self.columns[table].index(column)] = ref_table
+            self.int_fk[table] = refs
+        # Text keys renamed in every block: lot ids, FSE uuids, NOEMIE file hashes.
+        self.keys: set[str] = set()
+        for table, column in (("lots", "id"), ("fse", "fse_uuid"), ("noemie_files", "sha256")):
+            if table in self.columns:
+                index = self.columns[table].index(column)
+                self.keys.update(r[index] for r in self.rows[table])
+        self.patients = {r[0] for r in self.rows.get("patients", [])}
+        self.max_number = {t: max((r[self.columns[t].index("number")] for r in self.rows[t]),
+                                  default=0)
+                           for t in ("fse", "lots") if t in self.columns}
+        self.dated = {("fse", "care_date"), ("fse", "created_at"), ("fse_acts", "act_date"),
+                      ("payments", "recorded_at"), ("lots", "created_at")}
+
+    def block(self, b: int) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of block ``b`` (0 is the oldest), per table."""
+        key_map = {k: f"{b:08x}{k[8:]}" for k in self.keys}
+        group = b // BLOCKS_PER_PATIENT_GROUP
+        patient_map = {p: f"{p}~{group}" for p in self.patients} if group else {}
+        # Block 0 is the template itself (the newest); block b is b "slices" older.
+        days_back = b * HISTORY_YEARS * 365 / max(1, self.blocks)
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for table in self.tables:
+            columns = self.columns[table]
+            if table == "patients" and (b % BLOCKS_PER_PATIENT_GROUP or not group):
+                continue  # the group's patients are written by its first block
+            pk_stride = self.int_pk.get(table)
+            fks = self.int_fk[table]
+            number_col = columns.index("number") if table in self.max_number else -1
+            dated = {i for i, c in enumerate(columns) if (table, c) in self.dated}
+            rows = []
+            for row in self.rows[table]:
+                values = list(row)
+                own = [k for k in values if isinstance(k, str) and k in key_map]
+                for i, value in enumerate(values):
+                    if value is None:
+                        continue
+                    if i == 0 and pk_stride is not None:
+                        values[i] = value + b * pk_stride
+                    elif i in fks:
+                        values[i] = value + b * self.int_pk[fks[i]]
+                    elif i == number_col:
+                        values[i] = value + b * self.max_number[table]
+                    elif isinstance(value, str):
+                        if value in key_map:
+                            values[i] = key_map[value]
+                        elif value in patient_map:
+                            values[i] = patient_map[value]
+                        elif i in dated:
+                            values[i] = _shift(value, days_back)
+                        elif len(value) == 64 and b and _HEX.fullmatch(value):
+                            # hashes (audit chain, digests) must stay unique: the chain's
+                            # links are kept, its hashes are not recomputed
+                            values[i] = f"{b:08x}{value[8:]}"
+                        elif len(value) > 64:
+                            for old in own:
+                                value = value.replace(old, key_map[old])
+                            values[i] = value
+                rows.append(tuple(values))
+            out[table] = rows
+        return out
+
+
+def build_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
+    """A store with ``count`` historical FSE (cached); generation seconds or None."""
+    from client.store import open_store
+
+    directory = ctx.workdir / "store" / f"fse-{count}"
+    if (directory / "sesam.db").exists():
+        return directory, None
+    template = template_store(ctx)
+    building = directory.with_name(directory.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    shutil.copytree(template, building)
+    start = time.perf_counter()
+    store = open_store(building / "sesam.db")
+    try:
+        conn = store.db.conn
+        blocks = count // BLOCK
+        cloner = Cloner(conn, blocks)
+        # Generation only (the figures run with the store's own settings): keys are made
+        # consistent by construction, and checked below on the smaller sizes.
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        # One big transaction through a WAL would write every page twice (WAL, then
+        # checkpoint): the generation journals in memory and goes back to WAL after.
+        conn.execute("PRAGMA journal_mode = MEMORY")
+        with store.write():
+            # Parents before children: tables in the order of their foreign keys.
+            order = _parents_first(conn, cloner.tables)
+            for b in range(1, blocks):  # block 0: the template rows, already there
+                made = cloner.block(b)
+                for table in order:
+                    rows = made.get(table)
+                    if rows:
+                        marks = ", ".join("?" * len(cloner.columns[table]))
+                        conn.executemany(
+                            f"INSERT INTO {table} VALUES ({marks})", rows  # noqa: S608
+                        )
+        if count <= 10_000:
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"generated store breaks foreign keys: {broken[:3]}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        store.reconcile_counters()
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.db.execute("ANALYZE")
+    finally:
+        store.close()
+    seconds = time.perf_counter() - start
+    shutil.rmtree(directory, ignore_errors=True)
+    building.rename(directory)
+    return directory, seconds
+
+
+def _parents_first(conn: Any, tables: list[str]) -> list[str]:
+    deps = {t: {fk[2] for fk in conn.execute(f"PRAGMA foreign_key_list({t})").fetchall()
+                if fk[2] != t and fk[2] in tables} for t in tables}
+    ordered: list[str] = []
+    while deps:
+        ready = sorted(t for t, d in deps.items() if not d - set(ordered))
+        if not ready:  # a cycle: keep the rest as is
+            ordered.extend(sorted(deps))
+            break
+        ordered.extend(ready)
+        for t in ready:
+            del deps[t]
+    return ordered
+
+
+# --- the figures -----------------------------------------------------------------------
+
+_READY_SCRIPT = """
+import sys, time
+start = time.perf_counter()
+from billing.referential import Referential
+from client.store import open_store
+store = open_store(sys.argv[1])
+Referential.load_default()
+for sql in {queries!r}:
+    store.db.execute(sql, {{"month": sys.argv[2]}}).fetchall()
+print(time.perf_counter() - start)
+"""
+
+_BARE_SCRIPT = """
+import sqlite3, sys, time
+start = time.perf_counter()
+sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
+print(time.perf_counter() - start)
+"""
+
+
+def _process_seconds(script: str, db: Path, month: str) -> float:
+    """Wall time of a fresh Python process running ``script`` (interpreter start included)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script, str(db), month],
+        capture_output=True, text=True, check=False, env=env, cwd=ROOT, timeout=120,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"ready probe failed: {done.stderr[-500:]}")
+    return elapsed
+
+
+def _with_suggested_indexes(conn: Any, fn: Any, repeat: int) -> tuple[Stats, float]:
+    """Time ``fn`` with SUGGESTED_INDEXES built in a transaction rolled back afterwards."""
+    conn.execute("BEGIN")
+    try:
+        start = time.perf_counter()
+        for statement in SUGGESTED_INDEXES:
+            conn.execute(statement)
+        built = time.perf_counter() - start
+        return budgeted(fn, repeat, budget_s=10.0), built
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def _n(count: int) -> str:
+    return f"{count:,}".replace(",", " ")
+
+
+def _bytes_by_table(conn: Any) -> dict[str, int]:
+    """Bytes on disk per table and index (SQLite's dbstat), largest first; {} without it."""
+    try:
+        rows = conn.execute(
+            "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - dbstat is optional in SQLite builds
+        return {}
+    return {name: int(size) for name, size in rows[:12]}
+
+
+def run(ctx: RunContext) -> list[Figure]:
+    require("client.store", "open_store")
+    require("client.fse_service", "FseService")
+    require("client.sender", "Sender")
+    figures: list[Figure] = []
+    for count in _sizes(ctx):
+        figures.extend(_measure_size(ctx, count))
+    return figures
+
+
+def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
+    from client.store import open_store
+
+    figures: list[Figure] = []
+    month = date.today().replace(day=1).isoformat()
+    repeat = ctx.scaled(full=30, quick=7, tiny=3)
+    directory, generated = build_store(ctx, count)
+    path = directory / "sesam.db"
+    size_bytes = path.stat().st_size
+    sizes = {"fse": count, "patients": count // BLOCK * 5 // BLOCKS_PER_PATIENT_GROUP,
+             "history_years": HISTORY_YEARS}
+    gen = {"generation_seconds": None if generated is None else round(generated, 1),
+           "generation_cached": generated is None}
+    # App ready: a fresh process opens the store, loads the referential, runs the
+    # dashboard queries; against a bare process opening the same file.
+    ready_script = _READY_SCRIPT.format(queries=list(DASHBOARD_QUERIES.values()))
+    ready, bare = [], []
+    for _ in range(ctx.scaled(full=5, quick=3, tiny=2)):
+        ready.append(_process_seconds(ready_script, path, month))
+        bare.append(_process_seconds(_BARE_SCRIPT, path, month))
+    ready_s, bare_s = Stats.of(ready), Stats.of(bare)
+    store = open_store(path)
+    try:
+        opened = sample(lambda: open_store(path).close(), repeat=repeat // 3 or 1)
+        figures.append(Figure(
+            figure=f"app ready (store {_n(count)} FSE)",
+            unit="s", value=ready_s.median, baseline=bare_s.median,
+            baseline_label="bare python + sqlite3 open",
+            goal=f"≤ {GOAL_READY_S} s", met=ready_s.median <= GOAL_READY_S, sizes=sizes,
+            extra={"process": ready_s.ms(), "bare_process": bare_s.ms(),
+                   "open_store_in_process": opened.ms(), **gen},
+        ))
+        conn = store.db.conn
+        per_query = {}
+        plans = {}
+        for name, sql in DASHBOARD_QUERIES.items():
+            stats = budgeted(lambda sql=sql: conn.execute(sql, {"month": month}).fetchall(),
+                             repeat, budget_s=5.0)
+            per_query[name] = round(stats.median * 1e3, 3)
+            plans[name] = [r[-1] for r in conn.execute(
+                "EXPLAIN QUERY PLAN " + sql, {"month": month}).fetchall()]
+        def dashboard_once() -> None:
+            for sql in DASHBOARD_QUERIES.values():
+                conn.execute(sql, {"month": month}).fetchall()
+
+        dashboard = budgeted(dashboard_once, repeat, budget_s=15.0)
+        indexed, index_seconds = _with_suggested_indexes(conn, dashboard_once, repeat)
+        figures.append(Figure(
+            figure=f"dashboard figures (store {_n(count)} FSE)",
+            unit="ms", value=dashboard.median * 1e3,
+            goal=f"≤ {GOAL_DASHBOARD_MS:.0f} ms",
+            met=dashboard.median * 1e3 <= GOAL_DASHBOARD_MS, sizes=sizes,
+            extra={"all": dashboard.ms(), "per_query_median_ms": per_query,
+                   "query_plans": plans,
+                   "with_suggested_indexes": indexed.ms(),
+                   "suggested_indexes": list(SUGGESTED_INDEXES),
+                   "suggested_indexes_build_seconds": round(index_seconds, 2)},
+        ))
+        patients = [r[0] for r in conn.execute("SELECT id FROM patients").fetchall()]
+        rng = random.Random(count)  # noqa: S311 - a sample of patients, not a secret
+        chosen = [rng.choice(patients) for _ in range(repeat * 2)]
+        until = date.today()
+        since = until - timedelta(days=HISTORY_YEARS * 366)
+        lengths = []
+        samples = []
+        for key in chosen:
+            start = time.perf_counter()
+            acts = store.history(key, since, until)
+            samples.append(time.perf_counter() - start)
+            lengths.append(len(acts))
+        history = Stats.of(samples)
+        plan = [r[-1] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT f.number FROM fse_acts a JOIN fse f ON f.id = a.fse_id "
+            "WHERE a.patient_id = ? AND a.act_date BETWEEN ? AND ? AND f.state != ?",
+            [chosen[0], since.isoformat(), until.isoformat(), "cancelled"]).fetchall()]
+        figures.append(Figure(
+            figure=f"patient history, {HISTORY_YEARS} years (store {_n(count)} FSE)",
+            unit="ms", value=history.median * 1e3,
+            goal=f"≤ {GOAL_HISTORY_MS:.0f} ms (p95 {history.p95 * 1e3:.2f} ms)",
+            met=history.p95 * 1e3 <= GOAL_HISTORY_MS, sizes=sizes,
+            extra={"history": history.ms(), "acts_per_history_median": sorted(lengths)[
+                len(lengths) // 2], "query_plan": plan},
+        ))
+        figures.append(Figure(
+            figure=f"bytes per FSE (store {_n(count)} FSE)",
+            unit="B", value=size_bytes / count, sizes=sizes,
+            goal="reported", extra={"file_bytes": size_bytes,
+                                    "bytes_by_table": _bytes_by_table(conn)},
+        ))
+    finally:
+        store.close()
+    return figures

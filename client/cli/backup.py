@@ -1,0 +1,50 @@
+"""``sesam backup [--out FICHIER]`` and ``sesam restore FICHIER``.
+
+``backup`` writes a consistent copy of the database (default: a dated file in the
+``sauvegardes`` folder of the data directory, the last ones kept). ``restore`` checks the
+file, keeps a copy of the current database, restores, and never lets FSE or lot numbers go
+back (see ``client/backup.py``). Stop the application (and the sender) before restoring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from client.backup import backup, restore
+from client.store import open_store
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``backup`` and ``restore`` commands."""
+    save = subparsers.add_parser("backup", help="sauvegarder la base de données")
+    save.add_argument("--out", type=Path, metavar="FICHIER", help="fichier de sauvegarde")
+    save.set_defaults(handler=_cmd_backup)
+    load = subparsers.add_parser("restore", help="restaurer une sauvegarde de la base")
+    load.add_argument("file", type=Path, metavar="FICHIER", help="sauvegarde à restaurer")
+    load.set_defaults(handler=_cmd_restore)
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        path = backup(store, args.out)
+    finally:
+        store.close()
+    print(f"Sauvegarde écrite : {path}")
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    report = restore(args.file)
+    print(
+        f"Base restaurée depuis {report.source}. La base précédente est gardée dans "
+        f"{report.previous_copy}. La numérotation des FSE et des lots continue sans "
+        "reprendre de numéro déjà donné."
+    )
+    return EXIT_OK

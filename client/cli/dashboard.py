@@ -1,0 +1,86 @@
+"""``sesam dashboard``: télétransmission rate, fees billed and received per month, amounts
+waiting, rejects, days since the last transmission (``client.dashboard``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import UTC, date, datetime
+
+from client import dashboard
+from client.store import open_store
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"date invalide « {text} » (AAAA-MM-JJ)") from exc
+
+
+def _euros(amount: object) -> str:
+    return f"{amount} €"
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    end = args.to or now.date()
+    start = args.start or dashboard.month_start(end, 5)
+    if end < start:
+        print(str(dashboard.DashboardPeriodError(start, end)), file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store()
+    try:
+        figures = dashboard.compute(store, start, end, now)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    rate = figures.teletransmission_rate
+    print(f"Tableau de bord du {start.isoformat()} au {end.isoformat()}")
+    print(
+        f"  FSE : {figures.fse_count} dont {figures.vitale_count} sécurisées Vitale et "
+        f"{figures.degrade_count} en dégradé"
+    )
+    print(
+        "  Taux de télétransmission (hors dégradé) : "
+        + (f"{rate} %" if rate is not None else "—")
+    )
+    print(
+        f"  Honoraires facturés : {_euros(figures.fees)} (caisses : {_euros(figures.billed)}) ; "
+        f"reçus : {_euros(figures.received)}"
+    )
+    print(
+        f"  En attente de paiement : {_euros(figures.waiting_amount)} "
+        f"({figures.waiting_count} FSE) ; rejets : {figures.rejects}"
+    )
+    days = figures.days_since_transmission
+    print(
+        "  Dernière transmission : "
+        + ("jamais" if days is None else f"il y a {days} jour(s) ({figures.last_transmission})")
+    )
+    for m in figures.months:
+        print(
+            f"  {m.label}  {m.fse_count:>4} FSE  facturé {_euros(m.billed):>12}  "
+            f"reçu {_euros(m.received):>12}  rejets {m.rejects}"
+        )
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``dashboard`` command."""
+    cmd = subparsers.add_parser("dashboard", help="tableau de bord : taux, montants, rejets")
+    cmd.add_argument("--json", action="store_true", help="sortie JSON (montants en texte)")
+    cmd.add_argument(
+        "--from", dest="start", type=_day, metavar="AAAA-MM-JJ", help="début (date des soins)"
+    )
+    cmd.add_argument("--to", type=_day, metavar="AAAA-MM-JJ", help="fin incluse")
+    cmd.set_defaults(handler=_cmd_dashboard)

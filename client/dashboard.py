@@ -1,0 +1,245 @@
+"""Figures of the dashboard, for the desktop UI and ``sesam dashboard``: télétransmission
+rate (dégradé excluded), fees billed and received per month, amounts waiting, rejects, days
+since the last transmission.
+
+Every query reads a range of an indexed column (``fse.care_date``, ``fse.state``,
+``payments.paid_on``, ``transmissions.last_attempt_at``: migrations m001, m003, m005);
+amounts are stored as text and summed here as ``Decimal`` (SQL would sum floats).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from billing.fse_states import FseState
+from client.store import Store
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+
+#: States whose money is still expected from the caisses.
+WAITING_STATES = (
+    FseState.SECURED,
+    FseState.IN_LOT,
+    FseState.SENT,
+    FseState.ACKNOWLEDGED,
+)
+#: States that count as a reject: NOEMIE reject or negative ARL.
+REJECT_STATES = (FseState.REJECTED, FseState.REFUSED)
+assert {s.value for s in WAITING_STATES} == {"secured", "in_lot", "sent", "acknowledged"}  # noqa: S101
+
+#: Payments that brought money (``client.returns.Reconciliation`` values).
+PAID_OUTCOMES = ("payee", "payee_partiellement")
+
+# Queries (kept here so the tests can ask SQLite for their plan).
+SQL_FSE_IN_PERIOD = (
+    "SELECT care_date, mode, state, total_fees, amo, amc FROM fse "
+    "WHERE care_date >= ? AND care_date <= ? AND state NOT IN ('draft', 'cancelled')"
+)
+SQL_WAITING = (
+    "SELECT amo, amc FROM fse WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged')"
+)
+SQL_RECEIVED = (
+    "SELECT paid_on, outcome, paid_amo, paid_amc FROM payments "
+    "WHERE paid_on >= ? AND paid_on <= ?"
+)
+SQL_LAST_TRANSMISSION = "SELECT max(last_attempt_at) AS last FROM transmissions"
+SQL_LAST_RECEIVED = "SELECT max(received_at) AS last FROM transmissions"
+QUERIES = (SQL_FSE_IN_PERIOD, SQL_WAITING, SQL_RECEIVED, SQL_LAST_TRANSMISSION)
+
+
+class DashboardPeriodError(ValueError):
+    """The period asked for ends before it starts."""
+
+    def __init__(self, start: date, end: date) -> None:
+        super().__init__(
+            f"Période invalide : le {end.isoformat()} est avant le {start.isoformat()}."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFigures:
+    """One month: fees billed (by date of care), money received (by payment date)."""
+
+    month: str  # "AAAA-MM"
+    fse_count: int
+    fees: Decimal  # honoraires facturés (total of the FSE)
+    billed: Decimal  # part billed to the caisses (AMO + AMC)
+    received: Decimal  # paid by NOEMIE during the month
+    rejects: int
+
+    @property
+    def label(self) -> str:
+        """'MM/AAAA' for charts."""
+        return f"{self.month[5:7]}/{self.month[:4]}"
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``--json`` output (amounts as strings)."""
+        return {
+            "mois": self.month,
+            "fse": self.fse_count,
+            "honoraires": str(self.fees),
+            "facture_caisses": str(self.billed),
+            "recu": str(self.received),
+            "rejets": self.rejects,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Figures over a period of care dates (``start``..``end`` included)."""
+
+    start: date
+    end: date
+    fse_count: int
+    vitale_count: int
+    degrade_count: int
+    fees: Decimal
+    billed: Decimal
+    received: Decimal
+    waiting_amount: Decimal  # every FSE still waiting for its money, whatever its date
+    waiting_count: int
+    rejects: int
+    last_transmission: str | None  # database timestamp
+    days_since_transmission: int | None
+    months: tuple[MonthFigures, ...] = field(default=())
+
+    @property
+    def teletransmission_rate(self) -> Decimal | None:
+        """Percentage of FSE sent secured (Vitale or sans Vitale), dégradé excluded."""
+        if not self.fse_count:
+            return None
+        secured = self.fse_count - self.degrade_count
+        return (Decimal(100 * secured) / self.fse_count).quantize(Decimal("0.1"))
+
+    @property
+    def vitale_rate(self) -> Decimal | None:
+        """Percentage of FSE secured by the carte Vitale."""
+        if not self.fse_count:
+            return None
+        return (Decimal(100 * self.vitale_count) / self.fse_count).quantize(Decimal("0.1"))
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``sesam dashboard --json``."""
+
+        def rate(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "du": self.start.isoformat(),
+            "au": self.end.isoformat(),
+            "fse": self.fse_count,
+            "fse_vitale": self.vitale_count,
+            "fse_degrade": self.degrade_count,
+            "taux_teletransmission": rate(self.teletransmission_rate),
+            "taux_vitale": rate(self.vitale_rate),
+            "honoraires": str(self.fees),
+            "facture_caisses": str(self.billed),
+            "recu": str(self.received),
+            "en_attente": str(self.waiting_amount),
+            "fse_en_attente": self.waiting_count,
+            "rejets": self.rejects,
+            "derniere_transmission": self.last_transmission,
+            "jours_depuis_transmission": self.days_since_transmission,
+            "mois": [m.to_json() for m in self.months],
+        }
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first day of the month ``back`` months before ``day``'s."""
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_keys(start: date, end: date) -> list[str]:
+    keys = []
+    current = month_start(start)
+    while current <= end:
+        keys.append(f"{current.year:04d}-{current.month:02d}")
+        current = month_start(date(current.year + current.month // 12, current.month % 12 + 1, 1))
+    return keys
+
+
+def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
+    """The dashboard over care dates ``start``..``end`` (included), read in one go.
+
+    :raises DashboardPeriodError: ``end`` is before ``start``.
+    """
+    if end < start:
+        raise DashboardPeriodError(start, end)
+    keys = _month_keys(start, end)
+    per_month: dict[str, dict[str, Any]] = {
+        k: {"count": 0, "fees": ZERO, "billed": ZERO, "received": ZERO, "rejects": 0}
+        for k in keys
+    }
+    count = vitale = degrade = rejects = 0
+    fees = billed = received = ZERO
+    span = [start.isoformat(), end.isoformat()]
+    for row in store.db.query(SQL_FSE_IN_PERIOD, span):
+        month = per_month[str(row["care_date"])[:7]]
+        amount = Decimal(row["amo"]) + Decimal(row["amc"])
+        count += 1
+        vitale += row["mode"] == "vitale"
+        degrade += row["mode"] == "degrade"
+        fees += Decimal(row["total_fees"])
+        billed += amount
+        month["count"] += 1
+        month["fees"] += Decimal(row["total_fees"])
+        month["billed"] += amount
+        if row["state"] in {s.value for s in REJECT_STATES}:
+            rejects += 1
+            month["rejects"] += 1
+    for row in store.db.query(SQL_RECEIVED, span):
+        if row["outcome"] not in PAID_OUTCOMES or not row["paid_on"]:
+            continue
+        amount = Decimal(row["paid_amo"]) + Decimal(row["paid_amc"])
+        received += amount
+        per_month[str(row["paid_on"])[:7]]["received"] += amount
+    waiting = ZERO
+    waiting_count = 0
+    for row in store.db.query(SQL_WAITING):
+        waiting += Decimal(row["amo"]) + Decimal(row["amc"])
+        waiting_count += 1
+    last = next(iter(store.db.query(SQL_LAST_TRANSMISSION)))["last"]
+    if last is None:  # only ever received (202) without an attempt recorded here
+        last = next(iter(store.db.query(SQL_LAST_RECEIVED)))["last"]
+    days = None
+    if last:
+        days = max(0, (now.date() - date.fromisoformat(str(last)[:10])).days)
+    return Dashboard(
+        start=start,
+        end=end,
+        fse_count=count,
+        vitale_count=vitale,
+        degrade_count=degrade,
+        fees=fees,
+        billed=billed,
+        received=received,
+        waiting_amount=waiting,
+        waiting_count=waiting_count,
+        rejects=rejects,
+        last_transmission=str(last) if last else None,
+        days_since_transmission=days,
+        months=tuple(
+            MonthFigures(
+                month=k,
+                fse_count=v["count"],
+                fees=v["fees"],
+                billed=v["billed"],
+                received=v["received"],
+                rejects=v["rejects"],
+            )
+            for k, v in per_month.items()
+        ),
+    )
+
+
+def last_months(store: Store, now: datetime, months: int = 6) -> Dashboard:
+    """The dashboard of the ``months`` last months, the current one included."""
+    today = now.date()
+    return compute(store, month_start(today, months - 1), today, now)

@@ -1,0 +1,168 @@
+"""Dashboard figures from known data: télétransmission rate without the dégradé, fees billed
+by month of care and received by month of payment (Decimal), amounts waiting, rejects, days
+since the last transmission; the queries use indexes; ``sesam dashboard --json``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from am_support import FakeClock, close_lots, create_fse, open_cabinet
+from test_replay_e2e import sesam
+from test_sender import _arl
+
+from billing.fse_states import FseState
+from billing.noemie import (
+    InvoiceOutcome,
+    NoemieFile,
+    NoemieInvoice,
+    NoemiePayment,
+    NoemieRejects,
+    build_noemie,
+)
+from client import dashboard
+from client.fse_service import FseService, parse_fse_input
+from client.returns import apply_arl, import_noemie, note_attempt
+from client.store import Store, open_store
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def cabinet():  # type: ignore[no-untyped-def]
+    return open_cabinet()
+
+
+def _fill(store: Store, cabinet) -> list:  # type: ignore[no-untyped-def]
+    """3 FSE Vitale in October (one paid in November, one rejected, one acknowledged) and
+    one dégradé in November (secured, not sent)."""
+    clock = FakeClock()  # real time: the test PKI certificates start today
+    rows = create_fse(store, cabinet, 3, clock, care=date(2026, 10, 5))
+    (lot_id,) = close_lots(store, cabinet, clock)
+    note_attempt(store, lot_id, datetime(2026, 11, 16, 18, 0, tzinfo=UTC))
+    apply_arl(store, _arl(lot_id), clock())
+    degraded = parse_fse_input(
+        {
+            "date_of_care": "2026-11-02",
+            "practitioner": {},
+            "patient": {},
+            "acts": [{"code": "G"}],
+            "beneficiary": 0,
+            "mode": "degrade",
+            "degrade_reason": "lecteur Vitale en panne",
+        }
+    )
+    rows.append(FseService(store, clock=clock).create(degraded, cabinet.cps, cabinet.vitale))
+    paid, rejected = rows[0], rows[1]
+    noemie = NoemieFile(
+        "AMSIMUL01",
+        "123456789",
+        9,
+        date(2026, 11, 10),
+        payments=(
+            NoemiePayment(
+                "VIR9",
+                date(2026, 11, 10),
+                (
+                    NoemieInvoice(
+                        paid.fse_uuid, lot_id, paid.care_date, InvoiceOutcome.PAID,
+                        paid.amo, paid.amc,
+                    ),
+                ),
+            ),
+        ),
+        rejects=(
+            NoemieRejects(
+                date(2026, 11, 10),
+                (
+                    NoemieInvoice(
+                        rejected.fse_uuid, lot_id, rejected.care_date, InvoiceOutcome.REJECTED,
+                        motif_code="A05", motif_label="droits non ouverts",
+                    ),
+                ),
+            ),
+        ),
+    )
+    report = import_noemie(store, build_noemie(noemie), clock(), name="RSP9")
+    assert report.paid == 1 and report.rejected == 1
+    return [store.fse_by_uuid(r.fse_uuid) for r in rows]
+
+
+def test_figures_from_known_data(tmp_path: Path, cabinet) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(tmp_path / "sesam.db")
+    try:
+        rows = _fill(store, cabinet)
+        assert [r.state for r in rows] == [
+            FseState.PAID, FseState.REJECTED, FseState.ACKNOWLEDGED, FseState.SECURED,
+        ]
+        g = rows[0]
+        assert g.total_fees == Decimal("30.00")  # one consultation G
+        part = g.amo + g.amc
+        figures = dashboard.compute(store, date(2026, 10, 1), date(2026, 11, 30), NOW)
+    finally:
+        store.close()
+    assert figures.fse_count == 4 and figures.vitale_count == 3 and figures.degrade_count == 1
+    assert figures.teletransmission_rate == Decimal("75.0")
+    assert figures.fees == Decimal("120.00")
+    assert figures.billed == sum((r.amo + r.amc for r in rows), Decimal("0.00"))
+    assert figures.received == part and isinstance(figures.received, Decimal)
+    # Waiting: the acknowledged one and the dégradé one, whatever their month.
+    assert figures.waiting_amount == rows[2].amo + rows[2].amc + rows[3].amo + rows[3].amc
+    assert figures.waiting_count == 2 and figures.rejects == 1
+    assert figures.days_since_transmission == 4  # 16 → 20 November
+    october, november = figures.months
+    assert (october.month, october.fse_count, october.fees, october.rejects) == (
+        "2026-10", 3, Decimal("90.00"), 1,
+    )
+    assert october.received == Decimal("0.00")  # paid in November: counted there
+    assert (november.fse_count, november.fees, november.received) == (1, Decimal("30.00"), part)
+    assert november.label == "11/2026"
+
+
+def test_a_period_without_data_and_a_reversed_period(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "sesam.db")
+    try:
+        empty = dashboard.compute(store, date(2026, 1, 1), date(2026, 1, 31), NOW)
+        assert empty.fse_count == 0 and empty.teletransmission_rate is None
+        assert empty.received == Decimal("0.00") and empty.days_since_transmission is None
+        with pytest.raises(dashboard.DashboardPeriodError) as info:
+            dashboard.compute(store, date(2026, 2, 1), date(2026, 1, 1), NOW)
+        assert "avant" in str(info.value)
+    finally:
+        store.close()
+
+
+def test_the_dashboard_queries_use_indexes(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "sesam.db")
+    try:
+        for sql in dashboard.QUERIES:
+            params = ["2026-10-01", "2026-11-30"] if "?" in sql else []
+            plan = [str(r[-1]) for r in store.db.execute("EXPLAIN QUERY PLAN " + sql, params)]
+            assert all("USING" in step for step in plan if step.startswith(("SCAN", "SEARCH"))), (
+                sql,
+                plan,
+            )
+    finally:
+        store.close()
+
+
+def test_sesam_dashboard_json(tmp_path: Path, cabinet) -> None:  # type: ignore[no-untyped-def]
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir / "sesam.db")
+    try:
+        _fill(store, cabinet)
+    finally:
+        store.close()
+    done = sesam(data_dir, "dashboard", "--json", "--from", "2026-10-01", "--to", "2026-11-30")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["fse"] == 4 and doc["taux_teletransmission"] == "75.0"
+    assert doc["honoraires"] == "120.00" and doc["rejets"] == 1
+    assert [m["mois"] for m in doc["mois"]] == ["2026-10", "2026-11"]
+    text = sesam(data_dir, "dashboard", "--from", "2026-10-01", "--to", "2026-11-30")
+    assert "Taux de télétransmission (hors dégradé) : 75.0 %" in text.stdout
+    bad = sesam(data_dir, "dashboard", "--from", "2026-12-01", "--to", "2026-11-30")
+    assert bad.returncode == 2 and "avant" in bad.stderr

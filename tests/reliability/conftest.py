@@ -1,0 +1,90 @@
+"""Fuzz settings only: the hypothesis profiles ("fuzz-ci" by default, "fuzz-long" with
+``--long`` or ``SESAM_FUZZ=long``), the per-parser input counter and its report
+(``fuzz-counts.json`` in the pytest temp dir, and a line per parser in the terminal summary).
+
+The profiles are not loaded globally (the other hypothesis tests of the suite keep their
+own settings): the fuzz tests take them through ``fuzz_support.fuzz_settings``."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+#: Inputs tried per parser during this session (filled by the ``fuzz_count`` fixture).
+FUZZ_COUNTS: Counter[str] = Counter()
+_REPORT: list[Path] = []
+
+_COMMON = {
+    # A parser that takes longer than this on one input counts as a hang.
+    "deadline": timedelta(seconds=5),
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    "derandomize": False,
+    "print_blob": True,
+}
+settings.register_profile("fuzz-ci", max_examples=150, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("fuzz-long", max_examples=20_000, **_COMMON)  # type: ignore[arg-type]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="fuzz tests: run the 'long' hypothesis profile (tens of thousands of inputs)",
+    )
+
+
+def fuzz_is_long(config: pytest.Config) -> bool:
+    """True when the long fuzzing profile was asked for (option or environment)."""
+    return bool(config.getoption("--long", default=False)) or os.environ.get("SESAM_FUZZ") == "long"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Read by fuzz_support when the test modules are imported (after this hook).
+    if fuzz_is_long(config):
+        os.environ["SESAM_FUZZ"] = "long"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the long profile a fuzz test may run far beyond the suite's per-test timeout."""
+    if not fuzz_is_long(config):
+        return
+    for item in items:
+        if Path(str(item.fspath)).name.startswith("test_fuzz_"):
+            item.add_marker(pytest.mark.timeout(3600))
+
+
+class FuzzCounter:
+    """``count("cardio.tlv.decode")`` once per input handed to that parser."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.counts = counts
+
+    def __call__(self, parser: str) -> None:
+        self.counts[parser] += 1
+
+
+@pytest.fixture(scope="session")
+def fuzz_count(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzCounter]:
+    """Session counter of inputs per parser; written to ``fuzz-counts.json`` at the end."""
+    yield FuzzCounter(FUZZ_COUNTS)
+    path = tmp_path_factory.getbasetemp() / "fuzz-counts.json"
+    path.write_text(json.dumps(dict(sorted(FUZZ_COUNTS.items())), indent=2) + "\n")
+    _REPORT.append(path)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not FUZZ_COUNTS:
+        return
+    terminalreporter.section("fuzzing: inputs tried per parser")
+    for parser, count in sorted(FUZZ_COUNTS.items()):
+        terminalreporter.write_line(f"{parser:45s} {count:>9d}")
+    for path in _REPORT:
+        terminalreporter.write_line(f"counts written to {path}")

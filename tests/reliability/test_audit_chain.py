@@ -1,0 +1,275 @@
+"""The audit journal: every FSE and lot event is chained in the same transaction as the
+event, the triggers refuse UPDATE/DELETE, and an attacker who drops them to edit, remove or
+swap entries (or the events they record) is caught at the first bad entry."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from reliability_support import Clock, cards, fse_input, personal_data
+
+from billing.audit import GENESIS, AuditEntry, Breach, build_entry, verify_chain
+from billing.fse_states import FseEventKind, FseState
+from billing.lot import LotState
+from client.cli import main
+from client.fse_service import FseService
+from client.store import Store, open_store
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data"
+    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    opened = open_store(data_dir / "sesam.db")
+    yield opened
+    opened.close()
+
+
+def full_life(store: Store) -> None:
+    """Three FSE through every kind of event: lot, signature, sending, ARL, payment,
+    rejection, duplicata, cancellation."""
+    clock = Clock()
+    c = cards()
+    service = FseService(store, clock=clock)
+    rows = [service.create(fse_input(i), c.cps, c.vitale) for i in range(3)]
+    clock.advance(minutes=5)
+    service.cancel(rows[2].number, "erreur de saisie DURAND")
+    [closed] = service.close_lots(c.session, c.cps, all_lots=True)
+    lot_id = closed.lot.id
+    store.lot_transition(lot_id, LotState.SENT, FseState.SENT, FseEventKind.SENT, clock.now)
+    store.lot_transition(
+        lot_id, LotState.ACKNOWLEDGED, FseState.ACKNOWLEDGED, FseEventKind.ARL_POSITIVE, clock.now
+    )
+    store.transition_fse(rows[0].id, FseState.PAID, FseEventKind.PAID, clock.now, "virement")
+    store.transition_fse(rows[1].id, FseState.REJECTED, FseEventKind.REJECTED, clock.now, "motif")
+    store.record_duplicata(rows[0].id, clock.now, "remis au patient")
+
+
+def attacker(db: Path) -> sqlite3.Connection:
+    """A raw connection with the protecting triggers dropped."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    for name in (
+        "audit_journal_no_update",
+        "audit_journal_no_delete",
+        "fse_events_no_update",
+        "fse_events_no_delete",
+    ):
+        conn.execute(f"DROP TRIGGER {name}")
+    return conn
+
+
+def verify_cli(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object], str]:
+    code = main(["audit", "verify", "--json"])
+    out = capsys.readouterr()
+    return code, json.loads(out.out), out.err
+
+
+def test_every_event_is_journaled_and_the_chain_verifies(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full_life(store)
+    entries = store.audit_entries()
+    kinds = [e.kind for e in entries]
+    for wanted in (
+        "created",
+        "secured",
+        "lot_member",
+        "lot_signed",
+        "lot_closed",
+        "sent",
+        "lot_state",
+        "arl_positive",
+        "paid",
+        "rejected",
+        "cancelled",
+        "duplicata",
+    ):
+        assert wanted in kinds, wanted
+    events = store.db.execute("SELECT COUNT(*) FROM fse_events").fetchone()[0]
+    assert sum(1 for e in entries if "event" in json.loads(e.payload)) == events
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert entries[0].prev_hash == GENESIS
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
+    report = store.audit_verify()
+    assert report.ok and report.count == len(entries) and report.head_hash == entries[-1].hash
+    code, out, _ = verify_cli(capsys)
+    assert code == 0 and out["ok"] is True and out["count"] == len(entries)
+
+
+def test_the_journal_holds_no_nir_nor_name(store: Store) -> None:
+    full_life(store)
+    text = "\n".join(
+        "|".join(str(v) for v in row)
+        for row in store.db.execute("SELECT * FROM audit_journal").fetchall()
+    )
+    leaked = {secret for secret in personal_data() if secret in text}
+    assert not leaked
+    # The cancellation reason named a patient: only its digest is journaled.
+    assert "DURAND" not in text
+
+
+def test_triggers_refuse_update_and_delete(store: Store) -> None:
+    full_life(store)
+    for sql in (
+        "UPDATE audit_journal SET payload = '{}' WHERE seq = 3",
+        "DELETE FROM audit_journal WHERE seq = 3",
+        "UPDATE fse_events SET detail = 'x' WHERE id = 1",
+        "DELETE FROM fse_events WHERE id = 1",
+    ):
+        with pytest.raises(sqlite3.IntegrityError, match="interdite"):
+            store.db.execute(sql)
+    assert store.audit_verify().ok
+
+
+def test_a_failed_transaction_journals_nothing(store: Store) -> None:
+    full_life(store)
+    before = len(store.audit_entries())
+    row = store.fse_list(state=FseState.PAID)[0]
+    with pytest.raises(RuntimeError), store.write():
+        store.record_duplicata(row.id, Clock().now, "duplicata")
+        raise RuntimeError("the process fails before the commit")
+    assert len(store.audit_entries()) == before
+    assert store.audit_verify().ok
+
+
+def test_an_edited_payload_is_detected_at_its_entry(
+    store: Store, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full_life(store)
+    target = store.audit_entries()[6]
+    conn = attacker(store.path)
+    forged = target.payload.replace('"number":', '"number":9')
+    assert forged != target.payload
+    conn.execute("UPDATE audit_journal SET payload = ? WHERE seq = ?", [forged, target.seq])
+    conn.close()
+    report = store.audit_verify()
+    assert (report.breach, report.first_bad_seq) == (Breach.PAYLOAD, target.seq)
+    code, out, err = verify_cli(capsys)
+    assert code == 1 and out["first_bad_seq"] == target.seq
+    assert f"entrée n° {target.seq}" in err and "altéré" in err
+
+
+def test_an_edited_payload_with_its_digest_recomputed_is_detected_by_the_hash(
+    store: Store,
+) -> None:
+    full_life(store)
+    target = store.audit_entries()[4]
+    forged = target.payload.replace('"to":"', '"to":"z')
+    assert forged != target.payload
+    conn = attacker(store.path)
+    conn.execute(
+        "UPDATE audit_journal SET payload = ?, payload_sha256 = ? WHERE seq = ?",
+        [forged, hashlib.sha256(forged.encode()).hexdigest(), target.seq],
+    )
+    conn.close()
+    report = store.audit_verify()
+    assert (report.breach, report.first_bad_seq) == (Breach.HASH, target.seq)
+
+
+def test_a_removed_entry_is_detected(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    full_life(store)
+    conn = attacker(store.path)
+    conn.execute("DELETE FROM audit_journal WHERE seq = 5")
+    conn.close()
+    report = store.audit_verify()
+    assert (report.breach, report.first_bad_seq) == (Breach.SEQUENCE, 5)
+    code, _out, err = verify_cli(capsys)
+    assert code == 1 and "entrée n° 5" in err
+
+
+def test_two_swapped_entries_are_detected(store: Store) -> None:
+    full_life(store)
+    conn = attacker(store.path)
+    columns = "at, kind, fse_id, lot_id, payload, payload_sha256, prev_hash, hash"
+    a = conn.execute(f"SELECT {columns} FROM audit_journal WHERE seq = 7").fetchone()  # noqa: S608
+    b = conn.execute(f"SELECT {columns} FROM audit_journal WHERE seq = 8").fetchone()  # noqa: S608
+    assignments = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
+    # hash is UNIQUE: park one row first, as an attacker would.
+    conn.execute("UPDATE audit_journal SET hash = 'tmp' WHERE seq = 7")
+    conn.execute(f"UPDATE audit_journal SET {assignments} WHERE seq = 8", [*a])  # noqa: S608
+    conn.execute(f"UPDATE audit_journal SET {assignments} WHERE seq = 7", [*b])  # noqa: S608
+    conn.close()
+    report = store.audit_verify()
+    assert (report.breach, report.first_bad_seq) == (Breach.HASH, 7)
+
+
+def test_an_edited_or_removed_fse_event_is_detected(store: Store) -> None:
+    full_life(store)
+    conn = attacker(store.path)
+    conn.execute("UPDATE fse_events SET to_state = 'paid' WHERE id = 2")
+    conn.close()
+    report = store.audit_verify()
+    assert report.breach is Breach.EVENT and report.first_bad_seq is not None
+    entry = store.audit_entries()[report.first_bad_seq - 1]
+    assert json.loads(entry.payload)["event"] == 2
+
+
+def test_a_removed_fse_event_is_detected(store: Store) -> None:
+    full_life(store)
+    conn = attacker(store.path)
+    last = conn.execute("SELECT MAX(id) FROM fse_events").fetchone()[0]
+    conn.execute("DELETE FROM fse_events WHERE id = ?", [last])
+    conn.close()
+    report = store.audit_verify()
+    assert report.breach is Breach.EVENT and "disparu" in report.message()
+
+
+def test_an_fse_document_changed_after_securing_is_detected(store: Store) -> None:
+    full_life(store)
+    row = store.fse_list()[0]
+    conn = attacker(store.path)
+    conn.execute(
+        "UPDATE fse SET canonical = replace(canonical, '\"G\"', '\"C\"') WHERE id = ?", [row.id]
+    )
+    conn.close()
+    report = store.audit_verify()
+    assert report.breach is Breach.EVENT and f"FSE n° {row.number}" in report.message()
+
+
+def test_an_existing_database_gets_its_history_journaled_by_the_migration(
+    store: Store, data_dir: Path
+) -> None:
+    full_life(store)
+    events = store.db.execute("SELECT COUNT(*) FROM fse_events").fetchone()[0]
+    store.close()
+    conn = attacker(data_dir / "sesam.db")  # back to a database of before the journal
+    conn.execute("DROP TABLE audit_journal")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_audit_journal'")
+    conn.close()
+    reopened = open_store(data_dir / "sesam.db")
+    try:
+        assert len(reopened.audit_entries()) == events
+        assert reopened.audit_verify().ok
+        with pytest.raises(sqlite3.IntegrityError):
+            reopened.db.execute("DELETE FROM fse_events")
+    finally:
+        reopened.close()
+
+
+def test_pure_chain_reports_the_first_bad_index() -> None:
+    chain: list[AuditEntry] = []
+    for i in range(5):
+        chain.append(
+            build_entry(
+                chain[-1] if chain else None,
+                at=f"2026-11-20T10:00:0{i}.000000Z",
+                kind="created",
+                fse_id=f"f{i}",
+                payload={"n": i},
+            )
+        )
+    assert verify_chain(chain).ok
+    assert verify_chain(chain[:2] + chain[3:]).first_bad_index == 2
+    assert verify_chain([chain[1], chain[0], *chain[2:]]).first_bad_index == 0
+    assert verify_chain(list(reversed(chain))).breach is Breach.SEQUENCE
