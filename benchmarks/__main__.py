@@ -41,6 +41,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path,
                         default=Path(tempfile.gettempdir()) / "sesam-bench",
                         help="cache of generated databases and testbed state")
+    parser.add_argument("--max-fse", type=int, default=None, metavar="N",
+                        help="largest generated store (e.g. 100000 to leave out the 1M store)")
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = args.workdir.resolve() / mode
     workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     prepare_environment(workdir)
-    ctx = RunContext(quick=args.quick, tiny=args.tiny, workdir=workdir)
+    ctx = RunContext(quick=args.quick, tiny=args.tiny, workdir=workdir, max_fse=args.max_fse)
     figures: list[Figure] = []
     skipped: dict[str, str] = {}
     durations: dict[str, float] = {}

@@ -70,6 +70,7 @@ class RunContext:
     quick: bool
     tiny: bool
     workdir: Path
+    max_fse: int | None = None  # cap on generated store sizes (--max-fse)
 
     def scaled(self, full: int, quick: int, tiny: int = 1) -> int:
         """A repetition count or size for the current mode."""

@@ -248,7 +248,7 @@ def _check(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], path:
         if not any(_type_ok(value, name) for name in names):
             raise SchemaError(path, f"type attendu {' ou '.join(names)}")
     if isinstance(value, str):
-        if "pattern" in schema and not re.search(schema["pattern"], value):
+        if "pattern" in schema and not _pattern_matches(schema["pattern"], value):
             raise SchemaError(path, "forme invalide")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             raise SchemaError(path, "texte trop long")
@@ -295,3 +295,11 @@ def validate_fse(document: Any) -> None:
 def validate_lot(document: Any) -> None:
     """Check a lot content document against ``LOT_SCHEMA``."""
     validate(document, LOT_SCHEMA)
+
+
+def _pattern_matches(pattern: str, value: str) -> bool:
+    """JSON Schema patterns follow ECMA-262, where ``$`` is the very end of the text;
+    Python's ``$`` also matches before a final newline, so it is anchored with ``\\Z``."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.search(pattern, value) is not None

@@ -148,7 +148,7 @@ class VitaleCard:
 
 def nir_key(nir13: str) -> str:
     """The key of a 13-character NIR: 97 - NIR mod 97, Corsica 2A read 19 and 2B 18."""
-    if not _NIR13.match(nir13):
+    if not _NIR13.fullmatch(nir13):
         raise ValueError("not a 13-character NIR")
     corsica = {"2A": "19", "2B": "18"}.get(nir13[5:7])
     number = nir13[:5] + corsica + nir13[7:] if corsica else nir13
@@ -196,7 +196,7 @@ def _birth_date(raw: str) -> dt.date | None:
 
 
 def _check_nir(nir13: str, key: str, where: str) -> None:
-    if not _NIR13.match(nir13) or len(key) != 2 or not key.isdigit():
+    if not _NIR13.fullmatch(nir13) or len(key) != 2 or not key.isdigit():
         raise MalformedResponseError(f"{where}: malformed NIR")
     if nir_key(nir13) != key:
         raise MalformedResponseError(f"{where}: NIR key does not match")

@@ -8,35 +8,32 @@ build one context and pass it around (no globals). No Qt here.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cardio.connection import ReaderBackend
+from billing.referential import Referential
+from cardio.connection import CardConnection, ReaderBackend
 from cardio.errors import ReaderUnavailableError
 from cardio.monitor import ReaderMonitor
+from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
+from client.backup import backup_if_due
 from client.config import data_dir as default_data_dir
+from client.sender import SenderThread
+from client.settings import SETTINGS_NAME, Settings, SettingsError, load_settings
+from client.store import Store, open_store
+from client.tariffs_local import referential_with_local
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 OnChange = Callable[[Any, Any], None]
 OnError = Callable[[BaseException], None]
-
-
-def _optional(module: str, name: str) -> Any:
-    """A name of a lower layer, or None while that layer is not installed (logged)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        logger.warning("%s.%s unavailable: %s", module, name, exc)
-        return None
 
 
 def _now() -> datetime:
@@ -46,18 +43,18 @@ def _now() -> datetime:
 class DbWorker:
     """One thread that owns the store connection; every store call is submitted here."""
 
-    def __init__(self, opener: Callable[[], Any]) -> None:
+    def __init__(self, opener: Callable[[], Store]) -> None:
         self._opener = opener
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
-        self._store: Any = None
+        self._store: Store | None = None
         self._closed = False
 
-    def _get(self) -> Any:
+    def _get(self) -> Store:
         if self._store is None:
             self._store = self._opener()
         return self._store
 
-    def submit(self, fn: Callable[[Any], T]) -> Future[T]:
+    def submit(self, fn: Callable[[Store], T]) -> Future[T]:
         """Run ``fn(store)`` on the database thread."""
         return self._executor.submit(lambda: fn(self._get()))
 
@@ -69,11 +66,8 @@ class DbWorker:
 
         def _close() -> None:
             store, self._store = self._store, None
-            closer = getattr(store, "close", None) or getattr(
-                getattr(store, "db", None), "close", None
-            )
-            if callable(closer):
-                closer()
+            if store is not None:
+                store.close()
 
         self._executor.submit(_close)
         self._executor.shutdown(wait=True, cancel_futures=False)
@@ -85,14 +79,14 @@ class AppContext:
 
     data_dir: Path
     clock: Callable[[], datetime]
-    settings: Any
+    settings: Settings
     backend: ReaderBackend | None
     card_thread: CardThread
     db: DbWorker
-    referential: Any = None
-    sender: Any = None
+    referential: Referential | None = None
+    sender: SenderThread | None = None
     monitor: ReaderMonitor | None = None
-    drafts: Any = None
+    drafts: DraftBook | None = None
     last_card_errors: list[str] = field(default_factory=list)
 
     @property
@@ -100,11 +94,16 @@ class AppContext:
         """The database file (other threads open their own connection to it)."""
         return self.data_dir / "sesam.db"
 
-    def ensure_referential(self) -> Any:
+    def ensure_referential(self) -> Referential:
         """Load the tariff referential once (disk: call it off the GUI thread)."""
         if self.referential is None:
-            self.referential = _load_referential(self.data_dir)
+            self.referential = referential_with_local(self.data_dir)
         return self.referential
+
+    def backup_if_due(self) -> Future[Path | None]:
+        """The scheduled backup (daily), on the database thread; the app calls it at start
+        and then every hour — it only writes when the newest backup is a day old."""
+        return self.db.submit(lambda store: backup_if_due(store, clock=self.clock))
 
     def run_on_card(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Run ``fn(*args)`` on the card thread."""
@@ -119,7 +118,7 @@ class AppContext:
         self.monitor = ReaderMonitor(self.backend, self.card_thread, on_change, on_error=on_error)
         self.monitor.start()
 
-    def connect(self, reader: str) -> Any:
+    def connect(self, reader: str) -> CardConnection:
         """Open the card in ``reader`` (call on the card thread)."""
         if self.backend is None:
             raise ReaderUnavailableError("no PC/SC backend")
@@ -133,78 +132,56 @@ class AppContext:
     def close(self) -> None:
         """Stop the monitor and the sender, then the card thread, then the store (B5)."""
         for part in (self.monitor, self.sender):
-            stop = getattr(part, "stop", None)
-            if callable(stop):
-                try:
-                    stop()
-                except Exception:  # shutting down: log and go on closing the rest
-                    logger.exception("stopping %r failed", part)
+            if part is None:
+                continue
+            try:
+                part.stop()
+            except Exception:  # shutting down: log and go on closing the rest
+                logger.exception("stopping %r failed", part)
         self.card_thread.shutdown()
-        close_backend = getattr(self.backend, "close", None)
+        close_backend = getattr(self.backend, "close", None)  # PcscBackend has one
         if callable(close_backend):
             close_backend()
         self.db.close()
 
 
-def _open_store_factory(path: Path) -> Callable[[], Any]:
-    def _open() -> Any:
-        open_store = _optional("client.store", "open_store")
-        if open_store is None:
-            raise RuntimeError("client.store is not available")
-        return open_store(path)
-
-    return _open
-
-
 def build_context(
-    settings: Any = None,
+    settings: Settings | None = None,
     *,
     backend: ReaderBackend | None = None,
     clock: Callable[[], datetime] | None = None,
     data_dir: Path | None = None,
-    referential: Any = None,
+    referential: Referential | None = None,
     use_pcsc: bool = True,
 ) -> AppContext:
     """Wire the application: card thread, reader backend, store worker, referential.
 
     Nothing here blocks on a card or the network; the store is opened lazily on its thread.
     """
-    directory = data_dir or Path(getattr(settings, "data_dir", None) or default_data_dir())
+    directory = data_dir or default_data_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     if settings is None:
         settings = _load_settings(directory)
     card_thread = CardThread()
     if backend is None and use_pcsc:
-        backend_cls = _optional("cardio.pcsc", "PcscBackend")
-        if backend_cls is not None:
-            backend = backend_cls(thread=card_thread)
+        backend = PcscBackend(thread=card_thread)
     return AppContext(
         data_dir=directory,
         clock=clock or _now,
         settings=settings,
         backend=backend,
         card_thread=card_thread,
-        db=DbWorker(_open_store_factory(directory / "sesam.db")),
+        db=DbWorker(lambda: open_store(directory / "sesam.db")),
         referential=referential,
         drafts=DraftBook(directory / "brouillons"),
     )
 
 
-def _load_referential(directory: Path) -> Any:
-    from client.tariffs_local import referential_with_local
-
-    return referential_with_local(directory)
-
-
-def _load_settings(directory: Path) -> Any:
-    from client.settings import SETTINGS_NAME, SettingsError, load_settings
-
+def _load_settings(directory: Path) -> Settings:
     try:
         return load_settings(directory / SETTINGS_NAME)
     except SettingsError:
         logger.exception("settings unreadable: defaults used")
-        from client.settings import Settings
-
         return Settings().resolved()
 
 
@@ -228,9 +205,8 @@ class LocalPatient:
     centre: str = ""
 
     @property
-    def birth_date(self) -> Any:
-        from datetime import date
-
+    def birth_date(self) -> date | None:
+        """None for a lunar birth date (day or month beyond the calendar)."""
         raw = self.birth_date_raw
         try:
             return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
@@ -254,7 +230,7 @@ class LocalPatient:
         }
 
 
-def search_patients(store: Any, text: str, limit: int = 30) -> list[LocalPatient]:
+def search_patients(store: Store, text: str, limit: int = 30) -> list[LocalPatient]:
     """Patients whose name starts with ``text``, or whose NIR starts with it (digits)."""
     needle = text.strip().upper()
     if not needle:

@@ -45,8 +45,7 @@ SQL_WAITING = (
     "SELECT amo, amc FROM fse WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged')"
 )
 SQL_RECEIVED = (
-    "SELECT paid_on, outcome, paid_amo, paid_amc FROM payments "
-    "WHERE paid_on >= ? AND paid_on <= ?"
+    "SELECT paid_on, outcome, paid_amo, paid_amc FROM payments WHERE paid_on >= ? AND paid_on <= ?"
 )
 SQL_LAST_TRANSMISSION = "SELECT max(last_attempt_at) AS last FROM transmissions"
 SQL_LAST_RECEIVED = "SELECT max(received_at) AS last FROM transmissions"
@@ -174,8 +173,7 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
         raise DashboardPeriodError(start, end)
     keys = _month_keys(start, end)
     per_month: dict[str, dict[str, Any]] = {
-        k: {"count": 0, "fees": ZERO, "billed": ZERO, "received": ZERO, "rejects": 0}
-        for k in keys
+        k: {"count": 0, "fees": ZERO, "billed": ZERO, "received": ZERO, "rejects": 0} for k in keys
     }
     count = vitale = degrade = rejects = 0
     fees = billed = received = ZERO

@@ -712,9 +712,7 @@ def match_payment_by_hand(
     now = clock()
     by = by or _login()
     with store.write():
-        rows = list(
-            store.db.query("SELECT * FROM unmatched_payments WHERE id = ?", [payment_id])
-        )
+        rows = list(store.db.query("SELECT * FROM unmatched_payments WHERE id = ?", [payment_id]))
         if not rows or rows[0]["resolved_at"]:
             raise UnmatchedPaymentNotFoundError(
                 payment_id, str(rows[0]["resolved_at"]) if rows else None
@@ -732,7 +730,10 @@ def match_payment_by_hand(
             code = str(orphan["motif_code"] or "")
             label = REJECT_MOTIFS.get(code, str(orphan["motif_label"] or ""))
             store.transition_fse(
-                fse.id, FseState.REJECTED, FseEventKind.REJECTED, now,
+                fse.id,
+                FseState.REJECTED,
+                FseEventKind.REJECTED,
+                now,
                 f"{origin} : rejet {code} : {label}",
             )
             status = Reconciliation.REJECTED

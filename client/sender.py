@@ -185,6 +185,17 @@ class Sender:
                     count += 1
         if count:
             logger.info("outbox: %d abandoned claim(s) given back", count)
+        # No delay is ever longer than the cap (Retry-After included): a row due further
+        # away than that was scheduled before the clock went back (NTP correction, a wrong
+        # date put right); without this it would wait out the clock's error.
+        horizon = now + timedelta(seconds=self.settings.backoff_cap)
+        for row in self.store.outbox_rows(OutboxStatus.PENDING):
+            if row.next_attempt_at is not None and row.next_attempt_at > horizon:
+                current = self.store.outbox_get(row.id)
+                if current is None or current.status is not OutboxStatus.PENDING:
+                    continue
+                self.store.outbox_retry(row.id, now)
+                logger.info("outbox: %s rescheduled now (the clock went back)", row.id)
         return count
 
     # --------------------------------------------------------------------- sending
@@ -313,7 +324,8 @@ class Sender:
         self._emit(SendStep.STARTED, f"{remaining} lot(s) à envoyer.")
         while not self.cancel.is_set():
             now = self.clock()
-            if (now - last_recovery).total_seconds() >= RECOVERY_INTERVAL:
+            since = (now - last_recovery).total_seconds()
+            if since >= RECOVERY_INTERVAL or since < 0:  # < 0: the clock went back
                 report.recovered += self.recover()
                 last_recovery = now
             row = self.store.outbox_claim(self.worker, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from client.context import AppContext
@@ -21,6 +22,7 @@ from ui.qt import (
     QSize,
     QStackedWidget,
     Qt,
+    QTimer,
     QWidget,
     Signal,
     Slot,
@@ -108,8 +110,14 @@ class MainWindow(QMainWindow):
         self.session.practitioner_changed.connect(self.status.on_practitioner_changed)
         self.runner.task_failed.connect(self._on_task_failed)
         self.billing_page.invoice_panel.fse_secured.connect(self._on_fse_secured)
-        #: Open printed documents (receipt, feuille de soins) with the desktop's viewer.
+        #: Print the documents made (receipt, feuille de soins, duplicata) through the Qt
+        #: print dialog (``ui.printing``); off in tests unless they ask for it.
         self.open_documents = False
+        from ui.printing import DocumentPrinter
+
+        self.printer = DocumentPrinter(self.runner, self)
+        self.printer.printed.connect(self._on_printed)
+        self.printer.failed.connect(self._on_print_failed)
         self.resize(1366, 768)
 
     def _make_go(self, index: int) -> Any:
@@ -139,6 +147,22 @@ class MainWindow(QMainWindow):
             start = getattr(page, "start", None)
             if callable(start):
                 start()
+        self._backup_if_due()
+        self._backup_timer = QTimer(self)
+        self._backup_timer.timeout.connect(self._backup_if_due)
+        self._backup_timer.start(60 * 60 * 1000)
+
+    @Slot()
+    def _backup_if_due(self) -> None:
+        self.runner.submit(
+            lambda: self.ctx.backup_if_due().result(),
+            self._on_backup_done,
+            label="sauvegarde de la base",
+        )
+
+    def _on_backup_done(self, path: Path | None) -> None:
+        if path is not None:
+            logger.info("backup written: %s", path.name)
 
     def _on_referential_loaded(self, referential: Any) -> None:
         self.referential_ready.emit(referential)
@@ -157,10 +181,24 @@ class MainWindow(QMainWindow):
     def _on_fse_secured(self, outcome: Any) -> None:
         self.queue_page.refresh()
         if self.open_documents:
-            from ui.qt import QDesktopServices, QUrl
-
             for path in getattr(outcome, "documents", []):
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+                self.printer.print_pdf(path)
+
+    def print_document(self, path: Any, title: str = "Imprimer") -> None:
+        """Print a PDF made by ``client.documents`` when documents are to be printed."""
+        if self.open_documents:
+            self.printer.print_pdf(path, title)
+
+    @Slot(object, int)
+    def _on_printed(self, path: Any, pages: int) -> None:
+        if pages:
+            self.status.showMessage(f"{path.name} envoyé à l'imprimante ({pages} page(s)).", 8000)
+        else:
+            self.status.showMessage(f"Impression de {path.name} annulée.", 8000)
+
+    @Slot(object, str)
+    def _on_print_failed(self, _path: Any, text: str) -> None:
+        self.status.showMessage(text, 15000)
 
     @Slot(object)
     def _on_task_failed(self, exc: BaseException) -> None:

@@ -43,9 +43,12 @@ class RenderError(RuntimeError):
 
 def render_pages(pdf: Path, dpi: int = RENDER_DPI) -> list[QImage]:
     """The pages of ``pdf`` as images (worker thread: runs ``pdftoppm``)."""
+    program = shutil.which("pdftoppm")
+    if program is None:
+        raise RenderError("pdftoppm (poppler-utils) est absent")
     with tempfile.TemporaryDirectory(prefix="sesam-print-") as folder:
         done = subprocess.run(  # noqa: S603 - fixed program, our own file
-            ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(Path(folder) / "p")],
+            [program, "-r", str(dpi), "-gray", "-png", str(pdf), str(Path(folder) / "p")],
             capture_output=True,
             timeout=120,
             check=False,
@@ -115,7 +118,6 @@ class DocumentPrinter(QObject):
     def _ask(self, path: Path, title: str, pages: list[QImage]) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(path.name)
-        printer.setFromTo(1, len(pages))
         if not exec_print_dialog(printer, self._parent, f"{title} — {path.name}"):
             self.printed.emit(path, 0)
             return

@@ -47,6 +47,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QIcon,
     QImage,
+    QKeyEvent,
     QKeySequence,
     QPainter,
     QPaintEvent,
@@ -57,6 +58,9 @@ from PySide6.QtGui import (
     QShortcut,
     QValidator,
 )
+
+# QtPrintSupport is part of PySide6-Essentials (QtPdf is not: pages are rendered by pdftoppm).
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -102,9 +106,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# QtPrintSupport is part of PySide6-Essentials (QtPdf is not: pages are rendered by pdftoppm).
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
 __all__ = [
     "QAbstractItemView",
     "QAbstractTableModel",
@@ -142,6 +143,7 @@ __all__ = [
     "QImage",
     "QInputDialog",
     "QItemSelectionModel",
+    "QKeyEvent",
     "QKeySequence",
     "QLabel",
     "QLibraryInfo",
@@ -162,6 +164,8 @@ __all__ = [
     "QPlainTextEdit",
     "QPoint",
     "QPointF",
+    "QPrintDialog",
+    "QPrinter",
     "QProgressBar",
     "QPushButton",
     "QRadioButton",
@@ -191,8 +195,6 @@ __all__ = [
     "QVBoxLayout",
     "QValidator",
     "QWidget",
-    "QPrintDialog",
-    "QPrinter",
     "Qt",
     "Signal",
     "Slot",

@@ -51,8 +51,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         f"{figures.degrade_count} en dégradé"
     )
     print(
-        "  Taux de télétransmission (hors dégradé) : "
-        + (f"{rate} %" if rate is not None else "—")
+        "  Taux de télétransmission (hors dégradé) : " + (f"{rate} %" if rate is not None else "—")
     )
     print(
         f"  Honoraires facturés : {_euros(figures.fees)} (caisses : {_euros(figures.billed)}) ; "

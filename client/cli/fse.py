@@ -262,9 +262,7 @@ def identity_from_adri(raw: dict[str, Any]) -> dict[str, Any]:
     rank = keys.get("rang", "1")
     if not all(isinstance(v, str) for v in (nir, birth, rank)):
         raise FseInputError("adri", "nir, birth_date et rang sont des chaînes")
-    rights = query_rights(
-        HttpsTransport(load_settings()), str(nir), str(birth), str(rank), care
-    )
+    rights = query_rights(HttpsTransport(load_settings()), str(nir), str(birth), str(rank), care)
     print(PAYMENT_NOTICE, file=sys.stderr)
     filled = {k: v for k, v in raw.items() if k != "adri"}
     filled["identity"] = rights.identity_input()
@@ -321,9 +319,7 @@ def _cmd_create(args: argparse.Namespace) -> int:
             code = EXIT_FAILED
         else:
             summary["feuille_de_soins"] = str(target)
-            print(
-                f"Feuille de soins à imprimer et faire signer : {target}", file=sys.stderr
-            )
+            print(f"Feuille de soins à imprimer et faire signer : {target}", file=sys.stderr)
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     sys.stdout.flush()
     return code

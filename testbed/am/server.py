@@ -54,18 +54,21 @@ def default_ledger_path() -> Path:
     return testbed_dir() / "am" / "ledger.sqlite"
 
 
-def _close_gently(raw: socket.socket) -> None:
+def _close_gently(tls: ssl.SSLSocket) -> None:
     """After a refused handshake: send FIN behind the TLS alert and read what the client
     already sent, so that closing does not reset the connection. A reset would destroy the
     alert before the client reads it, and the client would see a cut line (retried for
     ever) instead of a refused certificate (shown to the user)."""
     try:
-        raw.shutdown(socket.SHUT_WR)
-        raw.settimeout(1.0)
-        while raw.recv(65536):
+        # SSLSocket.shutdown drops the TLS layer: what follows is the plain socket.
+        tls.shutdown(socket.SHUT_WR)
+        tls.settimeout(1.0)
+        while tls.recv(65536):
             pass
     except OSError:
         pass
+    finally:
+        tls.close()
 
 
 class _TlsServer(ThreadingHTTPServer):
@@ -101,11 +104,13 @@ class _Handler(BaseHTTPRequestHandler):
         raw.settimeout(self.timeout)
         # The TLS handshake runs here, on the request thread, so a slow or silent client
         # never blocks the accept loop.
+        tls = am.ssl_context.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
         try:
-            self.request = am.ssl_context.wrap_socket(raw, server_side=True)
+            tls.do_handshake()
         except ssl.SSLError:
-            _close_gently(raw)
+            _close_gently(tls)
             raise
+        self.request = tls
         super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:

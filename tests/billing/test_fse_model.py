@@ -113,6 +113,9 @@ def test_a_changed_amount_breaks_the_digest() -> None:
         (("body", "number"), 0),
         (("body", "amounts", "amo"), 19.0),
         (("body", "beneficiary", "assure_nir"), "12345"),
+        # A schema pattern ends at the very end of the text, as in ECMA-262: a trailing
+        # newline smuggled after a valid NIR is refused.
+        (("body", "beneficiary", "assure_nir"), "1800575112045\n"),
         (("body", "securing", "mode"), "papier"),
         (("body", "unknown"), "x"),
         (("version",), 2),

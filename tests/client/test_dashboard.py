@@ -68,8 +68,12 @@ def _fill(store: Store, cabinet) -> list:  # type: ignore[no-untyped-def]
                 date(2026, 11, 10),
                 (
                     NoemieInvoice(
-                        paid.fse_uuid, lot_id, paid.care_date, InvoiceOutcome.PAID,
-                        paid.amo, paid.amc,
+                        paid.fse_uuid,
+                        lot_id,
+                        paid.care_date,
+                        InvoiceOutcome.PAID,
+                        paid.amo,
+                        paid.amc,
                     ),
                 ),
             ),
@@ -79,8 +83,12 @@ def _fill(store: Store, cabinet) -> list:  # type: ignore[no-untyped-def]
                 date(2026, 11, 10),
                 (
                     NoemieInvoice(
-                        rejected.fse_uuid, lot_id, rejected.care_date, InvoiceOutcome.REJECTED,
-                        motif_code="A05", motif_label="droits non ouverts",
+                        rejected.fse_uuid,
+                        lot_id,
+                        rejected.care_date,
+                        InvoiceOutcome.REJECTED,
+                        motif_code="A05",
+                        motif_label="droits non ouverts",
                     ),
                 ),
             ),
@@ -96,7 +104,10 @@ def test_figures_from_known_data(tmp_path: Path, cabinet) -> None:  # type: igno
     try:
         rows = _fill(store, cabinet)
         assert [r.state for r in rows] == [
-            FseState.PAID, FseState.REJECTED, FseState.ACKNOWLEDGED, FseState.SECURED,
+            FseState.PAID,
+            FseState.REJECTED,
+            FseState.ACKNOWLEDGED,
+            FseState.SECURED,
         ]
         g = rows[0]
         assert g.total_fees == Decimal("30.00")  # one consultation G
@@ -115,7 +126,10 @@ def test_figures_from_known_data(tmp_path: Path, cabinet) -> None:  # type: igno
     assert figures.days_since_transmission == 4  # 16 → 20 November
     october, november = figures.months
     assert (october.month, october.fse_count, october.fees, october.rejects) == (
-        "2026-10", 3, Decimal("90.00"), 1,
+        "2026-10",
+        3,
+        Decimal("90.00"),
+        1,
     )
     assert october.received == Decimal("0.00")  # paid in November: counted there
     assert (november.fse_count, november.fees, november.received) == (1, Decimal("30.00"), part)

@@ -33,8 +33,15 @@ def test_degrade_prints_the_feuille_de_soins_with_the_fse(
     extra = {"beneficiary": 0, "mode": "degrade", "degrade_reason": "lecteur Vitale en panne"}
     out = tmp_path / "F.pdf"
     made = sesam(
-        data_dir, "fse", "create", "--json", str(request(tmp_path, "d1", **extra)),
-        "--pin-stdin", "--print-out", str(out), stdin=PIN,
+        data_dir,
+        "fse",
+        "create",
+        "--json",
+        str(request(tmp_path, "d1", **extra)),
+        "--pin-stdin",
+        "--print-out",
+        str(out),
+        stdin=PIN,
     )
     assert made.returncode == 0, made.stderr
     summary = json.loads(made.stdout)
@@ -47,8 +54,13 @@ def test_degrade_prints_the_feuille_de_soins_with_the_fse(
 
     # Without --print-out: into the data directory's documents/.
     second = sesam(
-        data_dir, "fse", "create", "--json", str(request(tmp_path, "d2", **extra)),
-        "--pin-stdin", stdin=PIN,
+        data_dir,
+        "fse",
+        "create",
+        "--json",
+        str(request(tmp_path, "d2", **extra)),
+        "--pin-stdin",
+        stdin=PIN,
     )
     assert second.returncode == 0, second.stderr
     doc = json.loads(second.stdout)
@@ -58,8 +70,13 @@ def test_degrade_prints_the_feuille_de_soins_with_the_fse(
 
     # A Vitale FSE prints nothing.
     vitale = sesam(
-        data_dir, "fse", "create", "--json", str(request(tmp_path, "v", beneficiary=1)),
-        "--pin-stdin", stdin=PIN,
+        data_dir,
+        "fse",
+        "create",
+        "--json",
+        str(request(tmp_path, "v", beneficiary=1)),
+        "--pin-stdin",
+        stdin=PIN,
     )
     assert vitale.returncode == 0, vitale.stderr
     assert "feuille_de_soins" not in json.loads(vitale.stdout)

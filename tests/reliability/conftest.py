@@ -85,6 +85,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("fuzzing: inputs tried per parser")
     for parser, count in sorted(FUZZ_COUNTS.items()):
-        terminalreporter.write_line(f"{parser:45s} {count:>9d}")
+        terminalreporter.write_line(f"{parser:58s} {count:>9d}")
     for path in _REPORT:
         terminalreporter.write_line(f"counts written to {path}")

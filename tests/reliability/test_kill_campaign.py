@@ -225,6 +225,25 @@ def _close_everything(data_dir: Path, campaign: Campaign) -> None:
     _run_to_end("final", data_dir, campaign)
 
 
+def _figures(campaign: Campaign, server: AmServer, started: float, state: str) -> dict[str, Any]:
+    summary = server.ledger.summary()
+    return {
+        "mode": "long" if LONG else "court",
+        "etat": state,
+        "kills": sum(campaign.kills.values()),
+        "kills_par_phase": dict(campaign.kills),
+        "termines_avant_le_kill": dict(campaign.ended_before_kill),
+        "controles_ok": campaign.checks,
+        "fse_annoncees": campaign.fse_printed,
+        "lots_annonces_clos": len(campaign.lots_closed),
+        "lots_serveur": summary["lots"],
+        "receptions_serveur": summary["receptions"],
+        "fichiers_noemie": summary["fichiers_noemie"],
+        "perdus": 0,
+        "duree_s": round(time.monotonic() - started),
+    }
+
+
 @pytest.mark.timeout(3 * 3600 if LONG else 600)
 def test_kill_campaign(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     data_dir = tmp_path / "data"
@@ -237,12 +256,17 @@ def test_kill_campaign(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory)
         )
         rng = random.Random(int(os.environ.get("SESAM_KILL_SEED", "20261122")))  # noqa: S311
         campaign = Campaign()
+        report = tmp_path_factory.getbasetemp() / "kill-campaign.json"
         rounds = 0
         while sum(campaign.kills.values()) < KILLS:
             phase = PHASES[rounds % len(PHASES)]
             rounds += 1
             _one_round(phase, data_dir, rng, campaign)
             _check(data_dir, server, campaign)
+            # Written after every checked round: a long run cut by its time budget still
+            # leaves its figures.
+            figures = _figures(campaign, server, started, "en cours")
+            report.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
             assert rounds < 4 * KILLS, f"too few kills landed: {campaign.kills}"
 
         # The end: close what is open, send everything, fetch every return; nothing killed.
@@ -274,22 +298,8 @@ def test_kill_campaign(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory)
             store.close()
         for phase in PHASES:
             assert campaign.kills[phase] >= KILLS // 8, f"few kills in {phase}: {campaign.kills}"
-        figures = {
-            "mode": "long" if LONG else "court",
-            "kills": sum(campaign.kills.values()),
-            "kills_par_phase": dict(campaign.kills),
-            "termines_avant_le_kill": dict(campaign.ended_before_kill),
-            "controles": campaign.checks,
-            "fse_creees": len(rows),
-            "fse_annoncees": campaign.fse_printed,
-            "lots": summary["lots"],
-            "receptions_serveur": summary["receptions"],
-            "fichiers_noemie": summary["fichiers_noemie"],
-            "paiements": len(paid),
-            "perdus": 0,
-            "duree_s": round(time.monotonic() - started),
-        }
-        report = tmp_path_factory.getbasetemp() / "kill-campaign.json"
+        figures = _figures(campaign, server, started, "fini")
+        figures.update(fse_creees=len(rows), paiements=len(paid))
         report.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
         print(json.dumps(figures, ensure_ascii=False))
     finally:

@@ -286,7 +286,7 @@ def test_client_refuses_a_server_certificate_from_another_ca(tmp_path: Path, sto
         # Nothing was handed over: the lot is kept, closed and signed, for the user to
         # send again once the certificates are put right.
         row = store.outbox_get(closed.lot.id)
-        assert row is not None and row.status is not OutboxStatus.DONE
+        assert row is not None and row.status is OutboxStatus.FAILED  # for the user
         assert row.last_error is not None and "Connexion sécurisée refusée" in row.last_error
         assert store.lot_by_id(closed.lot.id).state is LotState.CLOSED
         assert {f.state for f in store.fse_list()} == {FseState.IN_LOT}
@@ -300,6 +300,17 @@ def test_client_refuses_a_server_certificate_from_another_ca(tmp_path: Path, sto
         assert impostor.ledger.summary()["lots"] == 0  # the lot never left the workstation
     finally:
         impostor.stop()
+    # Settings put right (the genuine concentrator), ``sesam queue retry``: the kept lot goes.
+    genuine = AmServer(ledger_path=tmp_path / "genuine.sqlite", control_port=None).start()
+    try:
+        clock = Clock()
+        store.outbox_retry(closed.lot.id, clock())
+        settings = _settings(genuine.url)
+        report = Sender(store, HttpsTransport(settings), settings=settings, clock=clock).run()
+        assert report.complete and report.acknowledged == 1
+        assert genuine.ledger.lot_states() == {closed.lot.id: True}
+    finally:
+        genuine.stop()
 
 
 def test_server_refuses_a_workstation_certificate_from_another_ca(

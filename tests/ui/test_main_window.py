@@ -53,3 +53,12 @@ def test_english_is_the_second_language(qtbot, ctx):
     finally:
         for translator in translators:
             app.removeTranslator(translator)
+
+
+def test_the_database_is_backed_up_when_the_application_starts(qtbot, window, ctx):
+    backups = ctx.data_dir / "sauvegardes"
+    assert not any(backups.glob("sesam-*.db"))
+    window.start()
+    qtbot.waitUntil(lambda: any(backups.glob("sesam-*.db")), timeout=10_000)
+    (copy,) = backups.glob("sesam-*.db")
+    assert copy.stat().st_mode & 0o077 == 0  # health data: readable by the user only

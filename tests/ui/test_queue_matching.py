@@ -27,9 +27,7 @@ def _foreign_file(fse_id: str, lot_id: str) -> bytes:
         fse_id, lot_id, date.today(), InvoiceOutcome.PAID, Decimal("26.50"), Decimal("0.00")
     )
     payment = NoemiePayment("VIRMANUEL1", date.today(), (stray,))
-    return build_noemie(
-        NoemieFile("AMSIMUL01", "123456789", 7, date.today(), payments=(payment,))
-    )
+    return build_noemie(NoemieFile("AMSIMUL01", "123456789", 7, date.today(), payments=(payment,)))
 
 
 def _arl(lot_id: str) -> Arl:
@@ -88,13 +86,13 @@ def test_unmatched_payment_matched_by_hand_from_the_queue(qtbot, ctx, monkeypatc
         qtbot.waitUntil(lambda: queue.unmatched_table.rowCount() == 1, timeout=5000)
         assert queue.isVisible()
         assert queue.tabs.tabText(2) == "Paiements non rapprochés (1)"
-        # Keyboard only: the tab, arrows choose the payment, Alt+R (or Entrée) matches.
+        # Keyboard only: the tab, arrows choose the payment, Entrée (or Alt+R) matches.
         queue.tabs.setCurrentIndex(2)
         queue.unmatched_table.setFocus()
         qtbot.keyClick(queue.unmatched_table, Qt.Key.Key_Down)
         qtbot.keyClick(queue.unmatched_table, Qt.Key.Key_Home)
         assert queue.selected_payment() is not None
-        qtbot.keyClick(queue.unmatched_table, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+        qtbot.keyClick(queue.unmatched_table, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: "rapproché de la FSE" in queue.send_message.text(), timeout=5000)
         assert asked and "26,50" in asked[0]
         assert threads and threads[0] is not threading.main_thread()

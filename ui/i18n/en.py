@@ -32,12 +32,19 @@ EN = {
     "Réglages": "Settings",
     "Diagnostic": "Diagnostics",
     "Carte": "Card",
-    "Taux de FSE sécurisées Vitale": "Share of Vitale-secured FSE",
+    "Taux de télétransmission (hors dégradé)": "Teletransmission rate (degraded mode excluded)",
     "Montants en attente de paiement": "Amounts awaiting payment",
     "Rejets et refus": "Rejects and refusals",
     "Jours depuis la dernière transmission": "Days since the last transmission",
-    "Honoraires facturés et reçus (AMO + AMC) par mois de soins":
-        "Fees billed and received (AMO + AMC) per month of care",
+    "Facturé (AMO + AMC, mois des soins) et reçu (mois du paiement)":
+        "Billed (AMO + AMC, month of care) and received (month of payment)",
+    "Rapprocher… (Alt+R)": "Match… (Alt+R)",
+    "Rapprocher à la main le paiement choisi d'une FSE acceptée (ARL positif)":
+        "Match the chosen payment by hand with an accepted FSE (positive ARL)",
+    "Choisissez d'abord le paiement dans l'onglet Paiements non rapprochés.":
+        "First choose the payment in the Unmatched payments tab.",
+    "Rapprocher un paiement": "Match a payment",
+    "Imprimer le duplicata": "Print the duplicate",
     "Facturé": "Billed",
     "Reçu": "Received",
     "Rejets par mois": "Rejects per month",

@@ -39,7 +39,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="70" />
-        <location filename="../pages/billing.py" line="25" />
+        <location filename="../pages/billing.py" line="26" />
         <source>Patient et facturation</source>
         <translation>Patient and billing</translation>
     </message>
@@ -72,15 +72,14 @@
         <translation>Diagnostics</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="154" />
+        <location filename="../main_window.py" line="160" />
         <source>Carte</source>
-        <extracomment>Open printed documents (receipt, feuille de soins) with the desktop's viewer.</extracomment>
+        <extracomment>Print the documents made (receipt, feuille de soins, duplicata) through the Qt print dialog (``ui.printing``); off in tests unless they ask for it.</extracomment>
         <translation>Card</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="59" />
         <source>Taux de FSE sécurisées Vitale</source>
-        <translation>Share of Vitale-secured FSE</translation>
+        <translation type="vanished">Share of Vitale-secured FSE</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="60" />
@@ -98,9 +97,18 @@
         <translation>Days since the last transmission</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="68" />
         <source>Honoraires facturés et reçus (AMO + AMC) par mois de soins</source>
-        <translation>Fees billed and received (AMO + AMC) per month of care</translation>
+        <translation type="vanished">Fees billed and received (AMO + AMC) per month of care</translation>
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="59" />
+        <source>Taux de télétransmission (hors dégradé)</source>
+        <translation>Teletransmission rate (degraded mode excluded)</translation>
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="68" />
+        <source>Facturé (AMO + AMC, mois des soins) et reçu (mois du paiement)</source>
+        <translation>Billed (AMO + AMC, month of care) and received (month of payment)</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="69" />
@@ -153,267 +161,292 @@
         <translation>Support bundle</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="41" />
+        <location filename="../pages/queue.py" line="43" />
         <source>brouillon</source>
         <translation>draft</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="42" />
+        <location filename="../pages/queue.py" line="44" />
         <source>sécurisée, lot ouvert</source>
         <translation>secured, lot open</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="43" />
+        <location filename="../pages/queue.py" line="45" />
         <source>lot signé, à envoyer</source>
         <translation>lot signed, to send</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="44" />
+        <location filename="../pages/queue.py" line="46" />
         <source>envoyée, ARL attendu</source>
         <translation>sent, ARL awaited</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="45" />
+        <location filename="../pages/queue.py" line="47" />
         <source>reçue (ARL positif)</source>
         <translation>received (positive ARL)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="46" />
+        <location filename="../pages/queue.py" line="48" />
         <source>refusée (ARL négatif)</source>
         <translation>refused (negative ARL)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="47" />
+        <location filename="../pages/queue.py" line="49" />
         <source>payée</source>
         <translation>paid</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="48" />
+        <location filename="../pages/queue.py" line="50" />
         <source>rejetée</source>
         <translation>rejected</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="49" />
+        <location filename="../pages/queue.py" line="51" />
         <source>annulée</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="52" />
+        <location filename="../pages/queue.py" line="54" />
         <source>ouvert</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="53" />
+        <location filename="../pages/queue.py" line="55" />
         <source>signé, à envoyer</source>
         <translation>signed, to send</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="54" />
+        <location filename="../pages/queue.py" line="56" />
         <source>envoyé, ARL attendu</source>
         <translation>sent, ARL awaited</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="55" />
+        <location filename="../pages/queue.py" line="57" />
         <source>ARL positif</source>
         <translation>positive ARL</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="56" />
+        <location filename="../pages/queue.py" line="58" />
         <source>ARL négatif : à renvoyer</source>
         <translation>negative ARL: send again</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="57" />
+        <location filename="../pages/queue.py" line="59" />
         <source>annulé</source>
         <translation>voided</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="60" />
+        <location filename="../pages/queue.py" line="62" />
         <source>Vitale</source>
         <translation>Vitale</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="61" />
+        <location filename="../pages/queue.py" line="63" />
         <source>sans Vitale</source>
         <translation>without Vitale</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="62" />
+        <location filename="../pages/queue.py" line="64" />
         <source>dégradé</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="65" />
+        <location filename="../pages/queue.py" line="67" />
         <source>N°</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="66" />
+        <location filename="../pages/queue.py" line="68" />
         <source>Date des soins</source>
         <translation>Date of care</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="67" />
-        <location filename="../pages/queue.py" line="78" />
+        <location filename="../pages/queue.py" line="69" />
+        <location filename="../pages/queue.py" line="80" />
         <source>Mode</source>
         <translation>Mode</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="68" />
-        <location filename="../pages/queue.py" line="80" />
+        <location filename="../pages/queue.py" line="70" />
+        <location filename="../pages/queue.py" line="82" />
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="69" />
+        <location filename="../pages/queue.py" line="71" />
         <source>Rapprochement</source>
         <translation>Reconciliation</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="70" />
+        <location filename="../pages/queue.py" line="72" />
         <source>AMO facturé</source>
         <translation>AMO billed</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="71" />
+        <location filename="../pages/queue.py" line="73" />
         <source>AMO payé</source>
         <translation>AMO paid</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="72" />
+        <location filename="../pages/queue.py" line="74" />
         <source>Motif / détail</source>
         <translation>Reason / detail</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="75" />
+        <location filename="../pages/queue.py" line="77" />
         <source>Lot</source>
         <translation>Lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="76" />
+        <location filename="../pages/queue.py" line="78" />
         <source>Type</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="77" />
+        <location filename="../pages/queue.py" line="79" />
         <source>Caisse</source>
         <translation>Fund</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="79" />
+        <location filename="../pages/queue.py" line="81" />
         <source>FSE</source>
         <translation>FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="81" />
+        <location filename="../pages/queue.py" line="83" />
         <source>Envoi</source>
         <translation>Sending</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="123" />
+        <location filename="../pages/queue.py" line="125" />
         <source>File d'attente et retours</source>
         <translation>Queue and returns</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="140" />
+        <location filename="../pages/queue.py" line="142" />
         <source>Envoyer maintenant (F9)</source>
         <translation>Send now (F9)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="145" />
+        <location filename="../pages/queue.py" line="147" />
         <source>Annuler l'envoi (Échap)</source>
         <translation>Cancel sending (Esc)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="151" />
+        <location filename="../pages/queue.py" line="153" />
         <source>Relever les retours (F10)</source>
         <translation>Fetch returns (F10)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="180" />
+        <location filename="../pages/queue.py" line="182" />
         <source>Feuilles de soins</source>
         <translation>Care sheets</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="181" />
+        <location filename="../pages/queue.py" line="183" />
         <source>Lots</source>
         <translation>Lots</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="182" />
+        <location filename="../pages/queue.py" line="184" />
         <source>Paiements non rapprochés</source>
         <translation>Unmatched payments</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="186" />
+        <location filename="../pages/queue.py" line="188" />
         <source>Duplicata… (Ctrl+D)</source>
         <translation>Duplicate… (Ctrl+D)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="191" />
+        <location filename="../pages/queue.py" line="193" />
         <source>Annuler la FSE (Suppr)</source>
         <translation>Cancel the FSE (Del)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="195" />
+        <location filename="../pages/queue.py" line="197" />
         <source>Renvoyer le lot refusé</source>
         <translation>Resend the refused lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="204" />
+        <location filename="../pages/queue.py" line="201" />
+        <source>Rapprocher… (Alt+R)</source>
+        <translation>Match… (Alt+R)</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="205" />
+        <source>Rapprocher à la main le paiement choisi d'une FSE acceptée (ARL positif)</source>
+        <translation>Match the chosen payment by hand with an accepted FSE (positive ARL)</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="214" />
         <source>Une FSE ne peut être annulée que tant qu'elle n'est pas partie. Un lot refusé (ARL négatif) est renvoyé tel quel après correction de la cause indiquée.</source>
         <translation>An FSE can only be cancelled until it has left. A refused lot (negative ARL) is sent again as is once the stated cause is fixed.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="358" />
+        <location filename="../pages/queue.py" line="388" />
         <source>Signature des lots avec la carte CPS…</source>
         <translation>Signing the lots with the CPS card…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="388" />
+        <location filename="../pages/queue.py" line="418" />
         <source>Réseau : envoi…</source>
         <translation>Network: sending…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="394" />
+        <location filename="../pages/queue.py" line="424" />
         <source>Annulation demandée : l'envoi en cours se termine.</source>
         <translation>Cancel requested: the transfer in progress finishes.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="232" />
-        <location filename="../pages/queue.py" line="410" />
+        <location filename="../pages/queue.py" line="531" />
+        <source>Choisissez d'abord le paiement dans l'onglet Paiements non rapprochés.</source>
+        <translation>First choose the payment in the Unmatched payments tab.</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="537" />
+        <source>Rapprocher un paiement</source>
+        <translation>Match a payment</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="245" />
         <location filename="../pages/queue.py" line="440" />
+        <location filename="../pages/queue.py" line="470" />
         <source>Réseau : injoignable</source>
         <translation>Network: unreachable</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="423" />
+        <location filename="../pages/queue.py" line="453" />
         <source>Relève des retours de l'Assurance Maladie…</source>
         <translation>Fetching the Assurance Maladie returns…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="232" />
-        <location filename="../pages/queue.py" line="434" />
+        <location filename="../pages/queue.py" line="245" />
+        <location filename="../pages/queue.py" line="464" />
         <source>Réseau : ok</source>
         <translation>Network: ok</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="446" />
+        <location filename="../pages/queue.py" line="476" />
         <source>Choisissez d'abord la FSE.</source>
         <translation>Choose the FSE first.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="448" />
+        <location filename="../pages/queue.py" line="478" />
         <source>Duplicata</source>
         <translation>Duplicate</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="468" />
+        <location filename="../pages/queue.py" line="490" />
+        <source>Imprimer le duplicata</source>
+        <translation>Print the duplicate</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="499" />
         <source>Annuler la FSE</source>
         <translation>Cancel the FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="484" />
+        <location filename="../pages/queue.py" line="515" />
         <source>Choisissez le lot refusé dans l'onglet Lots.</source>
         <translation>Choose the refused lot in the Lots tab.</translation>
     </message>
@@ -843,8 +876,8 @@ or scan the signed care sheet.</translation>
         <translation>First choose the patient whose rights to refresh.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="558" />
         <location filename="../widgets/patient_panel.py" line="409" />
+        <location filename="../widgets/invoice_panel.py" line="558" />
         <source>Interrogation ADRi…</source>
         <translation>Asking ADRi…</translation>
     </message>

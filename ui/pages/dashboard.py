@@ -65,7 +65,7 @@ class DashboardPage(Page):
         self.layout_.addLayout(tiles)
         charts = QHBoxLayout()
         self.money_chart = BarChart(
-            tr("Honoraires facturés et reçus (AMO + AMC) par mois de soins"),
+            tr("Facturé (AMO + AMC, mois des soins) et reçu (mois du paiement)"),
             [tr("Facturé"), tr("Reçu")],
         )
         self.money_chart.setObjectName("moneyChart")

@@ -13,9 +13,11 @@ from ui.fmt import date_fr, euros
 from ui.pages.base import Page, hint
 from ui.qt import (
     QAbstractItemView,
+    QEvent,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QKeyEvent,
     QKeySequence,
     QLabel,
     QMessageBox,
@@ -218,9 +220,9 @@ class QueuePage(Page):
 
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.fse_table)
         delete.activated.connect(self.cancel_selected_fse)
-        match_enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.unmatched_table)
-        match_enter.setContext(Qt.ShortcutContext.WidgetShortcut)
-        match_enter.activated.connect(self.match_selected_payment)
+        # Entrée on a chosen payment matches it (an event filter: the table would otherwise
+        # only move its current cell).
+        self.unmatched_table.installEventFilter(self)
 
         self._timer = QTimer(self)
         self._timer.setInterval(30_000)
@@ -353,6 +355,18 @@ class QueuePage(Page):
         item = self.fse_table.item(row, 0) if row >= 0 else None
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.unmatched_table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            self.match_selected_payment()
+            return True
+        return super().eventFilter(watched, event)
+
     def selected_payment(self) -> Any:
         row = self.unmatched_table.currentRow()
         item = self.unmatched_table.item(row, 0) if row >= 0 else None
@@ -473,6 +487,7 @@ class QueuePage(Page):
 
     def _on_duplicata(self, path: Any) -> None:
         self.send_message.setText(f"Duplicata enregistré : {path}")
+        self.main.print_document(path, tr("Imprimer le duplicata"))
         self.refresh()
 
     def cancel_selected_fse(self) -> None:

@@ -1,0 +1,83 @@
+"""« Imprimer »: the duplicata made by ``client.documents`` goes through the Qt print dialog
+(monkeypatched here); its pages are rendered by pdftoppm and painted off the GUI thread."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from pathlib import Path
+
+import ui.printing
+from client.store import open_store
+from tests.client.am_support import FakeClock, create_fse, open_cabinet
+from ui.qt import QInputDialog, QPrinter
+
+
+def _one_fse(path: Path) -> int:
+    store = open_store(path)
+    try:
+        (row,) = create_fse(store, open_cabinet(), 1, FakeClock())
+        return row.number
+    finally:
+        store.close()
+
+
+def test_duplicata_goes_through_the_print_dialog(qtbot, ctx, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    number = _one_fse(ctx.store_path)
+    out = tmp_path / "imprime.pdf"
+    dialogs: list[tuple[str, threading.Thread]] = []
+    answers = [True, False]
+
+    def fake_dialog(printer: QPrinter, parent, title: str) -> bool:  # type: ignore[no-untyped-def]
+        dialogs.append((title, threading.current_thread()))
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        return answers.pop(0)
+
+    rendered: list[threading.Thread] = []
+    real_render = ui.printing.render_pages
+
+    def spy_render(pdf: Path, dpi: int = 100):  # type: ignore[no-untyped-def]
+        rendered.append(threading.current_thread())
+        return real_render(pdf, 100)
+
+    monkeypatch.setattr(ui.printing, "exec_print_dialog", fake_dialog)
+    monkeypatch.setattr(ui.printing, "render_pages", spy_render)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("perte", True)))
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.open_documents = True
+    window.show()
+    window.start()
+    try:
+        queue = window.queue_page
+        window.go_to(1)
+        qtbot.waitUntil(lambda: queue.fse_table.rowCount() == 1, timeout=5000)
+        queue.fse_table.setCurrentCell(0, 0)
+        with qtbot.waitSignal(window.printer.printed, timeout=20000) as printed:
+            queue.duplicata_button.click()
+        path, pages = printed.args
+        assert path.name == f"duplicata-{number}.pdf" and pages >= 1
+        assert dialogs and dialogs[0][1] is threading.main_thread()
+        assert f"duplicata-{number}.pdf" in dialogs[0][0]
+        assert rendered and rendered[0] is not threading.main_thread()
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "DUPLICATA" in text.upper() and str(number) in text
+        assert subprocess.run(["qpdf", "--check", str(out)], check=False).returncode == 0
+        assert out.stat().st_size > 1000
+        assert "envoyé à l'imprimante" in window.status.currentMessage()
+
+        # Cancelled in the dialog: nothing printed, the user is told.
+        out.unlink()
+        queue.fse_table.setCurrentCell(0, 0)
+        with qtbot.waitSignal(window.printer.printed, timeout=20000) as cancelled:
+            queue.duplicata_button.click()
+        assert cancelled.args[1] == 0 and not out.exists()
+        assert "annulée" in window.status.currentMessage()
+    finally:
+        window.shutdown()
