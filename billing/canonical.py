@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,16 +24,6 @@ logger = logging.getLogger(__name__)
 #: Largest integer magnitude allowed (I-JSON: exactly representable as an IEEE double).
 MAX_SAFE_INTEGER = 2**53 - 1
 
-_SHORT_ESCAPES = {
-    0x08: "\\b",
-    0x09: "\\t",
-    0x0A: "\\n",
-    0x0C: "\\f",
-    0x0D: "\\r",
-    0x22: '\\"',
-    0x5C: "\\\\",
-}
-
 
 class CanonicalError(BillingError):
     """A value cannot be put in canonical form, or bytes are not canonical."""
@@ -42,21 +33,18 @@ class CanonicalError(BillingError):
         self.reason = reason
 
 
+#: Lone surrogates cannot be encoded in UTF-8; ``encode_basestring`` would pass them on.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: The json module's C escaper escapes exactly what RFC 8785 §3.2.2.2 escapes (``"``,
+#: ``\\``, the control characters, short forms where JSON has them, lower-case ``\u00xx``)
+#: and leaves every other character as is (the tests compare it with the specification).
+_escape = json.encoder.encode_basestring
+
+
 def _string(value: str) -> str:
-    out = ['"']
-    for char in value:
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            raise CanonicalError("caractère de substitution UTF-16 isolé dans une chaîne")
-        short = _SHORT_ESCAPES.get(code)
-        if short is not None:
-            out.append(short)
-        elif code < 0x20:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    if not value.isascii() and _SURROGATE.search(value) is not None:
+        raise CanonicalError("caractère de substitution UTF-16 isolé dans une chaîne")
+    return _escape(value)
 
 
 def _utf16_key(key: str) -> bytes:
@@ -83,8 +71,12 @@ def _emit(value: Any, out: list[str]) -> None:
         for key in value:
             if not isinstance(key, str):
                 raise CanonicalError(f"clé d'objet non textuelle ({key!r})")
+        # ASCII keys (every field name of the formats) sort the same by code point as by
+        # UTF-16 code unit; only keys beyond the BMP need the UTF-16 key.
+        ascii_keys = all(key.isascii() for key in value)
+        keys = sorted(value) if ascii_keys else sorted(value, key=_utf16_key)
         out.append("{")
-        for index, key in enumerate(sorted(value, key=_utf16_key)):
+        for index, key in enumerate(keys):
             if index:
                 out.append(",")
             out.append(_string(key))

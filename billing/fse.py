@@ -570,8 +570,9 @@ def fse_from_document(doc: Mapping[str, Any]) -> Fse:
         body = body_from_document(doc["body"])
         # The digest is over the bytes received, and the body must read back to the same
         # bytes: a field this version does not know about would otherwise go unnoticed.
-        digest = sha256(canonical_bytes(doc["body"]))
-        if body.canonical() != canonical_bytes(doc["body"]):
+        received = canonical_bytes(doc["body"])
+        digest = sha256(received)
+        if body.canonical() != received:
             raise FseError(f"FSE n° {body.number} : contenu non conforme au format version 1.")
         if digest.hex() != doc["digest"]:
             raise FseError(f"FSE n° {body.number} : l'empreinte ne correspond pas au contenu.")

@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
-
-from asn1crypto import pem
+from typing import TYPE_CHECKING, Any
 
 from billing.canonical import CanonicalError, canonical_bytes, parse_canonical
-from billing.cms import CmsError, build_signed_data, verify_signed_data
 from billing.errors import BillingError
 from billing.fse import (
     Fse,
@@ -34,7 +31,14 @@ from billing.fse import (
     utc_stamp,
 )
 from billing.fse_schema import SchemaError, validate_lot
-from billing.signing import Signer
+
+if TYPE_CHECKING:
+    from billing.cms import CmsError
+    from billing.signing import Signer
+
+# billing.cms (cryptography.x509, asn1crypto) is imported by the functions that sign or
+# verify a lot only: the store imports this module for its states and rules, and opening
+# the store at start-up should not load the X.509 stack.
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +177,8 @@ def lot_content(
 
 def sign_lot(content: bytes, signer: Signer, signing_time: datetime) -> bytes:
     """The DER CMS SignedData of the lot content, signed by the CPS behind ``signer``."""
+    from billing.cms import build_signed_data
+
     return build_signed_data(content, signer, signing_time)
 
 
@@ -196,6 +202,8 @@ class VerifiedLot:
 
 
 def _ca_der(ca_cert: bytes) -> bytes:
+    from asn1crypto import pem
+
     if pem.detect(ca_cert):
         _type, _headers, der = pem.unarmor(ca_cert)
         return bytes(der)
@@ -213,6 +221,8 @@ def verify_lot(der: bytes, ca_cert: bytes) -> VerifiedLot:
 
     :raises LotError: with the first failed check (CMS failures as ``CmsError``).
     """
+    from billing.cms import verify_signed_data
+
     verified = verify_signed_data(der, _ca_der(ca_cert))
     try:
         doc = parse_canonical(verified.content)
@@ -264,6 +274,15 @@ def verify_lot(der: bytes, ca_cert: bytes) -> VerifiedLot:
         content=verified.content,
         document=doc,
     )
+
+
+def __getattr__(name: str) -> Any:
+    # CmsError stays importable from here without loading billing.cms with this module.
+    if name == "CmsError":
+        from billing.cms import CmsError
+
+        return CmsError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

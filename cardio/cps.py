@@ -4,8 +4,10 @@ certificate and signature. ``CpsSession`` satisfies billing's ``Signer`` port
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -172,6 +174,7 @@ class CpsSession:
         self._selected = False
         self._identity: CpsIdentity | None = None
         self._certificate: bytes | None = None
+        self._reserved = False
 
     @property
     def reader(self) -> str:
@@ -227,10 +230,24 @@ class CpsSession:
             raise
         logger.info("%s: CPS PIN verified", self.reader)
 
-    def _read(self, file_id: bytes) -> bytes:
-        self.select()
-        command = apdu.CommandApdu(0x00, layout.INS_SELECT, 0x02, 0x0C, file_id)
+    @contextlib.contextmanager
+    def _reservation(self) -> Iterator[None]:
+        # One PC/SC transaction for a whole read, not one per file: each costs two pcscd
+        # round trips, as much as several APDUs. Nested reads reuse the outer one.
+        if self._reserved:
+            yield
+            return
         with self._connection.transaction():
+            self._reserved = True
+            try:
+                yield
+            finally:
+                self._reserved = False
+
+    def _read(self, file_id: bytes) -> bytes:
+        command = apdu.CommandApdu(0x00, layout.INS_SELECT, 0x02, 0x0C, file_id)
+        with self._reservation():
+            self.select()
             apdu.exchange(self._connection, command)
             return apdu.read_file(self._connection)
 
@@ -245,8 +262,9 @@ class CpsSession:
         return parse_situations(self._read(layout.CPS_FILE_SITUATIONS))
 
     def read(self) -> CpsCard:
-        """Holder and situations: everything public on the card."""
-        return CpsCard(self.read_identity(), self.read_situations())
+        """Holder and situations: everything public on the card (one card transaction)."""
+        with self._reservation():
+            return CpsCard(self.read_identity(), self.read_situations())
 
     def certificate_der(self) -> bytes:
         """The X.509 certificate (DER) of the signing key, read once per session.

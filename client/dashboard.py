@@ -2,9 +2,12 @@
 rate (dégradé excluded), fees billed and received per month, amounts waiting, rejects, days
 since the last transmission.
 
-Every query reads a range of an indexed column (``fse.care_date``, ``fse.state``,
-``payments.paid_on``, ``transmissions.last_attempt_at``: migrations m001, m003, m005);
-amounts are stored as text and summed here as ``Decimal`` (SQL would sum floats).
+Every query reads a range of a covering index (``fse.care_date``, ``fse.state``,
+``payments.paid_on``: migration m006; ``transmissions.last_attempt_at``: m005) and groups in
+SQL, so a few dozen rows come back whatever the size of the store. Amounts are stored as
+text: SQL would sum them as floats, so it groups by amount too and counts, and the groups
+are summed here as ``Decimal`` (amount × count: the same value and the same exponent as
+adding every row).
 """
 
 from __future__ import annotations
@@ -38,14 +41,18 @@ PAID_OUTCOMES = ("payee", "payee_partiellement")
 
 # Queries (kept here so the tests can ask SQLite for their plan).
 SQL_FSE_IN_PERIOD = (
-    "SELECT care_date, mode, state, total_fees, amo, amc FROM fse "
-    "WHERE care_date >= ? AND care_date <= ? AND state NOT IN ('draft', 'cancelled')"
+    "SELECT substr(care_date, 1, 7) AS month, mode, state, total_fees, amo, amc, count(*) AS n "
+    "FROM fse WHERE care_date >= ? AND care_date <= ? AND state NOT IN ('draft', 'cancelled') "
+    "GROUP BY month, mode, state, total_fees, amo, amc"
 )
 SQL_WAITING = (
-    "SELECT amo, amc FROM fse WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged')"
+    "SELECT amo, amc, count(*) AS n FROM fse "
+    "WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged') GROUP BY amo, amc"
 )
 SQL_RECEIVED = (
-    "SELECT paid_on, outcome, paid_amo, paid_amc FROM payments WHERE paid_on >= ? AND paid_on <= ?"
+    "SELECT substr(paid_on, 1, 7) AS month, paid_amo, paid_amc, count(*) AS n FROM payments "
+    "WHERE paid_on >= ? AND paid_on <= ? AND outcome IN ('payee', 'payee_partiellement') "
+    "GROUP BY month, paid_amo, paid_amc"  # outcome IN PAID_OUTCOMES
 )
 SQL_LAST_TRANSMISSION = "SELECT max(last_attempt_at) AS last FROM transmissions"
 SQL_LAST_RECEIVED = "SELECT max(received_at) AS last FROM transmissions"
@@ -177,32 +184,33 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
     }
     count = vitale = degrade = rejects = 0
     fees = billed = received = ZERO
+    reject_states = {s.value for s in REJECT_STATES}
     span = [start.isoformat(), end.isoformat()]
     for row in store.db.query(SQL_FSE_IN_PERIOD, span):
-        month = per_month[str(row["care_date"])[:7]]
-        amount = Decimal(row["amo"]) + Decimal(row["amc"])
-        count += 1
-        vitale += row["mode"] == "vitale"
-        degrade += row["mode"] == "degrade"
-        fees += Decimal(row["total_fees"])
+        month = per_month[str(row["month"])]
+        n = row["n"]
+        amount = (Decimal(row["amo"]) + Decimal(row["amc"])) * n
+        total_fees = Decimal(row["total_fees"]) * n
+        count += n
+        vitale += n if row["mode"] == "vitale" else 0
+        degrade += n if row["mode"] == "degrade" else 0
+        fees += total_fees
         billed += amount
-        month["count"] += 1
-        month["fees"] += Decimal(row["total_fees"])
+        month["count"] += n
+        month["fees"] += total_fees
         month["billed"] += amount
-        if row["state"] in {s.value for s in REJECT_STATES}:
-            rejects += 1
-            month["rejects"] += 1
+        if row["state"] in reject_states:
+            rejects += n
+            month["rejects"] += n
     for row in store.db.query(SQL_RECEIVED, span):
-        if row["outcome"] not in PAID_OUTCOMES or not row["paid_on"]:
-            continue
-        amount = Decimal(row["paid_amo"]) + Decimal(row["paid_amc"])
+        amount = (Decimal(row["paid_amo"]) + Decimal(row["paid_amc"])) * row["n"]
         received += amount
-        per_month[str(row["paid_on"])[:7]]["received"] += amount
+        per_month[str(row["month"])]["received"] += amount
     waiting = ZERO
     waiting_count = 0
     for row in store.db.query(SQL_WAITING):
-        waiting += Decimal(row["amo"]) + Decimal(row["amc"])
-        waiting_count += 1
+        waiting += (Decimal(row["amo"]) + Decimal(row["amc"])) * row["n"]
+        waiting_count += row["n"]
     last = next(iter(store.db.query(SQL_LAST_TRANSMISSION)))["last"]
     if last is None:  # only ever received (202) without an attempt recorded here
         last = next(iter(store.db.query(SQL_LAST_RECEIVED)))["last"]

@@ -818,6 +818,73 @@ class Store:
             ),
         )
 
+    def _lot_events(
+        self,
+        moved: list[FseRow],
+        at: datetime,
+        kind: FseEventKind,
+        to_state: FseState,
+        detail: str,
+    ) -> None:
+        """``_event`` for every FSE of a lot at once: one insert of the events, one of their
+        journal entries (chained in Python), in the caller's transaction."""
+        self._require_transaction()
+        if not moved:
+            return
+        # fse_events.id is an INTEGER PRIMARY KEY without AUTOINCREMENT: SQLite would give
+        # these same ids (max + 1, ...) to one insert at a time.
+        top = self._one("SELECT COALESCE(MAX(id), 0) AS top FROM fse_events")
+        first_id = int(top["top"]) + 1 if top else 1
+        when = stamp(at)
+        self.db.conn.executemany(
+            "INSERT INTO fse_events (id, fse_id, at, kind, from_state, to_state, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (first_id + i, fse.id, when, kind.value, fse.state.value, to_state.value, detail)
+                for i, fse in enumerate(moved)
+            ],
+        )
+        last = self._one("SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
+        previous = _audit_entry(last) if last else None
+        entries = []
+        for i, fse in enumerate(moved):
+            previous = build_entry(
+                previous,
+                at=when,
+                kind=kind.value,
+                fse_id=fse.fse_uuid,
+                lot_id=fse.lot_id or "",
+                payload=event_payload(
+                    event_id=first_id + i,
+                    fse_number=fse.number,
+                    practitioner_id=fse.practitioner_id,
+                    kind=kind.value,
+                    from_state=fse.state.value,
+                    to_state=to_state.value,
+                    detail=detail,
+                    fse_digest=fse.digest,
+                ),
+            )
+            entries.append(previous)
+        self.db.conn.executemany(
+            "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
+            "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e.seq,
+                    e.at,
+                    e.kind,
+                    e.fse_id,
+                    e.lot_id,
+                    e.payload,
+                    e.payload_sha256,
+                    e.prev_hash,
+                    e.hash,
+                )
+                for e in entries
+            ],
+        )
+
     # --- audit journal ----------------------------------------------------------------------
     def _journal(
         self,
@@ -1301,17 +1368,14 @@ class Store:
         """
         with self.write():
             lot = self.lot_by_id(lot_id)
-            for fse in self.fse_list(lot_id=lot_id):
-                if fse.state is FseState.CANCELLED:
-                    continue
+            moved = [f for f in self.fse_list(lot_id=lot_id) if f.state is not FseState.CANCELLED]
+            for fse in moved:
                 check_transition(fse.state, fse_state, fse.number)
-                self.db.execute(
-                    "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
-                    [fse_state.value, stamp(now), fse.id],
-                )
-                self._event(
-                    fse.id, now, kind, fse.state, fse_state, detail or f"lot n° {lot.number}"
-                )
+            self.db.conn.executemany(
+                "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
+                [(fse_state.value, stamp(now), fse.id) for fse in moved],
+            )
+            self._lot_events(moved, now, kind, fse_state, detail or f"lot n° {lot.number}")
             self.db.execute(
                 "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
                 [lot_state.value, stamp(now), lot_id],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -15,6 +16,17 @@ from ui.qt import QApplication, QLibraryInfo, QLocale, QTranslator
 logger = logging.getLogger(__name__)
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
+
+#: What the send and returns workers import on first use (``ui.services`` imports lazily).
+#: Imported at start-up on the GUI thread: on a worker, compiling a module without a valid
+#: ``.pyc`` holds the GIL for its whole compilation and stalls the interface (70-90 ms).
+WORKER_MODULES = ("client.transport", "client.sender", "client.returns")
+
+
+def import_worker_modules() -> None:
+    """Import the workers' modules now, before the event loop runs."""
+    for name in WORKER_MODULES:
+        importlib.import_module(name)
 
 
 def install_translators(app: QApplication, language: str | None = None) -> list[QTranslator]:
@@ -64,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("sesam-client")
     install_translators(app, args.lang)
     ctx = build_context(data_dir=args.data_dir)
+    import_worker_modules()
     from ui.main_window import MainWindow
 
     window = MainWindow(ctx)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from billing.canonical import CanonicalError, canonical_bytes, canonical_json, parse_canonical
 
@@ -67,3 +69,98 @@ def test_parse_canonical_accepts_canonical_bytes_and_refuses_any_other_form() ->
     ):
         with pytest.raises(CanonicalError):
             parse_canonical(other)
+
+
+# The escaping and key order of the first implementation, one character at a time, straight
+# from RFC 8785: the fast path of billing.canonical must give the same bytes.
+_REFERENCE_SHORT_ESCAPES = {
+    0x08: "\\b",
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0C: "\\f",
+    0x0D: "\\r",
+    0x22: '\\"',
+    0x5C: "\\\\",
+}
+
+
+def _reference_string(value: str) -> str:
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            raise CanonicalError("caractère de substitution UTF-16 isolé dans une chaîne")
+        short = _REFERENCE_SHORT_ESCAPES.get(code)
+        if short is not None:
+            out.append(short)
+        elif code < 0x20:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _reference_json(value: object) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _reference_string(value)
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be", errors="surrogatepass"))
+        items = (f"{_reference_string(k)}:{_reference_json(value[k])}" for k in keys)
+        return "{" + ",".join(items) + "}"
+    assert isinstance(value, list)
+    return "[" + ",".join(_reference_json(item) for item in value) + "]"
+
+
+_RFC8785_STRINGS = [
+    '\u20ac$\u000f\nA\'B"\\\\"/',
+    "\r",
+    "\u0080",
+    "\u00f6",
+    "\ufb33",
+    "\U0001f600",
+    "".join(chr(c) for c in range(0x20)) + "\x7f\u2028\u2029",
+    "Dupont-Lefèvre « Zoé »",
+]
+
+
+def test_fast_escaping_gives_the_reference_bytes_on_the_rfc8785_vectors() -> None:
+    for text in _RFC8785_STRINGS:
+        assert canonical_json(text) == _reference_string(text)
+    sorting = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
+    assert canonical_json(sorting) == _reference_json(sorting)
+
+
+# Every code point, lone surrogates included (both sides must refuse them).
+_texts = st.text(st.characters(exclude_categories=()), max_size=12)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1) | _texts,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_texts, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_json_values)
+def test_fast_canonical_form_is_byte_identical_to_the_reference(value: object) -> None:
+    try:
+        expected: str | None = _reference_json(value)
+    except CanonicalError:
+        expected = None
+    if expected is None:
+        with pytest.raises(CanonicalError):
+            canonical_bytes(value)
+    else:
+        assert canonical_bytes(value) == expected.encode("utf-8")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 
 import pytest
-from fakes import ScriptedConnection, step
+from fakes import ScriptedConnection, Step, step
 
 from cardio import layout, tlv
 from cardio.cps import CpsSession
@@ -153,3 +155,44 @@ def test_signing_without_the_pin_is_a_security_status_error() -> None:
 def test_sign_rejects_a_digest_that_is_not_32_bytes() -> None:
     with pytest.raises(ValueError, match="32"):
         CpsSession(ScriptedConnection([])).sign_digest(b"short")
+
+
+class _CountingConnection(ScriptedConnection):
+    """Counts the PC/SC transactions (two pcscd round trips each on a real stack)."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        super().__init__(steps)
+        self.transactions = 0
+        self.open = 0
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.transactions += 1
+        self.open += 1
+        try:
+            yield
+        finally:
+            self.open -= 1
+
+
+def test_a_whole_cps_read_holds_the_card_in_one_transaction() -> None:
+    situation = tlv.encode(
+        layout.TAG_CPS_SITUATION,
+        tlv.encode(0x80, "1")
+        + tlv.encode(0x81, "0")
+        + tlv.encode(0x85, "12345678")
+        + tlv.encode(0x86, "5")
+        + tlv.encode(0x89, "01"),
+    )
+    conn = _CountingConnection(
+        [
+            step(SELECT_APP),
+            step("00A4020C02D001"),
+            step("00B0000000", identity("0")),
+            step("00A4020C02D002"),
+            step("00B0000000", situation),
+        ]
+    )
+    card = CpsSession(conn).read()
+    assert card.identity.nom == "MEDECIN" and len(card.situations) == 1
+    assert conn.transactions == 1 and conn.open == 0 and conn.done()
