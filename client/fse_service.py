@@ -595,14 +595,21 @@ class FseService:
             )
         closed: list[ClosedLot] = []
         for lot in self.lots_to_close(all_lots, allowed):
-            closed.append(self._close_one(lot.id, signer))
+            done = self._close_one(lot.id, signer)
+            if done is not None:
+                closed.append(done)
         return closed
 
-    def _close_one(self, lot_id: str, signer: Signer) -> ClosedLot:
+    def _close_one(self, lot_id: str, signer: Signer) -> ClosedLot | None:
+        """Close one lot; None when another process (the app, a second command) closed or
+        voided it since the list of lots to close was read."""
         store = self.store
         now = self.clock()
         with store.write():
             lot = store.lot_by_id(lot_id)
+            if lot.state is not LotState.OPEN:
+                logger.info("lot n° %d already %s elsewhere", lot.number, lot.state.value)
+                return None
             fses = [row.fse() for row in store.fse_list(lot_id=lot_id)]
             content = lot_content(
                 lot_id=lot.id,

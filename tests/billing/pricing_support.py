@@ -22,7 +22,8 @@ from billing.pricing import (
 )
 from billing.referential import Referential
 
-SEEDS = Path("/work/shared/seeds")
+# The team's shared folder stands beside the repository (as it does in CI).
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 S002 = "002_43679c6e4e635b7a.txt"
 S001 = "001_778817741b762352.txt"
 ADULT = date(1980, 5, 1)

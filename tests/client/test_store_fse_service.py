@@ -159,3 +159,26 @@ def test_a_cps_closes_only_the_lots_of_its_own_situations(store: Store) -> None:
     service.create(fse_input(0), mine.cps, mine.vitale)
     assert service.close_lots(other.session, other.cps, all_lots=True) == []
     assert len(service.close_lots(mine.session, mine.cps, all_lots=True)) == 1
+
+
+def test_a_lot_closed_by_another_process_meanwhile_is_skipped_not_an_error(
+    store: Store, tmp_path: Path
+) -> None:
+    """The app and a `sesam lot close` may close lots at the same time: the second one to
+    take the write lock finds the lot closed and goes on with the others."""
+    c = cards()
+    service = FseService(store)
+    service.create(fse_input(1), c.cps, c.vitale)
+    stale = service.lots_to_close(
+        True, {s.billing_number + s.billing_key for s in c.cps.situations}
+    )
+    other = open_store(tmp_path / "sesam.db")  # the other process's connection
+    try:
+        [closed_elsewhere] = FseService(other).close_lots(c.session, c.cps, all_lots=True)
+    finally:
+        other.close()
+    service.lots_to_close = lambda *_: stale  # type: ignore[method-assign]
+    assert service.close_lots(c.session, c.cps, all_lots=True) == []
+    (lot,) = store.lots()
+    assert lot.id == closed_elsewhere.lot.id
+    assert store.lot_der(lot.id) is not None  # signed once, by the process that closed it
