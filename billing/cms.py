@@ -124,7 +124,7 @@ def build_signed_data(content: bytes, signer: Signer, signing_time: datetime) ->
 def _load_certificate(der: bytes, what: str) -> x509.Certificate:
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:  # InvalidVersion is no ValueError
         raise CmsError(f"{what} illisible") from exc
 
 
@@ -194,7 +194,7 @@ def verify_signed_data(der: bytes, ca_certificate_der: bytes) -> VerifiedCms:
 def _verify(der: bytes, ca_certificate_der: bytes | None) -> VerifiedCms:
     try:
         return _verify_structure(der, ca_certificate_der)
-    except (ValueError, KeyError, TypeError, UnsupportedAlgorithm) as exc:
+    except (ValueError, KeyError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion) as exc:
         # asn1crypto and cryptography parse lazily: a damaged field (a name, a serial, a
         # key, a date) may only fail when it is first read, past the structure checks.
         raise CmsError("structure CMS illisible") from exc

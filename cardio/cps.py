@@ -277,7 +277,7 @@ class CpsSession:
             der = _der_prefix(der)
             try:
                 x509.load_der_x509_certificate(der)
-            except ValueError as exc:
+            except (ValueError, x509.InvalidVersion) as exc:  # InvalidVersion is no ValueError
                 raise MalformedResponseError("CPS certificate file is not X.509 DER") from exc
             self._certificate = der
         return self._certificate
