@@ -25,11 +25,16 @@ _COMMON = {
     # A parser that takes longer than this on one input counts as a hang.
     "deadline": timedelta(seconds=5),
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
-    "derandomize": False,
     "print_blob": True,
 }
-settings.register_profile("fuzz-ci", max_examples=150, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("fuzz-long", max_examples=20_000, **_COMMON)  # type: ignore[arg-type]
+# CI replays the same inputs every run, so a red CI always means a change broke a parser;
+# the long profile explores new inputs each time, and what it finds becomes an @example.
+settings.register_profile(
+    "fuzz-ci", max_examples=150, derandomize=True, **_COMMON  # type: ignore[arg-type]
+)
+settings.register_profile(
+    "fuzz-long", max_examples=20_000, derandomize=False, **_COMMON  # type: ignore[arg-type]
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
