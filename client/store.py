@@ -1108,16 +1108,9 @@ class Store:
         lot_id: str | None = None,
     ) -> list[FseRow]:
         """FSE in number order, optionally filtered."""
-        where, params = [], []
-        for column, value in (
-            ("state", state.value if state else None),
-            ("practitioner_id", practitioner_id),
-            ("lot_id", lot_id),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        clause, params = _where(
+            state=state.value if state else None, practitioner_id=practitioner_id, lot_id=lot_id
+        )
         return [
             _fse_row(r)
             for r in self.db.query(
@@ -1250,16 +1243,9 @@ class Store:
         kind: str | None = None,
     ) -> list[LotRow]:
         """Lots in number order, optionally filtered."""
-        where, params = [], []
-        for column, value in (
-            ("state", state.value if state else None),
-            ("practitioner_id", practitioner_id),
-            ("kind", kind),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        clause, params = _where(
+            state=state.value if state else None, practitioner_id=practitioner_id, kind=kind
+        )
         return [
             _lot_row(r)
             for r in self.db.query(
@@ -1491,6 +1477,14 @@ def _private_file(path: Path) -> None:
 def default_path() -> Path:
     """``<data dir>/sesam.db``."""
     return data_dir() / DB_NAME
+
+
+def _where(**filters: str | None) -> tuple[str, list[str]]:
+    """A ``WHERE`` clause of equalities on the filters given (None = no filter); the
+    column names come from the callers' keywords, the values are parameters."""
+    given = {column: value for column, value in filters.items() if value is not None}
+    clause = " AND ".join(f"{column} = ?" for column in given)
+    return (f" WHERE {clause}" if clause else ""), list(given.values())
 
 
 def open_store(path: Path | str | None = None) -> Store:
