@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,7 +38,7 @@ def recording_connection(inner: Any, sink: list[bytes]) -> Any:
     """A CardConnection that forwards to ``inner`` and records every command APDU sent."""
     connection = require("cardio.connection", "CardConnection")
 
-    class Recording(connection.CardConnection):  # type: ignore[misc, name-defined]
+    class Recording(connection.CardConnection):  # type: ignore[name-defined]
         @property
         def atr(self) -> bytes:
             return bytes(inner.atr)
@@ -50,7 +49,7 @@ def recording_connection(inner: Any, sink: list[bytes]) -> Any:
 
         def transmit(self, apdu: bytes) -> tuple[bytes, int]:
             sink.append(bytes(apdu))
-            return inner.transmit(apdu)  # type: ignore[no-any-return]
+            return inner.transmit(apdu)
 
         @contextlib.contextmanager
         def transaction(self) -> Iterator[None]:
@@ -119,38 +118,13 @@ def vitale_card_with(n: int, base: Any = None) -> Any:
     return factory.card_from_profile(profile, base)
 
 
-@contextlib.contextmanager
-def quickack_links() -> Iterator[None]:
-    """Experiment, in this process only: the testbed's vpcd links acknowledge at once.
-
-    pcscd's vpcd driver writes the 2-byte length and the APDU in two writes on a socket
-    without TCP_NODELAY; Linux delays the card side's ACK of the first (up to 40 ms), so
-    Nagle holds the second: every APDU pays the delayed-ACK timer. TCP_QUICKACK before
-    each read on the card side removes that wait. Not in the product: a suspected fix of
-    ``testbed/cards/vpcd.py``, measured here to show what the readers cost without it.
-    """
-    vpcd = require("testbed.cards.vpcd", "VpcdLink")
-    original = vpcd.VpcdLink._recv_exact
-
-    def recv_exact(self: Any, sock: socket.socket, size: int) -> bytes:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-        return original(self, sock, size)  # type: ignore[no-any-return]
-
-    vpcd.VpcdLink._recv_exact = recv_exact
-    try:
-        yield
-    finally:
-        vpcd.VpcdLink._recv_exact = original
-
-
-def _plan(ctx: RunContext) -> list[tuple[str, list[int], int]]:
-    """(variant, bénéficiaire counts, repetitions) for this mode."""
+def _plan(ctx: RunContext) -> tuple[list[int], int]:
+    """(bénéficiaire counts, repetitions) for this mode."""
     if ctx.tiny:
-        return [("testbed as is", [1], 2)]
+        return [1], 2
     if ctx.quick:
-        return [("testbed as is", [5], 3), ("vpcd quick-ACK", [1, 3, 6], 30)]
-    return [("testbed as is", [1, 3, 5, 6], 15), ("vpcd quick-ACK", [1, 2, 3, 4, 5, 6], 100)]
+        return [1, 3, 6], 30
+    return [1, 2, 3, 4, 5, 6], 100
 
 
 def run(ctx: RunContext) -> list[Figure]:
@@ -171,16 +145,11 @@ def run(ctx: RunContext) -> list[Figure]:
             cps_reader = watch.VPCD_READERS[CPS_READER]
             vitale_reader = watch.VPCD_READERS[VITALE_READER]
             backend = PcscBackend()
-            for variant, sizes, repeat in _plan(ctx):
-                patch = quickack_links() if "quick" in variant else contextlib.nullcontext()
-                with patch:
-                    for n in sizes:
-                        server.insert_card(VITALE_READER, vitale_card_with(n))
-                        figure = _measure(backend, cps_reader, vitale_reader, n, repeat,
-                                          vitale_mod.VitaleReader, cps_mod.CpsSession)
-                        figure.figure = f"card read [{variant}]: Vitale ({n} bénéf.) + CPS"
-                        figure.sizes["variant"] = variant
-                        figures.append(figure)
+            sizes, repeat = _plan(ctx)
+            for n in sizes:
+                server.insert_card(VITALE_READER, vitale_card_with(n))
+                figures.append(_measure(backend, cps_reader, vitale_reader, n, repeat,
+                                        vitale_mod.VitaleReader, cps_mod.CpsSession))
             backend.close()
         finally:
             server.stop()
@@ -199,16 +168,18 @@ def _measure(backend: Any, cps_reader: str, vitale_reader: str, n: int, repeat: 
         card = vitale_reader_cls(vitale_conn).read()
         assert len(card.beneficiaries) == n  # noqa: S101 - a wrong read is no figure
         session = cps_session_cls(cps_conn)
-        session.read()
-        session.certificate_der()
+        with session.reserved():
+            session.read()
+            session.certificate_der()
 
     # Record what the product sends, once, to replay it bare.
     recorded_v: list[bytes] = []
     recorded_c: list[bytes] = []
     vitale_reader_cls(recording_connection(vitale_conn, recorded_v)).read()
     session = cps_session_cls(recording_connection(cps_conn, recorded_c))
-    session.read()
-    session.certificate_der()
+    with session.reserved():
+        session.read()
+        session.certificate_der()
     apdus_v, apdus_c = apdus_of(recorded_v), apdus_of(recorded_c)
     transactions = sum(1 for a in recorded_v + recorded_c if a == BEGIN)
     bare_v, bare_c = BareLoop(vitale_reader), BareLoop(cps_reader)

@@ -46,7 +46,7 @@ class Figure:
         """value / baseline, when there is a baseline."""
         if self.baseline in (None, 0):
             return None
-        return self.value / self.baseline  # type: ignore[operator]
+        return self.value / self.baseline
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,6 @@ from typing import Any
 from benchmarks.cards import (
     BareLoop,
     apdus_of,
-    quickack_links,
     recording_connection,
     vitale_card_with,
 )
@@ -69,12 +68,8 @@ class SqliteBaseline:
         self.conn.close()
 
 
-def _plan(ctx: RunContext) -> list[tuple[str, int]]:
-    if ctx.tiny:
-        return [("vpcd quick-ACK", 2)]
-    if ctx.quick:
-        return [("testbed as is", 5), ("vpcd quick-ACK", 40)]
-    return [("testbed as is", 30), ("vpcd quick-ACK", 200)]
+def _repeat(ctx: RunContext) -> int:
+    return ctx.scaled(full=200, quick=40, tiny=2)
 
 
 def run(ctx: RunContext) -> list[Figure]:
@@ -95,13 +90,7 @@ def run(ctx: RunContext) -> list[Figure]:
         try:
             server.insert(CPS_READER, "cps-generaliste", fresh=True)
             server.insert_card(VITALE_READER, vitale_card_with(5))
-            for variant, repeat in _plan(ctx):
-                patch = quickack_links() if "quick" in variant else contextlib.nullcontext()
-                with patch:
-                    figure = _measure(ctx, watch.VPCD_READERS, referential, repeat)
-                figure.figure = f"price + secure + store one FSE [{variant}]"
-                figure.sizes["variant"] = variant
-                figures.append(figure)
+            figures.append(_measure(ctx, watch.VPCD_READERS, referential, _repeat(ctx)))
         finally:
             server.stop()
             with contextlib.suppress(Exception):

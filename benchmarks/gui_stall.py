@@ -163,7 +163,7 @@ def _figure(name: str, stall: dict[str, float], idle: dict[str, float],
 
 def _card_figures(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
                   idle: dict[str, float]) -> list[Figure]:
-    from benchmarks.cards import quickack_links, vitale_card_with
+    from benchmarks.cards import vitale_card_with
     from cardio.cps import CpsSession
     from cardio.pcsc import PcscBackend
     from cardio.thread import CardThread
@@ -171,8 +171,7 @@ def _card_figures(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
 
     server_mod = require("testbed.cards.server", "CardServer")
     watch = require("testbed.cards.pcsc_watch", "VPCD_READERS")
-    plan = [("testbed as is", ctx.scaled(full=10, quick=2, tiny=1)),
-            ("vpcd quick-ACK", ctx.scaled(full=200, quick=60, tiny=3))]
+    reads = ctx.scaled(full=200, quick=60, tiny=3)
     figures = []
     with vpcd_lock():
         ensure_pcscd()
@@ -190,33 +189,30 @@ def _card_figures(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
                 try:
                     card = VitaleReader(vitale).read()
                     session = CpsSession(cps)
-                    session.read()
-                    session.certificate_der()
+                    with session.reserved():
+                        session.read()
+                        session.certificate_der()
                     return len(card.beneficiaries)
                 finally:
                     vitale.close()
                     cps.close()
 
-            for variant, reads in plan:
-                patch = quickack_links() if "quick" in variant else contextlib.nullcontext()
-                with patch:
-                    def start(done: Callable[[], None], reads: int = reads) -> None:
-                        left = {"n": reads}
+            def start(done: Callable[[], None]) -> None:
+                left = {"n": reads}
 
-                        def again(_result: object = None) -> None:
-                            if left["n"] == 0:
-                                done()
-                                return
-                            left["n"] -= 1
-                            runner.submit(read_both, again, _fail, executor=card_thread,
-                                          label="lecture des cartes")
+                def again(_result: object = None) -> None:
+                    if left["n"] == 0:
+                        done()
+                        return
+                    left["n"] -= 1
+                    runner.submit(read_both, again, _fail, executor=card_thread,
+                                  label="lecture des cartes")
 
-                        again()
+                again()
 
-                    stall = _measure(app, meter, start)
-                figures.append(_figure(f"card reads [{variant}]", stall, idle,
-                                       {"reads": reads, "beneficiaires": 5,
-                                        "variant": variant}))
+            stall = _measure(app, meter, start)
+            figures.append(_figure("card reads", stall, idle,
+                                   {"reads": reads, "beneficiaires": 5}))
         finally:
             card_thread.call(backend.close)
             card_thread.shutdown()

@@ -5,7 +5,11 @@ simulated Assurance Maladie on loopback HTTPS."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +21,7 @@ from benchmarks.fse import fse_request
 logger = logging.getLogger(__name__)
 
 PIN = "1234"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -103,6 +108,32 @@ def am_server(ledger: Path) -> Any:
         Path(str(ledger) + suffix).unlink(missing_ok=True)
     ledger.parent.mkdir(parents=True, exist_ok=True)
     return AmServer(ledger_path=ledger, control_port=None).start()
+
+
+@contextlib.contextmanager
+def am_process(ledger: Path) -> Iterator[str]:
+    """A fresh simulated Assurance Maladie in its own process, as a concentrator is another
+    machine: it does not take the client's interpreter (GIL) while it checks lots. Its URL."""
+    require("testbed.am.cli", "register")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(ledger) + suffix).unlink(missing_ok=True)
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    log = ledger.with_suffix(".log").open("w")  # the server's own log, out of the table
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "testbed", "am", "serve", "--port", "0", "--control-port", "0",
+         "--ledger", str(ledger)],
+        stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
+    )
+    try:
+        assert server.stdout is not None  # noqa: S101 - PIPE above
+        line = server.stdout.readline().split()
+        if len(line) < 2 or line[0] != "ready":
+            raise RuntimeError(f"testbed am serve did not start: {line}")
+        yield line[1]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
 
 
 def send_all(store: Any, settings: Any) -> Any:

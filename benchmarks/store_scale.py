@@ -44,32 +44,6 @@ GOAL_HISTORY_MS = 20.0
 ROOT = Path(__file__).resolve().parents[1]
 _HEX = re.compile(r"[0-9a-f]{64}")
 
-#: What a dashboard shows (the dashboard page is still "en préparation": these are the
-#: figures a practitioner expects there, written against the store's schema).
-DASHBOARD_QUERIES: dict[str, str] = {
-    "fse by state": "SELECT state, COUNT(*) FROM fse GROUP BY state",
-    "this month: count and fees": (
-        "SELECT COUNT(*), SUM(CAST(total_fees AS REAL)) FROM fse "
-        "WHERE created_at >= :month AND state != 'cancelled'"
-    ),
-    "outbox by status": "SELECT status, COUNT(*) FROM outbox GROUP BY status",
-    "lots waiting for ARL": "SELECT COUNT(*) FROM lots WHERE state IN ('closed', 'sent')",
-    "rejected FSE": "SELECT COUNT(*) FROM fse WHERE state = 'rejected'",
-    "paid this month": (
-        "SELECT COUNT(*), SUM(CAST(paid_amo AS REAL) + CAST(paid_amc AS REAL)) FROM payments "
-        "WHERE recorded_at >= :month"
-    ),
-}
-
-
-#: Suspected fix for the dashboard's full scans: indexes on the columns its date filters use.
-#: Measured inside a transaction that is rolled back: the store's schema is not changed.
-SUGGESTED_INDEXES = (
-    "CREATE INDEX bench_fse_created ON fse (created_at)",
-    "CREATE INDEX bench_payments_recorded ON payments (recorded_at)",
-)
-
-
 def _sizes(ctx: RunContext) -> list[int]:
     if ctx.tiny:
         return [1000]
@@ -117,6 +91,8 @@ def template_store(ctx: RunContext) -> Path:
 
 #: Tables holding one row per installation, not per FSE: kept from the template only.
 _SINGLETONS = {"practitioners", "counters", "sync_state", "alerts_ack"}
+#: Tables the store's triggers keep from other tables' rows: filled by the cloned rows.
+_DERIVED = {"fse_month_totals", "payment_month_totals"}
 
 
 def _tables(conn: Any) -> list[str]:
@@ -145,7 +121,7 @@ class Cloner:
 
     def __init__(self, conn: Any, blocks: int) -> None:
         self.blocks = blocks
-        self.tables = [t for t in _tables(conn) if t not in _SINGLETONS]
+        self.tables = [t for t in _tables(conn) if t not in _SINGLETONS | _DERIVED]
         self.columns: dict[str, list[str]] = {}
         self.rows: dict[str, list[tuple[Any, ...]]] = {}
         self.int_pk: dict[str, int] = {}  # table -> max id (the block's id stride)
@@ -171,9 +147,9 @@ class Cloner:
                 index = self.columns[table].index(column)
                 self.keys.update(r[index] for r in self.rows[table])
         self.patients = {r[0] for r in self.rows.get("patients", [])}
-        self.max_number = {t: max((r[self.columns[t].index("number")] for r in self.rows[t]),
-                                  default=0)
-                           for t in ("fse", "lots") if t in self.columns}
+        self.max_number: dict[str, int] = {
+            t: max((r[self.columns[t].index("number")] for r in self.rows[t]), default=0)
+            for t in ("fse", "lots") if t in self.columns}
         # Dates and timestamps (the schema names them *_at, *_on, *_date, at) move back with
         # the block, so that "this month" or "last 6 months" select a slice, not everything.
         self.dated = {(t, c) for t in self.tables for c in self.columns[t]
@@ -305,13 +281,8 @@ from billing.referential import Referential
 from client.store import open_store
 store = open_store(sys.argv[1])
 Referential.load_default()
-try:
-    from client.dashboard import last_months
-except ImportError:  # before the dashboard landed: the benchmark's own queries
-    for sql in {queries!r}:
-        store.db.execute(sql, {{"month": sys.argv[2]}}).fetchall()
-else:
-    last_months(store, datetime.now(UTC))
+from client.dashboard import last_months
+last_months(store, datetime.now(UTC))
 print(time.perf_counter() - start)
 """
 
@@ -323,12 +294,12 @@ print(time.perf_counter() - start)
 """
 
 
-def _process_seconds(script: str, db: Path, month: str) -> float:
+def _process_seconds(script: str, db: Path) -> float:
     """Wall time of a fresh Python process running ``script`` (interpreter start included)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", script, str(db), month],
+        [sys.executable, "-c", script, str(db)],
         capture_output=True, text=True, check=False, env=env, cwd=ROOT, timeout=120,
     )
     elapsed = time.perf_counter() - start
@@ -337,33 +308,22 @@ def _process_seconds(script: str, db: Path, month: str) -> float:
     return elapsed
 
 
-def _with_suggested_indexes(conn: Any, fn: Any, repeat: int) -> tuple[Stats, float]:
-    """Time ``fn`` with SUGGESTED_INDEXES built in a transaction rolled back afterwards."""
-    conn.execute("BEGIN")
-    try:
-        start = time.perf_counter()
-        for statement in SUGGESTED_INDEXES:
-            conn.execute(statement)
-        built = time.perf_counter() - start
-        return budgeted(fn, repeat, budget_s=10.0), built
-    finally:
-        conn.execute("ROLLBACK")
-
-
 def _product_dashboard(store: Any, count: int, sizes: dict[str, Any],
-                       repeat: int) -> list[Figure]:
-    """The product's own dashboard (``client.dashboard.last_months``), when it exists."""
-    try:
-        from client.dashboard import last_months
-    except ImportError:
-        return []
-    stats = budgeted(lambda: last_months(store, datetime.now(UTC)), repeat, budget_s=15.0)
-    return [Figure(
-        figure=f"dashboard, client.dashboard 6 months (store {_n(count)} FSE)",
+                       repeat: int) -> Figure:
+    """The dashboard page's figures (``client.dashboard.last_months``: six months)."""
+    from client import dashboard
+
+    stats = budgeted(lambda: dashboard.last_months(store, datetime.now(UTC)), repeat,
+                     budget_s=15.0)
+    plans = {sql.split(" FROM ")[1][:40]: [r[-1] for r in store.db.execute(
+        "EXPLAIN QUERY PLAN " + sql, ["2000-01-01", "2100-01-01"][:sql.count("?")]).fetchall()]
+        for sql in dashboard.QUERIES}
+    return Figure(
+        figure=f"dashboard, 6 months (store {_n(count)} FSE)",
         unit="ms", value=stats.median * 1e3, goal=f"≤ {GOAL_DASHBOARD_MS:.0f} ms",
         met=stats.median * 1e3 <= GOAL_DASHBOARD_MS, sizes=sizes,
-        extra={"last_months": stats.ms()},
-    )]
+        extra={"last_months": stats.ms(), "query_plans": plans},
+    )
 
 
 def _n(count: int) -> str:
@@ -395,7 +355,6 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
     from client.store import open_store
 
     figures: list[Figure] = []
-    month = date.today().replace(day=1).isoformat()
     repeat = ctx.scaled(full=30, quick=7, tiny=3)
     directory, generated = build_store(ctx, count)
     path = directory / "sesam.db"
@@ -407,11 +366,10 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
            "generation_cached": generated is None}
     # App ready: a fresh process opens the store, loads the referential, runs the
     # dashboard queries; against a bare process opening the same file.
-    ready_script = _READY_SCRIPT.format(queries=list(DASHBOARD_QUERIES.values()))
     ready, bare = [], []
     for _ in range(ctx.scaled(full=5, quick=3, tiny=2)):
-        ready.append(_process_seconds(ready_script, path, month))
-        bare.append(_process_seconds(_BARE_SCRIPT, path, month))
+        ready.append(_process_seconds(_READY_SCRIPT, path))
+        bare.append(_process_seconds(_BARE_SCRIPT, path))
     ready_s, bare_s = Stats.of(ready), Stats.of(bare)
     store = open_store(path)
     try:
@@ -425,32 +383,7 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
                    "open_store_in_process": opened.ms(), **gen},
         ))
         conn = store.db.conn
-        per_query = {}
-        plans = {}
-        for name, sql in DASHBOARD_QUERIES.items():
-            stats = budgeted(lambda sql=sql: conn.execute(sql, {"month": month}).fetchall(),
-                             repeat, budget_s=5.0)
-            per_query[name] = round(stats.median * 1e3, 3)
-            plans[name] = [r[-1] for r in conn.execute(
-                "EXPLAIN QUERY PLAN " + sql, {"month": month}).fetchall()]
-        def dashboard_once() -> None:
-            for sql in DASHBOARD_QUERIES.values():
-                conn.execute(sql, {"month": month}).fetchall()
-
-        dashboard = budgeted(dashboard_once, repeat, budget_s=15.0)
-        indexed, index_seconds = _with_suggested_indexes(conn, dashboard_once, repeat)
-        figures.append(Figure(
-            figure=f"dashboard, benchmark's queries (store {_n(count)} FSE)",
-            unit="ms", value=dashboard.median * 1e3,
-            goal=f"≤ {GOAL_DASHBOARD_MS:.0f} ms",
-            met=dashboard.median * 1e3 <= GOAL_DASHBOARD_MS, sizes=sizes,
-            extra={"all": dashboard.ms(), "per_query_median_ms": per_query,
-                   "query_plans": plans,
-                   "with_suggested_indexes": indexed.ms(),
-                   "suggested_indexes": list(SUGGESTED_INDEXES),
-                   "suggested_indexes_build_seconds": round(index_seconds, 2)},
-        ))
-        figures.extend(_product_dashboard(store, count, sizes, repeat))
+        figures.append(_product_dashboard(store, count, sizes, repeat))
         patients = [r[0] for r in conn.execute("SELECT id FROM patients").fetchall()]
         rng = random.Random(count)  # noqa: S311 - a sample of patients, not a secret
         chosen = [rng.choice(patients) for _ in range(repeat * 2)]

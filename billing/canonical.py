@@ -94,8 +94,52 @@ def _emit(value: Any, out: list[str]) -> None:
         raise CanonicalError(f"type non représentable en JSON ({type(value).__name__})")
 
 
+def _plain(value: Any) -> bool:
+    """True when ``value`` holds only what ``json.dumps`` writes exactly as RFC 8785 does:
+    dicts with ASCII string keys (code point order is UTF-16 order), lists, tuples, exact
+    ``str``, ``bool``, ``None`` and I-JSON-safe ``int``. Anything else (a float, a key
+    beyond ASCII, a subclass, a cycle: RecursionError) takes the general path. Leaves are
+    checked inline: this walk is most of the time of a canonical form."""
+    kind = type(value)
+    if kind is dict:
+        for key in value:
+            if type(key) is not str or not key.isascii():
+                return False
+        items = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        items = (value,)
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif kind is dict or kind is list or kind is tuple:
+            if not _plain(item):
+                return False
+        else:
+            return False
+    return True
+
+
 def canonical_json(value: Any) -> str:
-    """The RFC 8785 canonical text of ``value`` (dicts, lists, str, int, bool, None)."""
+    """The RFC 8785 canonical text of ``value`` (dicts, lists, str, int, bool, None).
+
+    The FSE and lot documents take the C encoder of ``json`` (20 times faster than the
+    general path, which checks and explains what is not representable); both give the
+    same text (``tests/billing/test_fse_canonical.py`` compares them).
+    """
+    try:
+        plain = _plain(value)
+    except RecursionError:
+        plain = False
+    if plain:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if text.isascii() or _SURROGATE.search(text) is None:
+            return text
     out: list[str] = []
     _emit(value, out)
     return "".join(out)

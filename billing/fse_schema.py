@@ -10,6 +10,7 @@ understands exactly the keywords they use: ``type``, ``properties``, ``required`
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Mapping
@@ -236,55 +237,76 @@ def _resolve(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
     return found
 
 
-def _check(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], path: str) -> None:
+class _Fault(Exception):
+    """A fault found deep in a document; the path is built on the way out (only then)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        self.parts: list[str] = []
+
+
+def _inside(key: str | int, item: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> None:
+    try:
+        _check(item, schema, root)
+    except _Fault as fault:
+        fault.parts.append(str(key))
+        raise
+
+
+def _check(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> None:
     if "$ref" in schema:
-        _check(value, _resolve(schema["$ref"], root), root, path)
+        _check(value, _resolve(schema["$ref"], root), root)
     if "const" in schema and (value != schema["const"] or type(value) is not type(schema["const"])):
-        raise SchemaError(path, f"valeur attendue {schema['const']!r}")
+        raise _Fault(f"valeur attendue {schema['const']!r}")
     if "enum" in schema and value not in schema["enum"]:
-        raise SchemaError(path, f"valeur hors de {schema['enum']}")
+        raise _Fault(f"valeur hors de {schema['enum']}")
     if "type" in schema:
         names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         if not any(_type_ok(value, name) for name in names):
-            raise SchemaError(path, f"type attendu {' ou '.join(names)}")
+            raise _Fault(f"type attendu {' ou '.join(names)}")
     if isinstance(value, str):
         if "pattern" in schema and not _pattern_matches(schema["pattern"], value):
-            raise SchemaError(path, "forme invalide")
+            raise _Fault("forme invalide")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
-            raise SchemaError(path, "texte trop long")
+            raise _Fault("texte trop long")
         if "minLength" in schema and len(value) < schema["minLength"]:
-            raise SchemaError(path, "texte trop court")
-    if isinstance(value, int) and not isinstance(value, bool):
+            raise _Fault("texte trop court")
+    elif isinstance(value, int) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
-            raise SchemaError(path, f"inférieur à {schema['minimum']}")
+            raise _Fault(f"inférieur à {schema['minimum']}")
         if "maximum" in schema and value > schema["maximum"]:
-            raise SchemaError(path, f"supérieur à {schema['maximum']}")
-    if isinstance(value, list):
+            raise _Fault(f"supérieur à {schema['maximum']}")
+    elif isinstance(value, list):
         if "minItems" in schema and len(value) < schema["minItems"]:
-            raise SchemaError(path, "trop peu d'éléments")
+            raise _Fault("trop peu d'éléments")
         if "maxItems" in schema and len(value) > schema["maxItems"]:
-            raise SchemaError(path, "trop d'éléments")
+            raise _Fault("trop d'éléments")
         if "items" in schema:
             for index, item in enumerate(value):
-                _check(item, schema["items"], root, f"{path}/{index}")
-    if isinstance(value, dict):
+                _inside(index, item, schema["items"], root)
+    elif isinstance(value, dict):
         properties: Mapping[str, Any] = schema.get("properties", {})
-        for key in schema.get("required", []):
+        for key in schema.get("required", ()):
             if key not in value:
-                raise SchemaError(path, f"champ obligatoire absent : {key}")
+                raise _Fault(f"champ obligatoire absent : {key}")
         extra = schema.get("additionalProperties", True)
         for key, item in value.items():
             if key in properties:
-                _check(item, properties[key], root, f"{path}/{key}")
+                _inside(key, item, properties[key], root)
             elif extra is False:
-                raise SchemaError(path, f"champ inconnu : {key}")
+                raise _Fault(f"champ inconnu : {key}")
             elif isinstance(extra, Mapping):
-                _check(item, extra, root, f"{path}/{key}")
+                _inside(key, item, extra, root)
 
 
 def validate(document: Any, schema: Mapping[str, Any]) -> None:
     """Check ``document`` against ``schema``; raise ``SchemaError`` at the first fault."""
-    _check(document, schema, schema, "")
+    try:
+        _check(document, schema, schema)
+    except _Fault as fault:
+        raise SchemaError(
+            "".join("/" + part for part in reversed(fault.parts)), fault.reason
+        ) from None
 
 
 def validate_fse(document: Any) -> None:
@@ -297,9 +319,14 @@ def validate_lot(document: Any) -> None:
     validate(document, LOT_SCHEMA)
 
 
-def _pattern_matches(pattern: str, value: str) -> bool:
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
     """JSON Schema patterns follow ECMA-262, where ``$`` is the very end of the text;
     Python's ``$`` also matches before a final newline, so it is anchored with ``\\Z``."""
     if pattern.endswith("$") and not pattern.endswith("\\$"):
         pattern = pattern[:-1] + r"\Z"
-    return re.search(pattern, value) is not None
+    return re.compile(pattern)
+
+
+def _pattern_matches(pattern: str, value: str) -> bool:
+    return _compiled(pattern).search(value) is not None

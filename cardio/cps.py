@@ -231,9 +231,11 @@ class CpsSession:
         logger.info("%s: CPS PIN verified", self.reader)
 
     @contextlib.contextmanager
-    def _reservation(self) -> Iterator[None]:
-        # One PC/SC transaction for a whole read, not one per file: each costs two pcscd
-        # round trips, as much as several APDUs. Nested reads reuse the outer one.
+    def reserved(self) -> Iterator[None]:
+        """Hold the card (one PC/SC transaction) across several reads, e.g. ``read()`` and
+        ``certificate_der()``: each transaction costs two pcscd round trips, as much as
+        several APDUs. Every read takes its own when none is held; nested ones reuse it.
+        Never hold it while the user types a PIN: other programs wait meanwhile."""
         if self._reserved:
             yield
             return
@@ -246,7 +248,7 @@ class CpsSession:
 
     def _read(self, file_id: bytes) -> bytes:
         command = apdu.CommandApdu(0x00, layout.INS_SELECT, 0x02, 0x0C, file_id)
-        with self._reservation():
+        with self.reserved():
             self.select()
             apdu.exchange(self._connection, command)
             return apdu.read_file(self._connection)
@@ -263,7 +265,7 @@ class CpsSession:
 
     def read(self) -> CpsCard:
         """Holder and situations: everything public on the card (one card transaction)."""
-        with self._reservation():
+        with self.reserved():
             return CpsCard(self.read_identity(), self.read_situations())
 
     def certificate_der(self) -> bytes:

@@ -158,8 +158,11 @@ def nir_key(nir13: str) -> str:
 # --- parsing -------------------------------------------------------------------------
 
 
-def _text(elements: list[tlv.Tlv], tag: int, where: str, *, required: bool = True) -> str | None:
-    element = tlv.find(elements, tag)
+Fields = dict[int, tlv.Tlv]  # a template's elements by tag (``tlv.by_tag``)
+
+
+def _text(fields: Fields, tag: int, where: str, *, required: bool = True) -> str | None:
+    element = fields.get(tag)
     if element is None:
         if required:
             raise MalformedResponseError(f"{where}: tag {tag:02X} missing")
@@ -167,8 +170,8 @@ def _text(elements: list[tlv.Tlv], tag: int, where: str, *, required: bool = Tru
     return element.text()
 
 
-def _req(elements: list[tlv.Tlv], tag: int, where: str) -> str:
-    value = _text(elements, tag, where)
+def _req(fields: Fields, tag: int, where: str) -> str:
+    value = _text(fields, tag, where)
     assert value is not None  # noqa: S101 - _text raises when required
     return value
 
@@ -183,8 +186,8 @@ def parse_date(raw: str, where: str) -> dt.date:
         raise MalformedResponseError(f"{where}: bad date") from None
 
 
-def _optional_date(elements: list[tlv.Tlv], tag: int, where: str) -> dt.date | None:
-    raw = _text(elements, tag, where, required=False)
+def _optional_date(fields: Fields, tag: int, where: str) -> dt.date | None:
+    raw = _text(fields, tag, where, required=False)
     return parse_date(raw, where) if raw else None
 
 
@@ -202,7 +205,8 @@ def _check_nir(nir13: str, key: str, where: str) -> None:
         raise MalformedResponseError(f"{where}: NIR key does not match")
 
 
-def _templates(data: bytes, tag: int, where: str) -> list[list[tlv.Tlv]]:
+def _templates(data: bytes, tag: int) -> list[list[tlv.Tlv]]:
+    """The children of each ``tag`` template, each decoded once."""
     return [t.children() for t in tlv.decode(data) if t.tag == tag] if data else []
 
 
@@ -211,7 +215,7 @@ def _parse_rights(children: list[tlv.Tlv], where: str) -> Rights:
     coverages = []
     amc: AmcContract | None = None
     for element in children:
-        inner = element.children()
+        inner = tlv.by_tag(element.children())
         if element.tag == layout.TAG_AMO_PERIOD:
             periods.append(
                 Period(
@@ -251,9 +255,9 @@ def parse_card(
 
     :raises MalformedResponseError: a file is missing a field, or the files disagree.
     """
-    identities = _templates(identity_file, layout.TAG_BENEFICIAIRE, "identity")
-    nirs = _templates(nir_file, layout.TAG_BENEFICIAIRE, "NIR")
-    rights = _templates(rights_file, layout.TAG_RIGHTS, "rights")
+    identities = [tlv.by_tag(t) for t in _templates(identity_file, layout.TAG_BENEFICIAIRE)]
+    nirs = [tlv.by_tag(t) for t in _templates(nir_file, layout.TAG_BENEFICIAIRE)]
+    rights = _templates(rights_file, layout.TAG_RIGHTS)
     if not identities:
         raise MalformedResponseError("no bénéficiaire on the card")
     if len(nirs) != len(identities):
@@ -267,8 +271,8 @@ def parse_card(
     assure_t = tlv.find(elements, layout.TAG_ASSURE)
     if card is None or assure_t is None:
         raise MalformedResponseError("card file: template 66 or 67 missing")
-    card_c, assure_c = card.children(), assure_t.children()
-    serial_t = tlv.find(card_c, layout.TAG_CARD_SERIAL)
+    card_c, assure_c = tlv.by_tag(card.children()), tlv.by_tag(assure_t.children())
+    serial_t = card_c.get(layout.TAG_CARD_SERIAL)
     if serial_t is None or len(serial_t.value) != 8:
         raise MalformedResponseError("card file: serial missing or not 8 bytes")
     assure = Assure(

@@ -2,19 +2,22 @@
 rate (dégradé excluded), fees billed and received per month, amounts waiting, rejects, days
 since the last transmission.
 
-Every query reads a range of a covering index (``fse.care_date``, ``fse.state``,
-``payments.paid_on``: migration m006; ``transmissions.last_attempt_at``: m005) and groups in
-SQL, so a few dozen rows come back whatever the size of the store. Amounts are stored as
-text: SQL would sum them as floats, so it groups by amount too and counts, and the groups
-are summed here as ``Decimal`` (amount × count: the same value and the same exponent as
-adding every row).
+Sums come from the month totals the store keeps by trigger (``fse_month_totals``,
+``payment_month_totals``: migration m007), corrected by the days of the period's first and
+last months that fall outside it (a range of a covering index: ``fse.care_date``,
+``payments.paid_on``, m006); the FSE still waiting are a range of ``fse.state``. A few
+hundred rows come back whatever the size of the store. Amounts are stored as text: SQL
+would sum them as floats, so it groups by amount too and counts, and the groups are summed
+here as ``Decimal`` (amount × count: the same value and the same exponent as adding every
+row).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,24 +42,41 @@ assert {s.value for s in WAITING_STATES} == {"secured", "in_lot", "sent", "ackno
 #: Payments that brought money (``client.returns.Reconciliation`` values).
 PAID_OUTCOMES = ("payee", "payee_partiellement")
 
-# Queries (kept here so the tests can ask SQLite for their plan).
-SQL_FSE_IN_PERIOD = (
+# Queries (kept here so the tests can ask SQLite for their plan). The sums come from the
+# month totals the store keeps by trigger (migration m007); the days of the first and last
+# months that fall outside the period are read from the covering indexes and taken off.
+SQL_FSE_MONTHS = (
+    "SELECT month, mode, state, total_fees, amo, amc, n FROM fse_month_totals "
+    "WHERE month >= ? AND month <= ? AND n != 0 AND state NOT IN ('draft', 'cancelled')"
+)
+SQL_FSE_DAYS = (
     "SELECT substr(care_date, 1, 7) AS month, mode, state, total_fees, amo, amc, count(*) AS n "
-    "FROM fse WHERE care_date >= ? AND care_date <= ? AND state NOT IN ('draft', 'cancelled') "
+    "FROM fse WHERE care_date >= ? AND care_date < ? AND state NOT IN ('draft', 'cancelled') "
     "GROUP BY month, mode, state, total_fees, amo, amc"
 )
 SQL_WAITING = (
     "SELECT amo, amc, count(*) AS n FROM fse "
     "WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged') GROUP BY amo, amc"
 )
-SQL_RECEIVED = (
+SQL_RECEIVED_MONTHS = (
+    "SELECT month, paid_amo, paid_amc, n FROM payment_month_totals "
+    "WHERE month >= ? AND month <= ? AND n != 0 AND outcome IN ('payee', 'payee_partiellement')"
+)
+SQL_RECEIVED_DAYS = (
     "SELECT substr(paid_on, 1, 7) AS month, paid_amo, paid_amc, count(*) AS n FROM payments "
-    "WHERE paid_on >= ? AND paid_on <= ? AND outcome IN ('payee', 'payee_partiellement') "
+    "WHERE paid_on >= ? AND paid_on < ? AND outcome IN ('payee', 'payee_partiellement') "
     "GROUP BY month, paid_amo, paid_amc"  # outcome IN PAID_OUTCOMES
 )
 SQL_LAST_TRANSMISSION = "SELECT max(last_attempt_at) AS last FROM transmissions"
 SQL_LAST_RECEIVED = "SELECT max(received_at) AS last FROM transmissions"
-QUERIES = (SQL_FSE_IN_PERIOD, SQL_WAITING, SQL_RECEIVED, SQL_LAST_TRANSMISSION)
+QUERIES = (
+    SQL_FSE_MONTHS,
+    SQL_FSE_DAYS,
+    SQL_WAITING,
+    SQL_RECEIVED_MONTHS,
+    SQL_RECEIVED_DAYS,
+    SQL_LAST_TRANSMISSION,
+)
 
 
 class DashboardPeriodError(ValueError):
@@ -171,6 +191,20 @@ def _month_keys(start: date, end: date) -> list[str]:
     return keys
 
 
+def _in_period(
+    store: Store, months_sql: str, days_sql: str, start: date, end: date, keys: list[str]
+) -> Iterator[dict[str, Any]]:
+    """Grouped rows of the whole months ``keys``, then the same groups with a negative
+    count for the days of those months outside ``start``..``end`` (usually none before
+    ``start``, a month's first day, and none after ``end``, today)."""
+    yield from store.db.query(months_sql, [keys[0], keys[-1]])
+    outside = ((month_start(start), start), (end + timedelta(days=1), month_start(end, -1)))
+    for since, until in outside:
+        if since < until:
+            for row in store.db.query(days_sql, [since.isoformat(), until.isoformat()]):
+                yield {**row, "n": -row["n"]}
+
+
 def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
     """The dashboard over care dates ``start``..``end`` (included), read in one go.
 
@@ -185,8 +219,7 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
     count = vitale = degrade = rejects = 0
     fees = billed = received = ZERO
     reject_states = {s.value for s in REJECT_STATES}
-    span = [start.isoformat(), end.isoformat()]
-    for row in store.db.query(SQL_FSE_IN_PERIOD, span):
+    for row in _in_period(store, SQL_FSE_MONTHS, SQL_FSE_DAYS, start, end, keys):
         month = per_month[str(row["month"])]
         n = row["n"]
         amount = (Decimal(row["amo"]) + Decimal(row["amc"])) * n
@@ -202,7 +235,7 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
         if row["state"] in reject_states:
             rejects += n
             month["rejects"] += n
-    for row in store.db.query(SQL_RECEIVED, span):
+    for row in _in_period(store, SQL_RECEIVED_MONTHS, SQL_RECEIVED_DAYS, start, end, keys):
         amount = (Decimal(row["paid_amo"]) + Decimal(row["paid_amc"])) * row["n"]
         received += amount
         per_month[str(row["month"])]["received"] += amount

@@ -19,6 +19,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,7 +31,7 @@ from client.messages import describe
 from client.returns import ArlOutcome, apply_arl, log_event, mark_received, note_attempt
 from client.settings import Settings
 from client.store import OutboxRow, OutboxStatus, Store, open_store
-from client.transport import HttpsTransport, Transport, TransportError
+from client.transport import HttpsTransport, LotAnswer, Transport, TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -239,19 +240,38 @@ class Sender:
 
     def send_one(self, row: OutboxRow, report: SendReport) -> None:
         """Send one claimed row and record the outcome."""
+        der = self._prepare(row, report)
+        if der is not None:
+            self._record(row, self._deliver(row, der), report)
+
+    def _prepare(self, row: OutboxRow, report: SendReport) -> bytes | None:
+        """The signed lot of a claimed row, its attempt recorded; None when there is none
+        (the row is then FAILED)."""
         now = self.clock()
-        label = self._lot_label(row.id)
         der = self.store.lot_der(row.id)
         if der is None:
             self.store.outbox_fail(row.id, "Lot non signé : il ne peut pas être envoyé.", now)
             report.failed += 1
-            return
+            return None
         note_attempt(self.store, row.id, now)
-        self._emit(SendStep.SENDING, f"Envoi du {label}…", row.id)
+        self._emit(SendStep.SENDING, f"Envoi du {self._lot_label(row.id)}…", row.id)
+        return der
+
+    def _deliver(self, row: OutboxRow, der: bytes) -> LotAnswer | TransportError:
+        """The network part alone (no store access: it may run on the network thread)."""
         try:
-            answer = self.transport.send_lot(row.id, der)
+            return self.transport.send_lot(row.id, der)
         except TransportError as exc:
-            now = self.clock()
+            return exc
+
+    def _record(
+        self, row: OutboxRow, answer: LotAnswer | TransportError, report: SendReport
+    ) -> None:
+        """Record what the concentrator answered to one lot (or why it did not)."""
+        label = self._lot_label(row.id)
+        now = self.clock()
+        if isinstance(answer, TransportError):
+            exc = answer
             message = describe(exc) or str(exc)
             report.last_error = message
             log_event(self.store, now, "error", message, row.id)
@@ -276,7 +296,6 @@ class Sender:
                 report.failed += 1
                 self._emit(SendStep.FAILED, f"{label.capitalize()} non envoyé : {message}", row.id)
             return
-        now = self.clock()
         log_event(self.store, now, "contact", "lot remis", row.id)
         if answer.arl is None:
             mark_received(self.store, row.id, now)
@@ -322,37 +341,65 @@ class Sender:
         remaining, _blocked = self._count_open()
         self._total = remaining
         self._emit(SendStep.STARTED, f"{remaining} lot(s) à envoyer.")
-        while not self.cancel.is_set():
-            now = self.clock()
-            since = (now - last_recovery).total_seconds()
-            if since >= RECOVERY_INTERVAL or since < 0:  # < 0: the clock went back
-                report.recovered += self.recover()
-                last_recovery = now
-            row = self.store.outbox_claim(self.worker, now)
-            if row is not None:
-                self.send_one(row, report)
-                continue
-            if not until_empty:
-                break
-            next_due = self._next_due()
-            if next_due is None:
-                break
-            if max_seconds is not None and (now - started).total_seconds() >= max_seconds:
-                break
-            pause = max(0.0, min((next_due - now).total_seconds(), 5.0))
-            if pause > 0.5:
-                self._emit(
-                    SendStep.WAITING,
-                    f"En attente du prochain essai ({_duration((next_due - now).total_seconds())})."
-                    + (f" Dernière erreur : {report.last_error}" if report.last_error else ""),
-                )
-            if self.wait(max(pause, 0.05)):
-                break
+        # The next lot leaves as soon as the concentrator has answered the one before, and
+        # that answer is recorded while the next lot travels: the store's work (events,
+        # audit journal, one transaction) overlaps the concentrator's checks. The network
+        # thread never touches the store; this thread does all the writing. A cancel set
+        # while a lot travels sends nothing more.
+        network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sesam-envoi")
+        travelling: tuple[OutboxRow, Future[LotAnswer | TransportError]] | None = None
+        try:
+            while True:
+                answer = travelling[1].result() if travelling is not None else None
+                if self.cancel.is_set():
+                    break
+                now = self.clock()
+                since = (now - last_recovery).total_seconds()
+                if since >= RECOVERY_INTERVAL or since < 0:  # < 0: the clock went back
+                    report.recovered += self.recover()
+                    last_recovery = now
+                row = self.store.outbox_claim(self.worker, now)
+                der = self._prepare(row, report) if row is not None else None
+                sent = None
+                if row is not None and der is not None:
+                    sent = (row, network.submit(self._deliver, row, der))
+                previous, travelling = travelling, sent
+                if previous is not None and answer is not None:
+                    # Its ARL may free a row that waits for it (after_id): claim again.
+                    self._record(previous[0], answer, report)
+                    continue
+                if row is not None:
+                    continue
+                if not until_empty or self._idle_wait(started, now, report, max_seconds):
+                    break
+        finally:
+            if travelling is not None:  # sent before a cancel or an error: record its answer
+                self._record(travelling[0], travelling[1].result(), report)
+            network.shutdown()
         report.cancelled = self.cancel.is_set()
         report.remaining, report.blocked = self._count_open()
         report.failed = len(self.store.outbox_rows(OutboxStatus.FAILED))
         self._emit(SendStep.FINISHED, summary(report))
         return report
+
+    def _idle_wait(
+        self, started: datetime, now: datetime, report: SendReport, max_seconds: float | None
+    ) -> bool:
+        """Nothing is due: wait for the next row (True: stop, nothing waits or time is up
+        or the run was cancelled)."""
+        next_due = self._next_due()
+        if next_due is None:
+            return True
+        if max_seconds is not None and (now - started).total_seconds() >= max_seconds:
+            return True
+        pause = max(0.0, min((next_due - now).total_seconds(), 5.0))
+        if pause > 0.5:
+            self._emit(
+                SendStep.WAITING,
+                f"En attente du prochain essai ({_duration((next_due - now).total_seconds())})."
+                + (f" Dernière erreur : {report.last_error}" if report.last_error else ""),
+            )
+        return self.wait(max(pause, 0.05))
 
 
 def _duration(seconds: float) -> str:

@@ -177,8 +177,11 @@ def stamp(moment: datetime) -> str:
 
 
 def parse_db_stamp(text: str) -> datetime:
-    """Inverse of ``stamp``."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """Inverse of ``stamp`` (``fromisoformat``: C, 25 times faster than ``strptime``; a lot's
+    FSE rows carry three stamps each)."""
+    if len(text) != 27 or not text.endswith("Z"):
+        raise ValueError(f"horodatage de base inattendu : {text!r}")
+    return datetime.fromisoformat(text)
 
 
 # --- rows ------------------------------------------------------------------------------

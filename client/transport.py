@@ -1,8 +1,11 @@
 """HTTPS transport to the concentrator: mutual TLS with the workstation's certificate, the
 server's CA pinned, timeouts, and every failure mapped to a typed error with ``retryable``.
 
-The HTTP API is ``docs/formats/api.md``. One connection per request: requests are few and
-large, and a fresh connection never inherits the state of a half-broken one.
+The HTTP API is ``docs/formats/api.md``. Connections are kept alive between requests (a
+replay of a day's lots pays one TLS handshake, not one per lot). A connection that failed
+is never reused; a request that fails on a reused connection the server may have closed
+meanwhile is sent once more on a fresh one: every request of the API is idempotent (a lot
+carries its ``Idempotency-Key``).
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import errno
 import http.client
 import json
 import logging
+import select
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -178,6 +183,10 @@ class HttpsTransport:
         self.connect_timeout = settings.connect_timeout
         self.read_timeout = settings.read_timeout
         self._context = self._ssl_context(settings)
+        # Idle kept-alive connections; a list (not one) because ADRi queries and the sender
+        # may share a transport from two threads.
+        self._idle: list[http.client.HTTPSConnection] = []
+        self._idle_lock = threading.Lock()
 
     @staticmethod
     def _ssl_context(settings: Settings) -> ssl.SSLContext:
@@ -205,17 +214,61 @@ class HttpsTransport:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        all_headers = {"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
+        if body is not None:
+            all_headers["Content-Length"] = str(len(body))
+        conn = self._take_idle()
+        if conn is not None:
+            try:
+                return self._exchange(conn, method, path, body, all_headers)
+            except ServerUnavailableError as exc:
+                if exc.kind != "dropped":
+                    raise
+                logger.debug("kept-alive connection closed by the server: new connection")
+        return self._exchange(self._connect(), method, path, body, all_headers)
+
+    def _take_idle(self) -> http.client.HTTPSConnection | None:
+        """An idle connection the server has not closed (a readable idle socket means the
+        server sent its close, or something unasked for: either way, not reusable)."""
+        while True:
+            with self._idle_lock:
+                if not self._idle:
+                    return None
+                conn = self._idle.pop()
+            sock = conn.sock
+            if sock is not None and not select.select([sock], [], [], 0)[0]:
+                return conn
+            conn.close()
+
+    def _connect(self) -> http.client.HTTPSConnection:
         conn = http.client.HTTPSConnection(
             self.host, self.port, context=self._context, timeout=self.connect_timeout
         )
         try:
             conn.connect()
-            if conn.sock is not None:
-                conn.sock.settimeout(self.read_timeout)
-            all_headers = {"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
-            if body is not None:
-                all_headers["Content-Length"] = str(len(body))
-            conn.request(method, self.prefix + path, body=body, headers=all_headers)
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise _map_os_error(exc) from exc
+        if conn.sock is not None:
+            conn.sock.settimeout(self.read_timeout)
+            # http.client writes a large body apart from its headers: with Nagle, the last
+            # short segment waits for the server's delayed ACK (up to 40 ms per lot).
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
+
+    def _exchange(
+        self,
+        conn: http.client.HTTPSConnection,
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """One request and its whole answer on ``conn``; the connection is kept for the next
+        request only when everything went well and the server keeps it open."""
+        reusable = False
+        try:
+            conn.request(method, self.prefix + path, body=body, headers=headers)
             response = conn.getresponse()
             length = response.getheader("Content-Length")
             # isascii: "²" is a digit for str.isdigit() but not for int()
@@ -226,12 +279,24 @@ class HttpsTransport:
             data = response.read(MAX_ANSWER + 1)
             if len(data) > MAX_ANSWER:
                 raise MalformedAnswerError("réponse", "réponse trop longue")
+            reusable = length is not None and not response.will_close
             return response.status, response.headers, data
         except TransportError:
             raise
         except (OSError, http.client.HTTPException) as exc:
             raise _map_os_error(exc) from exc
         finally:
+            if reusable:
+                with self._idle_lock:
+                    self._idle.append(conn)
+            else:
+                conn.close()
+
+    def close(self) -> None:
+        """Close the idle connections (a transport stays usable: the next request opens one)."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             conn.close()
 
     @staticmethod

@@ -80,6 +80,7 @@ class _TlsServer(ThreadingHTTPServer):
         if self.am.faults.take(FaultKind.REFUSE):
             logger.info("fault refuse: connection from %s closed", client_address)
             return False
+        self.am.connections += 1  # the accept loop is one thread
         return True
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -97,6 +98,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _TlsServer
     protocol_version = "HTTP/1.1"
     timeout = 30
+    # A response is two writes (headers, body): with Nagle on a kept-alive connection the
+    # second waits for the client's delayed ACK, 40 ms per request.
+    disable_nagle_algorithm = True
+    _unread = False  # the current request's body is still on the socket
 
     def setup(self) -> None:
         am = self.server.am
@@ -124,15 +129,20 @@ class _Handler(BaseHTTPRequestHandler):
         am = self.server.am
         if am.faults.take(FaultKind.GARBAGE):
             status, body, content_type = 200, b"\x00GARBAGE<" + secrets.token_bytes(64), "text/html"
+        if self._unread:
+            self._drain()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        # Keep-alive, like a real concentrator, unless the request's body is still unread
+        # (too long to drain): its bytes would be taken for the next request.
+        if self._unread:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
-        self.close_connection = True
 
     def _json(self, status: int, doc: object, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()
@@ -143,10 +153,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drain(self) -> None:
         """Read the request body before answering early: closing on unread data would
-        reset the connection and the client would never see the answer."""
+        reset the connection and the client would never see the answer; keeping it open
+        would take the body for the next request."""
         length = self.headers.get("Content-Length") or "0"
         if length.isdigit() and int(length) <= MAX_LOT_SIZE:
             self.rfile.read(int(length))
+            self._unread = False
 
     def _faults_before(self) -> bool:
         """Apply the faults that strike before any processing; True when one did."""
@@ -162,11 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
         if am.faults.take(FaultKind.SLOW):
             am.stopping.wait(am.faults.slow_seconds)
         if am.faults.take(FaultKind.HTTP_500):
-            self._drain()
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "erreur-interne", "panne simulée")
             return True
         if am.faults.take(FaultKind.HTTP_503):
-            self._drain()
             self._json(
                 HTTPStatus.SERVICE_UNAVAILABLE.value,
                 {"erreur": "indisponible", "detail": "maintenance simulée"},
@@ -176,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def _route(self, method: str) -> None:
+        length = self.headers.get("Content-Length")
+        self._unread = length not in (None, "0") or "Transfer-Encoding" in self.headers
         parts = urlsplit(self.path)
         path = parts.path
         if not path.startswith("/v1/"):
@@ -221,6 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(data) != length:
             self.close_connection = True
             return None
+        self._unread = False
         return data
 
     # --------------------------------------------------------------------- routes
@@ -404,6 +417,7 @@ class AmServer:
         self.directory = directory or Directory()
         self.organisms = self.directory.organisms()
         self.stopping = threading.Event()
+        self.connections = 0  # accepted, for the keep-alive tests
         self._reception = threading.Lock()
         self.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ssl_context.load_cert_chain(
@@ -482,25 +496,23 @@ class AmServer:
         """(HTTP status, ARL bytes or None when lost, replay) for one lot reception."""
         sha = hashlib.sha256(der).hexdigest()
         with self._reception:
-            stored = self.ledger.find_lot(key)
-            if stored is not None:
-                if stored.content_sha256 != sha:
-                    return 409, None, False
-                self.ledger.note_reception(key)
-                if stored.arl_lost:
-                    if self.faults.take(FaultKind.LOSE_ARL):
-                        return 202, None, True
-                    twice = self.faults.is_active(FaultKind.ARL_TWICE)
-                    self.ledger.deliver_arl(key, publish=2 if twice else 1)
-                return 200, stored.arl, True
-            verdict = check_lot(
-                der,
-                key,
-                ca_der=self.ca_der,
-                mother_key=self.mother_key,
-                organisms=self.organisms,
-                crl=self.crl,
-            )
+            replayed = self._replay(key, sha)
+        if replayed is not None:
+            return replayed
+        # The checks (most of the time) run outside the lock: lots from several clients
+        # are checked side by side; only the ledger is written one lot at a time.
+        verdict = check_lot(
+            der,
+            key,
+            ca_der=self.ca_der,
+            mother_key=self.mother_key,
+            organisms=self.organisms,
+            crl=self.crl,
+        )
+        with self._reception:
+            replayed = self._replay(key, sha)  # the same lot, sent twice at once
+            if replayed is not None:
+                return replayed
             arl = Arl(
                 arl_id="ARL-" + hashlib.sha256(key.encode()).hexdigest()[:24],
                 lot_id=key,
@@ -532,6 +544,21 @@ class AmServer:
                 " lost" if lost else "",
             )
             return (202, None, False) if lost else (200, arl_bytes, False)
+
+    def _replay(self, key: str, sha: str) -> tuple[int, bytes | None, bool] | None:
+        """The answer to a lot already received under ``key`` (None when it is new)."""
+        stored = self.ledger.find_lot(key)
+        if stored is None:
+            return None
+        if stored.content_sha256 != sha:
+            return 409, None, False
+        self.ledger.note_reception(key)
+        if stored.arl_lost:
+            if self.faults.take(FaultKind.LOSE_ARL):
+                return 202, None, True
+            twice = self.faults.is_active(FaultKind.ARL_TWICE)
+            self.ledger.deliver_arl(key, publish=2 if twice else 1)
+        return 200, stored.arl, True
 
     def produce_returns(self) -> int:
         """Generate the NOEMIE files of FSE accepted long enough ago; how many files."""

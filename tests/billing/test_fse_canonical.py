@@ -152,9 +152,7 @@ _json_values = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None)
-@given(_json_values)
-def test_fast_canonical_form_is_byte_identical_to_the_reference(value: object) -> None:
+def _same_as_reference(value: object) -> None:
     try:
         expected: str | None = _reference_json(value)
     except CanonicalError:
@@ -164,3 +162,43 @@ def test_fast_canonical_form_is_byte_identical_to_the_reference(value: object) -
             canonical_bytes(value)
     else:
         assert canonical_bytes(value) == expected.encode("utf-8")
+
+
+@settings(max_examples=500, deadline=None)
+@given(_json_values)
+def test_fast_canonical_form_is_byte_identical_to_the_reference(value: object) -> None:
+    _same_as_reference(value)
+
+
+# The FSE formats' shape (ASCII field names): the path through json's C encoder.
+_ascii_keys = st.text(st.characters(max_codepoint=0x7F, exclude_categories=()), max_size=8)
+_format_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1) | _texts,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(_ascii_keys, children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_format_values)
+def test_documents_with_ascii_field_names_give_the_reference_bytes(value: object) -> None:
+    _same_as_reference(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"n": 2**53},  # beyond I-JSON: json.dumps would print it
+        {"n": 0.5},
+        {"nom": "Zo\udce9"},  # lone surrogate behind an ASCII key
+        {1: "x"},  # json.dumps would turn the key into "1"
+    ],
+)
+def test_what_json_dumps_would_write_is_still_refused(value: object) -> None:
+    with pytest.raises(CanonicalError):
+        canonical_bytes(value)
+
+
+def test_a_tuple_is_an_array() -> None:
+    assert canonical_bytes({"t": (1, "a"), "s": ["b"]}) == b'{"s":["b"],"t":[1,"a"]}'

@@ -127,8 +127,10 @@ def test_schema_refuses_malformed_fse(path: tuple[str, ...], value: object) -> N
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    with pytest.raises(SchemaError):
+    with pytest.raises(SchemaError) as info:
         validate_fse(doc)
+    # The error names where the fault is (the field itself, or the object missing it).
+    assert info.value.path in ("/" + "/".join(path), "/" + "/".join(path[:-1]))
 
 
 def test_published_schema_files_are_the_ones_the_code_checks() -> None:

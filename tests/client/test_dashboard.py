@@ -180,3 +180,69 @@ def test_sesam_dashboard_json(tmp_path: Path, cabinet) -> None:  # type: ignore[
     assert "Taux de télétransmission (hors dégradé) : 75.0 %" in text.stdout
     bad = sesam(data_dir, "dashboard", "--from", "2026-12-01", "--to", "2026-11-30")
     assert bad.returncode == 2 and "avant" in bad.stderr
+
+
+def _totals_match_the_rows(store: Store) -> None:
+    """The month totals the triggers keep are exactly a GROUP BY of the rows."""
+    kept = store.db.execute(
+        "SELECT month, mode, state, total_fees, amo, amc, n FROM fse_month_totals "
+        "WHERE n != 0 ORDER BY 1, 2, 3, 4, 5, 6"
+    ).fetchall()
+    counted = store.db.execute(
+        "SELECT substr(care_date, 1, 7), mode, state, total_fees, amo, amc, count(*) FROM fse "
+        "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+    ).fetchall()
+    assert kept == counted
+    kept = store.db.execute(
+        "SELECT month, outcome, paid_amo, paid_amc, n FROM payment_month_totals "
+        "WHERE n != 0 ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+    counted = store.db.execute(
+        "SELECT coalesce(substr(paid_on, 1, 7), ''), outcome, paid_amo, paid_amc, count(*) "
+        "FROM payments GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+    assert kept == counted
+
+
+def test_periods_that_cut_months_count_only_their_days(tmp_path: Path, cabinet) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(tmp_path / "sesam.db")
+    try:
+        rows = _fill(store, cabinet)  # 3 FSE on 5 October, 1 on 2 November, paid 10 November
+        _totals_match_the_rows(store)
+        after_the_5th = dashboard.compute(store, date(2026, 10, 6), date(2026, 11, 30), NOW)
+        assert after_the_5th.fse_count == 1 and after_the_5th.fees == Decimal("30.00")
+        assert after_the_5th.months[0].fse_count == 0
+        until_the_9th = dashboard.compute(store, date(2026, 10, 5), date(2026, 11, 9), NOW)
+        assert until_the_9th.fse_count == 4 and until_the_9th.received == Decimal("0.00")
+        one_day = dashboard.compute(store, date(2026, 11, 10), date(2026, 11, 10), NOW)
+        assert one_day.fse_count == 0 and one_day.received == rows[0].amo + rows[0].amc
+    finally:
+        store.close()
+
+
+def test_month_totals_follow_every_write_of_the_rows(tmp_path: Path, cabinet) -> None:  # type: ignore[no-untyped-def]
+    """Whatever writes the FSE and payments (the store, a repair by hand), the totals follow
+    in the same transaction, and a rolled-back write leaves them as they were."""
+    store = open_store(tmp_path / "sesam.db")
+    try:
+        rows = _fill(store, cabinet)
+        db = store.db.conn
+        with store.write():
+            db.execute(
+                "UPDATE fse SET care_date = '2026-09-30' WHERE fse_uuid = ?", [rows[2].fse_uuid]
+            )
+            db.execute("UPDATE payments SET paid_on = '2026-12-01'")
+        _totals_match_the_rows(store)
+        september = dashboard.compute(store, date(2026, 9, 1), date(2026, 9, 30), NOW)
+        assert september.fse_count == 1
+        with pytest.raises(RuntimeError, match="abandon"), store.write():
+            db.execute("UPDATE fse SET state = 'cancelled'")
+            raise RuntimeError("abandon")
+        _totals_match_the_rows(store)
+        assert dashboard.compute(store, date(2026, 9, 1), date(2026, 9, 30), NOW).fse_count == 1
+        with store.write():
+            db.execute("DELETE FROM payments")
+        _totals_match_the_rows(store)
+        assert dashboard.compute(store, date(2026, 9, 1), date(2026, 12, 31), NOW).received == 0
+    finally:
+        store.close()

@@ -122,6 +122,25 @@ def test_retryable_failure_backs_off_then_succeeds(store, cabinet, clock) -> Non
     assert store.lot_by_id(lot_id).state is LotState.ACKNOWLEDGED
 
 
+def test_each_answer_is_recorded_for_its_own_lot_while_the_next_travels(  # type: ignore[no-untyped-def]
+    store, cabinet, clock
+) -> None:
+    """The next lot leaves while the answer of the one before is being recorded: a failure,
+    a refusal and an acceptance in a row each land on their own lot."""
+    lots = _lots(store, cabinet, clock, fse=3)
+    down = ServerUnavailableError("refused", "connexion refusée")
+    transport = FakeTransport(down, "negative", "ok")
+    report = _sender(store, transport, clock).run()
+    assert sorted(transport.sent) == sorted(lots)
+    first, second, third = transport.sent  # the script's answers, in sending order
+    assert (report.retries, report.refused, report.acknowledged) == (1, 1, 1)
+    retried = store.outbox_get(first)
+    assert retried is not None and retried.status is OutboxStatus.PENDING
+    assert store.lot_by_id(first).state is LotState.CLOSED
+    assert store.lot_by_id(second).state is LotState.REFUSED
+    assert store.lot_by_id(third).state is LotState.ACKNOWLEDGED
+
+
 def test_backoff_doubles_is_jittered_and_capped() -> None:
     rng = seeded(1)
     delays = [backoff_delay(n, 10.0, 80.0, rng) for n in range(6)]

@@ -34,6 +34,7 @@ from client.transport import (
     ServerRejectedError,
     ServerUnavailableError,
 )
+from testbed.am.noemie_gen import ReturnPolicy
 from testbed.am.server import AmServer
 from testbed.pki import ensure_pki
 
@@ -160,6 +161,9 @@ def test_mutual_tls_is_required_and_the_server_ca_is_pinned(am, tmp_path) -> Non
 
 
 def test_noemie_returns_come_after_the_delay(am, store, cabinet, server_clock) -> None:  # type: ignore[no-untyped-def]
+    # Fates follow the FSE's random uuid: shares high enough that 40 FSE surely hold a
+    # reject and a partial payment (the default 10 % reject rate misses 1.5 % of the time).
+    am.policy = ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
     transport = HttpsTransport(client_settings(am.url))
     clock = FakeClock()
     create_fse(store, cabinet, 40, clock)
