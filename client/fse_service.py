@@ -500,8 +500,9 @@ class FseService:
         """Price, secure and store one FSE; returns it as stored (state ``secured``).
 
         The mode follows what is there (``billing.fse.decide_mode``): never a silent
-        dégradé. The number is handed out, the Vitale certifies, and the FSE, its acts, its
-        events, its open lot and that lot's outbox row are written, in one transaction.
+        dégradé. The number is handed out (one transaction), the Vitale certifies (no
+        transaction open), then the FSE, its acts, its events, its open lot and that lot's
+        outbox row are written in one transaction.
         :raises FseServiceError: cards, situation or bénéficiaire do not fit the request.
         :raises PricingRejectedError: the billing rules reject the invoice.
         """
@@ -531,27 +532,32 @@ class FseService:
         certifier = vitale.certifier if mode is SecuringMode.VITALE and vitale else None
         now = self.clock()
         store = self.store
+        # The number is handed out in a transaction of its own, and the card works outside
+        # any: the sender and the other windows write meanwhile, whatever the card's speed.
+        # An FSE that fails from here on leaves its number unused (numbers may be skipped,
+        # never reused: the high-water mark is on disk before the number is used).
         with store.write():
             store.upsert_practitioner(practitioner, now)
             number = store.next_fse_number(practitioner.practitioner_id)
-            body = _body(
-                number=number,
-                now=now,
-                practitioner=practitioner,
-                patient=patient,
-                mode=mode,
-                request=request,
-                pricing=pricing,
-                priced=priced,
-                vitale_serial=vitale.card.serial.hex() if certifier and vitale else "",
-            )
-            if certifier is not None and vitale is not None:
-                if self.before_certify is not None:
-                    self.before_certify()
-                # The card certifying must be the one read: a card swapped in the meantime
-                # would secure this patient's FSE with another patient's card.
-                check_same_card(vitale, patient)
-            fse = secure(body, certifier)
+        body = _body(
+            number=number,
+            now=now,
+            practitioner=practitioner,
+            patient=patient,
+            mode=mode,
+            request=request,
+            pricing=pricing,
+            priced=priced,
+            vitale_serial=vitale.card.serial.hex() if certifier and vitale else "",
+        )
+        if certifier is not None and vitale is not None:
+            if self.before_certify is not None:
+                self.before_certify()
+            # The card certifying must be the one read: a card swapped in the meantime
+            # would secure this patient's FSE with another patient's card.
+            check_same_card(vitale, patient)
+        fse = secure(body, certifier)
+        with store.write():
             row = store.insert_fse(
                 fse,
                 patient_names=(patient.last_name, patient.first_name),

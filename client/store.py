@@ -701,7 +701,8 @@ class Store:
     ) -> FseRow:
         """Store a secured FSE: practitioner, patient, FSE, acts, events, open lot, outbox.
 
-        Must run inside ``write()`` (with the number handed out in the same transaction).
+        Must run inside ``write()``; the FSE's number was handed out by
+        ``next_fse_number`` (in an earlier transaction, or this one).
         """
         self._require_transaction()
         body = fse.body

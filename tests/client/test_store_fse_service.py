@@ -182,3 +182,37 @@ def test_a_lot_closed_by_another_process_meanwhile_is_skipped_not_an_error(
     (lot,) = store.lots()
     assert lot.id == closed_elsewhere.lot.id
     assert store.lot_der(lot.id) is not None  # signed once, by the process that closed it
+
+
+def test_the_database_is_free_while_the_card_certifies(store: Store, tmp_path: Path) -> None:
+    """A slow card must not hold the database: the sender (another connection) writes
+    while the Vitale works; a failure at the card leaves its number unused, never reused."""
+    other = open_store(tmp_path / "sesam.db")
+    other.db.execute("PRAGMA busy_timeout = 0")  # would fail at once if the lock were held
+    seen: list[bool] = []
+
+    def meanwhile() -> None:
+        seen.append(store.db.conn.in_transaction)
+        with other.write():
+            other.db.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('probe', '1') "
+                "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+            )
+
+    c = cards()
+    try:
+        service = FseService(store, before_certify=meanwhile)
+        first = service.create(fse_input(1), c.cps, c.vitale)
+
+        def card_pulled() -> None:
+            raise FseServiceError("carte retirée")
+
+        service.before_certify = card_pulled
+        with pytest.raises(FseServiceError):
+            service.create(fse_input(1), c.cps, c.vitale)
+        service.before_certify = None
+        third = service.create(fse_input(1), c.cps, c.vitale)
+    finally:
+        other.close()
+    assert seen == [False]
+    assert count(store) == 2 and third.number == first.number + 2
