@@ -30,6 +30,7 @@ from pathlib import Path
 
 from billing.audit import AuditKind
 from client.config import data_dir
+from client.durable import fsync_directory
 from client.migrations import MIGRATIONS
 from client.store import (
     BUSY_TIMEOUT_MS,
@@ -88,14 +89,6 @@ def backup_dir(base: Path | None = None) -> Path:
     return path
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _copy_database(source: sqlite3.Connection, target: Path) -> None:
     """Online copy of ``source`` into a new file ``target`` (0600), fsynced, atomically."""
     tmp = target.with_name(target.name + ".tmp")
@@ -118,7 +111,7 @@ def _copy_database(source: sqlite3.Connection, target: Path) -> None:
             os.close(fd)
         os.replace(tmp, target)
         target.chmod(0o600)
-        _fsync_dir(target.parent)
+        fsync_directory(target.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -8,7 +8,9 @@ build one context and pass it around (no globals). No Qt here.
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from client.backup import backup_if_due
 from client.config import data_dir as default_data_dir
+from client.durable import replace_file
 from client.sender import SenderThread
 from client.settings import SETTINGS_NAME, Settings, SettingsError, load_settings
 from client.store import Store, open_store
@@ -287,24 +290,15 @@ class DraftBook:
         return self.directory
 
     def save(self, draft: dict[str, Any], draft_id: str | None = None) -> str:
-        """Write (or overwrite) a draft; returns its id."""
-        import json
-        import os
-        import uuid
-
+        """Write (or overwrite) a draft durably (a crash keeps the old one or the new one);
+        returns its id."""
         draft_id = draft_id or uuid.uuid4().hex[:12]
-        path = self._dir() / f"{draft_id}.json"
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({**draft, "id": draft_id}, out, ensure_ascii=False, indent=1)
-        tmp.replace(path)
+        data = json.dumps({**draft, "id": draft_id}, ensure_ascii=False, indent=1)
+        replace_file(self._dir() / f"{draft_id}.json", data.encode("utf-8"))
         return draft_id
 
     def list(self) -> list[dict[str, Any]]:
         """Every waiting draft, oldest first."""
-        import json
-
         if not self.directory.exists():
             return []
         found = []

@@ -60,6 +60,7 @@ from billing.fse import (
 from billing.fse_states import FseEventKind, FseState, check_duplicata, check_transition
 from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
 from client.config import DATA_DIR_ENV, data_dir
+from client.durable import replace_file
 from client.errors import ClientError
 from client.migrations import MIGRATIONS
 
@@ -443,19 +444,7 @@ class Numbering:
             return
         entry[kind] = value
         data = json.dumps({"version": 1, "practitioners": marks}, sort_keys=True).encode()
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        replace_file(self.path, data)
 
 
 # --- the store ----------------------------------------------------------------------------
