@@ -350,8 +350,10 @@ class VitaleReader:
         except CardFileNotFoundError as exc:
             raise ApplicationNotFoundError("no VITALE application on this card") from exc
 
-    def read(self) -> VitaleCard:
-        """The whole card, or an error: never a partial card.
+    def read(self, *, rights: bool = True) -> VitaleCard:
+        """The whole card, or an error: never a partial card. ``rights=False`` leaves the
+        rights file (the largest) unread: who is on the card, for a check before
+        certifying, every bénéficiaire then without rights.
 
         :raises ApplicationNotFoundError: not a carte Vitale.
         :raises CardRemovedError: the card left mid-read (nothing read is returned).
@@ -363,7 +365,9 @@ class VitaleReader:
             self._select_vitale()
             card_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_CARD)
             nir_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_NIR)
-            rights_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_RIGHTS)
+            rights_file = (
+                apdu.read_file(self._connection, sfi=layout.VITALE_SFI_RIGHTS) if rights else b""
+            )
         card = parse_card(identity_file, card_file, nir_file, rights_file)
         self._serial = card.serial
         logger.info(

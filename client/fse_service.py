@@ -243,9 +243,10 @@ class VitaleSource:
     certifier: VitaleCertifier
 
     def card_now(self) -> VitaleCard:
-        """The card in the reader now, read again (the certifier when it is a reader)."""
+        """Who is on the card in the reader now, read again (the certifier when it is a
+        reader): serial, assuré, bénéficiaires; the rights file is left unread."""
         if isinstance(self.certifier, VitaleReader):
-            return self.certifier.read()
+            return self.certifier.read(rights=False)
         return self.card
 
 

@@ -35,6 +35,18 @@ def test_family_card_is_read_whole_with_every_beneficiary_and_rights() -> None:
     assert not lea.rights_at(dt.date(2028, 1, 1)).amo
 
 
+def test_a_read_without_rights_leaves_the_rights_file_unread() -> None:
+    identity, card, nir, rights = family_files()
+    script = vitale_script(identity, card, nir, rights)
+    without_rights = script[: len(script) - len(read_steps(3, rights))]
+    conn = ScriptedConnection(without_rights)
+    holder = VitaleReader(conn).read(rights=False)
+    assert conn.done()  # nothing asked beyond the NIR file
+    assert [b.prenom for b in holder.beneficiaries] == ["PAUL", "JULIE", "LEA"]
+    assert holder.serial == bytes.fromhex("0102030405060708")
+    assert not holder.beneficiaries[2].rights_at(dt.date(2026, 6, 1)).amo
+
+
 def test_rights_file_longer_than_256_bytes_is_read_by_offset() -> None:
     identity, card, nir, _ = family_files(1)
     amc = tlv.encode(
