@@ -128,9 +128,10 @@ def _plain(value: Any) -> bool:
 def canonical_json(value: Any) -> str:
     """The RFC 8785 canonical text of ``value`` (dicts, lists, str, int, bool, None).
 
-    The FSE and lot documents take the C encoder of ``json`` (20 times faster than the
-    general path, which checks and explains what is not representable); both give the
-    same text (``tests/billing/test_fse_canonical.py`` compares them).
+    The FSE and lot documents take the C encoder of ``json`` (an FSE document: 103 µs
+    instead of 170 with the general path, which checks and explains what is not
+    representable); both give the same text (``tests/billing/test_fse_canonical.py``
+    compares them).
     """
     try:
         plain = _plain(value)
