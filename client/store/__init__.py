@@ -1,0 +1,76 @@
+"""The local store: FSE, lots, outbox and numbering in one SQLite file (sqlite-utils).
+
+Opening (``open_store``) creates the data directory (0700) and the database file (0600,
+and its ``-wal``/``-shm`` companions), sets ``journal_mode=WAL``, ``synchronous=FULL``,
+``foreign_keys=ON``, ``busy_timeout``, applies the migrations (``client.migrations``) and
+raises the number counters to the high-water mark kept outside the database.
+
+Threads: a ``Store`` wraps one ``sqlite3`` connection, which is bound to the thread that
+opened it. Open one ``Store`` per thread (``open_store(same path)``); the application does
+all its writes from one database thread (``client.context.DbWorker``). Several processes
+may share the file: writes take the database lock first (``BEGIN IMMEDIATE``).
+
+Numbering: FSE and lot numbers are counted per practitioner in ``counters``. Before the
+transaction that uses a new number commits, the number is written and fsynced to
+``numbering.json`` next to the database; every new number is 1 + the max of the database
+counter and that file. So a number handed out is never handed out again, even when an
+older copy of the database is restored or the process dies between the two writes (a
+number can be skipped, never reused).
+
+Layout: ``errors``, ``rows`` (rows and timestamps), ``numbering``, then ``Store`` in
+layers, each on the one before: ``base`` (connection, transactions, numbers, patients),
+``queries``, ``journal`` (events, audit chain), ``lots`` (lots, outbox), ``fse`` (FSE writes,
+``Store``); ``opening`` (``open_store``).
+"""
+
+from __future__ import annotations
+
+from client.store.errors import (
+    AmbiguousError,
+    DiskFullError,
+    DiskIOError,
+    NotFoundError,
+    ReadOnlyStorageError,
+    StorageError,
+    StoreError,
+    storage_error,
+)
+from client.store.fse import Store
+from client.store.numbering import Numbering
+from client.store.opening import BUSY_TIMEOUT_MS, DB_NAME, NUMBERING_NAME, default_path, open_store
+from client.store.rows import (
+    EventRow,
+    FseRow,
+    HistoryAct,
+    LotRow,
+    OutboxRow,
+    OutboxStatus,
+    parse_db_stamp,
+    stamp,
+)
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "DB_NAME",
+    "NUMBERING_NAME",
+    "AmbiguousError",
+    "DiskFullError",
+    "DiskIOError",
+    "EventRow",
+    "FseRow",
+    "HistoryAct",
+    "LotRow",
+    "NotFoundError",
+    "Numbering",
+    "OutboxRow",
+    "OutboxStatus",
+    "ReadOnlyStorageError",
+    "StorageError",
+    "Store",
+    "StoreError",
+    "default_path",
+    "open_store",
+    "parse_db_stamp",
+    "stamp",
+    "storage_error",
+]

@@ -1,0 +1,181 @@
+"""The store's FSE writes (insert, transitions, duplicata, cancellation) and ``Store``,
+the class the rest of the client uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from billing.audit import AuditKind
+from billing.fse import Fse, decimal_text, money
+from billing.fse_states import FseEventKind, FseState, check_duplicata, check_transition
+from billing.lot import LotRules, LotState
+from client.store.errors import StoreError
+from client.store.lots import LotStore
+from client.store.rows import FseRow, OutboxStatus, stamp
+
+
+class Store(LotStore):
+    """Typed access to the database. One per thread (see ``client.store``)."""
+
+    def insert_fse(
+        self,
+        fse: Fse,
+        *,
+        patient_names: tuple[str, str],
+        now: datetime,
+        rules: LotRules,
+    ) -> FseRow:
+        """Store a secured FSE: practitioner, patient, FSE, acts, events, open lot, outbox.
+
+        Must run inside ``write()``; the FSE's number was handed out by
+        ``next_fse_number`` (in an earlier transaction, or this one).
+        """
+        self._require_transaction()
+        body = fse.body
+        pid = self.upsert_practitioner(body.practitioner, now)
+        patient_id = self.upsert_patient(body, patient_names[0], patient_names[1], now)
+        amounts = body.amounts.to_document()
+        cursor = self.db.execute(
+            "INSERT INTO fse (fse_uuid, practitioner_id, number, patient_id, care_date, "
+            "created_at, mode, degrade_reason, state, regime, caisse, centre, total_fees, amo, "
+            "participation_forfaitaire, amc, patient_remainder, tiers_payant_amo, "
+            "tiers_payant_amc, canonical, digest, vitale_serial, vitale_certification, "
+            "lot_id, updated_at) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            [
+                body.fse_id,
+                pid,
+                body.number,
+                patient_id,
+                body.care_date.isoformat(),
+                stamp(body.created_at),
+                body.mode.value,
+                body.degrade_reason,
+                FseState.SECURED.value,
+                body.organism.regime,
+                body.organism.caisse,
+                body.organism.centre,
+                amounts["total_fees"],
+                amounts["amo"],
+                amounts["participation_forfaitaire"],
+                amounts["amc"],
+                amounts["patient_remainder"],
+                int(body.tiers_payant.amo),
+                int(body.tiers_payant.amc),
+                fse.canonical().decode("utf-8"),
+                fse.digest.hex(),
+                body.vitale_serial,
+                fse.certification.hex(),
+                stamp(now),
+            ],
+        )
+        fse_id = int(cursor.lastrowid or 0)
+        for line, act in enumerate(body.acts, start=1):
+            self.db.execute(
+                "INSERT INTO fse_acts (fse_id, line, patient_id, practitioner_id, act_date, "
+                "code, quantity, coefficient, overrun_kind, fee) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    fse_id,
+                    line,
+                    patient_id,
+                    pid,
+                    act.date.isoformat(),
+                    act.code,
+                    act.quantity,
+                    decimal_text(act.coefficient),
+                    act.overrun_kind,
+                    money(act.fee),
+                ],
+            )
+        self._event(fse_id, now, FseEventKind.CREATED, None, FseState.DRAFT, None)
+        self._event(
+            fse_id,
+            now,
+            FseEventKind.SECURED,
+            FseState.DRAFT,
+            FseState.SECURED,
+            f"mode {body.mode.value}"
+            + (f" : {body.degrade_reason}" if body.degrade_reason else ""),
+        )
+        self._assign_to_open_lot(fse_id, now, rules)
+        row = self._fse_by_id(fse_id)
+        return row
+
+    def transition_fse(
+        self,
+        fse_id: int,
+        to_state: FseState,
+        kind: FseEventKind,
+        now: datetime,
+        detail: str | None = None,
+    ) -> FseRow:
+        """Move one FSE to ``to_state`` (checked by the state machine) and record the event."""
+        with self.write():
+            row = self._fse_by_id(fse_id)
+            check_transition(row.state, to_state, row.number)
+            self.db.execute(
+                "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
+                [to_state.value, stamp(now), fse_id],
+            )
+            self._event(fse_id, now, kind, row.state, to_state, detail)
+            return self._fse_by_id(fse_id)
+
+    def record_duplicata(self, fse_id: int, now: datetime, detail: str | None = None) -> None:
+        """Record that a duplicata of the FSE was issued (the state does not change)."""
+        with self.write():
+            row = self._fse_by_id(fse_id)
+            check_duplicata(row.state, row.number)
+            self._event(fse_id, now, FseEventKind.DUPLICATA, row.state, row.state, detail)
+
+    def cancel_fse(self, fse_id: int, now: datetime, reason: str, rules: LotRules) -> FseRow:
+        """Cancel an FSE that has not left: out of its open lot, or its closed lot voided.
+
+        When the FSE sits in a closed (signed, unsent) lot, that lot is voided (state
+        ``voided``, outbox row removed, signed DER kept for the record) and its other FSE go
+        back to ``secured`` in an open lot, to be signed again in a new lot.
+        :raises FseStateError: the FSE was sent already (or is cancelled).
+        :raises StoreError: its lot is being sent right now.
+        """
+        with self.write():
+            row = self._fse_by_id(fse_id)
+            check_transition(row.state, FseState.CANCELLED, row.number)
+            lot_id = row.lot_id
+            if row.state is FseState.IN_LOT and lot_id is not None:
+                outbox = self.outbox_get(lot_id)
+                if outbox is None or outbox.status is not OutboxStatus.PENDING:
+                    raise StoreError(
+                        f"La FSE n° {row.number} est dans un lot en cours d'envoi : "
+                        "annulation impossible."
+                    )
+                self.db.execute("DELETE FROM outbox WHERE id = ?", [lot_id])
+                self.db.execute(
+                    "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
+                    [LotState.VOIDED.value, stamp(now), lot_id],
+                )
+                self._journal_lot(lot_id, now, AuditKind.LOT_STATE, lot_event="voided")
+                for other in self.fse_list(lot_id=lot_id):
+                    if other.id == fse_id:
+                        continue
+                    check_transition(other.state, FseState.SECURED, other.number)
+                    self.db.execute(
+                        "UPDATE fse SET state = ?, lot_id = NULL, updated_at = ? WHERE id = ?",
+                        [FseState.SECURED.value, stamp(now), other.id],
+                    )
+                    self._event(
+                        other.id,
+                        now,
+                        FseEventKind.LOT_REOPENED,
+                        other.state,
+                        FseState.SECURED,
+                        f"lot n° {self.lot_by_id(lot_id).number} annulé (FSE n° {row.number})",
+                    )
+                    self._assign_to_open_lot(other.id, now, rules)
+            self.db.execute(
+                "UPDATE fse SET state = ?, lot_id = NULL, updated_at = ? WHERE id = ?",
+                [FseState.CANCELLED.value, stamp(now), fse_id],
+            )
+            self._event(fse_id, now, FseEventKind.CANCELLED, row.state, FseState.CANCELLED, reason)
+            if lot_id is not None and row.state is not FseState.IN_LOT:
+                self._refresh_lot(lot_id, now)
+            return self._fse_by_id(fse_id)

@@ -1,0 +1,249 @@
+"""FSE events and the audit journal (a hash chain written in the transaction that writes
+the event), and the chain's verification."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from billing.audit import (
+    AuditEntry,
+    AuditKind,
+    ChainReport,
+    build_entry,
+    event_payload,
+    verify_chain,
+)
+from billing.fse_states import FseEventKind, FseState
+from client.store.errors import NotFoundError
+from client.store.queries import QueryStore
+from client.store.rows import FseRow, _audit_entry, _document_matches, _event_breach, stamp
+
+
+class JournalStore(QueryStore):
+    """Events and audit entries, written in the caller's transaction; the chain's check."""
+
+    def _event(
+        self,
+        fse_id: int,
+        at: datetime,
+        kind: FseEventKind,
+        from_state: FseState | None,
+        to_state: FseState,
+        detail: str | None,
+    ) -> None:
+        cursor = self.db.execute(
+            "INSERT INTO fse_events (fse_id, at, kind, from_state, to_state, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                fse_id,
+                stamp(at),
+                kind.value,
+                from_state.value if from_state else None,
+                to_state.value,
+                detail,
+            ],
+        )
+        fse = self._one(
+            "SELECT fse_uuid, number, practitioner_id, digest, COALESCE(lot_id, '') AS lot "
+            "FROM fse WHERE id = ?",
+            [fse_id],
+        )
+        if fse is None:
+            raise NotFoundError(f"FSE (id interne {fse_id})")
+        # Same transaction as the event: both are written or neither is.
+        self._journal(
+            at,
+            kind.value,
+            fse_id=fse["fse_uuid"],
+            lot_id=fse["lot"],
+            payload=event_payload(
+                event_id=int(cursor.lastrowid or 0),
+                fse_number=fse["number"],
+                practitioner_id=fse["practitioner_id"],
+                kind=kind.value,
+                from_state=from_state.value if from_state else None,
+                to_state=to_state.value,
+                detail=detail,
+                fse_digest=fse["digest"],
+            ),
+        )
+
+    def _lot_events(
+        self,
+        moved: list[FseRow],
+        at: datetime,
+        kind: FseEventKind,
+        to_state: FseState,
+        detail: str,
+    ) -> None:
+        """``_event`` for every FSE of a lot at once: one insert of the events, one of their
+        journal entries (chained in Python), in the caller's transaction."""
+        self._require_transaction()
+        if not moved:
+            return
+        # fse_events.id is an INTEGER PRIMARY KEY without AUTOINCREMENT: SQLite would give
+        # these same ids (max + 1, ...) to one insert at a time.
+        top = self._one("SELECT COALESCE(MAX(id), 0) AS top FROM fse_events")
+        first_id = int(top["top"]) + 1 if top else 1
+        when = stamp(at)
+        self.db.conn.executemany(
+            "INSERT INTO fse_events (id, fse_id, at, kind, from_state, to_state, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (first_id + i, fse.id, when, kind.value, fse.state.value, to_state.value, detail)
+                for i, fse in enumerate(moved)
+            ],
+        )
+        last = self._one("SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
+        previous = _audit_entry(last) if last else None
+        entries = []
+        for i, fse in enumerate(moved):
+            previous = build_entry(
+                previous,
+                at=when,
+                kind=kind.value,
+                fse_id=fse.fse_uuid,
+                lot_id=fse.lot_id or "",
+                payload=event_payload(
+                    event_id=first_id + i,
+                    fse_number=fse.number,
+                    practitioner_id=fse.practitioner_id,
+                    kind=kind.value,
+                    from_state=fse.state.value,
+                    to_state=to_state.value,
+                    detail=detail,
+                    fse_digest=fse.digest,
+                ),
+            )
+            entries.append(previous)
+        self.db.conn.executemany(
+            "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
+            "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e.seq,
+                    e.at,
+                    e.kind,
+                    e.fse_id,
+                    e.lot_id,
+                    e.payload,
+                    e.payload_sha256,
+                    e.prev_hash,
+                    e.hash,
+                )
+                for e in entries
+            ],
+        )
+
+    def _journal(
+        self,
+        at: datetime,
+        kind: str,
+        *,
+        fse_id: str = "",
+        lot_id: str = "",
+        payload: dict[str, Any],
+    ) -> AuditEntry:
+        """Append one entry to the audit journal (inside the event's own transaction)."""
+        self._require_transaction()
+        last = self._one("SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
+        entry = build_entry(
+            _audit_entry(last) if last else None,
+            at=stamp(at),
+            kind=kind,
+            fse_id=fse_id,
+            lot_id=lot_id,
+            payload=payload,
+        )
+        self.db.execute(
+            "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
+            "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                entry.seq,
+                entry.at,
+                entry.kind,
+                entry.fse_id,
+                entry.lot_id,
+                entry.payload,
+                entry.payload_sha256,
+                entry.prev_hash,
+                entry.hash,
+            ],
+        )
+        return entry
+
+    def _journal_lot(self, lot_id: str, at: datetime, kind: AuditKind, **extra: Any) -> None:
+        lot = self.lot_by_id(lot_id)
+        self._journal(
+            at,
+            kind.value,
+            lot_id=lot_id,
+            payload={
+                "lot_number": lot.number,
+                "practitioner": lot.practitioner_id,
+                "state": lot.state.value,
+                **extra,
+            },
+        )
+
+    def record_audit(self, kind: AuditKind, now: datetime, payload: dict[str, Any]) -> None:
+        """Journal an event that concerns no FSE nor lot (a restore, for instance)."""
+        with self.write():
+            self._journal(now, kind.value, payload=payload)
+
+    def audit_entries(self) -> list[AuditEntry]:
+        """The whole audit journal, in order."""
+        return [_audit_entry(r) for r in self.db.query("SELECT * FROM audit_journal ORDER BY seq")]
+
+    def audit_verify(self) -> ChainReport:
+        """Verify the chain, then that every FSE event is journaled as it stands now.
+
+        The second part catches an edited or removed ``fse_events`` row, and an FSE document
+        changed after it was secured (its digest no longer the one journaled).
+        """
+        entries = self.audit_entries()
+        report = verify_chain(entries)
+        if not report.ok:
+            return report
+        by_event: dict[int, AuditEntry] = {}
+        for journaled in entries:
+            event = json.loads(journaled.payload).get("event")
+            if isinstance(event, int):
+                by_event[event] = journaled
+        seen: set[int] = set()
+        rows = self.db.query(
+            "SELECT e.id, e.kind, e.from_state, e.to_state, e.detail, f.fse_uuid, f.number, "
+            "f.practitioner_id, f.digest, f.canonical FROM fse_events e "
+            "JOIN fse f ON f.id = e.fse_id ORDER BY e.id"
+        )
+        for r in rows:
+            entry = by_event.get(r["id"])
+            expected = event_payload(
+                event_id=r["id"],
+                fse_number=r["number"],
+                practitioner_id=r["practitioner_id"],
+                kind=r["kind"],
+                from_state=r["from_state"],
+                to_state=r["to_state"],
+                detail=r["detail"],
+                fse_digest=r["digest"],
+            )
+            if (
+                entry is None
+                or entry.fse_id != r["fse_uuid"]
+                or json.loads(entry.payload) != expected
+            ):
+                return _event_breach(
+                    report, entry, f"événement n° {r['id']} de la FSE n° {r['number']}"
+                )
+            if r["kind"] == FseEventKind.SECURED.value and not _document_matches(
+                r["canonical"], r["digest"]
+            ):
+                return _event_breach(report, entry, f"document de la FSE n° {r['number']}")
+            seen.add(r["id"])
+        for event_id, entry in by_event.items():
+            if event_id not in seen:
+                return _event_breach(report, entry, f"événement n° {event_id} (disparu)")
+        return report

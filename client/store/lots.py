@@ -1,0 +1,321 @@
+"""Lots and the outbox: an FSE's open lot, closing and signing, lot transitions (sent,
+acknowledged, refused), the sender's claims, and counters reconciled at opening."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from billing.audit import AuditKind, sha256_hex
+from billing.fse_states import FseEventKind, FseState, check_transition
+from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
+from client.store.errors import NotFoundError, StoreError
+from client.store.journal import JournalStore
+from client.store.rows import LotRow, OutboxRow, OutboxStatus, _outbox_row, stamp
+
+logger = logging.getLogger(__name__)
+
+
+class LotStore(JournalStore):
+    """Lots, their transitions and the outbox rows the sender claims."""
+
+    def _assign_to_open_lot(self, fse_id: int, now: datetime, rules: LotRules) -> str:
+        """Put a secured FSE in the open lot of its (practitioner, organism, mode)."""
+        fse = self._fse_by_id(fse_id)
+        open_lot = self._one(
+            "SELECT id FROM lots WHERE practitioner_id = ? AND kind = ? AND state = ? "
+            "AND regime = ? AND caisse = ? AND centre = ? AND mode = ? AND fse_count < ? "
+            "ORDER BY number LIMIT 1",
+            [
+                fse.practitioner_id,
+                KIND_FSE,
+                LotState.OPEN.value,
+                fse.regime,
+                fse.caisse,
+                fse.centre,
+                fse.mode,
+                rules.max_fse,
+            ],
+        )
+        if open_lot is None:
+            lot_id = str(uuid.uuid4())
+            number = self.next_lot_number(fse.practitioner_id)
+            self.db.execute(
+                "INSERT INTO lots (id, practitioner_id, number, kind, regime, caisse, centre, "
+                "mode, state, fse_count, oldest_fse_at, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)",
+                [
+                    lot_id,
+                    fse.practitioner_id,
+                    number,
+                    KIND_FSE,
+                    fse.regime,
+                    fse.caisse,
+                    fse.centre,
+                    fse.mode,
+                    LotState.OPEN.value,
+                    stamp(now),
+                    stamp(now),
+                ],
+            )
+            self.db.execute(
+                "INSERT INTO outbox (id, kind, status, attempts, created_at, updated_at) "
+                "VALUES (?, ?, ?, 0, ?, ?)",
+                [lot_id, KIND_FSE, int(OutboxStatus.HELD), stamp(now), stamp(now)],
+            )
+        else:
+            lot_id = open_lot["id"]
+        self.db.execute("UPDATE fse SET lot_id = ? WHERE id = ?", [lot_id, fse_id])
+        self._refresh_lot(lot_id, now)
+        lot = self.lot_by_id(lot_id)
+        self._journal(
+            now,
+            AuditKind.LOT_MEMBER.value,
+            fse_id=fse.fse_uuid,
+            lot_id=lot_id,
+            payload={
+                "number": fse.number,
+                "practitioner": fse.practitioner_id,
+                "lot_number": lot.number,
+            },
+        )
+        return lot_id
+
+    def _refresh_lot(self, lot_id: str, now: datetime) -> None:
+        self.db.execute(
+            "UPDATE lots SET fse_count = (SELECT COUNT(*) FROM fse WHERE lot_id = lots.id), "
+            "oldest_fse_at = (SELECT MIN(created_at) FROM fse WHERE lot_id = lots.id), "
+            "updated_at = ? WHERE id = ?",
+            [stamp(now), lot_id],
+        )
+
+    def close_lot(
+        self,
+        lot_id: str,
+        *,
+        now: datetime,
+        content_sha256: str,
+        signed_der: bytes,
+    ) -> LotRow:
+        """Record a lot as closed and signed: its FSE go ``in_lot``, its outbox row PENDING.
+
+        Must run inside ``write()`` together with the reading of the FSE that were signed.
+        """
+        self._require_transaction()
+        lot = self.lot_by_id(lot_id)
+        if lot.state is not LotState.OPEN:
+            raise StoreError(f"Le lot n° {lot.number} n'est plus ouvert.")
+        # Counted on disk before commit: a restored older database will not reuse this lot.
+        self._next(lot.practitioner_id, "closing")
+        self.db.execute(
+            "UPDATE lots SET state = ?, closed_at = ?, signed_der = ?, content_sha256 = ?, "
+            "updated_at = ? WHERE id = ?",
+            [LotState.CLOSED.value, stamp(now), signed_der, content_sha256, stamp(now), lot_id],
+        )
+        for fse in self.fse_list(lot_id=lot_id):
+            check_transition(fse.state, FseState.IN_LOT, fse.number)
+            self.db.execute(
+                "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
+                [FseState.IN_LOT.value, stamp(now), fse.id],
+            )
+            self._event(
+                fse.id,
+                now,
+                FseEventKind.LOT_CLOSED,
+                fse.state,
+                FseState.IN_LOT,
+                f"lot n° {lot.number}",
+            )
+        self.db.execute(
+            "UPDATE outbox SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+            [int(OutboxStatus.PENDING), stamp(now), stamp(now), lot_id],
+        )
+        self._journal_lot(
+            lot_id,
+            now,
+            AuditKind.LOT_SIGNED,
+            content_sha256=content_sha256,
+            signed_sha256=sha256_hex(signed_der),
+            fse_count=lot.fse_count,
+        )
+        return self.lot_by_id(lot_id)
+
+    def lot_transition(
+        self,
+        lot_id: str,
+        lot_state: LotState,
+        fse_state: FseState,
+        kind: FseEventKind,
+        now: datetime,
+        detail: str | None = None,
+    ) -> LotRow:
+        """Move a lot and all its FSE (sent, ARL positive/negative), recording each event.
+
+        For the transmission side: ``lot_transition(id, LotState.SENT, FseState.SENT,
+        FseEventKind.SENT, now)``, then ``ACKNOWLEDGED``/``ARL_POSITIVE`` or
+        ``REFUSED``/``ARL_NEGATIVE``.
+        """
+        with self.write():
+            lot = self.lot_by_id(lot_id)
+            moved = [f for f in self.fse_list(lot_id=lot_id) if f.state is not FseState.CANCELLED]
+            for fse in moved:
+                check_transition(fse.state, fse_state, fse.number)
+            self.db.conn.executemany(
+                "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
+                [(fse_state.value, stamp(now), fse.id) for fse in moved],
+            )
+            self._lot_events(moved, now, kind, fse_state, detail or f"lot n° {lot.number}")
+            self.db.execute(
+                "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
+                [lot_state.value, stamp(now), lot_id],
+            )
+            self._journal_lot(lot_id, now, AuditKind.LOT_STATE, lot_event=kind.value)
+            return self.lot_by_id(lot_id)
+
+    def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:
+        """Claim the oldest due PENDING row whose ``after_id`` (if any) is DONE."""
+        with self.write():
+            row = self._one(
+                "UPDATE outbox SET status = ?, claimed_at = ?, claimed_by = ?, updated_at = ? "
+                "WHERE id = (SELECT o.id FROM outbox o WHERE o.status = ? "
+                "AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
+                "AND (o.after_id IS NULL OR EXISTS (SELECT 1 FROM outbox a "
+                "WHERE a.id = o.after_id AND a.status = ?)) "
+                "ORDER BY o.next_attempt_at, o.created_at, o.id LIMIT 1) RETURNING *",
+                [
+                    int(OutboxStatus.IN_FLIGHT),
+                    stamp(now),
+                    worker,
+                    stamp(now),
+                    int(OutboxStatus.PENDING),
+                    stamp(now),
+                    int(OutboxStatus.DONE),
+                ],
+            )
+            return _outbox_row(row) if row else None
+
+    def _outbox_set(self, outbox_id: str, sql: str, params: list[Any]) -> None:
+        with self.write():
+            cursor = self.db.execute(sql + " WHERE id = ?", [*params, outbox_id])
+            if cursor.rowcount != 1:
+                raise NotFoundError(f"Ligne d'envoi {outbox_id}")
+
+    def outbox_ack(self, outbox_id: str, now: datetime) -> None:
+        """The concentrator took it: DONE."""
+        self._outbox_set(
+            outbox_id,
+            "UPDATE outbox SET status = ?, claimed_at = NULL, claimed_by = NULL, updated_at = ?",
+            [int(OutboxStatus.DONE), stamp(now)],
+        )
+
+    def outbox_nack(
+        self, outbox_id: str, error: str, next_attempt_at: datetime, now: datetime
+    ) -> None:
+        """A retryable failure: back to PENDING, one more try, not before ``next_attempt_at``."""
+        self._outbox_set(
+            outbox_id,
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, "
+            "last_error = ?, claimed_at = NULL, claimed_by = NULL, updated_at = ?",
+            [int(OutboxStatus.PENDING), stamp(next_attempt_at), error, stamp(now)],
+        )
+
+    def outbox_fail(self, outbox_id: str, error: str, now: datetime) -> None:
+        """A permanent failure: FAILED with the error, for the user to see."""
+        self._outbox_set(
+            outbox_id,
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
+            "claimed_at = NULL, claimed_by = NULL, updated_at = ?",
+            [int(OutboxStatus.FAILED), error, stamp(now)],
+        )
+
+    def outbox_retry(self, outbox_id: str, now: datetime) -> None:
+        """Put a FAILED (or sent and refused) row back to PENDING now."""
+        self._outbox_set(
+            outbox_id,
+            "UPDATE outbox SET status = ?, next_attempt_at = ?, updated_at = ?",
+            [int(OutboxStatus.PENDING), stamp(now), stamp(now)],
+        )
+
+    def outbox_reset_stale(self, older_than: datetime, now: datetime) -> int:
+        """IN_FLIGHT rows claimed before ``older_than`` go back to PENDING; returns how many."""
+        with self.write():
+            cursor = self.db.execute(
+                "UPDATE outbox SET status = ?, claimed_at = NULL, claimed_by = NULL, "
+                "updated_at = ? WHERE status = ? AND claimed_at < ?",
+                [
+                    int(OutboxStatus.PENDING),
+                    stamp(now),
+                    int(OutboxStatus.IN_FLIGHT),
+                    stamp(older_than),
+                ],
+            )
+            return int(cursor.rowcount)
+
+    def _closings(self, practitioner_id: str) -> int:
+        row = self._one(
+            "SELECT lot_closings FROM counters WHERE practitioner_id = ?", [practitioner_id]
+        )
+        return int(row["lot_closings"]) if row else 0
+
+    def _renew_open_lots(self, practitioner_id: str) -> None:
+        """Lots were numbered after this database was written (restored copy, or a crash
+        right after numbering): its open lots may have been closed and sent since, under
+        the same id. Void them and put their FSE in new lots with new ids and numbers."""
+        now = datetime.now(UTC)
+        for lot in self.lots(state=LotState.OPEN, practitioner_id=practitioner_id):
+            logger.warning("lot n° %d renewed: numbering is ahead of the database", lot.number)
+            self.db.execute("DELETE FROM outbox WHERE id = ?", [lot.id])
+            self.db.execute(
+                "UPDATE lots SET state = ?, fse_count = 0, updated_at = ? WHERE id = ?",
+                [LotState.VOIDED.value, stamp(now), lot.id],
+            )
+            self._journal_lot(lot.id, now, AuditKind.LOT_STATE, lot_event="renewed")
+            for fse in self.fse_list(lot_id=lot.id):
+                self.db.execute("UPDATE fse SET lot_id = NULL WHERE id = ?", [fse.id])
+                self._event(
+                    fse.id,
+                    now,
+                    FseEventKind.LOT_REOPENED,
+                    fse.state,
+                    fse.state,
+                    f"lot n° {lot.number} remplacé (base restaurée ou arrêt brutal)",
+                )
+                self._assign_to_open_lot(fse.id, now, DEFAULT_RULES)
+
+    def reconcile_counters(self) -> None:
+        """Raise every counter to the max of itself, the numbers in use and numbering.json."""
+        marks = self.numbering.read()
+        with self.write():
+            ids = {r["id"] for r in self.db.query("SELECT id FROM practitioners")}
+            for pid in sorted(ids | set(marks)):
+                if pid not in ids:
+                    # A practitioner known only to the high-water mark (older DB restored).
+                    self.db.execute(
+                        "INSERT INTO practitioners (id, billing_number, billing_key, created_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        [pid, pid[:-1], pid[-1:], stamp(datetime.now(UTC))],
+                    )
+                used = self._one(
+                    "SELECT (SELECT COALESCE(MAX(number), 0) FROM fse WHERE practitioner_id = ?)"
+                    " AS fse, (SELECT COALESCE(MAX(number), 0) FROM lots "
+                    "WHERE practitioner_id = ?) AS lot",
+                    [pid, pid],
+                ) or {"fse": 0, "lot": 0}
+                last_fse, last_lot = self.counters(pid)
+                closings = self._closings(pid)
+                mark = marks.get(pid, {})
+                fse_n = max(last_fse, used["fse"], mark.get("fse", 0))
+                lot_n = max(last_lot, used["lot"], mark.get("lot", 0))
+                closing_n = max(closings, mark.get("closing", 0))
+                self.db.execute(
+                    "INSERT INTO counters (practitioner_id, last_fse_number, last_lot_number, "
+                    "lot_closings) VALUES (?, ?, ?, ?) ON CONFLICT (practitioner_id) DO UPDATE "
+                    "SET last_fse_number = excluded.last_fse_number, "
+                    "last_lot_number = excluded.last_lot_number, "
+                    "lot_closings = excluded.lot_closings",
+                    [pid, fse_n, lot_n, closing_n],
+                )
+                if mark.get("lot", 0) > max(last_lot, used["lot"]) or closing_n > closings:
+                    self._renew_open_lots(pid)
