@@ -238,12 +238,6 @@ class Sender:
         if outcome is ArlOutcome.CONFLICT:
             logger.warning("lot %s: conflicting ARL from the server", row.id)
 
-    def send_one(self, row: OutboxRow, report: SendReport) -> None:
-        """Send one claimed row and record the outcome."""
-        der = self._prepare(row, report)
-        if der is not None:
-            self._record(row, self._deliver(row, der), report)
-
     def _prepare(self, row: OutboxRow, report: SendReport) -> bytes | None:
         """The signed lot of a claimed row, its attempt recorded; None when there is none
         (the row is then FAILED)."""

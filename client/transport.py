@@ -292,13 +292,6 @@ class HttpsTransport:
             else:
                 conn.close()
 
-    def close(self) -> None:
-        """Close the idle connections (a transport stays usable: the next request opens one)."""
-        with self._idle_lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
     @staticmethod
     def _http_error(status: int, headers: http.client.HTTPMessage, data: bytes) -> TransportError:
         detail = data[:200].decode("utf-8", "replace")

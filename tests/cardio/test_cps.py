@@ -175,48 +175,37 @@ class _CountingConnection(ScriptedConnection):
             self.open -= 1
 
 
+_SITUATION = tlv.encode(
+    layout.TAG_CPS_SITUATION,
+    tlv.encode(0x80, "1")
+    + tlv.encode(0x81, "0")
+    + tlv.encode(0x85, "12345678")
+    + tlv.encode(0x86, "5")
+    + tlv.encode(0x89, "01"),
+)
+
+
+def _whole_read() -> list[Step]:
+    """The APDUs of ``CpsSession.read()``: application, identity, situations."""
+    return [
+        step(SELECT_APP),
+        step("00A4020C02D001"),
+        step("00B0000000", identity("0")),
+        step("00A4020C02D002"),
+        step("00B0000000", _SITUATION),
+    ]
+
+
 def test_a_whole_cps_read_holds_the_card_in_one_transaction() -> None:
-    situation = tlv.encode(
-        layout.TAG_CPS_SITUATION,
-        tlv.encode(0x80, "1")
-        + tlv.encode(0x81, "0")
-        + tlv.encode(0x85, "12345678")
-        + tlv.encode(0x86, "5")
-        + tlv.encode(0x89, "01"),
-    )
-    conn = _CountingConnection(
-        [
-            step(SELECT_APP),
-            step("00A4020C02D001"),
-            step("00B0000000", identity("0")),
-            step("00A4020C02D002"),
-            step("00B0000000", situation),
-        ]
-    )
+    conn = _CountingConnection(_whole_read())
     card = CpsSession(conn).read()
     assert card.identity.nom == "MEDECIN" and len(card.situations) == 1
     assert conn.transactions == 1 and conn.open == 0 and conn.done()
 
 
 def test_reads_grouped_under_reserved_share_one_transaction() -> None:
-    situation = tlv.encode(
-        layout.TAG_CPS_SITUATION,
-        tlv.encode(0x80, "1")
-        + tlv.encode(0x81, "0")
-        + tlv.encode(0x85, "12345678")
-        + tlv.encode(0x86, "5")
-        + tlv.encode(0x89, "01"),
-    )
     conn = _CountingConnection(
-        [
-            step(SELECT_APP),
-            step("00A4020C02D001"),
-            step("00B0000000", identity("0")),
-            step("00A4020C02D002"),
-            step("00B0000000", situation),
-            step("00A4020C02D002"),
-            step("00B0000000", situation),
-        ]
+        [*_whole_read(), step("00A4020C02D002"), step("00B0000000", _SITUATION)]
     )
     session = CpsSession(conn)
     with session.reserved():
