@@ -32,25 +32,47 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="smaller sizes (under two minutes)")
-    mode.add_argument("--tiny", action="store_true",
-                      help="smallest sizes: checks that the suite runs (used by the tests)")
-    parser.add_argument("--only", action="append", choices=MODULES, metavar="NAME",
-                        help=f"run only this figure module (repeatable): {', '.join(MODULES)}")
-    parser.add_argument("--out", type=Path, default=Path("bench-results.json"),
-                        help="where to write the JSON results (default: bench-results.json)")
-    parser.add_argument("--workdir", type=Path,
-                        default=Path(tempfile.gettempdir()) / "sesam-bench",
-                        help="cache of generated databases and testbed state")
-    parser.add_argument("--max-fse", type=int, default=None, metavar="N",
-                        help="largest generated store (e.g. 100000 to leave out the 1M store)")
+    mode.add_argument(
+        "--tiny",
+        action="store_true",
+        help="smallest sizes: checks that the suite runs (used by the tests)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=MODULES,
+        metavar="NAME",
+        help=f"run only this figure module (repeatable): {', '.join(MODULES)}",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("bench-results.json"),
+        help="where to write the JSON results (default: bench-results.json)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "sesam-bench",
+        help="cache of generated databases and testbed state",
+    )
+    parser.add_argument(
+        "--max-fse",
+        type=int,
+        default=None,
+        metavar="N",
+        help="largest generated store (e.g. 100000 to leave out the 1M store)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(message)s",
+    )
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
     workdir = args.workdir.resolve() / mode
     workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -60,8 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     skipped: dict[str, str] = {}
     durations: dict[str, float] = {}
     info = machine()
-    print(f"# benchmarks ({mode}) on {info['cpu']}, {info['cores']} cores, "
-          f"{info['memory_gib']} GiB, load {info['load_average']}", flush=True)
+    print(
+        f"# benchmarks ({mode}) on {info['cpu']}, {info['cores']} cores, "
+        f"{info['memory_gib']} GiB, load {info['load_average']}",
+        flush=True,
+    )
     for name in args.only or MODULES:
         start = time.perf_counter()
         print(f"- {name} …", flush=True)
@@ -78,9 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             figures.extend(produced)
             for figure in produced:
-                print(f"  {figure.figure}: {figure.value:.4g} {figure.unit}"
-                      + (f" (baseline {figure.baseline:.4g}, ×{figure.ratio:.2f})"
-                         if figure.ratio is not None else ""), flush=True)
+                print(
+                    f"  {figure.figure}: {figure.value:.4g} {figure.unit}"
+                    + (
+                        f" (baseline {figure.baseline:.4g}, ×{figure.ratio:.2f})"
+                        if figure.ratio is not None
+                        else ""
+                    ),
+                    flush=True,
+                )
         durations[name] = time.perf_counter() - start
     write_json(args.out, figures, skipped, mode, durations)
     print()

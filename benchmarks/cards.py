@@ -72,7 +72,9 @@ class BareLoop:
         if hresult != scard.SCARD_S_SUCCESS:
             raise NotMeasured("bare loop: no PC/SC context")
         hresult, self.handle, self.protocol = scard.SCardConnect(
-            self.context, reader, scard.SCARD_SHARE_SHARED,
+            self.context,
+            reader,
+            scard.SCARD_SHARE_SHARED,
             scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
         )
         if hresult != scard.SCARD_S_SUCCESS:
@@ -148,8 +150,17 @@ def run(ctx: RunContext) -> list[Figure]:
             sizes, repeat = _plan(ctx)
             for n in sizes:
                 server.insert_card(VITALE_READER, vitale_card_with(n))
-                figures.append(_measure(backend, cps_reader, vitale_reader, n, repeat,
-                                        vitale_mod.VitaleReader, cps_mod.CpsSession))
+                figures.append(
+                    _measure(
+                        backend,
+                        cps_reader,
+                        vitale_reader,
+                        n,
+                        repeat,
+                        vitale_mod.VitaleReader,
+                        cps_mod.CpsSession,
+                    )
+                )
             backend.close()
         finally:
             server.stop()
@@ -158,9 +169,15 @@ def run(ctx: RunContext) -> list[Figure]:
     return figures
 
 
-def _measure(backend: Any, cps_reader: str, vitale_reader: str, n: int, repeat: int,
-             vitale_reader_cls: Callable[[Any], Any], cps_session_cls: Callable[[Any], Any],
-             ) -> Figure:
+def _measure(
+    backend: Any,
+    cps_reader: str,
+    vitale_reader: str,
+    n: int,
+    repeat: int,
+    vitale_reader_cls: Callable[[Any], Any],
+    cps_session_cls: Callable[[Any], Any],
+) -> Figure:
     cps_conn = backend.connect(cps_reader)
     vitale_conn = backend.connect(vitale_reader)
 
@@ -193,8 +210,11 @@ def _measure(backend: Any, cps_reader: str, vitale_reader: str, n: int, repeat: 
         bare_c.send_recorded(recorded_c)
 
     try:
-        stats = interleaved({"product": product, "bare": bare,
-                             "bare+transactions": bare_with_transactions}, repeat, warmup=2)
+        stats = interleaved(
+            {"product": product, "bare": bare, "bare+transactions": bare_with_transactions},
+            repeat,
+            warmup=2,
+        )
     finally:
         bare_v.close()
         bare_c.close()
@@ -217,7 +237,8 @@ def _measure(backend: Any, cps_reader: str, vitale_reader: str, n: int, repeat: 
             "p95_ratio": round(value.p95 / base.p95, 3),
             "bare_with_same_transactions": stats["bare+transactions"].ms(),
             "ratio_to_bare_with_transactions": round(
-                value.median / stats["bare+transactions"].median, 3),
+                value.median / stats["bare+transactions"].median, 3
+            ),
             "apdus": len(apdus_v) + len(apdus_c),
             "apdus_vitale": len(apdus_v),
             "apdus_cps": len(apdus_c),

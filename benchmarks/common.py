@@ -95,13 +95,18 @@ class Stats:
             raise ValueError("no samples")
         ordered = sorted(samples)
         index = min(len(ordered) - 1, max(0, round(0.95 * (len(ordered) - 1))))
-        return cls(len(ordered), statistics.median(ordered), ordered[index], ordered[0],
-                   ordered[-1])
+        return cls(
+            len(ordered), statistics.median(ordered), ordered[index], ordered[0], ordered[-1]
+        )
 
     def ms(self) -> dict[str, float]:
-        return {"n": self.n, "median_ms": round(self.median * 1e3, 3),
-                "p95_ms": round(self.p95 * 1e3, 3), "min_ms": round(self.minimum * 1e3, 3),
-                "max_ms": round(self.maximum * 1e3, 3)}
+        return {
+            "n": self.n,
+            "median_ms": round(self.median * 1e3, 3),
+            "p95_ms": round(self.p95 * 1e3, 3),
+            "min_ms": round(self.minimum * 1e3, 3),
+            "max_ms": round(self.maximum * 1e3, 3),
+        }
 
 
 def sample(fn: Callable[[], object], repeat: int, warmup: int = 1) -> Stats:
@@ -124,8 +129,9 @@ def budgeted(fn: Callable[[], object], repeat: int, budget_s: float) -> Stats:
     return sample(fn, max(3, min(repeat, int(budget_s / max(once, 1e-6)))), warmup=0)
 
 
-def interleaved(fns: dict[str, Callable[[], object]], repeat: int,
-                warmup: int = 1) -> dict[str, Stats]:
+def interleaved(
+    fns: dict[str, Callable[[], object]], repeat: int, warmup: int = 1
+) -> dict[str, Stats]:
     """Time several functions in alternation, so that machine noise hits them alike."""
     for fn in fns.values():
         for _ in range(warmup):

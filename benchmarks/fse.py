@@ -98,8 +98,7 @@ def run(ctx: RunContext) -> list[Figure]:
     return figures
 
 
-def _measure(ctx: RunContext, readers: tuple[str, ...], referential: Any,
-             repeat: int) -> Figure:
+def _measure(ctx: RunContext, readers: tuple[str, ...], referential: Any, repeat: int) -> Figure:
     from cardio.cps import CpsSession
     from cardio.pcsc import PcscBackend
     from cardio.vitale import VitaleReader
@@ -131,8 +130,11 @@ def _measure(ctx: RunContext, readers: tuple[str, ...], referential: Any,
         # then it certifies), recorded once through the product, then replayed bare.
         recorded: list[bytes] = []
         recording = VitaleReader(recording_connection(vitale_conn, recorded))
-        first = service.create(parse_fse_input(fse_request(0, people, care)), cps,
-                               VitaleSource(card=card, certifier=recording))
+        first = service.create(
+            parse_fse_input(fse_request(0, people, care)),
+            cps,
+            VitaleSource(card=card, certifier=recording),
+        )
         apdus = apdus_of(recorded)
         baseline_db.body = "x" * len(first.fse().canonical())
         samples: dict[str, list[float]] = {"product": [], "apdus": [], "apdus+insert": []}
@@ -167,8 +169,11 @@ def _measure(ctx: RunContext, readers: tuple[str, ...], referential: Any,
         baseline_label="same APDUs bare + one SQLite insert",
         goal=f"≤ {GOAL_MS:.0f} ms beyond the card's own time",
         met=beyond <= GOAL_MS,
-        sizes={"fse": repeat, "apdus_per_fse": len(apdus),
-               "pcsc_transactions_per_fse": sum(1 for a in recorded if a == b"<")},
+        sizes={
+            "fse": repeat,
+            "apdus_per_fse": len(apdus),
+            "pcsc_transactions_per_fse": sum(1 for a in recorded if a == b"<"),
+        },
         extra={
             "beyond_card_ms": round(beyond, 3),
             "beyond_baseline_ms": round((product.median - base.median) * 1e3, 3),

@@ -1,6 +1,9 @@
 """Figure: the GUI event loop's longest stall while a card is read (through pcscd/vpcd, on
 the card thread) and while the queue is sent (the sender on a worker), both submitted
-through the UI's TaskRunner; against the same loop idle, measured in the same run.
+through the UI's TaskRunner; and while the whole application starts and opens each of its
+pages on the generator's large store (10 000 FSE quick, 100 000 full); against the same
+loop idle, measured in the same run. The page round also counts the references to None,
+True and False it costs (PySide6 6.12.0 lost some on every call: docs/upstream-faults.md).
 
 A 1 ms precise QTimer runs in an offscreen QApplication; a stall is the gap between two of
 its ticks beyond 1 ms. The simulated Assurance Maladie runs in another process (it would
@@ -10,8 +13,10 @@ otherwise compete for this process's GIL, which a remote concentrator does not).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 NAME = "gui_stall"
 GOAL_MS = 50.0
+REFCOUNT_LOSS_GOAL = 100  # references to None/True/False a round of page fills may lose
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -63,9 +69,11 @@ class StallMeter:
     def stop(self) -> dict[str, float]:
         self.timer.stop()
         gaps = sorted(self.gaps) or [0.0]
-        return {"max_ms": round(gaps[-1] * 1e3, 2),
-                "p99_ms": round(gaps[int(0.99 * (len(gaps) - 1))] * 1e3, 2),
-                "ticks": len(self.gaps)}
+        return {
+            "max_ms": round(gaps[-1] * 1e3, 2),
+            "p99_ms": round(gaps[int(0.99 * (len(gaps) - 1))] * 1e3, 2),
+            "ticks": len(self.gaps),
+        }
 
 
 def _run_loop(start: Callable[[Callable[[], None]], None], timeout: float) -> None:
@@ -87,8 +95,9 @@ def _run_loop(start: Callable[[Callable[[], None]], None], timeout: float) -> No
         raise RuntimeError("work submitted through the TaskRunner did not finish in time")
 
 
-def _measure(app: Any, meter: StallMeter, start: Callable[[Callable[[], None]], None],
-             timeout: float = 600.0) -> dict[str, float]:
+def _measure(
+    app: Any, meter: StallMeter, start: Callable[[Callable[[], None]], None], timeout: float = 600.0
+) -> dict[str, float]:
     meter.start()
     _run_loop(start, timeout)
     return meter.stop()
@@ -111,9 +120,23 @@ def am_process(workdir: Path) -> Iterator[str]:
     for suffix in ("", "-wal", "-shm"):
         Path(str(ledger) + suffix).unlink(missing_ok=True)
     proc = subprocess.Popen(  # noqa: S603 - our interpreter, our testbed
-        [sys.executable, "-m", "testbed", "am", "serve", "--port", "0", "--control-port", "0",
-         "--ledger", str(ledger)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "testbed",
+            "am",
+            "serve",
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+            "--ledger",
+            str(ledger),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
@@ -146,23 +169,31 @@ def run(ctx: RunContext) -> list[Figure]:
         figures = []
         figures.extend(_card_figures(ctx, app, runner, meter, idle))
         figures.append(_send_figure(ctx, app, runner, meter, idle))
+        figures.extend(_pages_figures(ctx, app, meter, idle))
         return figures
     finally:
         runner.shutdown()
 
 
-def _figure(name: str, stall: dict[str, float], idle: dict[str, float],
-            sizes: dict[str, Any]) -> Figure:
+def _figure(
+    name: str, stall: dict[str, float], idle: dict[str, float], sizes: dict[str, Any]
+) -> Figure:
     return Figure(
-        figure=f"GUI max stall: {name}", unit="ms", value=stall["max_ms"],
-        baseline=idle["max_ms"], baseline_label="idle event loop",
-        goal=f"≤ {GOAL_MS:.0f} ms", met=stall["max_ms"] <= GOAL_MS, sizes=sizes,
+        figure=f"GUI max stall: {name}",
+        unit="ms",
+        value=stall["max_ms"],
+        baseline=idle["max_ms"],
+        baseline_label="idle event loop",
+        goal=f"≤ {GOAL_MS:.0f} ms",
+        met=stall["max_ms"] <= GOAL_MS,
+        sizes=sizes,
         extra={"during": stall, "idle": idle},
     )
 
 
-def _card_figures(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
-                  idle: dict[str, float]) -> list[Figure]:
+def _card_figures(
+    ctx: RunContext, app: Any, runner: Any, meter: StallMeter, idle: dict[str, float]
+) -> list[Figure]:
     from benchmarks.cards import vitale_card_with
     from cardio.cps import CpsSession
     from cardio.pcsc import PcscBackend
@@ -205,14 +236,14 @@ def _card_figures(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
                         done()
                         return
                     left["n"] -= 1
-                    runner.submit(read_both, again, _fail, executor=card_thread,
-                                  label="lecture des cartes")
+                    runner.submit(
+                        read_both, again, _fail, executor=card_thread, label="lecture des cartes"
+                    )
 
                 again()
 
             stall = _measure(app, meter, start)
-            figures.append(_figure("card reads", stall, idle,
-                                   {"reads": reads, "beneficiaires": 5}))
+            figures.append(_figure("card reads", stall, idle, {"reads": reads, "beneficiaires": 5}))
         finally:
             card_thread.call(backend.close)
             card_thread.shutdown()
@@ -226,8 +257,9 @@ def _fail(exc: BaseException) -> None:
     raise RuntimeError(f"task failed: {exc!r}") from exc
 
 
-def _send_figure(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
-                 idle: dict[str, float]) -> Figure:
+def _send_figure(
+    ctx: RunContext, app: Any, runner: Any, meter: StallMeter, idle: dict[str, float]
+) -> Figure:
     from benchmarks.pipeline import client_settings, send_all
     from benchmarks.replay import _copy, pending_store
     from client.store import open_store
@@ -256,3 +288,126 @@ def _send_figure(ctx: RunContext, app: Any, runner: Any, meter: StallMeter,
 
         stall = _measure(app, meter, start)
     return _figure("queue sent", stall, idle, {"fse": count, "lots": result.get("lots")})
+
+
+def _singletons() -> dict[str, int]:
+    gc.collect()
+    return {
+        "None": sys.getrefcount(None),
+        "True": sys.getrefcount(True),
+        "False": sys.getrefcount(False),
+    }
+
+
+def _until(condition: Callable[[], bool], done: Callable[[], None]) -> None:
+    """Call ``done`` once ``condition`` holds, polled from the event loop (5 ms)."""
+    from ui.qt import QTimer
+
+    if condition():
+        done()
+    else:
+        QTimer.singleShot(5, lambda: _until(condition, done))
+
+
+def _pages_figures(
+    ctx: RunContext, app: Any, meter: StallMeter, idle: dict[str, float]
+) -> list[Figure]:
+    """The application on the generator's store: start (the queue page fills), then every
+    page opened in turn with its long lists scrolled to the end; twice, the second round
+    counted for references to None/True/False."""
+    from benchmarks.store_scale import build_store
+    from client.context import build_context
+    from ui.main_window import MainWindow
+    from ui.qt import QModelIndex
+
+    count = ctx.scaled(full=100_000, quick=10_000, tiny=1000)
+    if ctx.max_fse is not None:
+        count = min(count, ctx.max_fse)
+    directory, _seconds = build_store(ctx, count)
+    data = ctx.workdir / "gui" / f"app-{count}"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True, mode=0o700)
+    shutil.copy2(directory / "sesam.db", data / "sesam.db")
+    context = build_context(data_dir=data, use_pcsc=False)  # no readers: pcscd is not needed
+    window = MainWindow(context)
+    sizes = {"fse": count}
+    try:
+        window.show()
+        queue = window.queue_page
+
+        def start(done: Callable[[], None]) -> None:
+            window.start()
+            _until(lambda: queue.view is not None, done)
+
+        started = _measure(app, meter, start, timeout=300.0)
+        rows = queue.fse_table.row_count()
+
+        pages: list[tuple[Any, Callable[[], bool]]] = [
+            (window.billing_page, lambda: True),
+            (queue, lambda: queue.view is not None),
+            (window.dashboard_page, lambda: window.dashboard_page.view is not None),
+            (window.scor_page, lambda: window.scor_page.view is not None),
+            (window.settings_page, lambda: True),
+            (window.diagnostics_page, lambda: window.diagnostics_page.pcscd_state != "…"),
+        ]
+
+        def visit(done: Callable[[], None]) -> None:
+            window.diagnostics_page.pcscd_state = "…"
+
+            def scroll(tables: list[Any]) -> None:
+                """Scroll each long list to its end, a page at a time as a user would."""
+                if not tables:
+                    done()
+                    return
+                table, model = tables[0], tables[0].model()
+                if not model.canFetchMore(QModelIndex()):
+                    scroll(tables[1:])
+                    return
+                table.scrollToBottom()
+                model.fetchMore(QModelIndex())  # what the view does when its end shows
+                _until(lambda: not model.pending, lambda: scroll(tables))
+
+            def step(index: int) -> None:
+                if index == len(pages):
+                    scroll([queue.fse_table, queue.lot_table])
+                    return
+                page, filled = pages[index]
+                if hasattr(page, "view"):
+                    page.view = None
+                window.go_to(index)
+                _until(filled, lambda: step(index + 1))
+
+            step(0)
+
+        _measure(app, meter, visit, timeout=300.0)  # first round: caches and lazy imports
+        before = _singletons()
+        visited = _measure(app, meter, visit, timeout=300.0)
+        after = _singletons()
+        drift = {name: after[name] - before[name] for name in before}
+        worst = min(drift.values())
+    finally:
+        window.shutdown()
+        context.close()
+    return [
+        _figure(
+            f"application start (store {count:,} FSE)".replace(",", " "),
+            started,
+            idle,
+            {**sizes, "rows_listed": rows},
+        ),
+        _figure(
+            f"every page opened (store {count:,} FSE)".replace(",", " "),
+            visited,
+            idle,
+            {**sizes, "rows_listed": rows},
+        ),
+        Figure(
+            figure=f"references lost over a round of page fills (store {count} FSE)",
+            unit="refs",
+            value=float(-worst) if worst < 0 else 0.0,
+            goal=f"≤ {REFCOUNT_LOSS_GOAL}",
+            met=worst >= -REFCOUNT_LOSS_GOAL,
+            sizes=sizes,
+            extra={"drift": drift},
+        ),
+    ]

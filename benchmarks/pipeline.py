@@ -69,8 +69,7 @@ def create_fses(store: Any, cabinet: Cabinet, count: int, lot_size: int = 50) ->
     people = len(cabinet.vitale.card.beneficiaries)
     care = care_date()
     for i in range(count):
-        service.create(parse_fse_input(fse_request(i, people, care)), cabinet.cps,
-                       cabinet.vitale)
+        service.create(parse_fse_input(fse_request(i, people, care)), cabinet.cps, cabinet.vitale)
 
 
 def close_lots(store: Any, cabinet: Cabinet) -> int:
@@ -120,9 +119,23 @@ def am_process(ledger: Path) -> Iterator[str]:
     ledger.parent.mkdir(parents=True, exist_ok=True)
     log = ledger.with_suffix(".log").open("w")  # the server's own log, out of the table
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "testbed", "am", "serve", "--port", "0", "--control-port", "0",
-         "--ledger", str(ledger)],
-        stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "testbed",
+            "am",
+            "serve",
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+            "--ledger",
+            str(ledger),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        cwd=ROOT,
     )
     try:
         assert server.stdout is not None  # noqa: S101 - PIPE above
@@ -143,6 +156,7 @@ def send_all(store: Any, settings: Any) -> Any:
     from client.sender import Sender
     from client.transport import HttpsTransport
 
-    sender = Sender(store, HttpsTransport(settings), settings=settings,
-                    clock=lambda: datetime.now(UTC))
+    sender = Sender(
+        store, HttpsTransport(settings), settings=settings, clock=lambda: datetime.now(UTC)
+    )
     return sender.run(until_empty=True, max_seconds=3600)

@@ -80,8 +80,12 @@ def raw_post(url: str, settings: Any, lots: list[tuple[str, bytes]]) -> tuple[fl
         if conn is None:
             conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
             connections += 1
-        conn.request("POST", "/v1/lots", body=der, headers={
-            "Idempotency-Key": lot_id, "Content-Type": "application/octet-stream"})
+        conn.request(
+            "POST",
+            "/v1/lots",
+            body=der,
+            headers={"Idempotency-Key": lot_id, "Content-Type": "application/octet-stream"},
+        )
         response = conn.getresponse()
         response.read()
         if response.status != 200:
@@ -112,8 +116,10 @@ def _measure(ctx: RunContext, count: int) -> Figure:
     run_dir = ctx.workdir / "replay" / "run"
     store = open_store(_copy(cache, run_dir))
     try:
-        lots = [(row.id, store.lot_der(row.id) or b"")
-                for row in store.outbox_rows(OutboxStatus.PENDING)]
+        lots = [
+            (row.id, store.lot_der(row.id) or b"")
+            for row in store.outbox_rows(OutboxStatus.PENDING)
+        ]
     finally:
         store.close()
     with am_process(ctx.workdir / "replay" / "ledger-raw.sqlite") as url:
@@ -126,12 +132,15 @@ def _measure(ctx: RunContext, count: int) -> Figure:
             report = send_all(store, client_settings(url))
             seconds = time.perf_counter() - start
         acknowledged = store.db.execute(
-            "SELECT COUNT(*) FROM fse WHERE state = 'acknowledged'").fetchone()[0]
+            "SELECT COUNT(*) FROM fse WHERE state = 'acknowledged'"
+        ).fetchone()[0]
     finally:
         store.close()
     if report.acknowledged != len(lots) or acknowledged != count:
-        raise RuntimeError(f"replay of {count} FSE: {report.acknowledged}/{len(lots)} lots, "
-                           f"{acknowledged} FSE acknowledged")
+        raise RuntimeError(
+            f"replay of {count} FSE: {report.acknowledged}/{len(lots)} lots, "
+            f"{acknowledged} FSE acknowledged"
+        )
     rate, raw_rate = count / seconds, count / raw_seconds
     return Figure(
         figure=f"outbox replay: {count} FSE in {len(lots)} lots, HTTPS mTLS",

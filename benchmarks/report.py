@@ -54,12 +54,18 @@ def _git_commit() -> str | None:
     with contextlib.suppress(OSError):
         done = subprocess.run(  # noqa: S603 - fixed arguments
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
-            capture_output=True, text=True, check=False, timeout=10,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
         )
         if done.returncode == 0:
             dirty = subprocess.run(  # noqa: S603 - fixed arguments
                 ["git", "-C", str(ROOT), "status", "--porcelain"],  # noqa: S607
-                capture_output=True, text=True, check=False, timeout=10,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=10,
             )
             return done.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     return None
@@ -68,7 +74,11 @@ def _git_commit() -> str | None:
 def _pcscd_version() -> str | None:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         done = subprocess.run(
-            ["pcscd", "--version"], capture_output=True, text=True, check=False, timeout=10  # noqa: S607
+            ["pcscd", "--version"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
         )
         first = (done.stdout or done.stderr).strip().splitlines()
         return first[0] if first else None
@@ -115,15 +125,21 @@ def table(figures: list[Figure], skipped: dict[str, str]) -> str:
         base = f"{_num(f.baseline)} {f.unit} ({f.baseline_label})" if f.baseline else "—"
         ratio = f"{f.ratio:.2f}×" if f.ratio is not None else "—"
         met = {True: "yes", False: "**no**", None: "—"}[f.met]
-        lines.append(f"| {f.figure} | {_num(f.value)} {f.unit} | {base} | {ratio} | {f.goal} "
-                     f"| {met} |")
+        lines.append(
+            f"| {f.figure} | {_num(f.value)} {f.unit} | {base} | {ratio} | {f.goal} | {met} |"
+        )
     for name, reason in skipped.items():
         lines.append(f"| {name} | not measured: {reason} | | | | |")
     return "\n".join(lines)
 
 
-def write_json(path: Path, figures: list[Figure], skipped: dict[str, str], mode: str,
-               durations: dict[str, float]) -> dict[str, Any]:
+def write_json(
+    path: Path,
+    figures: list[Figure],
+    skipped: dict[str, str],
+    mode: str,
+    durations: dict[str, float],
+) -> dict[str, Any]:
     """Write bench-results.json and return what was written."""
     doc = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -41,8 +41,17 @@ HISTORY_YEARS = 5
 GOAL_READY_S = 1.5
 GOAL_DASHBOARD_MS = 100.0
 GOAL_HISTORY_MS = 20.0
+#: A page of the application or a screenful of a listing command (issue #27).
+GOAL_PAGE_MS = 100.0
+#: Issue #27: a stored FSE, everything included (journal, lots, returns).
+GOAL_BYTES_PER_FSE = 3000
+#: The backup figure copies the store: up to this size (a 10 GB copy at 1M).
+BACKUP_MAX_FSE = 100_000
 ROOT = Path(__file__).resolve().parents[1]
 _HEX = re.compile(r"[0-9a-f]{64}")
+#: The tag of an FSE document packed by ``client.store.packing``.
+_PACKED_DOCUMENT = b"Z\x01"
+
 
 def _sizes(ctx: RunContext) -> list[int]:
     if ctx.tiny:
@@ -93,7 +102,7 @@ def template_store(ctx: RunContext) -> Path:
 #: Tables holding one row per installation, not per FSE: kept from the template only.
 _SINGLETONS = {"practitioners", "counters", "sync_state", "alerts_ack"}
 #: Tables the store's triggers keep from other tables' rows: filled by the cloned rows.
-_DERIVED = {"fse_month_totals", "payment_month_totals"}
+_DERIVED = {"fse_month_totals", "payment_month_totals", "fse_status_counts"}
 
 
 def _tables(conn: Any) -> list[str]:
@@ -150,14 +159,22 @@ class Cloner:
         self.patients = {r[0] for r in self.rows.get("patients", [])}
         self.max_number: dict[str, int] = {
             t: max((r[self.columns[t].index("number")] for r in self.rows[t]), default=0)
-            for t in ("fse", "lots") if t in self.columns}
+            for t in ("fse", "lots")
+            if t in self.columns
+        }
         # Dates and timestamps (the schema names them *_at, *_on, *_date, at) move back with
         # the block, so that "this month" or "last 6 months" select a slice, not everything.
-        self.dated = {(t, c) for t in self.tables for c in self.columns[t]
-                      if c == "at" or c.endswith(("_at", "_on", "_date"))}
+        self.dated = {
+            (t, c)
+            for t in self.tables
+            for c in self.columns[t]
+            if c == "at" or c.endswith(("_at", "_on", "_date"))
+        }
 
     def block(self, b: int) -> dict[str, list[tuple[Any, ...]]]:
         """The rows of block ``b`` (0 is the oldest), per table."""
+        from client.store.packing import pack_document, unpack_document
+
         key_map = {k: f"{b:08x}{k[8:]}" for k in self.keys}
         group = b // BLOCKS_PER_PATIENT_GROUP
         patient_map = {p: f"{p}~{group}" for p in self.patients} if group else {}
@@ -200,6 +217,12 @@ class Cloner:
                             for old in own:
                                 value = value.replace(old, key_map[old])
                             values[i] = value
+                    elif isinstance(value, bytes) and value[:2] == _PACKED_DOCUMENT and own:
+                        # an FSE document as the store packs it: its keys renamed too
+                        text = unpack_document(value)
+                        for old in own:
+                            text = text.replace(old, key_map[old])
+                        values[i] = pack_document(text)
                 rows.append(tuple(values))
             out[table] = rows
         return out
@@ -238,9 +261,8 @@ def build_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
                     rows = made.get(table)
                     if rows:
                         marks = ", ".join("?" * len(cloner.columns[table]))
-                        conn.executemany(
-                            f"INSERT INTO {table} VALUES ({marks})", rows  # noqa: S608
-                        )
+                        insert = f"INSERT INTO {table} VALUES ({marks})"  # noqa: S608
+                        conn.executemany(insert, rows)
         if count <= 10_000:
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
@@ -258,8 +280,14 @@ def build_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
 
 
 def _parents_first(conn: Any, tables: list[str]) -> list[str]:
-    deps = {t: {fk[2] for fk in conn.execute(f"PRAGMA foreign_key_list({t})").fetchall()
-                if fk[2] != t and fk[2] in tables} for t in tables}
+    deps = {
+        t: {
+            fk[2]
+            for fk in conn.execute(f"PRAGMA foreign_key_list({t})").fetchall()
+            if fk[2] != t and fk[2] in tables
+        }
+        for t in tables
+    }
     ordered: list[str] = []
     while deps:
         ready = sorted(t for t, d in deps.items() if not d - set(ordered))
@@ -301,7 +329,12 @@ def _process_seconds(script: str, db: Path) -> float:
     start = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", script, str(db)],
-        capture_output=True, text=True, check=False, env=env, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
@@ -309,21 +342,131 @@ def _process_seconds(script: str, db: Path) -> float:
     return elapsed
 
 
-def _product_dashboard(store: Any, count: int, sizes: dict[str, Any],
-                       repeat: int) -> Figure:
+def _product_dashboard(store: Any, count: int, sizes: dict[str, Any], repeat: int) -> Figure:
     """The dashboard page's figures (``client.dashboard.last_months``: six months)."""
     from client import dashboard
 
-    stats = budgeted(lambda: dashboard.last_months(store, datetime.now(UTC)), repeat,
-                     budget_s=15.0)
-    plans = {sql.split(" FROM ")[1][:40]: [r[-1] for r in store.db.execute(
-        "EXPLAIN QUERY PLAN " + sql, ["2000-01-01", "2100-01-01"][:sql.count("?")]).fetchall()]
-        for sql in dashboard.QUERIES}
+    stats = budgeted(lambda: dashboard.last_months(store, datetime.now(UTC)), repeat, budget_s=15.0)
+    plans = {
+        sql.split(" FROM ")[1][:40]: [
+            r[-1]
+            for r in store.db.execute(
+                "EXPLAIN QUERY PLAN " + sql, ["2000-01-01", "2100-01-01"][: sql.count("?")]
+            ).fetchall()
+        ]
+        for sql in dashboard.QUERIES
+    }
     return Figure(
         figure=f"dashboard, 6 months (store {_n(count)} FSE)",
-        unit="ms", value=stats.median * 1e3, goal=f"≤ {GOAL_DASHBOARD_MS:.0f} ms",
-        met=stats.median * 1e3 <= GOAL_DASHBOARD_MS, sizes=sizes,
+        unit="ms",
+        value=stats.median * 1e3,
+        goal=f"≤ {GOAL_DASHBOARD_MS:.0f} ms",
+        met=stats.median * 1e3 <= GOAL_DASHBOARD_MS,
+        sizes=sizes,
         extra={"last_months": stats.ms(), "query_plans": plans},
+    )
+
+
+def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) -> list[Figure]:
+    """What the pages and the listing commands run to show their content (issue #27): the
+    dashboard page (its figures and the alerts, as ``ui.services.load_dashboard``), the
+    queue page (first page of the reconciliation, its counts, the lots, the outbox, the
+    unmatched payments, as ``ui.services.load_queue``), and one screenful of
+    ``sesam fse list`` / ``sesam returns list``."""
+    from client import alerts, dashboard, returns
+    from client.settings import Settings
+
+    settings = Settings()
+    now = datetime.now(UTC)
+
+    def dashboard_page() -> object:
+        return dashboard.last_months(store, now), alerts.compute_alerts(store, settings, now)
+
+    def queue_page() -> object:
+        return (
+            returns.reconcile_page(store, 200),
+            returns.reconcile_summary(store),
+            store.lots(),
+            store.outbox_rows(),
+            returns.unmatched_payments(store),
+        )
+
+    def fse_screen() -> object:
+        rows = store.fse_list(newest_first=True, limit=50)
+        return rows, store.fse_count(), store.lot_numbers([r.lot_id for r in rows if r.lot_id])
+
+    def returns_screen() -> object:
+        return returns.reconcile_page(store, 50), returns.reconcile_counts(store)
+
+    figures = []
+    for label, work in (
+        ("dashboard page: figures + alerts", dashboard_page),
+        ("queue page: reconciliation, counts, lots, outbox", queue_page),
+        ("sesam fse list: newest screenful (50)", fse_screen),
+        ("sesam returns list: newest screenful (50) + counts", returns_screen),
+    ):
+        stats = budgeted(work, repeat, budget_s=10.0)
+        figures.append(
+            Figure(
+                figure=f"{label} (store {_n(count)} FSE)",
+                unit="ms",
+                value=stats.median * 1e3,
+                goal=f"≤ {GOAL_PAGE_MS:.0f} ms",
+                met=stats.median * 1e3 <= GOAL_PAGE_MS,
+                sizes=sizes,
+                extra={"timing": stats.ms()},
+            )
+        )
+    return figures
+
+
+def _backup_figure(store: Any, count: int, sizes: dict[str, Any], directory: Path) -> Figure:
+    """The scheduled backup's copy (``client.backup.backup``: one read snapshot copied in
+    steps), and the longest a write of another connection waited while it ran."""
+    import sqlite3
+    import threading
+
+    from client.backup import backup
+
+    target = directory.parent / f"backup-probe-{count}.db"
+    target.unlink(missing_ok=True)
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def desk() -> None:  # another connection writing while the copy runs, like the desk
+        conn = sqlite3.connect(store.path, timeout=30, isolation_level=None)
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_desk_probe (n INTEGER)")
+        while not stop.is_set():
+            start = time.perf_counter()
+            conn.execute("INSERT INTO bench_desk_probe VALUES (1)")
+            waits.append(time.perf_counter() - start)
+            time.sleep(0.01)
+        conn.execute("DROP TABLE bench_desk_probe")
+        conn.close()
+
+    writer = threading.Thread(target=desk)
+    writer.start()
+    steps = []
+    start = time.perf_counter()
+    try:
+        backup(store, target, progress=lambda copied, total: steps.append(copied))
+    finally:
+        seconds = time.perf_counter() - start
+        stop.set()
+        writer.join()
+        target.unlink(missing_ok=True)
+    return Figure(
+        figure=f"backup, in steps beside the desk's writes (store {_n(count)} FSE)",
+        unit="s",
+        value=seconds,
+        goal=f"desk's writes never wait > {GOAL_PAGE_MS:.0f} ms",
+        met=max(waits, default=0.0) * 1e3 <= GOAL_PAGE_MS,
+        sizes=sizes,
+        extra={
+            "steps": len(steps),
+            "desk_writes": len(waits),
+            "desk_write_max_ms": round(max(waits, default=0.0) * 1e3, 2),
+        },
     )
 
 
@@ -361,10 +504,15 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
     path = directory / "sesam.db"
     open_store(path).close()  # migrations added since the store was generated run here, untimed
     size_bytes = path.stat().st_size
-    sizes = {"fse": count, "patients": count // BLOCK * 5 // BLOCKS_PER_PATIENT_GROUP,
-             "history_years": HISTORY_YEARS}
-    gen = {"generation_seconds": None if generated is None else round(generated, 1),
-           "generation_cached": generated is None}
+    sizes = {
+        "fse": count,
+        "patients": count // BLOCK * 5 // BLOCKS_PER_PATIENT_GROUP,
+        "history_years": HISTORY_YEARS,
+    }
+    gen = {
+        "generation_seconds": None if generated is None else round(generated, 1),
+        "generation_cached": generated is None,
+    }
     # App ready: a fresh process opens the store, loads the referential, runs the
     # dashboard queries; against a bare process opening the same file.
     ready, bare = [], []
@@ -375,14 +523,24 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
     store = open_store(path)
     try:
         opened = sample(lambda: open_store(path).close(), repeat=repeat // 3 or 1)
-        figures.append(Figure(
-            figure=f"app ready (store {_n(count)} FSE)",
-            unit="s", value=ready_s.median, baseline=bare_s.median,
-            baseline_label="bare python + sqlite3 open",
-            goal=f"≤ {GOAL_READY_S} s", met=ready_s.median <= GOAL_READY_S, sizes=sizes,
-            extra={"process": ready_s.ms(), "bare_process": bare_s.ms(),
-                   "open_store_in_process": opened.ms(), **gen},
-        ))
+        figures.append(
+            Figure(
+                figure=f"app ready (store {_n(count)} FSE)",
+                unit="s",
+                value=ready_s.median,
+                baseline=bare_s.median,
+                baseline_label="bare python + sqlite3 open",
+                goal=f"≤ {GOAL_READY_S} s",
+                met=ready_s.median <= GOAL_READY_S,
+                sizes=sizes,
+                extra={
+                    "process": ready_s.ms(),
+                    "bare_process": bare_s.ms(),
+                    "open_store_in_process": opened.ms(),
+                    **gen,
+                },
+            )
+        )
         conn = store.db.conn
         figures.append(_product_dashboard(store, count, sizes, repeat))
         patients = [r[0] for r in conn.execute("SELECT id FROM patients").fetchall()]
@@ -398,24 +556,52 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
             samples.append(time.perf_counter() - start)
             lengths.append(len(acts))
         history = Stats.of(samples)
-        plan = [r[-1] for r in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT f.number FROM fse_acts a JOIN fse f ON f.id = a.fse_id "
-            "WHERE a.patient_id = ? AND a.act_date BETWEEN ? AND ? AND f.state != ?",
-            [chosen[0], since.isoformat(), until.isoformat(), "cancelled"]).fetchall()]
-        figures.append(Figure(
-            figure=f"patient history, {HISTORY_YEARS} years (store {_n(count)} FSE)",
-            unit="ms", value=history.median * 1e3,
-            goal=f"≤ {GOAL_HISTORY_MS:.0f} ms (p95 {history.p95 * 1e3:.2f} ms)",
-            met=history.p95 * 1e3 <= GOAL_HISTORY_MS, sizes=sizes,
-            extra={"history": history.ms(), "acts_per_history_median": sorted(lengths)[
-                len(lengths) // 2], "query_plan": plan},
-        ))
-        figures.append(Figure(
-            figure=f"bytes per FSE (store {_n(count)} FSE)",
-            unit="B", value=size_bytes / count, sizes=sizes,
-            goal="reported", extra={"file_bytes": size_bytes,
-                                    "bytes_by_table": _bytes_by_table(conn)},
-        ))
+        plan = [
+            r[-1]
+            for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT f.number FROM fse_acts a JOIN fse f ON f.id = a.fse_id "
+                "WHERE a.patient_id = ? AND a.act_date BETWEEN ? AND ? AND f.state != ?",
+                [chosen[0], since.isoformat(), until.isoformat(), "cancelled"],
+            ).fetchall()
+        ]
+        figures.append(
+            Figure(
+                figure=f"patient history, {HISTORY_YEARS} years (store {_n(count)} FSE)",
+                unit="ms",
+                value=history.median * 1e3,
+                goal=f"≤ {GOAL_HISTORY_MS:.0f} ms (p95 {history.p95 * 1e3:.2f} ms)",
+                met=history.p95 * 1e3 <= GOAL_HISTORY_MS,
+                sizes=sizes,
+                extra={
+                    "history": history.ms(),
+                    "acts_per_history_median": sorted(lengths)[len(lengths) // 2],
+                    "query_plan": plan,
+                },
+            )
+        )
+        figures.extend(_page_figures(store, count, sizes, repeat))
+        if count <= BACKUP_MAX_FSE:
+            figures.append(_backup_figure(store, count, sizes, directory))
+        pages, free, page_size = (
+            conn.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_count", "freelist_count", "page_size")
+        )
+        figures.append(
+            Figure(
+                figure=f"bytes per FSE (store {_n(count)} FSE)",
+                unit="B",
+                value=size_bytes / count,
+                sizes=sizes,
+                goal=f"≤ {GOAL_BYTES_PER_FSE} B",
+                met=size_bytes / count <= GOAL_BYTES_PER_FSE,
+                extra={
+                    "file_bytes": size_bytes,
+                    # a store converted in place keeps its size until a VACUUM
+                    "bytes_in_use_per_fse": round((pages - free) * page_size / count),
+                    "bytes_by_table": _bytes_by_table(conn),
+                },
+            )
+        )
     finally:
         store.close()
     return figures

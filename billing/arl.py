@@ -42,6 +42,9 @@ MOTIFS: Mapping[str, str] = {
     "A07": "Lot vide",
     "A08": "Identifiant du lot incohérent",
     "A09": "Certificat du signataire révoqué",
+    "A10": "Signataire du lot ni le praticien ni son remplaçant",
+    "A11": "Numéro de lot déjà utilisé pour ce praticien",
+    "A12": "FSE déjà acceptée dans un autre lot",
 }
 
 

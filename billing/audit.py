@@ -37,6 +37,11 @@ class AuditKind(StrEnum):
     LOT_SIGNED = "lot_signed"  # a lot was closed and signed by the CPS
     LOT_STATE = "lot_state"  # a lot moved (sent, acknowledged, refused, voided)
     RESTORED = "restored"  # the database was restored from a backup
+    PAYMENT = "payment"  # a NOEMIE payment or rejection recorded against an FSE
+    NOEMIE_FILE = "noemie_file"  # a NOEMIE file imported (its digest and counts)
+    UNMATCHED = "unmatched_payment"  # a NOEMIE line that matched no FSE here
+    UNMATCHED_RESOLVED = "unmatched_resolved"  # such a line matched by hand
+    BASELINE = "baseline"  # a fact recorded before it was journaled, sealed by a migration
 
 
 def payload_text(payload: Mapping[str, Any]) -> str:
@@ -123,6 +128,8 @@ class Breach(StrEnum):
     HASH = "hash"  # the entry was edited (its fields do not give its hash)
     LINK = "link"  # prev_hash is not the hash of the entry before it
     EVENT = "event"  # the event the entry records was changed or is missing (store check)
+    BOOKS = "books"  # what the user reads no longer agrees with the journal (store check)
+    TRUNCATED = "truncated"  # a signed lot's anchor is no longer in the chain (store check)
 
 
 _BREACH_TEXT = {
@@ -131,6 +138,8 @@ _BREACH_TEXT = {
     Breach.HASH: "entrée modifiée (son empreinte ne correspond plus)",
     Breach.LINK: "chaînage rompu (l'entrée précédente a été modifiée, supprimée ou déplacée)",
     Breach.EVENT: "l'événement enregistré ne correspond plus à l'entrée du journal",
+    Breach.BOOKS: "les données affichées ne correspondent plus au journal",
+    Breach.TRUNCATED: "journal tronqué ou remplacé (des entrées connues de la caisse ont disparu)",
 }
 
 
@@ -228,4 +237,71 @@ def event_payload(
         "to": to_state,
         "detail_sha256": sha256_hex(detail.encode("utf-8")) if detail is not None else None,
         "fse_digest": fse_digest if kind == "secured" else None,
+    }
+
+
+def _text_digest(value: Any) -> str | None:
+    return None if value is None else sha256_hex(str(value).encode("utf-8"))
+
+
+def payment_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of a ``payments`` row: every column but the free text, kept as its
+    digest (a motif label is no personal data, but the journal stays small and uniform)."""
+    return {
+        "payment": int(row["id"]),
+        "fse": str(row["fse_uuid"]),
+        "noemie": str(row["noemie_sha256"]),
+        "outcome": str(row["outcome"]),
+        "virement_ref": str(row["virement_ref"] or ""),
+        "paid_on": row["paid_on"],
+        "billed_amo": str(row["billed_amo"]),
+        "billed_amc": str(row["billed_amc"]),
+        "paid_amo": str(row["paid_amo"]),
+        "paid_amc": str(row["paid_amc"]),
+        "motif_code": row["motif_code"],
+        "motif_label_sha256": _text_digest(row["motif_label"] or ""),
+        "recorded_at": str(row["recorded_at"]),
+    }
+
+
+def noemie_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of a ``noemie_files`` row (the file itself through its SHA-256)."""
+    return {
+        "noemie": str(row["sha256"]),
+        "file_number": int(row["file_number"]),
+        "invoices": int(row["invoices"]),
+        "matched": int(row["matched"]),
+        "unmatched": int(row["unmatched"]),
+        "imported_at": str(row["imported_at"]),
+    }
+
+
+def unmatched_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of an ``unmatched_payments`` row as recorded (the patient's initials and
+    the reason as digests only: no personal data in the journal)."""
+    return {
+        "unmatched": int(row["id"]),
+        "noemie": str(row["noemie_sha256"]),
+        "fse": str(row["fse_uuid"]),
+        "lot": str(row["lot_id"]),
+        "outcome": str(row["outcome"]),
+        "virement_ref": str(row["virement_ref"] or ""),
+        "paid_on": row["paid_on"],
+        "care_date": str(row["care_date"]),
+        "paid_amo": str(row["paid_amo"]),
+        "paid_amc": str(row["paid_amc"]),
+        "motif_code": row["motif_code"],
+        "motif_label_sha256": _text_digest(row["motif_label"] or ""),
+        "patient_sha256": _text_digest(row["patient"] or ""),
+        "reason_sha256": _text_digest(row["reason"]),
+    }
+
+
+def unmatched_resolved_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload recording that an unmatched line was matched by hand (with which FSE)."""
+    return {
+        "unmatched": int(row["id"]),
+        "resolved_fse": str(row["resolved_fse_uuid"] or ""),
+        "resolved_at": str(row["resolved_at"] or ""),
+        "resolved_by_sha256": _text_digest(row["resolved_by"] or ""),
     }

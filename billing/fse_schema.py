@@ -203,6 +203,11 @@ LOT_SCHEMA: dict[str, Any] = {
     ),
     "$defs": _DEFS,
 }
+# Optional (lots signed before it exist): the audit journal's head when the lot was signed,
+# so that the caisse keeps, signed by the CPS, an anchor of the workstation's journal.
+LOT_SCHEMA["properties"]["journal"] = _obj(
+    {"seq": {"type": "integer", "minimum": 0}, "head": _HEX64}
+)
 
 
 class SchemaError(BillingError):

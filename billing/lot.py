@@ -124,8 +124,12 @@ def lot_document(
     created_at: datetime,
     closed_at: datetime,
     fses: Sequence[Fse],
+    journal: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
     """The lot's content document; every FSE must share the lot key.
+
+    ``journal``: (seq, hash) of the workstation's audit journal head when the lot is
+    signed; the caisse keeps it, signed, as an anchor of that journal.
 
     :raises LotError: empty, or FSE of different practitioners, organisms or modes.
     """
@@ -137,7 +141,9 @@ def lot_document(
     first = fses[0].body
     zero = Decimal("0.00")
     ordered = sorted(fses, key=lambda f: f.number)
+    anchor = {} if journal is None else {"journal": {"seq": journal[0], "head": journal[1]}}
     return {
+        **anchor,
         "format": FORMAT,
         "version": VERSION,
         "lot_id": lot_id,
@@ -166,11 +172,17 @@ def lot_content(
     created_at: datetime,
     closed_at: datetime,
     fses: Sequence[Fse],
+    journal: tuple[int, str] | None = None,
 ) -> bytes:
     """The canonical bytes of the lot: what the CPS signs and the receiver reads."""
     return canonical_bytes(
         lot_document(
-            lot_id=lot_id, number=number, created_at=created_at, closed_at=closed_at, fses=fses
+            lot_id=lot_id,
+            number=number,
+            created_at=created_at,
+            closed_at=closed_at,
+            fses=fses,
+            journal=journal,
         )
     )
 

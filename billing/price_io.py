@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.errors import BillingError
-from billing.pricing import (
+from billing.pricing import PricedInvoice
+from billing.request import (
     Act,
     CarePathway,
     HistoryEntry,
@@ -21,7 +22,6 @@ from billing.pricing import (
     OverrunKind,
     Patient,
     Practitioner,
-    PricedInvoice,
     PricingRequest,
     Sector,
 )
@@ -151,11 +151,23 @@ def _bool(obj: Mapping[str, Any], name: str, field: str, default: bool = False) 
     return value
 
 
+def _encodable(value: str, field: str) -> str:
+    """``value`` if it can be written out in UTF-8 (JSON allows lone surrogates, UTF-8 not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = ord(value[exc.start])
+        raise InputError(
+            field, f"texte invalide : caractère U+{bad:04X} isolé, non représentable en UTF-8"
+        ) from None
+    return value
+
+
 def _text(obj: Mapping[str, Any], name: str, field: str) -> str:
     value = _required(obj, name, field.rpartition(".")[0])
     if not isinstance(value, str) or not value.strip():
         raise InputError(field, "texte non vide attendu")
-    return value.strip()
+    return _encodable(value, field).strip()
 
 
 def _optional_text(obj: Mapping[str, Any], name: str, field: str) -> str | None:
@@ -165,7 +177,7 @@ def _optional_text(obj: Mapping[str, Any], name: str, field: str) -> str | None:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise InputError(field, "texte attendu")
     try:
-        return str(value).strip() or None
+        return _encodable(str(value), field).strip() or None
     except ValueError:  # an integer of more than 4300 digits
         raise InputError(field, "texte attendu") from None
 

@@ -9,17 +9,20 @@ fixed before anything is signed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
 from billing.referential import (
     NotInForceError,
     Referential,
     TariffRow,
     UnknownCodeError,
-    age_in_years,
+)
+from billing.request import (
+    Act,
+    OverrunKind,
+    PricingRequest,
 )
 from billing.rules import ErrorCode, ResolvedAct, RuleError, check_invoice, is_out_of_pathway
 
@@ -28,105 +31,14 @@ logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
+_DENTIST = "DENTISTE"
+_DENTAL_CARE = "dental"
+_PREVENTION = "prevention"
 
 
 def cents(value: Decimal) -> Decimal:
     """``value`` rounded half-up to the cent."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-class Sector(StrEnum):
-    """Conventional sector of the practitioner."""
-
-    S1 = "1"
-    S1_DP = "1DP"
-    S2 = "2"
-
-
-class CarePathway(StrEnum):
-    """Where the patient stands in the parcours de soins coordonnés."""
-
-    IN = "in"
-    OUT = "out"
-    DIRECT_ACCESS = "direct_access"
-    EMERGENCY = "emergency"
-
-
-class OverrunKind(StrEnum):
-    """Dépassement kinds: exigence particulière, autorisé plafonné, permanent, entente directe."""
-
-    DE = "DE"
-    DA = "DA"
-    DP = "DP"
-    ED = "ED"
-
-
-@dataclass(frozen=True, slots=True)
-class Practitioner:
-    """The billing practitioner's situation (specialty, sector, OPTAM, médecin traitant)."""
-
-    specialty: str
-    sector: Sector
-    optam: bool = False
-    is_treating_doctor: bool = False
-    zone: str = "metropole"
-
-
-@dataclass(frozen=True, slots=True)
-class Patient:
-    """What pricing needs to know about the patient at the date of care."""
-
-    birth_date: date
-    ald: bool = False
-    c2s: bool = False
-    maternity: bool = False
-    at_mp: bool = False
-    care_pathway: CarePathway = CarePathway.IN
-
-
-@dataclass(frozen=True, slots=True)
-class Act:
-    """One act to bill: a code, a quantity (units, km) and a coefficient (HS)."""
-
-    code: str
-    quantity: int = 1
-    coefficient: Decimal = Decimal(1)
-    requested_practitioner: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Overrun:
-    """A dépassement on the first act of the invoice; never reimbursed."""
-
-    kind: OverrunKind
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """An act this practitioner already billed (for this patient; SNP/HS: all patients)."""
-
-    date: date
-    code: str
-    quantity: int = 1
-    requested_practitioner: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PricingRequest:
-    """Everything needed to price and check one invoice."""
-
-    date_of_care: date
-    practitioner: Practitioner
-    patient: Patient
-    acts: tuple[Act, ...]
-    overrun: Overrun | None = None
-    history: tuple[HistoryEntry, ...] = ()
-
-    @property
-    def patient_age(self) -> int:
-        """Patient's age in completed years at the date of care."""
-        return age_in_years(self.patient.birth_date, self.date_of_care)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,22 +78,54 @@ class PricedInvoice:
         return not self.errors
 
 
-def amo_rate(request: PricingRequest, referential: Referential) -> Decimal:
-    """AMO rate in percent: 100 (ALD, maternité, AT/MP), 30 (out of pathway) or 70."""
+def care_class(row: TariffRow | None, request: PricingRequest, referential: Referential) -> str:
+    """The care class of a line for its AMO rate: the row's, or ``dental`` for a dentist."""
+    if row is not None and row.care:
+        return row.care
+    groups = referential.specialty_groups(request.practitioner.specialty)
+    return _DENTAL_CARE if _DENTIST in groups else ""
+
+
+def amo_rate(
+    request: PricingRequest, referential: Referential, row: TariffRow | None = None
+) -> Decimal:
+    """AMO rate in percent of one line (dated values in ``parameters.json``).
+
+    Exonération (ALD, maternité, AT/MP) first; then the care class of the act
+    (prevention 100 %, dental care 60 % since 2023-10-15); then out of the pathway (30 %);
+    else the standard rate. Dental care is never « hors parcours »: dentists are outside it,
+    and the dental practitioners among physicians stay in it [002 L1757-1758].
+    """
     params = referential.parameters
     patient = request.patient
     if patient.ald or patient.maternity or patient.at_mp:
         return params.rate_exonerated
+    care = care_class(row, request, referential)
+    if care:
+        period = params.care_rate(care, request.date_of_care)
+        if period is not None:
+            return period.rate
+        return params.rate_standard
     if is_out_of_pathway(request, params):
         return params.rate_out_of_pathway
     return params.rate_standard
 
 
-def participation_forfaitaire_due(request: PricingRequest, referential: Referential) -> Decimal:
-    """The participation forfaitaire owed on this invoice before capping by the AMO part."""
+def participation_forfaitaire_due(
+    request: PricingRequest,
+    referential: Referential,
+    rows: Sequence[TariffRow | None] = (),
+) -> Decimal:
+    """The participation forfaitaire owed on this invoice before capping by the AMO part.
+
+    None on an invoice of prevention exams only (``rows`` all of care class ``prevention``):
+    they leave nothing to the patient [002 L1701, L1885].
+    """
     params = referential.parameters
     patient = request.patient
     if patient.c2s or patient.maternity:
+        return ZERO
+    if rows and all(row is not None and row.care == _PREVENTION for row in rows):
         return ZERO
     if request.patient_age < params.pf_min_age:
         return ZERO
@@ -193,12 +137,12 @@ def participation_forfaitaire_due(request: PricingRequest, referential: Referent
 
 def price(request: PricingRequest, referential: Referential) -> PricedInvoice:
     """Price every act at the date of care and check the rules; never raises on bad acts."""
-    rate = amo_rate(request, referential)
     errors: list[RuleError] = []
     resolved: list[ResolvedAct] = []
     lines: list[PricedLine] = []
     for index, act in enumerate(request.acts):
         row = _resolve(index, act, request, referential, errors)
+        rate = amo_rate(request, referential, row)
         base = ZERO
         if row is not None and row.amount is not None:
             base = cents(row.amount * act.coefficient * act.quantity)
@@ -228,7 +172,8 @@ def price(request: PricingRequest, referential: Referential) -> PricedInvoice:
     base_total = sum((line.reimbursement_base for line in lines), ZERO)
     amo_gross = sum((line.amo_amount for line in lines), ZERO)
     # The participation forfaitaire is taken from the AMO part, never beyond it.
-    pf = min(participation_forfaitaire_due(request, referential), amo_gross)
+    rows = [item.row for item in resolved]
+    pf = min(participation_forfaitaire_due(request, referential, rows), amo_gross)
     amo = amo_gross - pf
     # C2S: tiers payant intégral, the complementary part covers the rest of the base.
     amc = max(base_total - amo, ZERO) if request.patient.c2s else ZERO
@@ -255,12 +200,14 @@ def _resolve(
     errors: list[RuleError],
 ) -> TariffRow | None:
     code = act.code.strip().upper()
+    others = [other.code for i, other in enumerate(request.acts) if i != index]
     try:
         row = referential.lookup(
             code,
             request.date_of_care,
             specialty=request.practitioner.specialty,
             zone=request.practitioner.zone,
+            with_codes=others,
         )
     except UnknownCodeError as exc:
         errors.append(RuleError(ErrorCode.UNKNOWN_CODE, index, code, str(exc)))
@@ -269,13 +216,14 @@ def _resolve(
         errors.append(RuleError(ErrorCode.NOT_IN_FORCE, index, code, str(exc)))
         return None
     if row.amount is None:
+        why = f" : {row.missing_note}" if row.missing_note else ""
         errors.append(
             RuleError(
                 ErrorCode.MISSING_TARIFF,
                 index,
                 code,
-                f"Le tarif de {code} n'est pas donné par le référentiel ({row.source}) : "
-                "saisissez-le dans le fichier des tarifs locaux pour pouvoir le facturer.",
+                f"Le tarif de {code} n'est pas donné par le référentiel ({row.source}){why}. "
+                "Saisissez-le dans le fichier des tarifs locaux pour pouvoir le facturer.",
             )
         )
     return row

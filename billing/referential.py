@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import MAXYEAR, date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
@@ -100,7 +100,8 @@ class ReferentialDataError(ReferentialError):
 
 
 def _fr_date(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+    # Not strftime: it does not pad years below 1000 on every platform.
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 # --- ages ---------------------------------------------------------------------------------
@@ -128,9 +129,11 @@ def last_birthday(birth: date, on: date) -> date:
     return _anniversary(birth, birth.year + years)
 
 
-def next_birthday(birth: date, on: date) -> date:
-    """The first birthday strictly after ``on``."""
+def next_birthday(birth: date, on: date) -> date | None:
+    """The first birthday strictly after ``on``; None when it falls beyond year 9999."""
     years = age_in_years(birth, on)
+    if birth.year + years + 1 > MAXYEAR:
+        return None
     return _anniversary(birth, birth.year + years + 1)
 
 
@@ -303,6 +306,14 @@ class TariffRow:
     source_file: str = ""
     source_lines: str = ""
     local: bool = False
+    #: Care class for the AMO rate (``prevention``, ``dental``; empty: the general rules).
+    care: str = ""
+    #: The row applies only when one of these codes is on the same invoice (MCS with CNP).
+    combo: tuple[str, ...] = ()
+    #: The code majorates one of these acts, which must be on the same invoice (MDM, IK).
+    needs: tuple[str, ...] = ()
+    #: Why the amount is missing when the row was found but cannot price (zone, old date).
+    missing_note: str = ""
 
     def in_force(self, on: date) -> bool:
         """True when ``on`` lies in [valid_from, valid_to]."""
@@ -345,6 +356,22 @@ class PfPeriod:
 
 
 @dataclass(frozen=True, slots=True)
+class RatePeriod:
+    """An AMO rate (percent) over a period, with the text that sets it."""
+
+    rate: Decimal
+    valid_from: date | None
+    valid_to: date | None
+    source: str
+
+    def covers(self, on: date) -> bool:
+        """True when ``on`` lies in [valid_from, valid_to]."""
+        if self.valid_from is not None and on < self.valid_from:
+            return False
+        return self.valid_to is None or on <= self.valid_to
+
+
+@dataclass(frozen=True, slots=True)
 class Parameters:
     """Regulation values used by pricing (rates, participation forfaitaire, DA cap)."""
 
@@ -355,6 +382,14 @@ class Parameters:
     pf_min_age: int
     pf_periods: tuple[PfPeriod, ...]
     da_cap_rate: Decimal
+    care_rates: Mapping[str, tuple[RatePeriod, ...]] = field(default_factory=dict)
+
+    def care_rate(self, care: str, on: date) -> RatePeriod | None:
+        """The dated rate of a care class (``prevention``, ``dental``) at ``on``, if any."""
+        for period in self.care_rates.get(care, ()):
+            if period.covers(on):
+                return period
+        return None
 
     def participation_forfaitaire(self, on: date) -> Decimal:
         """The amount per invoice at ``on`` (0 when no period covers the date)."""
@@ -387,6 +422,8 @@ class Referential:
     incompatibilities: tuple[Incompatibility, ...]
     parameters: Parameters
     local_rows: tuple[TariffRow, ...] = ()
+    #: First date the packaged amounts are vouched for; before it they answer MISSING_TARIFF.
+    covers_from: date | None = None
     _by_code: dict[str, tuple[TariffRow, ...]] = field(default_factory=dict, init=False, repr=False)
     _local_by_code: dict[str, tuple[TariffRow, ...]] = field(
         default_factory=dict, init=False, repr=False
@@ -417,6 +454,7 @@ class Referential:
             incompatibilities=self.incompatibilities,
             parameters=self.parameters,
             local_rows=local,
+            covers_from=self.covers_from,
         )
 
     # -- queries ------------------------------------------------------------------------
@@ -451,26 +489,52 @@ class Referential:
         *,
         specialty: str | None = None,
         zone: str | None = None,
+        with_codes: Iterable[str] = (),
     ) -> TariffRow:
         """The row that prices ``code`` at ``on``; a local row wins over a packaged one.
 
+        ``with_codes`` are the other codes of the invoice: a row with ``combo`` applies only
+        alongside one of its codes (MCS with CNP). A row found for another zone than
+        ``zone`` (tariffs of the Métropole only) comes back without an amount.
+
         :raises UnknownCodeError: the code is known nowhere.
-        :raises NotInForceError: the code exists but is removed or not yet valid at ``on``.
+        :raises NotInForceError: the code exists but is removed or not yet valid at ``on``
+            (for ``specialty``'s rows when that specialty may bill some row of the code).
         """
         code = code.strip().upper()
-        packaged = self._by_code.get(code, ())
+        others = {c.strip().upper() for c in with_codes}
+        packaged = [
+            row
+            for row in self._by_code.get(code, ())
+            if not row.combo or others.intersection(row.combo)
+        ]
         local = self._local_by_code.get(code, ())
         if not packaged and not local:
             raise UnknownCodeError(code)
+        if specialty is not None:
+            # A dentist's TE2 before its avenant is not in force, even though the
+            # physicians' TE2 is: judge the dates on the rows this specialty may bill.
+            mine = [row for row in packaged if self.may_bill(row, specialty)]
+            if mine:
+                packaged = mine
         in_force = [row for row in packaged if row.in_force(on)]
         best = self._best(in_force, specialty, zone)
-        local_best = self._best([row for row in local if row.in_force(on)], specialty, zone)
+        local_in_force = [row for row in local if row.in_force(on)]
+        local_best = self._best(local_in_force, specialty, zone, strict_zone=True)
         if local_best is not None:
             return self._merge_local(local_best, best or self._nearest(packaged, on))
         if best is None:
             raise self._not_in_force(code, on, packaged or local)
         if best.removed:
             raise NotInForceError(code, on, valid_from=best.valid_from, removed=True)
+        if best.amount is not None and self.covers_from is not None and on < self.covers_from:
+            return replace(
+                best,
+                amount=None,
+                missing_note=(
+                    f"les sources ne donnent aucun tarif antérieur au {_fr_date(self.covers_from)}"
+                ),
+            )
         return best
 
     def search(self, text: str, on: date, *, limit: int = 50) -> tuple[TariffRow, ...]:
@@ -498,19 +562,40 @@ class Referential:
     # -- helpers ------------------------------------------------------------------------
 
     def _best(
-        self, rows: Sequence[TariffRow], specialty: str | None, zone: str | None
+        self,
+        rows: Sequence[TariffRow],
+        specialty: str | None,
+        zone: str | None,
+        *,
+        strict_zone: bool = False,
     ) -> TariffRow | None:
         if not rows:
             return None
         wanted_zone = zone or DEFAULT_ZONE
         zoned = [row for row in rows if wanted_zone in row.zones]
         if not zoned:
-            zoned = [row for row in rows if not row.zones] or list(rows)
+            zoned = [row for row in rows if not row.zones]
+        elsewhere = not zoned
+        if elsewhere:
+            if strict_zone:
+                return None
+            zoned = list(rows)
+        chosen = zoned[0]
         if specialty is not None:
-            for row in zoned:
-                if self.may_bill(row, specialty):
-                    return row
-        return zoned[0]
+            chosen = next((row for row in zoned if self.may_bill(row, specialty)), chosen)
+        if elsewhere and chosen.amount is not None:
+            # [002 L3232]: the convention's amounts are the Métropole's; the other
+            # départements' are in an annex the seeds do not carry.
+            return replace(
+                chosen,
+                amount=None,
+                missing_note=(
+                    f"le tarif donné par les sources vaut pour {', '.join(chosen.zones)}, pas "
+                    f"pour {wanted_zone} (tarifs des autres départements dans une annexe "
+                    "absente des sources [002 L3232])"
+                ),
+            )
+        return chosen
 
     @staticmethod
     def _nearest(rows: Sequence[TariffRow], on: date) -> TariffRow | None:
@@ -541,6 +626,7 @@ class Referential:
             source_file=local.source_file,
             source_lines=local.source_lines,
             local=True,
+            missing_note="",
         )
 
     @staticmethod
@@ -596,6 +682,7 @@ def _load_packaged() -> Referential:
         specialty_labels=labels,
         incompatibilities=incompatibilities,
         parameters=parameters,
+        covers_from=_date(str(meta.get("covers_from") or "")),
     )
 
 
@@ -653,6 +740,9 @@ def parse_packaged_rows(text: str, source: str) -> tuple[TariffRow, ...]:
                     conditions=raw["conditions"],
                     source_file=raw["source_file"],
                     source_lines=raw["source_lines"],
+                    care=raw.get("care", ""),
+                    combo=_tokens(raw.get("combo", "")),
+                    needs=_tokens(raw.get("needs", "")),
                 )
             )
         except (KeyError, ValueError, InvalidOperation) as exc:
@@ -699,6 +789,18 @@ def _parse_parameters(data: Mapping[str, Any]) -> Parameters:
             for p in pf["periods"]
         ),
         da_cap_rate=Decimal(data["da_cap_rate"]),
+        care_rates={
+            str(care): tuple(
+                RatePeriod(
+                    Decimal(p["rate"]),
+                    _date(p.get("valid_from") or ""),
+                    _date(p.get("valid_to") or ""),
+                    str(p["source"]),
+                )
+                for p in periods
+            )
+            for care, periods in data.get("care_rates", {}).items()
+        },
     )
 
 

@@ -39,6 +39,8 @@ _COMMAND_NAMES = {
     layout.INS_RESET_RETRY_COUNTER: "RESET RETRY COUNTER",
     layout.INS_PSO: "PSO",
     layout.INS_INTERNAL_AUTHENTICATE: "INTERNAL AUTHENTICATE",
+    layout.INS_GET_DATA: "GET DATA",
+    layout.INS_MSE: "MSE",
 }
 #: Commands whose data field carries a PIN or a PUK: never logged.
 _SECRET_INS = frozenset({layout.INS_VERIFY, layout.INS_RESET_RETRY_COUNTER, 0x24})
@@ -139,7 +141,7 @@ def check(sw: int, command: CommandApdu | None = None) -> None:
     :raises PinBlockedError: 6983, or 63C0.
     :raises PinError: 63Cx, x tries left.
     :raises CardFileNotFoundError: 6A82.
-    :raises NotAllowedError: 6A88 on a signature (the card has no signing key).
+    :raises NotAllowedError: 6A88 on a signature or its MSE SET (no signing key).
     :raises ApduError: any other status word.
     """
     if sw == layout.SW_OK:
@@ -157,7 +159,7 @@ def check(sw: int, command: CommandApdu | None = None) -> None:
     if (
         sw == layout.SW_REFERENCE_NOT_FOUND
         and command is not None
-        and command.ins == layout.INS_PSO
+        and command.ins in (layout.INS_PSO, layout.INS_MSE)
     ):
         raise NotAllowedError("the card has no signing key (SW 6A88)")
     raise ApduError(sw, name)

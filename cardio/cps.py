@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from cardio import apdu, layout, tlv
+from cardio import apdu, layout, sha256, tlv
 from cardio.connection import CardConnection
 from cardio.errors import (
     ApplicationNotFoundError,
@@ -28,6 +28,22 @@ from cardio.errors import (
 logger = logging.getLogger(__name__)
 
 _PIN = re.compile(r"^[0-9]{4}$")
+#: GET DATA 00 CB 3F FF: 4D { 70 { BF 81 01 (SDO CHV 1) { A0 (its DOCP) } } }.
+_PIN_DOCP_QUERY = bytes.fromhex("4D 08 70 06 BF 81 01 02 A0 80")
+#: Answers of a card that has no GET DATA on security data objects.
+_NO_GET_DATA = frozenset(
+    {
+        layout.SW_INS_NOT_SUPPORTED,
+        layout.SW_REFERENCE_NOT_FOUND,
+        layout.SW_INCORRECT_P1P2,
+        layout.SW_WRONG_P1P2,
+        layout.SW_FILE_NOT_FOUND,
+    }
+)
+#: MSE SET DST: the signing key CPS_PRIV_SIG, RSA PKCS#1 v1.5 with SHA-256.
+_DST_SIG = bytes([0x84, 0x01, layout.CPS_KEY_SIG, 0x80, 0x01, layout.ALGO_RSA_PKCS_SHA256])
+_ODF_PATH = layout.CPS_MF + layout.CPS_DF_APP + layout.CPS_FILE_ODF
+_ODF_TAG_CDF = 0xA4
 #: DER prefix of DigestInfo { sha256, NULL } followed by the 32-byte digest.
 SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 
@@ -196,8 +212,22 @@ class CpsSession:
         self._selected = True
 
     def pin_tries_left(self) -> int:
-        """How many wrong PINs the card still accepts (0: blocked); sends no PIN."""
+        """How many wrong PINs the card still accepts (0: blocked); sends no PIN.
+
+        Read as OpenSC's IAS-ECC driver does: GET DATA on the PIN's security data object
+        (its DOCP: tries maximum 9A, tries remaining 9B); a card without GET DATA is asked
+        with VERIFY without data (ISO 7816-4, ``63Cx``).
+        """
         self.select()
+        command = apdu.CommandApdu(0x00, layout.INS_GET_DATA, 0x3F, 0xFF, _PIN_DOCP_QUERY)
+        data, sw = apdu.transmit(self._connection, command)
+        if sw == layout.SW_OK:
+            return _tries_from_docp(data)
+        if sw not in _NO_GET_DATA:
+            apdu.check(sw, command)
+        return self._pin_tries_by_verify()
+
+    def _pin_tries_by_verify(self) -> int:
         command = apdu.CommandApdu(0x00, layout.INS_VERIFY, 0x00, layout.CPS_PIN_REFERENCE)
         _data, sw = apdu.transmit(self._connection, command)
         if sw == layout.SW_OK:  # already verified in this card session
@@ -269,13 +299,18 @@ class CpsSession:
             return CpsCard(self.read_identity(), self.read_situations())
 
     def certificate_der(self) -> bytes:
-        """The X.509 certificate (DER) of the signing key, read once per session.
+        """The X.509 certificate (DER) of the signing key (CPS_PRIV_SIG), read once per
+        session the PKCS#15 way: ODF → CDF → the certificate whose id is the key's.
 
+        :raises CardFileNotFoundError: the card lists no signing certificate.
         :raises MalformedResponseError: the file does not hold an X.509 certificate.
         """
         if self._certificate is None:
-            der = self._read(layout.CPS_FILE_CERTIFICATE)
-            # The file is padded to its allocated size: keep the outer DER SEQUENCE only.
+            with self.reserved():
+                cdf_path = _odf_path(self._read_path(_ODF_PATH), _ODF_TAG_CDF)
+                cert_path = _cdf_certificate_path(self._read_path(cdf_path), layout.CPS_KEY_SIG_ID)
+                der = self._read_path(cert_path)
+            # A file may be padded to its allocated size: keep the outer DER SEQUENCE only.
             der = _der_prefix(der)
             try:
                 x509.load_der_x509_certificate(der)
@@ -284,12 +319,21 @@ class CpsSession:
             self._certificate = der
         return self._certificate
 
+    def _read_path(self, path: bytes) -> bytes:
+        """A file of the CPX IAS application given by its absolute path (3F00 0001 xxxx):
+        selected by file id under the application, which stays selected."""
+        prefix = layout.CPS_MF + layout.CPS_DF_APP
+        if not path.startswith(prefix) or len(path) != len(prefix) + 2:
+            raise MalformedResponseError(f"PKCS#15 path {path.hex()} outside the application")
+        return self._read(path[len(prefix) :])
+
     def certificate(self) -> x509.Certificate:
         """The signing certificate, parsed."""
         return x509.load_der_x509_certificate(self.certificate_der())
 
     def sign_digest(self, digest32: bytes) -> bytes:
-        """RSA PKCS#1 v1.5 signature over DigestInfo(SHA-256, ``digest32``) (PSO CDS).
+        """RSA PKCS#1 v1.5 signature over DigestInfo(SHA-256, ``digest32``): MSE SET DST,
+        PSO HASH with the whole digest (tag 90, *project* form), PSO CDS.
 
         :raises ValueError: the digest is not 32 bytes.
         :raises NotAllowedError: a CPE (no signing key); nothing was sent.
@@ -298,17 +342,34 @@ class CpsSession:
         """
         if len(digest32) != 32:
             raise ValueError("the digest to sign is 32 bytes (SHA-256)")
+        return self._sign(tlv.encode(layout.TAG_HASH_STATE, digest32))
+
+    def sign(self, data: bytes) -> bytes:
+        """RSA PKCS#1 v1.5 SHA-256 signature of ``data`` as IAS-ECC cards make it: the
+        host hashes the whole 64-byte blocks, the card finishes SHA-256 from that state
+        (PSO HASH: 90 = state and bits hashed, 80 = last bytes), then PSO CDS.
+
+        :raises NotAllowedError: a CPE (no signing key); nothing was sent.
+        :raises SecurityStatusError: the PIN was not verified in this card session.
+        """
+        state, bits, tail = sha256.partial(data)
+        if bits:
+            hashed = tlv.encode(layout.TAG_HASH_STATE, state + bits.to_bytes(8, "big"))
+        else:
+            hashed = tlv.encode(layout.TAG_HASH_STATE, b"")
+        return self._sign(hashed + tlv.encode(layout.TAG_HASH_LAST_BLOCK, tail))
+
+    def _sign(self, hash_data: bytes) -> bytes:
         identity = self.read_identity()
         if not identity.may_sign:
             raise NotAllowedError(f"a {identity.card_type} card cannot sign")
-        command = apdu.CommandApdu(
-            0x00,
-            layout.INS_PSO,
-            *layout.PSO_CDS_P1P2,
-            SHA256_DIGEST_INFO_PREFIX + digest32,
-            le=256,
-        )
-        signature = apdu.exchange(self._connection, command)
+        mse = apdu.CommandApdu(0x00, layout.INS_MSE, layout.MSE_SET, layout.CRT_DST, _DST_SIG)
+        pso_hash = apdu.CommandApdu(0x00, layout.INS_PSO, *layout.PSO_HASH_P1P2, hash_data)
+        cds = apdu.CommandApdu(0x00, layout.INS_PSO, *layout.PSO_CDS_P1P2, le=256)
+        with self.reserved():  # no other program between the hash and the signature
+            apdu.exchange(self._connection, mse)
+            apdu.exchange(self._connection, pso_hash)
+            signature = apdu.exchange(self._connection, cds)
         expected = self._signature_length()
         if len(signature) != expected:
             raise MalformedResponseError(f"signature is {len(signature)} bytes, not {expected}")
@@ -320,6 +381,48 @@ class CpsSession:
         except CardFileNotFoundError:  # a card without certificate file: the contract's size
             return 256
         return (key.key_size + 7) // 8 if isinstance(key, rsa.RSAPublicKey) else 256
+
+
+def _tries_from_docp(data: bytes) -> int:
+    """Tries remaining (9B) in a GET DATA answer 70 { BF 81 01 { A0 { ... } } }."""
+    template = tlv.find(tlv.decode(data), 0x70)
+    sdo = tlv.decode(template.value) if template is not None else []
+    docp = tlv.find(sdo[0].children(), layout.SDO_TAG_DOCP) if sdo else None
+    left = tlv.find(docp.children(), layout.DOCP_TRIES_LEFT) if docp is not None else None
+    if left is None or len(left.value) != 1:
+        raise MalformedResponseError("PIN data object: tries remaining (9B) missing")
+    return left.value[0]
+
+
+def _odf_path(odf: bytes, tag: int) -> bytes:
+    """The path of the directory file ``tag`` (A0 PrKDF, A4 CDF, A8 AODF) in the ODF."""
+    entry = tlv.find(tlv.decode(odf), tag)
+    path = _path_of(entry.value) if entry is not None else None
+    if path is None:
+        raise CardFileNotFoundError(layout.SW_FILE_NOT_FOUND, f"ODF entry {tag:02X}")
+    return path
+
+
+def _path_of(value: bytes) -> bytes | None:
+    """The OCTET STRING of a PKCS#15 Path (30 { 04 path ... })."""
+    sequence = tlv.find(tlv.decode(value), 0x30)
+    octets = tlv.find(sequence.children(), 0x04) if sequence is not None else None
+    return octets.value if octets is not None else None
+
+
+def _cdf_certificate_path(cdf: bytes, key_id: bytes) -> bytes:
+    """The path of the X.509 certificate whose id is ``key_id`` in the CDF."""
+    for entry in tlv.find_all(tlv.decode(cdf), 0x30):
+        parts = entry.children()
+        if len(parts) < 3 or parts[1].tag != 0x30 or parts[2].tag != 0xA1:
+            continue
+        cert_id = tlv.find(parts[1].children(), 0x04)
+        attributes = tlv.find(tlv.decode(parts[2].value), 0x30)  # X509CertificateAttributes
+        if cert_id is not None and cert_id.value == key_id and attributes is not None:
+            path = _path_of(attributes.value)
+            if path is not None:
+                return path
+    raise CardFileNotFoundError(layout.SW_FILE_NOT_FOUND, "signing certificate in the CDF")
 
 
 def _der_prefix(data: bytes) -> bytes:

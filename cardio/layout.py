@@ -16,6 +16,24 @@ VITALE_ATR = bytes.fromhex("3B 75 13 00 00 44 09 EA 90 00")
 VITALE_ATR_PREFIX = bytes.fromhex("3B75130000")
 VITALE_MF = bytes.fromhex("3F00")
 VITALE_AID = bytes.fromhex("D250000002") + b"VITALE"
+#: The application cardpeek's vitale_2.lua finds in the POINTERS map: the MF's name.
+VITALE_MF_AID = bytes.fromhex("D250000002") + b"MF_VITALE"
+#: EF POINTERS (cardpeek: selected by file id under VITALE): the map of applications and
+#: files, E0 { A0 { 82 <entry> 00 00 <AID> ... } 80 <name 8> <entry> <EF id> ... }.
+VITALE_EF_POINTERS = 0x2001
+VITALE_EF_DIR = 0x2F00  # in MF_VITALE (cardpeek)
+VITALE_EF_PAN = 0x2F02  # in MF_VITALE (cardpeek)
+#: Entry ids of the two applications in POINTERS — project values.
+VITALE_ENTRY_MF = bytes.fromhex("0001")
+VITALE_ENTRY_VITALE = bytes.fromhex("0002")
+#: File ids of the files read by SFI — project values (the public sources give none):
+#: (DF, SFI) -> EF id, "MF" being MF_VITALE.
+VITALE_FILE_IDS = {
+    ("MF", 2): 0x2102,  # identities
+    ("VITALE", 1): 0x2201,  # card and assuré
+    ("VITALE", 2): 0x2202,  # NIRs
+    ("VITALE", 3): 0x2203,  # rights
+}
 
 #: EF read with READ BINARY SFI 2 *under the MF*: identity of each bénéficiaire
 #: (templates 65 holding NOM, PRENOM, NAISSANCE), readable without authentication.
@@ -30,6 +48,7 @@ TAG_BENEFICIAIRE = 0x65
 TAG_NOM = 0x80
 TAG_PRENOM = 0x81
 TAG_NAISSANCE = 0x82  # AAAAMMJJ (ASCII); lunar dates may carry a day or month > 31/12
+TAG_NATIONALITE = 0x90  # nationality (cardpeek's table), in the identity file
 TAG_NIR = 0x93  # 13 characters + 2-character key (ASCII), "certified" NIR of the bénéficiaire
 TAG_RANG = 0x84  # project: rang de naissance, "1".."9" (twins differ only by this)
 TAG_QUALITE = 0x85  # project: qualité, 2 digits ("00" assuré, "02" conjoint, "06" enfant...)
@@ -85,11 +104,62 @@ CPS_ATR = bytes.fromhex("3B AC 00 40 2A 00 12 25 00 64 80 00 03 10 00 90 00")
 #: OpenSC's mask for the CPx ATR (bytes that vary between issues are zero).
 CPS_ATR_MASK = bytes.fromhex("FF 00 00 00 00 FF FF FF FF FF FF 00 00 00 FF FF FF")
 CPS_AID = bytes.fromhex("E828BD080F8025000001FF0010")
+#: "CPX IAS CL" (contactless interface), listed in EF.DIR.
+CPS_AID_CL = bytes.fromhex("E828BD080F8025000001FF0020")
 
-#: Files of the CPx application, selected with SELECT by file id (P1=02) — project layout.
+#: The IAS-ECC file system of a CPx (OpenSC card-iasecc.c / ef-atr.c / dir.c, PR #2217,
+#: issues #2223 and #2275): MF, EF.ATR, EF.DIR and EF.SN.ICC under the MF, the CPX IAS
+#: application as DF 0001 under the MF.
+CPS_MF = bytes.fromhex("3F00")
+CPS_EF_ATR = bytes.fromhex("2F01")
+CPS_EF_DIR = bytes.fromhex("2F00")
+CPS_EF_SN = bytes.fromhex("D003")  # EF.SN.ICC: 5A <card number, BCD>
+CPS_SFI_EF_ATR = 0x1D
+CPS_SFI_EF_DIR = 0x1E
+CPS_SFI_EF_SN = 0x1C
+CPS_DF_APP = bytes.fromhex("0001")
+CPS_APP_LABEL = "CPX IAS"
+#: PKCS#15 under the application: ODF and TokenInfo have their standard ids; the
+#: directory files and certificate files have ids of this project's choosing.
+CPS_FILE_ODF = bytes.fromhex("5031")
+CPS_FILE_TOKENINFO = bytes.fromhex("5032")
+CPS_FILE_AODF = bytes.fromhex("4401")  # project id
+CPS_FILE_PRKDF = bytes.fromhex("4402")  # project id
+CPS_FILE_CDF = bytes.fromhex("4403")  # project id
+CPS_FILE_CERT_SIG = bytes.fromhex("E001")  # project id: certificate of CPS_PRIV_SIG
+CPS_FILE_CERT_AUT = bytes.fromhex("E002")  # project id: certificate of CPS_PRIV_AUT
+#: Files of the CPx application holding billing data — project layout (a real CPS3 keeps
+#: its business data in a format the ANS does not publish).
 CPS_FILE_IDENTITY = bytes.fromhex("D001")  # template A0
 CPS_FILE_SITUATIONS = bytes.fromhex("D002")  # one template A1 per situation d'exercice
-CPS_FILE_CERTIFICATE = bytes.fromhex("D003")  # X.509 DER of the signing key
+#: Key references (MSE SET tag 84, PrKDF keyReference) and labels (issue OpenSC #2267).
+CPS_KEY_SIG = 0x81  # CPS_PRIV_SIG: non-repudiation, PSO COMPUTE DIGITAL SIGNATURE
+CPS_KEY_AUT = 0x82  # CPS_PRIV_AUT: authentication, INTERNAL AUTHENTICATE
+CPS_KEY_SIG_LABEL = "CPS_PRIV_SIG"
+CPS_KEY_AUT_LABEL = "CPS_PRIV_AUT"
+#: PKCS#15 object ids of the two keys (and of their certificates): the AID then 01 / 02.
+CPS_KEY_SIG_ID = CPS_AID + b"\x01"
+CPS_KEY_AUT_ID = CPS_AID + b"\x02"
+
+#: IAS-ECC security data objects (GET DATA 00 CB 3F FF, 4D { 70 { BF class ref, tag } }).
+SDO_CLASS_CHV = 0x01
+SDO_CLASS_RSA_PRIVATE = 0x10
+SDO_TAG_DOCP = 0xA0
+SDO_TAG_CHV = 0x7F41
+SDO_TAG_PRIVATE_KEY = 0x7F48
+DOCP_TRIES_MAX = 0x9A
+DOCP_TRIES_LEFT = 0x9B
+DOCP_SIZE = 0x80
+DOCP_ACLS = 0xA1
+DOCP_ACLS_CONTACT = 0x8C
+#: MSE SET P1 and control reference templates; algorithm references (IAS-ECC).
+MSE_SET = 0x41
+CRT_DST = 0xB6
+CRT_AT = 0xA4
+CRT_HT = 0xAA
+ALGO_RSA_PKCS = 0x02
+ALGO_SHA256 = 0x40
+ALGO_RSA_PKCS_SHA256 = 0x42
 
 #: PIN reference (VERIFY P2), PIN length and padding as on IAS-ECC CPx cards.
 CPS_PIN_REFERENCE = 0x01
@@ -139,8 +209,14 @@ INS_VERIFY = 0x20
 INS_RESET_RETRY_COUNTER = 0x2C
 INS_PSO = 0x2A
 INS_INTERNAL_AUTHENTICATE = 0x88
-#: PSO COMPUTE DIGITAL SIGNATURE: P1 P2 = 9E 9A, data = DigestInfo(SHA-256).
+INS_GET_DATA = 0xCB
+INS_MSE = 0x22
+#: PSO COMPUTE DIGITAL SIGNATURE: P1 P2 = 9E 9A, no data (the hash comes from PSO HASH).
 PSO_CDS_P1P2 = (0x9E, 0x9A)
+#: PSO HASH: P1 P2 = 90 A0, data 90 <intermediate hash + bit counter> 80 <last block>.
+PSO_HASH_P1P2 = (0x90, 0xA0)
+TAG_HASH_STATE = 0x90
+TAG_HASH_LAST_BLOCK = 0x80
 
 SW_OK = 0x9000
 SW_WRONG_LENGTH = 0x6700
@@ -150,6 +226,8 @@ SW_CONDITIONS_NOT_SATISFIED = 0x6985
 SW_FILE_NOT_FOUND = 0x6A82
 SW_REFERENCE_NOT_FOUND = 0x6A88
 SW_WRONG_P1P2 = 0x6B00
+SW_WRONG_DATA = 0x6A80
+SW_INCORRECT_P1P2 = 0x6A86
 SW_INS_NOT_SUPPORTED = 0x6D00
 SW_CLA_NOT_SUPPORTED = 0x6E00
 SW_NO_PRECISE_DIAGNOSIS = 0x6F00

@@ -119,6 +119,23 @@ class Beneficiary:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicBeneficiary:
+    """What any carte Vitale 2 gives without the GIE's components: the public zone
+    (identity 65{80,81,82} under the MF, NIR 65{93} under VITALE, in the same order)."""
+
+    nom: str
+    prenom: str
+    birth_date_raw: str
+    birth_date: dt.date | None
+    nir: str  # 13 characters
+    nir_key: str  # 2 digits
+
+    @property
+    def nir_with_key(self) -> str:
+        return self.nir + self.nir_key
+
+
+@dataclass(frozen=True, slots=True)
 class Assure:
     """The assuré (ouvrant droit) and the organism that manages his rights."""
 
@@ -323,6 +340,38 @@ def parse_card(
     )
 
 
+def parse_public(identity_file: bytes, nir_file: bytes) -> tuple[PublicBeneficiary, ...]:
+    """The public zone: identities and NIRs paired by order (Rufus, cardpeek).
+
+    :raises MalformedResponseError: no identity, counts differ, a field or a NIR is bad.
+    """
+    identities = [tlv.by_tag(t) for t in _templates(identity_file, layout.TAG_BENEFICIAIRE)]
+    nirs = [tlv.by_tag(t) for t in _templates(nir_file, layout.TAG_BENEFICIAIRE)]
+    if not identities:
+        raise MalformedResponseError("no bénéficiaire on the card")
+    if len(nirs) != len(identities):
+        raise MalformedResponseError(f"{len(identities)} identities but {len(nirs)} NIR templates")
+    out = []
+    for index, (ident, nir_c) in enumerate(zip(identities, nirs, strict=True)):
+        where = f"bénéficiaire {index + 1}"
+        nir15 = _req(nir_c, layout.TAG_NIR, where)
+        if len(nir15) != 15:
+            raise MalformedResponseError(f"{where}: NIR is not 15 characters")
+        _check_nir(nir15[:13], nir15[13:], where)
+        raw_birth = _req(ident, layout.TAG_NAISSANCE, where)
+        out.append(
+            PublicBeneficiary(
+                nom=_req(ident, layout.TAG_NOM, where),
+                prenom=_req(ident, layout.TAG_PRENOM, where),
+                birth_date_raw=raw_birth,
+                birth_date=_birth_date(raw_birth),
+                nir=nir15[:13],
+                nir_key=nir15[13:],
+            )
+        )
+    return tuple(out)
+
+
 # --- the card -----------------------------------------------------------------------
 
 _SELECT_MF = apdu.CommandApdu(0x00, layout.INS_SELECT, 0x00, 0x00, layout.VITALE_MF)
@@ -376,6 +425,21 @@ class VitaleReader:
             card.serial.hex(),
         )
         return card
+
+    def read_public(self) -> tuple[PublicBeneficiary, ...]:
+        """Only the public zone, the APDUs every Vitale 2 answers (Rufus): SELECT MF,
+        READ SFI 2 (identities), SELECT VITALE, READ SFI 2 (NIRs). What a real card gives
+        when the rest (card, rights) is not readable by this program.
+
+        :raises ApplicationNotFoundError: not a carte Vitale.
+        :raises MalformedResponseError: the public zone itself is damaged.
+        """
+        with self._connection.transaction():
+            self._select_mf()
+            identity_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_IDENTITY)
+            self._select_vitale()
+            nir_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_NIR)
+        return parse_public(identity_file, nir_file)
 
     @property
     def serial(self) -> bytes:

@@ -37,6 +37,9 @@ class AlertKind(StrEnum):
     GUARANTEE = "garantie_de_paiement"
     INDEMNITY = "indemnite_de_retard"
     UNMATCHED = "paiement_non_rapproche"
+    FSE_MISSING = "fse_absentes"  # numbers handed out, no FSE in the store
+    LOTS_MISSING = "lots_absents"  # lots signed (counted outside the store), not in it
+    NOT_QUEUED = "lot_hors_file"  # a signed lot without its outbox row: never sent
 
 
 class AlertLevel(StrEnum):
@@ -74,6 +77,13 @@ def _fr(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def _day(moment: datetime) -> date:
+    """The day at the workstation of an aware moment (stamps are stored in UTC): between
+    midnight and 1-2 am in France the UTC date is still yesterday's, which would count
+    deadlines and working days from the wrong day."""
+    return moment.astimezone().date()
+
+
 def _acked(store: Store) -> set[str]:
     return {str(r["key"]) for r in store.db.query("SELECT key FROM alerts_ack")}
 
@@ -92,14 +102,18 @@ def acknowledge(store: Store, key: str, now: datetime) -> bool:
 def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
     alerts: list[Alert] = []
     limit = timedelta(days=settings.arl_alert_days)
-    rows = store.db.query(
-        "SELECT t.lot_id, t.first_attempt_at, t.received_at, t.attempts, l.number, l.state "
-        "FROM transmissions t JOIN lots l ON l.id = t.lot_id "
-        "LEFT JOIN arl a ON a.lot_id = t.lot_id WHERE a.lot_id IS NULL"
+    # Lots with an ARL (acknowledged or refused, nearly all of them) are left out through
+    # the index on the state: the lots still waiting are read, not every lot.
+    waiting = [s.value for s in LotState if s not in (LotState.ACKNOWLEDGED, LotState.REFUSED)]
+    marks = ", ".join("?" * len(waiting))
+    sql = (
+        "SELECT t.lot_id, t.first_attempt_at, t.received_at, t.attempts, l.number, "  # noqa: S608
+        "l.state FROM lots l JOIN transmissions t ON t.lot_id = l.id "
+        f"LEFT JOIN arl a ON a.lot_id = t.lot_id WHERE l.state IN ({marks}) "
+        "AND a.lot_id IS NULL"
     )
+    rows = store.db.query(sql, waiting)
     for row in rows:
-        if row["state"] in (LotState.ACKNOWLEDGED.value, LotState.REFUSED.value):
-            continue
         start_text = row["received_at"] or row["first_attempt_at"]
         if start_text is None:
             continue
@@ -109,7 +123,7 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
         days = (now - start).days
         if row["received_at"]:
             message = (
-                f"Lot n° {row['number']} reçu par le concentrateur le {_fr(start.date())}, "
+                f"Lot n° {row['number']} reçu par le concentrateur le {_fr(_day(start))}, "
                 f"sans accusé de réception (ARL) depuis {days} jour(s)."
             )
             action = (
@@ -118,7 +132,7 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
             )
         else:
             message = (
-                f"Lot n° {row['number']} non transmis depuis le {_fr(start.date())} "
+                f"Lot n° {row['number']} non transmis depuis le {_fr(_day(start))} "
                 f"({row['attempts']} essai(s)) : pas d'accusé de réception (ARL)."
             )
             action = "Vérifiez la connexion Internet puis relancez l'envoi (sesam queue send)."
@@ -129,7 +143,7 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
                 AlertLevel.WARNING,
                 message,
                 action,
-                start.date().isoformat(),
+                _day(start).isoformat(),
             )
         )
     for failed in store.outbox_rows(OutboxStatus.FAILED):
@@ -141,7 +155,7 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
                 AlertLevel.URGENT,
                 f"Lot n° {lot.number} en échec d'envoi : {failed.last_error or 'erreur inconnue'}",
                 f"Corrigez la cause puis relancez-le (sesam queue retry {lot.number}).",
-                failed.updated_at.date().isoformat(),
+                _day(failed.updated_at).isoformat(),
             )
         )
     for lot in store.lots(state=LotState.REFUSED):
@@ -157,50 +171,89 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
                 "Corrigez les FSE concernées et refacturez-les ; le lot tel quel sera refusé "
                 "à nouveau.",
                 (
-                    parse_db_stamp(arl[0]["received_at"]).date() if arl else lot.created_at.date()
+                    _day(parse_db_stamp(arl[0]["received_at"])) if arl else _day(lot.created_at)
                 ).isoformat(),
             )
         )
     return alerts
 
 
-def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
-    alerts: list[Alert] = []
-    today = now.date()
+def _deadline_cutoff(today: date, settings: Settings) -> date:
+    """The latest care date whose FSE, still unsent, gets a deadline alert today: the alert
+    depends on the care date alone and grows with its age, so the database selects them."""
     sub = settings.holiday_subdivision
-    for fse in store.fse_list():
-        if fse.state in (FseState.SECURED, FseState.IN_LOT):
-            deadline = add_working_days(
-                fse.care_date, settings.transmission_deadline_working_days, subdivision=sub
-            )
-            left = working_days_between(today, deadline, subdivision=sub)
-            if today > deadline:
-                level, when = AlertLevel.URGENT, f"délai dépassé depuis le {_fr(deadline)}"
-            elif left <= settings.transmission_warning_working_days:
-                level, when = AlertLevel.WARNING, f"à transmettre avant le {_fr(deadline)}"
-            else:
-                continue
-            alerts.append(
-                Alert(
-                    f"{AlertKind.DEADLINE.value}:{fse.fse_uuid}",
-                    AlertKind.DEADLINE,
-                    level,
-                    f"FSE n° {fse.number} du {_fr(fse.care_date)} pas encore transmise : {when}.",
-                    "Fermez le lot et envoyez-le (sesam queue send). En cas de nouvel échec, "
-                    "établissez un duplicata papier de la FSE.",
-                    fse.care_date.isoformat(),
-                )
-            )
-    acknowledged = store.db.query(
-        "SELECT f.fse_uuid, f.number, f.mode, f.lot_id, a.received_at "
-        "FROM fse f JOIN arl a ON a.lot_id = f.lot_id WHERE f.state = ?",
-        [FseState.ACKNOWLEDGED.value],
+    day = today + timedelta(days=1)
+    for _ in range(3660):
+        day -= timedelta(days=1)
+        deadline = add_working_days(
+            day, settings.transmission_deadline_working_days, subdivision=sub
+        )
+        left = working_days_between(today, deadline, subdivision=sub)
+        if today > deadline or left <= settings.transmission_warning_working_days:
+            return day
+    return day
+
+
+def _guarantee_cutoff(today: date, settings: Settings) -> date:
+    """The latest ARL date whose FSE, still unpaid, gets a guarantee alert today."""
+    sub = settings.holiday_subdivision
+    day = today + timedelta(days=1)
+    for _ in range(3660):
+        day -= timedelta(days=1)
+        if working_days_between(day, today, subdivision=sub) > settings.guarantee_working_days:
+            return day
+    return day
+
+
+def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
+    """Deadline and guarantee alerts. Only the FSE that have one are read (an index on the
+    state, a bound on the date): at a million FSE a walk of every row took half a minute."""
+    alerts: list[Alert] = []
+    today = _day(now)
+    sub = settings.holiday_subdivision
+    deadlines: dict[str, date] = {}
+    unsent = store.db.query(
+        "SELECT fse_uuid, number, care_date FROM fse WHERE state IN (?, ?) AND care_date <= ? "
+        "ORDER BY care_date, number",
+        [FseState.SECURED.value, FseState.IN_LOT.value, _deadline_cutoff(today, settings)],
     )
+    for fse in unsent:
+        care_text = str(fse["care_date"])
+        care_date = date.fromisoformat(care_text)
+        deadline = deadlines.get(care_text)
+        if deadline is None:
+            deadline = deadlines[care_text] = add_working_days(
+                care_date, settings.transmission_deadline_working_days, subdivision=sub
+            )
+        if today > deadline:
+            level, when = AlertLevel.URGENT, f"délai dépassé depuis le {_fr(deadline)}"
+        else:
+            level, when = AlertLevel.WARNING, f"à transmettre avant le {_fr(deadline)}"
+        alerts.append(
+            Alert(
+                f"{AlertKind.DEADLINE.value}:{fse['fse_uuid']}",
+                AlertKind.DEADLINE,
+                level,
+                f"FSE n° {fse['number']} du {_fr(care_date)} pas encore transmise : {when}.",
+                "Fermez le lot et envoyez-le (sesam queue send). En cas de nouvel échec, "
+                "établissez un duplicata papier de la FSE.",
+                care_text,
+            )
+        )
+    # No garantie de paiement without the carte Vitale: mode 'vitale' only.
+    received_before = _guarantee_cutoff(today, settings) + timedelta(days=1)
+    acknowledged = store.db.query(
+        "SELECT f.fse_uuid, f.number, a.received_at "
+        "FROM fse f JOIN arl a ON a.lot_id = f.lot_id "
+        "WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ?",
+        [FseState.ACKNOWLEDGED.value, received_before.isoformat()],
+    )
+    waits: dict[date, int] = {}
     for row in acknowledged:
-        if row["mode"] != "vitale":
-            continue  # no garantie de paiement without the carte Vitale
-        start = parse_db_stamp(row["received_at"]).date()
-        waited = working_days_between(start, today, subdivision=sub)
+        start = _day(parse_db_stamp(row["received_at"]))
+        waited = waits.get(start)
+        if waited is None:
+            waited = waits[start] = working_days_between(start, today, subdivision=sub)
         if waited > settings.indemnity_working_days:
             kind, level = AlertKind.INDEMNITY, AlertLevel.URGENT
             message = (
@@ -244,7 +297,117 @@ def _unmatched_alerts(store: Store) -> list[Alert]:
                 f"(soins du {row['care_date']}) : {row['reason']}.",
                 "Vérifiez la facture concernée ; le retour est conservé "
                 "(sesam returns list --non-rapproches).",
-                parse_db_stamp(row["recorded_at"]).date().isoformat(),
+                _day(parse_db_stamp(row["recorded_at"])).isoformat(),
+            )
+        )
+    return alerts
+
+
+def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for n in numbers:
+        if out and out[-1][1] == n - 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
+_LOST_ACTION = (
+    "Des FSE ont pu être sécurisées puis perdues (base écrasée, restaurée ou endommagée). "
+    "Gardez une copie du dossier de données, lancez « sesam audit verify », restaurez la "
+    "dernière sauvegarde si elle les contient (sesam restore) et prévenez le support ; "
+    "ne refacturez pas ces patients avant vérification. Si la sécurisation de ces numéros "
+    "avait échoué à l'écran, masquez l'alerte."
+)
+
+
+def gap_alerts(store: Store, now: datetime) -> list[Alert]:
+    """Gaps the user must hear of (issue #17): FSE numbers handed out (the counters and
+    ``numbering.json``) with no FSE in the store and not known as unused, lots signed
+    (counted outside the store) missing from it, signed lots missing from the outbox."""
+    alerts: list[Alert] = []
+    today = _day(now).isoformat()
+    marks = store.numbering.read()
+    counters = {
+        str(r["practitioner_id"]): r
+        for r in store.db.query(
+            "SELECT practitioner_id, last_fse_number, lot_closings FROM counters"
+        )
+    }
+    for pid in sorted(set(counters) | set(marks)):
+        row = counters.get(pid)
+        mark = marks.get(pid, {})
+        given = max(int(row["last_fse_number"]) if row else 0, mark.get("fse", 0))
+        held = store._one(
+            "SELECT (SELECT count(*) FROM fse WHERE practitioner_id = ? AND number <= ?) "
+            "+ (SELECT count(*) FROM fse_numbers_unused WHERE practitioner_id = ? "
+            "AND number <= ? AND number NOT IN (SELECT number FROM fse "
+            "WHERE practitioner_id = ?)) AS n",
+            [pid, given, pid, given, pid],
+        )
+        if held is not None and int(held["n"]) < given:
+            known = {
+                int(r["number"])
+                for r in store.db.query(
+                    "SELECT number FROM fse WHERE practitioner_id = ? UNION "
+                    "SELECT number FROM fse_numbers_unused WHERE practitioner_id = ?",
+                    [pid, pid],
+                )
+            }
+            missing = [n for n in range(1, given + 1) if n not in known]
+            for first, last in _ranges(missing):
+                what = (
+                    f"FSE n° {first} : numéro attribué, absent du registre"
+                    if first == last
+                    else f"FSE n° {first} à {last} : numéros attribués, absents du registre"
+                )
+                alerts.append(
+                    Alert(
+                        f"{AlertKind.FSE_MISSING.value}:{pid}:{first}-{last}",
+                        AlertKind.FSE_MISSING,
+                        AlertLevel.URGENT,
+                        f"{what} (praticien {pid}).",
+                        _LOST_ACTION,
+                        today,
+                    )
+                )
+        closings = max(int(row["lot_closings"]) if row else 0, mark.get("closing", 0))
+        signed = store._one(
+            "SELECT count(*) AS n FROM lots WHERE practitioner_id = ? AND kind = 'fse' "
+            "AND closed_at IS NOT NULL",
+            [pid],
+        )
+        lost = closings - (int(signed["n"]) if signed else 0)
+        if lost > 0:
+            alerts.append(
+                Alert(
+                    f"{AlertKind.LOTS_MISSING.value}:{pid}:{closings}",
+                    AlertKind.LOTS_MISSING,
+                    AlertLevel.URGENT,
+                    f"{lost} lot(s) signé(s) absent(s) du registre (praticien {pid}) : "
+                    f"{closings} lot(s) signé(s) sur ce poste, {closings - lost} dans la base.",
+                    "Ces lots ont pu partir ou non vers la caisse. Gardez une copie du dossier "
+                    "de données, lancez « sesam audit verify » et prévenez le support ; les "
+                    "retours NOEMIE de leurs FSE apparaîtront comme non rapprochés.",
+                    today,
+                )
+            )
+    for lot in store.db.query(
+        "SELECT l.id, l.number, l.closed_at FROM lots l LEFT JOIN outbox o ON o.id = l.id "
+        "WHERE l.kind = 'fse' AND l.state = ? AND o.id IS NULL",
+        [LotState.CLOSED.value],
+    ):
+        alerts.append(
+            Alert(
+                f"{AlertKind.NOT_QUEUED.value}:{lot['id']}",
+                AlertKind.NOT_QUEUED,
+                AlertLevel.URGENT,
+                f"Lot n° {lot['number']} signé mais absent de la file d'envoi : il ne serait "
+                "jamais transmis.",
+                "Lancez « sesam audit verify » (la base a pu être modifiée hors du logiciel) "
+                "et prévenez le support avant de refacturer ces FSE.",
+                _day(parse_db_stamp(lot["closed_at"])).isoformat() if lot["closed_at"] else today,
             )
         )
     return alerts
@@ -261,6 +424,7 @@ def compute_alerts(
         *_lot_alerts(store, settings, now),
         *_fse_alerts(store, settings, now),
         *_unmatched_alerts(store),
+        *gap_alerts(store, now),
     ]
     if not include_acknowledged:
         hidden = _acked(store)

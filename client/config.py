@@ -22,5 +22,10 @@ def data_dir() -> Path:
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     # mkdir's mode is masked by the umask and ignored for an existing directory.
-    path.chmod(0o700)
+    try:
+        path.chmod(0o700)
+    except OSError:
+        # A read-only disk: the directory is still there to read from.
+        if not path.is_dir():
+            raise
     return path

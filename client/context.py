@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,12 +25,22 @@ from cardio.errors import ReaderUnavailableError
 from cardio.monitor import ReaderMonitor
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
-from client.backup import backup_if_due
+from client.backup import (
+    BackupInfo,
+    BackupStoppedError,
+    RestoreReport,
+    backup_dir,
+    backup_if_due,
+    diagnose_store,
+    list_backups,
+    restore,
+)
 from client.config import data_dir as default_data_dir
 from client.durable import replace_file
 from client.sender import SenderThread
 from client.settings import SETTINGS_NAME, Settings, SettingsError, load_settings
 from client.store import Store, open_store
+from client.store.errors import DamagedStoreError
 from client.tariffs_local import referential_with_local
 
 logger = logging.getLogger(__name__)
@@ -61,6 +72,18 @@ class DbWorker:
         """Run ``fn(store)`` on the database thread."""
         return self._executor.submit(lambda: fn(self._get()))
 
+    def submit_closed(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn()`` on the database thread with the connection closed first (a
+        restoration replaces the file); the next ``submit`` opens the store again."""
+
+        def work() -> T:
+            store, self._store = self._store, None
+            if store is not None:
+                store.close()
+            return fn()
+
+        return self._executor.submit(work)
+
     def close(self) -> None:
         """Finish queued work, then close the connection on its own thread."""
         if self._closed:
@@ -91,6 +114,16 @@ class AppContext:
     monitor: ReaderMonitor | None = None
     drafts: DraftBook | None = None
     last_card_errors: list[str] = field(default_factory=list)
+    #: Housekeeping (the scheduled backup) on a thread and a connection of its own: a
+    #: copy of a big store takes seconds, the database thread serves the desk meanwhile.
+    housekeeping: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="backup")
+    )
+    #: The running backup's (copied pages, total pages), None when none runs.
+    backup_progress: tuple[int, int] | None = None
+    #: The running restoration's (copied pages, total pages), None when none runs.
+    restore_progress: tuple[int, int] | None = None
+    _closing: threading.Event = field(default_factory=threading.Event)
 
     @property
     def store_path(self) -> Path:
@@ -104,9 +137,52 @@ class AppContext:
         return self.referential
 
     def backup_if_due(self) -> Future[Path | None]:
-        """The scheduled backup (daily), on the database thread; the app calls it at start
-        and then every hour — it only writes when the newest backup is a day old."""
-        return self.db.submit(lambda store: backup_if_due(store, clock=self.clock))
+        """The scheduled backup (daily), on the housekeeping thread with its own connection
+        (a copy in steps of one read snapshot: the desk's reads and writes go on); the app
+        calls it at start and then every hour — it only writes when the newest backup is a
+        day old. Its progress is in ``backup_progress``; closing the context stops it."""
+
+        def progress(copied: int, total: int) -> None:
+            self.backup_progress = (copied, total)
+            if self._closing.is_set():
+                raise BackupStoppedError(self.store_path, "application fermée")
+
+        def work() -> Path | None:
+            store = open_store(self.store_path)
+            try:
+                return backup_if_due(store, clock=self.clock, progress=progress)
+            finally:
+                self.backup_progress = None
+                store.close()
+
+        return self.housekeeping.submit(work)
+
+    def diagnose_store(self) -> Future[DamagedStoreError | None]:
+        """Whether the database is damaged (``client.backup.diagnose_store``), checked on
+        the housekeeping thread: the application starts in any case and offers a restore."""
+        return self.housekeeping.submit(diagnose_store, self.store_path)
+
+    def list_backups(self) -> Future[list[BackupInfo]]:
+        """The backups, newest first, each verified (housekeeping thread)."""
+        return self.housekeeping.submit(list_backups, backup_dir(self.data_dir))
+
+    def restore_backup(self, source: Path) -> Future[RestoreReport]:
+        """``client.backup.restore`` of ``source`` on the database thread, its connection
+        closed first (the file is replaced); the store reopens on the next call. Refused
+        (``StoreInUseError``) while another process has the store open. Its progress is in
+        ``restore_progress``."""
+
+        def progress(copied: int, total: int) -> None:
+            self.restore_progress = (copied, total)
+
+        def work() -> RestoreReport:
+            self.restore_progress = (0, 0)
+            try:
+                return restore(source, self.store_path, clock=self.clock, progress=progress)
+            finally:
+                self.restore_progress = None
+
+        return self.db.submit_closed(work)
 
     def run_on_card(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Run ``fn(*args)`` on the card thread."""
@@ -141,6 +217,8 @@ class AppContext:
                 part.stop()
             except Exception:  # shutting down: log and go on closing the rest
                 logger.exception("stopping %r failed", part)
+        self._closing.set()  # a backup under way stops at its next step (no copy kept)
+        self.housekeeping.shutdown(wait=True, cancel_futures=True)
         self.card_thread.shutdown()
         close_backend = getattr(self.backend, "close", None)  # PcscBackend has one
         if callable(close_backend):

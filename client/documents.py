@@ -167,10 +167,15 @@ def feuille_de_soins_pdf(store: Store, number: int, practitioner_id: str | None 
     return render_feuille_de_soins(load_care_sheet(store, number, practitioner_id))
 
 
-def receipt_pdf(store: Store, number: int, practitioner_id: str | None = None) -> bytes:
-    """The patient's quittance for an FSE; its number is the FSE number."""
+def receipt_pdf(
+    store: Store, number: int, practitioner_id: str | None = None, *, mode_paiement: str = ""
+) -> bytes:
+    """The patient's quittance for an FSE; its number is the FSE number. ``mode_paiement``
+    says how the patient paid (espèces, chèque, carte bancaire) when the desk knows it."""
     sheet = load_care_sheet(store, number, practitioner_id)
-    return render_receipt(Receipt(sheet=sheet, numero=f"{sheet.numero_fse}"))
+    return render_receipt(
+        Receipt(sheet=sheet, numero=f"{sheet.numero_fse}", mode_paiement=mode_paiement)
+    )
 
 
 def duplicata_pdf(

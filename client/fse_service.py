@@ -38,12 +38,14 @@ from billing.fse import (
 )
 from billing.lot import DEFAULT_RULES, LotRules, LotState, lot_content, sign_lot
 from billing.price_io import parse_request
-from billing.pricing import PricedInvoice, PricingRequest, price
+from billing.pricing import PricedInvoice, price
 from billing.referential import Referential
+from billing.request import PricingRequest
 from billing.signing import Signer, VitaleCertifier, sha256
 from cardio.cps import CpsIdentity, Situation
 from cardio.vitale import VitaleCard, VitaleReader
 from client.errors import ClientError
+from client.output_files import check_output, write_output
 from client.store import FseRow, LotRow, OutboxStatus, Store
 
 logger = logging.getLogger(__name__)
@@ -540,31 +542,42 @@ class FseService:
         with store.write():
             store.upsert_practitioner(practitioner, now)
             number = store.next_fse_number(practitioner.practitioner_id)
-        body = _body(
-            number=number,
-            now=now,
-            practitioner=practitioner,
-            patient=patient,
-            mode=mode,
-            request=request,
-            pricing=pricing,
-            priced=priced,
-            vitale_serial=vitale.card.serial.hex() if certifier and vitale else "",
-        )
-        if certifier is not None and vitale is not None:
-            if self.before_certify is not None:
-                self.before_certify()
-            # The card certifying must be the one read: a card swapped in the meantime
-            # would secure this patient's FSE with another patient's card.
-            check_same_card(vitale, patient)
-        fse = secure(body, certifier)
-        with store.write():
-            row = store.insert_fse(
-                fse,
-                patient_names=(patient.last_name, patient.first_name),
+        try:
+            body = _body(
+                number=number,
                 now=now,
-                rules=self.rules,
+                practitioner=practitioner,
+                patient=patient,
+                mode=mode,
+                request=request,
+                pricing=pricing,
+                priced=priced,
+                vitale_serial=vitale.card.serial.hex() if certifier and vitale else "",
             )
+            if certifier is not None and vitale is not None:
+                if self.before_certify is not None:
+                    self.before_certify()
+                # The card certifying must be the one read: a card swapped in the meantime
+                # would secure this patient's FSE with another patient's card.
+                check_same_card(vitale, patient)
+            fse = secure(body, certifier)
+            with store.write():
+                row = store.insert_fse(
+                    fse,
+                    patient_names=(patient.last_name, patient.first_name),
+                    now=now,
+                    rules=self.rules,
+                )
+        except Exception as exc:
+            # Nothing was stored under this number: say so, or the gap would be reported
+            # as a lost FSE (client.alerts). Best effort: the store may be what failed.
+            try:
+                store.mark_fse_number_unused(
+                    practitioner.practitioner_id, number, self.clock(), type(exc).__name__
+                )
+            except Exception:
+                logger.warning("FSE n° %d: could not record it unused", number, exc_info=True)
+            raise
         logger.info("FSE n° %d secured (%s), lot %s", row.number, mode.value, row.lot_id)
         return row
 
@@ -618,12 +631,16 @@ class FseService:
                 logger.info("lot n° %d already %s elsewhere", lot.number, lot.state.value)
                 return None
             fses = [row.fse() for row in store.fse_list(lot_id=lot_id)]
+            # The journal head goes into the signed lot: the caisse keeps an anchor of the
+            # journal that a cut tail here cannot match (sesam audit verify).
+            head = store.journal_head()
             content = lot_content(
                 lot_id=lot.id,
                 number=lot.number,
                 created_at=lot.created_at,
                 closed_at=now,
                 fses=fses,
+                journal=head,
             )
             der = sign_lot(content, signer, now)
             try:
@@ -635,15 +652,22 @@ class FseService:
                     "expiré ?) et contactez l'ANS si besoin."
                 ) from exc
             digest = sha256(content).hex()
-            row = store.close_lot(lot_id, now=now, content_sha256=digest, signed_der=der)
+            row = store.close_lot(
+                lot_id, now=now, content_sha256=digest, signed_der=der, journal_head=head
+            )
         logger.info("lot n° %d closed: %d FSE", row.number, row.fse_count)
         return ClosedLot(lot=row, content_sha256=digest)
 
-    def export_lot(self, number: int, out: Path, practitioner_id: str | None = None) -> LotRow:
-        """Write the signed lot (CMS DER) to ``out``.
+    def export_lot(
+        self, number: int, out: Path, practitioner_id: str | None = None, *, force: bool = False
+    ) -> LotRow:
+        """Write the signed lot (CMS DER) to ``out`` (0600: it carries NIRs; never over the
+        store, a backup or an existing file unless ``force``).
 
         :raises FseServiceError: the lot is still open (not signed yet).
+        :raises OutputPathError: ``out`` is refused.
         """
+        check_output(out, force=force, data_dirs=(self.store.path.parent,))
         lot = self.store.lot_by_number(number, practitioner_id)
         der = self.store.lot_der(lot.id)
         if der is None:
@@ -651,9 +675,7 @@ class FseService:
                 f"Le lot n° {number} est encore ouvert : fermez-le (sesam lot close) avant "
                 "de l'exporter."
             )
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_bytes(der)
-        tmp.replace(out)
+        write_output(out, der, force=force, data_dirs=(self.store.path.parent,))
         return lot
 
     def outbox_status(self, lot: LotRow) -> OutboxStatus | None:

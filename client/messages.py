@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from billing.errors import BillingError
 from cardio import errors as card
+from cardio.backend import SignatureRefusedError, SituationsUnavailableError
 from client.errors import ClientError
 
 _Describer = Callable[[BaseException], str]
@@ -69,6 +70,23 @@ _MESSAGES: list[tuple[type[BaseException], _Describer]] = [
     (
         card.SecurityStatusError,
         lambda e: "La carte CPS demande le code porteur avant de signer. Saisissez-le.",
+    ),
+    (
+        SignatureRefusedError,
+        lambda e: (
+            "Le module PKCS#11 de la carte CPS refuse de signer avec la clé de signature. "
+            "Vérifiez le module choisi dans les réglages de la carte (carte-cps.json) : le "
+            "module de l'ANS (Cryptolib CPS) ou une version d'OpenSC qui sait signer avec "
+            "cette carte."
+        ),
+    ),
+    (
+        SituationsUnavailableError,
+        lambda e: (
+            "La carte CPS ne donne pas de situation d'exercice lisible par ce logiciel "
+            "(accès par PKCS#11). Renseignez vos situations d'exercice (numéro de "
+            "facturation, spécialité, secteur) dans les réglages de la carte (carte-cps.json)."
+        ),
     ),
     (
         card.NotAllowedError,

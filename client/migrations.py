@@ -8,10 +8,22 @@ TEXT decimals ("25.00"), timestamps TEXT ISO 8601 UTC ("2026-11-22T15:04:05.1234
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-from billing.audit import AuditEntry, build_entry, event_payload
+from billing.audit import (
+    AuditEntry,
+    AuditKind,
+    build_entry,
+    event_payload,
+    noemie_payload,
+    payment_payload,
+    sha256_hex,
+    unmatched_payload,
+    unmatched_resolved_payload,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -443,8 +455,6 @@ def m006_dashboard_covering_indexes(db: Database) -> None:
         db.execute(statement)
 
 
-
-
 _M_MONTH_TOTALS = [
     # The dashboard's sums per month, kept by triggers in the transaction that writes the
     # rows: the dashboard reads a few hundred rows whatever the size of the store (a range
@@ -544,3 +554,243 @@ def m007_month_totals(db: Database) -> None:
     """The dashboard's sums per month, kept by triggers (``client.dashboard``)."""
     for statement in _M_MONTH_TOTALS:
         db.execute(statement)
+
+
+def _append_entry(
+    db: Database,
+    previous: AuditEntry | None,
+    at: str,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    fse_id: str = "",
+    lot_id: str = "",
+) -> AuditEntry:
+    entry = build_entry(previous, at=at, kind=kind, fse_id=fse_id, lot_id=lot_id, payload=payload)
+    db.execute(
+        "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
+        "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            entry.seq,
+            entry.at,
+            entry.kind,
+            entry.fse_id,
+            entry.lot_id,
+            entry.payload,
+            entry.payload_sha256,
+            entry.prev_hash,
+            entry.hash,
+        ],
+    )
+    return entry
+
+
+def _rows(db: Database, sql: str) -> list[dict[str, Any]]:
+    cursor = db.execute(sql)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+@MIGRATIONS()
+def m008_books_in_journal(db: Database) -> None:
+    """Issue #17: the journal covers the books. Lots carry the journal head they were
+    signed at (also inside the signed content, the anchor the caisse keeps); payments,
+    rejections, NOEMIE files and unmatched lines already recorded, and lots whose state
+    the journal did not record, are sealed as they stand (from here on they are journaled
+    when written)."""
+    # The DER as signed, whether it is stored packed (m010) or not (here, not at the top:
+    # client.store imports this module while it loads).
+    from client.store.packing import unpack_der
+
+    db.execute("ALTER TABLE lots ADD COLUMN journal_seq INTEGER")
+    db.execute("ALTER TABLE lots ADD COLUMN journal_head TEXT")
+    # FSE numbers handed out whose securing failed: a known, harmless gap in the numbering
+    # (client.alerts reports the other gaps: numbers given out, FSE absent).
+    db.execute(
+        "CREATE TABLE fse_numbers_unused (practitioner_id TEXT NOT NULL, number INTEGER NOT "
+        "NULL, at TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (practitioner_id, number))"
+    )
+    last = _rows(db, "SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
+    previous = AuditEntry(**last[0]) if last else None
+    lot_level = {
+        str(r["lot_id"])
+        for r in _rows(
+            db,
+            "SELECT DISTINCT lot_id FROM audit_journal WHERE kind IN ('lot_signed', 'lot_state')",
+        )
+    }
+    mentioned = {str(r["lot_id"]) for r in _rows(db, "SELECT DISTINCT lot_id FROM audit_journal")}
+    for lot in _rows(db, "SELECT * FROM lots WHERE kind = 'fse' ORDER BY rowid"):
+        if lot["id"] in lot_level or (lot["state"] == "open" and lot["id"] in mentioned):
+            continue
+        signed = lot["signed_der"]
+        previous = _append_entry(
+            db,
+            previous,
+            str(lot["updated_at"]),
+            AuditKind.LOT_STATE.value,
+            {
+                "lot_number": lot["number"],
+                "practitioner": lot["practitioner_id"],
+                "state": lot["state"],
+                "lot_event": AuditKind.BASELINE.value,
+                **(
+                    {
+                        "content_sha256": lot["content_sha256"],
+                        "signed_sha256": sha256_hex(unpack_der(bytes(signed))),
+                        "fse_count": lot["fse_count"],
+                    }
+                    if signed is not None
+                    else {}
+                ),
+            },
+            lot_id=str(lot["id"]),
+        )
+    for row in _rows(db, "SELECT * FROM noemie_files ORDER BY imported_at, sha256"):
+        previous = _append_entry(
+            db, previous, str(row["imported_at"]), AuditKind.NOEMIE_FILE.value, noemie_payload(row)
+        )
+    for row in _rows(db, "SELECT * FROM payments ORDER BY id"):
+        previous = _append_entry(
+            db,
+            previous,
+            str(row["recorded_at"]),
+            AuditKind.PAYMENT.value,
+            payment_payload(row),
+            fse_id=str(row["fse_uuid"]),
+        )
+    for row in _rows(db, "SELECT * FROM unmatched_payments ORDER BY id"):
+        previous = _append_entry(
+            db, previous, str(row["recorded_at"]), AuditKind.UNMATCHED.value, unmatched_payload(row)
+        )
+        if row["resolved_at"]:
+            previous = _append_entry(
+                db,
+                previous,
+                str(row["resolved_at"]),
+                AuditKind.UNMATCHED_RESOLVED.value,
+                unmatched_resolved_payload(row),
+            )
+
+
+@MIGRATIONS()
+def m009_fse_lists_by_state(db: Database) -> None:
+    """Issue #27: the FSE lists filtered by state come out in number order from an index
+    (a page of them reads a page of rows). ``fse_waiting`` (state, amo, amc) already serves
+    the lookups by state alone, so ``fse_state`` goes."""
+    db.execute("DROP INDEX IF EXISTS fse_state")
+    db.execute("CREATE INDEX fse_state_number ON fse (state, practitioner_id, number)")
+    # The lots still waiting for their ARL, the refused ones (alerts): a few among all.
+    db.execute("CREATE INDEX lots_state ON lots (state)")
+    # The SCOR page's dégradé FSE (a few among the store's): only they are in this index.
+    db.execute("CREATE INDEX fse_degrade ON fse (practitioner_id, number) WHERE mode = 'degrade'")
+    for statement in _M_STATUS_COUNTS:
+        db.execute(statement)
+
+
+#: Rows converted per transaction by ``m010_packed_documents``.
+PACK_BATCH = 2000
+
+
+@MIGRATIONS()
+def m010_packed_documents(db: Database) -> None:
+    """Issue #27: FSE documents and signed lots compressed (``client.store.packing``; 1.4 KB
+    of JSON per FSE, and every document a second time in its signed lot), in batches of
+    ``PACK_BATCH`` rows with the progress in the log, in the opening's transaction (a
+    conversion cut short leaves the store as it was). The bytes the journal hashes are the
+    unpacked ones: ``sesam audit verify`` passes after. The file keeps its size until a
+    ``VACUUM``; the pages freed are reused by the next FSE."""
+    # Here, not at the top: client.store imports this module while it loads.
+    from client.store.packing import pack_der, pack_document
+
+    conn = db.conn
+    packers: tuple[tuple[str, str, Callable[[Any], bytes], str], ...] = (
+        ("fse", "canonical", pack_document, "typeof(canonical) = 'text'"),
+        (
+            "lots",
+            "signed_der",
+            pack_der,
+            "signed_der IS NOT NULL AND substr(signed_der, 1, 2) NOT IN (x'5a00', x'5a01')",
+        ),
+    )
+    for table, column, packer, pending in packers:
+        total = conn.execute(f"SELECT count(*) FROM {table} WHERE {pending}").fetchone()[0]  # noqa: S608
+        done, last = 0, 0
+        while True:
+            rows = conn.execute(
+                f"SELECT rowid, {column} FROM {table} WHERE rowid > ? AND {pending} "  # noqa: S608
+                "ORDER BY rowid LIMIT ?",
+                [last, PACK_BATCH],
+            ).fetchall()
+            if not rows:
+                break
+            conn.executemany(
+                f"UPDATE {table} SET {column} = ? WHERE rowid = ?",  # noqa: S608
+                [(packer(value), rowid) for rowid, value in rows],
+            )
+            last, done = rows[-1][0], done + len(rows)
+            logger.info("compression de %s.%s : %d / %d", table, column, done, total)
+
+
+_M_STATUS_COUNTS = [
+    # The reconciliation's counts (queue page, ``sesam returns list``) per FSE state and
+    # latest payment line's outcome ('' without one), kept by triggers: counting them from
+    # the rows took 255 ms at 100 000 FSE. Payment lines are never updated nor deleted (the
+    # journal seals them).
+    """
+    CREATE TABLE fse_status_counts (
+        state TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (state, outcome)
+    ) WITHOUT ROWID
+    """,
+    """
+    INSERT INTO fse_status_counts (state, outcome, n)
+    SELECT state, coalesce((
+            SELECT p.outcome FROM payments p WHERE p.fse_uuid = f.fse_uuid
+            ORDER BY p.id DESC LIMIT 1), ''), count(*) FROM fse f GROUP BY 1, 2
+    """,
+    """
+    CREATE TRIGGER fse_status_counts_insert AFTER INSERT ON fse BEGIN
+        INSERT INTO fse_status_counts (state, outcome, n)
+        VALUES (NEW.state, coalesce((
+            SELECT p.outcome FROM payments p WHERE p.fse_uuid = NEW.fse_uuid
+            ORDER BY p.id DESC LIMIT 1), ''), 1)
+        ON CONFLICT (state, outcome) DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER fse_status_counts_delete AFTER DELETE ON fse BEGIN
+        UPDATE fse_status_counts SET n = n - 1
+        WHERE state = OLD.state AND outcome = coalesce((
+            SELECT p.outcome FROM payments p WHERE p.fse_uuid = OLD.fse_uuid
+            ORDER BY p.id DESC LIMIT 1), '');
+    END
+    """,
+    """
+    CREATE TRIGGER fse_status_counts_update AFTER UPDATE OF state, fse_uuid ON fse BEGIN
+        UPDATE fse_status_counts SET n = n - 1
+        WHERE state = OLD.state AND outcome = coalesce((
+            SELECT p.outcome FROM payments p WHERE p.fse_uuid = OLD.fse_uuid
+            ORDER BY p.id DESC LIMIT 1), '');
+        INSERT INTO fse_status_counts (state, outcome, n)
+        VALUES (NEW.state, coalesce((
+            SELECT p.outcome FROM payments p WHERE p.fse_uuid = NEW.fse_uuid
+            ORDER BY p.id DESC LIMIT 1), ''), 1)
+        ON CONFLICT (state, outcome) DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER fse_status_counts_payment AFTER INSERT ON payments BEGIN
+        UPDATE fse_status_counts SET n = n - 1
+        WHERE (state, outcome) = (SELECT f.state, coalesce((
+            SELECT p.outcome FROM payments p WHERE p.fse_uuid = NEW.fse_uuid AND p.id < NEW.id
+            ORDER BY p.id DESC LIMIT 1), '')
+                                  FROM fse f WHERE f.fse_uuid = NEW.fse_uuid);
+        INSERT INTO fse_status_counts (state, outcome, n)
+        SELECT f.state, NEW.outcome, 1 FROM fse f WHERE f.fse_uuid = NEW.fse_uuid
+        ON CONFLICT (state, outcome) DO UPDATE SET n = n + 1;
+    END
+    """,
+]

@@ -23,6 +23,7 @@ from typing import Any
 from billing.arl import Arl
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
+from billing.noemie import MAX_SIZE as NOEMIE_MAX_SIZE
 from billing.noemie import (
     REJECT_MOTIFS,
     InvoiceOutcome,
@@ -32,6 +33,7 @@ from billing.noemie import (
     NoemiePayment,
     parse_noemie,
 )
+from client.bounded_read import InputFileError, read_bounded
 from client.errors import ClientError
 from client.store import FseRow, NotFoundError, OutboxStatus, Store, stamp
 from client.transport import ServerRejectedError, Transport
@@ -334,7 +336,7 @@ def _unmatched(
     reason: str,
     now: datetime,
 ) -> None:
-    store.db.execute(
+    cursor = store.db.execute(
         "INSERT OR IGNORE INTO unmatched_payments (noemie_sha256, fse_uuid, lot_id, outcome, "
         "virement_ref, paid_on, care_date, paid_amo, paid_amc, motif_code, motif_label, "
         "patient, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -355,6 +357,8 @@ def _unmatched(
             stamp(now),
         ],
     )
+    if cursor.rowcount == 1:
+        store.journal_unmatched(int(cursor.lastrowid or 0), now)
 
 
 def _reconcile_one(
@@ -365,6 +369,20 @@ def _reconcile_one(
         fse = store.fse_by_uuid(inv.fse_id)
     except NotFoundError:
         _unmatched(store, sha, inv, pay, "aucune FSE de ce numéro dans ce poste", now)
+        return None
+    if inv.lot_id and fse.lot_id is not None and inv.lot_id != fse.lot_id:
+        # The caisse paid this FSE in another lot than the one this workstation knows (a
+        # restored backup, a copied store): never acknowledge the wrong lot; the user
+        # decides (matching by hand).
+        _unmatched(
+            store,
+            sha,
+            inv,
+            pay,
+            f"le retour cite le lot {inv.lot_id[:8]}, la FSE n° {fse.number} est dans le lot "
+            f"n° {store.lot_by_id(fse.lot_id).number}",
+            now,
+        )
         return None
     if fse.state in (FseState.PAID, FseState.REJECTED):
         _unmatched(
@@ -399,7 +417,7 @@ def _reconcile_one(
             f"virement {pay.reference if pay else ''} : AMO {inv.paid_amo} € / AMC {inv.paid_amc} €"
             + ("" if same else f" (facturé AMO {fse.amo} € / AMC {fse.amc} €)"),
         )
-    store.db.execute(
+    cursor = store.db.execute(
         "INSERT OR IGNORE INTO payments (fse_uuid, noemie_sha256, outcome, virement_ref, "
         "paid_on, billed_amo, billed_amc, paid_amo, paid_amc, motif_code, motif_label, "
         "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -418,6 +436,8 @@ def _reconcile_one(
             stamp(now),
         ],
     )
+    if cursor.rowcount == 1:  # the amounts paid or rejected are journaled with the row
+        store.journal_payment(int(cursor.lastrowid or 0), now)
     return result
 
 
@@ -478,6 +498,7 @@ def import_noemie(
             "UPDATE noemie_files SET matched = ?, unmatched = ? WHERE sha256 = ?",
             [len(invoices) - unmatched, unmatched, sha],
         )
+        store.journal_noemie_file(sha, now)
     report = ImportReport(
         name=name,
         already_imported=False,
@@ -504,9 +525,10 @@ def import_noemie_file(store: Store, path: Path, now: datetime) -> ImportReport:
     :raises NoemieImportError: unreadable or malformed.
     """
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NoemieImportError(path, f"lecture impossible ({exc.strerror})") from exc
+        # Bounded: /dev/zero or a FIFO must not take the memory nor block forever.
+        data = read_bounded(path, NOEMIE_MAX_SIZE)
+    except InputFileError as exc:
+        raise NoemieImportError(path, exc.reason) from exc
     return import_noemie(store, data, now, name=path.name, source="fichier")
 
 
@@ -579,42 +601,151 @@ def reconcile(store: Store) -> list[FseReconciliation]:
     latest: dict[str, dict[str, Any]] = {}
     for row in store.db.query("SELECT * FROM payments ORDER BY id"):
         latest[str(row["fse_uuid"])] = row
-    out = []
-    fse: FseRow
-    for fse in store.fse_list():
-        if fse.state in (FseState.CANCELLED, FseState.DRAFT):
-            continue
-        pay = latest.get(fse.fse_uuid)
-        paid_amo = paid_amc = None
-        code: str | None = None
-        label = ""
-        if fse.state is FseState.REFUSED:
-            status, detail = Reconciliation.REFUSED, "à corriger puis renvoyer"
-        elif pay is not None and fse.state in (FseState.PAID, FseState.REJECTED):
-            status = Reconciliation(pay["outcome"])
-            paid_amo, paid_amc = Decimal(pay["paid_amo"]), Decimal(pay["paid_amc"])
-            code, label = pay["motif_code"], str(pay["motif_label"] or "")
-            detail = f"virement {pay['virement_ref']}" if pay["virement_ref"] else ""
-        else:
-            status, detail = Reconciliation.WAITING, _WAITING_DETAIL.get(fse.state, "")
-        out.append(
-            FseReconciliation(
-                fse_uuid=fse.fse_uuid,
-                number=fse.number,
-                care_date=fse.care_date.isoformat(),
-                mode=fse.mode,
-                state=fse.state,
-                status=status,
-                billed_amo=fse.amo,
-                billed_amc=fse.amc,
-                paid_amo=paid_amo,
-                paid_amc=paid_amc,
-                motif_code=code,
-                motif_label=label,
-                detail=detail,
-            )
+    return [
+        _reconciled(fse, latest.get(fse.fse_uuid))
+        for fse in store.fse_list()
+        if fse.state not in _NOT_LISTED
+    ]
+
+
+_NOT_LISTED = (FseState.CANCELLED, FseState.DRAFT)
+
+
+#: The latest payment line's outcome of FSE ``f`` (what its reconciliation shows).
+_LATEST_OUTCOME = (
+    "(SELECT p.outcome FROM payments p WHERE p.fse_uuid = f.fse_uuid ORDER BY p.id DESC LIMIT 1)"
+)
+
+
+def _status_filter(status: Reconciliation) -> tuple[str, list[str]]:
+    """The SQL condition on FSE ``f`` of :func:`_status` giving ``status``."""
+    settled = [FseState.PAID.value, FseState.REJECTED.value]
+    if status is Reconciliation.REFUSED:
+        return "f.state = ?", [FseState.REFUSED.value]
+    if status is Reconciliation.WAITING:
+        excluded = [s.value for s in _NOT_LISTED] + [FseState.REFUSED.value]
+        condition = (
+            "f.state NOT IN (?, ?, ?) AND "
+            f"NOT (f.state IN (?, ?) AND {_LATEST_OUTCOME} IS NOT NULL)"
         )
-    return out
+        return condition, [*excluded, *settled]
+    # ``+f.state``: walk the (practitioner, number) index newest first and stop at a page,
+    # rather than sort every settled FSE (most of a store).
+    return f"+f.state IN (?, ?) AND {_LATEST_OUTCOME} = ?", [*settled, status.value]
+
+
+def reconcile_page(
+    store: Store, limit: int, offset: int = 0, *, status: Reconciliation | None = None
+) -> list[FseReconciliation]:
+    """One page of :func:`reconcile`, newest first (a list that fetches rows as shown),
+    optionally only the FSE of one status (filtered by the database)."""
+    if status is None:
+        rows = store.fse_list(exclude=_NOT_LISTED, newest_first=True, limit=limit, offset=offset)
+    else:
+        condition, values = _status_filter(status)
+        rows = store.fse_matching(condition, list(values), limit=limit, offset=offset)
+    latest: dict[str, dict[str, Any]] = {}
+    if rows:
+        marks = ", ".join("?" * len(rows))
+        for row in store.db.query(
+            f"SELECT * FROM payments WHERE fse_uuid IN ({marks}) ORDER BY id",  # noqa: S608
+            [r.fse_uuid for r in rows],
+        ):
+            latest[str(row["fse_uuid"])] = row
+    return [_reconciled(fse, latest.get(fse.fse_uuid)) for fse in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileSummary:
+    """How many FSE of :func:`reconcile` stand where (counted by the database)."""
+
+    listed: int
+    waiting: int  # secured or in a signed lot, not sent
+    sent: int  # sent, ARL awaited
+    paid: int  # paid, in full or partly
+    refused: int  # NOEMIE reject or negative ARL
+
+
+def reconcile_summary(store: Store) -> ReconcileSummary:
+    """The counts of :func:`reconcile`'s statuses without reading every FSE."""
+    counts = _counts(store)
+    statuses = _statuses(counts)
+    by_state: dict[str, int] = {}
+    for (state, _outcome), n in counts.items():
+        by_state[state] = by_state.get(state, 0) + n
+    return ReconcileSummary(
+        listed=sum(counts.values()),
+        waiting=by_state.get(FseState.SECURED.value, 0) + by_state.get(FseState.IN_LOT.value, 0),
+        sent=by_state.get(FseState.SENT.value, 0),
+        paid=statuses.get(Reconciliation.PAID, 0) + statuses.get(Reconciliation.PARTLY_PAID, 0),
+        refused=statuses.get(Reconciliation.REJECTED, 0) + statuses.get(Reconciliation.REFUSED, 0),
+    )
+
+
+def reconcile_counts(store: Store) -> dict[Reconciliation, int]:
+    """How many FSE of :func:`reconcile` have each status (counted by the database)."""
+    return _statuses(_counts(store))
+
+
+def _statuses(counts: dict[tuple[str, str | None], int]) -> dict[Reconciliation, int]:
+    statuses: dict[Reconciliation, int] = {}
+    for (state, outcome), n in counts.items():
+        status = _status(FseState(state), outcome)
+        statuses[status] = statuses.get(status, 0) + n
+    return statuses
+
+
+def _counts(store: Store) -> dict[tuple[str, str | None], int]:
+    """FSE listed by :func:`reconcile`, counted per state and latest payment outcome (the
+    outcome of settled FSE only), from the counts the store's triggers keep."""
+    not_listed = {s.value for s in _NOT_LISTED}
+    settled = {FseState.PAID.value, FseState.REJECTED.value}
+    counts: dict[tuple[str, str | None], int] = {}
+    for row in store.db.query("SELECT state, outcome, n FROM fse_status_counts WHERE n > 0"):
+        state = str(row["state"])
+        if state in not_listed:
+            continue
+        key = (state, str(row["outcome"]) or None if state in settled else None)
+        counts[key] = counts.get(key, 0) + int(row["n"])
+    return counts
+
+
+def _status(state: FseState, outcome: str | None) -> Reconciliation:
+    if state is FseState.REFUSED:
+        return Reconciliation.REFUSED
+    if outcome is not None and state in (FseState.PAID, FseState.REJECTED):
+        return Reconciliation(outcome)
+    return Reconciliation.WAITING
+
+
+def _reconciled(fse: FseRow, pay: dict[str, Any] | None) -> FseReconciliation:
+    paid_amo = paid_amc = None
+    code: str | None = None
+    label = ""
+    status = _status(fse.state, pay["outcome"] if pay is not None else None)
+    if fse.state is FseState.REFUSED:
+        detail = "à corriger puis renvoyer"
+    elif pay is not None and fse.state in (FseState.PAID, FseState.REJECTED):
+        paid_amo, paid_amc = Decimal(pay["paid_amo"]), Decimal(pay["paid_amc"])
+        code, label = pay["motif_code"], str(pay["motif_label"] or "")
+        detail = f"virement {pay['virement_ref']}" if pay["virement_ref"] else ""
+    else:
+        detail = _WAITING_DETAIL.get(fse.state, "")
+    return FseReconciliation(
+        fse_uuid=fse.fse_uuid,
+        number=fse.number,
+        care_date=fse.care_date.isoformat(),
+        mode=fse.mode,
+        state=fse.state,
+        status=status,
+        billed_amo=fse.amo,
+        billed_amc=fse.amc,
+        paid_amo=paid_amo,
+        paid_amc=paid_amc,
+        motif_code=code,
+        motif_label=label,
+        detail=detail,
+    )
 
 
 def unmatched_payments(store: Store, include_resolved: bool = False) -> list[dict[str, Any]]:
@@ -748,7 +879,7 @@ def match_payment_by_hand(
                 f"{origin} : virement {reference} : AMO {paid_amo} € / AMC {paid_amc} €"
                 + ("" if same else f" (facturé AMO {fse.amo} € / AMC {fse.amc} €)"),
             )
-        store.db.execute(
+        cursor = store.db.execute(
             "INSERT INTO payments (fse_uuid, noemie_sha256, outcome, virement_ref, "
             "paid_on, billed_amo, billed_amc, paid_amo, paid_amc, motif_code, motif_label, "
             "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -767,11 +898,13 @@ def match_payment_by_hand(
                 stamp(now),
             ],
         )
+        store.journal_payment(int(cursor.lastrowid or 0), now)
         store.db.execute(
             "UPDATE unmatched_payments SET resolved_at = ?, resolved_by = ?, "
             "resolved_fse_uuid = ? WHERE id = ?",
             [stamp(now), by, fse.fse_uuid, payment_id],
         )
+        store.journal_unmatched_resolved(payment_id, now)
     logger.info("unmatched payment %d matched by hand with FSE %d", payment_id, fse.number)
     return HandMatch(
         payment_id=payment_id,

@@ -26,6 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from billing.arl import Arl
+from client.arl_advice import advice
 from client.errors import ClientError
 from client.messages import describe
 from client.returns import ArlOutcome, apply_arl, log_event, mark_received, note_attempt
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 #: Waits up to the given seconds; returns True when the wait was cancelled.
 Waiter = Callable[[float], bool]
-#: How often a long-running sender looks for stale claims (seconds).
+#: How often a long-running sender looks for stale claims, at most (seconds); it looks
+#: four times per claim lease (``claim_lease_seconds``) when that is shorter.
 RECOVERY_INTERVAL = 60.0
 
 
@@ -173,10 +175,13 @@ class Sender:
     # ------------------------------------------------------------------- recovery
 
     def recover(self) -> int:
-        """Give back claims of dead senders and claims older than the stale threshold."""
+        """Give back claims of dead senders and claims whose lease ran out (their sender
+        renews them while the lot travels: ``claim_lease_seconds``; never longer than the
+        stale threshold)."""
         now = self.clock()
-        older = now - timedelta(minutes=self.settings.stale_claim_minutes)
-        count = self.store.outbox_reset_stale(older, now)
+        lease = min(self.settings.claim_lease_seconds, self.settings.stale_claim_minutes * 60)
+        older = now - timedelta(seconds=lease)
+        count = self.store.outbox_reset_stale(older, now, keep_worker=self.worker)
         for row in self.store.outbox_rows(OutboxStatus.IN_FLIGHT):
             if row.claimed_by != self.worker and _holder_is_dead(row.claimed_by):
                 # Only this host's dead processes are recognised; others wait for staleness.
@@ -230,9 +235,11 @@ class Sender:
         else:
             report.refused += 1
             motifs = ", ".join(f"{m.code} {m.label}" for m in arl.motifs[:3])
+            todo = advice(m.code for m in arl.motifs)
             self._emit(
                 SendStep.REFUSED,
-                f"{label.capitalize()} refusé par le concentrateur (ARL négatif) : {motifs}.",
+                f"{label.capitalize()} refusé par le concentrateur (ARL négatif) : {motifs}."
+                + (f" {todo}" if todo else ""),
                 row.id,
             )
         if outcome is ArlOutcome.CONFLICT:
@@ -344,12 +351,12 @@ class Sender:
         travelling: tuple[OutboxRow, Future[LotAnswer | TransportError]] | None = None
         try:
             while True:
-                answer = travelling[1].result() if travelling is not None else None
+                answer = self._await(*travelling) if travelling is not None else None
                 if self.cancel.is_set():
                     break
                 now = self.clock()
                 since = (now - last_recovery).total_seconds()
-                if since >= RECOVERY_INTERVAL or since < 0:  # < 0: the clock went back
+                if since >= self._recovery_interval() or since < 0:  # < 0: the clock went back
                     report.recovered += self.recover()
                     last_recovery = now
                 row = self.store.outbox_claim(self.worker, now)
@@ -375,6 +382,24 @@ class Sender:
         report.failed = len(self.store.outbox_rows(OutboxStatus.FAILED))
         self._emit(SendStep.FINISHED, summary(report))
         return report
+
+    def _recovery_interval(self) -> float:
+        return max(1.0, min(RECOVERY_INTERVAL, self.settings.claim_lease_seconds / 4))
+
+    def _await(
+        self, row: OutboxRow, future: Future[LotAnswer | TransportError]
+    ) -> LotAnswer | TransportError:
+        """The answer of a travelling lot; meanwhile its claim is renewed (the lease), so
+        that another sender takes it back within seconds only if this one died."""
+        beat = max(0.5, self.settings.claim_lease_seconds / 4)
+        while True:
+            try:
+                return future.result(timeout=beat)
+            except TimeoutError:
+                try:
+                    self.store.outbox_heartbeat(row.id, self.worker, self.clock())
+                except ClientError:  # a busy or full disk: the answer still matters more
+                    logger.warning("claim of %s not renewed", row.id, exc_info=True)
 
     def _idle_wait(
         self, started: datetime, now: datetime, report: SendReport, max_seconds: float | None
@@ -459,8 +484,11 @@ class SenderThread:
         self._thread.start()
 
     def _run(self, until_empty: bool) -> None:
-        store = self._open_store()
+        store: Store | None = None
         try:
+            # Opening is inside: a store that cannot be opened is reported like any other
+            # failure, never a thread dead in silence with « envoi… » left on screen.
+            store = self._open_store()
             sender = Sender(
                 store,
                 self._transport_factory(),
@@ -474,9 +502,13 @@ class SenderThread:
             logger.exception("sender stopped on an error")
             self.result = exc
         finally:
-            store.close()
-        if self.on_done is not None:
-            self.on_done(self.result)
+            if store is not None:
+                try:
+                    store.close()
+                except Exception:
+                    logger.warning("sender store not closed cleanly", exc_info=True)
+            if self.on_done is not None and self.result is not None:
+                self.on_done(self.result)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the run to end."""

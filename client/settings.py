@@ -19,6 +19,7 @@ from typing import Any
 
 import platformdirs
 
+from client.bounded_read import InputFileError, read_text_bounded
 from client.config import data_dir
 from client.errors import ClientError
 
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 SETTINGS_NAME = "settings.json"
 TESTBED_DIR_ENV = "SESAM_TESTBED_DIR"
 DEFAULT_SERVER_URL = "https://127.0.0.1:8443"
+MAX_SETTINGS_SIZE = 1_000_000  # a settings file is a few hundred bytes
 
 
 class SettingsError(ClientError):
@@ -54,10 +56,12 @@ class Settings:
     client_key: Path | None = None  # its PEM private key
     ca_cert: Path | None = None  # the only CA trusted for the server (pinned)
     connect_timeout: float = 5.0
-    read_timeout: float = 20.0
+    read_timeout: float = 20.0  # longest silence of the server within an answer
+    answer_deadline: float = 60.0  # whole request: connect, send, the complete answer
     backoff_base: float = 5.0  # seconds, first retry delay
     backoff_cap: float = 900.0  # seconds, longest retry delay
     stale_claim_minutes: float = 10.0  # a claim older than this is taken back
+    claim_lease_seconds: float = 20.0  # a claim its sender stopped renewing is taken back
     arl_alert_days: int = 2  # lot sent, no ARL after this many days
     guarantee_working_days: int = 5  # garantie de traitement, FSE sécurisée Vitale
     indemnity_working_days: int = 7  # indemnité de retard de paiement
@@ -98,9 +102,11 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.exists():
         return Settings().resolved()
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SettingsError(path, str(exc)) from exc
+        doc = json.loads(read_text_bounded(path, MAX_SETTINGS_SIZE))
+    except InputFileError as exc:
+        raise SettingsError(path, exc.reason) from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
+        raise SettingsError(path, f"JSON illisible ({exc})") from exc
     if not isinstance(doc, dict):
         raise SettingsError(path, "objet JSON attendu")
     known = {f.name: f for f in fields(Settings)}

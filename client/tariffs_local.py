@@ -24,11 +24,14 @@ from billing.referential import (
     TariffRow,
     parse_local_rows,
 )
+from client.bounded_read import InputFileError, read_text_bounded
 from client.config import data_dir
 
 logger = logging.getLogger(__name__)
 
 LOCAL_TARIFF_FILE = "tarifs-locaux.csv"
+#: Far beyond a cabinet's few dozen rows; what is larger is not a tariff file.
+MAX_LOCAL_TARIFF_SIZE = 5_000_000
 
 
 def local_tariff_path(directory: Path | None = None) -> Path:
@@ -45,9 +48,10 @@ def load_local_tariffs(directory: Path | None = None) -> tuple[TariffRow, ...]:
     if not path.exists():
         return ()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReferentialDataError(path.name, 0, "le fichier n'est pas encodé en UTF-8") from exc
+        text = read_text_bounded(path, MAX_LOCAL_TARIFF_SIZE, "utf-8-sig")
+    except InputFileError as exc:
+        reason = "le fichier n'est pas encodé en UTF-8" if "encodé" in exc.reason else exc.reason
+        raise ReferentialDataError(path.name, 0, reason) from exc
     rows = parse_local_rows(text, path.name)
     logger.info("Local tariffs: %d rows from %s", len(rows), path)
     return rows

@@ -6,18 +6,24 @@ replay of a day's lots pays one TLS handshake, not one per lot). A connection th
 is never reused; a request that fails on a reused connection the server may have closed
 meanwhile is sent once more on a fresh one: every request of the API is idempotent (a lot
 carries its ``Idempotency-Key``).
+
+Every request has a deadline for the whole of it (``answer_deadline``: connect, TLS, send,
+the complete answer), on top of ``read_timeout`` for one silence: a server (or a middlebox)
+that drips one byte a second never blocks the sender past the deadline.
 """
 
 from __future__ import annotations
 
 import errno
 import http.client
+import io
 import json
 import logging
 import select
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -79,7 +85,26 @@ class ServerRejectedError(TransportError):
 
 
 class AuthenticationError(ServerRejectedError):
-    """TLS failed on certificates: the server is not the pinned one, or refuses ours."""
+    """TLS failed on certificates: the server is not the pinned one, or refuses ours.
+
+    ``cause``: ``server_expired``, ``server_not_yet_valid`` (the server's certificate),
+    ``client_expired``, ``client_refused`` (the server refuses ours), ``untrusted`` (the
+    server's certificate is not the pinned CA's, or not for this host).
+    """
+
+    def __init__(self, kind: str, detail: str = "", cause: str = "untrusted") -> None:
+        super().__init__(kind, detail)
+        self.cause = cause
+
+
+class TlsFailureError(ServerUnavailableError):
+    """The TLS negotiation failed for a reason other than certificates: the network works,
+    something at that address does not speak TLS (plain HTTP on the HTTPS port, a
+    middlebox). Retried with backoff: a middlebox may go away."""
+
+    def __init__(self, detail: str, plain: bool) -> None:
+        super().__init__("tls", detail)
+        self.plain = plain
 
 
 class TransportConfigError(TransportError):
@@ -137,17 +162,42 @@ class Transport(Protocol):
         ...
 
 
+#: OpenSSL verification codes (X509_V_ERR_*) of a certificate out of its validity period.
+_CERT_NOT_YET_VALID, _CERT_EXPIRED = 9, 10
+#: Why the server's certificate is not trusted, in French, by OpenSSL verification code.
+_UNTRUSTED = {
+    18: "certificat auto-signé",
+    19: "chaîne auto-signée",
+    20: "il n'est pas délivré par l'autorité attendue",
+    21: "il n'est pas délivré par l'autorité attendue",
+    23: "certificat révoqué",
+    62: "il n'est pas établi pour cette adresse de serveur",
+}
+#: OpenSSL reasons when what answered is not TLS (an HTTP server answers a ClientHello).
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP")
+
+
 def _map_os_error(exc: BaseException) -> TransportError:
     """The typed error for a low-level failure."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return AuthenticationError("certificat", getattr(exc, "verify_message", "") or str(exc))
+        message = getattr(exc, "verify_message", "") or str(exc)
+        code = getattr(exc, "verify_code", None)
+        if code == _CERT_EXPIRED:
+            return AuthenticationError("certificat", message, "server_expired")
+        if code == _CERT_NOT_YET_VALID:
+            return AuthenticationError("certificat", message, "server_not_yet_valid")
+        return AuthenticationError("certificat", _UNTRUSTED.get(code or 0, message), "untrusted")
     if isinstance(exc, ssl.SSLError):
         reason = (exc.reason or "").upper()
+        if "ALERT" in reason and "EXPIRED" in reason:
+            return AuthenticationError("certificat", reason.lower(), "client_expired")
         if "ALERT" in reason or "CERTIFICATE" in reason:
-            return AuthenticationError("certificat", reason.lower())
+            return AuthenticationError("certificat", reason.lower(), "client_refused")
         if "EOF" in reason or "UNEXPECTED" in reason:
             return ServerUnavailableError("dropped", reason.lower())
-        return ServerUnavailableError("network", reason.lower() or str(exc))
+        if any(marker in reason for marker in _NOT_TLS):
+            return TlsFailureError(reason.lower(), plain=True)
+        return TlsFailureError(reason.lower() or str(exc), plain=False)
     if isinstance(exc, TimeoutError | socket.timeout):
         return ServerUnavailableError("timeout", "délai dépassé")
     if isinstance(exc, ConnectionRefusedError):
@@ -170,6 +220,73 @@ def _map_os_error(exc: BaseException) -> TransportError:
     return ServerUnavailableError("network", f"{type(exc).__name__}")
 
 
+class AnswerDeadlineError(TimeoutError):
+    """The whole request took longer than ``answer_deadline`` (raised by the socket)."""
+
+
+class _DeadlineSocket:
+    """The TLS socket of a connection, seen by ``http.client``: each receive and send waits
+    at most ``read_timeout`` and never past the request's deadline (``arm``). Python's own
+    timeout is per ``recv``: a server dripping one byte a second would never trip it."""
+
+    def __init__(self, sock: ssl.SSLSocket, read_timeout: float) -> None:
+        self._sock = sock
+        self._read_timeout = read_timeout
+        self._deadline = time.monotonic() + read_timeout
+        self._total = read_timeout
+
+    def arm(self, deadline: float, total: float) -> None:
+        """The monotonic instant the current request must be over by (``total`` seconds)."""
+        self._deadline = deadline
+        self._total = total
+
+    def _wait(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise AnswerDeadlineError(f"{self._total:g}")
+        self._sock.settimeout(min(self._read_timeout, left))
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self._wait()
+        return self._sock.recv_into(buffer, nbytes, flags)
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        self._wait()
+        return self._sock.recv(bufsize, flags)
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        self._wait()
+        return self._sock.send(data, flags)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        # SSLSocket.sendall waits read_timeout per chunk: a server reading one byte a
+        # second would hold it forever. Chunk by chunk, each under the deadline.
+        view = memoryview(data).cast("B")
+        sent = 0
+        while sent < len(view):
+            sent += self.send(view[sent : sent + 65536], flags)
+
+    def makefile(self, mode: str = "rb", buffering: int | None = None, **_: Any) -> Any:
+        # Reads through this object, so that every recv of the answer is under the deadline.
+        raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
+        return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
+
+    def _decref_socketios(self) -> None:
+        """Called by ``SocketIO.close``; the socket is closed by the connection."""
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def settimeout(self, value: float | None) -> None:
+        self._sock.settimeout(value)
+
+    def setsockopt(self, *args: Any) -> None:
+        self._sock.setsockopt(*args)
+
+    def close(self) -> None:
+        self._sock.close()
+
+
 class HttpsTransport:
     """The concentrator over HTTPS with mutual TLS (stdlib ``http.client`` + ``ssl``)."""
 
@@ -182,6 +299,7 @@ class HttpsTransport:
         self.prefix = parts.path.rstrip("/")
         self.connect_timeout = settings.connect_timeout
         self.read_timeout = settings.read_timeout
+        self.answer_deadline = settings.answer_deadline
         self._context = self._ssl_context(settings)
         # Idle kept-alive connections; a list (not one) because ADRi queries and the sender
         # may share a transport from two threads.
@@ -217,15 +335,17 @@ class HttpsTransport:
         all_headers = {"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
         if body is not None:
             all_headers["Content-Length"] = str(len(body))
+        # One deadline for the whole request, a retry on a fresh connection included.
+        deadline = time.monotonic() + self.answer_deadline
         conn = self._take_idle()
         if conn is not None:
             try:
-                return self._exchange(conn, method, path, body, all_headers)
+                return self._exchange(conn, method, path, body, all_headers, deadline)
             except ServerUnavailableError as exc:
                 if exc.kind != "dropped":
                     raise
                 logger.debug("kept-alive connection closed by the server: new connection")
-        return self._exchange(self._connect(), method, path, body, all_headers)
+        return self._exchange(self._connect(deadline), method, path, body, all_headers, deadline)
 
     def _take_idle(self) -> http.client.HTTPSConnection | None:
         """An idle connection the server has not closed (a readable idle socket means the
@@ -240,9 +360,14 @@ class HttpsTransport:
                 return conn
             conn.close()
 
-    def _connect(self) -> http.client.HTTPSConnection:
+    def _connect(self, deadline: float) -> http.client.HTTPSConnection:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._deadline_error()
+        # The TLS handshake is bounded as a whole by the socket timeout (CPython applies
+        # it to the entire do_handshake), so min(connect_timeout, left) bounds connect+TLS.
         conn = http.client.HTTPSConnection(
-            self.host, self.port, context=self._context, timeout=self.connect_timeout
+            self.host, self.port, context=self._context, timeout=min(self.connect_timeout, left)
         )
         try:
             conn.connect()
@@ -250,11 +375,16 @@ class HttpsTransport:
             conn.close()
             raise _map_os_error(exc) from exc
         if conn.sock is not None:
-            conn.sock.settimeout(self.read_timeout)
             # http.client writes a large body apart from its headers: with Nagle, the last
             # short segment waits for the server's delayed ACK (up to 40 ms per lot).
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.sock = _DeadlineSocket(conn.sock, self.read_timeout)
         return conn
+
+    def _deadline_error(self) -> ServerUnavailableError:
+        return ServerUnavailableError(
+            "deadline", f"réponse incomplète après {self.answer_deadline:g} s"
+        )
 
     def _exchange(
         self,
@@ -263,11 +393,15 @@ class HttpsTransport:
         path: str,
         body: bytes | None,
         headers: dict[str, str],
+        deadline: float,
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
-        """One request and its whole answer on ``conn``; the connection is kept for the next
-        request only when everything went well and the server keeps it open."""
+        """One request and its whole answer on ``conn`` before ``deadline``; the connection
+        is kept for the next request only when everything went well and the server keeps
+        it open."""
         reusable = False
         try:
+            if isinstance(conn.sock, _DeadlineSocket):
+                conn.sock.arm(deadline, self.answer_deadline)
             conn.request(method, self.prefix + path, body=body, headers=headers)
             response = conn.getresponse()
             length = response.getheader("Content-Length")
@@ -283,7 +417,11 @@ class HttpsTransport:
             return response.status, response.headers, data
         except TransportError:
             raise
+        except AnswerDeadlineError as exc:
+            raise self._deadline_error() from exc
         except (OSError, http.client.HTTPException) as exc:
+            if time.monotonic() >= deadline and isinstance(exc, TimeoutError):
+                raise self._deadline_error() from exc
             raise _map_os_error(exc) from exc
         finally:
             if reusable:
@@ -424,13 +562,70 @@ _UNAVAILABLE = {
 }
 
 
+def _seconds(value: float) -> str:
+    whole = max(1, round(value))
+    return f"{whole} s" if whole < 120 else f"{round(whole / 60)} min"
+
+
 def _describe_unavailable(exc: BaseException) -> str:
     assert isinstance(exc, ServerUnavailableError)  # noqa: S101 - registered for this type
+    wait = (
+        f" Il demande d'attendre {_seconds(exc.retry_after)} avant de réessayer."
+        if exc.retry_after is not None
+        else ""
+    )
+    if exc.kind == "http" and exc.status == 429:
+        return (
+            "Le serveur de télétransmission est surchargé : il limite le nombre de demandes "
+            f"(erreur 429, trop de demandes).{wait}"
+        )
     if exc.kind == "http":
         return (
-            f"Le serveur de télétransmission est en panne ou en maintenance (erreur {exc.status})."
+            "Le serveur de télétransmission est en panne ou en maintenance "
+            f"(erreur {exc.status}).{wait}"
+        )
+    if exc.kind == "deadline":
+        return (
+            "Le serveur de télétransmission répond trop lentement : la réponse n'était pas "
+            f"complète dans le délai total ({exc.detail}, réglage answer_deadline)."
         )
     return _UNAVAILABLE.get(exc.kind, "Le serveur de télétransmission est indisponible.")
+
+
+def _describe_tls(exc: BaseException) -> str:
+    assert isinstance(exc, TlsFailureError)  # noqa: S101 - registered for this type
+    why = (
+        "à cette adresse, le serveur ne parle pas TLS (un serveur HTTP non chiffré ou un "
+        "équipement réseau intermédiaire répond sur le port HTTPS)"
+        if exc.plain
+        else f"la négociation TLS a échoué ({exc.detail})"
+    )
+    return (
+        f"Connexion sécurisée (TLS) impossible avec le serveur de télétransmission : {why}. "
+        "Le réseau fonctionne ; vérifiez l'adresse du serveur (server_url dans settings.json) "
+        "ou contactez votre concentrateur."
+    )
+
+
+_AUTHENTICATION = {
+    "server_expired": (
+        "Connexion sécurisée refusée : le certificat du serveur de télétransmission a expiré. "
+        "C'est au concentrateur de le renouveler : contactez-le. Les lots restent en attente."
+    ),
+    "server_not_yet_valid": (
+        "Connexion sécurisée refusée : le certificat du serveur de télétransmission n'est pas "
+        "encore valide. Vérifiez la date et l'heure de ce poste."
+    ),
+    "client_expired": (
+        "Connexion sécurisée refusée par le serveur : le certificat de ce poste a expiré. "
+        "Renouvelez-le et indiquez les nouveaux fichiers (client_cert, client_key) dans les "
+        "réglages (settings.json)."
+    ),
+    "client_refused": (
+        "Connexion sécurisée refusée par le serveur : le certificat de ce poste n'est pas "
+        "accepté. Vérifiez les certificats dans les réglages (settings.json)."
+    ),
+}
 
 
 register_message(TransportError, lambda e: f"Échec de la télétransmission : {e}")
@@ -443,10 +638,11 @@ register_message(
 )
 register_message(
     AuthenticationError,
-    lambda e: (
-        "Connexion sécurisée refusée : le certificat du serveur n'est pas celui attendu, "
-        "ou celui de ce poste n'est pas accepté. Vérifiez les certificats dans les réglages "
-        "(settings.json)."
+    lambda e: _AUTHENTICATION.get(
+        getattr(e, "cause", ""),
+        "Connexion sécurisée refusée : le certificat du serveur n'est pas celui attendu "
+        f"({getattr(e, 'detail', '')}). Vérifiez les certificats dans les réglages "
+        "(settings.json).",
     ),
 )
 register_message(
@@ -464,3 +660,4 @@ register_message(
     ),
 )
 register_message(ServerUnavailableError, _describe_unavailable)
+register_message(TlsFailureError, _describe_tls)

@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot(app, args.out, "02-facturation-erreur-de-regle")
         invoice.table.selectRow(1)
         invoice.remove_selected()
+        invoice.payment_mode.setCurrentIndex(invoice.payment_mode.findData("tp_amo"))
         wait_until(app, lambda: invoice.secure_button.isEnabled(), "valid invoice")
         shoot(app, args.out, "03-facturation-prete")
         invoice.secure()
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(app, lambda: "FSE n° 2" in invoice.state_label.text(), "FSE 2 secured")
         # a dégradé one, for SCOR
         panel.beneficiaries.setCurrentRow(1)
+        panel.ask_degrade_reason = lambda: "lecteur hors service"  # type: ignore[method-assign]
         panel.degraded_button.click()
         invoice.add_act("G")
         wait_until(app, lambda: invoice.secure_button.isEnabled(), "dégradé invoice")
@@ -205,9 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(
             app,
             lambda: any(
-                (queue.fse_table.item(r, 4) or None) is not None
-                and queue.fse_table.item(r, 4).text().startswith("payée")  # type: ignore[union-attr]
-                for r in range(queue.fse_table.rowCount())
+                queue.fse_table.text(r, 4).startswith("payée")
+                for r in range(queue.fse_table.row_count())
             ),
             "payments",
             30,
@@ -220,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
 
         scor = window.scor_page
         window.go_to(3)
-        wait_until(app, lambda: scor.waiting.count() == 1, "SCOR list")
+        wait_until(app, lambda: scor.waiting.row_count() == 1, "SCOR list")
         scor.scan()
         wait_until(
             app, lambda: scor.scanned is not None or "refusée" in scor.info.text(), "scan", 90

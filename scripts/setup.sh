@@ -15,7 +15,9 @@ packages=(pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev swig
           sane-utils libsane-dev qpdf poppler-utils xvfb xauth libxcb-cursor0
           libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
           libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
-          libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 openssl python3-venv)
+          libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 openssl python3-venv
+          opensc cardpeek softhsm2
+          faketime gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,18 +37,27 @@ if [ -f /etc/sane.d/dll.conf ] && ! grep -qx 'test' /etc/sane.d/dll.conf; then
   fi
 fi
 
-# The virtualenv, reinstalled only when pyproject.toml changed.
+# The virtualenv, from requirements.lock (exact versions with their hashes, made by
+# scripts/lock.sh from pyproject.toml); reinstalled only when the lock or pyproject.toml
+# changed. --no-deps for the project itself: its dependencies come only from the lock.
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null || python=python3
 if [ ! -x .venv/bin/python ]; then
   echo "==> Création de l'environnement Python (.venv)"
   "$python" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+stamp=.venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  echo "==> Installation du projet et de ses dépendances"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  echo "==> Installation du projet et de ses dépendances (requirements.lock)"
+  .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+  .venv/bin/python -m pip install -q --no-deps -e .
+  # A lock made before a dependency was added to pyproject.toml: say so rather than
+  # leave an import error for later.
+  if ! .venv/bin/python -m pip check >/dev/null; then
+    .venv/bin/python -m pip check >&2 || true
+    echo "requirements.lock ne correspond plus à pyproject.toml : lancez bash scripts/lock.sh." >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

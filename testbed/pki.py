@@ -38,6 +38,11 @@ ORGANIZATION = "Testbed SESAM"
 _DAY = dt.timedelta(days=1)
 #: Lifetime of the certificates generated for a fresh testbed directory.
 _VALIDITY = dt.timedelta(days=365 * 10)
+#: Start of validity of every certificate that is not meant to be expired. The PKI is made
+#: on the day the tests run, but tests sign at dates they choose (a Christmas week, a New
+#: Year, a tariff change): from this fixed past date on, a test clock set in the past stays
+#: within validity whatever the day the suite runs, and a clock set up to ten years ahead too.
+VALID_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,14 @@ class PkiPaths:
     def card_key(self, profile: str) -> Path:
         """The private key of the CPx profile (emulated card secret storage)."""
         return self.cards / f"{profile}.key.pem"
+
+    def card_auth_cert(self, profile: str) -> Path:
+        """The certificate of the CPx profile's authentication key (CPS_PRIV_AUT)."""
+        return self.cards / f"{profile}.auth.cert.pem"
+
+    def card_auth_key(self, profile: str) -> Path:
+        """The authentication private key of the CPx profile (emulated card storage)."""
+        return self.cards / f"{profile}.auth.key.pem"
 
 
 # --- small file helpers ---------------------------------------------------------------
@@ -158,7 +171,7 @@ def _ca_cert(key: rsa.RSAPrivateKey, cn: str, now: dt.datetime) -> x509.Certific
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _DAY)
+        .not_valid_before(VALID_FROM)
         .not_valid_after(now + _VALIDITY * 2)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
@@ -261,14 +274,19 @@ def _card_subject(profile: CpsProfile) -> x509.Name:
 def _ensure_card(
     paths: PkiPaths, profile: CpsProfile, ca_key: rsa.RSAPrivateKey, ca: x509.Certificate
 ) -> bool:
-    """Create the profile's key and certificate when missing; True when created."""
-    if not profile.has_signing_key or paths.card_cert(profile.name).exists():
+    """Create the profile's keys and certificates when missing; True when the signing
+    certificate was created (the CRL lists signing certificates only)."""
+    if not profile.has_signing_key:
+        return False
+    if not paths.card_auth_cert(profile.name).exists():
+        _ensure_auth_key(paths, profile, ca_key, ca)
+    if paths.card_cert(profile.name).exists():
         return False
     now = dt.datetime.now(dt.UTC)
     if profile.certificate == "expired":
         not_before, not_after = now - 3 * 365 * _DAY, now - 30 * _DAY
     else:
-        not_before, not_after = now - _DAY, now + _VALIDITY
+        not_before, not_after = VALID_FROM, now + _VALIDITY
     key = _new_key()
     cert = _leaf(
         ca_key,
@@ -283,6 +301,25 @@ def _ensure_card(
     _save_cert(paths.card_cert(profile.name), cert)
     logger.info("test PKI: key and certificate created for card profile %s", profile.name)
     return True
+
+
+def _ensure_auth_key(
+    paths: PkiPaths, profile: CpsProfile, ca_key: rsa.RSAPrivateKey, ca: x509.Certificate
+) -> None:
+    """The second key pair of a CPS3 (CPS_PRIV_AUT: authentication), same holder."""
+    now = dt.datetime.now(dt.UTC)
+    key = _new_key()
+    cert = _leaf(
+        ca_key,
+        ca,
+        key,
+        _card_subject(profile),
+        not_before=now - _DAY,
+        not_after=now + _VALIDITY,
+        usage="authentication",
+    )
+    _save_key(paths.card_auth_key(profile.name), key)
+    _save_cert(paths.card_auth_cert(profile.name), cert)
 
 
 def _write_crl(paths: PkiPaths, ca_key: rsa.RSAPrivateKey, ca: x509.Certificate) -> None:
@@ -331,7 +368,7 @@ def _generate_base(paths: PkiPaths) -> None:
             ca,
             key,
             _name("localhost", ou="Assurance Maladie simulée"),
-            not_before=now - _DAY,
+            not_before=VALID_FROM,
             not_after=now + _VALIDITY,
             usage="server",
             san=[
@@ -348,7 +385,7 @@ def _generate_base(paths: PkiPaths) -> None:
             ca,
             key,
             _name("Poste praticien testbed", ou="Logiciel de facturation"),
-            not_before=now - _DAY,
+            not_before=VALID_FROM,
             not_after=now + _VALIDITY,
             usage="client",
         )
@@ -364,7 +401,11 @@ def ensure_pki(base: Path | None = None) -> PkiPaths:
         paths.crl.exists()
         and paths.client_cert.exists()
         and paths.mother_key.exists()
-        and all(paths.card_cert(p.name).exists() for p in profiles.values() if p.has_signing_key)
+        and all(
+            paths.card_cert(p.name).exists() and paths.card_auth_cert(p.name).exists()
+            for p in profiles.values()
+            if p.has_signing_key
+        )
     )
     if complete:
         return paths
@@ -405,7 +446,7 @@ def crl(base: Path | None = None) -> x509.CertificateRevocationList:
 
 
 def card_certificate(profile: str, base: Path | None = None) -> x509.Certificate:
-    """The certificate stored in file D003 of CPx profile ``profile``."""
+    """The signing certificate of CPx profile ``profile`` (CPS_PRIV_SIG)."""
     path = ensure_pki(base).card_cert(profile)
     if not path.exists():
         raise FileNotFoundError(f"card profile {profile!r} has no signing certificate")
@@ -417,6 +458,22 @@ def card_private_key(profile: str, base: Path | None = None) -> rsa.RSAPrivateKe
     path = ensure_pki(base).card_key(profile)
     if not path.exists():
         raise FileNotFoundError(f"card profile {profile!r} has no signing key")
+    return _load_key(path)
+
+
+def card_auth_certificate(profile: str, base: Path | None = None) -> x509.Certificate:
+    """The authentication certificate of CPx profile ``profile`` (CPS_PRIV_AUT)."""
+    path = ensure_pki(base).card_auth_cert(profile)
+    if not path.exists():
+        raise FileNotFoundError(f"card profile {profile!r} has no authentication certificate")
+    return _load_cert(path)
+
+
+def card_auth_private_key(profile: str, base: Path | None = None) -> rsa.RSAPrivateKey:
+    """The authentication private key inside the emulated CPx card (testbed use only)."""
+    path = ensure_pki(base).card_auth_key(profile)
+    if not path.exists():
+        raise FileNotFoundError(f"card profile {profile!r} has no authentication key")
     return _load_key(path)
 
 

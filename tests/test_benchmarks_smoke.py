@@ -21,9 +21,26 @@ def test_benchmark_command_writes_results_with_machine_baselines_and_sizes(
     out = tmp_path / "bench-results.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--tiny", "--only", "replay", "--only", "scor",
-         "--out", str(out), "--workdir", str(tmp_path / "work")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--tiny",
+            "--only",
+            "replay",
+            "--only",
+            "scor",
+            "--out",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| figure | value | baseline (same run) |" in done.stdout

@@ -43,9 +43,14 @@ def _call(obj: Any, name: str) -> Any:
 
 def open_cpx(ctx: Any, interaction: Any, reader: str) -> Practitioner:
     """On the card thread: identity, PIN for a CPS (asked to the user), situations."""
-    session_cls = _card_api("cardio.cps", "CpsSession")
-    connection = ctx.connect(reader)
-    session = session_cls(connection)
+    settings = _card_api("client.practitioner_card", "load_card_settings")()
+    if settings.backend == "pkcs11":  # through the middleware (carte-cps.json)
+        session = _card_api("client.practitioner_card", "pkcs11_card")(settings, reader)
+        connection = session  # closing the card closes its PKCS#11 session
+    else:
+        session_cls = _card_api("cardio.cps", "CpsSession")
+        connection = ctx.connect(reader)
+        session = session_cls(connection)
     identity = session.read_identity()
     card_type = str(getattr(identity, "card_type_name", "") or _type_name(identity))
     if card_type == "CPS":
@@ -88,8 +93,10 @@ def _close_quietly(connection: Any) -> None:
 def read_vitale(ctx: Any, reader: str) -> Any:
     """On the card thread: the whole carte Vitale (assuré, bénéficiaires, rights)."""
     reader_cls = _card_api("cardio.vitale", "VitaleReader")
+    read_whole = _card_api("client.vitale_public", "read_whole_card")
     with ctx.connect(reader) as connection:
-        return reader_cls(connection).read()
+        # public zone only (a real Vitale 2): a ClientError naming the count, not « illisible »
+        return read_whole(reader_cls(connection))
 
 
 class CardFlow(QObject):

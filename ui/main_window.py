@@ -31,6 +31,7 @@ from ui.session import SessionState
 from ui.status import StatusPanel
 from ui.tasks import TaskRunner
 from ui.translation import tr
+from ui.worker_failures import WORKERS, WorkerFailures
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,14 @@ class MainWindow(QMainWindow):
         self.card_flow = CardFlow(ctx, self.runner, self.session, self.interaction, self)
         self.status = StatusPanel(self)
         self.setStatusBar(self.status)
+        self.worker_failures = WorkerFailures(self)
+        self.worker_failures.changed.connect(self._on_worker_failure)
         self._closed = False
+        #: The damaged store's French report (None: the store is sound or not yet checked):
+        #: the application runs on, degraded, and offers a restore (``open_restore_dialog``).
+        self.store_damage: str | None = None
+        self.damage_box: Any = None
+        self.restore_dialog: Any = None
 
         from ui.pages.billing import BillingPage
         from ui.pages.dashboard import DashboardPage
@@ -108,7 +116,7 @@ class MainWindow(QMainWindow):
         self.card_flow.busy_changed.connect(self.status.on_card_busy)
         self.card_flow.card_failed.connect(self._on_card_failed)
         self.session.practitioner_changed.connect(self.status.on_practitioner_changed)
-        self.runner.task_failed.connect(self._on_task_failed)
+        self.runner.task_failed.connect(self.task_failed)
         self.billing_page.invoice_panel.fse_secured.connect(self._on_fse_secured)
         #: Print the documents made (receipt, feuille de soins, duplicata) through the Qt
         #: print dialog (``ui.printing``); off in tests unless they ask for it.
@@ -147,22 +155,142 @@ class MainWindow(QMainWindow):
             start = getattr(page, "start", None)
             if callable(start):
                 start()
+        # Before the first backup (same housekeeping thread): a damaged store is told now.
+        self.runner.submit(
+            lambda: self.ctx.diagnose_store().result(),
+            self._on_store_diagnosed,
+            label="contrôle de la base",
+        )
         self._backup_if_due()
+        from ui import services
+
+        # A gap is never silent: numbers given out with no FSE, signed lots gone (issue #17).
+        self.runner.submit(
+            lambda: services.gap_alerts(self.ctx), self._on_gaps, label="contrôle des numéros"
+        )
         self._backup_timer = QTimer(self)
         self._backup_timer.timeout.connect(self._backup_if_due)
         self._backup_timer.start(60 * 60 * 1000)
+
+    def _on_store_diagnosed(self, damage: BaseException | None) -> None:
+        if damage is None or self.store_damage is not None:
+            return  # sound, or already told (a page met the damage first)
+        from ui.qt import QMessageBox
+
+        detail = getattr(damage, "detail", "") or type(damage).__name__
+        # The application's own words: the command line's message names ``sesam restore``.
+        self.store_damage = tr(
+            "Le fichier de la base de données {path} est endommagé ({detail}) : n'y "
+            "enregistrez plus rien, restaurez une sauvegarde."
+        ).format(path=self.ctx.store_path, detail=detail)
+        text = tr(
+            "La base de données ne peut pas être utilisée : son fichier est endommagé (disque "
+            "abîmé, coupure pendant une écriture…).\n\n{path}\n({detail})\n\nRestaurez "
+            "une sauvegarde : la base endommagée sera mise de côté dans le dossier "
+            "« sauvegardes », jamais effacée, et les numéros de FSE ne redescendront pas. "
+            "D'ici là, n'enregistrez rien."
+        ).format(path=self.ctx.store_path, detail=detail)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, tr("Base de données endommagée"), text, parent=self
+        )
+        box.setObjectName("storeDamaged")
+        restore = box.addButton(tr("Restaurer une sauvegarde…"), QMessageBox.ButtonRole.AcceptRole)
+        restore.setObjectName("storeDamagedRestore")
+        box.addButton(tr("Plus tard"), QMessageBox.ButtonRole.RejectRole)
+        restore.clicked.connect(lambda: self.open_restore_dialog())
+        box.open()
+        self.damage_box = box
+        self.status.showMessage(
+            tr("⚠ Base de données endommagée : restaurez une sauvegarde (Réglages ou Diagnostic)."),
+            0,
+        )
+        self.diagnostics_page.render_failures()
+
+    def open_restore_dialog(self) -> Any:
+        """« Restaurer une sauvegarde » (from the damaged-store report, Réglages, Diagnostic)."""
+        from ui.dialogs.restore import RestoreDialog
+
+        if self.restore_dialog is not None and self.restore_dialog.running:
+            self.restore_dialog.raise_()
+            return self.restore_dialog
+        dialog = RestoreDialog(self, self, self._sending, self.store_damage)
+        dialog.restored.connect(self._on_restored)
+        dialog.open()
+        self.restore_dialog = dialog
+        return dialog
+
+    def _on_restored(self, report: Any) -> None:
+        """The store was replaced: every page reads it again."""
+        self.store_damage = None
+        if self.damage_box is not None:
+            self.damage_box.close()  # the report of a store now restored
+        self.worker_recovered("sauvegarde")
+        self.status.showMessage(
+            tr("Base restaurée à partir de {name}.").format(name=report.source.name), 15000
+        )
+        for _title, page in self.pages:
+            refresh = getattr(page, "refresh", None) or getattr(page, "refresh_drafts", None)
+            if callable(refresh):
+                refresh()
 
     @Slot()
     def _backup_if_due(self) -> None:
         self.runner.submit(
             lambda: self.ctx.backup_if_due().result(),
             self._on_backup_done,
+            self._on_backup_failed,
             label="sauvegarde de la base",
         )
 
+    def _on_gaps(self, alerts: list[Any]) -> None:
+        if not alerts:
+            return
+        from ui.qt import QMessageBox
+
+        text = "\n\n".join(f"{a.message}\n→ {a.action}" for a in alerts)
+        box = QMessageBox(QMessageBox.Icon.Critical, tr("Registre incomplet"), text, parent=self)
+        box.setObjectName("gapAlerts")
+        box.open()
+        self.gap_box = box
+
     def _on_backup_done(self, path: Path | None) -> None:
+        self.worker_recovered("sauvegarde")
         if path is not None:
             logger.info("backup written: %s", path.name)
+
+    def _on_backup_failed(self, exc: BaseException) -> None:
+        # Retried by the hourly timer; said now, in the status bar and on the diagnostics.
+        self.worker_failures.report("sauvegarde", exc)
+        from client.store.errors import damage_error
+
+        damage = damage_error(exc, self.ctx.store_path)
+        if damage is not None and self.store_damage is None:
+            self._on_store_diagnosed(damage)  # the backup's full check found it
+
+    def _sending(self) -> bool:
+        sender = self.queue_page.sender
+        return sender is not None and sender.is_alive()
+
+    def report_worker_failure(self, worker: str, exc: BaseException) -> None:
+        """A background worker (``ui.worker_failures.WORKERS``) stopped on ``exc``."""
+        self.worker_failures.report(worker, exc)
+
+    def worker_recovered(self, worker: str) -> None:
+        """``worker`` succeeded again: its failure leaves the status bar (kept in the list)."""
+        self.worker_failures.recovered(worker)
+
+    @Slot()
+    def _on_worker_failure(self) -> None:
+        active = self.worker_failures.active
+        if active:
+            last = max(active.values(), key=lambda f: f.at)
+            self.status.set_worker_failure(
+                tr("⚠ {what} arrêtée (voir Diagnostic)").format(what=WORKERS[last.worker]),
+                last.text(),
+            )
+        else:
+            self.status.set_worker_failure(None)
+        self.diagnostics_page.render_failures()
 
     def _on_referential_loaded(self, referential: Any) -> None:
         self.referential_ready.emit(referential)
@@ -201,7 +329,16 @@ class MainWindow(QMainWindow):
         self.status.showMessage(text, 15000)
 
     @Slot(object)
-    def _on_task_failed(self, exc: BaseException) -> None:
+    def task_failed(self, exc: BaseException) -> None:
+        """A background task failed: a damaged store is told once, with its restore."""
+        from client.store.errors import damage_error
+
+        damage = damage_error(exc, self.ctx.store_path)
+        if damage is not None:
+            # One report offering the restore, not one box per page that failed to load.
+            if self.store_damage is None:
+                self._on_store_diagnosed(damage)
+            return
         show_error(self, exc)
 
     def shutdown(self) -> None:

@@ -83,9 +83,14 @@ def paint_pages(printer: QPrinter, pages: list[QImage]) -> int:
 
 def exec_print_dialog(printer: QPrinter, parent: QWidget | None, title: str) -> bool:
     """Run the Qt print dialog (GUI thread); True when the user asked to print."""
+    from ui.dialogs.focus import back_to_window
+
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle(title)
-    return bool(dialog.exec() == QPrintDialog.DialogCode.Accepted)
+    try:
+        return bool(dialog.exec() == QPrintDialog.DialogCode.Accepted)
+    finally:
+        back_to_window(parent)  # the window's shortcuts work again without a click
 
 
 class DocumentPrinter(QObject):

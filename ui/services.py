@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from client import desk
+from client.desk import Invoice
 from client.errors import ClientError
 from ui.fmt import euros
 
@@ -39,41 +42,57 @@ def _api(module: str, name: str) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class ActInput:
-    """One row of the acts table, as typed."""
-
-    code: str
-    quantity: int = 1
-    coefficient: Decimal = Decimal(1)
-
-
-@dataclass(frozen=True, slots=True)
-class PricingInput:
-    """Everything pricing and securing need from the screen."""
-
-    acts: list[ActInput]
-    care_date: dt.date
-    practitioner: Any  # ui.session.Practitioner | None
-    patient: Any  # ui.widgets.patient_panel.PatientChoice | None
-    overrun_kind: str = ""
-    overrun_amount: Decimal = Decimal("0.00")
-    care_pathway: str = "in"
-    treating_doctor: bool = True
-
-
-@dataclass(frozen=True, slots=True)
 class SecureOutcome:
     """What the user is told once an FSE is secured."""
 
     summary: str
     fse_id: Any = None
     documents: list[Any] = field(default_factory=list)
+    patient_name: str = ""
+    to_collect: Decimal | None = None
+    payment: str = ""
 
 
 # --- referential -----------------------------------------------------------------------
+#: The desk's favourites, one per button, kept in the data directory (edited on screen).
+FAVOURITES_NAME = "favourites.json"
+
+
 def favourite_codes(ctx: Any) -> tuple[str, ...]:
+    """The favourites: « G », or a combination « G+MEG » added in one click."""
+    data_dir = getattr(ctx, "data_dir", None)
+    if data_dir is not None:
+        path = Path(data_dir) / FAVOURITES_NAME
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            saved = None
+        except (OSError, ValueError):
+            logger.warning("favourites file unreadable: defaults used")
+            saved = None
+        if isinstance(saved, list) and all(isinstance(f, str) for f in saved):
+            return tuple(saved)
     codes = getattr(getattr(ctx, "settings", None), "favourites", None)
     return tuple(codes) if codes else DEFAULT_FAVOURITES
+
+
+def favourite_parts(favourite: str) -> tuple[str, ...]:
+    """The codes of one favourite: « VG + MD + IK » → (VG, MD, IK)."""
+    return tuple(p.strip().upper() for p in favourite.split("+") if p.strip())
+
+
+def save_favourites(ctx: Any, text: str) -> tuple[str, ...]:
+    """Keep the favourites typed as « G, G+MEG, VG+MD+IK »; returns them as kept."""
+    favourites = tuple(
+        "+".join(favourite_parts(part)) for part in text.split(",") if favourite_parts(part)
+    )
+    folder = Path(ctx.data_dir)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / FAVOURITES_NAME
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(list(favourites), ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return favourites
 
 
 def search_acts(ctx: Any, text: str, day: dt.date) -> list[Any]:
@@ -114,84 +133,17 @@ def default_coefficient(entry: Any) -> Decimal:
 
 
 # --- pricing ---------------------------------------------------------------------------
-def birth_date(person: Any) -> dt.date:
-    """The birth date for pricing; a lunar date (day or month beyond the calendar) is read as
-    the first day of its year, which gives the same age in completed years most of the time."""
-    value = getattr(person, "birth_date", None)
-    if isinstance(value, dt.date):
-        return value
-    raw = str(getattr(person, "birth_date_raw", "") or value or "")
-    if len(raw) >= 4 and raw[:4].isdigit():
-        return dt.date(int(raw[:4]), 1, 1)
-    raise UnavailableError(
-        "Date de naissance du patient inconnue : saisissez-la avant de facturer."
-    )
-
-
-def coverage_kinds(person: Any, day: dt.date) -> set[str]:
-    """Kinds of coverage (ALD, MAT, ATMP, C2S) open at ``day`` on the card."""
-    rights_at = getattr(person, "rights_at", None)
-    if not callable(rights_at):
-        return set()
-    return {str(c.kind) for c in rights_at(day).coverages}
-
-
-def pricing_object(request: PricingInput) -> dict[str, Any]:
+def pricing_object(request: Invoice) -> dict[str, Any]:
     """The ``sesam price`` JSON object for what the screen holds (``billing.price_io``)."""
-    from cardio import layout
-
-    situation = getattr(request.practitioner, "situation", None)
-    person = getattr(request.patient, "beneficiary", None)
-    kinds = coverage_kinds(person, request.care_date) if person is not None else set()
-    born = birth_date(person) if person is not None else dt.date(1980, 1, 1)
-    obj: dict[str, Any] = {
-        "date_of_care": request.care_date.isoformat(),
-        "practitioner": {
-            "specialty": str(getattr(situation, "specialty", "01") or "01"),
-            "sector": str(getattr(situation, "secteur", "1") or "1"),
-            "optam": bool(getattr(situation, "optam", False)),
-            "is_treating_doctor": request.treating_doctor,
-        },
-        "patient": {
-            "birth_date": min(born, request.care_date).isoformat(),
-            "ald": layout.COVERAGE_ALD in kinds,
-            "c2s": layout.COVERAGE_C2S in kinds,
-            "maternity": layout.COVERAGE_MATERNITY in kinds,
-            "at_mp": layout.COVERAGE_AT_MP in kinds,
-            "care_pathway": request.care_pathway,
-        },
-        "acts": [
-            {
-                "code": a.code.strip().upper(),
-                "quantity": a.quantity,
-                "coefficient": str(a.coefficient),
-            }
-            for a in request.acts
-        ],
-    }
-    if request.overrun_kind and request.overrun_amount > 0:
-        obj["overrun"] = {"kind": request.overrun_kind, "amount": str(request.overrun_amount)}
-    return obj
+    return desk.pricing_object(request)
 
 
-def patient_key(request: PricingInput) -> str | None:
+def patient_key(request: Invoice) -> str | None:
     """The store's key of the patient (assuré NIR+key, birth date, rang), when known."""
-    choice = request.patient
-    person = getattr(choice, "beneficiary", None)
-    if person is None:
-        return None
-    local_id = getattr(person, "id", None)
-    if isinstance(local_id, str) and local_id:
-        return local_id
-    card = getattr(choice, "card", None)
-    assure = getattr(card, "assure", None)
-    if assure is None:
-        return None
-    raw = getattr(person, "birth_date_raw", "")
-    return f"{assure.nir}{assure.nir_key}-{raw}-{getattr(person, 'rang', None) or 1}"
+    return request.patient.store_key()
 
 
-def price(ctx: Any, request: PricingInput) -> Any:
+def price(ctx: Any, request: Invoice) -> Any:
     """Price with the acts history of the patient (run on the database thread: it reads it)."""
 
     def work(store: Any) -> Any:
@@ -211,13 +163,27 @@ def price(ctx: Any, request: PricingInput) -> Any:
     return ctx.db.submit(work).result()
 
 
+def codes_billed_on(ctx: Any, request: Invoice) -> set[str]:
+    """Codes already on a secured FSE of this patient on the date of care (db thread)."""
+    key = patient_key(request)
+    if key is None:
+        return set()
+    day = request.care_date
+
+    def work(store: Any) -> set[str]:
+        return {h.code.upper() for h in store.history(key, day, day)}
+
+    return set(ctx.db.submit(work).result())
+
+
 def priced_errors(priced: Any) -> list[tuple[int | None, str]]:
     """(act index or None, French message) for every rule error."""
     result = []
     for error in getattr(priced, "errors", ()) or ():
         index = getattr(error, "act_index", getattr(error, "index", None))
         message = getattr(error, "message", None) or str(error)
-        result.append((index if isinstance(index, int) else None, str(message)))
+        message = desk.readable_rule_message(str(message))
+        result.append((index if isinstance(index, int) else None, message))
     return result
 
 
@@ -274,56 +240,42 @@ def cps_source(practitioner: Any) -> Any:
     return CpsSource(practitioner.identity, tuple(practitioner.situations))
 
 
-def fse_input(request: PricingInput) -> Any:
-    """The ``sesam fse create`` input for what the screen holds."""
-    from client.fse_service import parse_fse_input
-
-    obj = pricing_object(request)
-    choice = request.patient
-    situation = getattr(request.practitioner, "situation", None)
-    if situation is not None:
-        obj["situation"] = int(situation.number)
-    card: Any = getattr(choice, "card", None)
-    person: Any = getattr(choice, "beneficiary", None)
-    if choice.source == "vitale":
-        obj["mode"] = "vitale"
-        obj["beneficiary"] = list(card.beneficiaries).index(person)
-    else:
-        if choice.source == "degrade":
-            obj["mode"] = "degrade"
-            obj["degrade_reason"] = (
-                "carte Vitale absente" if card is None else "carte Vitale non utilisable"
-            )
-        else:
-            obj["mode"] = "sans_vitale"
-        if card is not None:
-            obj["beneficiary"] = list(card.beneficiaries).index(person)
-        else:
-            obj["identity"] = person.identity()
-    rights_at = getattr(person, "rights_at", None)
-    if callable(rights_at):
-        amc = rights_at(request.care_date).amc
-        obj["tiers_payant"] = {
-            "amo": bool(amc and amc.tiers_payant),
-            "amc": bool(amc and amc.tiers_payant),
-        }
-    return parse_fse_input(obj)
+def fse_input(request: Invoice) -> Any:
+    """The ``FseService.create`` request for what the screen holds (typed, no JSON)."""
+    return desk.fse_request(request)
 
 
-def secure_fse(ctx: Any, request: PricingInput, draft_id: Any, *, print_receipt: bool) -> Any:
+def secure_fse(
+    ctx: Any,
+    request: Invoice,
+    practitioner: Any,
+    draft_id: Any,
+    *,
+    print_receipt: bool,
+) -> SecureOutcome:
     """Create and secure the FSE (the Vitale certifies on the card thread), write it with its
     lot and outbox row in one transaction, then print what was asked. Off the GUI thread."""
     from client.fse_service import FseService, VitaleSource
 
     choice = request.patient
-    practitioner = request.practitioner
     vitale = None
-    if choice.source == "vitale" or (choice.source == "degrade" and choice.card is not None):
+    if choice.card is not None and choice.source in (
+        desk.PatientSource.VITALE,
+        desk.PatientSource.DEGRADED,
+    ):
         certifier = CardThreadCertifier(ctx, choice.reader or "", bytes(choice.card.serial))
         vitale = VitaleSource(choice.card, certifier)
     fse_request = fse_input(request)
     referential = ctx.ensure_referential()
-    degraded = choice.source == "degrade"
+    degraded = choice.source == desk.PatientSource.DEGRADED
+    payment = desk.PaymentMode.DIRECT
+    if fse_request.tiers_payant.amo:
+        payment = (
+            desk.PaymentMode.TIERS_PAYANT_AMO_AMC
+            if fse_request.tiers_payant.amc
+            else desk.PaymentMode.TIERS_PAYANT_AMO
+        )
+    means = request.means.label if request.means is not None else ""
 
     def work(store: Any) -> SecureOutcome:
         from client import documents
@@ -344,7 +296,9 @@ def secure_fse(ctx: Any, request: PricingInput, draft_id: Any, *, print_receipt:
                 _write_pdf(
                     ctx,
                     f"recu-{row.number}.pdf",
-                    documents.receipt_pdf(store, row.number, row.practitioner_id),
+                    documents.receipt_pdf(
+                        store, row.number, row.practitioner_id, mode_paiement=means
+                    ),
                 )
             )
         if draft_id:
@@ -354,11 +308,12 @@ def secure_fse(ctx: Any, request: PricingInput, draft_id: Any, *, print_receipt:
             "sans_vitale": "SESAM sans Vitale",
             "degrade": "dégradé : faites signer la feuille de soins puis numérisez-la",
         }
+        collect = desk.to_collect(payment, row)
         summary = (
-            f"FSE n° {row.number} {mode.get(row.mode, row.mode)} — "
-            f"{euros(row.total_fees)} ; en file d'envoi."
+            f"FSE n° {row.number} {mode.get(row.mode, row.mode)} — {choice.name}, "
+            f"{euros(row.total_fees)}, {payment.label} ; en file d'envoi."
         )
-        return SecureOutcome(summary, row.number, printed)
+        return SecureOutcome(summary, row.number, printed, choice.name, collect, payment.label)
 
     return ctx.db.submit(work).result()
 
@@ -382,7 +337,7 @@ def _write_pdf(ctx: Any, name: str, data: bytes) -> Any:
     return path
 
 
-def save_draft(ctx: Any, request: PricingInput, draft_id: Any) -> Any:
+def save_draft(ctx: Any, request: Invoice, draft_id: Any) -> Any:
     """Reception: keep the prepared invoice for the practitioner (database thread)."""
     choice = request.patient
     person = choice.beneficiary
@@ -392,15 +347,26 @@ def save_draft(ctx: Any, request: PricingInput, draft_id: Any) -> Any:
         "source": choice.source,
         "identity": _identity_of(choice),
         "acts": [
-            {"code": a.code, "quantity": a.quantity, "coefficient": str(a.coefficient)}
+            {
+                "code": a.code,
+                "quantity": a.quantity,
+                "coefficient": str(a.coefficient),
+                "ald": a.ald,
+            }
             for a in request.acts
         ],
         "overrun": {"kind": request.overrun_kind, "amount": str(request.overrun_amount)},
         "care_pathway": request.care_pathway,
         "care_date": request.care_date.isoformat(),
+        "payment": request.payment.value,
         "birth_date": getattr(person, "birth_date_raw", ""),
     }
     return ctx.db.submit(lambda _store: ctx.drafts.save(draft, draft_id)).result()
+
+
+def delete_draft(ctx: Any, draft_id: Any) -> None:
+    """Forget a prepared or parked invoice (database thread)."""
+    ctx.db.submit(lambda _store: ctx.drafts.delete(draft_id)).result()
 
 
 def _identity_of(choice: Any) -> dict[str, Any]:
@@ -452,18 +418,18 @@ def patient_from_identity(identity: dict[str, Any]) -> Any:
     )
 
 
-def matching_beneficiary(card: Any, identity: dict[str, Any]) -> int | None:
-    """Index of the draft's patient on the inserted carte Vitale, if he is on it."""
+def matching_beneficiary(card: Any, identity: dict[str, Any]) -> Any:
+    """The draft's patient on the inserted carte Vitale (the person), if he is on it."""
     if card is None:
         return None
     nir = str(identity.get("nir", ""))
     if f"{card.assure.nir}{card.assure.nir_key}" != nir:
         return None
-    for index, person in enumerate(card.beneficiaries):
+    for person in card.beneficiaries:
         if person.birth_date_raw == identity.get("birth_date") and str(person.rang or 1) == str(
             identity.get("rang", "1")
         ):
-            return index
+            return person
     return None
 
 
@@ -574,9 +540,11 @@ def adri_refresh(ctx: Any, choice: Any, day: dt.date) -> AdriPatient:
 # --- queue and returns -----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class QueueView:
-    """What the queue page shows, read in one go on the database thread."""
+    """What the queue page shows, read in one go on the database thread: the FSE counts
+    and the first page of the FSE list (newest first; the next pages: :func:`fse_page`)."""
 
-    fse: list[Any]  # client.returns.FseReconciliation
+    fse: list[Any]  # client.returns.FseReconciliation, the first page
+    summary: Any  # client.returns.ReconcileSummary, of the whole list
     lots: list[Any]  # client.store.LotRow
     outbox: dict[str, Any]  # lot id -> OutboxRow
     unmatched: list[dict[str, Any]]
@@ -584,12 +552,13 @@ class QueueView:
     last_contact: str | None
 
 
-def load_queue(ctx: Any) -> QueueView:
+def load_queue(ctx: Any, first_page: int = 200) -> QueueView:
     def work(store: Any) -> QueueView:
         from client import returns
 
         return QueueView(
-            fse=list(reversed(returns.reconcile(store))),
+            fse=returns.reconcile_page(store, first_page),
+            summary=returns.reconcile_summary(store),
             lots=list(reversed(store.lots())),
             outbox={row.id: row for row in store.outbox_rows()},
             unmatched=returns.unmatched_payments(store),
@@ -598,6 +567,13 @@ def load_queue(ctx: Any) -> QueueView:
         )
 
     return ctx.db.submit(work).result()
+
+
+def fse_page(ctx: Any, offset: int, limit: int) -> list[Any]:
+    """A page of the queue's FSE list, newest first (as the list scrolls)."""
+    from client import returns
+
+    return list(ctx.db.submit(lambda store: returns.reconcile_page(store, limit, offset)).result())
 
 
 def close_lots(ctx: Any, practitioner: Any) -> int:
@@ -614,6 +590,13 @@ def close_lots(ctx: Any, practitioner: Any) -> int:
         return closed + len(_pj_service(ctx, store).build_lots(signer))
 
     return int(ctx.db.submit(work).result())
+
+
+def gap_alerts(ctx: Any) -> list[Any]:
+    """FSE numbers handed out but absent, signed lots absent or not queued (db thread)."""
+    from client.alerts import gap_alerts as gaps
+
+    return list(ctx.db.submit(lambda store: gaps(store, _utc(ctx)())).result())
 
 
 def make_sender(ctx: Any, on_progress: Any, on_done: Any) -> Any:
@@ -785,11 +768,8 @@ def load_scor(ctx: Any) -> ScorView:
         service.refresh()  # five working days rule, ARL PJ
         records = service.records()
         live = {r.fse_id for r in records if r.status.value not in ("replaced", "to_check")}
-        waiting = [
-            row
-            for row in store.fse_list()
-            if row.mode == "degrade" and row.state.value != "cancelled" and row.id not in live
-        ]
+        # The dégradé FSE only, from their own index (not a walk of every FSE).
+        waiting = [row for row in store.fse_degrade_open() if row.id not in live]
         return ScorView(list(reversed(waiting)), list(reversed(records)))
 
     return ctx.db.submit(work).result()

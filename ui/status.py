@@ -38,6 +38,12 @@ class StatusPanel(QStatusBar):
         self.queue_label.setObjectName("statusQueue")
         self.network_label = QLabel(tr("Réseau : —"))
         self.network_label.setObjectName("statusNetwork")
+        # A background worker stopped on an error (ui.worker_failures): shown until the
+        # action succeeds again; the details are on the diagnostics page.
+        self.worker_label = QLabel("")
+        self.worker_label.setObjectName("statusWorkerFailure")
+        self.worker_label.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.worker_label.setVisible(False)
         for label in (
             self.readers_label,
             self.practitioner_label,
@@ -49,6 +55,7 @@ class StatusPanel(QStatusBar):
         self.addPermanentWidget(self.practitioner_label)
         self.addPermanentWidget(self.queue_label)
         self.addPermanentWidget(self.network_label)
+        self.addPermanentWidget(self.worker_label)
         self._views: tuple[ReaderView, ...] = ()
         self._kinds: dict[str, str] = {}
         self._busy: dict[str, str] = {}
@@ -125,6 +132,12 @@ class StatusPanel(QStatusBar):
         self.network_label.setText(text)
         color = {True: "#1b7f3b", False: "#b3261e", None: ""}[ok]
         self.network_label.setStyleSheet(f"color: {color};" if color else "")
+
+    def set_worker_failure(self, short: str | None, details: str = "") -> None:
+        """Show (or clear, with None) that a background worker stopped."""
+        self.worker_label.setText(short or "")
+        self.worker_label.setToolTip(details)
+        self.worker_label.setVisible(bool(short))
 
     def queue_summary(self, counts: dict[str, Any]) -> None:
         waiting = int(counts.get("waiting", 0) or 0)

@@ -11,8 +11,8 @@ from billing.rules.frequency import check_frequency
 from billing.rules.overrun import check_overrun
 
 if TYPE_CHECKING:
-    from billing.pricing import PricingRequest
     from billing.referential import Referential
+    from billing.request import PricingRequest
 
 
 def check_invoice(

@@ -8,8 +8,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from billing.pricing import Act
     from billing.referential import TariffRow
+    from billing.request import Act
 
 
 class ErrorCode(StrEnum):

@@ -32,6 +32,7 @@ def check_cumul(acts: tuple[ResolvedAct, ...], referential: Referential) -> list
                 f"{pair.reason} [{pair.source}].",
             )
         )
+    errors += _needs(acts)
     if _EBD & first_of.keys():
         technical = [r for r in acts if r.row is not None and r.row.is_technical]
         if sum(r.act.quantity for r in technical) > 1:
@@ -42,4 +43,25 @@ def check_cumul(acts: tuple[ResolvedAct, ...], referential: Referential) -> list
                     "bucco-dentaire de prévention [002 L1875, L1965].",
                 )
             )
+    return errors
+
+
+def _needs(acts: tuple[ResolvedAct, ...]) -> list[RuleError]:
+    """A majoration of a visit (MDM, IK, IKM, IKP) needs the visit on the same invoice."""
+    codes = {r.row.code for r in acts if r.row is not None} | {
+        r.act.code.strip().upper() for r in acts
+    }
+    errors = []
+    for resolved in acts:
+        row = resolved.row
+        if row is None or not row.needs or codes.intersection(row.needs):
+            continue
+        errors.append(
+            resolved.error(
+                ErrorCode.NOT_CUMULABLE,
+                f"{row.code} majore une visite : il se facture avec une visite "
+                f"({', '.join(row.needs)}), pas avec une consultation au cabinet "
+                f"({row.source} ; visites [002 L3244-3247, L3330-3342]).",
+            )
+        )
     return errors

@@ -9,8 +9,8 @@ from billing.referential import Family, TariffRow, Treating, age_in_years
 from billing.rules.codes import ErrorCode, ResolvedAct, RuleError
 
 if TYPE_CHECKING:
-    from billing.pricing import PricingRequest
     from billing.referential import Referential
+    from billing.request import PricingRequest
 
 _ONE = Decimal(1)
 

@@ -15,8 +15,8 @@ from billing.referential import (
 from billing.rules.codes import ErrorCode, ResolvedAct, RuleError
 
 if TYPE_CHECKING:
-    from billing.pricing import PricingRequest
     from billing.referential import Referential
+    from billing.request import PricingRequest
 
 _PERIOD_WORDS = {
     LimitPeriod.YEAR: "par année civile",
@@ -87,7 +87,8 @@ def _in_window(limit: FrequencyLimit, when: date, request: PricingRequest) -> bo
     if limit.period is LimitPeriod.DAY:
         return when == on
     birth = request.patient.birth_date
-    return last_birthday(birth, on) <= when < next_birthday(birth, on)
+    following = next_birthday(birth, on)  # None past the end of the calendar (9999-12-31)
+    return last_birthday(birth, on) <= when and (following is None or when < following)
 
 
 def _same_requested(limit: FrequencyLimit, current: str | None, other: str | None) -> bool:

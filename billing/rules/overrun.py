@@ -11,11 +11,13 @@ from billing.rules.codes import ErrorCode, ResolvedAct, RuleError, euros
 from billing.rules.pathway import is_out_of_pathway
 
 if TYPE_CHECKING:
-    from billing.pricing import PricingRequest
     from billing.referential import Referential
+    from billing.request import PricingRequest
 
 _COORDINATION = frozenset({"MCS", "MCC", "MCG"})
 _DENTAL_GROUPS = frozenset({"DENTMED", "DENTISTE"})
+#: Care classes of the dental acts (``tariffs.csv`` column ``care``).
+_DENTAL_CARES = frozenset({"dental", "prevention"})
 _Refuse = Callable[[str], None]
 
 
@@ -97,7 +99,18 @@ def _check_da(
             "Le DA est réservé aux spécialistes appliquant les tarifs opposables (secteur 1) "
             "[002 L272]."
         )
-    if not is_out_of_pathway(request, referential.parameters):
+    first = acts[0].row if acts else None
+    if (
+        first is not None
+        and first.care in _DENTAL_CARES
+        and "DENTMED" in referential.specialty_groups(practitioner.specialty)
+    ):
+        refuse(
+            f"{first.code} : les soins bucco-dentaires de première intention des stomatologues, "
+            "chirurgiens maxillo-faciaux et chirurgiens oraux restent dans le parcours de soins "
+            "(accès spécifique) : pas de DA [002 L1757-1758, L272]."
+        )
+    elif not is_out_of_pathway(request, referential.parameters):
         age = age_in_years(request.patient.birth_date, request.date_of_care)
         detail = " (un patient de moins de 16 ans n'en sort jamais)" if age < 16 else ""
         refuse(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from billing.referential import Parameters, age_in_years
 
 if TYPE_CHECKING:
-    from billing.pricing import PricingRequest
+    from billing.request import PricingRequest
 
 
 def is_out_of_pathway(request: PricingRequest, parameters: Parameters) -> bool:

@@ -12,8 +12,13 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from client.cli.unexpected import _data_dir, describe_unexpected
 from client.messages import describe
+from client.store import damage
+from client.store.errors import DamagedStoreError, damage_error
+from client.store.opening import DB_NAME
 
 #: Sub-command modules, in the order of ``sesam --help``.
 GROUPS: tuple[str, ...] = (
@@ -23,8 +28,12 @@ GROUPS: tuple[str, ...] = (
     "client.cli.lot",
     "client.cli.print_docs",
     "client.cli.scor",
-    "client.cli.queue", "client.cli.returns", "client.cli.alerts", "client.cli.rights",
-    "client.cli.audit", "client.cli.backup",
+    "client.cli.queue",
+    "client.cli.returns",
+    "client.cli.alerts",
+    "client.cli.rights",
+    "client.cli.audit",
+    "client.cli.backup",
     "client.cli.dashboard",
 )
 
@@ -50,18 +59,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    db_path = _data_dir() / DB_NAME
+    if args.command not in _CHECKS_ITSELF:
+        _warn_if_damaged(db_path)
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return EXIT_FAILED
-    except Exception as exc:  # every package error ends here as a French sentence
-        message = describe(exc)
-        if message is None:
-            raise
+    except Exception as exc:  # noqa: BLE001 - every error ends here as a French sentence
+        # Nothing unexpected reaches the user as a traceback (logged to erreurs.log).
+        message = describe(exc) or describe_unexpected(exc)
+        found = damage_error(exc, db_path)
+        if found is not None:
+            damage.mark(db_path, found.detail)  # the next commands say it too, at once
         print(message, file=sys.stderr)
         return EXIT_FAILED
     return code
+
+
+#: Commands that check the database themselves (and say it): no warning before them.
+_CHECKS_ITSELF = ("restore", "backup")
+
+
+def _warn_if_damaged(db_path: Path) -> None:
+    """The database was found damaged by an earlier check (``client.store.damage``): every
+    command says so first, with the way out (an ``os.stat``, not an O(size) check)."""
+    reason = damage.marked(db_path)
+    if reason is not None:
+        print("Attention : " + str(DamagedStoreError(db_path, reason)), file=sys.stderr)
 
 
 if __name__ == "__main__":

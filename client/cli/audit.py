@@ -1,6 +1,7 @@
-"""``sesam audit verify``: check the hash chain of the audit journal and the FSE history.
+"""``sesam audit verify``: check the hash chain of the audit journal, the FSE history, and
+that the books (FSE, lots, outbox, payments, NOEMIE files) agree with the journal.
 
-Exit 0 when the journal is whole, 1 with a French message naming the first bad entry.
+Exit 0 when all agree, 1 with a French message naming the first bad entry or what differs.
 """
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 
-from client.store import open_store
+from client.store import Store, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -22,15 +24,51 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``audit`` command group."""
     audit = subparsers.add_parser("audit", help="journal d'audit (chaîné, non modifiable)")
     sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = sub.add_parser("verify", help="vérifier l'intégrité du journal d'audit")
+    verify = sub.add_parser(
+        "verify",
+        help="vérifier le journal d'audit et que les FSE, lots, file d'envoi et paiements "
+        "lui correspondent",
+    )
     verify.add_argument("--json", action="store_true", help="sortie JSON")
     verify.set_defaults(handler=_cmd_verify)
+
+
+def _undecodable(store: Store) -> str | None:
+    """The first row of the journal or of the FSE history whose text is not UTF-8."""
+    conn = store.db.conn
+    for table, key, what in (
+        ("audit_journal", "seq", "entrée n° {} du journal d'audit"),
+        ("fse_events", "id", "événement n° {} de l'historique des FSE"),
+    ):
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        raw = ", ".join(f"CAST({c} AS BLOB)" for c in columns if c != key)
+        for row in conn.execute(f"SELECT {key}, {raw} FROM {table} ORDER BY {key}"):  # noqa: S608
+            for value in row[1:]:
+                if isinstance(value, bytes):
+                    try:
+                        value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        return what.format(row[0])
+    return None
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     store = open_store()
     try:
-        report = store.audit_verify()
+        try:
+            report = store.audit_verify()
+        except sqlite3.OperationalError as exc:
+            if "decode" not in str(exc).lower():
+                raise
+            # Damaged bytes in a text column: name the entry instead of crashing.
+            where = _undecodable(store) or "une entrée"
+            print(
+                f"Journal d'audit endommagé : {where} est illisible (ce n'est plus du texte). "
+                "La base a été abîmée sur le disque : restaurez la dernière sauvegarde saine "
+                "(sesam restore FICHIER), la base actuelle sera gardée de côté.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
     finally:
         store.close()
     if args.json:

@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``backup`` and ``restore`` commands."""
     save = subparsers.add_parser("backup", help="sauvegarder la base de données")
     save.add_argument("--out", type=Path, metavar="FICHIER", help="fichier de sauvegarde")
+    save.add_argument(
+        "--force", action="store_true", help="remplacer le fichier --out s'il existe déjà"
+    )
     save.set_defaults(handler=_cmd_backup)
     load = subparsers.add_parser("restore", help="restaurer une sauvegarde de la base")
     load.add_argument("file", type=Path, metavar="FICHIER", help="sauvegarde à restaurer")
@@ -33,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _cmd_backup(args: argparse.Namespace) -> int:
     store = open_store()
     try:
-        path = backup(store, args.out)
+        path = backup(store, args.out, force=args.force)
     finally:
         store.close()
     print(f"Sauvegarde écrite : {path}")
@@ -42,9 +45,14 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     report = restore(args.file)
+    if report.damaged:
+        kept = f"La base endommagée est gardée de côté dans {report.previous_copy}."
+    elif report.previous_copy is not None:
+        kept = f"La base précédente est gardée dans {report.previous_copy}."
+    else:
+        kept = "Il n'y avait pas de base à remplacer."
     print(
-        f"Base restaurée depuis {report.source}. La base précédente est gardée dans "
-        f"{report.previous_copy}. La numérotation des FSE et des lots continue sans "
-        "reprendre de numéro déjà donné."
+        f"Base restaurée depuis {report.source}. {kept} La numérotation des FSE et des lots "
+        "continue sans reprendre de numéro déjà donné."
     )
     return EXIT_OK

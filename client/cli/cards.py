@@ -19,13 +19,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from cardio import probe
+from cardio.backend import PractitionerCard
 from cardio.connection import CardConnection
-from cardio.cps import CpsSession, pin_block
+from cardio.cps import CpsCard, pin_block
 from cardio.errors import CardError, NoCardError, PinFormatError, ReaderUnavailableError
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
 from client.messages import describe
+from client.output_files import write_output
+from client.practitioner_card import open_practitioner_card
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +62,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--pin-stdin", action="store_true", help="lire le code porteur sur l'entrée standard"
     )
     sign.add_argument("--out", type=Path, metavar="SIG", help="signature brute (défaut : stdout)")
+    sign.add_argument("--force", action="store_true", help="remplacer le fichier --out existant")
     sign.set_defaults(handler=_cmd_sign)
     cert = cps_sub.add_parser("certificate", help="certificat de signature de la CPS")
     cert.add_argument("--out", type=Path, metavar="FICHIER", help="défaut : stdout")
+    cert.add_argument("--force", action="store_true", help="remplacer le fichier --out existant")
     cert.add_argument("--pem", action="store_true", help="en PEM plutôt qu'en DER")
     cert.set_defaults(handler=_cmd_certificate)
 
@@ -142,12 +147,29 @@ def read_cards(backend: PcscBackend) -> dict[str, Any]:
         raise NoCardError("neither a Vitale nor a CPx card in the readers")
     result: dict[str, Any] = {"cps": None, "vitale": None}
     if found.cps_reader is not None:
-        card = _with_card(backend, found.cps_reader, lambda c: CpsSession(c).read())
+        with open_practitioner_card(backend, found.cps_reader) as cps_card:
+            card = CpsCard(cps_card.read_identity(), cps_card.read_situations())
         result["cps"] = {"reader": found.cps_reader, **_jsonable(card)}
     if found.vitale_reader is not None:
-        vitale = _with_card(backend, found.vitale_reader, lambda c: VitaleReader(c).read())
-        result["vitale"] = {"reader": found.vitale_reader, **_jsonable(vitale)}
+        vitale = _with_card(backend, found.vitale_reader, _read_vitale)
+        result["vitale"] = {"reader": found.vitale_reader, **vitale}
     return result
+
+
+def _read_vitale(connection: CardConnection) -> dict[str, Any]:
+    """The whole card; when only its public zone reads (a real Vitale 2 keeps the rest
+    for the GIE's components), the identities with ``complete`` false: never nothing
+    when names were read."""
+    reader = VitaleReader(connection)
+    try:
+        return {"complete": True, **_jsonable(reader.read())}
+    except CardError as exc:
+        try:
+            public = reader.read_public()
+        except CardError:
+            raise exc from None
+        logger.info("carte Vitale: public zone only (%s)", exc)
+        return {"complete": False, "beneficiaries": _jsonable(public)}
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
@@ -163,12 +185,20 @@ def _cmd_read(args: argparse.Namespace) -> int:
             f"Carte {who['card_type']} ({cps['reader']}) : {who['prenom']} {who['nom']}, "
             f"{len(cps['situations'])} situation(s) d'exercice."
         )
-    if vitale is not None:
+    if vitale is not None and not vitale["complete"]:
+        print(
+            f"Carte Vitale ({vitale['reader']}) : {len(vitale['beneficiaries'])} "
+            "bénéficiaire(s) lus dans la zone publique de la carte. Les droits ne sont pas "
+            "lisibles sur cette carte : ils seront demandés au service ADRi, et la FSE ne sera "
+            "pas « sécurisée Vitale » (pas de garantie de paiement) :"
+        )
+    elif vitale is not None:
         print(
             f"Carte Vitale ({vitale['reader']}) : valable du {_french_date(vitale['valid_from'])}"
             f" au {_french_date(vitale['valid_to'])}, "
             f"{len(vitale['beneficiaries'])} bénéficiaire(s) :"
         )
+    if vitale is not None:
         for b in vitale["beneficiaries"]:
             print(f"  - {b['prenom']} {b['nom']}, né(e) le {_french_date(b['birth_date_raw'])}")
     print("Contenu complet : sesam cards read --json")
@@ -186,12 +216,13 @@ def _french_date(value: str | None) -> str:
 # --- sesam cps sign / certificate -------------------------------------------------------
 
 
-def _cps_session_work(use: Callable[[CpsSession], T]) -> Callable[[PcscBackend], T]:
+def _cps_session_work(use: Callable[[PractitionerCard], T]) -> Callable[[PcscBackend], T]:
     def work(backend: PcscBackend) -> T:
         found = probe.find_cards(backend)
         if found.cps_reader is None:
             raise NoCardError("no CPx card in the readers")
-        return _with_card(backend, found.cps_reader, lambda c: use(CpsSession(c)))
+        with open_practitioner_card(backend, found.cps_reader) as card:
+            return use(card)
 
     return work
 
@@ -216,12 +247,12 @@ def _cmd_sign(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     digest = hashlib.sha256(data).digest()
 
-    def sign(session: CpsSession) -> bytes:
+    def sign(session: PractitionerCard) -> bytes:
         session.verify_pin(pin)
         return session.sign_digest(digest)
 
     signature = _on_card_thread(_cps_session_work(sign))
-    _write(args.out, signature)
+    _write(args.out, signature, args.force)
     if args.out is not None:
         print(f"Signature écrite dans {args.out} ({len(signature)} octets).", file=sys.stderr)
     return EXIT_OK
@@ -231,15 +262,16 @@ def _cmd_certificate(args: argparse.Namespace) -> int:
     der = _on_card_thread(_cps_session_work(lambda s: s.certificate_der()))
     if args.pem:
         pem = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
-        _write(args.out, pem)
+        _write(args.out, pem, args.force)
     else:
-        _write(args.out, der)
+        _write(args.out, der, args.force)
     return EXIT_OK
 
 
-def _write(path: Path | None, data: bytes) -> None:
+def _write(path: Path | None, data: bytes, force: bool = False) -> None:
     if path is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        path.write_bytes(data)
+        # Never over the store, a backup or an existing file without --force (issue #22).
+        write_output(path, data, force=force)

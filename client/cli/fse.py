@@ -23,12 +23,12 @@ from billing.fse import SecuringMode, money
 from billing.fse_states import FseState
 from billing.price_io import InputError
 from cardio import probe
-from cardio.cps import CpsSession, pin_block
+from cardio.backend import PractitionerCard
+from cardio.cps import pin_block
 from cardio.errors import CardError, PinFormatError
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
-from client import documents
 from client.config import data_dir
 from client.errors import ClientError
 from client.fse_service import (
@@ -40,8 +40,10 @@ from client.fse_service import (
     parse_fse_input,
 )
 from client.messages import describe
+from client.practitioner_card import open_practitioner_card
 from client.scor.pj import PjRecord
 from client.store import FseRow, Store, open_store
+from client.vitale_public import VitalePublicOnlyError, read_whole_card
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ T = TypeVar("T")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+#: FSE shown by ``fse list`` without ``--tout``: a screenful, the newest.
+PAGE_SIZE = 50
 
 
 class CardMissingError(ClientError):
@@ -90,6 +95,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = sub.add_parser("list", help="liste des FSE")
     listing.add_argument("--state", choices=[s.value for s in FseState], help="filtrer par état")
     listing.add_argument("--json", action="store_true", help="sortie JSON")
+    listing.add_argument(
+        "--page", type=int, metavar="N", help="page N, la 1 étant la plus récente (défaut : 1)"
+    )
+    listing.add_argument(
+        "--par-page", type=int, default=PAGE_SIZE, metavar="N", help="FSE par page"
+    )
+    listing.add_argument(
+        "--tout", action="store_true", help="toutes les FSE (défaut de --json sans --page)"
+    )
     listing.set_defaults(handler=_cmd_list)
 
     show = sub.add_parser("show", help="détail d'une FSE")
@@ -125,7 +139,7 @@ def check_pin(pin: str) -> bool:
     return True
 
 
-CardWork = Callable[[CpsSession, CpsSource, VitaleSource | None], T]
+CardWork = Callable[[PractitionerCard, CpsSource, VitaleSource | None], T]
 
 
 def with_cards(pin: str, vitale_wanted: str, work: CardWork[T]) -> T:
@@ -140,8 +154,7 @@ def with_cards(pin: str, vitale_wanted: str, work: CardWork[T]) -> T:
         found = probe.find_cards(backend)
         if found.cps_reader is None:
             raise CardMissingError("carte CPS")
-        with backend.connect(found.cps_reader) as cps_connection:
-            session = CpsSession(cps_connection)
+        with open_practitioner_card(backend, found.cps_reader) as session:
             session.verify_pin(pin)
             cps = CpsSource(session.read_identity(), session.read_situations())
             if vitale_wanted == "no" or found.vitale_reader is None:
@@ -149,8 +162,8 @@ def with_cards(pin: str, vitale_wanted: str, work: CardWork[T]) -> T:
             with backend.connect(found.vitale_reader) as vitale_connection:
                 reader = VitaleReader(vitale_connection)
                 try:
-                    card = reader.read()
-                except CardError:
+                    card = read_whole_card(reader)
+                except (CardError, VitalePublicOnlyError):
                     if vitale_wanted != "best_effort":
                         raise
                     logger.warning("carte Vitale illisible, ignorée (mode choisi sans elle)")
@@ -283,13 +296,17 @@ def _cmd_create(args: argparse.Namespace) -> int:
     else:
         wanted = "if_present"  # an absent card makes decide_mode refuse: never a downgrade
 
-    def work(session: CpsSession, cps: CpsSource, vitale: VitaleSource | None) -> dict[str, Any]:
+    def work(
+        session: PractitionerCard, cps: CpsSource, vitale: VitaleSource | None
+    ) -> dict[str, Any]:
         store = open_store()
         try:
             row = FseService(store).create(request, cps, vitale)
             summary = fse_summary(row, store)
             if row.mode == SecuringMode.DEGRADE.value:
                 # The paper sheet goes with the dégradé FSE: printed now, signed, scanned.
+                from client import documents  # fpdf: 0.2 s of every command's start
+
                 pdf = documents.feuille_de_soins_pdf(store, row.number, row.practitioner_id)
                 summary["feuille_de_soins"] = {"pdf": pdf}
             return summary
@@ -338,19 +355,36 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    state = FseState(args.state) if args.state else None
+    everything = args.tout or (args.json and args.page is None)
+    page = max(args.page or 1, 1)
+    size = max(args.par_page, 1)
     store = open_store()
     try:
-        rows = store.fse_list(state=FseState(args.state) if args.state else None)
+        if everything:
+            rows = store.fse_list(state=state)
+        else:
+            # A page of the newest, read from the end of an index, shown in number order.
+            rows = store.fse_list(
+                state=state, newest_first=True, limit=size, offset=(page - 1) * size
+            )[::-1]
         if args.json:
             print(json.dumps([fse_summary(r, store) for r in rows], ensure_ascii=False, indent=2))
             return EXIT_OK
-        if not rows:
+        total = len(rows) if everything else store.fse_count(state=state)
+        if not total:
             print("Aucune FSE.")
+        lots = store.lot_numbers([r.lot_id for r in rows if r.lot_id])
         for r in rows:
-            lot = store.lot_by_id(r.lot_id).number if r.lot_id else "-"
+            lot = lots.get(r.lot_id, "-") if r.lot_id else "-"
             print(
                 f"{r.number:>6}  {r.care_date.isoformat()}  {r.state.value:<12} {r.mode:<11} "
                 f"{r.regime}-{r.caisse}-{r.centre}  {money(r.total_fees):>9} €  lot {lot}"
+            )
+        if not everything and total > len(rows) + (page - 1) * size:
+            print(
+                f"({len(rows)} FSE sur {total}, page {page} : --page {page + 1} pour les "
+                "précédentes, --tout pour toutes)"
             )
     finally:
         store.close()

@@ -16,7 +16,8 @@ from typing import Any
 
 from billing.cms import CmsError
 from billing.lot import LotError, verify_lot
-from cardio.cps import CpsSession
+from cardio.backend import PractitionerCard
+from client.bounded_read import InputFileError, read_bounded
 from client.cli.fse import check_pin, read_pin, with_cards
 from client.cli.scor import pj_service
 from client.fse_service import CpsSource, FseService, VitaleSource
@@ -25,6 +26,7 @@ from client.store import LotRow, Store, open_store
 logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
+_MAX_LOT_FILE = 50_000_000  # a signed lot of a few hundred FSE is far smaller
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -51,6 +53,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export = sub.add_parser("export", help="écrire le lot signé (CMS, DER) dans un fichier")
     export.add_argument("number", type=int, metavar="N")
     export.add_argument("--out", type=Path, required=True, metavar="FICHIER")
+    export.add_argument(
+        "--force", action="store_true", help="remplacer le fichier s'il existe déjà"
+    )
     export.add_argument("--practitioner", metavar="ID", help="n° de facturation + clé")
     export.set_defaults(handler=_cmd_export)
 
@@ -92,7 +97,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     def work(
-        session: CpsSession, cps: CpsSource, _vitale: VitaleSource | None
+        session: PractitionerCard, cps: CpsSource, _vitale: VitaleSource | None
     ) -> list[dict[str, Any]]:
         store = open_store()
         try:
@@ -151,7 +156,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     store = open_store()
     try:
-        lot = FseService(store).export_lot(args.number, args.out, args.practitioner)
+        lot = FseService(store).export_lot(
+            args.number, args.out, args.practitioner, force=args.force
+        )
     finally:
         store.close()
     print(f"Lot n° {lot.number} ({lot.id}) écrit dans {args.out}.")
@@ -160,10 +167,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     try:
-        der = args.file.read_bytes()
-        ca = args.ca.read_bytes()
-    except OSError as exc:
-        print(f"Lecture impossible : {exc.filename} ({exc.strerror}).", file=sys.stderr)
+        der = read_bounded(args.file, _MAX_LOT_FILE)
+        ca = read_bounded(args.ca, 1_000_000)
+    except InputFileError as exc:
+        print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     try:
         lot = verify_lot(der, ca)

@@ -52,9 +52,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     referential = referential_with_local()
     priced = price(request, referential)
-    text = json.dumps(to_json(priced), ensure_ascii=False, indent=2) + "\n"
+    answer = to_json(priced)
+    text = json.dumps(answer, ensure_ascii=False, indent=2) + "\n"
     try:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:
+            # A terminal or pipe that cannot take the accents: JSON escapes stay valid JSON.
+            sys.stdout.write(json.dumps(answer, ensure_ascii=True, indent=2) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (e.g. ``| head``) went away: not an error of the pricing.

@@ -71,15 +71,16 @@ def queue_status(store: Store) -> dict[str, Any]:
             "amc": _money(Decimal(str(row["amc"]))),
         }
     fse: dict[str, dict[str, Any]] = {}
+    totals = store.fse_totals_by_state()  # kept by triggers: no walk of every FSE
     for state in FseState:
-        rows = store.fse_list(state=state)
-        if rows:
+        if totals.get(state, (0,))[0]:
+            count, fees, amo, amc = totals[state]
             fse[state.value] = {
                 "libelle": FSE_LABELS[state],
-                "nombre": len(rows),
-                "montant": _money(sum((r.total_fees for r in rows), Decimal(0))),
-                "amo": _money(sum((r.amo for r in rows), Decimal(0))),
-                "amc": _money(sum((r.amc for r in rows), Decimal(0))),
+                "nombre": count,
+                "montant": _money(fees),
+                "amo": _money(amo),
+                "amc": _money(amc),
             }
     oldest = None
     waiting = [

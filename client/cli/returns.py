@@ -20,6 +20,8 @@ from client.returns import (
     import_noemie_file,
     match_payment_by_hand,
     reconcile,
+    reconcile_counts,
+    reconcile_page,
     unmatched_payments,
 )
 from client.settings import load_settings
@@ -31,6 +33,9 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+#: FSE shown by ``returns list`` without ``--tout``: a screenful, the newest.
+PAGE_SIZE = 50
 
 
 def _now() -> datetime:
@@ -105,19 +110,35 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    status = Reconciliation(args.etat) if args.etat else None
+    everything = args.tout or (args.json and args.page is None)
+    page = max(args.page or 1, 1)
+    size = max(args.par_page, 1)
+    counts: dict[Reconciliation, int] = {}
     store = open_store()
     try:
-        view = reconcile(store)
         unmatched = unmatched_payments(store)
+        if args.non_rapproches:
+            view = []
+        elif everything:
+            view = reconcile(store)
+            if status is not None:
+                view = [r for r in view if r.status is status]
+            for r in view:
+                counts[r.status] = counts.get(r.status, 0) + 1
+        else:
+            # A page of the newest, filtered and ordered by the database, in number order.
+            view = reconcile_page(store, size, (page - 1) * size, status=status)[::-1]
+            counts = reconcile_counts(store)
+            if status is not None:
+                counts = {status: counts.get(status, 0)}
     finally:
         store.close()
-    if args.etat:
-        view = [r for r in view if r.status.value == args.etat]
     if args.json:
         print(
             json.dumps(
                 {
-                    "fse": [] if args.non_rapproches else [r.to_json() for r in view],
+                    "fse": [r.to_json() for r in view],
                     "non_rapproches": [
                         {k: unmatched_row[k] for k in unmatched_row if k != "noemie_sha256"}
                         for unmatched_row in unmatched
@@ -129,9 +150,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     if not args.non_rapproches:
-        counts: dict[Reconciliation, int] = {}
         for r in view:
-            counts[r.status] = counts.get(r.status, 0) + 1
             paid = (
                 f" payé AMO {r.paid_amo} € / AMC {r.paid_amc} €" if r.paid_amo is not None else ""
             )
@@ -142,7 +161,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 f"facturé AMO {r.billed_amo} € / AMC {r.billed_amc} €{paid}{motif}"
                 f"{' — ' + r.detail if r.detail else ''}{guarantee}"
             )
-        print(", ".join(f"{LABELS[k]} : {v}" for k, v in counts.items()) or "Aucune FSE.")
+        total = sum(counts.values())
+        if not everything and total > len(view) + (page - 1) * size:
+            print(
+                f"({len(view)} FSE sur {total}, page {page} : --page {page + 1} pour les "
+                "précédentes, --tout pour toutes)"
+            )
+        print(", ".join(f"{LABELS[k]} : {v}" for k, v in counts.items() if v) or "Aucune FSE.")
     print(f"Retours non rapprochés : {len(unmatched)}")
     for u in unmatched:
         print(
@@ -194,6 +219,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lst.add_argument("--etat", choices=[r.value for r in Reconciliation])
     lst.add_argument(
         "--non-rapproches", action="store_true", help="seulement les retours orphelins"
+    )
+    lst.add_argument(
+        "--page", type=int, metavar="N", help="page N, la 1 étant la plus récente (défaut : 1)"
+    )
+    lst.add_argument("--par-page", type=int, default=PAGE_SIZE, metavar="N", help="FSE par page")
+    lst.add_argument(
+        "--tout", action="store_true", help="toutes les FSE (défaut de --json sans --page)"
     )
     lst.set_defaults(handler=_cmd_list)
     match = sub.add_parser("match", help="rapprocher à la main un retour non rapproché d'une FSE")

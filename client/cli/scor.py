@@ -10,14 +10,16 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from client.config import data_dir
 from client.scor import scan
 from client.scor.config import load_scor_config
-from client.scor.normalize import NormalizedPj, normalize_bytes, normalize_file
 from client.scor.pj import PjRecord, PjService
 from client.store import Store, open_store
+
+if TYPE_CHECKING:  # fpdf and Pillow: 0.3 s of every command's start
+    from client.scor.normalize import NormalizedPj
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +144,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         device = found[0].name
     image = scan.scan_page(device)
+    from client.scor.normalize import normalize_bytes
+
     pj = normalize_bytes(image, f"numérisation {device}", config.normalize_options)
     return _attach(args, pj, f"scan:{device}")
 
@@ -150,6 +154,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"Fichier introuvable : {args.file}", file=sys.stderr)
         return EXIT_USAGE
+    from client.scor.normalize import normalize_file
+
     pj = normalize_file(args.file, load_scor_config().normalize_options)
     return _attach(args, pj, f"import:{args.file.name}")
 

@@ -14,12 +14,15 @@ import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing.scor_rules import ScorSettings
+from client.bounded_read import InputFileError, read_text_bounded
 from client.config import data_dir
 from client.scor.errors import ScorError
-from client.scor.normalize import NormalizeOptions
+
+if TYPE_CHECKING:
+    from client.scor.normalize import NormalizeOptions
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class ScorConfig:
 
     @property
     def normalize_options(self) -> NormalizeOptions:
+        from client.scor.normalize import NormalizeOptions  # fpdf, Pillow: only when used
+
         if self.encoding == "grey":
             return NormalizeOptions(min_dpi=self.min_dpi, encoding="grey")
         return NormalizeOptions(min_dpi=self.min_dpi, encoding="bitonal")
@@ -72,8 +77,10 @@ def load_scor_config(path: Path | None = None) -> ScorConfig:
     if not path.exists():
         return ScorConfig()
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        raw = json.loads(read_text_bounded(path, 1_000_000))
+    except InputFileError as exc:
+        raise ScorConfigError(path, exc.reason) from exc
+    except (ValueError, RecursionError) as exc:
         raise ScorConfigError(path, "JSON invalide") from exc
     if not isinstance(raw, dict):
         raise ScorConfigError(path, "un objet JSON est attendu")

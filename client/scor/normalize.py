@@ -29,6 +29,7 @@ from typing import Literal
 from fpdf import FPDF
 from PIL import Image, ImageStat, UnidentifiedImageError
 
+from client.bounded_read import read_bounded
 from client.scor.errors import (
     BlankPageError,
     LowResolutionError,
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 Encoding = Literal["bitonal", "grey"]
 A4_LONG_SIDE_INCH = 297 / 25.4
 _PDF_MAGIC = b"%PDF-"
+#: A scanned page at 300 dpi is a few MB; ten of them in a PDF stay far below.
+MAX_INPUT_FILE = 50_000_000
 # scanimage reports 199.9996 dpi for 200: compare with a little slack.
 _DPI_SLACK = 0.5
 
@@ -307,10 +310,8 @@ def normalize_file(
 ) -> NormalizedPj:
     """``normalize_bytes`` on a file's content.
 
-    :raises UnreadableInputError: also when the file cannot be read.
+    :raises InputFileError: the file cannot be read, is not a regular file or is too large.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableInputError(path.name) from exc
+    # Bounded; a device or a FIFO is refused (InputFileError, in French) before any read.
+    data = read_bounded(path, MAX_INPUT_FILE)
     return normalize_bytes(data, path.name, options, created=created)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -50,8 +50,10 @@ from billing.scor_rules import (
 )
 from billing.signing import Signer
 from client.scor.errors import PjNotFoundError, PjStateError
-from client.scor.normalize import NormalizedPj
 from client.store import FseRow, OutboxStatus, Store, parse_db_stamp, stamp
+
+if TYPE_CHECKING:  # fpdf and Pillow: 0.3 s of every command's start
+    from client.scor.normalize import NormalizedPj
 
 logger = logging.getLogger(__name__)
 

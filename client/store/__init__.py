@@ -19,8 +19,12 @@ number can be skipped, never reused).
 
 Layout: ``errors``, ``rows`` (rows and timestamps), ``numbering``, then ``Store`` in
 layers, each on the one before: ``base`` (connection, transactions, numbers, patients),
-``queries``, ``journal`` (events, audit chain), ``lots`` (lots, outbox), ``fse`` (FSE writes,
-``Store``); ``opening`` (``open_store``).
+``queries``, ``journal`` (events, audit chain; ``books`` checks the books against it),
+``lots`` (lots, outbox), ``fse`` (FSE writes, ``Store``); ``opening`` (``open_store``).
+
+Nothing outside SQLite opens the database files: closing any descriptor of the file drops
+the process's POSIX locks, and another connection would then unlink the ``-wal`` under the
+open ones (issue #17). Modes are set by umask at creation and ``chmod`` by name.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any, Self
 from sqlite_utils import Database
 
 from billing.fse import FseBody, PractitionerSituation
+from client import presence
 from client.store.errors import storage_error
 from client.store.numbering import _COUNTER_COLUMNS, Numbering
 from client.store.rows import stamp
@@ -24,14 +25,20 @@ logger = logging.getLogger(__name__)
 class StoreBase:
     """The connection and its transactions, numbers, practitioners and patients."""
 
+    _presence = False  # this store holds a share of the presence lock (client.presence)
+    read_only = False  # opened for reading only: the disk refuses writes (store.fallback)
+
     def __init__(self, db: Database, path: Path, numbering: Numbering) -> None:
         self.db = db
         self.path = path
         self.numbering = numbering
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and this store's share of the presence lock)."""
         self.db.close()
+        if self._presence:
+            self._presence = False
+            presence.release(self.path)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Self]:

@@ -4,6 +4,7 @@ storage failures (disk full, read-only, I/O) told apart from SQLite's own errors
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from pathlib import Path
 
@@ -74,8 +75,60 @@ class DiskIOError(StorageError):
         )
 
 
+class DamagedStoreError(StorageError):
+    """The database file is damaged (SQLite: corrupt, or not a database at all)."""
+
+    def __init__(self, path: Path | None = None, detail: str = "") -> None:
+        # ``path`` is the database file or, from ``storage_error``, its directory.
+        where = path / "sesam.db" if path is not None and path.is_dir() else path
+        folder = where.parent / "sauvegardes" if where is not None else None
+        newest = sorted(folder.glob("sesam-*.db"))[-1:] if folder and folder.is_dir() else []
+        hint = (
+            f"La sauvegarde la plus récente est {newest[0]} : restaurez-la avec « sesam restore "
+            f"{newest[0]} »."
+            if newest
+            else "Restaurez une sauvegarde avec « sesam restore FICHIER »."
+        )
+        super().__init__(
+            f"La base de données ({where or 'sesam.db'}) est endommagée"
+            + (f" ({detail})" if detail else "")
+            + " : n'y enregistrez plus rien. "
+            + hint
+            + " La base endommagée est gardée de côté, jamais effacée.",
+            path,
+        )
+        self.detail = detail
+
+
 #: SQLite's primary result codes that mean the disk, not the data.
 _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+#: Below this much free space, a write that failed failed for want of space.
+_NEARLY_FULL = 256 * 1024
+
+
+def _diagnose(path: Path | None) -> StorageError | None:
+    """Whether the disk of ``path`` is read-only or full, asked of the file system: SQLite
+    reports both as I/O errors or « cannot open » when it must create its -wal/-shm."""
+    if path is None:
+        return None
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        info = os.statvfs(probe)
+    except OSError:
+        return None
+    if info.f_flag & os.ST_RDONLY:
+        return ReadOnlyStorageError(path)
+    if info.f_bavail * info.f_frsize < _NEARLY_FULL or (info.f_files and not info.f_favail):
+        return DiskFullError(path)
+    folder = probe if probe.is_dir() else probe.parent
+    if not os.access(folder, os.W_OK):
+        return ReadOnlyStorageError(path)
+    return None
 
 
 def storage_error(exc: BaseException, path: Path | None) -> StorageError | None:
@@ -88,7 +141,7 @@ def storage_error(exc: BaseException, path: Path | None) -> StorageError | None:
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return ReadOnlyStorageError(path)
         if exc.errno == errno.EIO:
-            return DiskIOError(path)
+            return _diagnose(path) or DiskIOError(path)
         return None
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
@@ -96,7 +149,26 @@ def storage_error(exc: BaseException, path: Path | None) -> StorageError | None:
         if primary == _SQLITE_FULL:
             return DiskFullError(path)
         if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
-            return ReadOnlyStorageError(path)
+            # A read-only connection on a full disk (the fallback of opening) says READONLY.
+            full = _diagnose(path)
+            return full if isinstance(full, DiskFullError) else ReadOnlyStorageError(path)
         if primary == _SQLITE_IOERR:
-            return DiskIOError(path)
+            return _diagnose(path) or DiskIOError(path)
+        if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return DamagedStoreError(path, str(exc))
+    return None
+
+
+def damage_error(exc: BaseException, path: Path | None) -> DamagedStoreError | None:
+    """``exc`` as a damaged database (SQLite's corrupt / not-a-database codes, or the
+    messages of a damaged file read through: malformed, undecodable text), or None."""
+    if isinstance(exc, DamagedStoreError):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        typed = storage_error(exc, path)
+        if isinstance(typed, DamagedStoreError):
+            return typed
+        text = str(exc).lower()
+        if typed is None and any(m in text for m in ("decode", "malformed", "not a database")):
+            return DamagedStoreError(path, "donnée illisible")
     return None

@@ -11,6 +11,7 @@ from billing.fse_states import FseEventKind, FseState, check_duplicata, check_tr
 from billing.lot import LotRules, LotState
 from client.store.errors import StoreError
 from client.store.lots import LotStore
+from client.store.packing import pack_document
 from client.store.rows import FseRow, OutboxStatus, stamp
 
 
@@ -62,7 +63,7 @@ class Store(LotStore):
                 amounts["patient_remainder"],
                 int(body.tiers_payant.amo),
                 int(body.tiers_payant.amc),
-                fse.canonical().decode("utf-8"),
+                pack_document(fse.canonical().decode("utf-8")),
                 fse.digest.hex(),
                 body.vitale_serial,
                 fse.certification.hex(),

@@ -8,17 +8,34 @@ from datetime import datetime
 from typing import Any
 
 from billing.audit import (
+    GENESIS,
     AuditEntry,
     AuditKind,
+    Breach,
     ChainReport,
     build_entry,
     event_payload,
+    noemie_payload,
+    payment_payload,
+    unmatched_payload,
+    unmatched_resolved_payload,
     verify_chain,
 )
 from billing.fse_states import FseEventKind, FseState
+from client.store.books import check_anchors, check_books
 from client.store.errors import NotFoundError
 from client.store.queries import QueryStore
 from client.store.rows import FseRow, _audit_entry, _document_matches, _event_breach, stamp
+
+
+def _books_report(chain: ChainReport, breach: Breach, problems: list[str]) -> ChainReport:
+    more = f" ; et {len(problems) - 10} autre(s)" if len(problems) > 10 else ""
+    return ChainReport(
+        count=chain.count,
+        head_hash=chain.head_hash,
+        breach=breach,
+        detail=" ; ".join(problems[:10]) + more,
+    )
 
 
 class JournalStore(QueryStore):
@@ -188,6 +205,62 @@ class JournalStore(QueryStore):
             },
         )
 
+    def journal_head(self) -> tuple[int, str]:
+        """(seq, hash) of the last journal entry; (0, GENESIS) when empty."""
+        last = self._one("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1")
+        return (int(last["seq"]), str(last["hash"])) if last else (0, GENESIS)
+
+    def _journal_row(
+        self, kind: AuditKind, at: datetime, table: str, key: str, value: Any, build: Any
+    ) -> None:
+        row = self._one(f"SELECT * FROM {table} WHERE {key} = ?", [value])  # noqa: S608
+        if row is None:
+            raise NotFoundError(f"{table} {value}")
+        payload = build(row)
+        # Only a payment concerns an FSE of this workstation for sure (an unmatched line
+        # names an FSE that may not exist here).
+        fse_id = str(row["fse_uuid"]) if kind is AuditKind.PAYMENT else ""
+        self._journal(at, kind.value, fse_id=fse_id, payload=payload)
+
+    def journal_payment(self, payment_id: int, at: datetime) -> None:
+        """Journal a ``payments`` row just written (amounts included), same transaction."""
+        self._journal_row(AuditKind.PAYMENT, at, "payments", "id", payment_id, payment_payload)
+
+    def journal_noemie_file(self, sha256: str, at: datetime) -> None:
+        """Journal an imported NOEMIE file (digest and counts), same transaction."""
+        self._journal_row(
+            AuditKind.NOEMIE_FILE, at, "noemie_files", "sha256", sha256, noemie_payload
+        )
+
+    def journal_unmatched(self, unmatched_id: int, at: datetime) -> None:
+        """Journal an unmatched NOEMIE line just recorded, same transaction."""
+        self._journal_row(
+            AuditKind.UNMATCHED, at, "unmatched_payments", "id", unmatched_id, unmatched_payload
+        )
+
+    def journal_unmatched_resolved(self, unmatched_id: int, at: datetime) -> None:
+        """Journal the matching by hand of an unmatched line, same transaction."""
+        self._journal_row(
+            AuditKind.UNMATCHED_RESOLVED,
+            at,
+            "unmatched_payments",
+            "id",
+            unmatched_id,
+            unmatched_resolved_payload,
+        )
+
+    def mark_fse_number_unused(
+        self, practitioner_id: str, number: int, now: datetime, reason: str
+    ) -> None:
+        """Record that FSE ``number`` was handed out but no FSE was secured under it (the
+        securing failed): not a lost FSE (``client.alerts`` reports the other gaps)."""
+        with self.write():
+            self.db.execute(
+                "INSERT OR IGNORE INTO fse_numbers_unused (practitioner_id, number, at, reason) "
+                "VALUES (?, ?, ?, ?)",
+                [practitioner_id, number, stamp(now), reason[:200]],
+            )
+
     def record_audit(self, kind: AuditKind, now: datetime, payload: dict[str, Any]) -> None:
         """Journal an event that concerns no FSE nor lot (a restore, for instance)."""
         with self.write():
@@ -198,15 +271,39 @@ class JournalStore(QueryStore):
         return [_audit_entry(r) for r in self.db.query("SELECT * FROM audit_journal ORDER BY seq")]
 
     def audit_verify(self) -> ChainReport:
-        """Verify the chain, then that every FSE event is journaled as it stands now.
+        """Verify the chain, that every FSE event is journaled as it stands now, then that
+        the books (FSE, lots, outbox, payments, NOEMIE files) agree with the journal.
 
         The second part catches an edited or removed ``fse_events`` row, and an FSE document
-        changed after it was secured (its digest no longer the one journaled).
+        changed after it was secured (its digest no longer the one journaled); the third
+        (``client.store.books``) an edit of what the user reads. Everything is read in one
+        read transaction: billing beside it never shows a half-written state.
         """
-        entries = self.audit_entries()
-        report = verify_chain(entries)
-        if not report.ok:
+        conn = self.db.conn
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
+        try:
+            entries = self.audit_entries()
+            chain = verify_chain(entries)
+            if not chain.ok:
+                return chain
+            # A cut tail first: it explains the other mismatches that follow from it.
+            problems = check_anchors(self, entries)
+            if problems:
+                return _books_report(chain, Breach.TRUNCATED, problems)
+            report = self._verify_events(entries, chain)
+            if not report.ok:
+                return report
+            problems = check_books(self, entries)
+            if problems:
+                return _books_report(chain, Breach.BOOKS, problems)
             return report
+        finally:
+            if own and conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+    def _verify_events(self, entries: list[AuditEntry], report: ChainReport) -> ChainReport:
         by_event: dict[int, AuditEntry] = {}
         for journaled in entries:
             event = json.loads(journaled.payload).get("event")
@@ -245,5 +342,8 @@ class JournalStore(QueryStore):
             seen.add(r["id"])
         for event_id, entry in by_event.items():
             if event_id not in seen:
-                return _event_breach(report, entry, f"événement n° {event_id} (disparu)")
+                number = json.loads(entry.payload).get("number")
+                return _event_breach(
+                    report, entry, f"événement n° {event_id} de la FSE n° {number} (disparu)"
+                )
         return report

@@ -13,6 +13,7 @@ from billing.fse_states import FseEventKind, FseState, check_transition
 from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
 from client.store.errors import NotFoundError, StoreError
 from client.store.journal import JournalStore
+from client.store.packing import pack_der
 from client.store.rows import LotRow, OutboxRow, OutboxStatus, _outbox_row, stamp
 
 logger = logging.getLogger(__name__)
@@ -98,10 +99,13 @@ class LotStore(JournalStore):
         now: datetime,
         content_sha256: str,
         signed_der: bytes,
+        journal_head: tuple[int, str] | None = None,
     ) -> LotRow:
         """Record a lot as closed and signed: its FSE go ``in_lot``, its outbox row PENDING.
 
         Must run inside ``write()`` together with the reading of the FSE that were signed.
+        ``journal_head``: the (seq, hash) the signed content carries (``journal_head()``
+        read in this same transaction).
         """
         self._require_transaction()
         lot = self.lot_by_id(lot_id)
@@ -111,8 +115,17 @@ class LotStore(JournalStore):
         self._next(lot.practitioner_id, "closing")
         self.db.execute(
             "UPDATE lots SET state = ?, closed_at = ?, signed_der = ?, content_sha256 = ?, "
-            "updated_at = ? WHERE id = ?",
-            [LotState.CLOSED.value, stamp(now), signed_der, content_sha256, stamp(now), lot_id],
+            "journal_seq = ?, journal_head = ?, updated_at = ? WHERE id = ?",
+            [
+                LotState.CLOSED.value,
+                stamp(now),
+                pack_der(signed_der),
+                content_sha256,
+                journal_head[0] if journal_head else None,
+                journal_head[1] if journal_head else None,
+                stamp(now),
+                lot_id,
+            ],
         )
         for fse in self.fse_list(lot_id=lot_id):
             check_transition(fse.state, FseState.IN_LOT, fse.number)
@@ -139,6 +152,7 @@ class LotStore(JournalStore):
             content_sha256=content_sha256,
             signed_sha256=sha256_hex(signed_der),
             fse_count=lot.fse_count,
+            journal_seq=journal_head[0] if journal_head else None,
         )
         return self.lot_by_id(lot_id)
 
@@ -238,20 +252,34 @@ class LotStore(JournalStore):
             [int(OutboxStatus.PENDING), stamp(now), stamp(now)],
         )
 
-    def outbox_reset_stale(self, older_than: datetime, now: datetime) -> int:
-        """IN_FLIGHT rows claimed before ``older_than`` go back to PENDING; returns how many."""
+    def outbox_reset_stale(
+        self, older_than: datetime, now: datetime, keep_worker: str | None = None
+    ) -> int:
+        """IN_FLIGHT rows claimed (or last renewed) before ``older_than`` go back to PENDING,
+        except those of ``keep_worker`` (the caller's own); returns how many."""
         with self.write():
             cursor = self.db.execute(
                 "UPDATE outbox SET status = ?, claimed_at = NULL, claimed_by = NULL, "
-                "updated_at = ? WHERE status = ? AND claimed_at < ?",
+                "updated_at = ? WHERE status = ? AND claimed_at < ? "
+                "AND claimed_by IS NOT ?",
                 [
                     int(OutboxStatus.PENDING),
                     stamp(now),
                     int(OutboxStatus.IN_FLIGHT),
                     stamp(older_than),
+                    keep_worker,
                 ],
             )
             return int(cursor.rowcount)
+
+    def outbox_heartbeat(self, outbox_id: str, worker: str, now: datetime) -> bool:
+        """Renew ``worker``'s claim on a row (its lease); False when it is no longer his."""
+        with self.write():
+            cursor = self.db.execute(
+                "UPDATE outbox SET claimed_at = ? WHERE id = ? AND claimed_by = ? AND status = ?",
+                [stamp(now), outbox_id, worker, int(OutboxStatus.IN_FLIGHT)],
+            )
+            return cursor.rowcount == 1
 
     def _closings(self, practitioner_id: str) -> int:
         row = self._one(

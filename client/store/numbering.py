@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from client.bounded_read import InputFileError, read_text_bounded
 from client.durable import replace_file
 from client.store.errors import StoreError
 
 #: Counters kept per practitioner, in ``counters`` and in ``numbering.json``.
 _COUNTER_COLUMNS = {"fse": "last_fse_number", "lot": "last_lot_number", "closing": "lot_closings"}
+_MAX_SIZE = 10_000_000  # a few dozen bytes per practitioner
 
 
 class Numbering:
@@ -26,21 +28,34 @@ class Numbering:
 
     def read(self) -> dict[str, dict[str, int]]:
         """The marks on disk ({} when the file does not exist yet)."""
-        try:
-            raw = json.loads(self.path.read_text("utf-8"))
-        except FileNotFoundError:
+        if not self.path.exists():
             return {}
-        except (OSError, ValueError) as exc:
-            raise StoreError(
-                f"Le fichier de numérotation {self.path} est illisible : restaurez-le ou "
-                "contactez le support (les numéros de FSE ne doivent jamais être réutilisés)."
-            ) from exc
-        marks = raw.get("practitioners", {}) if isinstance(raw, dict) else {}
-        return {
-            str(pid): {kind: int(v.get(kind, 0)) for kind in _COUNTER_COLUMNS}
-            for pid, v in marks.items()
-            if isinstance(v, dict)
-        }
+        try:
+            raw = json.loads(read_text_bounded(self.path, _MAX_SIZE))
+        except InputFileError as exc:
+            raise self._unreadable(exc.reason) from exc
+        except (ValueError, RecursionError) as exc:
+            raise self._unreadable() from exc
+        # Another shape is refused, never taken as « no marks »: numbers could go back.
+        marks = raw.get("practitioners") if isinstance(raw, dict) else None
+        if not isinstance(marks, dict) or raw.get("version") != 1:
+            raise self._unreadable()
+        result: dict[str, dict[str, int]] = {}
+        for pid, entry in marks.items():
+            if not isinstance(entry, dict):
+                raise self._unreadable()
+            values = {kind: entry.get(kind, 0) for kind in _COUNTER_COLUMNS}
+            if not all(type(v) is int and v >= 0 for v in values.values()):
+                raise self._unreadable()
+            result[str(pid)] = values
+        return result
+
+    def _unreadable(self, reason: str = "") -> StoreError:
+        why = f" ({reason})" if reason else ""
+        return StoreError(
+            f"Le fichier de numérotation {self.path} est illisible{why} : restaurez-le ou "
+            "contactez le support (les numéros de FSE ne doivent jamais être réutilisés)."
+        )
 
     def mark(self, practitioner_id: str, kind: str, value: int) -> None:
         """Record that ``value`` was handed out (only ever raises the mark)."""

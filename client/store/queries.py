@@ -9,6 +9,7 @@ from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
 from client.store.base import StoreBase
 from client.store.errors import AmbiguousError, NotFoundError
+from client.store.packing import unpack_der
 from client.store.rows import (
     _LOT_COLUMNS,
     EventRow,
@@ -67,18 +68,108 @@ class QueryStore(StoreBase):
         state: FseState | None = None,
         practitioner_id: str | None = None,
         lot_id: str | None = None,
+        *,
+        exclude: tuple[FseState, ...] = (),
+        newest_first: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[FseRow]:
-        """FSE in number order, optionally filtered."""
+        """FSE in number order (or newest first), optionally filtered; one page of them
+        with ``limit``/``offset`` (the lists that fetch rows as they are shown)."""
         clause, params = _where(
             state=state.value if state else None, practitioner_id=practitioner_id, lot_id=lot_id
         )
+        values: list[str | int] = list(params)
+        if exclude:
+            marks = ", ".join("?" * len(exclude))
+            clause += f"{' AND' if clause else ' WHERE'} state NOT IN ({marks})"
+            values += [s.value for s in exclude]
+        order = " DESC" if newest_first else ""
+        sql = f"SELECT * FROM fse{clause} ORDER BY practitioner_id{order}, number{order}"  # noqa: S608
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            values += [limit, offset]
+        return [_fse_row(r) for r in self.db.query(sql, values)]
+
+    def fse_matching(
+        self, condition: str, values: list[str | int], *, limit: int, offset: int = 0
+    ) -> list[FseRow]:
+        """One page, newest first, of the FSE ``f`` meeting ``condition`` (SQL written by
+        the caller from constants; the values are parameters): lists filtered on more than
+        columns of ``fse``, like the reconciliation's statuses."""
         return [
             _fse_row(r)
             for r in self.db.query(
-                f"SELECT * FROM fse{clause} ORDER BY practitioner_id, number",  # noqa: S608
-                params,
+                f"SELECT f.* FROM fse f WHERE {condition} "  # noqa: S608
+                "ORDER BY f.practitioner_id DESC, f.number DESC LIMIT ? OFFSET ?",
+                [*values, limit, offset],
             )
         ]
+
+    def fse_count(
+        self,
+        state: FseState | None = None,
+        practitioner_id: str | None = None,
+        *,
+        exclude: tuple[FseState, ...] = (),
+    ) -> int:
+        """How many FSE :meth:`fse_list` would list with these filters (counted on an index)."""
+        clause, params = _where(
+            state=state.value if state else None, practitioner_id=practitioner_id
+        )
+        values: list[str | int] = list(params)
+        if exclude:
+            marks = ", ".join("?" * len(exclude))
+            clause += f"{' AND' if clause else ' WHERE'} state NOT IN ({marks})"
+            values += [s.value for s in exclude]
+        row = self._one(f"SELECT count(*) AS n FROM fse{clause}", values)  # noqa: S608
+        return int(row["n"]) if row else 0
+
+    def fse_totals_by_state(self) -> dict[FseState, tuple[int, Decimal, Decimal, Decimal]]:
+        """(count, total fees, AMO, AMC) of the FSE in each state, from the month totals the
+        triggers keep (a few rows per distinct amount, whatever the size of the store)."""
+        totals: dict[FseState, tuple[int, Decimal, Decimal, Decimal]] = {}
+        for r in self.db.query(
+            "SELECT state, total_fees, amo, amc, sum(n) AS n FROM fse_month_totals "
+            "WHERE n > 0 GROUP BY state, total_fees, amo, amc"
+        ):
+            n = int(r["n"])
+            count, fees, amo, amc = totals.get(
+                FseState(r["state"]), (0, Decimal(0), Decimal(0), Decimal(0))
+            )
+            totals[FseState(r["state"])] = (
+                count + n,
+                fees + n * Decimal(r["total_fees"]),
+                amo + n * Decimal(r["amo"]),
+                amc + n * Decimal(r["amc"]),
+            )
+        return totals
+
+    def fse_degrade_open(self) -> list[FseRow]:
+        """The dégradé FSE not cancelled, in number order (the SCOR page; a partial index
+        holds only them)."""
+        return [
+            _fse_row(r)
+            for r in self.db.query(
+                "SELECT * FROM fse WHERE mode = 'degrade' "
+                "AND state != ? ORDER BY practitioner_id, number",
+                [FseState.CANCELLED.value],
+            )
+        ]
+
+    def lot_numbers(self, lot_ids: list[str]) -> dict[str, int]:
+        """The numbers of these lots (a page of a list shows them), by lot id."""
+        wanted = sorted(set(lot_ids))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        return {
+            str(r["id"]): int(r["number"])
+            for r in self.db.query(
+                f"SELECT id, number FROM lots WHERE id IN ({marks})",  # noqa: S608
+                wanted,
+            )
+        }
 
     def fse_events(self, fse_id: int) -> list[EventRow]:
         """Every transition of an FSE, oldest first."""
@@ -166,7 +257,7 @@ class QueryStore(StoreBase):
         if row is None:
             raise NotFoundError(f"Lot {lot_id}")
         der = row["signed_der"]
-        return bytes(der) if der is not None else None
+        return unpack_der(der) if der is not None else None
 
     def outbox_get(self, outbox_id: str) -> OutboxRow | None:
         """The outbox row of a lot (None once removed)."""

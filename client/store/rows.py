@@ -15,6 +15,7 @@ from billing.errors import BillingError
 from billing.fse import Fse, fse_from_document
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
+from client.store.packing import PackedValueError, unpack_document
 
 
 class OutboxStatus(IntEnum):
@@ -146,6 +147,15 @@ def _opt_stamp(value: Any) -> datetime | None:
     return parse_db_stamp(value) if value else None
 
 
+def _document_text(stored: str | bytes) -> str:
+    """The FSE document of a stored value; '' when it is damaged (its parse then fails where
+    it is read, and ``sesam audit verify`` names the FSE), rather than a list that breaks."""
+    try:
+        return unpack_document(stored)
+    except PackedValueError:
+        return ""
+
+
 def _fse_row(r: dict[str, Any]) -> FseRow:
     return FseRow(
         id=r["id"],
@@ -168,7 +178,7 @@ def _fse_row(r: dict[str, Any]) -> FseRow:
         patient_remainder=Decimal(r["patient_remainder"]),
         tiers_payant_amo=bool(r["tiers_payant_amo"]),
         tiers_payant_amc=bool(r["tiers_payant_amc"]),
-        canonical=r["canonical"],
+        canonical=_document_text(r["canonical"]),
         digest=r["digest"],
         vitale_serial=r["vitale_serial"],
         vitale_certification=r["vitale_certification"],
@@ -237,10 +247,11 @@ def _event_breach(report: ChainReport, entry: AuditEntry | None, what: str) -> C
     )
 
 
-def _document_matches(canonical: str, digest: str) -> bool:
-    """The stored FSE document still parses, checks its own digest and has ``digest``."""
+def _document_matches(canonical: str | bytes, digest: str) -> bool:
+    """The stored FSE document (packed or not) still parses, checks its own digest and has
+    ``digest``."""
     try:
-        fse = fse_from_document(parse_canonical(canonical.encode("utf-8")))
+        fse = fse_from_document(parse_canonical(unpack_document(canonical).encode("utf-8")))
     except (BillingError, ValueError, KeyError, TypeError):
         return False
     return fse.digest.hex() == digest

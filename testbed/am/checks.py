@@ -4,8 +4,11 @@
 schema, digests, totals), the signer's certificate not revoked by the CA's CRL, the lot
 identity equal to the idempotency key, then per FSE: the
 Vitale certification (with the mother key), NIR keys and a known destination organism.
-Every failure becomes an ARL motif; a lot with any motif gets a negative ARL and none of
-its FSE are accepted.
+The signer's certificate must be the card of the practitioner the FSE name, or of his
+remplaçant (motif A10). What needs the ledger (a lot number already used by this
+practitioner: A11; an FSE already accepted in another lot: A12) is checked by the server
+when it records the lot. Every failure becomes an ARL motif; a lot with any motif gets a
+negative ARL and none of its FSE are accepted.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from billing.arl import ArlMotif, motif
 from billing.cms import CmsError, verify_signed_data
@@ -40,13 +44,14 @@ class LotVerdict:
     fse: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fse_count: int = 0
     billing_number: str = ""
+    lot_number: int | None = None
 
     @property
     def positive(self) -> bool:
         return not self.motifs
 
 
-def _with_detail(code: str, detail: str, fse_id: str | None = None) -> ArlMotif:
+def with_detail(code: str, detail: str, fse_id: str | None = None) -> ArlMotif:
     base = motif(code, fse_id)
     return ArlMotif(code=base.code, label=f"{base.label} : {detail}"[:200], fse_id=fse_id)
 
@@ -119,20 +124,33 @@ def check_lot(
     try:
         lot = verify_lot(der, ca_der)
     except CmsError as exc:
-        verdict.motifs.append(_with_detail(_chain_or_signature(exc), exc.reason))
+        verdict.motifs.append(with_detail(_chain_or_signature(exc), exc.reason))
         return verdict
     except LotError as exc:
-        verdict.motifs.append(_with_detail("A03", exc.reason))
+        verdict.motifs.append(with_detail("A03", exc.reason))
         return verdict
     revoked = revocation_reason(der, ca_der, crl) if crl is not None else None
     if revoked is not None:
-        verdict.motifs.append(_with_detail("A09", revoked))
+        verdict.motifs.append(with_detail("A09", revoked))
         return verdict
     if lot.lot_id != idempotency_key:
         verdict.motifs.append(motif("A08"))
         return verdict
     verdict.billing_number = lot.practitioner_id
+    verdict.lot_number = lot.number
     verdict.fse_count = len(lot.fses)
+    signer = _signer_national_id(lot.signer_certificate_der)
+    allowed: set[str] = set()
+    for fse in lot.fses:
+        practitioner = fse.body.practitioner
+        allowed.add(practitioner.national_id)
+        if practitioner.replacement is not None and practitioner.replacement.national_id:
+            allowed.add(practitioner.replacement.national_id)
+    if signer is None or signer not in allowed:
+        verdict.motifs.append(
+            with_detail("A10", f"carte n° {signer or 'inconnu'}, lot de {lot.practitioner_id}")
+        )
+        return verdict
     for fse in lot.fses:
         body = fse.body
         fse_id = body.fse_id
@@ -152,6 +170,16 @@ def check_lot(
     return verdict
 
 
+def _signer_national_id(certificate_der: bytes) -> str | None:
+    """The RPPS/ADELI the testbed writes in a CPS certificate's subject (serialNumber)."""
+    try:
+        cert = x509.load_der_x509_certificate(certificate_der)
+        values = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    except ValueError:
+        return None
+    return str(values[0].value) if values else None
+
+
 def _check_pj_lot(
     der: bytes, idempotency_key: str, ca_der: bytes, crl: x509.CertificateRevocationList | None
 ) -> LotVerdict:
@@ -161,14 +189,14 @@ def _check_pj_lot(
     try:
         lot = verify_pj_lot(der, ca_der)
     except CmsError as exc:
-        verdict.motifs.append(_with_detail(_chain_or_signature(exc), exc.reason))
+        verdict.motifs.append(with_detail(_chain_or_signature(exc), exc.reason))
         return verdict
     except PjLotError as exc:
-        verdict.motifs.append(_with_detail("A03", exc.reason))
+        verdict.motifs.append(with_detail("A03", exc.reason))
         return verdict
     revoked = revocation_reason(der, ca_der, crl) if crl is not None else None
     if revoked is not None:
-        verdict.motifs.append(_with_detail("A09", revoked))
+        verdict.motifs.append(with_detail("A09", revoked))
         return verdict
     if lot.lot_id != idempotency_key:
         verdict.motifs.append(motif("A08"))

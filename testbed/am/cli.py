@@ -11,6 +11,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,16 @@ def _fault(text: str) -> tuple[str, int | None]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # The handler only sets an event, and is installed first: an exception raised from a
+    # signal handler could land anywhere (inside start, inside stop) and leave threads or
+    # the ledger half-stopped; a SIGTERM at any moment ends with the ledger closed.
+    stopping = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     faults = Faults(slow_seconds=args.slow_seconds)
     for kind, count in args.fault:
         faults.set(kind, count)
@@ -50,16 +61,12 @@ def _serve(args: argparse.Namespace) -> int:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
     )
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    print(f"ready {server.url} control {server.control_url}", flush=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        if not stopping.is_set():
+            server.start()
+            print(f"ready {server.url} control {server.control_url}", flush=True)
+        while not stopping.wait(0.5):
+            pass
     finally:
         server.stop()
     return 0

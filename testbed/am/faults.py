@@ -21,6 +21,7 @@ class FaultKind(StrEnum):
     DROP = "drop"  # read the request headers, then close without answering
     HTTP_500 = "500"  # answer 500 Internal Server Error
     HTTP_503 = "503"  # answer 503 Service Unavailable with Retry-After
+    HTTP_429 = "429"  # answer 429 Too Many Requests with Retry-After (rate limited)
     SLOW = "slow"  # wait ``slow_seconds`` before answering
     GARBAGE = "garbage"  # answer 200 with bytes that are not the expected document
     ARL_TWICE = "arl-twice"  # publish every ARL twice in the ARL feed

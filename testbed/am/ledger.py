@@ -97,6 +97,9 @@ class Ledger:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(lots)")}
+        if "lot_number" not in columns:  # a ledger of an older testbed
+            self._db.execute("ALTER TABLE lots ADD COLUMN lot_number INTEGER")
 
     def close(self) -> None:
         """Close the connection."""
@@ -130,6 +133,28 @@ class Ledger:
             row[0], row[1], row[2], row[3].encode(), bool(row[4]), row[5], bool(row[6])
         )
 
+    def lot_number_used(self, billing_number: str, number: int, lot_id: str) -> str | None:
+        """Another accepted lot of this practitioner with this number (its id), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT lot_id FROM lots WHERE billing_number = ? AND lot_number = ? "
+                "AND lot_id != ? AND positive = 1",
+                (billing_number, number, lot_id),
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def already_accepted(self, fse_ids: Sequence[str]) -> dict[str, str]:
+        """FSE among ``fse_ids`` already accepted, with the lot that carried them."""
+        found: dict[str, str] = {}
+        with self._lock:
+            for fse_id in fse_ids:
+                row = self._db.execute(
+                    "SELECT lot_id FROM fse WHERE fse_id = ?", (fse_id,)
+                ).fetchone()
+                if row is not None:
+                    found[fse_id] = str(row[0])
+        return found
+
     def note_reception(self, lot_id: str) -> None:
         """Count one more reception of an already known lot (never counted for billing)."""
         with self._tx() as db:
@@ -147,6 +172,7 @@ class Ledger:
         lost: bool,
         publish: int,
         billing_number: str = "",
+        lot_number: int | None = None,
     ) -> StoredLot:
         """Record a new lot, its ARL and its accepted FSE in one transaction.
 
@@ -158,8 +184,8 @@ class Ledger:
             if exists is None:
                 db.execute(
                     "INSERT INTO lots (lot_id, content_sha256, first_received_at, receptions, arl,"
-                    " positive, fse_count, arl_lost, billing_number)"
-                    " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                    " positive, fse_count, arl_lost, billing_number, lot_number)"
+                    " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
                     (
                         lot_id,
                         content_sha256,
@@ -169,6 +195,7 @@ class Ledger:
                         len(fse),
                         int(lost),
                         billing_number,
+                        lot_number,
                     ),
                 )
                 if positive:

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from billing.arl import Arl, ArlStatus, build_arl
 from billing.noemie import build_noemie
 from testbed.am.adri import Directory
-from testbed.am.checks import check_lot, revocation_list
+from testbed.am.checks import LotVerdict, check_lot, revocation_list, with_detail
 from testbed.am.faults import FaultKind, Faults
 from testbed.am.ledger import Ledger
 from testbed.am.noemie_gen import ReturnPolicy, generate
@@ -182,6 +182,13 @@ class _Handler(BaseHTTPRequestHandler):
                 HTTPStatus.SERVICE_UNAVAILABLE.value,
                 {"erreur": "indisponible", "detail": "maintenance simulée"},
                 {"Retry-After": "1"},
+            )
+            return True
+        if am.faults.take(FaultKind.HTTP_429):
+            self._json(
+                HTTPStatus.TOO_MANY_REQUESTS.value,
+                {"erreur": "trop-de-demandes", "detail": "limite de débit simulée"},
+                {"Retry-After": "30"},
             )
             return True
         return False
@@ -433,6 +440,7 @@ class AmServer:
             self._control = _ControlServer((host, control_port), _ControlHandler)
             self._control.am = self
         self._threads: list[threading.Thread] = []
+        self._serving = False  # serve_forever runs on the caller's thread
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -467,14 +475,18 @@ class AmServer:
             thread = threading.Thread(target=self._control.serve_forever, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._serving = True
         self._httpd.serve_forever()
 
     def stop(self) -> None:
-        """Stop serving and close the ledger."""
+        """Stop serving and close the ledger; at any moment (even never started)."""
         self.stopping.set()
         for srv in (self._httpd, self._control):
             if srv is not None:
-                srv.shutdown()
+                # shutdown() waits for serve_forever: it would wait for ever on a server
+                # whose loop never ran.
+                if self._threads or self._serving:
+                    srv.shutdown()
                 srv.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
@@ -514,6 +526,8 @@ class AmServer:
             replayed = self._replay(key, sha)  # the same lot, sent twice at once
             if replayed is not None:
                 return replayed
+            if verdict.positive:
+                self._check_against_ledger(key, verdict)
             arl = Arl(
                 arl_id="ARL-" + hashlib.sha256(key.encode()).hexdigest()[:24],
                 lot_id=key,
@@ -535,6 +549,7 @@ class AmServer:
                 lost=lost,
                 publish=0 if lost else (2 if twice else 1),
                 billing_number=verdict.billing_number,
+                lot_number=verdict.lot_number,
             )
             logger.info(
                 "lot %s: ARL %s (%d FSE, %d motifs)%s",
@@ -545,6 +560,18 @@ class AmServer:
                 " lost" if lost else "",
             )
             return (202, None, False) if lost else (200, arl_bytes, False)
+
+    def _check_against_ledger(self, key: str, verdict: LotVerdict) -> None:
+        """What a caisse refuses knowing its past: a lot number this practitioner already
+        used (A11), an FSE already accepted in another lot (A12). Under ``_reception``."""
+        if verdict.lot_number is not None and verdict.billing_number:
+            used = self.ledger.lot_number_used(verdict.billing_number, verdict.lot_number, key)
+            if used is not None:
+                verdict.motifs.append(
+                    with_detail("A11", f"lot n° {verdict.lot_number} déjà reçu ({used})")
+                )
+        for fse_id, lot_id in self.ledger.already_accepted([f for f, _ in verdict.fse]).items():
+            verdict.motifs.append(with_detail("A12", f"acceptée dans le lot {lot_id}", fse_id))
 
     def _replay(self, key: str, sha: str) -> tuple[int, bytes | None, bool] | None:
         """The answer to a lot already received under ``key`` (None when it is new)."""

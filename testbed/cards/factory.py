@@ -20,6 +20,8 @@ def card_from_profile(profile: Profile, base: Path | None = None) -> EmulatedCar
             profile,
             pki.card_private_key(profile.name, base),
             pki.card_certificate(profile.name, base),
+            auth_key=pki.card_auth_private_key(profile.name, base),
+            auth_certificate=pki.card_auth_certificate(profile.name, base),
         )
     return VitaleCard(profile, pki.vitale_mother_key(base))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,15 @@ from typing import Any
 from cardio import layout
 from testbed import nir
 
+_RELATIVE_DATE = re.compile(r"\+(?P<years>[0-9]{1,2})y(?P<mmdd>[0-9]{4})?")
+
 logger = logging.getLogger(__name__)
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
 
 #: What the emulated damaged Vitale does with a file (``damage`` of a Vitale profile).
-DAMAGE_MODES = ("6F00", "truncated", "garbage")
+#: "absent": no such file (6A82), as the project's files are on a real Vitale 2.
+DAMAGE_MODES = ("6F00", "truncated", "garbage", "absent")
 #: The Vitale files a damage can apply to.
 VITALE_FILES = ("identity", "card", "nir", "rights")
 #: What a CPS profile says of its signing certificate.
@@ -83,6 +87,8 @@ class Beneficiaire:
     amo: tuple[Period, ...]
     coverages: tuple[Coverage, ...]
     amc: Amc | None
+    #: 65/90 on the card (cardpeek's "Nationalité"); the coding is not public: project value.
+    nationalite: str = "FR"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +217,16 @@ class _Fields:
         return self.text(key) if self.has(key) else None
 
     def date(self, key: str) -> str:
-        value = self.text(key, digits=8)
+        """A date AAAAMMJJ, or ``+Ny`` / ``+NyMMJJ``: 31 December (or MMJJ) of the year N
+        years after today's. Cards in use end years from now; written as fixed dates, the
+        suite would go red the day the calendar passed them."""
+        raw = self.data.get(key)
+        relative = _RELATIVE_DATE.fullmatch(raw) if isinstance(raw, str) else None
+        if relative is not None:
+            year = dt.date.today().year + int(relative["years"])
+            value = f"{year:04d}{relative['mmdd'] or '1231'}"
+        else:
+            value = self.text(key, digits=8)
         try:
             dt.datetime.strptime(value, "%Y%m%d")
         except ValueError:
@@ -298,6 +313,7 @@ def _beneficiaire(f: _Fields) -> Beneficiaire:
         rang=f.text("rang", digits=1),
         qualite=f.text("qualite", digits=2),
         nom_usage=f.optional_text("nom_usage"),
+        nationalite=f.optional_text("nationalite") or "FR",
         amo=amo,
         coverages=tuple(coverages),
         amc=amc,

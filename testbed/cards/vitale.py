@@ -24,16 +24,46 @@ def _pad(content: bytes) -> bytes:
 
 
 def identity_file(profile: VitaleProfile) -> bytes:
-    """EF SFI 2 under the MF: one template 65 {80 nom, 81 prénom, 82 naissance} each."""
+    """EF SFI 2 under the MF: one template 65 {80 nom, 81 prénom, 82 naissance,
+    90 nationalité} each."""
     return b"".join(
         tlv.encode(
             layout.TAG_BENEFICIAIRE,
             tlv.encode(layout.TAG_NOM, b.nom)
             + tlv.encode(layout.TAG_PRENOM, b.prenom)
-            + tlv.encode(layout.TAG_NAISSANCE, b.naissance),
+            + tlv.encode(layout.TAG_NAISSANCE, b.naissance)
+            + tlv.encode(layout.TAG_NATIONALITE, b.nationalite),
         )
         for b in profile.beneficiaires
     )
+
+
+def pointers_file() -> bytes:
+    """EF POINTERS (2001 under VITALE), as cardpeek's vitale_2.lua parses it: the two
+    applications (82: entry, 2 bytes the project leaves 00, AID) and one 80 per file
+    (8-character name, entry, EF id)."""
+    apps = tlv.encode(0x82, layout.VITALE_ENTRY_MF + b"\x00\x00" + layout.VITALE_MF_AID)
+    apps += tlv.encode(0x82, layout.VITALE_ENTRY_VITALE + b"\x00\x00" + layout.VITALE_AID)
+    names = {2: "IDENTITE", 1: "CARTE", 3: "DROITS"}
+    files = b""
+    for (df, sfi), fid in layout.VITALE_FILE_IDS.items():
+        entry = layout.VITALE_ENTRY_MF if df == _MF else layout.VITALE_ENTRY_VITALE
+        name = "NIR" if (df, sfi) == (_VITALE, layout.VITALE_SFI_NIR) else names[sfi]
+        files += tlv.encode(0x80, name.ljust(8).encode("ascii") + entry + fid.to_bytes(2, "big"))
+    return tlv.encode(0xE0, tlv.encode(0xA0, apps) + files)
+
+
+def dir_file() -> bytes:
+    """EF DIR (2F00 in MF_VITALE): the application templates of the card (ISO 7816-4)."""
+    return b"".join(
+        tlv.encode(0x61, tlv.encode(0x4F, aid) + tlv.encode(0x50, label))
+        for aid, label in ((layout.VITALE_MF_AID, "MF_VITALE"), (layout.VITALE_AID, "VITALE"))
+    )
+
+
+def pan_file(profile: VitaleProfile) -> bytes:
+    """EF PAN (2F02 in MF_VITALE): the card number (5A), here the serial — project."""
+    return tlv.encode(0x5A, profile.serial)
 
 
 def card_file(profile: VitaleProfile) -> bytes:
@@ -120,11 +150,10 @@ def _damaged(content: bytes, mode: str) -> bytes | None:
     return bytes([layout.TAG_BENEFICIAIRE, 0x82, 0x7F]) + noise[: len(content)]
 
 
-def fci() -> bytes:
-    """The FCI returned by GET RESPONSE after SELECT VITALE."""
-    return tlv.encode(
-        0x6F, tlv.encode(0x84, layout.VITALE_AID) + tlv.encode(0xA5, tlv.encode(0x50, "VITALE"))
-    )
+def fci(aid: bytes = layout.VITALE_AID) -> bytes:
+    """The FCI returned by GET RESPONSE after SELECT VITALE or MF_VITALE (content: project)."""
+    label = aid[5:].decode("ascii")
+    return tlv.encode(0x6F, tlv.encode(0x84, aid) + tlv.encode(0xA5, tlv.encode(0x50, label)))
 
 
 class VitaleCard(EmulatedCard):
@@ -138,16 +167,22 @@ class VitaleCard(EmulatedCard):
         super().__init__(profile.name)
         self.profile = profile
         self._k_card = card_key(mother_key, profile.serial)
-        self._files: dict[tuple[str, int], bytes | None] = {}
         contents = {
             (_MF, layout.VITALE_SFI_IDENTITY): ("identity", identity_file(profile)),
             (_VITALE, layout.VITALE_SFI_CARD): ("card", card_file(profile)),
             (_VITALE, layout.VITALE_SFI_NIR): ("nir", nir_file(profile)),
             (_VITALE, layout.VITALE_SFI_RIGHTS): ("rights", rights_file(profile)),
         }
-        for key, (file_name, content) in contents.items():
+        self._files: dict[tuple[str, int], bytes | None] = {}
+        for (df, sfi), (file_name, content) in contents.items():
             mode = profile.damage.get(file_name)
-            self._files[key] = _pad(content) if mode is None else _damaged(content, mode)
+            fid = layout.VITALE_FILE_IDS[(df, sfi)]
+            if mode == "absent":
+                continue
+            self._files[(df, fid)] = _pad(content) if mode is None else _damaged(content, mode)
+        self._files[(_VITALE, layout.VITALE_EF_POINTERS)] = _pad(pointers_file())
+        self._files[(_MF, layout.VITALE_EF_DIR)] = _pad(dir_file())
+        self._files[(_MF, layout.VITALE_EF_PAN)] = _pad(pan_file(profile))
         self._df: str | None = None
         self._ef: tuple[str, int] | None = None
         self._pending: bytes | None = None
@@ -189,20 +224,27 @@ class VitaleCard(EmulatedCard):
         if command.p1 == 0x00 and command.data == layout.VITALE_MF:
             self._df, self._ef = _MF, None
             return sw(layout.SW_OK)
-        if command.p1 == 0x04 and command.data == layout.VITALE_AID:
-            self._df, self._ef = _VITALE, None
+        if command.p1 == 0x04 and command.data in (layout.VITALE_AID, layout.VITALE_MF_AID):
+            self._df = _VITALE if command.data == layout.VITALE_AID else _MF
+            self._ef = None
             if command.p2 == 0x0C:  # no FCI wanted
                 return sw(layout.SW_OK)
-            self._pending = fci()
+            self._pending = fci(command.data)
             return bytes([0x61, len(self._pending)])
+        if command.p1 in (0x00, 0x02) and len(command.data) == 2 and self._df is not None:
+            key = (self._df, int.from_bytes(command.data, "big"))
+            if key in self._files:
+                self._ef = key
+                return sw(layout.SW_OK)
         return sw(layout.SW_FILE_NOT_FOUND)
 
     def _read_binary(self, command: Command) -> bytes:
         if command.p1 & 0x80:
             sfi = command.p1 & 0x1F
-            if self._df is None or (self._df, sfi) not in self._files:
+            fid = layout.VITALE_FILE_IDS.get((self._df or "", sfi))
+            if self._df is None or fid is None or (self._df, fid) not in self._files:
                 return sw(layout.SW_FILE_NOT_FOUND)
-            self._ef = (self._df, sfi)
+            self._ef = (self._df, fid)
             offset = command.p2
         else:
             if self._ef is None:

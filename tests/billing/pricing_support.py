@@ -7,7 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from billing.pricing import (
+from billing.pricing import PricedInvoice, price
+from billing.referential import Referential
+from billing.request import (
     Act,
     CarePathway,
     HistoryEntry,
@@ -15,12 +17,9 @@ from billing.pricing import (
     OverrunKind,
     Patient,
     Practitioner,
-    PricedInvoice,
     PricingRequest,
     Sector,
-    price,
 )
-from billing.referential import Referential
 
 # The team's shared folder stands beside the repository (as it does in CI).
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"

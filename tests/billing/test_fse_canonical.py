@@ -174,8 +174,9 @@ def test_fast_canonical_form_is_byte_identical_to_the_reference(value: object) -
 _ascii_keys = st.text(st.characters(max_codepoint=0x7F, exclude_categories=()), max_size=8)
 _format_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1) | _texts,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(_ascii_keys, children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_ascii_keys, children, max_size=5)
+    ),
     max_leaves=30,
 )
 

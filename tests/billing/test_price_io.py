@@ -123,9 +123,13 @@ def test_defaults_are_quantity_1_and_coefficient_1() -> None:
 
 def test_output_follows_the_contract() -> None:
     out = to_json(price(parse_request(with_change("overrun", None)), referential()))
+    # The ticket's example bills IKM beside an office consultation: a travel allowance goes
+    # with a visit (issue 21, rule 12), so the invoice is priced but not valid.
+    (error,) = out.pop("errors")
+    assert (error["code"], error["act"]) == ("NOT_CUMULABLE", "IKM")
+    assert "visite" in error["message"]
     assert out == {
-        "valid": True,
-        "errors": [],
+        "valid": False,
         "lines": [
             {
                 "code": "G",

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pricing_support import make_request, price_of, referential
 
-from billing.pricing import Act, OverrunKind, PricedInvoice
+from billing.pricing import PricedInvoice
+from billing.request import Act, OverrunKind
 
 D = Decimal
 
@@ -74,13 +75,75 @@ def test_amo_rate(arguments: dict[str, Any], rate: str) -> None:
     assert invoice.lines[0].amo_amount == (D("30.00") * D(rate) / 100).quantize(D("0.01"))
 
 
+# (case, arguments, expected AMO rate of the first line) — issue 21, rates by care class,
+# dated in parameters.json with their source.
+CARE_RATES: list[tuple[str, dict[str, Any], str]] = [
+    ("COE: prevention 100 %", {"codes": ["COE"], "specialty": "12", "birth": "2025-03-05"}, "100"),
+    ("EBD: 100 %", {"codes": ["BDC"], "specialty": "18", "birth": "2015-01-01"}, "100"),
+    (
+        "EBD by a dentist: 100 %",
+        {"codes": ["BR2"], "specialty": "19", "birth": "2015-01-01"},
+        "100",
+    ),
+    ("a dentist's TE2: 60 %", {"codes": ["TE2"], "specialty": "19"}, "60"),
+    ("a dentist's RQD: 60 %", {"codes": ["RQD"], "specialty": "19"}, "60"),
+    ("a physician's TE2: 70 %", {"codes": ["TE2"]}, "70"),
+    ("a stomatologist's bridge: 60 %", {"codes": ["HBLD425"], "specialty": "18"}, "60"),
+    (
+        "a stomatologist's bridge 'out of the pathway': still 60 %",
+        {"codes": ["HBLD425"], "specialty": "18", "pathway": "out"},
+        "60",
+    ),
+    (
+        "a dentist's act in ALD: 100 %",
+        {"codes": ["HBLD425"], "specialty": "19", "ald": True},
+        "100",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "rate"), [r[1:] for r in CARE_RATES], ids=[r[0] for r in CARE_RATES]
+)
+def test_rate_of_the_care_class(arguments: dict[str, Any], rate: str) -> None:
+    invoice = price_of(**arguments)
+    assert invoice.lines[0].amo_rate == D(rate)
+
+
+@pytest.mark.parametrize(
+    ("on", "rate"), [("2023-10-14", "70"), ("2023-10-15", "60"), ("2023-10-16", "60")]
+)
+def test_the_dental_rate_changes_on_2023_10_15(on: str, rate: str) -> None:
+    """Décret n° 2023-701 and its arrêté (JO of 14 October 2023); the 2023 amount of HBLD425
+    is not in the seeds, a local row gives it."""
+    from billing.pricing import price
+    from billing.referential import parse_local_rows
+
+    local = parse_local_rows("code;montant;debut\nHBLD425;279,50;2023-01-01\n", "t.csv")
+    request = make_request(["HBLD425"], specialty="19", on=on)
+    (line,) = price(request, referential().with_local(local)).lines
+    assert line.amo_rate == D(rate)
+    assert line.amo_amount == {"70": D("195.65"), "60": D("167.70")}[rate]
+    period = referential().parameters.care_rate("dental", date.fromisoformat(on))
+    assert period is not None
+    assert period.rate == D(rate)  # the parameter itself is dated, with its text
+    assert "2023-701" in period.source
+
+
+def test_prevention_exams_leave_nothing_to_pay() -> None:
+    invoice = price_of(["BDC"], specialty="18", birth="2000-01-01")  # 25 on 2025-03-10
+    assert invoice.participation_forfaitaire == D("0.00")
+    assert invoice.patient_remainder == D("0.00")  # « absence de reste à charge » [002 L1885]
+
+
 # (case, arguments, expected participation forfaitaire) — regulation, ticket 3
 PARTICIPATION: list[tuple[str, dict[str, Any], str]] = [
     ("adult", {}, "2.00"),
     ("17 years old", {"birth": "2007-03-11"}, "0.00"),
     ("18 on the day of care", {"birth": "2007-03-10"}, "2.00"),
-    ("before 15 May 2024", {"on": "2024-05-14"}, "1.00"),
-    ("from 15 May 2024", {"on": "2024-05-15"}, "2.00"),
+    # the G has no amount before 2024-12-22: a stomatologist's bridge stands in
+    ("before 15 May 2024", {"on": "2024-05-14", "codes": ["HBLD425"], "specialty": "18"}, "1.00"),
+    ("from 15 May 2024", {"on": "2024-05-15", "codes": ["HBLD425"], "specialty": "18"}, "2.00"),
     ("C2S", {"c2s": True}, "0.00"),
     ("maternité", {"maternity": True}, "0.00"),
     ("ALD still pays it", {"ald": True}, "2.00"),
@@ -91,7 +154,7 @@ PARTICIPATION: list[tuple[str, dict[str, Any], str]] = [
     ("arguments", "pf"), [p[1:] for p in PARTICIPATION], ids=[p[0] for p in PARTICIPATION]
 )
 def test_participation_forfaitaire(arguments: dict[str, Any], pf: str) -> None:
-    invoice = price_of(["G"], **arguments)
+    invoice = price_of(**{"codes": ["G"], **arguments})
     assert invoice.participation_forfaitaire == D(pf)
     assert invoice.amo == sum(line.amo_amount for line in invoice.lines) - D(pf)
 
@@ -99,7 +162,7 @@ def test_participation_forfaitaire(arguments: dict[str, Any], pf: str) -> None:
 def test_no_participation_forfaitaire_on_a_dentists_acts() -> None:
     invoice = price_of(["TE2"], specialty="19")
     assert invoice.participation_forfaitaire == D("0.00")
-    assert invoice.amo == D("14.00")
+    assert invoice.amo == D("12.00")  # 60 % of 20 € (dental rate since 2023-10-15)
 
 
 def test_the_participation_forfaitaire_never_exceeds_the_amo_part() -> None:

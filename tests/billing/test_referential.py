@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from pricing_support import S001, S002, SEEDS, price_of, referential, seed_line
+from pricing_support import S001, S002, SEEDS, error_codes, price_of, referential, seed_line
 
 from billing.referential import (
     NotInForceError,
@@ -56,11 +56,10 @@ SEED_AMOUNTS = [
     ("U03", "2025-03-10", "01", "metropole", "40.00", S002, 3357, "40€ pour les U03"),
     ("U45", "2025-03-10", "01", "metropole", "50.00", S002, 3357, "50€ pour les U45"),
     ("MVU", "2025-03-10", "01", "metropole", "20.00", S002, 3358, "hauteur de 20€"),
-    ("TE2", "2025-03-10", "01", "metropole", "20.00", S001, 80, "20 € par acte"),
-    ("TE", "2025-03-10", "01", "metropole", "23.00", S002, 3543, "hauteur de 23 euros"),
+    # The physician requis bills TE2 at 23 € [002 L3543]; the dentists' 20 € is theirs only.
+    ("TE2", "2025-03-10", "01", "metropole", "23.00", S002, 3543, "hauteur de 23 euros"),
     ("TE2", "2025-03-10", "19", "metropole", "20.00", S001, 80, "20 € par acte"),
     ("RQD", "2025-03-10", "19", "metropole", "10.00", S001, 91, "10 € par télé-expertise"),
-    ("RQD", "2025-03-10", "01", "metropole", "10.00", S001, 91, "10 € par télé-expertise"),
     ("BDC", "2025-06-01", "19", "metropole", "40.00", S002, 1894, "40 euros (BDC)"),
     ("BDC", "2024-06-01", "18", "metropole", "30.00", S002, 1889, "30 euros (BDC)"),
     ("BDC", "2025-06-01", "18", "metropole", "40.00", S002, 1894, "40 euros (BDC)"),
@@ -102,10 +101,43 @@ def test_the_table_quotes_the_seed_line_it_cites(seed: str, line: int, quote: st
     assert quote in seed_line(seed, line)
 
 
+# (consultation, specialty, amount with the MCS, seed line, words) — the MCS is priced only in
+# association, as the difference the convention gives [002 L3250-3252].
+MCS_ASSOCIATIONS = [
+    ("CNP", "33", "57.00", 3250, "soit 57 € en association avec la MCS"),
+    ("CNP", "32", "57.00", 3250, "soit 57 € en association avec la MCS"),
+    ("CS", "70", "40.00", 3251, "soit 40 € en association avec la MCS"),
+    ("CS", "79", "40.00", 3251, "soit 40 € en association avec la MCS"),
+    ("CS", "34", "40.00", 3252, "soit 40 € en association avec la MCS"),
+    ("CS", "31", "40.00", 3252, "soit 40 € en association avec la MCS"),
+]
+
+
+@pytest.mark.parametrize(("consultation", "specialty", "total", "line", "quote"), MCS_ASSOCIATIONS)
+def test_the_mcs_with_the_reference_consultation_is_priced(
+    consultation: str, specialty: str, total: str, line: int, quote: str
+) -> None:
+    assert quote in seed_line(S002, line)
+    invoice = price_of([consultation, "MCS"], specialty=specialty)
+    assert invoice.valid, [e.message for e in invoice.errors]
+    assert invoice.total_fees == Decimal(total)
+    assert invoice.lines[1].amount == Decimal(total) - invoice.lines[0].amount
+
+
+def test_the_mcs_alone_or_with_another_act_has_no_amount() -> None:
+    assert error_codes(price_of(["MCS"], specialty="33")) == {"MISSING_TARIFF"}
+    assert "MISSING_TARIFF" in error_codes(price_of(["APC", "MCS"], specialty="03"))
+    # the day before the convention's amounts, the association has no amount either
+    assert "MISSING_TARIFF" in error_codes(
+        price_of(["CNP", "MCS"], specialty="33", on="2024-12-21")
+    )
+
+
 def test_every_packaged_amount_is_in_the_seed_table() -> None:
     """Data and table cannot drift apart: a new amount needs a seed quote here."""
     packaged = {(r.code, r.amount) for r in referential().rows if r.amount is not None}
     tabled = {(code, Decimal(amount)) for code, _, _, _, amount, *_ in SEED_AMOUNTS}
+    tabled.add(("MCS", Decimal("5.00")))  # MCS_ASSOCIATIONS
     assert packaged == tabled
 
 
@@ -140,6 +172,29 @@ DATED_CHANGES = [
     ("HBLD099", "2025-12-31", "18", "NotInForceError"),  # created 2026 [002 L1809, L2000]
     ("HBLD426", "2026-01-01", "18", "279.50"),
     ("MPC", "2025-03-10", "03", "NotInForceError"),  # deleted [002 L3242]
+    ("MPC", "2024-12-21", "03", None),  # in force until the convention, amount not given
+    ("MPC", "2024-12-22", "03", "NotInForceError"),
+    # the convention's amounts start on 2024-12-22 [002 L3228]; before: no amount
+    ("G", "2024-12-21", "01", None),
+    ("G", "2024-12-22", "01", "30.00"),
+    ("GL1", "2024-12-21", "01", "NotInForceError"),  # a creation [002 L3299]
+    ("GL1", "2024-12-22", "01", "60.00"),
+    ("CEP", "2024-12-21", "12", "NotInForceError"),  # a creation [002 L3327]
+    ("MDM", "2024-12-21", "01", "NotInForceError"),  # a creation [002 L3335]
+    ("MVU", "2024-12-21", "01", "NotInForceError"),  # a creation [002 L3358]
+    ("TE2", "2024-12-21", "01", None),  # the physicians' TE2 existed, amount not given
+    ("TE2", "2024-12-22", "01", "23.00"),
+    ("TE2", "2025-01-17", "19", "NotInForceError"),  # dental avenant, JORF 18/01/2025 [001 L1]
+    ("TE2", "2025-01-18", "19", "20.00"),
+    ("RQD", "2025-01-17", "19", "NotInForceError"),
+    ("RQD", "2025-01-18", "19", "10.00"),
+    ("RQD", "2025-03-10", "01", None),  # physician requérant: NGAP 14.9.6, no amount
+    ("HBLD045", "2024-12-31", "18", None),  # extended to 3-24 years from 2025 [002 L1841]
+    ("HBLD045", "2025-01-01", "18", "25.00"),
+    # before the first date the seeds vouch for (28/04/2024 [002 L1676]): no amount
+    ("BDC", "2024-04-27", "18", None),
+    ("BDC", "2024-04-28", "18", "30.00"),
+    ("HBLD425", "2024-04-27", "18", None),
     ("MGM", "2025-03-10", "70", "NotInForceError"),
     ("NFE", "2025-03-10", "12", "NotInForceError"),  # deleted [002 L3283]
     ("XYZ", "2025-03-10", "01", "UnknownCodeError"),
@@ -181,6 +236,30 @@ def test_specialty_picks_the_row_where_amounts_differ() -> None:
     assert ref.lookup("CS", date(2025, 3, 10), specialty="03").amount is None
     assert ref.lookup("IKM", date(2025, 3, 10), zone="973").amount == Decimal("1.30")
     assert ref.lookup("IK", date(2025, 3, 10)).amount is None  # métropole: not in the seeds
+
+
+@pytest.mark.parametrize("zone", ["971", "972", "973", "974", "976"])
+def test_the_conventions_consultations_have_no_amount_outside_metropole(zone: str) -> None:
+    """[002 L3232]: the chapter's tariffs are the Métropole's; the DROM's are in an annex."""
+    assert "Métropole" in seed_line(S002, 3232)
+    ref = referential()
+    row = ref.lookup("G", date(2025, 3, 10), specialty="01", zone=zone)
+    assert row.amount is None
+    assert "L3232" in row.missing_note
+    invoice = price_of(["G"], zone=zone)
+    assert error_codes(invoice) == {"MISSING_TARIFF"}
+    assert "L3232" in invoice.errors[0].message
+    # the kilometric allowances of the DROM do have amounts [002 L3340-3341]
+    visit = price_of(["G", "IKM"], zone=zone)
+    assert visit.lines[1].amount in (Decimal("1.20"), Decimal("1.30"))
+
+
+def test_a_local_row_prices_the_consultation_in_a_drom() -> None:
+    local = parse_local_rows("code;montant;zone\nG;32,00;972\n", "tarifs-locaux.csv")
+    ref = referential().with_local(local)
+    assert ref.lookup("G", date(2025, 3, 10), specialty="01", zone="972").amount == Decimal("32.00")
+    # a local row of another zone does not price the Métropole
+    assert ref.lookup("G", date(2025, 3, 10), specialty="01").amount == Decimal("30.00")
 
 
 # --- local rows ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pricing_support import error_codes, price_of
 
-from billing.pricing import Act, HistoryEntry
+from billing.request import Act, HistoryEntry
 from billing.rules import ErrorCode
 
 AGE = "AGE_CONDITION"
@@ -45,11 +45,17 @@ CASES: list[tuple[str, str, dict[str, Any], set[str]]] = [
         "contract example",
         "ticket",
         {
-            "codes": ["G", act("HS", coefficient="0.5"), act("IKM", quantity=12)],
+            "codes": ["G", act("HS", coefficient="0.5")],
             "overrun": ("DE", "10.00"),
             "history": [("2025-01-05", "TE2")],
         },
         set(),
+    ),
+    (
+        "contract example with IKM: no visit",
+        "002 L3336, L3244",
+        {"codes": ["G", act("HS", coefficient="0.5"), act("IKM", quantity=12)]},
+        {CUMUL},
     ),
     # ---- age conditions (digest §7.3) ----
     ("MEG under 6", "002 L3279", {"codes": ["G", "MEG"], "birth": "2019-03-11"}, set()),
@@ -426,7 +432,7 @@ CASES: list[tuple[str, str, dict[str, Any], set[str]]] = [
         "DA with MCS",
         "002 L3267",
         {"codes": ["CS", "MCS"], "specialty": "70", "pathway": "out", "overrun": ("DA", "5.00")},
-        {ONA, MISS},
+        {ONA},
     ),
     (
         "DA at the cap",
@@ -441,8 +447,8 @@ CASES: list[tuple[str, str, dict[str, Any], set[str]]] = [
         {CAP},
     ),
     (
-        "DA on a technical act at 17.5 %",
-        "002 L276",
+        "DA on a stomatologist's dental act: still in the pathway",
+        "002 L1757-1758, L272",
         {
             "codes": ["HBLD045"],
             "specialty": "18",
@@ -450,19 +456,7 @@ CASES: list[tuple[str, str, dict[str, Any], set[str]]] = [
             "birth": "2005-01-01",
             "overrun": ("DA", "4.37"),
         },
-        set(),
-    ),
-    (
-        "DA on a technical act above 17.5 %",
-        "002 L276",
-        {
-            "codes": ["HBLD045"],
-            "specialty": "18",
-            "pathway": "out",
-            "birth": "2005-01-01",
-            "overrun": ("DA", "4.38"),
-        },
-        {CAP},
+        {ONA},
     ),
     ("DP in sector 1", "ticket", {"codes": ["G"], "overrun": ("DP", "5.00")}, {ONA}),
     (
@@ -539,7 +533,7 @@ CASES: list[tuple[str, str, dict[str, Any], set[str]]] = [
     ("unknown code", "—", {"codes": ["G", "ZZZ"]}, {UNK}),
     ("CS of a cardiologist", "002 L3246", {"codes": ["CS"], "specialty": "03"}, {MISS}),
     ("VG without an amount", "002 L3244", {"codes": ["VG"]}, {MISS}),
-    ("RQD of a physician", "001 L89-91", {"codes": ["RQD"]}, set()),
+    ("RQD of a physician", "002 L3547", {"codes": ["RQD"]}, {MISS}),
 ]
 
 
@@ -581,3 +575,18 @@ def test_an_overrun_without_acts_is_refused() -> None:
     invoice = price(request, referential())
     assert error_codes(invoice) == {ONA}
     assert invoice.errors[0].act_index is None
+
+
+# The DA cap on a technical act: no packaged CCAM act outside dentistry (whose practitioners
+# stay in the parcours [002 L1757]), so a cabinet's local CCAM row stands in.
+@pytest.mark.parametrize(("da", "expected"), [("4.37", set()), ("4.38", {CAP})])
+def test_the_da_on_a_technical_act_is_capped_at_17_5_percent(da: str, expected: set[str]) -> None:
+    from pricing_support import make_request, referential
+
+    from billing.pricing import price
+    from billing.referential import parse_local_rows
+
+    local = parse_local_rows("code;montant\nZZQP001;25,00\n", "tarifs-locaux.csv")
+    request = make_request(["ZZQP001"], specialty="70", pathway="out", overrun=("DA", da))
+    invoice = price(request, referential().with_local(local))
+    assert error_codes(invoice) == expected  # 17,5 % of 25,00 € = 4,375 → 4,37 [002 L276]

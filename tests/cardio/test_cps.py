@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fakes import ScriptedConnection, Step, step
 
-from cardio import layout, tlv
+from cardio import layout, sha256, tlv
 from cardio.cps import CpsSession
 from cardio.errors import (
     NotAllowedError,
@@ -21,7 +21,15 @@ from cardio.errors import (
 
 SELECT_APP = "00A4040C0DE828BD080F8025000001FF0010"
 VERIFY = "0020000108"
-TRIES = "00200001"
+#: GET DATA on the PIN's security data object (its DOCP), as OpenSC's IAS-ECC driver sends it.
+TRIES = "00CB3FFF0A4D087006BF810102A080"
+DIGEST_INFO = "3031300D060960864801650304020105000420"
+
+
+def docp(tries: int) -> bytes:
+    """The card's answer to TRIES: 70 { BF 81 01 { A0 { 9A max, 9B remaining } } }."""
+    inner = tlv.encode(0x9A, b"\x03") + tlv.encode(0x9B, bytes([tries]))
+    return tlv.encode(0x70, tlv.encode(0xBF8101, tlv.encode(0xA0, inner)))
 
 
 def pin_apdu(pin: str) -> str:
@@ -45,11 +53,11 @@ def test_pin_flow_counts_down_then_blocks_and_never_retries() -> None:
     conn = ScriptedConnection(
         [
             step(SELECT_APP),
-            step(TRIES, b"", 0x63C3),
+            step(TRIES, docp(3)),
             step(pin_apdu("1111"), b"", 0x63C2),
             step(pin_apdu("2222"), b"", 0x63C1),
             step(pin_apdu("3333"), b"", 0x6983),
-            step(TRIES, b"", 0x6983),
+            step(TRIES, docp(0)),
         ]
     )
     session = CpsSession(conn)
@@ -72,7 +80,7 @@ def test_right_pin_resets_the_counter() -> None:
             step(SELECT_APP),
             step(pin_apdu("1111"), b"", 0x63C2),
             step(pin_apdu("1234")),
-            step(TRIES),  # 9000: verified, counter back to 3
+            step(TRIES, docp(3)),  # verified: counter back to 3
         ]
     )
     session = CpsSession(conn)
@@ -141,15 +149,37 @@ def test_signing_without_the_pin_is_a_security_status_error() -> None:
             step(SELECT_APP),
             step("00A4020C02D001"),
             step("00B0000000", identity("0")),
-            step(
-                "002A9E9A333031300D060960864801650304020105000420" + digest.hex() + "00",
-                b"",
-                0x6982,
-            ),
+            step("002241B606840181800142"),  # MSE SET DST: key 81, RSA PKCS#1 + SHA-256
+            step("002A90A0229020" + digest.hex()),  # PSO HASH: the whole digest
+            step("002A9E9A00", b"", 0x6982),  # PSO CDS refused: PIN not verified
         ]
     )
     with pytest.raises(SecurityStatusError):
         CpsSession(conn).sign_digest(digest)
+    assert conn.done()
+
+
+def test_sign_sends_the_hash_state_and_the_card_finishes_sha256() -> None:
+    """IAS-ECC PSO HASH: the host hashes the whole 64-byte blocks, the card the rest."""
+    data = bytes(range(100))  # one whole block, 36 bytes left
+    prefix_state, bits, tail = sha256.partial(data)
+    assert bits == 512 and tail == data[64:]
+    assert sha256.finish(prefix_state, bits, tail) == hashlib.sha256(data).digest()
+    hashed = "9028" + prefix_state.hex() + bits.to_bytes(8, "big").hex() + "8024" + tail.hex()
+    conn = ScriptedConnection(
+        [
+            step(SELECT_APP),
+            step("00A4020C02D001"),
+            step("00B0000000", identity("0")),
+            step("002241B606840181800142"),
+            step("002A90A050" + hashed),
+            step("002A9E9A00", bytes(256)),
+            step("00A4020C025031"),  # the signature's length comes from the certificate
+            step("00B0000000", b"", 0x6A82),
+        ]
+    )
+    assert CpsSession(conn).sign(data) == bytes(256)
+    assert conn.done()
 
 
 def test_sign_rejects_a_digest_that_is_not_32_bytes() -> None:

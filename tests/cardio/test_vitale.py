@@ -11,10 +11,13 @@ from fakes import ScriptedConnection, Step
 from cardio import layout, tlv
 from cardio.errors import (
     ApplicationNotFoundError,
+    CardFileNotFoundError,
     CardRemovedError,
     MalformedResponseError,
 )
 from cardio.vitale import VitaleReader, nir_key
+from testbed.cards.emulated_connection import EmulatedConnection
+from testbed.cards.factory import make_card
 
 
 def test_family_card_is_read_whole_with_every_beneficiary_and_rights() -> None:
@@ -149,3 +152,13 @@ def test_nir_key_handles_corsica() -> None:
 def test_read_steps_cover_the_whole_identity_file() -> None:
     identity = family_files()[0]
     assert b"".join(s.response for s in read_steps(2, identity)) == identity
+
+
+def test_public_zone_reads_where_the_rest_does_not() -> None:
+    """A real Vitale 2 answers the public APDUs only: names and NIRs, nothing else."""
+    reader = VitaleReader(EmulatedConnection(make_card("vitale-publique")))
+    public = reader.read_public()
+    assert [(b.prenom, b.nom) for b in public][:2] == [("PIERRE", "DURAND"), ("SOPHIE", "LEROY")]
+    assert all(len(b.nir_with_key) == 15 for b in public)
+    with pytest.raises(CardFileNotFoundError):
+        reader.read()

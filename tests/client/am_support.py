@@ -31,7 +31,7 @@ from testbed.cards.emulated_connection import EmulatedConnection
 from testbed.cards.factory import make_card
 from testbed.pki import card_certificate, card_private_key, ensure_pki
 
-#: The test PKI is generated "now": signatures must be made after it, with real dates.
+#: Yesterday: a date of care the cards' rights and the tariffs cover whatever the day.
 CARE_DATE = (datetime.now(UTC) - timedelta(days=1)).date()
 
 

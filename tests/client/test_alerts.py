@@ -93,8 +93,8 @@ def test_no_payment_alert_without_guarantee(store, cabinet) -> None:  # type: ig
 
 
 def test_unsent_fse_near_the_deadline(store, cabinet) -> None:  # type: ignore[no-untyped-def]
-    clock = FakeClock()
     care = date(2026, 12, 23)  # Wednesday; +3 working days (24, 28, 29) -> 29 Dec
+    clock = FakeClock(datetime(2026, 12, 23, 8, tzinfo=UTC))  # secured on the day of care
     create_fse(store, cabinet, 1, clock, care=care)
     assert AlertKind.DEADLINE not in _kinds(store, datetime(2026, 12, 23, 9, tzinfo=UTC))
     near = compute_alerts(store, SETTINGS, datetime(2026, 12, 28, 9, tzinfo=UTC))
@@ -106,7 +106,7 @@ def test_unsent_fse_near_the_deadline(store, cabinet) -> None:  # type: ignore[n
 
 
 def test_acknowledged_alert_is_hidden(store, cabinet) -> None:  # type: ignore[no-untyped-def]
-    clock = FakeClock()
+    clock = FakeClock(datetime(2026, 12, 1, 10, tzinfo=UTC))
     create_fse(store, cabinet, 1, clock, care=date(2026, 12, 1))
     now = datetime(2026, 12, 20, tzinfo=UTC)
     (alert,) = compute_alerts(store, SETTINGS, now)

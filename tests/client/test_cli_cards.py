@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -160,7 +161,8 @@ def test_cards_read_summary_is_in_french_with_french_dates(
     card_server.insert(0, "vitale-famille")
     assert main(["cards", "read"]) == 0
     out = capsys.readouterr().out
-    assert "valable du 15/03/2023 au 14/03/2033, 5 bénéficiaire(s)" in out
+    ends = f"14/03/{date.today().year + 7}"  # the profile says "+7y0314"
+    assert f"valable du 15/03/2023 au {ends}, 5 bénéficiaire(s)" in out
     assert "PIERRE DURAND, né(e) le 12/05/1980" in out
 
 

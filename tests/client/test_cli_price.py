@@ -1,4 +1,5 @@
-"""``sesam price --json FILE|-`` end to end, in a real process, as external checks run it."""
+"""``sesam price --json FILE|-`` end to end, in a real process, as external checks run it,
+and in-process under arbitrary input (never a traceback)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from decimal import Decimal
+from io import BytesIO, TextIOWrapper
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from billing.referential import Referential
+from client.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +33,9 @@ EXAMPLE: dict[str, Any] = {
         "at_mp": False,
         "care_pathway": "in",
     },
-    "acts": [{"code": "G"}, {"code": "HS", "coefficient": "0.5"}, {"code": "IKM", "quantity": 12}],
+    # The ticket's example also had IKM × 12: an allowance of a visit, refused beside an
+    # office consultation since issue 21 (see test_a_travel_allowance_needs_a_visit).
+    "acts": [{"code": "G"}, {"code": "HS", "coefficient": "0.5"}],
     "overrun": {"kind": "DE", "amount": "10.00"},
     "history": [{"date": "2025-01-05", "code": "TE2"}],
 }
@@ -59,10 +70,11 @@ def test_the_contract_example_from_stdin(tmp_path: Path) -> None:
         "amo_rate": "70",
         "amo_amount": "21.00",
     }
-    assert out["total_fees"] == "63.50"
+    assert out["total_fees"] == "51.50"  # 30 + 10 of DE + 23 × 0,5
+    assert out["amo"] == "27.05"  # 21,00 + 8,05 - 2,00
     assert out["participation_forfaitaire"] == "2.00"
     assert out["amc"] == "0.00"
-    assert out["patient_remainder"] == "28.05"
+    assert out["patient_remainder"] == "24.45"
 
 
 def test_a_file_argument_and_an_invalid_invoice_still_exit_0(tmp_path: Path) -> None:
@@ -118,3 +130,191 @@ def test_a_broken_local_tariff_file_fails_with_its_line(tmp_path: Path) -> None:
     done = sesam(["price", "--json", "-"], tmp_path, json.dumps(EXAMPLE))
     assert done.returncode == 1
     assert "ligne 2" in done.stderr
+
+
+# --- no input crashes ``sesam price`` (issue 21) -------------------------------------------
+
+#: Any character, lone surrogates included (JSON allows them, UTF-8 does not).
+_chars = st.one_of(st.characters(), st.characters(categories=["Cs"]))
+_text = st.text(_chars, max_size=12)
+_numbers = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from([0, -1, 10**400, 2**63, 999, 1000]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), _numbers, _text),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=10,
+)
+_good_dates = st.one_of(
+    st.dates().map(str),
+    st.sampled_from(["0001-01-01", "9999-12-31", "9999-12-30", "2024-02-29", "2024-12-22"]),
+)
+_good_codes = st.sampled_from(Referential.load_default().codes())
+
+
+@st.composite
+def _requests(draw: st.DrawFn) -> Any:
+    """Contract-shaped requests: well-typed values at their extremes (the calendar's ends,
+    the bounds of quantities and amounts, every code at every date), or (``wild``) any field
+    of any type, texts with lone surrogates included."""
+    wild = draw(st.booleans())
+
+    def maybe(good: st.SearchStrategy[Any]) -> Any:
+        return draw(st.one_of(good, _json) if wild else good)
+
+    dates = st.one_of(_good_dates, _json) if wild else _good_dates
+    codes = st.one_of(_good_codes, _text, _json) if wild else _good_codes
+    care = draw(dates)
+    birth: Any = draw(dates)
+    if not wild and isinstance(care, str) and isinstance(birth, str):
+        birth = min(birth, care)  # ISO dates sort as text
+    acts = [
+        {
+            "code": draw(codes),
+            "quantity": maybe(st.one_of(st.integers(1, 999), st.sampled_from([1, 999]))),
+            "coefficient": maybe(st.sampled_from(["1", "0.5", "0.25", "0.8", "9999", "0.0001"])),
+            "requested_practitioner": maybe(st.one_of(st.none(), st.sampled_from(["A", "B"]))),
+        }
+        for _ in range(draw(st.integers(0 if wild else 1, 4)))
+    ]
+    history = [
+        {"date": draw(dates), "code": draw(codes), "quantity": maybe(st.integers(1, 999))}
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    overrun = st.fixed_dictionaries(
+        {
+            "kind": st.sampled_from(["DE", "DA", "DP", "ED"]),
+            "amount": st.one_of(
+                st.decimals("0.01", "999999999.99", places=2).map(str),
+                st.sampled_from(["7.00", "0.01", "999999999.99"]),
+            ),
+        }
+    )
+    return {
+        "date_of_care": care,
+        "practitioner": {
+            "specialty": maybe(st.sampled_from(["01", "03", "12", "18", "19", "33", "70", "99"])),
+            "sector": maybe(st.sampled_from(["1", "1DP", "2"])),
+            "optam": maybe(st.booleans()),
+            "is_treating_doctor": maybe(st.booleans()),
+            "zone": maybe(st.sampled_from(["metropole", "971", "972", "973", "974", "976"])),
+        },
+        "patient": {
+            "birth_date": birth,
+            "care_pathway": maybe(st.sampled_from(["in", "out", "direct_access", "emergency"])),
+            "ald": maybe(st.booleans()),
+            "c2s": maybe(st.booleans()),
+            "maternity": maybe(st.booleans()),
+        },
+        "acts": acts if draw(st.integers(0, 9)) or not wild else draw(_json),
+        "overrun": maybe(st.one_of(st.none(), overrun)),
+        "history": history,
+    }
+
+
+def _run_price(document_text: str, directory: Path) -> tuple[int, str, str]:
+    """``sesam price`` in-process, with stdout/stderr that refuse what UTF-8 cannot encode."""
+    request = directory / "fuzz-demande.json"
+    request.write_text(document_text, encoding="utf-8")
+    out = TextIOWrapper(BytesIO(), encoding="utf-8", errors="strict")
+    err = TextIOWrapper(BytesIO(), encoding="utf-8", errors="strict")
+    previous = os.environ.get("SESAM_DATA_DIR")
+    os.environ["SESAM_DATA_DIR"] = str(directory)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["price", "--json", str(request)])
+    finally:
+        if previous is None:
+            del os.environ["SESAM_DATA_DIR"]
+        else:
+            os.environ["SESAM_DATA_DIR"] = previous
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        buffer = stream.buffer
+        assert isinstance(buffer, BytesIO)
+        texts.append(buffer.getvalue().decode("utf-8"))
+    return code, texts[0], texts[1]
+
+
+def _assert_verdict_or_exit_2(code: int, stdout: str, stderr: str) -> None:
+    assert "Traceback" not in stderr
+    if code == 0:
+        answer = json.loads(stdout)
+        assert isinstance(answer["valid"], bool)
+        assert answer["valid"] is (not answer["errors"])
+        for error in answer["errors"]:
+            assert error["message"]
+        parts = [Decimal(answer[key]) for key in ("amo", "amc", "patient_remainder")]
+        assert sum(parts) == Decimal(answer["total_fees"])
+    else:
+        assert code == 2, stderr
+        assert stdout == ""
+        assert stderr.startswith("Entrée invalide : Champ « "), stderr
+
+
+# Derandomized and bounded like the fuzz tests of tests/reliability: CI replays the same inputs.
+_PROPERTY = settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@_PROPERTY
+@given(document=_requests())
+@example(document={**EXAMPLE, "acts": [{"code": "\ud800"}]})
+@example(
+    document={
+        **EXAMPLE,
+        "date_of_care": "9999-12-31",
+        "practitioner": {"specialty": "18", "sector": "1"},
+        "patient": {"birth_date": "9990-06-01"},
+        "acts": [{"code": "BDC"}],
+        "overrun": None,
+        "history": [{"date": "9999-07-01", "code": "BDC"}],
+    }
+)
+@example(
+    document={**EXAMPLE, "date_of_care": "0001-01-01", "patient": {"birth_date": "0001-01-01"}}
+)
+def test_any_contract_shaped_request_gets_a_verdict_or_exit_2(
+    document: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    directory = tmp_path_factory.mktemp("price-fuzz", numbered=True)
+    text = json.dumps(document, ensure_ascii=True, allow_nan=True)
+    _assert_verdict_or_exit_2(*_run_price(text, directory))
+
+
+@_PROPERTY
+@given(document=_json)
+def test_any_json_document_gets_a_verdict_or_exit_2(
+    document: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    directory = tmp_path_factory.mktemp("price-fuzz-any", numbered=True)
+    text = json.dumps(document, ensure_ascii=True, allow_nan=True)
+    _assert_verdict_or_exit_2(*_run_price(text, directory))
+
+
+def test_the_lone_surrogate_of_the_issue_in_a_real_process(tmp_path: Path) -> None:
+    text = json.dumps({**EXAMPLE, "acts": [{"code": "\ud800"}]})  # "\\ud800" in the JSON text
+    done = sesam(["price", "--json", "-"], tmp_path, text)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "« acts[0].code »" in done.stderr and "U+D800" in done.stderr
+
+
+def test_a_travel_allowance_needs_a_visit(tmp_path: Path) -> None:
+    """IKM beside an office consultation is refused [002 L3336, L3244]; with a visit
+    (VG, amount from the local file: the seeds do not give it) it prices."""
+    office = {**EXAMPLE, "overrun": None, "acts": [{"code": "G"}, {"code": "IKM", "quantity": 12}]}
+    out = json.loads(sesam(["price", "--json", "-"], tmp_path, json.dumps(office)).stdout)
+    assert [(e["code"], e["act"]) for e in out["errors"]] == [("NOT_CUMULABLE", "IKM")]
+    (tmp_path / "tarifs-locaux.csv").write_text("code;montant\nVG;30,00\n", encoding="utf-8")
+    visit = {**office, "acts": [{"code": "VG"}, {"code": "IKM", "quantity": 12}]}
+    out = json.loads(sesam(["price", "--json", "-"], tmp_path, json.dumps(visit)).stdout)
+    assert out["valid"] is True, out["errors"]
+    assert out["total_fees"] == "42.00"

@@ -5,7 +5,7 @@ since the last transmission; the queries use indexes; ``sesam dashboard --json``
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,7 +39,7 @@ def cabinet():  # type: ignore[no-untyped-def]
 def _fill(store: Store, cabinet) -> list:  # type: ignore[no-untyped-def]
     """3 FSE Vitale in October (one paid in November, one rejected, one acknowledged) and
     one dégradé in November (secured, not sent)."""
-    clock = FakeClock()  # real time: the test PKI certificates start today
+    clock = FakeClock(NOW - timedelta(hours=1))  # the test PKI covers every date since 2000
     rows = create_fse(store, cabinet, 3, clock, care=date(2026, 10, 5))
     (lot_id,) = close_lots(store, cabinet, clock)
     note_attempt(store, lot_id, datetime(2026, 11, 16, 18, 0, tzinfo=UTC))

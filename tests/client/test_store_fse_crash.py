@@ -14,7 +14,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from billing.fse_states import FseState
@@ -43,22 +42,37 @@ def start_worker(db: Path, seed: int) -> subprocess.Popen[str]:
     return worker
 
 
-def kill(worker: subprocess.Popen[str]) -> list[str]:
+def read_until(worker: subprocess.Popen[str], fse_count: int) -> list[str]:
+    """The worker's lines up to its ``fse_count``-th ``FSE`` line (fewer if it ended):
+    kills follow the worker's own progress, so a round does the same work on a fast
+    machine and on a loaded one."""
+    assert worker.stdout is not None
+    lines: list[str] = []
+    while sum(line.startswith("FSE ") for line in lines) < fse_count:
+        line = worker.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
+def kill(worker: subprocess.Popen[str], already: list[str] | None = None) -> list[str]:
     worker.send_signal(signal.SIGKILL)
     out, err = worker.communicate(timeout=30)
     assert worker.returncode == -signal.SIGKILL, err
-    return out.splitlines()
+    return (already or []) + out.splitlines()
 
 
 def run_round(db: Path, seed: int, rng: random.Random) -> list[str]:
     worker = start_worker(db, seed)
-    time.sleep(rng.uniform(0.05, 1.5))
-    return kill(worker)
+    # Killed just after its n-th FSE committed: while it secures the next one or closes
+    # lots (the worker's random schedule), at a point that the pipe's latency varies.
+    return kill(worker, read_until(worker, rng.randint(2, 6)))
 
 
 def test_sigkill_at_random_points_leaves_the_store_consistent(tmp_path: Path) -> None:
     db = tmp_path / "data" / "sesam.db"
-    rng = random.Random(20261122)  # noqa: S311 - reproducible kill times
+    rng = random.Random(20261122)  # noqa: S311 - reproducible kill points
     reported_fse: list[int] = []
     reported_lots: list[int] = []
     for round_number in range(ROUNDS):
@@ -106,8 +120,11 @@ def test_two_processes_writing_at_once_never_share_a_number(tmp_path: Path) -> N
     db = tmp_path / "data" / "sesam.db"
     kill(start_worker(db, 0))  # create and migrate the database first
     workers = [start_worker(db, seed) for seed in (1, 2)]
-    time.sleep(2.0)
-    lines = [line for worker in workers for line in kill(worker)]
+    # Both write all along: each is killed once it has committed a few FSE.
+    seen = [read_until(worker, 3) for worker in workers]
+    lines = [
+        line for worker, early in zip(workers, seen, strict=True) for line in kill(worker, early)
+    ]
     reported = [int(line.split()[1]) for line in lines if line.startswith("FSE ")]
     assert len(reported) > 5
     assert len(reported) == len(set(reported))

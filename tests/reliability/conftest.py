@@ -30,10 +30,16 @@ _COMMON = {
 # CI replays the same inputs every run, so a red CI always means a change broke a parser;
 # the long profile explores new inputs each time, and what it finds becomes an @example.
 settings.register_profile(
-    "fuzz-ci", max_examples=150, derandomize=True, **_COMMON  # type: ignore[arg-type]
+    "fuzz-ci",
+    max_examples=150,
+    derandomize=True,
+    **_COMMON,  # type: ignore[arg-type]
 )
 settings.register_profile(
-    "fuzz-long", max_examples=20_000, derandomize=False, **_COMMON  # type: ignore[arg-type]
+    "fuzz-long",
+    max_examples=20_000,
+    derandomize=False,
+    **_COMMON,  # type: ignore[arg-type]
 )
 
 

@@ -3,7 +3,8 @@ put the data directory on a small tmpfs, fill it or make it read-only, and repor
 store did as JSON on stdout. Used by ``test_disk_faults.py``.
 
 Usage: ``unshare -m --propagation private python disk_fault_worker.py SCENARIO DIR``
-with SCENARIO one of ``full``, ``full-sqlite``, ``readonly-open``, ``readonly-write``.
+with SCENARIO one of ``full``, ``full-sqlite``, ``full-closed``, ``readonly-open``,
+``readonly-write``.
 """
 
 from __future__ import annotations
@@ -101,6 +102,64 @@ def full(base: Path, sqlite_only: bool) -> dict[str, Any]:
     return report
 
 
+def sesam(*args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "client.cli", *args], capture_output=True, text=True, check=False
+    )
+    return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+
+
+def closed_store_reads_and_refuses_writes(data: Path) -> dict[str, Any]:
+    """The store is closed and the disk refuses writes: read in-process and by the CLI,
+    then try to write (an FSE, a backup)."""
+    report: dict[str, Any] = {}
+    try:
+        store = open_store(data / "sesam.db")
+    except ClientError as exc:
+        return {"reader": {"raised": type(exc).__name__, "message": str(exc)}}
+    try:
+        report["reader"] = {
+            "raised": None,
+            "read_only": store.read_only,
+            "numbers": [r.number for r in store.fse_list()],
+        }
+        report["write"] = error_of(lambda: create_fses(store, 1))
+    finally:
+        store.close()
+    report["cli"] = sesam("fse", "list")
+    # What a user consults and exports on such a disk (the PDF goes to another disk).
+    report["cli_reads"] = {
+        " ".join(args): sesam(*args)["returncode"]
+        for args in (
+            ("fse", "show", "1"),
+            ("lot", "list"),
+            ("queue", "status"),
+            ("audit", "verify"),
+            ("print", "fs", "1", "--out", str(data.parent.parent / "fs.pdf")),
+        )
+    }
+    report["cli_backup"] = sesam("backup")
+    return report
+
+
+def full_closed(base: Path) -> dict[str, Any]:
+    """Filled while no process had the store open (opening must create -wal/-shm)."""
+    run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(base))
+    data = base / "data"
+    os.environ["SESAM_DATA_DIR"] = str(data)
+    store = open_store(data / "sesam.db")
+    create_fses(store, 3)
+    store.close()
+    gone = [p.name for p in data.iterdir() if p.name.endswith(("-wal", "-shm"))]
+    fillers = fill(base, 4096)
+    report: dict[str, Any] = {"fillers": len(fillers), "companions_left": gone}
+    report.update(closed_store_reads_and_refuses_writes(data))
+    for path in fillers:
+        path.unlink()
+    report["final"] = check_db(data / "sesam.db")
+    return report
+
+
 def readonly(base: Path, at_write: bool) -> dict[str, Any]:
     run("mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(base))
     data = base / "data"
@@ -118,13 +177,7 @@ def readonly(base: Path, at_write: bool) -> dict[str, Any]:
         store.close()
     else:
         report["open"] = error_of(lambda: open_store(data / "sesam.db").close())
-        cli = subprocess.run(
-            [sys.executable, "-m", "client.cli", "fse", "list"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        report["cli"] = {"returncode": cli.returncode, "stderr": cli.stderr}
+        report.update(closed_store_reads_and_refuses_writes(data))
     run("umount", str(data))
     report["after"] = check_db(data / "sesam.db")
     return report
@@ -134,6 +187,8 @@ def main() -> None:
     scenario, base = sys.argv[1], Path(sys.argv[2])
     if scenario in ("full", "full-sqlite"):
         report = full(base, scenario == "full-sqlite")
+    elif scenario == "full-closed":
+        report = full_closed(base)
     else:
         report = readonly(base, scenario == "readonly-write")
     print(json.dumps(report))

@@ -20,6 +20,7 @@ from billing.lot import LotState
 from client.cli import main
 from client.fse_service import FseService
 from client.store import Store, open_store
+from client.store.packing import pack_document, unpack_document
 
 
 @pytest.fixture
@@ -229,28 +230,53 @@ def test_an_fse_document_changed_after_securing_is_detected(store: Store) -> Non
     full_life(store)
     row = store.fse_list()[0]
     conn = attacker(store.path)
-    conn.execute(
-        "UPDATE fse SET canonical = replace(canonical, '\"G\"', '\"C\"') WHERE id = ?", [row.id]
-    )
+    # The document as the store keeps it (compressed, issue #27), edited and packed again.
+    stored = conn.execute("SELECT canonical FROM fse WHERE id = ?", [row.id]).fetchone()[0]
+    edited = unpack_document(stored).replace('"G"', '"C"')
+    assert edited != unpack_document(stored)
+    conn.execute("UPDATE fse SET canonical = ? WHERE id = ?", [pack_document(edited), row.id])
+    conn.close()
+    report = store.audit_verify()
+    assert report.breach is Breach.EVENT and f"FSE n° {row.number}" in report.message()
+
+
+def test_a_damaged_compressed_fse_document_is_detected(store: Store) -> None:
+    full_life(store)
+    row = store.fse_list()[0]
+    conn = attacker(store.path)
+    stored = conn.execute("SELECT canonical FROM fse WHERE id = ?", [row.id]).fetchone()[0]
+    conn.execute("UPDATE fse SET canonical = ? WHERE id = ?", [stored[:-6], row.id])
     conn.close()
     report = store.audit_verify()
     assert report.breach is Breach.EVENT and f"FSE n° {row.number}" in report.message()
 
 
 def test_an_existing_database_gets_its_history_journaled_by_the_migration(
-    store: Store, data_dir: Path
+    store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Lots signed before they carried the journal's head (no anchor in the signed content).
+    monkeypatch.setattr(Store, "journal_head", lambda self: None)
     full_life(store)
     events = store.db.execute("SELECT COUNT(*) FROM fse_events").fetchone()[0]
     store.close()
     conn = attacker(data_dir / "sesam.db")  # back to a database of before the journal
     conn.execute("DROP TABLE audit_journal")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_audit_journal'")
+    # ... and before the books were journaled (m008): its columns and table go too.
+    conn.execute("DROP TABLE fse_numbers_unused")
+    conn.execute("ALTER TABLE lots DROP COLUMN journal_seq")
+    conn.execute("ALTER TABLE lots DROP COLUMN journal_head")
+    conn.execute(
+        "DELETE FROM _sqlite_migrations WHERE name IN ('m004_audit_journal', "
+        "'m008_books_in_journal')"
+    )
     conn.close()
     reopened = open_store(data_dir / "sesam.db")
     try:
-        assert len(reopened.audit_entries()) == events
-        assert reopened.audit_verify().ok
+        lots = reopened.db.execute("SELECT COUNT(*) FROM lots").fetchone()[0]
+        # m004 journals the events, m008 seals the lots the events did not cover.
+        assert len(reopened.audit_entries()) == events + lots
+        report = reopened.audit_verify()
+        assert report.ok, report.message()
         with pytest.raises(sqlite3.IntegrityError):
             reopened.db.execute("DELETE FROM fse_events")
     finally:

@@ -65,16 +65,36 @@ def test_a_full_disk_gives_a_clear_error_and_loses_nothing(name: str, tmp_path: 
     assert report["final"]["numbers"] == [1, 2, 3, *report["recovered"]]
 
 
-def test_a_read_only_data_directory_is_refused_at_open(tmp_path: Path) -> None:
+def test_a_read_only_data_directory_reads_and_refuses_writes(tmp_path: Path) -> None:
     report = scenario("readonly-open", tmp_path)
     assert report["probe_write"]["raised"] == "OSError"  # the mount really is read-only
-    opened = report["open"]
-    assert opened["raised"] == "ReadOnlyStorageError" and opened["client_error"]
-    assert "lecture seule" in opened["message"]
-    assert report["cli"]["returncode"] == 1
-    assert "lecture seule" in report["cli"]["stderr"] and "Traceback" not in report["cli"]["stderr"]
-    assert str(tmp_path / "mnt" / "data") in report["cli"]["stderr"]
+    assert report["open"]["raised"] is None
+    # The user can consult: in-process and by the command line.
+    assert report["reader"] == {"raised": None, "read_only": True, "numbers": [1, 2, 3]}
+    assert report["cli"]["returncode"] == 0 and report["cli"]["stdout"].count("secured") == 3
+    assert report["cli_reads"] == dict.fromkeys(report["cli_reads"], 0), report["cli_reads"]
+    # A write is refused as what it is: the disk is read-only (not « failing »).
+    write = report["write"]
+    assert write["raised"] == "ReadOnlyStorageError" and write["client_error"]
+    assert "lecture seule" in write["message"]
+    backup = report["cli_backup"]
+    assert backup["returncode"] == 1 and "lecture seule" in backup["stderr"]
+    assert "Traceback" not in backup["stderr"] and "entrée/sortie" not in backup["stderr"]
     assert report["after"] == {"integrity": "ok", "numbers": [1, 2, 3]}
+
+
+def test_a_disk_filled_while_the_store_was_closed_reads_and_says_full(tmp_path: Path) -> None:
+    report = scenario("full-closed", tmp_path)
+    assert report["fillers"] > 50 and report["companions_left"] == []
+    assert report["reader"] == {"raised": None, "read_only": True, "numbers": [1, 2, 3]}
+    assert report["cli"]["returncode"] == 0 and report["cli"]["stdout"].count("secured") == 3
+    assert report["cli_reads"] == dict.fromkeys(report["cli_reads"], 0), report["cli_reads"]
+    write = report["write"]
+    assert write["raised"] == "DiskFullError" and "plein" in write["message"]
+    backup = report["cli_backup"]
+    assert backup["returncode"] == 1 and "plein" in backup["stderr"], backup
+    assert "entrée/sortie" not in backup["stderr"] and "Traceback" not in backup["stderr"]
+    assert report["final"] == {"integrity": "ok", "numbers": [1, 2, 3]}
 
 
 def test_a_data_directory_turned_read_only_under_a_running_store(tmp_path: Path) -> None:

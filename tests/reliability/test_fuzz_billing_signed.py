@@ -138,4 +138,3 @@ def test_verify_pj_lot_of_mutated_content(fuzz_count, doc) -> None:
         content = json.dumps(doc).encode()
     der = build_signed_data(content, PKI.signer, NOW)
     must_parse_or_raise(lambda: verify_pj_lot(der, PKI.ca_der), BillingError)
-

@@ -123,9 +123,17 @@ def _write_pem(
     return cert_path, key_path
 
 
-def _lot_signed_by(store: Store, signer: SoftwareSigner) -> tuple[str, bytes]:
-    """Two real FSE (family card) in a lot built outside the store, signed by ``signer``."""
-    rows = create_fses(store, 2)
+def _lot_signed_by(
+    store: Store, signer: SoftwareSigner, biller: str = "cps-generaliste"
+) -> tuple[str, bytes]:
+    """Two real FSE (family card) of ``biller`` in a lot built outside the store, signed by
+    ``signer`` (the concentrator wants the signer to be the FSE's practitioner: A10)."""
+    if biller == "cps-generaliste":
+        rows = create_fses(store, 2)
+    else:
+        c = cards(biller)
+        service = FseService(store, clock=Clock())
+        rows = [service.create(fse_input(i), c.cps, c.vitale) for i in range(2)]
     lot_id = str(uuid.uuid4())
     now = dt.datetime.now(dt.UTC)
     content = lot_content(
@@ -222,7 +230,7 @@ def test_revocation_is_checked_on_the_serial_not_on_the_name(am: AmServer, store
         pki.ca_private_key(), pki.ca_certificate(), "", "signature", subject=old.subject
     )
     signer = SoftwareSigner(key, cert.public_bytes(serialization.Encoding.DER))
-    lot_id, der = _lot_signed_by(store, signer)
+    lot_id, der = _lot_signed_by(store, signer, biller="cps-revoquee")
     answer = HttpsTransport(_settings(am.url)).send_lot(lot_id, der)
     assert answer.arl is not None and answer.arl.positive, answer.arl
 

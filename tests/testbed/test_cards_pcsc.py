@@ -19,7 +19,7 @@ from smartcard.System import readers
 
 from cardio import layout, tlv
 from testbed import pki
-from testbed.cards.cps import SHA256_DIGEST_INFO_PREFIX, pin_block
+from testbed.cards.cps import pin_block
 from testbed.cards.pcsc_watch import VPCD_READERS, reader_state, wait_for_state
 from testbed.cards.server import CardServer, send_request
 
@@ -82,10 +82,14 @@ def test_cps_in_reader_1_signs_after_pin(card_server: CardServer) -> None:
         assert bytes(conn.getATR()) == layout.CPS_ATR
         assert send(conn, bytes.fromhex("00A4040C0D") + layout.CPS_AID)[1] == layout.SW_OK
         digest = hashlib.sha256(b"lot 42").digest()
-        info = SHA256_DIGEST_INFO_PREFIX + digest
-        sign = bytes.fromhex("002A9E9A33") + info + b"\x00"
+        # MSE SET DST (key 81, RSA PKCS#1 + SHA-256), PSO HASH (the digest), PSO CDS
+        assert send(conn, "002241B606840181800142")[1] == layout.SW_OK
+        pso_hash = bytes.fromhex("002A90A0229020") + digest
+        sign = bytes.fromhex("002A9E9A00")
+        assert send(conn, pso_hash)[1] == layout.SW_OK
         assert send(conn, sign)[1] == layout.SW_SECURITY_NOT_SATISFIED
         assert send(conn, bytes.fromhex("0020000108") + pin_block("1234"))[1] == layout.SW_OK
+        assert send(conn, pso_hash)[1] == layout.SW_OK
         signature, sw = send(conn, sign)
         assert sw == layout.SW_OK and len(signature) == 256
         key = pki.card_certificate("cps-generaliste").public_key()

@@ -227,3 +227,74 @@ def test_damage_mode_garbage_is_configurable() -> None:
     assert conn.transmit(bytes.fromhex("00B0810000"))[1] == layout.SW_NO_PRECISE_DIAGNOSIS
     # undamaged files of the same card still read
     assert len(tlv.decode(read_sfi(conn, layout.VITALE_SFI_NIR))) == 1
+
+
+def read_current(conn: EmulatedConnection) -> bytes:
+    """READ BINARY of the selected EF by offsets, as cardpeek's read_bin does (Le 00)."""
+    data = b""
+    while True:
+        answer, sw = conn.transmit(bytes([0x00, 0xB0, len(data) >> 8, len(data) & 0xFF, 0x00]))
+        if sw >> 8 == 0x6C:
+            answer, sw = conn.transmit(
+                bytes([0x00, 0xB0, len(data) >> 8, len(data) & 0xFF, sw & 0xFF])
+            )
+        if sw != layout.SW_OK:
+            return data
+        data += answer
+        if len(answer) < 256:
+            return data
+
+
+def select_id(conn: EmulatedConnection, file_id: int) -> int:
+    """SELECT by file id as cardpeek sends it: ``00 A4 02 00 02 <id> 00``."""
+    return conn.transmit(
+        bytes([0x00, 0xA4, 0x02, 0x00, 0x02]) + file_id.to_bytes(2, "big") + b"\0"
+    )[1]
+
+
+def test_pointers_map_every_file_to_its_application(emulated: Connect) -> None:
+    conn = emulated("vitale-famille")
+    select_vitale(conn)
+    assert select_id(conn, layout.VITALE_EF_POINTERS) == layout.SW_OK
+    pointers = tlv.decode(read_current(conn))[0]
+    assert pointers.tag == 0xE0
+    apps_t, *files = pointers.children()
+    apps = {a.value[:2]: a.value[4:] for a in apps_t.children() if a.tag == 0x82}
+    assert apps == {
+        layout.VITALE_ENTRY_MF: layout.VITALE_MF_AID,
+        layout.VITALE_ENTRY_VITALE: layout.VITALE_AID,
+    }
+    listed = {(f.value[8:10], int.from_bytes(f.value[10:12], "big")) for f in files}
+    expected = {
+        (layout.VITALE_ENTRY_MF if df == "MF" else layout.VITALE_ENTRY_VITALE, fid)
+        for (df, _sfi), fid in layout.VITALE_FILE_IDS.items()
+    }
+    assert listed == expected
+
+
+def test_files_selected_by_id_hold_what_the_sfi_reads_give(emulated: Connect) -> None:
+    conn = emulated("vitale-famille")
+    answer, sw = conn.transmit(bytes.fromhex("00A404000E") + layout.VITALE_MF_AID + b"\0")
+    assert answer == b"" and sw >> 8 == 0x61
+    conn.transmit(bytes([0x00, 0xC0, 0x00, 0x00, sw & 0xFF]))
+    assert select_id(conn, layout.VITALE_FILE_IDS[("MF", 2)]) == layout.SW_OK
+    by_id = read_current(conn)
+    conn.transmit(SELECT_MF)
+    assert by_id == read_sfi(conn, layout.VITALE_SFI_IDENTITY)
+    first = tlv.by_tag(tlv.decode(by_id)[0].children())
+    assert first[layout.TAG_NATIONALITE].text() == "FR"  # cardpeek's 65/90
+    for file_id in (layout.VITALE_EF_DIR, layout.VITALE_EF_PAN):
+        assert select_id(conn, file_id) == layout.SW_OK
+    assert select_id(conn, layout.VITALE_EF_POINTERS) == layout.SW_FILE_NOT_FOUND  # in VITALE
+
+
+def test_real_card_profile_has_only_the_public_zone(emulated: Connect) -> None:
+    conn = emulated("vitale-publique")
+    conn.transmit(SELECT_MF)
+    assert tlv.decode(read_sfi(conn, layout.VITALE_SFI_IDENTITY))
+    select_vitale(conn)
+    assert tlv.decode(read_sfi(conn, layout.VITALE_SFI_NIR))
+    for sfi in (layout.VITALE_SFI_CARD, layout.VITALE_SFI_RIGHTS):
+        assert conn.transmit(bytes([0x00, 0xB0, 0x80 | sfi, 0x00, 0x00]))[1] == (
+            layout.SW_FILE_NOT_FOUND
+        )

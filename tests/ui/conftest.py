@@ -91,7 +91,10 @@ def fake_backend() -> FakeBackend:
 
 @pytest.fixture
 def fixed_clock():
-    return lambda: datetime(2026, 11, 20, 10, 30).astimezone()
+    # Frozen at the test's start, not at a date of the calendar: the simulated Assurance
+    # Maladie and the test PKI live in real time, and a fixed day drifts away from them.
+    now = datetime.now().astimezone().replace(microsecond=0)
+    return lambda: now
 
 
 @pytest.fixture

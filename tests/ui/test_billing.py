@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cardio import layout
 from ui.qt import Qt
+from ui.widgets.invoice_panel import COL_ERROR
 
 
 def insert_emulated(fake_backend, reader: str, profile: str):
@@ -35,8 +36,8 @@ def test_rule_error_is_shown_next_to_its_act_then_corrected(qtbot, window, fake_
     qtbot.keyClicks(invoice.code_edit, "ZZZ9")
     qtbot.keyClick(invoice.code_edit, Qt.Key.Key_Return)
     assert invoice.table.rowCount() == 2
-    qtbot.waitUntil(lambda: "inconnu" in invoice.table.item(1, 6).text(), timeout=5000)
-    assert invoice.table.item(0, 6).text() == "ok"
+    qtbot.waitUntil(lambda: "inconnu" in invoice.table.item(1, COL_ERROR).text(), timeout=5000)
+    assert invoice.table.item(0, COL_ERROR).text() == "ok"
     assert "Acte 2" in invoice.errors_label.text()
     assert not invoice.secure_button.isEnabled()
 

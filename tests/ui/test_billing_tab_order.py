@@ -1,5 +1,5 @@
 """Tab on the billing page follows the way a patient is billed: date of care, patient,
-act code, acts, overrun, care pathway, then « Sécuriser »."""
+act code, acts, overrun, care pathway, payment mode and means, then « Sécuriser »."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def test_billing_tab_order_follows_the_billing(window) -> None:  # type: ignore[
         invoice.overrun_amount,
         invoice.pathway,
         invoice.treating,
+        invoice.payment_mode,
+        invoice.payment_means,
         invoice.secure_button,
     ]
     # A QDateEdit / QDoubleSpinBox / editable combo keeps its line edit as a child: skip

@@ -55,8 +55,8 @@ def test_duplicata_goes_through_the_print_dialog(qtbot, ctx, tmp_path, monkeypat
     try:
         queue = window.queue_page
         window.go_to(1)
-        qtbot.waitUntil(lambda: queue.fse_table.rowCount() == 1, timeout=5000)
-        queue.fse_table.setCurrentCell(0, 0)
+        qtbot.waitUntil(lambda: queue.fse_table.row_count() == 1, timeout=5000)
+        queue.fse_table.select_row(0)
         with qtbot.waitSignal(window.printer.printed, timeout=20000) as printed:
             queue.duplicata_button.click()
         path, pages = printed.args
@@ -74,7 +74,7 @@ def test_duplicata_goes_through_the_print_dialog(qtbot, ctx, tmp_path, monkeypat
 
         # Cancelled in the dialog: nothing printed, the user is told.
         out.unlink()
-        queue.fse_table.setCurrentCell(0, 0)
+        queue.fse_table.select_row(0)
         with qtbot.waitSignal(window.printer.printed, timeout=20000) as cancelled:
             queue.duplicata_button.click()
         assert cancelled.args[1] == 0 and not out.exists()

@@ -54,23 +54,21 @@ def test_queue_sent_then_arl_and_payment_shown(qtbot, am_window, fake_backend, a
 
     queue = window.queue_page
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: queue.fse_table.rowCount() == 1, timeout=5000)
-    assert queue.fse_table.item(0, 3).text() == "sécurisée, lot ouvert"
+    qtbot.waitUntil(lambda: queue.fse_table.row_count() == 1, timeout=5000)
+    assert queue.fse_table.text(0, 3) == "sécurisée, lot ouvert"
     assert "1 FSE à envoyer" in queue.summary.text()
 
     with qtbot.waitSignal(queue.bridge.finished, timeout=30000):
         qtbot.keyClick(queue, Qt.Key.Key_F9)
-    qtbot.waitUntil(
-        lambda: queue.fse_table.item(0, 3).text() == "reçue (ARL positif)", timeout=10000
-    )
+    qtbot.waitUntil(lambda: queue.fse_table.text(0, 3) == "reçue (ARL positif)", timeout=10000)
     assert queue.progress.value() == queue.progress.maximum() == 1
-    assert "ARL positif" in queue.lot_table.item(0, 5).text()
+    assert "ARL positif" in queue.lot_table.text(0, 5)
     assert window.status.network_label.text() == "Réseau : ok"
 
     assert am.produce_returns() >= 1
     queue.fetch_returns()
-    qtbot.waitUntil(lambda: queue.fse_table.item(0, 4).text().startswith("payée"), timeout=10000)
-    assert queue.fse_table.item(0, 6).text() != "—"
+    qtbot.waitUntil(lambda: queue.fse_table.text(0, 4).startswith("payée"), timeout=10000)
+    assert queue.fse_table.text(0, 6) != "—"
 
 
 def test_dashboard_shows_billed_received_and_alerts(qtbot, am_window, fake_backend, am):
@@ -97,6 +95,7 @@ def test_degraded_fse_with_scor_scan_leaves_after_its_invoice(
     window = am_window
     start_with_cards(qtbot, window, fake_backend)
     panel = window.billing_page.patient_panel
+    panel.ask_degrade_reason = lambda: "carte Vitale défectueuse"  # the reason dialog's answer
     panel.degraded_button.click()  # chosen explicitly, never silently
     assert window.session.patient.source == "degrade"
     invoice = window.billing_page.invoice_panel
@@ -108,22 +107,20 @@ def test_degraded_fse_with_scor_scan_leaves_after_its_invoice(
 
     scor = window.scor_page
     window.go_to(3)
-    qtbot.waitUntil(lambda: scor.waiting.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: scor.waiting.row_count() == 1, timeout=5000)
     scor.load_file(sane_scan(tmp_path))
     qtbot.waitUntil(scor.confirm_button.isEnabled, timeout=30000)
     assert "page(s)" in scor.info.text()
     scor.confirm()
     qtbot.waitUntil(lambda: "Pièce jointe à la FSE n° 1" in scor.info.text(), timeout=10000)
-    qtbot.waitUntil(lambda: scor.waiting.count() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: scor.waiting.row_count() == 0, timeout=5000)
 
     queue = window.queue_page
     window.go_to(1)
     with qtbot.waitSignal(queue.bridge.finished, timeout=30000):
         queue.send_now()
     window.go_to(3)
-    qtbot.waitUntil(
-        lambda: "transmise (ARL PJ positif)" in scor.records.item(0).text(), timeout=10000
-    )
+    qtbot.waitUntil(lambda: "transmise (ARL PJ positif)" in scor.records.text(0), timeout=10000)
 
 
 def test_adri_refreshes_the_rights_of_the_chosen_patient(qtbot, am_window, fake_backend, am):
@@ -155,7 +152,7 @@ def test_a_rejected_fse_shows_its_motif(qtbot, am_window, fake_backend, am):
         queue.send_now()
     assert am.produce_returns() >= 1
     queue.fetch_returns()
-    qtbot.waitUntil(lambda: queue.fse_table.item(0, 4).text() == "rejetée", timeout=10000)
-    motif = queue.fse_table.item(0, 7).text()
+    qtbot.waitUntil(lambda: queue.fse_table.text(0, 4) == "rejetée", timeout=10000)
+    motif = queue.fse_table.text(0, 7)
     assert motif[:1] == "R" and len(motif) > 4  # code and label, e.g. "R02 Cotation ..."
     qtbot.waitUntil(lambda: "1 rejet" in window.status.queue_label.text(), timeout=5000)

@@ -83,7 +83,7 @@ def test_unmatched_payment_matched_by_hand_from_the_queue(qtbot, ctx, monkeypatc
     try:
         queue = window.queue_page
         qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-        qtbot.waitUntil(lambda: queue.unmatched_table.rowCount() == 1, timeout=5000)
+        qtbot.waitUntil(lambda: queue.unmatched_table.row_count() == 1, timeout=5000)
         assert queue.isVisible()
         assert queue.tabs.tabText(2) == "Paiements non rapprochés (1)"
         # Keyboard only: the tab, arrows choose the payment, Entrée (or Alt+R) matches.
@@ -96,8 +96,8 @@ def test_unmatched_payment_matched_by_hand_from_the_queue(qtbot, ctx, monkeypatc
         qtbot.waitUntil(lambda: "rapproché de la FSE" in queue.send_message.text(), timeout=5000)
         assert asked and "26,50" in asked[0]
         assert threads and threads[0] is not threading.main_thread()
-        qtbot.waitUntil(lambda: queue.unmatched_table.rowCount() == 0, timeout=5000)
-        assert queue.fse_table.item(0, 4).text().startswith("payée")
+        qtbot.waitUntil(lambda: queue.unmatched_table.row_count() == 0, timeout=5000)
+        assert queue.fse_table.text(0, 4).startswith("payée")
         # The same FSE cannot take a second payment: French sentence, nothing changes.
     finally:
         window.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from ui.dialogs.focus import back_to_window
 from ui.qt import (
     QDialog,
     QDialogButtonBox,
@@ -92,3 +93,4 @@ class PinDialog(QDialog):
         finally:
             dialog.pin_edit.clear()
             dialog.deleteLater()
+            back_to_window(parent)  # the window's shortcuts work again without a click

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ui.qt import QLabel, QVBoxLayout, QWidget
 from ui.translation import tr
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from client.context import AppContext
+    from ui.card_flow import CardFlow
+    from ui.card_watch import CardWatcher
+    from ui.session import SessionState
+    from ui.status import StatusPanel
+    from ui.tasks import TaskRunner
+
+
+class PageHost(Protocol):
+    """What a page uses of the main window. A protocol rather than ``MainWindow`` itself,
+    which builds the pages: the pages never import the window back (no import circle)."""
+
+    ctx: AppContext
+    runner: TaskRunner
+    session: SessionState
+    card_flow: CardFlow
+    watcher: CardWatcher
+    status: StatusPanel
+
+    def go_to(self, index: int) -> None: ...
+
+    def open_restore_dialog(self) -> Any: ...
+
+    def print_document(self, path: Any, title: str = ...) -> None: ...
+
+    def report_worker_failure(self, worker: str, exc: BaseException) -> None: ...
+
+    def worker_recovered(self, worker: str) -> None: ...
+
+    def task_failed(self, exc: BaseException) -> None: ...
 
 
 class Page(QWidget):
@@ -16,7 +45,7 @@ class Page(QWidget):
 
     title = ""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PageHost) -> None:
         super().__init__()
         self.main = window
         self.ctx = window.ctx
@@ -38,9 +67,8 @@ class Page(QWidget):
         )
 
     def _on_failed(self, exc: BaseException) -> None:
-        from ui.errors import show_error
-
-        show_error(self, exc)
+        # The main window's handler: a damaged store is told once, with its restore.
+        self.main.task_failed(exc)
 
 
 def hint(text: str) -> QLabel:

@@ -15,7 +15,7 @@ from ui.widgets.patient_panel import SOURCE_NIR, SOURCE_VITALE, PatientChoice, P
 from ui.widgets.practitioner_bar import PractitionerBar
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +25,18 @@ class BillingPage(Page):
 
     title = QT_TRANSLATE_NOOP("", "Patient et facturation")
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PageHost) -> None:
         super().__init__(window)
         self.practitioner_bar = PractitionerBar()
         self.layout_.addWidget(self.practitioner_bar)
-        self.patient_panel = PatientPanel()
+        settings = getattr(self.ctx, "settings", None)
+        self.patient_panel = PatientPanel(
+            today=lambda: self.ctx.clock().date(),
+            deadline_working_days=int(
+                getattr(settings, "transmission_deadline_working_days", 3) or 3
+            ),
+            holiday_subdivision=getattr(settings, "holiday_subdivision", None),
+        )
         from ui.widgets.invoice_panel import InvoicePanel
 
         self.invoice_panel = InvoicePanel(self)
@@ -48,13 +55,17 @@ class BillingPage(Page):
         self.session.vitale_changed.connect(self._on_vitale_changed)
         self.practitioner_bar.situation_selected.connect(self._on_situation_selected)
         self.patient_panel.patient_chosen.connect(self._on_patient_chosen)
+        self.patient_panel.patient_confirmed.connect(self.invoice_panel.focus_code)
         self.patient_panel.search_requested.connect(self._on_search_requested)
         self.patient_panel.adri_requested.connect(self._on_adri_requested)
         self.patient_panel.nir_lookup_requested.connect(self._on_nir_lookup)
-        self.patient_panel.date_changed.connect(self.invoice_panel.on_date_changed)
+        self.patient_panel.date_changed.connect(self._on_date_changed)
         self.patient_panel.draft_requested.connect(self._on_draft_requested)
         self.invoice_panel.invoice_saved.connect(self._on_drafts_changed)
         self.invoice_panel.fse_secured.connect(self._on_drafts_changed)
+        self.invoice_panel.fse_secured.connect(self._on_fse_secured)
+        self.invoice_panel.invoice_parked.connect(self._on_drafts_changed)
+        window.card_flow.card_failed.connect(self._on_card_failed)
         self._set_tab_order()
 
     def tab_chain(self) -> list[QWidget]:
@@ -70,6 +81,8 @@ class BillingPage(Page):
             invoice.overrun_amount,
             invoice.pathway,
             invoice.treating,
+            invoice.payment_mode,
+            invoice.payment_means,
             invoice.secure_button,
             # then the less frequent ones
             invoice.save_button,
@@ -79,6 +92,8 @@ class BillingPage(Page):
             patient.nir_button,
             patient.adri_button,
             patient.degraded_button,
+            patient.new_patient_button,
+            invoice.edit_favourites_button,
             patient.drafts_combo,
             patient.resume_button,
             self.practitioner_bar.situations,
@@ -108,13 +123,30 @@ class BillingPage(Page):
         identity = draft.get("identity") or {}
         vitale = self.session.vitale
         card = vitale[1] if vitale else None
-        index = services.matching_beneficiary(card, identity)
-        if vitale is not None and card is not None and index is not None:
-            choice = PatientChoice(SOURCE_VITALE, card.beneficiaries[index], card, vitale[0])
+        person = services.matching_beneficiary(card, identity)
+        if vitale is not None and card is not None and person is not None:
+            choice = PatientChoice(SOURCE_VITALE, person, card, vitale[0])
         else:
             choice = PatientChoice(SOURCE_NIR, services.patient_from_identity(identity))
         self.patient_panel.choose_draft_patient(choice)
         self.invoice_panel.load_draft(draft)
+
+    @Slot(object)
+    def _on_date_changed(self, day: Any) -> None:
+        self.invoice_panel.on_date_changed(day, self.patient_panel.date_error)
+
+    @Slot(object)
+    def _on_fse_secured(self, _outcome: object) -> None:
+        # A back-dated FSE never makes the next one back-dated.
+        self.patient_panel.reset_date()
+
+    @Slot(str, object)
+    def _on_card_failed(self, reader: str, exc: BaseException) -> None:
+        from ui.card_flow import VITALE
+        from ui.errors import is_silent, message_for
+
+        if self.main.card_flow.kinds.get(reader) == VITALE and not is_silent(exc):
+            self.patient_panel.show_unreadable_vitale(reader, message_for(exc))
 
     @Slot(object)
     def _on_practitioner_changed(self, practitioner: Practitioner | None) -> None:
@@ -132,10 +164,25 @@ class BillingPage(Page):
 
     @Slot(object)
     def _on_vitale_changed(self, vitale: tuple[str, Any] | None) -> None:
+        """A card leaves or comes: the invoice of the patient of the previous card never
+        goes to the next one; the date of care goes back to today."""
+        card = vitale[1] if vitale is not None else None
+        invoice = self.invoice_panel
+        previous = invoice.patient
+        if previous is not None and previous.card is not None and not previous.is_on_card(card):
+            if invoice.has_acts():
+                invoice.park(
+                    f"Carte Vitale de {previous.name} retirée"
+                    if vitale is None
+                    else "Autre carte Vitale insérée"
+                )
+            self.patient_panel.choice = None
+            self._on_patient_chosen(None)
         if vitale is None:
             self.patient_panel.clear_vitale()
             return
         reader, card = vitale
+        self.patient_panel.reset_date()
         self.patient_panel.show_vitale(reader, card)
         self.main.go_to(0)
 
@@ -143,8 +190,6 @@ class BillingPage(Page):
     def _on_patient_chosen(self, choice: PatientChoice | None) -> None:
         self.session.set_patient(choice)
         self.invoice_panel.on_patient_changed(choice)
-        if choice is not None:
-            self.invoice_panel.focus_code()
 
     @Slot(str)
     def _on_search_requested(self, text: str) -> None:

@@ -23,7 +23,7 @@ from ui.translation import QT_TRANSLATE_NOOP, tr
 from ui.widgets.charts import BarChart
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class DashboardPage(Page):
 
     title = QT_TRANSLATE_NOOP("", "Tableau de bord")
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PageHost) -> None:
         super().__init__(window)
         tiles = QHBoxLayout()
         self.rate = Tile(tr("Taux de télétransmission (hors dégradé)"), "dashRate")

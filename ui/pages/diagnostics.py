@@ -25,7 +25,7 @@ from ui.qt import (
 from ui.translation import QT_TRANSLATE_NOOP, tr
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class DiagnosticsPage(Page):
 
     title = QT_TRANSLATE_NOOP("", "Diagnostic")
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PageHost) -> None:
         super().__init__(window)
         self.layout_.addWidget(
             hint(
@@ -142,6 +142,10 @@ class DiagnosticsPage(Page):
         self.export_button.setObjectName("supportExport")
         self.export_button.clicked.connect(self._on_export)
         row.addWidget(self.export_button)
+        self.restore_button = QPushButton(tr("Restaurer une sauvegarde…"))
+        self.restore_button.setObjectName("diagnosticRestore")
+        self.restore_button.clicked.connect(lambda: self.main.open_restore_dialog())
+        row.addWidget(self.restore_button)
         row.addStretch(1)
         self.layout_.addLayout(row)
         self.pcscd_state = "…"
@@ -174,6 +178,14 @@ class DiagnosticsPage(Page):
     def _render(self) -> None:
         info = collect(self.ctx, self.main.watcher.readers)
         lines = [f"Service de cartes (pcscd) : {self.pcscd_state}", "", "Lecteurs :"]
+        damage = getattr(self.main, "store_damage", None)
+        if damage:
+            lines = [
+                "BASE DE DONNÉES ENDOMMAGÉE : " + damage,
+                "→ « Restaurer une sauvegarde… » ci-dessous.",
+                "",
+                *lines,
+            ]
         for reader in info["readers"]:
             atr = reader["atr"] or "pas de carte"
             lines.append(f"  • {reader['name']} — {atr}")
@@ -181,10 +193,17 @@ class DiagnosticsPage(Page):
             lines.append("  aucun")
         lines += ["", "Dernières erreurs de carte :"]
         lines += [f"  {e}" for e in info["last_card_errors"]] or ["  aucune"]
+        lines += ["", "Tâches de fond arrêtées sur une erreur :"]
+        failures = getattr(self.main, "worker_failures", None)
+        lines += [f"  {t}" for t in (failures.lines() if failures else [])] or ["  aucune"]
         lines += ["", f"Serveur de télétransmission : {self.server_state}", "", "Versions :"]
         lines += [f"  {k} : {v}" for k, v in info["versions"].items()]
         lines += ["", f"Dossier des données : {info['data_dir']}"]
         self.report.setPlainText("\n".join(lines))
+
+    def render_failures(self) -> None:
+        """A background worker stopped: list it now, without probing cards and server."""
+        self._render()
 
     def _on_export(self) -> None:
         default = str(Path.home() / f"support-sesam-{dt.date.today():%Y%m%d}.zip")

@@ -10,12 +10,12 @@ from client.errors import ClientError
 from ui import services
 from ui.errors import message_for
 from ui.fmt import date_fr, euros
+from ui.models import Column, Deliver, LazyTable
 from ui.pages.base import Page, hint
 from ui.qt import (
-    QAbstractItemView,
+    QBrush,
     QEvent,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QKeyEvent,
     QKeySequence,
@@ -25,17 +25,16 @@ from ui.qt import (
     QProgressBar,
     QPushButton,
     Qt,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTimer,
     Signal,
     Slot,
 )
 from ui.translation import QT_TRANSLATE_NOOP, tr
+from ui.worker_failures import WorkerVanishedError
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
 
@@ -63,26 +62,80 @@ MODES = {
     "sans_vitale": QT_TRANSLATE_NOOP("", "sans Vitale"),
     "degrade": QT_TRANSLATE_NOOP("", "dégradé"),
 }
-FSE_COLUMNS = [
-    QT_TRANSLATE_NOOP("", "N°"),
-    QT_TRANSLATE_NOOP("", "Date des soins"),
-    QT_TRANSLATE_NOOP("", "Mode"),
-    QT_TRANSLATE_NOOP("", "État"),
-    QT_TRANSLATE_NOOP("", "Rapprochement"),
-    QT_TRANSLATE_NOOP("", "AMO facturé"),
-    QT_TRANSLATE_NOOP("", "AMO payé"),
-    QT_TRANSLATE_NOOP("", "Motif / détail"),
-]
-LOT_COLUMNS = [
-    QT_TRANSLATE_NOOP("", "Lot"),
-    QT_TRANSLATE_NOOP("", "Type"),
-    QT_TRANSLATE_NOOP("", "Caisse"),
-    QT_TRANSLATE_NOOP("", "Mode"),
-    QT_TRANSLATE_NOOP("", "FSE"),
-    QT_TRANSLATE_NOOP("", "État"),
-    QT_TRANSLATE_NOOP("", "Envoi"),
-]
 REFUSED_RECONCILIATION = {"rejetee", "refusee_arl"}
+
+
+def _fse_status(f: Any) -> str:
+    from client.returns import LABELS
+
+    return str(LABELS.get(f.status, f.status.value))
+
+
+def _fse_motif(f: Any) -> str:
+    return " ".join(x for x in (f.motif_code or "", f.motif_label, f.detail) if x)
+
+
+def _fse_foreground(f: Any) -> QBrush | None:
+    if f.status.value in REFUSED_RECONCILIATION:
+        return QBrush(Qt.GlobalColor.darkRed)
+    return None
+
+
+FSE_COLUMNS = [
+    Column(QT_TRANSLATE_NOOP("", "N°"), lambda f: str(f.number)),
+    Column(QT_TRANSLATE_NOOP("", "Date des soins"), lambda f: date_fr(f.care_date)),
+    Column(QT_TRANSLATE_NOOP("", "Mode"), lambda f: tr(MODES.get(f.mode, f.mode))),
+    Column(
+        QT_TRANSLATE_NOOP("", "État"),
+        lambda f: tr(FSE_STATES.get(f.state.value, f.state.value)),
+    ),
+    Column(QT_TRANSLATE_NOOP("", "Rapprochement"), _fse_status),
+    Column(QT_TRANSLATE_NOOP("", "AMO facturé"), lambda f: euros(f.billed_amo), True),
+    Column(
+        QT_TRANSLATE_NOOP("", "AMO payé"),
+        lambda f: euros(f.paid_amo) if f.paid_amo is not None else "—",
+        True,
+    ),
+    Column(QT_TRANSLATE_NOOP("", "Motif / détail"), _fse_motif),
+]
+
+
+def _lot_sending(row: tuple[Any, Any]) -> str:
+    outbox = row[1]
+    if outbox is None:
+        return ""
+    sending = f"{outbox.attempts} essai(s)"
+    if outbox.last_error:
+        sending += f" — {outbox.last_error}"
+    return sending
+
+
+# A lot row is (LotRow, OutboxRow | None).
+LOT_COLUMNS = [
+    Column(QT_TRANSLATE_NOOP("", "Lot"), lambda r: str(r[0].number)),
+    Column(QT_TRANSLATE_NOOP("", "Type"), lambda r: "FSE" if r[0].kind == "fse" else "PJ"),
+    Column(QT_TRANSLATE_NOOP("", "Caisse"), lambda r: str(r[0].organism)),
+    Column(QT_TRANSLATE_NOOP("", "Mode"), lambda r: tr(MODES.get(r[0].mode, r[0].mode))),
+    Column(QT_TRANSLATE_NOOP("", "FSE"), lambda r: str(r[0].fse_count), True),
+    Column(
+        QT_TRANSLATE_NOOP("", "État"),
+        lambda r: tr(LOT_STATES.get(r[0].state.value, r[0].state.value)),
+    ),
+    Column(QT_TRANSLATE_NOOP("", "Envoi"), _lot_sending),
+]
+UNMATCHED_COLUMNS = [
+    Column(
+        QT_TRANSLATE_NOOP("", "Reçu le"),
+        lambda p: date_fr(p.get("received_at") or p.get("paid_on")),
+    ),
+    Column(
+        QT_TRANSLATE_NOOP("", "Facture"),
+        lambda p: str(p.get("invoice_number") or p.get("fse_uuid") or "—"),
+    ),
+    Column(QT_TRANSLATE_NOOP("", "Date des soins"), lambda p: date_fr(p.get("care_date"))),
+    Column(QT_TRANSLATE_NOOP("", "Payé AMO"), lambda p: euros(p.get("paid_amo"))),
+    Column(QT_TRANSLATE_NOOP("", "Motif"), lambda p: str(p.get("motif_label") or "")),
+]
 
 
 class SenderBridge(QObject):
@@ -98,40 +151,24 @@ class SenderBridge(QObject):
         self.finished.emit(result)
 
 
-def _item(text: str, data: Any = None, align_right: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if data is not None:
-        item.setData(Qt.ItemDataRole.UserRole, data)
-    if align_right:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
-
-
-def _table(columns: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels([tr(c) for c in columns])
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
-    table.setAlternatingRowColors(True)
-    return table
-
-
 class QueuePage(Page):
     """Send now (F9), cancel (Échap), fetch returns (F10); act on the selected FSE or lot."""
 
     title = QT_TRANSLATE_NOOP("", "File d'attente et retours")
     queue_loaded = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PageHost) -> None:
         super().__init__(window)
         self.view: services.QueueView | None = None
         self.sender: Any = None
         self.bridge = SenderBridge(self)
         self.bridge.progressed.connect(self._on_progress)
         self.bridge.finished.connect(self._on_send_finished)
+        self._sending = False
+        self._sender_misses = 0
+        self._sender_watch = QTimer(self)
+        self._sender_watch.setInterval(1000)
+        self._sender_watch.timeout.connect(self._watch_sender)
 
         self.summary = QLabel("…")
         self.summary.setObjectName("queueSummary")
@@ -169,15 +206,15 @@ class QueuePage(Page):
         self.layout_.addWidget(self.send_message)
 
         self.tabs = QTabWidget()
-        self.fse_table = _table(FSE_COLUMNS)
+        self.fse_table = LazyTable(FSE_COLUMNS, foreground=_fse_foreground)
         self.fse_table.setObjectName("fseTable")
         for col, width in ((0, 50), (1, 100), (2, 90), (3, 170), (4, 150), (5, 95), (6, 95)):
             self.fse_table.setColumnWidth(col, width)
-        self.lot_table = _table(LOT_COLUMNS)
+        self.lot_table = LazyTable(LOT_COLUMNS)
         self.lot_table.setObjectName("lotTable")
         for col, width in ((0, 60), (1, 60), (2, 110), (3, 90), (4, 50), (5, 190)):
             self.lot_table.setColumnWidth(col, width)
-        self.unmatched_table = _table(["Reçu le", "Facture", "Date des soins", "Payé AMO", "Motif"])
+        self.unmatched_table = LazyTable(UNMATCHED_COLUMNS)
         self.unmatched_table.setObjectName("unmatchedTable")
         self.tabs.addTab(self.fse_table, tr("Feuilles de soins"))
         self.tabs.addTab(self.lot_table, tr("Lots"))
@@ -269,10 +306,8 @@ class QueuePage(Page):
         self._fill_fse(view)
         self._fill_lots(view)
         self._fill_unmatched(view)
-        waiting = sum(1 for f in view.fse if f.state.value in ("secured", "in_lot"))
-        sent = sum(1 for f in view.fse if f.state.value == "sent")
-        rejected = sum(1 for f in view.fse if f.status.value in REFUSED_RECONCILIATION)
-        paid = sum(1 for f in view.fse if f.status.value.startswith("payee"))
+        counts = view.summary
+        waiting, sent, rejected, paid = counts.waiting, counts.sent, counts.refused, counts.paid
         text = (
             f"{waiting} FSE à envoyer · {sent} envoyée(s) sans ARL · {paid} payée(s) · "
             f"{rejected} rejet(s) ou refus"
@@ -286,74 +321,31 @@ class QueuePage(Page):
         self.queue_loaded.emit(view)
 
     def _fill_fse(self, view: services.QueueView) -> None:
-        table = self.fse_table
-        table.setRowCount(0)
-        for f in view.fse:
-            row = table.rowCount()
-            table.insertRow(row)
-            motif = " ".join(x for x in (f.motif_code or "", f.motif_label, f.detail) if x)
-            from client.returns import LABELS
+        self.fse_table.set_source(self._fse_page, view.summary.listed, view.fse)
 
-            values = [
-                _item(str(f.number), f),
-                _item(date_fr(f.care_date)),
-                _item(tr(MODES.get(f.mode, f.mode))),
-                _item(tr(FSE_STATES.get(f.state.value, f.state.value))),
-                _item(LABELS.get(f.status, f.status.value)),
-                _item(euros(f.billed_amo), align_right=True),
-                _item(euros(f.paid_amo) if f.paid_amo is not None else "—", align_right=True),
-                _item(motif),
-            ]
-            for col, item in enumerate(values):
-                if f.status.value in REFUSED_RECONCILIATION:
-                    item.setForeground(Qt.GlobalColor.darkRed)
-                table.setItem(row, col, item)
+    def _fse_page(self, offset: int, limit: int, deliver: Deliver) -> None:
+        """The next rows of the FSE list, read on the database thread as the list scrolls."""
+
+        def failed(exc: BaseException) -> None:
+            logger.warning("FSE page not read: %r", exc)
+            deliver(None)
+
+        self.runner.submit(
+            lambda: services.fse_page(self.ctx, offset, limit),
+            deliver,
+            failed,
+            label="liste des FSE",
+        )
 
     def _fill_lots(self, view: services.QueueView) -> None:
-        table = self.lot_table
-        table.setRowCount(0)
-        for lot in view.lots:
-            row = table.rowCount()
-            table.insertRow(row)
-            outbox = view.outbox.get(lot.id)
-            sending = ""
-            if outbox is not None:
-                sending = f"{outbox.attempts} essai(s)"
-                if outbox.last_error:
-                    sending += f" — {outbox.last_error}"
-            values = [
-                _item(str(lot.number), lot),
-                _item("FSE" if lot.kind == "fse" else "PJ"),
-                _item(lot.organism),
-                _item(tr(MODES.get(lot.mode, lot.mode))),
-                _item(str(lot.fse_count), align_right=True),
-                _item(tr(LOT_STATES.get(lot.state.value, lot.state.value))),
-                _item(sending),
-            ]
-            for col, item in enumerate(values):
-                table.setItem(row, col, item)
+        self.lot_table.set_rows([(lot, view.outbox.get(lot.id)) for lot in view.lots])
 
     def _fill_unmatched(self, view: services.QueueView) -> None:
-        table = self.unmatched_table
-        table.setRowCount(0)
-        for pay in view.unmatched:
-            row = table.rowCount()
-            table.insertRow(row)
-            values = [
-                date_fr(pay.get("received_at") or pay.get("paid_on")),
-                str(pay.get("invoice_number") or pay.get("fse_uuid") or "—"),
-                date_fr(pay.get("care_date")),
-                euros(pay.get("paid_amo")),
-                str(pay.get("motif_label") or ""),
-            ]
-            for col, text in enumerate(values):
-                table.setItem(row, col, _item(text, pay if col == 0 else None))
+        self.unmatched_table.set_rows(view.unmatched)
         self.tabs.setTabText(2, f"Paiements non rapprochés ({len(view.unmatched)})")
 
     def selected_fse(self) -> Any:
-        row = self.fse_table.currentRow()
-        item = self.fse_table.item(row, 0) if row >= 0 else None
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        return self.fse_table.current_object()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -368,14 +360,11 @@ class QueuePage(Page):
         return super().eventFilter(watched, event)
 
     def selected_payment(self) -> Any:
-        row = self.unmatched_table.currentRow()
-        item = self.unmatched_table.item(row, 0) if row >= 0 else None
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        return self.unmatched_table.current_object()
 
     def selected_lot(self) -> Any:
-        row = self.lot_table.currentRow()
-        item = self.lot_table.item(row, 0) if row >= 0 else None
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        row = self.lot_table.current_object()
+        return row[0] if row is not None else None
 
     # --- sending ----------------------------------------------------------------
     def send_now(self) -> None:
@@ -414,14 +403,37 @@ class QueuePage(Page):
             self.send_button.setEnabled(True)
             self.send_message.setText("Envoi impossible : " + message_for(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - unexpected: reported, F9 offered again
+            self.send_button.setEnabled(True)
+            self.send_message.setText("Envoi impossible : " + message_for(exc))
+            self.main.report_worker_failure("envoi", exc)
+            return
         self.cancel_button.setEnabled(True)
         self.main.status.set_network(tr("Réseau : envoi…"))
+        self._sending = True
+        self._sender_misses = 0
         self.sender.start(until_empty=True)
+        self._sender_watch.start()
+
+    def _watch_sender(self) -> None:
+        """« envoi… » never outlives the sender: a thread gone without its report (twice
+        seen, so a report already queued to the GUI thread comes first) ends the send."""
+        if not self._sending:
+            self._sender_watch.stop()
+            return
+        if self.sender is not None and self.sender.is_alive():
+            self._sender_misses = 0
+            return
+        self._sender_misses += 1
+        if self._sender_misses >= 2:
+            self._on_send_finished(WorkerVanishedError("L'envoi des lots"))
 
     def cancel_send(self) -> None:
         if self.sender is not None and self.sender.is_alive():
             self.sender.cancel.set()
             self.send_message.setText(tr("Annulation demandée : l'envoi en cours se termine."))
+        elif self._sending:  # the thread is gone: nothing to wait for
+            self._on_send_finished(WorkerVanishedError("L'envoi des lots"))
 
     @Slot(object)
     def _on_progress(self, progress: Any) -> None:
@@ -433,12 +445,20 @@ class QueuePage(Page):
 
     @Slot(object)
     def _on_send_finished(self, result: Any) -> None:
+        if not self._sending:
+            return  # already ended (by the watch)
+        self._sending = False
+        self._sender_watch.stop()
         self.send_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if isinstance(result, BaseException):
-            self.send_message.setText("Envoi interrompu : " + message_for(result))
-            self.main.status.set_network(tr("Réseau : injoignable"), False)
+            self.send_message.setText(
+                "Envoi interrompu : " + message_for(result) + " Relancez-le avec F9."
+            )
+            self.main.status.set_network(tr("Réseau : envoi arrêté"), False)
+            self.main.report_worker_failure("envoi", result)
         else:
+            self.main.worker_recovered("envoi")
             from client.sender import summary
 
             self.send_message.setText(summary(result))
@@ -460,13 +480,15 @@ class QueuePage(Page):
 
     def _on_returns(self, text: str) -> None:
         self.returns_button.setEnabled(True)
+        self.main.worker_recovered("retours")
         self.send_message.setText(text)
         self.main.status.set_network(tr("Réseau : ok"), True)
         self.refresh()
 
     def _on_returns_failed(self, exc: BaseException) -> None:
-        self.returns_button.setEnabled(True)
+        self.returns_button.setEnabled(True)  # offered again (F10)
         self.send_message.setText("Retours non relevés : " + message_for(exc))
+        self.main.report_worker_failure("retours", exc)
         self.main.status.set_network(tr("Réseau : injoignable"), False)
 
     # --- actions on one FSE / lot ----------------------------------------------------

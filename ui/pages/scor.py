@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ui import services
 from ui.errors import message_for
 from ui.fmt import date_fr, euros
+from ui.models import Column, LazyTable
 from ui.pages.base import Page, hint
 from ui.qt import (
     QDragEnterEvent,
@@ -20,8 +21,6 @@ from ui.qt import (
     QImage,
     QKeySequence,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPixmap,
     QPushButton,
     QShortcut,
@@ -29,9 +28,10 @@ from ui.qt import (
     QVBoxLayout,
 )
 from ui.translation import QT_TRANSLATE_NOOP, tr
+from ui.worker_failures import is_breakdown
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
 
@@ -87,25 +87,39 @@ class PreviewFrame(QFrame):
         self.image.setText(tr("Déposez ici le fichier numérisé, ou numérisez."))
 
 
+def _waiting_text(row: Any) -> str:
+    return f"FSE n° {row.number} du {date_fr(row.care_date)} — {euros(row.total_fees)}"
+
+
+def _record_text(record: Any) -> str:
+    if isinstance(record, str):  # the line that says the list is empty
+        return record
+    text = f"FSE n° {record.fse_number} : {record.status.label}"
+    if record.paper_due:
+        text += " — ENVOYEZ LE DUPLICATA PAPIER À LA CAISSE"
+    elif record.paper_deadline:
+        text += f" — à transmettre avant le {date_fr(record.paper_deadline)}"
+    return text
+
+
 class ScorPage(Page):
     """Choose the FSE, scan (Ctrl+N) or import (Ctrl+O), look, confirm (Ctrl+Entrée)."""
 
     title = QT_TRANSLATE_NOOP("", "SCOR — pièces justificatives")
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PageHost) -> None:
         super().__init__(window)
         self.view: services.ScorView | None = None
         self.scanned: services.ScannedPj | None = None
         columns = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel(tr("FSE en dégradé qui attendent leur feuille signée :")))
-        self.waiting = QListWidget()
+        self.waiting = LazyTable([Column("", _waiting_text)], headers=False)
         self.waiting.setObjectName("scorWaiting")
         left.addWidget(self.waiting, 1)
         left.addWidget(QLabel(tr("Pièces et leur suivi :")))
-        self.records = QListWidget()
+        self.records = LazyTable([Column("", _record_text)], headers=False)
         self.records.setObjectName("scorRecords")
-        self.records.setWordWrap(True)
         left.addWidget(self.records, 1)
         columns.addLayout(left, 2)
 
@@ -157,30 +171,17 @@ class ScorPage(Page):
 
     def _on_loaded(self, view: services.ScorView) -> None:
         self.view = view
-        self.waiting.clear()
-        for row in view.waiting:
-            item = QListWidgetItem(
-                f"FSE n° {row.number} du {date_fr(row.care_date)} — {euros(row.total_fees)}"
-            )
-            item.setData(Qt.ItemDataRole.UserRole, row)
-            self.waiting.addItem(item)
-        if view.waiting and self.waiting.currentRow() < 0:
-            self.waiting.setCurrentRow(0)
-        self.records.clear()
-        for record in view.records:
-            text = f"FSE n° {record.fse_number} : {record.status.label}"
-            if record.paper_due:
-                text += " — ENVOYEZ LE DUPLICATA PAPIER À LA CAISSE"
-            elif record.paper_deadline:
-                text += f" — à transmettre avant le {date_fr(record.paper_deadline)}"
-            self.records.addItem(QListWidgetItem(text))
-        if not view.records:
-            self.records.addItem(tr("Aucune pièce pour l'instant."))
+        previous = self.selected_fse()
+        self.waiting.set_rows(view.waiting)
+        if view.waiting:  # the FSE chosen before the refresh stays chosen
+            ids = [row.id for row in view.waiting]
+            keep = previous is not None and previous.id in ids
+            self.waiting.select_row(ids.index(previous.id) if keep else 0)
+        self.records.set_rows(view.records or [tr("Aucune pièce pour l'instant.")])
         self._update()
 
     def selected_fse(self) -> Any:
-        item = self.waiting.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        return self.waiting.current_object()
 
     def scan(self) -> None:
         self.info.setText(tr("Numérisation…"))
@@ -223,7 +224,11 @@ class ScorPage(Page):
         self._update()
 
     def _on_scan_failed(self, exc: BaseException) -> None:
-        self.scan_button.setEnabled(True)
+        self.scan_button.setEnabled(True)  # offered again
+        if is_breakdown(exc):
+            self.info.setText("Numérisation interrompue : " + message_for(exc) + " Recommencez-la.")
+            self.main.report_worker_failure("numerisation", exc)
+            return
         self.info.setText("Pièce refusée : " + message_for(exc))
 
     def _update(self) -> None:
@@ -238,11 +243,22 @@ class ScorPage(Page):
         self.runner.submit(
             lambda: services.attach_pj(self.ctx, fse.number, fse.practitioner_id, scanned),
             self._on_attached,
-            self._on_failed,
+            self._on_attach_failed,
             label="pièce jointe",
         )
 
+    def _on_attach_failed(self, exc: BaseException) -> None:
+        self._update()  # the scan is kept: « Joindre » offered again
+        if is_breakdown(exc):
+            self.info.setText(
+                "Pièce non enregistrée : " + message_for(exc) + " Réessayez de la joindre."
+            )
+            self.main.report_worker_failure("numerisation", exc)
+            return
+        self._on_failed(exc)
+
     def _on_attached(self, record: Any) -> None:
+        self.main.worker_recovered("numerisation")
         self.scanned = None
         self.preview.clear()
         self.info.setText(f"Pièce jointe à la FSE n° {record.fse_number} : {record.status.label}.")

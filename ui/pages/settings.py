@@ -29,7 +29,7 @@ from ui.qt import (
 from ui.translation import QT_TRANSLATE_NOOP, tr
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class SettingsPage(Page):
 
     title = QT_TRANSLATE_NOOP("", "Réglages")
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PageHost) -> None:
         super().__init__(window)
         columns = QHBoxLayout()
         left = QVBoxLayout()
@@ -153,6 +153,10 @@ class SettingsPage(Page):
                 )
             ),
         )
+        self.restore_button = QPushButton(tr("Restaurer une sauvegarde…"))
+        self.restore_button.setObjectName("settingsRestore")
+        self.restore_button.clicked.connect(lambda: self.main.open_restore_dialog())
+        data_form.addRow(tr("Sauvegardes :"), self.restore_button)
         right.addWidget(data)
         right.addStretch(1)
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from cardio import layout
+from client.desk import DEGRADED_REASONS, DeskError, InvoicePatient, PatientSource, check_care_date
+from ui.dialogs.focus import back_to_window
 from ui.fmt import date_fr, nir_display
 from ui.qt import (
     QAbstractItemView,
     QComboBox,
     QDate,
     QDateEdit,
+    QFocusEvent,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -26,6 +30,7 @@ from ui.qt import (
     QRegularExpressionValidator,
     QShortcut,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -49,39 +54,25 @@ QUALITES = {
 }
 
 #: How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé).
-SOURCE_VITALE = "vitale"
-SOURCE_LOCAL = "local"
-SOURCE_NIR = "nir"
-SOURCE_DEGRADED = "degrade"
+SOURCE_VITALE = PatientSource.VITALE.value
+SOURCE_LOCAL = PatientSource.LOCAL.value
+SOURCE_NIR = PatientSource.NIR.value
+SOURCE_DEGRADED = PatientSource.DEGRADED.value
+
+#: The patient being billed and how he was identified (the desk's typed invoice patient).
+PatientChoice = InvoicePatient
 
 
-@dataclass(frozen=True, slots=True)
-class PatientChoice:
-    """The patient being billed and how he was identified."""
+class CareDateEdit(QDateEdit):
+    """The date of care, typed as digits (« 05122026 ») or picked in the calendar: entering
+    the field selects the day, so typing starts there whatever the mouse hit."""
 
-    source: str
-    beneficiary: Any  # cardio.vitale.Beneficiary, or a stored patient
-    card: Any = None  # cardio.vitale.VitaleCard when read from a card
-    reader: str | None = None
-    patient_id: Any = None  # id in the local store, once created
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        QTimer.singleShot(0, self._select_day)
 
-    @property
-    def name(self) -> str:
-        return person_name(self.beneficiary)
-
-    @property
-    def nir(self) -> str:
-        b = self.beneficiary
-        with_key = getattr(b, "nir_with_key", None)
-        if isinstance(with_key, str):
-            return with_key
-        nir = str(getattr(b, "nir", "") or "")
-        key = str(getattr(b, "nir_key", "") or "")
-        return nir + key if len(nir) == 13 else nir
-
-    @property
-    def degraded(self) -> bool:
-        return self.source != SOURCE_VITALE
+    def _select_day(self) -> None:
+        self.setSelectedSection(QDateEdit.Section.DaySection)
 
 
 def rights_lines(beneficiary: Any, day: dt.date) -> list[tuple[str, str]]:
@@ -123,39 +114,58 @@ def _coverage_text(coverage: Any) -> str:
 
 
 class PatientPanel(QGroupBox):
-    """Vitale bénéficiaires (pick one with the arrows and Entrée), rights, alternatives."""
+    """Vitale bénéficiaires (the one selected is the one billed), rights, alternatives."""
 
-    patient_chosen = Signal(object)  # PatientChoice | None
+    patient_chosen = Signal(object)  # PatientChoice | None: the invoice's patient
+    patient_confirmed = Signal()  # Entrée / double click: on to the acts
     search_requested = Signal(str)
     adri_requested = Signal()
     nir_lookup_requested = Signal(str, str, str)  # NIR, birth date AAAAMMJJ, rang
     draft_requested = Signal(object)  # a prepared invoice (dict)
     date_changed = Signal(object)  # dt.date
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+        deadline_working_days: int = 3,
+        holiday_subdivision: str | None = None,
+    ) -> None:
         super().__init__("Patient", parent)
         self.setObjectName("patientPanel")
+        self.today = today
+        self.deadline_working_days = deadline_working_days
+        self.holiday_subdivision = holiday_subdivision
         self.card: Any = None
         self.reader: str | None = None
         self.choice: PatientChoice | None = None
+        self.date_error = ""  # the date of care cannot be billed (future)
         layout_ = QVBoxLayout(self)
 
         date_row = QHBoxLayout()
         date_row.addWidget(QLabel(tr("Date des soins :")))
-        self.date_edit = QDateEdit()
+        self.date_edit = CareDateEdit()
         self.date_edit.setObjectName("careDate")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd/MM/yyyy")
-        self.date_edit.setDate(QDate.currentDate())
+        self.date_edit.setToolTip(tr("Tapez la date (ex. 05122026) ou choisissez-la ; Ctrl+D"))
+        self._set_qdate(self.today())
         self.date_edit.dateChanged.connect(self._on_date_changed)
         date_row.addWidget(self.date_edit)
         date_row.addStretch(1)
         layout_.addLayout(date_row)
+        self.date_hint = QLabel("")
+        self.date_hint.setObjectName("careDateHint")
+        self.date_hint.setProperty("role", "error")
+        self.date_hint.setWordWrap(True)
+        self.date_hint.setVisible(False)
+        layout_.addWidget(self.date_hint)
 
         drafts_row = QHBoxLayout()
         self.drafts_combo = QComboBox()
         self.drafts_combo.setObjectName("drafts")
-        self.drafts_combo.setToolTip(tr("Factures préparées à l'accueil, qui attendent la CPS"))
+        self.drafts_combo.setToolTip(tr("Factures préparées ou mises en attente"))
         drafts_row.addWidget(self.drafts_combo, 1)
         self.resume_button = QPushButton(tr("Reprendre (Ctrl+E)"))
         self.resume_button.setObjectName("resumeDraft")
@@ -215,11 +225,21 @@ class PatientPanel(QGroupBox):
         self.degraded_button.clicked.connect(self._on_degraded)
         search_row.addWidget(self.degraded_button)
         layout_.addLayout(search_row)
+        buttons_row = QHBoxLayout()
         self.nir_button = QPushButton(tr("Identifier par NIR (ADRi)… Ctrl+I"))
         self.nir_button.setObjectName("nirButton")
         self.nir_button.setShortcut(QKeySequence("Ctrl+I"))
         self.nir_button.clicked.connect(self.ask_nir)
-        layout_.addWidget(self.nir_button)
+        buttons_row.addWidget(self.nir_button, 1)
+        self.new_patient_button = QPushButton(tr("Nouveau patient… Ctrl+N"))
+        self.new_patient_button.setObjectName("newPatientButton")
+        self.new_patient_button.setToolTip(
+            tr("Saisir l'identité d'un patient sans carte (première visite, mode dégradé)")
+        )
+        self.new_patient_button.setShortcut(QKeySequence("Ctrl+N"))
+        self.new_patient_button.clicked.connect(self.create_patient)
+        buttons_row.addWidget(self.new_patient_button, 1)
+        layout_.addLayout(buttons_row)
         self.search_hint = QLabel("")
         self.search_hint.setProperty("role", "hint")
         self.search_hint.setWordWrap(True)
@@ -228,16 +248,56 @@ class PatientPanel(QGroupBox):
         shortcut = QShortcut(QKeySequence("Ctrl+F"), self)
         shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(self._focus_search)
+        date_shortcut = QShortcut(QKeySequence("Ctrl+D"), self)
+        date_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        date_shortcut.activated.connect(self.date_edit.setFocus)
         self._items: list[tuple[str, Any, Any]] = []  # (source, person, card)
         self._nir_validator = QRegularExpressionValidator(r"[12]\d{12}(\d{2})?")
+        #: Reason preset for the next dégradé (a Vitale that could not be read).
+        self.preset_degrade_reason = ""
+        self._check_date()
 
+    # --- date of care ----------------------------------------------------------------
     @property
     def care_date(self) -> dt.date:
         qdate = self.date_edit.date()
         return dt.date(qdate.year(), qdate.month(), qdate.day())
 
-    def set_care_date(self, day: dt.date) -> None:
+    def _set_qdate(self, day: dt.date) -> None:
         self.date_edit.setDate(QDate(day.year, day.month, day.day))
+
+    def set_care_date(self, day: dt.date) -> None:
+        self._set_qdate(day)
+
+    def reset_date(self) -> None:
+        """Back to today (after each FSE and each new card): a back-dated invoice is never
+        carried to the next patient."""
+        self._set_qdate(self.today())
+        self._check_date()
+
+    def _check_date(self) -> None:
+        try:
+            warning = check_care_date(
+                self.care_date, self.today(), self.deadline_working_days, self.holiday_subdivision
+            )
+            self.date_error = ""
+            self.date_hint.setProperty("role", "hint")
+        except DeskError as exc:
+            warning = str(exc)
+            self.date_error = warning
+            self.date_hint.setProperty("role", "error")
+        self.date_hint.setText(warning)
+        self.date_hint.setStyleSheet(
+            "color: #b3261e;" if self.date_error else ("color: #8a5a00;" if warning else "")
+        )
+        self.date_hint.setVisible(bool(warning))
+
+    def _on_date_changed(self, _date: QDate) -> None:
+        self._check_date()
+        row = self.beneficiaries.currentRow()
+        if 0 <= row < len(self._items):
+            self._show_rights(self._items[row][1])
+        self.date_changed.emit(self.care_date)
 
     # --- invoices prepared at the reception ------------------------------------------
     def show_drafts(self, drafts: list[dict[str, Any]]) -> None:
@@ -253,8 +313,12 @@ class PatientPanel(QGroupBox):
             self.draft_requested.emit(draft)
 
     def choose_draft_patient(self, choice: PatientChoice) -> None:
-        self._fill([(choice.source, choice.beneficiary, choice.card)])
+        self._fill([(choice.source, choice.beneficiary, choice.card)], select=False)
         self.choice = choice
+        self.beneficiaries.blockSignals(True)
+        self.beneficiaries.setCurrentRow(0)
+        self.beneficiaries.blockSignals(False)
+        self._show_rights(choice.beneficiary)
         self.source_label.setText(
             "Facture préparée à l'accueil"
             + (
@@ -268,16 +332,19 @@ class PatientPanel(QGroupBox):
     # --- Vitale --------------------------------------------------------------------
     def show_vitale(self, reader: str, card: Any) -> None:
         self.card, self.reader = card, reader
+        self.preset_degrade_reason = ""
         people = tuple(getattr(card, "beneficiaries", ()) or ())
-        self.source_label.setText(
-            f"Carte Vitale ({reader}) : {len(people)} bénéficiaire"
-            f"{'s' if len(people) > 1 else ''}. Choisissez avec les flèches, puis Entrée."
-        )
+        if len(people) == 1:
+            text = f"Carte Vitale ({reader}) : un bénéficiaire, choisi."
+        else:
+            text = (
+                f"Carte Vitale ({reader}) : {len(people)} bénéficiaires. Choisissez avec les "
+                "flèches ou la souris ; Entrée passe aux actes."
+            )
         valid = getattr(card, "is_valid_at", None)
         if callable(valid) and not valid(self.care_date):
-            self.source_label.setText(
-                self.source_label.text() + " Carte expirée : facturez en dégradé ou par ADRi."
-            )
+            text += " Carte expirée : facturez en dégradé ou par ADRi."
+        self.source_label.setText(text)
         self._fill([(SOURCE_VITALE, p, card) for p in people])
         if people:
             self.beneficiaries.setFocus()
@@ -292,6 +359,16 @@ class PatientPanel(QGroupBox):
             tr("Carte Vitale retirée. Insérez une carte, ou cherchez le patient.")
         )
 
+    def show_unreadable_vitale(self, reader: str, message: str) -> None:
+        """A Vitale inserted that cannot be read: say so, and offer the dégradé."""
+        self.card, self.reader = None, reader
+        self._fill([])
+        self.preset_degrade_reason = "carte Vitale défectueuse"
+        self.source_label.setText(
+            f"Carte Vitale illisible ({reader}) : {message} Facturez en mode dégradé "
+            "(Ctrl+Maj+D) : cherchez le patient ou saisissez-le (Nouveau patient)."
+        )
+
     def show_search_results(self, people: list[Any]) -> None:
         self.card = None
         self._fill([(SOURCE_LOCAL, p, None) for p in people])
@@ -304,7 +381,8 @@ class PatientPanel(QGroupBox):
         if people:
             self.beneficiaries.setFocus()
 
-    def _fill(self, items: list[tuple[str, Any, Any]]) -> None:
+    def _fill(self, items: list[tuple[str, Any, Any]], *, select: bool = True) -> None:
+        """Show ``items``; a single one is selected at once (it is the patient billed)."""
         self._items = items
         self.beneficiaries.blockSignals(True)
         self.beneficiaries.clear()
@@ -317,9 +395,10 @@ class PatientPanel(QGroupBox):
             if source == SOURCE_LOCAL:
                 text += "   — fichier local"
             self.beneficiaries.addItem(QListWidgetItem(text))
+        self.beneficiaries.setCurrentRow(-1)
         self.beneficiaries.blockSignals(False)
         self.rights_box.setText("")
-        if items:
+        if select and len(items) == 1:
             self.beneficiaries.setCurrentRow(0)
 
     def show_adri(self, patient: Any) -> None:
@@ -332,12 +411,30 @@ class PatientPanel(QGroupBox):
         )
         self.beneficiaries.setFocus()
 
+    def show_created(self, patient: Any, degrade_reason: str = "") -> None:
+        """A patient typed by hand: billed sans Vitale, or in dégradé with its reason."""
+        source = SOURCE_DEGRADED if degrade_reason else SOURCE_NIR
+        self._fill([(source, patient, None)], select=False)
+        self.choice = PatientChoice(source, patient, degrade_reason=degrade_reason)
+        self.beneficiaries.blockSignals(True)
+        self.beneficiaries.setCurrentRow(0)
+        self.beneficiaries.blockSignals(False)
+        self._show_rights(patient)
+        self.source_label.setText(
+            f"Patient saisi à la main : mode dégradé ({degrade_reason})."
+            if degrade_reason
+            else "Patient saisi à la main : SESAM sans Vitale (vérifiez ses droits par ADRi)."
+        )
+        self.patient_chosen.emit(self.choice)
+
     def _on_row_changed(self, row: int) -> None:
+        """Any selection change (arrows, click, Entrée) makes that person the invoice's."""
         if not 0 <= row < len(self._items):
             self.rights_box.setText("")
             return
         _source, person, _card = self._items[row]
         self._show_rights(person)
+        self.choose_row(row)
 
     def _show_rights(self, person: Any) -> None:
         colors = {"ok": "#1b7f3b", "error": "#b3261e", "hint": "#5a6570"}
@@ -350,6 +447,8 @@ class PatientPanel(QGroupBox):
 
     def _on_item_activated(self, _item: QListWidgetItem) -> None:
         self.choose_row(self.beneficiaries.currentRow())
+        if self.choice is not None:
+            self.patient_confirmed.emit()
 
     def choose_row(self, row: int) -> None:
         if not 0 <= row < len(self._items):
@@ -358,14 +457,19 @@ class PatientPanel(QGroupBox):
         patient_id = getattr(person, "id", None) if source == SOURCE_LOCAL else None
         if source == SOURCE_LOCAL:
             source = SOURCE_NIR  # a known patient without his card: SESAM sans Vitale
-        self.choice = PatientChoice(source, person, card, self.reader if card else None, patient_id)
+        reason = self.choice.degrade_reason if self.choice is not None else ""
+        choice = PatientChoice(
+            source,
+            person,
+            card,
+            self.reader if card else None,
+            patient_id,
+            reason if source == SOURCE_DEGRADED else "",
+        )
+        if choice == self.choice:
+            return
+        self.choice = choice
         self.patient_chosen.emit(self.choice)
-
-    def _on_date_changed(self, _date: QDate) -> None:
-        row = self.beneficiaries.currentRow()
-        if 0 <= row < len(self._items):
-            self._show_rights(self._items[row][1])
-        self.date_changed.emit(self.care_date)
 
     # --- without a card ------------------------------------------------------------
     def _focus_search(self) -> None:
@@ -391,7 +495,7 @@ class PatientPanel(QGroupBox):
             else ""
         )
         nir.setPlaceholderText(tr("13 ou 15 chiffres"))
-        birth = QDateEdit()
+        birth = CareDateEdit()
         birth.setDisplayFormat("dd/MM/yyyy")
         birth.setDate(QDate(1980, 1, 1))
         rank = QSpinBox()
@@ -405,29 +509,56 @@ class PatientPanel(QGroupBox):
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)
         form.addRow(buttons)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        back_to_window(self)
+        if accepted:
             self.search_hint.setText(tr("Interrogation ADRi…"))
             self.nir_lookup_requested.emit(
                 nir.text().replace(" ", ""), birth.date().toString("yyyyMMdd"), str(rank.value())
             )
         dialog.deleteLater()
 
+    def create_patient(self, degrade_reason: str = "") -> None:
+        """Type a patient's identity by hand (first visit without card, dégradé)."""
+        from ui.dialogs.patient import NewPatientDialog
+
+        patient = NewPatientDialog.ask(self)
+        back_to_window(self)
+        if patient is not None:
+            self.show_created(patient, degrade_reason if isinstance(degrade_reason, str) else "")
+
+    def ask_degrade_reason(self) -> str | None:
+        """Why the FSE is made in dégradé (the FSE carries it); None when cancelled."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("degradeReasonDialog")
+        dialog.setWindowTitle(tr("Mode dégradé"))
+        dialog.setLabelText(tr("Pourquoi facturer sans la carte Vitale ?"))
+        dialog.setComboBoxItems(list(DEGRADED_REASONS))
+        dialog.setComboBoxEditable(True)
+        if self.preset_degrade_reason in DEGRADED_REASONS:
+            dialog.setTextValue(self.preset_degrade_reason)
+        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted
+        reason = dialog.textValue().strip()
+        dialog.deleteLater()
+        back_to_window(self)
+        return reason if accepted and reason else None
+
     def _on_degraded(self) -> None:
-        """Dégradé needs an identified patient: the selected one, or a NIR typed in search."""
+        """Dégradé: its reason first, then the selected patient, or one typed by hand."""
+        reason = self.ask_degrade_reason()
+        if reason is None:
+            return
         row = self.beneficiaries.currentRow()
         if 0 <= row < len(self._items):
             _source, person, card = self._items[row]
             self.choice = PatientChoice(
-                SOURCE_DEGRADED, person, card, None, getattr(person, "id", None)
+                SOURCE_DEGRADED, person, card, None, getattr(person, "id", None), reason
             )
             self.patient_chosen.emit(self.choice)
             self.search_hint.setText(
-                tr("Mode dégradé choisi : la feuille de soins sera imprimée pour signature.")
+                tr(
+                    "Mode dégradé ({reason}) : la feuille de soins sera imprimée pour signature."
+                ).replace("{reason}", reason)
             )
             return
-        self.search_hint.setText(
-            tr(
-                "Pour le mode dégradé, cherchez d'abord le patient (nom ou NIR), puis "
-                "choisissez-le."
-            )
-        )
+        self.create_patient(reason)

@@ -1,0 +1,436 @@
+"""The books against the journal (issue #17): every fact a user reads, recomputed from the
+audit journal or from what the journal protects, and compared with the rows as they stand.
+
+- FSE: state, number, practitioner and lot from the journal's events; amounts, dates,
+  organism, mode, patient, Vitale data and acts from the secured document (whose digest the
+  journal holds, checked by ``JournalStore._verify_events``).
+- Lots (``kind = 'fse'``): state from the journal's lot entries (``open`` while only members
+  were journaled), the signed DER and content through the digests journaled at signing, the
+  FSE count; the journal anchor inside the signed content (the head at signing, which the
+  caisse keeps) must still be in the chain, so a cut tail is detected.
+- Outbox: the entry each lot must have for its journaled state (held while open, present
+  while signed and not voided, absent once voided).
+- Payments and rejections, NOEMIE files, unmatched lines: each row equals its journaled
+  payload, and none journaled is missing.
+
+``check_books`` only reads; the caller holds one read transaction (a consistent snapshot).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from billing.audit import (
+    GENESIS,
+    AuditEntry,
+    AuditKind,
+    noemie_payload,
+    payment_payload,
+    unmatched_payload,
+    unmatched_resolved_payload,
+)
+from billing.canonical import parse_canonical
+from billing.errors import BillingError
+from billing.fse import Fse, decimal_text, fse_from_document, money
+from billing.fse_states import FseEventKind
+from billing.lot import KIND_FSE, LotState
+from client.store.packing import PackedValueError, unpack_der, unpack_document
+from client.store.rows import OutboxStatus
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class BooksSource(Protocol):
+    """What the books are read from: the store's connection. A protocol rather than the
+    store class, which calls this module (no import circle)."""
+
+    db: Database
+
+
+_FSE_KINDS = frozenset(k.value for k in FseEventKind)
+_LOT_KINDS = frozenset((AuditKind.LOT_SIGNED.value, AuditKind.LOT_STATE.value))
+
+_FIELD = {
+    "state": "état",
+    "number": "numéro",
+    "practitioner_id": "praticien",
+    "lot_id": "lot",
+    "fse_uuid": "identifiant",
+    "care_date": "date des soins",
+    "mode": "mode de sécurisation",
+    "degrade_reason": "motif du mode dégradé",
+    "regime": "régime",
+    "caisse": "caisse",
+    "centre": "centre",
+    "total_fees": "montant total",
+    "amo": "part AMO",
+    "participation_forfaitaire": "participation forfaitaire",
+    "amc": "part AMC",
+    "patient_remainder": "reste à charge",
+    "tiers_payant_amo": "tiers payant AMO",
+    "tiers_payant_amc": "tiers payant AMC",
+    "patient_id": "patient",
+    "vitale_serial": "carte Vitale",
+    "vitale_certification": "certification Vitale",
+    "digest": "empreinte du document",
+    "fse_count": "nombre de FSE",
+    "signed_der": "lot signé",
+    "content_sha256": "contenu signé",
+    "payment": "numéro",
+    "fse": "FSE",
+    "noemie": "fichier NOEMIE",
+    "outcome": "résultat",
+    "virement_ref": "référence du virement",
+    "paid_on": "date du paiement",
+    "billed_amo": "AMO facturé",
+    "billed_amc": "AMC facturé",
+    "paid_amo": "AMO payé",
+    "paid_amc": "AMC payé",
+    "motif_code": "code du motif",
+    "motif_label_sha256": "libellé du motif",
+    "recorded_at": "date d'enregistrement",
+    "file_number": "numéro de fichier",
+    "invoices": "nombre de factures",
+    "matched": "factures rapprochées",
+    "unmatched": "factures non rapprochées",
+    "imported_at": "date d'import",
+    "lot": "lot",
+    "patient_sha256": "patient",
+    "reason_sha256": "raison",
+    "resolved_fse": "FSE rapprochée",
+    "resolved_at": "date du rapprochement",
+    "resolved_by_sha256": "auteur du rapprochement",
+}
+
+
+def _label(field: str) -> str:
+    return _FIELD.get(field, field)
+
+
+def _differ(what: str, stored: Mapping[str, Any], expected: Mapping[str, Any]) -> list[str]:
+    """One French line per field whose stored value is not the expected one."""
+    out = []
+    for key, value in expected.items():
+        if stored.get(key) != value:
+            out.append(
+                f"{what} : {_label(key)} « {stored.get(key)} » dans le registre, "
+                f"« {value} » selon le journal"
+            )
+    return out
+
+
+class _Expected:
+    """What the journal says, entry by entry."""
+
+    def __init__(self, entries: list[AuditEntry]) -> None:
+        self.fse: dict[str, dict[str, Any]] = {}
+        self.lots: dict[str, dict[str, Any]] = {}
+        self.payments: dict[int, dict[str, Any]] = {}
+        self.noemie: dict[str, dict[str, Any]] = {}
+        self.unmatched: dict[int, dict[str, Any]] = {}
+        self.resolved: dict[int, dict[str, Any]] = {}
+        for entry in entries:
+            self._read(entry, json.loads(entry.payload))
+
+    def _read(self, e: AuditEntry, p: dict[str, Any]) -> None:
+        if e.kind in _FSE_KINDS and e.fse_id:
+            self.fse[e.fse_id] = {
+                "number": p["number"],
+                "practitioner_id": p["practitioner"],
+                "state": p["to"],
+                "lot_id": e.lot_id,
+            }
+        elif e.kind == AuditKind.LOT_MEMBER.value:
+            fse = self.fse.setdefault(e.fse_id, {"number": p["number"]})
+            fse["lot_id"] = e.lot_id
+            lot = self.lots.setdefault(e.lot_id, {"state": LotState.OPEN.value})
+            lot["number"] = p["lot_number"]
+        elif e.kind in _LOT_KINDS:
+            lot = self.lots.setdefault(e.lot_id, {})
+            lot["number"] = p["lot_number"]
+            lot["state"] = p["state"]
+            if "signed_sha256" in p:  # at signing, or sealed by the m008 baseline
+                lot["signed_sha256"] = p["signed_sha256"]
+                lot["content_sha256"] = p["content_sha256"]
+                lot["fse_count"] = p["fse_count"]
+        elif e.kind == AuditKind.PAYMENT.value:
+            self.payments[int(p["payment"])] = p
+        elif e.kind == AuditKind.NOEMIE_FILE.value:
+            self.noemie[str(p["noemie"])] = p
+        elif e.kind == AuditKind.UNMATCHED.value:
+            self.unmatched[int(p["unmatched"])] = p
+        elif e.kind == AuditKind.UNMATCHED_RESOLVED.value:
+            self.resolved[int(p["unmatched"])] = p
+
+
+def _document_facts(fse: Fse) -> dict[str, Any]:
+    """The columns of an ``fse`` row as the secured document gives them."""
+    body = fse.body
+    amounts = body.amounts.to_document()
+    return {
+        "fse_uuid": body.fse_id,
+        "number": body.number,
+        "practitioner_id": body.practitioner.practitioner_id,
+        "patient_id": body.beneficiary.patient_key,
+        "care_date": body.care_date.isoformat(),
+        "mode": body.mode.value,
+        "degrade_reason": body.degrade_reason,
+        "regime": body.organism.regime,
+        "caisse": body.organism.caisse,
+        "centre": body.organism.centre,
+        **{name: amounts[name] for name in amounts},
+        "tiers_payant_amo": int(body.tiers_payant.amo),
+        "tiers_payant_amc": int(body.tiers_payant.amc),
+        "vitale_serial": body.vitale_serial,
+        "vitale_certification": fse.certification.hex(),
+        "digest": fse.digest.hex(),
+    }
+
+
+def _acts_facts(fse: Fse) -> list[tuple[Any, ...]]:
+    return [
+        (
+            line,
+            act.date.isoformat(),
+            act.code,
+            act.quantity,
+            decimal_text(act.coefficient),
+            act.overrun_kind,
+            money(act.fee),
+        )
+        for line, act in enumerate(fse.body.acts, start=1)
+    ]
+
+
+def _check_fse(store: BooksSource, expected: _Expected) -> list[str]:
+    problems: list[str] = []
+    acts: dict[int, list[tuple[Any, ...]]] = {}
+    for a in store.db.query(
+        "SELECT fse_id, line, act_date, code, quantity, coefficient, overrun_kind, fee "
+        "FROM fse_acts ORDER BY fse_id, line"
+    ):
+        acts.setdefault(int(a["fse_id"]), []).append(
+            (
+                a["line"],
+                a["act_date"],
+                a["code"],
+                a["quantity"],
+                a["coefficient"],
+                a["overrun_kind"],
+                a["fee"],
+            )
+        )
+    seen: set[str] = set()
+    for row in store.db.query("SELECT * FROM fse ORDER BY practitioner_id, number"):
+        uuid = str(row["fse_uuid"])
+        what = f"FSE n° {row['number']}"
+        seen.add(uuid)
+        journaled = expected.fse.get(uuid)
+        if journaled is None or "state" not in journaled:
+            problems.append(f"{what} : absente du journal (ajoutée hors du logiciel)")
+            continue
+        stored = dict(row)
+        stored["lot_id"] = row["lot_id"] or ""
+        problems += _differ(what, stored, journaled)
+        try:
+            fse = fse_from_document(parse_canonical(unpack_document(row["canonical"]).encode()))
+        except (BillingError, ValueError, KeyError, TypeError):
+            problems.append(f"{what} : document sécurisé illisible")
+            continue
+        for line in _differ(what, stored, _document_facts(fse)):
+            problems.append(line.replace("selon le journal", "selon le document sécurisé"))
+        if acts.get(int(row["id"]), []) != _acts_facts(fse):
+            problems.append(f"{what} : actes différents du document sécurisé")
+    for uuid, journaled in expected.fse.items():
+        if uuid not in seen:
+            problems.append(
+                f"FSE n° {journaled.get('number', '?')} : disparue du registre "
+                "(présente dans le journal)"
+            )
+    return problems
+
+
+def _anchor_problem(
+    number: int, der: bytes, entries: list[AuditEntry], verify: Callable[[bytes], Any]
+) -> str | None:
+    """The journal head the signed lot carries must still be in the chain."""
+    what = f"lot n° {number}"
+    try:
+        content = verify(der).content
+        doc = parse_canonical(content)
+    except (BillingError, ValueError):
+        return None  # not a cut: the books check names the signed lot changed
+    anchor = doc.get("journal") if isinstance(doc, dict) else None
+    if not isinstance(anchor, dict):
+        return None  # signed before the lots carried an anchor
+    seq, head = int(anchor["seq"]), str(anchor["head"])
+    found = GENESIS if seq == 0 else (entries[seq - 1].hash if seq <= len(entries) else None)
+    if found != head:
+        return (
+            f"{what} : signé quand le journal comptait {seq} entrée(s) ; le journal actuel "
+            f"({len(entries)} entrées) ne les contient plus telles quelles "
+            "(journal tronqué ou remplacé)"
+        )
+    return None
+
+
+def check_anchors(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
+    """Each signed lot's anchor (the journal head it was signed at, inside the content the
+    CPS signed and the caisse keeps) must still be in the chain: a cut tail shows here."""
+    from billing.cms import check_own_signature  # cryptography: loaded only here
+
+    problems = []
+    for row in store.db.query(
+        "SELECT number, signed_der FROM lots WHERE kind = ? AND signed_der IS NOT NULL "
+        "ORDER BY practitioner_id, number",
+        [KIND_FSE],
+    ):
+        number, der = int(row["number"]), _stored_der(row["signed_der"])
+        problem = _anchor_problem(number, der, entries, check_own_signature)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _stored_der(stored: bytes) -> bytes:
+    """A signed lot as stored (packed or not); b'' when damaged: its hash then differs."""
+    try:
+        return unpack_der(stored)
+    except PackedValueError:
+        return b""
+
+
+def _check_lots(store: BooksSource, expected: _Expected) -> list[str]:
+    problems: list[str] = []
+    outbox = {str(r["id"]): r for r in store.db.query("SELECT id, kind, status FROM outbox")}
+    seen: set[str] = set()
+    for row in store.db.query(
+        "SELECT id, number, kind, state, fse_count, signed_der, content_sha256 FROM lots "
+        "WHERE kind = ? ORDER BY practitioner_id, number",
+        [KIND_FSE],
+    ):
+        lot_id = str(row["id"])
+        what = f"lot n° {row['number']}"
+        seen.add(lot_id)
+        journaled = expected.lots.get(lot_id)
+        if journaled is None:
+            problems.append(f"{what} : absent du journal (ajouté hors du logiciel)")
+            continue
+        problems += _differ(what, row, {"number": journaled["number"], "state": journaled["state"]})
+        der = None if row["signed_der"] is None else _stored_der(row["signed_der"])
+        if "signed_sha256" in journaled:
+            if der is None or hashlib.sha256(der).hexdigest() != journaled["signed_sha256"]:
+                problems.append(f"{what} : lot signé modifié ou effacé")
+            if row["content_sha256"] != journaled["content_sha256"]:
+                problems.append(f"{what} : empreinte du contenu signé modifiée")
+            if journaled["state"] != LotState.VOIDED.value:
+                problems += _differ(what, row, {"fse_count": journaled["fse_count"]})
+        elif der is not None:
+            problems.append(f"{what} : signé selon le registre, jamais signé selon le journal")
+        problems += _outbox_problem(what, journaled["state"], outbox.get(lot_id))
+    for lot_id, journaled in expected.lots.items():
+        if lot_id not in seen:
+            problems.append(
+                f"lot n° {journaled.get('number', '?')} : disparu du registre "
+                "(présent dans le journal)"
+            )
+    for out_id, out in outbox.items():
+        if out["kind"] == KIND_FSE and out_id not in seen:
+            problems.append(f"file d'envoi : entrée {out_id[:8]}… sans lot correspondant")
+    return problems
+
+
+def _outbox_problem(what: str, state: str, row: Mapping[str, Any] | None) -> list[str]:
+    if state == LotState.VOIDED.value:
+        if row is not None:
+            return [f"{what} : annulé selon le journal mais encore dans la file d'envoi"]
+        return []
+    if row is None:
+        text = (
+            f"{what} : absent de la file d'envoi (état « {state} » selon le journal) : "
+            "il ne serait jamais envoyé"
+        )
+        return [text]
+    held = int(row["status"]) == int(OutboxStatus.HELD)
+    if (state == LotState.OPEN.value) != held:
+        text = (
+            f"{what} : file d'envoi incohérente (état « {state} » selon le journal, "
+            f"statut {OutboxStatus(int(row['status'])).name} dans la file)"
+        )
+        return [text]
+    return []
+
+
+def _check_rows(
+    store: BooksSource,
+    table: str,
+    key: str,
+    what: Callable[[Any], str],
+    journaled: dict[Any, dict[str, Any]],
+    build: Callable[[Mapping[str, Any]], dict[str, Any]],
+    where: str = "",
+) -> list[str]:
+    problems: list[str] = []
+    seen = set()
+    for row in store.db.query(f"SELECT * FROM {table}{where}"):  # noqa: S608 - fixed names
+        k = row[key]
+        seen.add(k)
+        expected = journaled.get(k)
+        if expected is None:
+            problems.append(f"{what(k)} : absent du journal (ajouté hors du logiciel)")
+            continue
+        problems += _differ(what(k), build(row), expected)
+    for k in journaled:
+        if k not in seen:
+            problems.append(f"{what(k)} : supprimé du registre (présent dans le journal)")
+    return problems
+
+
+def check_books(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
+    """Every disagreement between the books and the journal, in French (empty: agreed)."""
+    expected = _Expected(entries)
+    numbers = {
+        str(r["fse_uuid"]): int(r["number"])
+        for r in store.db.query("SELECT fse_uuid, number FROM fse")
+    }
+
+    def payment(k: int) -> str:
+        fse = expected.payments.get(k, {}).get("fse")
+        return f"paiement n° {k}" + (f" (FSE n° {numbers[fse]})" if fse in numbers else "")
+
+    problems = _check_fse(store, expected)
+    problems += _check_lots(store, expected)
+    problems += _check_rows(store, "payments", "id", payment, expected.payments, payment_payload)
+    problems += _check_rows(
+        store,
+        "noemie_files",
+        "sha256",
+        lambda k: f"fichier NOEMIE {str(k)[:12]}…",
+        expected.noemie,
+        noemie_payload,
+    )
+    problems += _check_rows(
+        store,
+        "unmatched_payments",
+        "id",
+        lambda k: f"retour non rapproché n° {k}",
+        expected.unmatched,
+        unmatched_payload,
+    )
+    problems += _check_rows(
+        store,
+        "unmatched_payments",
+        "id",
+        lambda k: f"rapprochement manuel du retour n° {k}",
+        expected.resolved,
+        unmatched_resolved_payload,
+        where=" WHERE resolved_at IS NOT NULL",
+    )
+    for row in store.db.query("SELECT sha256, content FROM noemie_files"):
+        if hashlib.sha256(row["content"]).hexdigest() != row["sha256"]:
+            problems.append(f"fichier NOEMIE {str(row['sha256'])[:12]}… : contenu modifié")
+    return problems

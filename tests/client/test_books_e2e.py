@@ -1,0 +1,60 @@
+"""Issue #17, end to end: lots sent over mTLS to the testbed concentrator, ARL fetched,
+NOEMIE returns imported from the server (payments, partial payments, rejections): the
+verification finds the books and the journal in agreement, every payment journaled, and a
+payment's amount edited afterwards is named."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
+
+from client.returns import fetch_arls, fetch_noemie
+from client.sender import Sender
+from client.store import Store, open_store
+from client.transport import HttpsTransport
+from testbed.am.server import AmServer
+
+
+@pytest.fixture
+def am(tmp_path: Path) -> Iterator[AmServer]:
+    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(tmp_path / "sesam.db")
+    yield s
+    s.close()
+
+
+def test_books_agree_with_the_journal_after_real_returns(store: Store, am: AmServer) -> None:
+    clock = FakeClock()
+    cabinet = open_cabinet()
+    create_fse(store, cabinet, 12, clock, lot_size=5)
+    close_lots(store, cabinet, clock)
+    settings = client_settings(am.url)
+    transport = HttpsTransport(settings)
+    assert Sender(store, transport, settings=settings, clock=clock, rng=seeded(1)).run().complete
+    fetch_arls(store, transport, clock())
+    reports = fetch_noemie(store, transport, clock())
+    assert sum(r.paid + r.partly_paid + r.rejected for r in reports) == 12
+    report = store.audit_verify()
+    assert report.ok, report.message()
+    payments = store.db.execute("SELECT count(*) FROM payments").fetchone()[0]
+    journaled = store.db.execute(
+        "SELECT count(*) FROM audit_journal WHERE kind = 'payment'"
+    ).fetchone()[0]
+    assert payments == journaled == 12
+
+    edit = sqlite3.connect(store.path, isolation_level=None)
+    edit.execute("UPDATE payments SET paid_amo = '0.01' WHERE id = 3")
+    edit.close()
+    report = store.audit_verify()
+    assert not report.ok
+    assert "paiement n° 3 (FSE n° " in report.message() and "AMO payé" in report.message()

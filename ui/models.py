@@ -1,0 +1,237 @@
+"""Large lists as Qt model/view: rows are fetched by pages as the view scrolls to them.
+
+A page's table is a :class:`LazyTable` (a QTableView) over a :class:`LazyRowsModel`: the
+model asks its source for ``BATCH`` rows at a time (Qt's canFetchMore/fetchMore, driven by
+the view when its last row comes into sight) and formats only those. No widget item per
+cell: with 1 M FSE the list opens with its first page, and the calls per row stay few
+(see docs/upstream-faults.md for the PySide6 release that lost a reference per item call).
+
+A source is called ``source(offset, limit, deliver)`` and calls ``deliver(rows)`` at once
+(rows already in memory) or later on the GUI thread (a query on the database thread,
+through the TaskRunner: the GUI never waits for it); ``deliver(None)`` when it failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QBrush,
+    QHeaderView,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTableView,
+)
+from ui.translation import tr
+
+BATCH = 200  # rows per fetch: a few screens, formatted in well under a frame
+
+Deliver = Callable[[Sequence[Any] | None], None]
+Source = Callable[[int, int, Deliver], None]  # (offset, limit, deliver)
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+class Column(NamedTuple):
+    """A column: its title (untranslated) and how a row object becomes its text."""
+
+    title: str
+    text: Callable[[Any], str]
+    align_right: bool = False
+
+
+def list_source(rows: Sequence[Any]) -> Source:
+    """A source over rows already read (the page's view was loaded on the db thread)."""
+
+    def source(offset: int, limit: int, deliver: Deliver) -> None:
+        deliver(rows[offset : offset + limit])
+
+    return source
+
+
+class LazyRowsModel(QAbstractTableModel):
+    """Rows of a source, ``BATCH`` at a time, their texts computed once when fetched."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        parent: QObject | None = None,
+        foreground: Callable[[Any], QBrush | None] | None = None,
+        batch: int = BATCH,
+    ) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._titles = [tr(c.title) for c in self.columns]
+        self._foreground = foreground
+        self._batch = batch
+        self._source: Source = list_source([])
+        self._total = 0
+        self._generation = 0  # a reset makes the answers still on their way obsolete
+        self._pending = False
+        self._rows: list[Any] = []
+        self._texts: list[tuple[str, ...]] = []
+        self._brushes: list[QBrush | None] = []
+        self._right = [c.align_right for c in self.columns]
+
+    # --- content -------------------------------------------------------------------
+    def reset(self, source: Source, total: int, first: Sequence[Any] = ()) -> None:
+        """Show another list of ``total`` rows, of which ``first`` are already read;
+        without them the first page is asked for at once."""
+        self.beginResetModel()
+        self._source, self._total = source, total
+        self._generation += 1
+        self._pending = False
+        self._rows, self._texts, self._brushes = [], [], []
+        self._add(first[:total])
+        self.endResetModel()
+        if not self._rows:
+            self.fetchMore(QModelIndex())
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Show rows already read (fetched from memory by pages all the same)."""
+        self.reset(list_source(rows), len(rows))
+
+    @property
+    def total(self) -> int:
+        """Rows of the whole list (fetched or not)."""
+        return self._total
+
+    def row_object(self, row: int) -> Any:
+        """The row object shown at ``row`` (fetched), or None."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    @property
+    def pending(self) -> bool:
+        """A page was asked for and has not come yet."""
+        return self._pending
+
+    def text(self, row: int, column: int) -> str:
+        """The text shown in a cell, fetching the rows up to it when they are in memory."""
+        while row >= len(self._rows) and self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+            if self._pending:  # read on another thread: not there yet
+                break
+        return self._texts[row][column]
+
+    # --- QAbstractTableModel -------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def canFetchMore(self, parent: AnyIndex) -> bool:
+        return not parent.isValid() and not self._pending and len(self._rows) < self._total
+
+    def fetchMore(self, parent: AnyIndex) -> None:
+        if parent.isValid() or self._pending:
+            return
+        start = len(self._rows)
+        if start >= self._total:
+            return
+        generation = self._generation
+        self._pending = True
+
+        def deliver(rows: Sequence[Any] | None) -> None:
+            if generation != self._generation:  # the list was replaced meanwhile
+                return
+            self._pending = False
+            if rows is None:  # failed: the next scroll asks again
+                return
+            if not rows:  # the list shrank since it was counted: stop asking
+                self._total = len(self._rows)
+                return
+            end = len(self._rows) + len(rows) - 1
+            self.beginInsertRows(QModelIndex(), len(self._rows), end)
+            self._add(rows)
+            self.endInsertRows()
+
+        self._source(start, min(self._batch, self._total - start), deliver)
+
+    def _add(self, rows: Sequence[Any]) -> None:
+        self._rows.extend(rows)
+        self._texts.extend(tuple(c.text(r) for c in self.columns) for r in rows)
+        if self._foreground is not None:
+            self._brushes.extend(self._foreground(r) for r in rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._texts[row][column]  # the tooltip: the whole text of an elided cell
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if self._right[column] else _LEFT
+        if role == Qt.ItemDataRole.ForegroundRole and self._brushes:
+            return self._brushes[row]
+        if role == Qt.ItemDataRole.UserRole:
+            return self._rows[row]
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self._titles)
+        ):
+            return self._titles[section]
+        return None
+
+
+class LazyTable(QTableView):
+    """A read-only, row-selecting table over a :class:`LazyRowsModel`."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        foreground: Callable[[Any], QBrush | None] | None = None,
+        headers: bool = True,
+    ) -> None:
+        super().__init__()
+        self.rows = LazyRowsModel(columns, self, foreground)
+        self.setModel(self.rows)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        # Rows of one line: the view need not measure each row's text.
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setVisible(headers)
+        self.setAlternatingRowColors(True)
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Show these rows (by pages)."""
+        self.rows.set_rows(rows)
+
+    def set_source(self, source: Source, total: int, first: Sequence[Any] = ()) -> None:
+        """Show a list of ``total`` rows read by pages from ``source``."""
+        self.rows.reset(source, total, first)
+
+    def row_count(self) -> int:
+        """Rows of the whole list shown (fetched or not)."""
+        return self.rows.total
+
+    def text(self, row: int, column: int = 0) -> str:
+        """The text of a cell (what the user reads)."""
+        return self.rows.text(row, column)
+
+    def current_object(self) -> Any:
+        """The row object of the current row, or None."""
+        index = self.currentIndex()
+        return self.rows.row_object(index.row()) if index.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        """Make ``row`` the current, selected row (fetching up to it)."""
+        self.rows.text(row, 0)
+        self.setCurrentIndex(self.rows.index(row, 0))
