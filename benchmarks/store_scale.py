@@ -370,8 +370,8 @@ def _product_dashboard(store: Any, count: int, sizes: dict[str, Any], repeat: in
 def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) -> list[Figure]:
     """What the pages and the listing commands run to show their content (issue #27): the
     dashboard page (its figures and the alerts, as ``ui.services.load_dashboard``), the
-    queue page (first page of the reconciliation, its counts, the lots, the outbox, the
-    unmatched payments, as ``ui.services.load_queue``), and one screenful of
+    queue page (``ui.services.read_queue``, what ``load_queue`` runs on the database thread:
+    the counts and the first page of the FSE, lots and unmatched payments), and one screenful of
     ``sesam fse list`` / ``sesam returns list``."""
     from client import alerts, dashboard, returns
     from client.settings import Settings
@@ -383,13 +383,9 @@ def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) ->
         return dashboard.last_months(store, now), alerts.compute_alerts(store, settings, now)
 
     def queue_page() -> object:
-        return (
-            returns.reconcile_page(store, 200),
-            returns.reconcile_summary(store),
-            store.lots(),
-            store.outbox_rows(),
-            returns.unmatched_payments(store),
-        )
+        from ui.services import read_queue
+
+        return read_queue(store)
 
     def fse_screen() -> object:
         rows = store.fse_list(newest_first=True, limit=50)
@@ -401,7 +397,7 @@ def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) ->
     figures = []
     for label, work in (
         ("dashboard page: figures + alerts", dashboard_page),
-        ("queue page: reconciliation, counts, lots, outbox", queue_page),
+        ("queue page: counts + first page of each list", queue_page),
         ("sesam fse list: newest screenful (50)", fse_screen),
         ("sesam returns list: newest screenful (50) + counts", returns_screen),
     ):

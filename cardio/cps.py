@@ -23,11 +23,14 @@ from cardio.errors import (
     PinBlockedError,
     PinError,
     PinFormatError,
+    PukBlockedError,
+    PukError,
 )
 
 logger = logging.getLogger(__name__)
 
 _PIN = re.compile(r"^[0-9]{4}$")
+_PUK = re.compile(r"^[0-9]{8}$")
 #: GET DATA 00 CB 3F FF: 4D { 70 { BF 81 01 (SDO CHV 1) { A0 (its DOCP) } } }.
 _PIN_DOCP_QUERY = bytes.fromhex("4D 08 70 06 BF 81 01 02 A0 80")
 #: Answers of a card that has no GET DATA on security data objects.
@@ -110,6 +113,16 @@ def pin_block(pin: str) -> bytes:
     if not isinstance(pin, str) or not _PIN.match(pin):
         raise PinFormatError("the PIN is 4 digits")
     return pin.encode("ascii").ljust(layout.CPS_PIN_BLOCK_LENGTH, bytes([layout.CPS_PIN_PADDING]))
+
+
+def check_puk(puk: str) -> bytes:
+    """The 8 ASCII digits of the PUK (code de déblocage).
+
+    :raises PinFormatError: ``puk`` is not exactly 8 digits (checked before any sending).
+    """
+    if not isinstance(puk, str) or not _PUK.match(puk):
+        raise PinFormatError("the PUK is 8 digits")
+    return puk.encode("ascii")
 
 
 def _get(elements: list[tlv.Tlv], tag: int, where: str) -> str:
@@ -259,6 +272,30 @@ class CpsSession:
             logger.info("%s: wrong CPS PIN, %d tries left", self.reader, exc.attempts_remaining)
             raise
         logger.info("%s: CPS PIN verified", self.reader)
+
+    def unblock_pin(self, puk: str, new_pin: str) -> None:
+        """RESET RETRY COUNTER (INS 2C) with the PUK and a new PIN: the PIN tries are reset.
+
+        :raises PinFormatError: PUK not 8 digits or PIN not 4; nothing was sent.
+        :raises PukError: wrong PUK, ``attempts_remaining`` tries left.
+        :raises PukBlockedError: the PUK itself is blocked.
+        """
+        data = check_puk(puk) + pin_block(new_pin)
+        self.select()
+        command = apdu.CommandApdu(
+            0x00, layout.INS_RESET_RETRY_COUNTER, 0x00, layout.CPS_PIN_REFERENCE, data
+        )
+        _data, sw = apdu.transmit(self._connection, command)
+        tries = apdu.pin_tries(sw)
+        # The card answers as for a PIN, but these counts are the PUK's.
+        if sw == layout.SW_PIN_BLOCKED or tries == 0:
+            logger.warning("%s: CPS PUK blocked", self.reader)
+            raise PukBlockedError()
+        if tries is not None:
+            logger.info("%s: wrong CPS PUK, %d tries left", self.reader, tries)
+            raise PukError(tries)
+        apdu.check(sw, command)
+        logger.info("%s: CPS PIN unblocked with the PUK", self.reader)
 
     @contextlib.contextmanager
     def reserved(self) -> Iterator[None]:

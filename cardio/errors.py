@@ -74,6 +74,25 @@ class PinBlockedError(PinError):
         super().__init__(0)
 
 
+class PukError(CardError):
+    """The PUK (code de déblocage) presented was wrong; ``attempts_remaining`` tries left."""
+
+    def __init__(self, attempts_remaining: int) -> None:
+        super().__init__(f"wrong PUK, {attempts_remaining} attempt(s) left")
+        self.attempts_remaining = attempts_remaining
+
+
+class PukBlockedError(PukError):
+    """The PUK itself is blocked: only the issuer (ANS) can help, with a new card."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+
+class UnblockNotSupportedError(CardError):
+    """This way to the card (e.g. a PKCS#11 module) cannot unblock the PIN with the PUK."""
+
+
 class PinFormatError(CardError):
     """The PIN typed is not 4 digits; it was not sent to the card, no try was used."""
 

@@ -35,6 +35,7 @@ from cardio.errors import (
     PinError,
     PinFormatError,
     SecurityStatusError,
+    UnblockNotSupportedError,
 )
 from cardio.layout import CPS_KEY_SIG_LABEL, CPS_PIN_MAX_TRIES
 
@@ -178,6 +179,14 @@ class Pkcs11CpsCard:
             raise _mapped(exc, "C_Login") from exc
         self._logged_in = True
         logger.info("%s: CPS PIN verified (PKCS#11)", self.reader)
+
+    def unblock_pin(self, puk: str, new_pin: str) -> None:
+        """Not offered here: PKCS#11 unblocks through the SO login (C_InitPIN), and the CPS
+        middlewares do not map the PUK to it. Nothing is sent.
+
+        :raises UnblockNotSupportedError: always.
+        """
+        raise UnblockNotSupportedError("PIN unblock is not available through PKCS#11")
 
     # --- content -------------------------------------------------------------------------
 

@@ -340,6 +340,32 @@ def parse_card(
     )
 
 
+def parse_identities(identity_file: bytes) -> tuple[PublicBeneficiary, ...]:
+    """Names and birth dates alone (NIR empty): what a card whose NIR file is damaged
+    still gives, so that the desk never asks to type names the card showed.
+
+    :raises MalformedResponseError: no identity, or a field is missing.
+    """
+    identities = [tlv.by_tag(t) for t in _templates(identity_file, layout.TAG_BENEFICIAIRE)]
+    if not identities:
+        raise MalformedResponseError("no bénéficiaire on the card")
+    out = []
+    for index, ident in enumerate(identities):
+        where = f"bénéficiaire {index + 1}"
+        raw_birth = _req(ident, layout.TAG_NAISSANCE, where)
+        out.append(
+            PublicBeneficiary(
+                nom=_req(ident, layout.TAG_NOM, where),
+                prenom=_req(ident, layout.TAG_PRENOM, where),
+                birth_date_raw=raw_birth,
+                birth_date=_birth_date(raw_birth),
+                nir="",
+                nir_key="",
+            )
+        )
+    return tuple(out)
+
+
 def parse_public(identity_file: bytes, nir_file: bytes) -> tuple[PublicBeneficiary, ...]:
     """The public zone: identities and NIRs paired by order (Rufus, cardpeek).
 
@@ -440,6 +466,17 @@ class VitaleReader:
             self._select_vitale()
             nir_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_NIR)
         return parse_public(identity_file, nir_file)
+
+    def read_names(self) -> tuple[PublicBeneficiary, ...]:
+        """The identity file of the public zone alone (NIRs left empty): for a card whose
+        NIR file is damaged (``read_public`` fails).
+
+        :raises MalformedResponseError: the identity file itself is damaged.
+        """
+        with self._connection.transaction():
+            self._select_mf()
+            identity_file = apdu.read_file(self._connection, sfi=layout.VITALE_SFI_IDENTITY)
+        return parse_identities(identity_file)
 
     @property
     def serial(self) -> bytes:

@@ -9,6 +9,7 @@ salaried practitioner is identified by the structure number; a remplaçant by hi
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ from billing.documents import (
 )
 from billing.fse import Fse, SecuringMode
 from billing.lot import LotState
+from client.desk import PaymentMeans
 from client.store import AmbiguousError, FseRow, Store
 
 logger = logging.getLogger(__name__)
@@ -173,6 +175,11 @@ def receipt_pdf(
     """The patient's quittance for an FSE; its number is the FSE number. ``mode_paiement``
     says how the patient paid (espèces, chèque, carte bancaire) when the desk knows it."""
     sheet = load_care_sheet(store, number, practitioner_id)
+    settled = store.settlement(store.fse_by_number(number, practitioner_id).id)
+    if settled is not None:  # what the desk recorded: the means and the amount collected
+        means, amount = settled
+        sheet = replace(sheet, montant_recu=amount)
+        mode_paiement = mode_paiement or PaymentMeans(means).label
     return render_receipt(
         Receipt(sheet=sheet, numero=f"{sheet.numero_fse}", mode_paiement=mode_paiement)
     )

@@ -27,12 +27,36 @@ def _pin(exc: BaseException) -> str:
     return f"Code porteur incorrect. Il reste {left} {essais} avant le blocage de la carte."
 
 
+def _puk(exc: BaseException) -> str:
+    left = getattr(exc, "attempts_remaining", 0)
+    if isinstance(exc, card.PukBlockedError) or left == 0:
+        return (
+            "Code de déblocage (PUK) bloqué : la carte CPS ne peut plus être débloquée. "
+            "Demandez une nouvelle carte à l'ANS."
+        )
+    essais = "essai" if left == 1 else "essais"
+    return f"Code de déblocage (PUK) incorrect. Il reste {left} {essais}."
+
+
 _MESSAGES: list[tuple[type[BaseException], _Describer]] = [
     (card.PinError, _pin),
+    (card.PukError, _puk),
+    (
+        card.UnblockNotSupportedError,
+        lambda e: (
+            "Le déblocage de la carte CPS avec le code PUK n'est pas pris en charge par ce "
+            "module PKCS#11. Choisissez l'accès direct à la carte (APDU) dans les réglages de "
+            "la carte, ou utilisez l'outil de l'ANS."
+        ),
+    ),
     (
         card.PinFormatError,
         lambda e: (
-            "Le code porteur doit comporter exactement 4 chiffres. Aucun essai n'a été décompté."
+            "Le code de déblocage (PUK) doit comporter exactement 8 chiffres. "
+            "Aucun essai n'a été décompté."
+            if "PUK" in str(e)
+            else "Le code porteur doit comporter exactement 4 chiffres. "
+            "Aucun essai n'a été décompté."
         ),
     ),
     (

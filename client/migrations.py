@@ -794,3 +794,20 @@ _M_STATUS_COUNTS = [
     END
     """,
 ]
+
+
+@MIGRATIONS()
+def m011_fse_settlements(db: Database) -> None:
+    """Issue #19: how the patient paid at the desk (« Réglé par » espèces, chèque, carte) and
+    the amount collected, kept with the FSE so that a receipt reprinted later says it too.
+    One row per FSE, none when the desk recorded nothing (the CLI, older FSE)."""
+    db.execute(
+        """
+        CREATE TABLE fse_settlements (
+            fse_id INTEGER PRIMARY KEY REFERENCES fse(id),
+            means TEXT NOT NULL CHECK (means IN ('especes', 'cheque', 'carte')),
+            amount TEXT NOT NULL,              -- Decimal text, euros, 2 decimals
+            recorded_at TEXT NOT NULL
+        )
+        """
+    )

@@ -122,11 +122,17 @@ def load_card_settings(path: Path | None = None) -> CardSettings:
 
 @contextlib.contextmanager
 def open_practitioner_card(
-    backend: ReaderBackend, reader: str, settings: CardSettings | None = None
+    backend: ReaderBackend, reader: str | None, settings: CardSettings | None = None
 ) -> Iterator[PractitionerCard]:
-    """The CPS in ``reader`` (found by PC/SC), reached the configured way. Card thread."""
+    """The CPS in ``reader`` (found by PC/SC), reached the configured way. Card thread.
+
+    ``reader`` may be None on the PKCS#11 path: a token in no PC/SC reader (SoftHSM2, a
+    USB key) is found by the middleware, through ``pkcs11_slot`` or as the only token.
+    """
     settings = settings or load_card_settings()
     if settings.backend == "apdu":
+        if reader is None:
+            raise ValueError("the APDU path needs the reader holding the CPS")
         with backend.connect(reader) as connection:
             yield CpsSession(connection)
         return
@@ -137,7 +143,7 @@ def open_practitioner_card(
         card.close()
 
 
-def pkcs11_card(settings: CardSettings, reader: str) -> Pkcs11CpsCard:
+def pkcs11_card(settings: CardSettings, reader: str | None) -> Pkcs11CpsCard:
     """The CPS through the configured PKCS#11 module; situations from the settings."""
     from cardio.pkcs11_card import Pkcs11CpsCard  # loads python-pkcs11 only when chosen
 
@@ -150,7 +156,7 @@ def pkcs11_card(settings: CardSettings, reader: str) -> Pkcs11CpsCard:
         raise ValueError("pkcs11_module is not set")
     return Pkcs11CpsCard(
         settings.pkcs11_module,
-        slot=settings.pkcs11_slot or reader,
+        slot=settings.pkcs11_slot or reader or None,
         situations=situations,
         key_label=settings.key_label,
     )

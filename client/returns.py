@@ -754,6 +754,25 @@ def unmatched_payments(store: Store, include_resolved: bool = False) -> list[dic
     return list(store.db.query(f"SELECT * FROM unmatched_payments{clause} ORDER BY id"))  # noqa: S608
 
 
+def unmatched_page(store: Store, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """One page of :func:`unmatched_payments` (the queue page's list, read as it scrolls)."""
+    return list(
+        store.db.query(
+            "SELECT * FROM unmatched_payments WHERE resolved_at IS NULL "
+            "ORDER BY id LIMIT ? OFFSET ?",
+            [limit, offset],
+        )
+    )
+
+
+def unmatched_count(store: Store) -> int:
+    """How many payments :func:`unmatched_payments` lists (counted by the database)."""
+    rows = list(
+        store.db.query("SELECT count(*) AS n FROM unmatched_payments WHERE resolved_at IS NULL")
+    )
+    return int(rows[0]["n"])
+
+
 # --------------------------------------------------------------------- matching by hand
 
 

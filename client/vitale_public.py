@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from cardio.errors import CardError
-from cardio.vitale import VitaleCard, VitaleReader
+from cardio.vitale import PublicBeneficiary, VitaleCard, VitaleReader
 from client.errors import ClientError
 
 logger = logging.getLogger(__name__)
@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 class VitalePublicOnlyError(ClientError):
     """The Vitale gave its public zone (names, NIRs) but not its rights."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, beneficiaries: tuple[PublicBeneficiary, ...]) -> None:
+        count = len(beneficiaries)
         super().__init__(
             f"La carte Vitale ne donne que l'identité de ses {count} bénéficiaire(s) (noms, "
             "NIR : « sesam cards read ») ; ses droits ne sont pas lisibles par ce logiciel. "
@@ -24,6 +25,9 @@ class VitalePublicOnlyError(ClientError):
             "la FSE ne sera pas « sécurisée Vitale » (pas de garantie de paiement)."
         )
         self.count = count
+        #: What the card gave (NIR empty when its NIR file is damaged): the desk offers
+        #: them for a dégradé / sans Vitale FSE instead of making the user type them.
+        self.beneficiaries = beneficiaries
 
 
 def read_whole_card(reader: VitaleReader) -> VitaleCard:
@@ -38,6 +42,9 @@ def read_whole_card(reader: VitaleReader) -> VitaleCard:
         try:
             public = reader.read_public()
         except CardError:
-            raise failure from None
+            try:  # a damaged NIR file: the names still count
+                public = reader.read_names()
+            except CardError:
+                raise failure from None
         logger.info("carte Vitale: public zone only (%s)", type(failure).__name__)
-        raise VitalePublicOnlyError(len(public)) from failure
+        raise VitalePublicOnlyError(public) from failure

@@ -12,7 +12,14 @@ import logging
 from typing import Any
 
 from cardio import layout
-from cardio.errors import CardError, CardOperationCancelled, PinBlockedError, PinError
+from cardio.errors import (
+    CardError,
+    CardOperationCancelled,
+    PinBlockedError,
+    PinError,
+    PukBlockedError,
+    PukError,
+)
 from cardio.probe import CardKind, classify_atr
 from ui.card_watch import ReaderView
 from ui.qt import QObject, Signal, Slot
@@ -43,7 +50,10 @@ def _call(obj: Any, name: str) -> Any:
 
 def open_cpx(ctx: Any, interaction: Any, reader: str) -> Practitioner:
     """On the card thread: identity, PIN for a CPS (asked to the user), situations."""
-    settings = _card_api("client.practitioner_card", "load_card_settings")()
+    cards = importlib.import_module("client.practitioner_card")
+    # The context's data directory (``sesam-desk --data-dir``), not only the default one.
+    where = getattr(ctx, "data_dir", None)
+    settings = cards.load_card_settings(where / cards.CARD_SETTINGS_NAME if where else None)
     if settings.backend == "pkcs11":  # through the middleware (carte-cps.json)
         session = _card_api("client.practitioner_card", "pkcs11_card")(settings, reader)
         connection = session  # closing the card closes its PKCS#11 session
@@ -57,7 +67,8 @@ def open_cpx(ctx: Any, interaction: Any, reader: str) -> Practitioner:
         tries = _call(session, "pin_tries_left")
         while True:
             if tries is not None and tries <= 0:
-                raise PinBlockedError()
+                _unblock(session, interaction, reader)
+                break  # the new PIN was verified with the unblock
             pin = interaction.request_pin(reader, tries)
             if pin is None:
                 raise CardOperationCancelled("PIN prompt cancelled")
@@ -73,6 +84,35 @@ def open_cpx(ctx: Any, interaction: Any, reader: str) -> Practitioner:
                     notice()
     situations = tuple(session.read_situations())
     return Practitioner(reader, identity, situations, 0, card_type, session, connection)
+
+
+def _unblock(session: Any, interaction: Any, reader: str) -> None:
+    """A blocked CPS: offer the PUK unblock (card thread); the new PIN is then verified,
+    so the user does not type it a third time.
+
+    :raises PinBlockedError: no way to ask (a CLI-like interaction).
+    :raises CardOperationCancelled: the user declined (he has read that it is blocked).
+    :raises PukBlockedError: the PUK is blocked too.
+    """
+    ask = getattr(interaction, "request_unblock", None)
+    if not callable(ask):
+        raise PinBlockedError()
+    puk_tries: int | None = None
+    wrong = False
+    while True:
+        codes = ask(reader, puk_tries, wrong)
+        if codes is None:
+            raise CardOperationCancelled("PUK unblock declined")
+        puk, new_pin = codes
+        try:
+            session.unblock_pin(puk, new_pin)
+        except PukBlockedError:
+            raise
+        except PukError as exc:  # typed again, with the PUK tries left shown
+            puk_tries, wrong = exc.attempts_remaining, True
+            continue
+        session.verify_pin(new_pin)
+        return
 
 
 def _type_name(identity: Any) -> str:

@@ -29,21 +29,37 @@ def _default_prompt(
     return PinDialog.ask(parent, reader, attempts_left, wrong)
 
 
+#: (parent, reader, PUK tries left, previous PUK was wrong) -> (PUK, new PIN) or None.
+UnblockPrompt = Callable[[QWidget | None, str, "int | None", bool], "tuple[str, str] | None"]
+
+
+def _default_unblock_prompt(
+    parent: QWidget | None, reader: str, puk_tries_left: int | None, wrong: bool
+) -> tuple[str, str] | None:
+    from ui.dialogs.puk import ask_unblock
+
+    return ask_unblock(parent, reader, puk_tries_left, wrong)
+
+
 class QtInteraction(QObject):
     """Implements ``cardio.connection.Interaction`` for the desktop application."""
 
     pin_requested = Signal(str, object)
+    unblock_requested = Signal(str, object, bool)
 
     def __init__(self, parent_widget: QWidget | None = None, prompt: PinPrompt | None = None):
         super().__init__()
         self._parent_widget = parent_widget
         self.prompt: PinPrompt = prompt or _default_prompt
+        self.unblock_prompt: UnblockPrompt = _default_unblock_prompt
+        self._codes: tuple[str, str] | None = None
         self._done = threading.Event()
         self._answer: str | None = None
         self._aborted = False
         self._wrong_pin = False
         self.asking_reader: str | None = None
         self.pin_requested.connect(self._on_pin_requested)
+        self.unblock_requested.connect(self._on_unblock_requested)
 
     def set_parent_widget(self, widget: QWidget | None) -> None:
         self._parent_widget = widget
@@ -62,6 +78,23 @@ class QtInteraction(QObject):
         answer, self._answer = self._answer, None
         return None if self._aborted else answer
 
+    def request_unblock(
+        self, reader: str, puk_tries_left: int | None, wrong: bool
+    ) -> tuple[str, str] | None:
+        """The CPS is blocked: offer the unblock, ask for (PUK, new PIN); blocks the *card*
+        thread until the user answers. None = declined or cancelled."""
+        if QThread.currentThread() is self.thread():
+            raise RuntimeError("request_unblock called on the GUI thread: it would deadlock")
+        self._done.clear()
+        self._codes = None
+        self._aborted = False
+        self.asking_reader = reader
+        self.unblock_requested.emit(reader, puk_tries_left, wrong)
+        self._done.wait()
+        self.asking_reader = None
+        codes, self._codes = self._codes, None
+        return None if self._aborted else codes
+
     def note_wrong_pin(self) -> None:
         """The next prompt says that the previous code was wrong (card thread)."""
         self._wrong_pin = True
@@ -76,7 +109,7 @@ class QtInteraction(QObject):
             from ui.qt import QApplication
 
             for widget in QApplication.topLevelWidgets():
-                if widget.objectName() == "pinDialog" and widget.isVisible():
+                if widget.objectName() in _PROMPTS and widget.isVisible():
                     widget.close()
 
     @Slot(str, object)
@@ -87,3 +120,15 @@ class QtInteraction(QObject):
             self._answer = self.prompt(self._parent_widget, reader, tries, wrong)
         finally:
             self._done.set()
+
+    @Slot(str, object, bool)
+    def _on_unblock_requested(self, reader: str, puk_tries_left: object, wrong: bool) -> None:
+        try:
+            tries = puk_tries_left if isinstance(puk_tries_left, int) else None
+            self._codes = self.unblock_prompt(self._parent_widget, reader, tries, wrong)
+        finally:
+            self._done.set()
+
+
+#: The dialogs that wait on the card thread: closed when their card leaves.
+_PROMPTS = frozenset({"pinDialog", "pukDialog", "cpsBlockedBox"})

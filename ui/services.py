@@ -282,6 +282,10 @@ def secure_fse(
 
         service = FseService(store, referential, clock=_utc(ctx))
         row = service.create(fse_request, cps_source(practitioner), vitale)
+        collect = desk.to_collect(payment, row)
+        # « Réglé par » and the amount collected: a receipt reprinted later says them too.
+        if request.means is not None and collect > 0:
+            store.record_settlement(row.id, request.means.value, collect, _utc(ctx)())
         printed = []
         if degraded:
             printed.append(
@@ -308,7 +312,6 @@ def secure_fse(
             "sans_vitale": "SESAM sans Vitale",
             "degrade": "dégradé : faites signer la feuille de soins puis numérisez-la",
         }
-        collect = desk.to_collect(payment, row)
         summary = (
             f"FSE n° {row.number} {mode.get(row.mode, row.mode)} — {choice.name}, "
             f"{euros(row.total_fees)}, {payment.label} ; en file d'envoi."
@@ -540,31 +543,42 @@ def adri_refresh(ctx: Any, choice: Any, day: dt.date) -> AdriPatient:
 # --- queue and returns -----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class QueueView:
-    """What the queue page shows, read in one go on the database thread: the FSE counts
-    and the first page of the FSE list (newest first; the next pages: :func:`fse_page`)."""
+    """What the queue page shows, read in one go on the database thread: the counts and the
+    first page of each list (newest FSE and lots first; the next pages: :func:`fse_page`,
+    :func:`lot_page`, :func:`unmatched_page`, read as the lists scroll)."""
 
     fse: list[Any]  # client.returns.FseReconciliation, the first page
     summary: Any  # client.returns.ReconcileSummary, of the whole list
-    lots: list[Any]  # client.store.LotRow
-    outbox: dict[str, Any]  # lot id -> OutboxRow
-    unmatched: list[dict[str, Any]]
+    lots: list[tuple[Any, Any]]  # (client.store.LotRow, OutboxRow | None), the first page
+    lot_count: int
+    unmatched: list[dict[str, Any]]  # the first page
+    unmatched_count: int
     drafts: list[dict[str, Any]]
     last_contact: str | None
 
 
+def read_queue(
+    store: Any, first_page: int = 200, drafts: list[dict[str, Any]] | None = None
+) -> QueueView:
+    """The queue page's content (database thread): counts from SQL and the triggers' tables,
+    one page of each list; never every row of a list."""
+    from client import returns
+
+    return QueueView(
+        fse=returns.reconcile_page(store, first_page),
+        summary=returns.reconcile_summary(store),
+        lots=store.lots_page(first_page),
+        lot_count=store.lot_count(),
+        unmatched=returns.unmatched_page(store, first_page),
+        unmatched_count=returns.unmatched_count(store),
+        drafts=list(drafts or []),
+        last_contact=returns.last_contact(store),
+    )
+
+
 def load_queue(ctx: Any, first_page: int = 200) -> QueueView:
     def work(store: Any) -> QueueView:
-        from client import returns
-
-        return QueueView(
-            fse=returns.reconcile_page(store, first_page),
-            summary=returns.reconcile_summary(store),
-            lots=list(reversed(store.lots())),
-            outbox={row.id: row for row in store.outbox_rows()},
-            unmatched=returns.unmatched_payments(store),
-            drafts=ctx.drafts.list(),
-            last_contact=returns.last_contact(store),
-        )
+        return read_queue(store, first_page, ctx.drafts.list())
 
     return ctx.db.submit(work).result()
 
@@ -574,6 +588,18 @@ def fse_page(ctx: Any, offset: int, limit: int) -> list[Any]:
     from client import returns
 
     return list(ctx.db.submit(lambda store: returns.reconcile_page(store, limit, offset)).result())
+
+
+def lot_page(ctx: Any, offset: int, limit: int) -> list[tuple[Any, Any]]:
+    """A page of the queue's lots, newest first, each with its outbox row (as it scrolls)."""
+    return list(ctx.db.submit(lambda store: store.lots_page(limit, offset)).result())
+
+
+def unmatched_page(ctx: Any, offset: int, limit: int) -> list[dict[str, Any]]:
+    """A page of the unmatched payments, oldest first (as the list scrolls)."""
+    from client import returns
+
+    return list(ctx.db.submit(lambda store: returns.unmatched_page(store, limit, offset)).result())
 
 
 def close_lots(ctx: Any, practitioner: Any) -> int:
@@ -727,10 +753,14 @@ def load_dashboard(ctx: Any, months: int = 6) -> DashboardView:
 # --- SCOR ------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ScorView:
-    """Dégradé FSE waiting for their scanned feuille de soins, and every PJ with its state."""
+    """Dégradé FSE waiting for their scanned feuille de soins, and every PJ with its state:
+    the counts and the first page of each list (the next: :func:`scor_waiting_page`,
+    :func:`scor_records_page`, read as the lists scroll)."""
 
-    waiting: list[Any]  # client.store.FseRow in dégradé without a live PJ
-    records: list[Any]  # client.scor.pj.PjRecord
+    waiting: list[Any]  # client.store.FseRow in dégradé without a live PJ, newest first
+    waiting_count: int
+    records: list[Any]  # client.scor.pj.PjRecord, oldest first
+    record_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -762,17 +792,44 @@ def _pj_service(ctx: Any, store: Any) -> Any:
     )
 
 
-def load_scor(ctx: Any) -> ScorView:
+def load_scor(ctx: Any, keep: Any = None, first_page: int = 200) -> ScorView:
+    """The SCOR page's content (database thread); the « waiting » list's first page reaches
+    down to ``keep`` (the FSE chosen before a refresh) when it is still listed."""
+
     def work(store: Any) -> ScorView:
         service = _pj_service(ctx, store)
         service.refresh()  # five working days rule, ARL PJ
-        records = service.records()
-        live = {r.fse_id for r in records if r.status.value not in ("replaced", "to_check")}
-        # The dégradé FSE only, from their own index (not a walk of every FSE).
-        waiting = [row for row in store.fse_degrade_open() if row.id not in live]
-        return ScorView(list(reversed(waiting)), list(reversed(records)))
+        idle = service.IDLE
+        count = store.fse_degrade_waiting_count(idle)
+        upto = first_page
+        if keep is not None:
+            upto = max(upto, store.fse_degrade_waiting_count(idle, before=keep) + 1)
+        return ScorView(
+            waiting=store.fse_degrade_waiting(idle, min(upto, max(count, 1))),
+            waiting_count=count,
+            records=service.records_page(first_page),
+            record_count=service.record_count(),
+        )
 
     return ctx.db.submit(work).result()
+
+
+def scor_waiting_page(ctx: Any, offset: int, limit: int) -> list[Any]:
+    """A page of the dégradé FSE waiting for their feuille, newest first (as it scrolls)."""
+
+    def work(store: Any) -> list[Any]:
+        from client.scor.pj import PjService
+
+        return list(store.fse_degrade_waiting(PjService.IDLE, limit, offset))
+
+    return list(ctx.db.submit(work).result())
+
+
+def scor_records_page(ctx: Any, offset: int, limit: int) -> list[Any]:
+    """A page of the PJ with their state, oldest first (as the list scrolls)."""
+    return list(
+        ctx.db.submit(lambda store: _pj_service(ctx, store).records_page(limit, offset)).result()
+    )
 
 
 def normalise_file(ctx: Any, path: Path) -> ScannedPj:

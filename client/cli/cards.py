@@ -21,14 +21,14 @@ from cryptography.hazmat.primitives import serialization
 from cardio import probe
 from cardio.backend import PractitionerCard
 from cardio.connection import CardConnection
-from cardio.cps import CpsCard, pin_block
+from cardio.cps import CpsCard, check_puk, pin_block
 from cardio.errors import CardError, NoCardError, PinFormatError, ReaderUnavailableError
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
 from client.messages import describe
 from client.output_files import write_output
-from client.practitioner_card import open_practitioner_card
+from client.practitioner_card import load_card_settings, open_practitioner_card
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sign.add_argument("--out", type=Path, metavar="SIG", help="signature brute (défaut : stdout)")
     sign.add_argument("--force", action="store_true", help="remplacer le fichier --out existant")
     sign.set_defaults(handler=_cmd_sign)
+    unblock = cps_sub.add_parser(
+        "unblock", help="débloquer la CPS avec son code PUK et choisir un nouveau code porteur"
+    )
+    unblock.add_argument(
+        "--stdin",
+        action="store_true",
+        help="lire le PUK puis le nouveau code porteur, une ligne chacun, sur l'entrée standard",
+    )
+    unblock.set_defaults(handler=_cmd_unblock)
     cert = cps_sub.add_parser("certificate", help="certificat de signature de la CPS")
     cert.add_argument("--out", type=Path, metavar="FICHIER", help="défaut : stdout")
     cert.add_argument("--force", action="store_true", help="remplacer le fichier --out existant")
@@ -218,10 +227,13 @@ def _french_date(value: str | None) -> str:
 
 def _cps_session_work(use: Callable[[PractitionerCard], T]) -> Callable[[PcscBackend], T]:
     def work(backend: PcscBackend) -> T:
+        settings = load_card_settings()
         found = probe.find_cards(backend)
-        if found.cps_reader is None:
+        # A PKCS#11 token may sit in no PC/SC reader (SoftHSM2, a USB key): the middleware
+        # finds it, or raises NoCardError itself.
+        if found.cps_reader is None and settings.backend != "pkcs11":
             raise NoCardError("no CPx card in the readers")
-        with open_practitioner_card(backend, found.cps_reader) as card:
+        with open_practitioner_card(backend, found.cps_reader, settings) as card:
             return use(card)
 
     return work
@@ -255,6 +267,28 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     _write(args.out, signature, args.force)
     if args.out is not None:
         print(f"Signature écrite dans {args.out} ({len(signature)} octets).", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_unblock(args: argparse.Namespace) -> int:
+    # Never on the command line (ps, shell history) and never logged.
+    if args.stdin:
+        puk = sys.stdin.readline().rstrip("\r\n")
+        new_pin = sys.stdin.readline().rstrip("\r\n")
+    else:
+        puk = getpass.getpass("Code de déblocage (PUK) de la CPS : ")
+        new_pin = getpass.getpass("Nouveau code porteur (4 chiffres) : ")
+        if getpass.getpass("Nouveau code porteur, à nouveau : ") != new_pin:
+            print("Les deux codes porteur saisis diffèrent. Rien n'a été envoyé.", file=sys.stderr)
+            return EXIT_USAGE
+    try:  # a malformed code never reaches the card, no PUK try is used
+        check_puk(puk)
+        pin_block(new_pin)
+    except PinFormatError as exc:
+        print(describe(exc), file=sys.stderr)
+        return EXIT_USAGE
+    _on_card_thread(_cps_session_work(lambda s: s.unblock_pin(puk, new_pin)))
+    print("Carte CPS débloquée : utilisez désormais le nouveau code porteur.")
     return EXIT_OK
 
 

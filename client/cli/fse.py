@@ -30,6 +30,7 @@ from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
 from client.config import data_dir
+from client.desk import PaymentMeans
 from client.errors import ClientError
 from client.fse_service import (
     CpsSource,
@@ -40,7 +41,7 @@ from client.fse_service import (
     parse_fse_input,
 )
 from client.messages import describe
-from client.practitioner_card import open_practitioner_card
+from client.practitioner_card import load_card_settings, open_practitioner_card
 from client.scor.pj import PjRecord
 from client.store import FseRow, Store, open_store
 from client.vitale_public import VitalePublicOnlyError, read_whole_card
@@ -151,10 +152,13 @@ def with_cards(pin: str, vitale_wanted: str, work: CardWork[T]) -> T:
     """
 
     def run(backend: PcscBackend) -> T:
+        settings = load_card_settings()
         found = probe.find_cards(backend)
-        if found.cps_reader is None:
+        # A PKCS#11 token may sit in no PC/SC reader (SoftHSM2, a USB key): the middleware
+        # finds it, and says so in French when it does not.
+        if found.cps_reader is None and settings.backend != "pkcs11":
             raise CardMissingError("carte CPS")
-        with open_practitioner_card(backend, found.cps_reader) as session:
+        with open_practitioner_card(backend, found.cps_reader, settings) as session:
             session.verify_pin(pin)
             cps = CpsSource(session.read_identity(), session.read_situations())
             if vitale_wanted == "no" or found.vitale_reader is None:
@@ -405,9 +409,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
             }
             for e in store.fse_events(row.id)
         ]
+        settled = store.settlement(row.id)
         if args.json:
             record = pj_record(store, row)
             out = {
+                "settlement": (
+                    {"means": settled[0], "amount": str(settled[1])}
+                    if settled is not None
+                    else None
+                ),
                 "summary": fse_summary(row, store),
                 "pj": record.to_json() if record is not None else None,
                 "document": json.loads(row.canonical),
@@ -428,6 +438,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
             f"  total {amounts['total_fees']} €, AMO {amounts['amo']} €, AMC {amounts['amc']} €"
             f", reste à charge {amounts['patient_remainder']} €"
         )
+        if settled is not None:
+            amount = f"{settled[1]:.2f}".replace(".", ",")
+            print(f"  réglé par {PaymentMeans(settled[0]).label} : {amount} € encaissés")
         if summary["lot"]:
             print(f"  lot n° {summary['lot']['number']} ({summary['lot']['state']})")
         if not summary["payment_guarantee"]:

@@ -559,6 +559,29 @@ class PjService:
             params.append(PjStatus.PURGED.value)
         return [self._record(r) for r in self._db.query(sql + " ORDER BY p.id DESC", params)]
 
+    def records_page(self, limit: int, offset: int = 0) -> list[PjRecord]:
+        """One page of the PJ (replaced ones excluded), oldest first: the SCOR page's list,
+        read as it scrolls (in ``id`` order: a page reads a page of rows)."""
+        return [
+            self._record(r)
+            for r in self._db.query(
+                self._SELECT + " WHERE p.status != ? ORDER BY p.id LIMIT ? OFFSET ?",
+                [PjStatus.REPLACED.value, limit, offset],
+            )
+        ]
+
+    def record_count(self) -> int:
+        """How many PJ :meth:`records_page` lists in all."""
+        rows = list(
+            self._db.query(
+                "SELECT count(*) AS n FROM scor_pj WHERE status != ?", [PjStatus.REPLACED.value]
+            )
+        )
+        return int(rows[0]["n"])
+
+    #: A PJ in these statuses does not take its FSE off the « waiting » list.
+    IDLE = (PjStatus.REPLACED.value, PjStatus.TO_CHECK.value)
+
     def for_fse(self, fse_number: int, *, practitioner_id: str | None = None) -> PjRecord | None:
         """The current PJ of an FSE (what the FSE shows: its SCOR status, paper due or not)."""
         fse = self._fse_row(fse_number, practitioner_id)

@@ -4,6 +4,7 @@ the class the rest of the client uses."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from billing.audit import AuditKind
 from billing.fse import Fse, decimal_text, money
@@ -128,6 +129,23 @@ class Store(LotStore):
             row = self._fse_by_id(fse_id)
             check_duplicata(row.state, row.number)
             self._event(fse_id, now, FseEventKind.DUPLICATA, row.state, row.state, detail)
+
+    def record_settlement(self, fse_id: int, means: str, amount: Decimal, now: datetime) -> None:
+        """How the patient paid at the desk (``especes``, ``cheque``, ``carte``) and how much
+        was collected; recorded again, it replaces the first (a corrected entry)."""
+        with self.write():
+            self.db.execute(
+                "INSERT OR REPLACE INTO fse_settlements (fse_id, means, amount, recorded_at) "
+                "VALUES (?, ?, ?, ?)",
+                [fse_id, means, str(amount.quantize(Decimal("0.01"))), stamp(now)],
+            )
+
+    def settlement(self, fse_id: int) -> tuple[str, Decimal] | None:
+        """(means, amount collected) recorded for the FSE, None when nothing was."""
+        found = self.db.execute(
+            "SELECT means, amount FROM fse_settlements WHERE fse_id = ?", [fse_id]
+        ).fetchone()
+        return (str(found[0]), Decimal(str(found[1]))) if found is not None else None
 
     def cancel_fse(self, fse_id: int, now: datetime, reason: str, rules: LotRules) -> FseRow:
         """Cancel an FSE that has not left: out of its open lot, or its closed lot voided.

@@ -157,6 +157,42 @@ class QueryStore(StoreBase):
             )
         ]
 
+    #: The dégradé FSE not cancelled and with no PJ in another status than these (the SCOR
+    #: page's « waiting for their feuille »), from the partial index ``fse_degrade`` (named:
+    #: the planner would rather scan a covering index of every FSE to count them).
+    _DEGRADE_WAITING = (
+        "FROM fse f INDEXED BY fse_degrade WHERE f.mode = 'degrade' AND f.state != ? "
+        "AND NOT EXISTS ("
+        "SELECT 1 FROM scor_pj p WHERE p.fse_id = f.id AND p.status NOT IN ({marks}))"
+    )
+
+    def fse_degrade_waiting(
+        self, idle_pj: tuple[str, ...], limit: int, offset: int = 0
+    ) -> list[FseRow]:
+        """One page, newest first, of the dégradé FSE not cancelled whose PJ (if any) are
+        all in a status of ``idle_pj``: the SCOR page's list, read as it scrolls."""
+        sql = self._DEGRADE_WAITING.format(marks=", ".join("?" * len(idle_pj)))
+        return [
+            _fse_row(r)
+            for r in self.db.query(
+                f"SELECT f.* {sql} ORDER BY f.practitioner_id DESC, f.number DESC LIMIT ? OFFSET ?",
+                [FseState.CANCELLED.value, *idle_pj, limit, offset],
+            )
+        ]
+
+    def fse_degrade_waiting_count(
+        self, idle_pj: tuple[str, ...], before: FseRow | None = None
+    ) -> int:
+        """How many FSE :meth:`fse_degrade_waiting` lists in all, or ahead of ``before``
+        (its row in the list: a refresh keeps it chosen)."""
+        sql = self._DEGRADE_WAITING.format(marks=", ".join("?" * len(idle_pj)))
+        values: list[str | int] = [FseState.CANCELLED.value, *idle_pj]
+        if before is not None:
+            sql += " AND (f.practitioner_id, f.number) > (?, ?)"
+            values += [before.practitioner_id, before.number]
+        row = self._one(f"SELECT count(*) AS n {sql}", values)
+        return int(row["n"]) if row else 0
+
     def lot_numbers(self, lot_ids: list[str]) -> dict[str, int]:
         """The numbers of these lots (a page of a list shows them), by lot id."""
         wanted = sorted(set(lot_ids))
@@ -227,6 +263,33 @@ class QueryStore(StoreBase):
                 params,
             )
         ]
+
+    def lots_page(self, limit: int, offset: int = 0) -> list[tuple[LotRow, OutboxRow | None]]:
+        """One page of the lots, newest first, each with its outbox row (None once sent or
+        never queued): the queue page's list, read as it scrolls. The order is the one of
+        the ``UNIQUE (practitioner_id, number)`` index: a page reads a page of rows."""
+        lots = [
+            _lot_row(r)
+            for r in self.db.query(
+                f"SELECT {_LOT_COLUMNS} FROM lots "  # noqa: S608
+                "ORDER BY practitioner_id DESC, number DESC LIMIT ? OFFSET ?",
+                [limit, offset],
+            )
+        ]
+        outbox: dict[str, OutboxRow] = {}
+        if lots:
+            marks = ", ".join("?" * len(lots))
+            for r in self.db.query(
+                f"SELECT * FROM outbox WHERE id IN ({marks})",  # noqa: S608
+                [lot.id for lot in lots],
+            ):
+                outbox[str(r["id"])] = _outbox_row(r)
+        return [(lot, outbox.get(lot.id)) for lot in lots]
+
+    def lot_count(self) -> int:
+        """How many lots :meth:`lots_page` lists in all (counted on an index)."""
+        row = self._one("SELECT count(*) AS n FROM lots", [])
+        return int(row["n"]) if row else 0
 
     def lot_by_id(self, lot_id: str) -> LotRow:
         """The lot with this UUID."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,3 +112,28 @@ def make_token(
             }
         )
     return SoftToken(SOFTHSM_MODULE, TOKEN_LABEL, conf)
+
+
+_CHILD_SCRIPT = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import softhsm
+from testbed import pki
+softhsm.make_token(Path(os.environ["SOFTHSM2_CONF"]), pki.card_private_key(sys.argv[2]),
+                   pki.card_certificate(sys.argv[2]), dict(os.environ))
+"""
+
+
+def make_token_in_child(directory: Path, profile: str, env: dict[str, str]) -> Path:
+    """A token under ``directory`` holding ``profile``'s key and certificate, made in a
+    child process (SoftHSM2 reads ``SOFTHSM2_CONF`` once per process, and this one may
+    already have loaded it for another directory). Returns the configuration to use."""
+    conf = write_conf(directory)
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-c", _CHILD_SCRIPT, str(Path(__file__).parent), profile],
+        env={**env, "SOFTHSM2_CONF": str(conf), "PYTHONPATH": str(root)},
+        cwd=root, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return conf

@@ -34,6 +34,7 @@ from client.returns import (
 from client.sender import Sender
 from client.store import Store, open_store
 from client.transport import HttpsTransport
+from testbed.am.noemie_gen import ReturnPolicy
 from testbed.am.server import AmServer
 
 
@@ -54,7 +55,12 @@ def settled(store: Store, cabinet: Cabinet, tmp_path: Path) -> Store:
     """40 FSE paid, partly paid or rejected by the simulated Assurance Maladie, then 7
     more still waiting in an open lot."""
     clock = FakeClock()
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
+    # Fates follow each FSE's random uuid: shares high enough that 40 FSE surely hold a
+    # reject and a partial payment (the default 10 % reject rate sometimes gives none).
+    server = AmServer(
+        ledger_path=tmp_path / "ledger.sqlite",
+        policy=ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400),
+    ).start()
     try:
         create_fse(store, cabinet, 40, clock)
         close_lots(store, cabinet, clock)

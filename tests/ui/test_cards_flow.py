@@ -48,19 +48,22 @@ def test_cancelled_pin_opens_nothing_and_shows_no_error(qtbot, pcsc_window, card
     assert type(failures[0]).__name__ == "CardOperationCancelled"
 
 
-def test_blocked_card_is_explained_without_asking_the_pin(
-    qtbot, pcsc_window, card_server, monkeypatch
-):
+def test_blocked_card_is_explained_without_asking_the_pin(qtbot, pcsc_window, card_server):
     pins = PinAnswers("1234")
     pcsc_window.interaction.prompt = pins
-    shown = []
-    monkeypatch.setattr("ui.main_window.show_error", lambda p, e, t="": shown.append(e))
-    card_server.insert(CPS_READER, "cps-bloquee", fresh=True)
-    qtbot.waitUntil(lambda: len(shown) == 1, timeout=10000)
-    assert pins.asked == []
-    from ui.errors import message_for
+    offered: list[tuple[str, int | None, bool]] = []
 
-    assert "bloquée" in message_for(shown[0])
+    def decline(parent, reader, puk_tries_left, wrong):  # the offer to unblock, declined
+        offered.append((reader, puk_tries_left, wrong))
+
+    pcsc_window.interaction.unblock_prompt = decline
+    failures = []
+    pcsc_window.card_flow.card_failed.connect(lambda _r, exc: failures.append(exc))
+    card_server.insert(CPS_READER, "cps-bloquee", fresh=True)
+    qtbot.waitUntil(lambda: len(failures) == 1, timeout=10000)
+    assert pins.asked == []
+    assert [o[1:] for o in offered] == [(None, False)]  # offered once, the PIN never asked
+    assert pcsc_window.session.practitioner is None
 
 
 def test_vitale_family_lists_every_beneficiary_with_rights(qtbot, pcsc_window, card_server):

@@ -52,17 +52,52 @@ def _counts(db: Path) -> dict[str, int]:
             "lots": one("SELECT COUNT(*) FROM lots"),
             "unmatched": one("SELECT COUNT(*) FROM unmatched_payments WHERE resolved_at IS NULL"),
             "pj": one("SELECT COUNT(*) FROM scor_pj WHERE status != 'replaced'"),
+            "waiting": one(
+                "SELECT COUNT(*) FROM fse f WHERE mode = 'degrade' AND state != 'cancelled' "
+                "AND NOT EXISTS (SELECT 1 FROM scor_pj p WHERE p.fse_id = f.id "
+                "AND p.status NOT IN ('replaced', 'to_check'))"
+            ),
         }
+    finally:
+        conn.close()
+
+
+def _add_scor_work(db: Path) -> None:
+    """The generator bills by carte Vitale only: one FSE in ten becomes a dégradé one, and
+    some of those get a scanned feuille (sent, replaced, or still to check), so that the
+    SCOR page's two lists run over several pages."""
+    conn = sqlite3.connect(db)
+    try:
+        with conn:
+            conn.execute("UPDATE fse SET mode = 'degrade' WHERE id % 10 = 0")
+            for modulo, status in ((20, "acknowledged"), (30, "replaced"), (70, "to_check")):
+                conn.execute(
+                    "INSERT INTO scor_pj (fse_id, status, source, sha256, size, pages, dpi, "
+                    "encoding, created_at, updated_at) SELECT id, ?, 'import:feuille.pdf', "
+                    "'00', 1000, 1, 200, 'bitonal', created_at, created_at FROM fse "
+                    "WHERE mode = 'degrade' AND id % ? = 0 ORDER BY id",
+                    [status, modulo],
+                )
+    finally:
+        conn.close()
+
+
+def _column(db: Path, sql: str) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [str(r[0]) for r in conn.execute(sql)]
     finally:
         conn.close()
 
 
 @pytest.fixture
 def large_ctx(tmp_path: Path, large_store: Path, fake_backend) -> Iterator[AppContext]:
-    """A context on a copy of the large store (the application migrates and backs it up)."""
+    """A context on a copy of the large store (the application migrates and backs it up),
+    with dégradé FSE and their PJ added."""
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     shutil.copy2(large_store, data / "sesam.db")
+    _add_scor_work(data / "sesam.db")
     context = build_context(backend=fake_backend, data_dir=data)
     yield context
     context.close()
@@ -104,10 +139,12 @@ def _visit_every_page(window) -> None:
         assert window.stack.currentWidget() is page
         window.grab()  # paint it: the views ask their models for what is visible
     queue = window.queue_page
-    for table in (queue.fse_table, queue.lot_table):
+    for table in (queue.fse_table, queue.lot_table, queue.unmatched_table):
         queue.tabs.setCurrentWidget(table)
         scroll_to_the_end(table)
     queue.tabs.setCurrentIndex(0)
+    scroll_to_the_end(window.scor_page.waiting)
+    scroll_to_the_end(window.scor_page.records)
 
 
 def scroll_to_the_end(table) -> None:
@@ -121,11 +158,18 @@ def scroll_to_the_end(table) -> None:
         assert model.rowCount() > shown, "the list stopped growing before its end"
 
 
-def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx, large_store):
+def _shown(table) -> list[str]:
+    return [table.text(row, 0) for row in range(table.model().rowCount())]
+
+
+def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx):
     from ui.main_window import MainWindow
 
+    large_store = large_ctx.store_path
     counts = _counts(large_store)
     assert counts["fse"] == SIZE
+    assert counts["lots"] > 2 * BATCH and counts["pj"] > 2 * BATCH
+    assert counts["waiting"] > 2 * BATCH
     window = MainWindow(large_ctx)
     qtbot.addWidget(window)
     window.show()
@@ -138,16 +182,50 @@ def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx, larg
         assert queue.lot_table.row_count() == counts["lots"]
         assert queue.unmatched_table.row_count() == counts["unmatched"]
         assert f"({counts['unmatched']})" in queue.tabs.tabText(2)
-        # Fetched as shown: only the first pages are in the model, not 10 000 rows.
+        # Fetched as shown: only the first pages are in the model, not 10 000 rows, nor
+        # every lot (read by pages on the database thread as the list scrolls).
         assert queue.fse_table.model().rowCount() <= 2 * BATCH
+        assert queue.lot_table.model().rowCount() == BATCH
+        assert queue.view is not None and len(queue.view.lots) == BATCH
         assert queue.fse_table.text(0, 0) == str(_newest_number(large_store))
         assert "payée" in queue.summary.text()
+
+        scor = window.scor_page
+        window.go_to(3)
+        qtbot.waitUntil(lambda: scor.view is not None, timeout=30000)
+        # The SCOR lists too: their first page, and their counts from SQL.
+        assert scor.waiting.row_count() == counts["waiting"]
+        assert scor.records.row_count() == counts["pj"]
+        assert scor.waiting.model().rowCount() == BATCH
+        assert scor.records.model().rowCount() == BATCH
+        assert len(scor.view.waiting) == len(scor.view.records) == BATCH
 
         _visit_every_page(window)
         assert queue.fse_table.model().rowCount() == counts["listed"]
         assert window.dashboard_page.view.billed, "the dashboard shows no month"
-        scor = window.scor_page
-        assert scor.records.row_count() == max(1, counts["pj"])
+        # Scrolled to their ends: every row once, in the order of the database's lists.
+        assert _shown(queue.lot_table) == _column(
+            large_store, "SELECT number FROM lots ORDER BY practitioner_id DESC, number DESC"
+        )
+        assert queue.unmatched_table.model().rowCount() == counts["unmatched"]
+        assert [
+            f"FSE n° {n}"
+            for n in _column(
+                large_store,
+                "SELECT number FROM fse f WHERE mode = 'degrade' AND state != 'cancelled' "
+                "AND NOT EXISTS (SELECT 1 FROM scor_pj p WHERE p.fse_id = f.id "
+                "AND p.status NOT IN ('replaced', 'to_check')) "
+                "ORDER BY practitioner_id DESC, number DESC",
+            )
+        ] == [text.split(" du ")[0] for text in _shown(scor.waiting)]
+        assert [
+            f"FSE n° {n}"
+            for n in _column(
+                large_store,
+                "SELECT f.number FROM scor_pj p JOIN fse f ON f.id = p.fse_id "
+                "WHERE p.status != 'replaced' ORDER BY p.id",
+            )
+        ] == [text.split(" : ")[0] for text in _shown(scor.records)]
 
         # A second round of fills must not cost the interpreter's singletons references.
         before = _singletons()

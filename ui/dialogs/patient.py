@@ -155,9 +155,23 @@ class NewPatientDialog(QDialog):
             centre=self.centre.text(),
         )
 
+    def prefill(self, person: Any) -> None:
+        """What a card gave (names, birth date, NIR when read): only the rest is typed."""
+        self.last_name.setText(str(getattr(person, "nom", "") or ""))
+        self.first_name.setText(str(getattr(person, "prenom", "") or ""))
+        nir = str(getattr(person, "nir", "") or "") + str(getattr(person, "nir_key", "") or "")
+        if nir:
+            self.nir.setText(nir)
+        born = getattr(person, "birth_date", None)
+        if isinstance(born, dt.date):
+            self.birth.setDate(QDate(born.year, born.month, born.day))
+        self._check()
+
     @classmethod
-    def ask(cls, parent: QWidget | None) -> LocalPatient | None:
+    def ask(cls, parent: QWidget | None, prefill: Any = None) -> LocalPatient | None:
         dialog = cls(parent)
+        if prefill is not None:
+            dialog.prefill(prefill)
         try:
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 return dialog.patient()

@@ -145,7 +145,12 @@ class BillingPage(Page):
         from ui.card_flow import VITALE
         from ui.errors import is_silent, message_for
 
-        if self.main.card_flow.kinds.get(reader) == VITALE and not is_silent(exc):
+        if self.main.card_flow.kinds.get(reader) != VITALE or is_silent(exc):
+            return
+        people = getattr(exc, "beneficiaries", None)  # client.vitale_public: names were read
+        if people:
+            self.patient_panel.show_public_vitale(reader, tuple(people))
+        else:
             self.patient_panel.show_unreadable_vitale(reader, message_for(exc))
 
     @Slot(object)

@@ -325,24 +325,29 @@ class QueuePage(Page):
 
     def _fse_page(self, offset: int, limit: int, deliver: Deliver) -> None:
         """The next rows of the FSE list, read on the database thread as the list scrolls."""
+        self._read_page(services.fse_page, "liste des FSE", offset, limit, deliver)
+
+    def _lot_page(self, offset: int, limit: int, deliver: Deliver) -> None:
+        self._read_page(services.lot_page, "liste des lots", offset, limit, deliver)
+
+    def _unmatched_page(self, offset: int, limit: int, deliver: Deliver) -> None:
+        self._read_page(services.unmatched_page, "paiements non rapprochés", offset, limit, deliver)
+
+    def _read_page(self, read: Any, label: str, offset: int, limit: int, deliver: Deliver) -> None:
+        """Rows ``offset``.. of a list, read on the database thread (never the GUI's)."""
 
         def failed(exc: BaseException) -> None:
-            logger.warning("FSE page not read: %r", exc)
+            logger.warning("%s: page not read: %r", label, exc)
             deliver(None)
 
-        self.runner.submit(
-            lambda: services.fse_page(self.ctx, offset, limit),
-            deliver,
-            failed,
-            label="liste des FSE",
-        )
+        self.runner.submit(lambda: read(self.ctx, offset, limit), deliver, failed, label=label)
 
     def _fill_lots(self, view: services.QueueView) -> None:
-        self.lot_table.set_rows([(lot, view.outbox.get(lot.id)) for lot in view.lots])
+        self.lot_table.set_source(self._lot_page, view.lot_count, view.lots)
 
     def _fill_unmatched(self, view: services.QueueView) -> None:
-        self.unmatched_table.set_rows(view.unmatched)
-        self.tabs.setTabText(2, f"Paiements non rapprochés ({len(view.unmatched)})")
+        self.unmatched_table.set_source(self._unmatched_page, view.unmatched_count, view.unmatched)
+        self.tabs.setTabText(2, f"Paiements non rapprochés ({view.unmatched_count})")
 
     def selected_fse(self) -> Any:
         return self.fse_table.current_object()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ui import services
 from ui.errors import message_for
 from ui.fmt import date_fr, euros
-from ui.models import Column, LazyTable
+from ui.models import Column, Deliver, LazyTable
 from ui.pages.base import Page, hint
 from ui.qt import (
     QDragEnterEvent,
@@ -165,20 +165,42 @@ class ScorPage(Page):
         self.refresh()
 
     def refresh(self) -> None:
+        keep = self.selected_fse()
         self.runner.submit(
-            lambda: services.load_scor(self.ctx), self._on_loaded, self._on_failed, label="SCOR"
+            lambda: services.load_scor(self.ctx, keep),
+            self._on_loaded,
+            self._on_failed,
+            label="SCOR",
         )
 
     def _on_loaded(self, view: services.ScorView) -> None:
         self.view = view
         previous = self.selected_fse()
-        self.waiting.set_rows(view.waiting)
-        if view.waiting:  # the FSE chosen before the refresh stays chosen
+        self.waiting.set_source(self._waiting_page, view.waiting_count, view.waiting)
+        if view.waiting:  # the FSE chosen before the refresh stays chosen (read down to it)
             ids = [row.id for row in view.waiting]
             keep = previous is not None and previous.id in ids
             self.waiting.select_row(ids.index(previous.id) if keep else 0)
-        self.records.set_rows(view.records or [tr("Aucune pièce pour l'instant.")])
+        if view.record_count:
+            self.records.set_source(self._records_page, view.record_count, view.records)
+        else:
+            self.records.set_rows([tr("Aucune pièce pour l'instant.")])
         self._update()
+
+    def _waiting_page(self, offset: int, limit: int, deliver: Deliver) -> None:
+        self._read_page(services.scor_waiting_page, offset, limit, deliver)
+
+    def _records_page(self, offset: int, limit: int, deliver: Deliver) -> None:
+        self._read_page(services.scor_records_page, offset, limit, deliver)
+
+    def _read_page(self, read: Any, offset: int, limit: int, deliver: Deliver) -> None:
+        """Rows ``offset``.. of a list, read on the database thread (never the GUI's)."""
+
+        def failed(exc: BaseException) -> None:
+            logger.warning("SCOR page not read: %r", exc)
+            deliver(None)
+
+        self.runner.submit(lambda: read(self.ctx, offset, limit), deliver, failed, label="SCOR")
 
     def selected_fse(self) -> Any:
         return self.waiting.current_object()

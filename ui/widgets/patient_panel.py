@@ -113,6 +113,15 @@ def _coverage_text(coverage: Any) -> str:
     return f"{kind} {code}{until}."
 
 
+def _is_public(person: Any) -> bool:
+    """A bénéficiaire of a Vitale's public zone: a name, no identity for an FSE yet."""
+    return (
+        hasattr(person, "nir_with_key")
+        and not hasattr(person, "rights_at")
+        and not callable(getattr(person, "identity", None))
+    )
+
+
 class PatientPanel(QGroupBox):
     """Vitale bénéficiaires (the one selected is the one billed), rights, alternatives."""
 
@@ -255,6 +264,8 @@ class PatientPanel(QGroupBox):
         self._nir_validator = QRegularExpressionValidator(r"[12]\d{12}(\d{2})?")
         #: Reason preset for the next dégradé (a Vitale that could not be read).
         self.preset_degrade_reason = ""
+        #: The list holds names a damaged or public-only Vitale gave (Entrée completes them).
+        self._public_names = False
         self._check_date()
 
     # --- date of care ----------------------------------------------------------------
@@ -369,6 +380,34 @@ class PatientPanel(QGroupBox):
             "(Ctrl+Maj+D) : cherchez le patient ou saisissez-le (Nouveau patient)."
         )
 
+    def show_public_vitale(self, reader: str, people: tuple[Any, ...]) -> None:
+        """A Vitale that gave only its public zone (names, NIR; rights unreadable) or, damaged,
+        only its names: those are shown to pick from, billed in dégradé, never « illisible »."""
+        self.card, self.reader = None, reader
+        self.preset_degrade_reason = "carte Vitale défectueuse"
+        self._public_names = True
+        self._fill([(SOURCE_DEGRADED, p, None) for p in people])
+        self.source_label.setText(
+            f"Carte Vitale ({reader}) : identité lue ({len(people)} bénéficiaire"
+            f"{'s' if len(people) > 1 else ''}), droits non lisibles. Choisissez le "
+            "bénéficiaire puis Entrée : la FSE sera faite en mode dégradé avec cette identité, "
+            "elle ne sera pas « sécurisée Vitale » (pas de garantie de paiement). "
+            "Vous pouvez aussi l'identifier par NIR (ADRi) pour facturer sans Vitale."
+        )
+        if people:
+            self.beneficiaries.setFocus()
+
+    def complete_public(self, person: Any) -> None:
+        """The identity a damaged or public-only Vitale gave, completed by hand (qualité,
+        régime, caisse, centre; the NIR when the card did not give it), billed in dégradé."""
+        from ui.dialogs.patient import NewPatientDialog
+
+        patient = NewPatientDialog.ask(self, prefill=person)
+        back_to_window(self)
+        if patient is not None:
+            self.show_created(patient, self.preset_degrade_reason or "carte Vitale défectueuse")
+            self.patient_confirmed.emit()
+
     def show_search_results(self, people: list[Any]) -> None:
         self.card = None
         self._fill([(SOURCE_LOCAL, p, None) for p in people])
@@ -383,6 +422,8 @@ class PatientPanel(QGroupBox):
 
     def _fill(self, items: list[tuple[str, Any, Any]], *, select: bool = True) -> None:
         """Show ``items``; a single one is selected at once (it is the patient billed)."""
+        if not all(_is_public(person) for _s, person, _c in items) or not items:
+            self._public_names = False
         self._items = items
         self.beneficiaries.blockSignals(True)
         self.beneficiaries.clear()
@@ -446,7 +487,12 @@ class PatientPanel(QGroupBox):
         self.rights_box.setText(f"NIR {nir_display(nir)}<br>{html}")
 
     def _on_item_activated(self, _item: QListWidgetItem) -> None:
-        self.choose_row(self.beneficiaries.currentRow())
+        row = self.beneficiaries.currentRow()
+        if self._public_names and 0 <= row < len(self._items):
+            self.choose_row(row)
+            self.complete_public(self._items[row][1])
+            return
+        self.choose_row(row)
         if self.choice is not None:
             self.patient_confirmed.emit()
 
@@ -458,6 +504,7 @@ class PatientPanel(QGroupBox):
         if source == SOURCE_LOCAL:
             source = SOURCE_NIR  # a known patient without his card: SESAM sans Vitale
         reason = self.choice.degrade_reason if self.choice is not None else ""
+        reason = reason or self.preset_degrade_reason
         choice = PatientChoice(
             source,
             person,
