@@ -260,8 +260,10 @@ class ArlFetch:
     """What fetching ARL did."""
 
     applied: int
-    duplicates: int
+    duplicates: int  # published twice by the concentrator, or a second, different ARL
     still_waiting: int
+    # Already here, received with the send's answer: the feed repeats them, nothing new.
+    already_known: int = 0
 
 
 def fetch_arls(store: Store, transport: Transport, now: datetime) -> ArlFetch:
@@ -269,11 +271,18 @@ def fetch_arls(store: Store, transport: Transport, now: datetime) -> ArlFetch:
     each lot still waiting for one. Idempotent (an ARL published twice is counted once)."""
     after = int(_state(store, "arl_feed") or 0)
     items, last = transport.arl_feed(after)
-    applied = duplicates = 0
+    applied = duplicates = already_known = 0
+    seen: set[tuple[str, str]] = set()
     for _seq, arl in items:
         outcome = apply_arl(store, arl, now)
         applied += outcome is ArlOutcome.APPLIED
-        duplicates += outcome is not ArlOutcome.APPLIED
+        # The feed lists every ARL, those the send already brought back too: the first
+        # sight of one of those is no duplicate (it was, right after each send).
+        if outcome is ArlOutcome.DUPLICATE and (arl.lot_id, arl.arl_id) not in seen:
+            already_known += 1
+        elif outcome is not ArlOutcome.APPLIED:
+            duplicates += 1
+        seen.add((arl.lot_id, arl.arl_id))
     with store.write():
         _set_state(store, "arl_feed", str(last))
     waiting = 0
@@ -291,8 +300,15 @@ def fetch_arls(store: Store, transport: Transport, now: datetime) -> ArlFetch:
             continue
         outcome = apply_arl(store, late, now)
         applied += outcome is ArlOutcome.APPLIED
-    log_event(store, now, "contact", f"ARL : {applied} traités, {duplicates} en double")
-    return ArlFetch(applied=applied, duplicates=duplicates, still_waiting=waiting)
+    log_event(
+        store,
+        now,
+        "contact",
+        f"ARL : {applied} traités, {already_known} déjà reçus, {duplicates} en double",
+    )
+    return ArlFetch(
+        applied=applied, duplicates=duplicates, still_waiting=waiting, already_known=already_known
+    )
 
 
 def lots_waiting_for_arl(store: Store) -> list[str]:

@@ -82,6 +82,9 @@ class SendReport:
     blocked: int = 0
     cancelled: bool = False
     last_error: str | None = None
+    # How the last exchange with the concentrator went (None: no exchange): a replay that
+    # ends well keeps its ``last_error`` for the record, but the network is then fine.
+    network_ok: bool | None = None
     lots: list[str] = field(default_factory=list)
 
     @property
@@ -275,6 +278,7 @@ class Sender:
             exc = answer
             message = describe(exc) or str(exc)
             report.last_error = message
+            report.network_ok = False
             log_event(self.store, now, "error", message, row.id)
             if exc.retryable:
                 delay = backoff_delay(
@@ -297,6 +301,7 @@ class Sender:
                 report.failed += 1
                 self._emit(SendStep.FAILED, f"{label.capitalize()} non envoyé : {message}", row.id)
             return
+        report.network_ok = True
         log_event(self.store, now, "contact", "lot remis", row.id)
         if answer.arl is None:
             mark_received(self.store, row.id, now)

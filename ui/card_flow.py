@@ -15,6 +15,7 @@ from cardio import layout
 from cardio.errors import (
     CardError,
     CardOperationCancelled,
+    NoCardError,
     PinBlockedError,
     PinError,
     PukBlockedError,
@@ -48,15 +49,24 @@ def _call(obj: Any, name: str) -> Any:
     return value() if callable(value) else value
 
 
-def open_cpx(ctx: Any, interaction: Any, reader: str) -> Practitioner:
-    """On the card thread: identity, PIN for a CPS (asked to the user), situations."""
+def card_settings(ctx: Any) -> Any:
+    """``carte-cps.json`` of the context's data directory (``sesam-desk --data-dir``)."""
     cards = importlib.import_module("client.practitioner_card")
-    # The context's data directory (``sesam-desk --data-dir``), not only the default one.
     where = getattr(ctx, "data_dir", None)
-    settings = cards.load_card_settings(where / cards.CARD_SETTINGS_NAME if where else None)
+    return cards.load_card_settings(where / cards.CARD_SETTINGS_NAME if where else None)
+
+
+def open_cpx(ctx: Any, interaction: Any, reader: str | None) -> Practitioner:
+    """On the card thread: identity, PIN for a CPS (asked to the user), situations.
+
+    ``reader`` None: the PKCS#11 token in no PC/SC reader, found by the middleware."""
+    settings = card_settings(ctx)
     if settings.backend == "pkcs11":  # through the middleware (carte-cps.json)
         session = _card_api("client.practitioner_card", "pkcs11_card")(settings, reader)
         connection = session  # closing the card closes its PKCS#11 session
+        reader = reader or str(session.reader)  # the slot's description names it
+    elif reader is None:
+        raise NoCardError("the APDU path needs the reader holding the CPS")
     else:
         session_cls = _card_api("cardio.cps", "CpsSession")
         connection = ctx.connect(reader)
@@ -162,6 +172,7 @@ class CardFlow(QObject):
         self._interaction = interaction
         self._present: dict[str, tuple[bytes, int] | None] = {}
         self.kinds: dict[str, str] = {}
+        self._token_offered = False
 
     @Slot(object)
     def on_readers_changed(self, views: tuple[ReaderView, ...]) -> None:
@@ -184,6 +195,41 @@ class CardFlow(QObject):
             if self._present[name] is not None:
                 self._removed(name)
             del self._present[name]
+        if not self._token_offered:
+            self._token_offered = True
+            self._offer_token()
+
+    def _offer_token(self) -> None:
+        """At start, with the PKCS#11 backend and no CPx in any reader: open the token the
+        middleware finds (SoftHSM2, a USB key), which no reader event will ever announce."""
+        if CPX in self.kinds.values():
+            return
+        unreadable = _card_api("client.errors", "ClientError")
+        try:
+            if card_settings(self._ctx).backend != "pkcs11":
+                return
+        except unreadable as exc:  # a bad carte-cps.json: said when a CPS is read
+            logger.info("card settings unreadable: %s", exc)
+            return
+        self._runner.submit(
+            lambda: open_cpx(self._ctx, self._interaction, None),
+            self._on_token_ready,
+            self._on_token_failed,
+            executor=self._ctx.card_thread,
+            label="carte CPS",
+        )
+
+    def _on_token_ready(self, practitioner: Practitioner) -> None:
+        if self._session.practitioner is not None:  # a CPS came into a reader meanwhile
+            self._ctx.card_thread.submit(_close_quietly, practitioner.connection)
+            return
+        self._session.set_practitioner(practitioner)
+
+    def _on_token_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, NoCardError):  # no token plugged in: nothing to offer
+            logger.info("no PKCS#11 token at start")
+            return
+        self._on_failed("PKCS#11", exc)
 
     def _inserted(self, reader: str, atr: bytes | None) -> None:
         kind = card_kind(atr)

@@ -152,13 +152,23 @@ def _jsonable(value: Any) -> Any:
 def read_cards(backend: PcscBackend) -> dict[str, Any]:
     """The public content of the CPS and of the Vitale found in the readers (JSON-ready)."""
     found = probe.find_cards(backend)
-    if found.vitale_reader is None and found.cps_reader is None:
-        raise NoCardError("neither a Vitale nor a CPx card in the readers")
+    settings = load_card_settings()
     result: dict[str, Any] = {"cps": None, "vitale": None}
-    if found.cps_reader is not None:
-        with open_practitioner_card(backend, found.cps_reader) as cps_card:
-            card = CpsCard(cps_card.read_identity(), cps_card.read_situations())
-        result["cps"] = {"reader": found.cps_reader, **_jsonable(card)}
+    if found.cps_reader is not None or settings.backend == "pkcs11":
+        try:
+            # A PKCS#11 token may sit in no PC/SC reader (SoftHSM2, a USB key): the
+            # middleware finds it; its identity is public, so no PIN here.
+            with open_practitioner_card(backend, found.cps_reader, settings) as cps_card:
+                card = CpsCard(cps_card.read_identity(), cps_card.read_situations())
+                where = cps_card.reader
+        except NoCardError:
+            if found.cps_reader is not None or found.vitale_reader is None:
+                raise
+            logger.info("no PKCS#11 token present: the Vitale only")
+        else:
+            result["cps"] = {"reader": where, **_jsonable(card)}
+    if found.vitale_reader is None and result["cps"] is None:
+        raise NoCardError("neither a Vitale nor a CPx card in the readers")
     if found.vitale_reader is not None:
         vitale = _with_card(backend, found.vitale_reader, _read_vitale)
         result["vitale"] = {"reader": found.vitale_reader, **vitale}

@@ -467,7 +467,7 @@ def pj_record(store: Store, row: FseRow) -> PjRecord | None:
     """The SCOR piece of a dégradé FSE, the 5-working-day rule applied first."""
     if row.mode != SecuringMode.DEGRADE.value:
         return None
-    from client.cli.scor import pj_service
+    from client.scor.service import pj_service
 
     service = pj_service(store)
     service.refresh()

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,26 +97,43 @@ def _cmd_close(args: argparse.Namespace) -> int:
     if not check_pin(pin):
         return EXIT_USAGE
 
+    waiting: list[str] = []  # why nothing was closed, when lots wait that are not due
+
     def work(
         session: PractitionerCard, cps: CpsSource, _vitale: VitaleSource | None
     ) -> list[dict[str, Any]]:
         store = open_store()
         try:
-            closed = FseService(store).close_lots(session, cps, args.all)
+            service = FseService(store)
+            closed = service.close_lots(session, cps, args.all)
             summaries = [lot_summary(c.lot, store) for c in closed]
             # The scans of dégradé FSE leave in PJ lots after their invoice lot: signed now
             # with the same CPS session (one PIN), no separate ``sesam scor lots``.
             for pj_lot_id in pj_service(store).build_lots(session):
                 summaries.append(lot_summary(store.lot_by_id(pj_lot_id), store))
+            if not summaries and not args.all:
+                mine = {s.billing_number + s.billing_key for s in cps.situations}
+                waiting.extend(_not_due(service, service.lots_to_close(True, mine)))
             return summaries
         finally:
             store.close()
 
     closed = with_cards(pin, "no", work)
+    if not closed:
+        # Said on stderr so that ``--json`` stays a valid (empty) list on stdout.
+        if waiting:
+            print(
+                "Aucun lot fermé : "
+                + " ; ".join(waiting)
+                + ". Pour "
+                + ("les" if len(waiting) > 1 else "le")
+                + " fermer maintenant : sesam lot close --all.",
+                file=sys.stderr,
+            )
+        else:
+            print("Aucun lot à fermer : aucune FSE n'attend dans un lot ouvert.", file=sys.stderr)
     if args.json:
         print(json.dumps(closed, ensure_ascii=False, indent=2))
-    elif not closed:
-        print("Aucun lot à fermer." + ("" if args.all else " (--all ferme aussi les lots non dus)"))
     else:
         for lot in closed:
             if lot["kind"] == "pj":
@@ -128,7 +146,28 @@ def _cmd_close(args: argparse.Namespace) -> int:
                 f"Lot n° {lot['number']} fermé et signé : {lot['fse_count']} FSE, organisme "
                 f"{lot['organism']}, mode {lot['mode']}."
             )
-    return EXIT_OK
+    # The user asked for a closing and lots wait: doing nothing is not a success.
+    return EXIT_FAILED if waiting else EXIT_OK
+
+
+def _not_due(service: FseService, lots: list[LotRow]) -> list[str]:
+    """In French, why each open lot was left open: not due yet, and until when."""
+    rules = service.rules
+    reasons = []
+    for lot in lots:
+        text = f"le lot n° {lot.number} ({lot.fse_count} FSE) n'est pas encore dû"
+        if lot.oldest_fse_at is not None:
+            due = (lot.oldest_fse_at + rules.max_age).astimezone()
+            text += (
+                f" (il le sera le {due:%d/%m/%Y} à {due:%H:%M}, {_hours(rules.max_age)} après "
+                f"sa plus ancienne FSE, ou dès {rules.max_fse} FSE)"
+            )
+        reasons.append(text)
+    return reasons
+
+
+def _hours(age: timedelta) -> str:
+    return f"{round(age.total_seconds() / 3600)} h"
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

@@ -75,6 +75,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         doc = {
             "arl": {
                 "traites": arls.applied,
+                "deja_recus": arls.already_known,
                 "en_double": arls.duplicates,
                 "en_attente": arls.still_waiting,
             },
@@ -83,8 +84,9 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(
-        f"ARL : {arls.applied} nouveau(x), {arls.duplicates} déjà connu(s), "
-        f"{arls.still_waiting} lot(s) encore sans ARL."
+        f"ARL : {arls.applied} nouveau(x), {arls.already_known} déjà reçu(s) à l'envoi, "
+        + (f"{arls.duplicates} en double, " if arls.duplicates else "")
+        + f"{arls.still_waiting} lot(s) encore sans ARL."
     )
     if not reports:
         print("NOEMIE : aucun nouveau fichier.")

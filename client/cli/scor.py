@@ -4,7 +4,6 @@ it, send it in a PJ lot after its invoice lot, follow it, purge it after its ret
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import sys
@@ -12,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from client.config import data_dir
 from client.scor import scan
 from client.scor.config import load_scor_config
 from client.scor.pj import PjRecord, PjService
-from client.store import Store, open_store
+from client.scor.service import pj_service
+from client.store import open_store
 
 if TYPE_CHECKING:  # fpdf and Pillow: 0.3 s of every command's start
+    from cardio.backend import PractitionerCard
     from client.scor.normalize import NormalizedPj
 
 logger = logging.getLogger(__name__)
@@ -70,20 +70,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     posted = sub.add_parser("posted", help="le duplicata papier d'une pièce a été posté")
     posted.add_argument("pj", type=int, metavar="PJ")
     posted.set_defaults(handler=_cmd_posted)
-
-
-def pj_service(store: Store) -> PjService:
-    """The PJ service on ``store`` with the settings of ``scor.json`` (also ``sesam lot
-    close`` and ``sesam fse show``)."""
-    from billing.scor_rules import french_working_day
-
-    config = load_scor_config()
-    return PjService(
-        store,
-        data_dir(),
-        settings=config.settings,
-        is_working_day=french_working_day(config.holiday_subdivision),
-    )
 
 
 def _with_service(work: Callable[[PjService], T]) -> T:
@@ -167,35 +153,19 @@ def _cmd_accept(args: argparse.Namespace) -> int:
 
 
 def _cmd_lots(args: argparse.Namespace) -> int:
-    # The CPS signs the PJ lots; card calls run on the card thread, which also opens the
-    # store for this one command (a sqlite connection stays on the thread that opened it).
-    from cardio import probe
-    from cardio.cps import CpsSession
-    from cardio.errors import NoCardError
-    from cardio.pcsc import PcscBackend
-    from cardio.thread import CardThread
+    # The CPS signs the PJ lots, opened like ``sesam lot close`` does (APDU or PKCS#11
+    # per carte-cps.json); card calls run on the card thread, which also opens the store
+    # for this one command (a sqlite connection stays on the thread that opened it).
+    from client.cli.fse import check_pin, read_pin, with_cards
 
-    pin = (
-        sys.stdin.readline().rstrip("\r\n")
-        if args.pin_stdin
-        else getpass.getpass("Code porteur de la CPS : ")
-    )
+    pin = read_pin(args.pin_stdin)
+    if not check_pin(pin):
+        return EXIT_USAGE
 
-    def work(backend: PcscBackend) -> list[str]:
-        found = probe.find_cards(backend)
-        if found.cps_reader is None:
-            raise NoCardError("no CPx card in the readers")
-        with backend.connect(found.cps_reader) as connection:
-            session = CpsSession(connection)
-            session.verify_pin(pin)
-            return _with_service(lambda s: s.build_lots(session))
+    def work(session: PractitionerCard, _cps: object, _vitale: object) -> list[str]:
+        return _with_service(lambda s: s.build_lots(session))
 
-    with CardThread() as thread:
-        backend = PcscBackend(thread=thread)
-        try:
-            created = thread.call(work, backend)
-        finally:
-            thread.call(backend.close)
+    created = with_cards(pin, "no", work)
     print(f"{len(created)} lot(s) de PJ constitué(s) et mis en file d'envoi.")
     return EXIT_OK
 

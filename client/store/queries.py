@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -284,6 +285,15 @@ class QueryStore(StoreBase):
                 [lot.id for lot in lots],
             ):
                 outbox[str(r["id"])] = _outbox_row(r)
+            # outbox.attempts counts the failed tries (it drives the backoff); the user wants
+            # every delivery, the successful one included: transmissions counts those.
+            for r in self.db.query(
+                f"SELECT lot_id, attempts FROM transmissions WHERE lot_id IN ({marks})",  # noqa: S608
+                [lot.id for lot in lots],
+            ):
+                row = outbox.get(str(r["lot_id"]))
+                if row is not None and int(r["attempts"]) > row.attempts:
+                    outbox[row.id] = dataclasses.replace(row, attempts=int(r["attempts"]))
         return [(lot, outbox.get(lot.id)) for lot in lots]
 
     def lot_count(self) -> int:

@@ -144,6 +144,9 @@ def test_200_fse_offline_then_replayed_and_reconciled(data_dir, port, tmp_path, 
 
     fetched = sesam(data_dir, "returns", "fetch", "--json")
     assert fetched.returncode == 0, fetched.stderr
+    # The send brought the 10 ARL back already: the feed repeats them, none is a double.
+    arl = json.loads(fetched.stdout)["arl"]
+    assert (arl["traites"], arl["deja_recus"], arl["en_double"]) == (0, 10, 0)
     listing = json.loads(sesam(data_dir, "returns", "list", "--json").stdout)
     states = [f["rapprochement"] for f in listing["fse"]]
     assert len(states) == 200

@@ -52,9 +52,11 @@ def test_desk_on_the_pkcs11_backend_asks_the_pin_and_secures_an_fse(
     (window.ctx.data_dir / "carte-cps.json").write_text(json.dumps(settings), encoding="utf-8")
     pins = PinAnswers("0000", "1234")  # a wrong PIN first: told, then typed again
     window.interaction.prompt = pins
-    window.start()
+    # In the readers before the start: a CPS in a reader is the card, never the token
+    # that the desk offers at start when no reader holds one (test_desk_pkcs11_token).
     fake_backend.insert("Lecteur A", make_card(PROFILE))  # its insertion opens the token
     fake_backend.insert("Lecteur B", make_card("vitale-famille"))
+    window.start()
     qtbot.waitUntil(lambda: window.session.practitioner is not None, timeout=10000)
     panel = window.billing_page.patient_panel
     qtbot.waitUntil(lambda: panel.beneficiaries.count() > 0, timeout=10000)

@@ -63,6 +63,8 @@ def test_queue_sent_then_arl_and_payment_shown(qtbot, am_window, fake_backend, a
     qtbot.waitUntil(lambda: queue.fse_table.text(0, 3) == "reçue (ARL positif)", timeout=10000)
     assert queue.progress.value() == queue.progress.maximum() == 1
     assert "ARL positif" in queue.lot_table.text(0, 5)
+    # One delivery, the one that worked: counted (it used to read « 0 essai(s) »).
+    assert queue.lot_table.text(0, 6).startswith("1 essai")
     assert window.status.network_label.text() == "Réseau : ok"
 
     assert am.produce_returns() >= 1
@@ -156,3 +158,28 @@ def test_a_rejected_fse_shows_its_motif(qtbot, am_window, fake_backend, am):
     motif = queue.fse_table.text(0, 7)
     assert motif[:1] == "R" and len(motif) > 4  # code and label, e.g. "R02 Cotation ..."
     qtbot.waitUntil(lambda: "1 rejet" in window.status.queue_label.text(), timeout=5000)
+
+
+def test_network_ok_after_a_replay_that_ends_well(qtbot, am_window, fake_backend, am):
+    """The concentrator answers 503 once, the sender replays the lot and it goes: the status
+    bar says the network is fine now (it used to stay red on « Réseau : erreurs »)."""
+    from testbed.am.faults import FaultKind
+
+    window = am_window
+    start_with_cards(qtbot, window, fake_backend)
+    invoice = window.billing_page.invoice_panel
+    add_codes(qtbot, invoice, "G")
+    qtbot.waitUntil(invoice.secure_button.isEnabled, timeout=5000)
+    invoice.secure()
+    qtbot.waitUntil(lambda: "FSE n° 1" in invoice.state_label.text(), timeout=10000)
+
+    queue = window.queue_page
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: queue.fse_table.row_count() == 1, timeout=5000)
+    am.faults.set(FaultKind.HTTP_503, 1)
+    with qtbot.waitSignal(queue.bridge.finished, timeout=60000):
+        qtbot.keyClick(queue, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: queue.fse_table.text(0, 3) == "reçue (ARL positif)", timeout=10000)
+    assert not am.faults.is_active(FaultKind.HTTP_503)  # the fault did strike
+    assert window.status.network_label.text() == "Réseau : ok"
+    assert queue.lot_table.text(0, 6).startswith("2 essais")

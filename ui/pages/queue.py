@@ -104,7 +104,7 @@ def _lot_sending(row: tuple[Any, Any]) -> str:
     outbox = row[1]
     if outbox is None:
         return ""
-    sending = f"{outbox.attempts} essai(s)"
+    sending = f"{outbox.attempts} essai" + ("s" if outbox.attempts > 1 else "")
     if outbox.last_error:
         sending += f" — {outbox.last_error}"
     return sending
@@ -467,7 +467,8 @@ class QueuePage(Page):
             from client.sender import summary
 
             self.send_message.setText(summary(result))
-            ok = result.last_error is None
+            # The state of the network now: an error cured by a later replay is past.
+            ok = result.network_ok if result.network_ok is not None else result.last_error is None
             self.main.status.set_network("Réseau : ok" if ok else "Réseau : erreurs", ok)
         if self.sender is not None:
             self.sender.join()
