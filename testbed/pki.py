@@ -314,7 +314,9 @@ def _ensure_auth_key(
         ca,
         key,
         _card_subject(profile),
-        not_before=now - _DAY,
+        # From the same fixed past day as the signing certificate: a test whose clock is
+        # set back must not find the card's second certificate not yet valid.
+        not_before=VALID_FROM,
         not_after=now + _VALIDITY,
         usage="authentication",
     )
