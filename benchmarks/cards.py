@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 NAME = "cards"
 TITLE = "Vitale + CPS read through pcscd/vpcd"
-GOAL_RATIO = 1.3
+GOAL_RATIO = 1.15  # issue #27
 CPS_READER, VITALE_READER = 0, 1
 BEGIN, END = b"<", b">"  # transaction markers in a recording
 

@@ -388,8 +388,16 @@ def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) ->
         return read_queue(store)
 
     def fse_screen() -> object:
-        rows = store.fse_list(newest_first=True, limit=50)
-        return rows, store.fse_count(), store.lot_numbers([r.lot_id for r in rows if r.lot_id])
+        from client.fse_search import FseFilter, search, totals
+
+        return search(store, FseFilter(), limit=50), totals(store, FseFilter())
+
+    def fse_search_screen() -> object:
+        # A patient typed in the queue's search field: a fifth of the benchmark's FSE.
+        from client.fse_search import FseFilter, search, totals
+
+        found = FseFilter(text="léa")
+        return search(store, found, limit=50), totals(store, found)
 
     def returns_screen() -> object:
         return returns.reconcile_page(store, 50), returns.reconcile_counts(store)
@@ -398,7 +406,8 @@ def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) ->
     for label, work in (
         ("dashboard page: figures + alerts", dashboard_page),
         ("queue page: counts + first page of each list", queue_page),
-        ("sesam fse list: newest screenful (50)", fse_screen),
+        ("sesam fse list: newest screenful (50) + count and total", fse_screen),
+        ("FSE list searched by patient: screenful (50) + count and total", fse_search_screen),
         ("sesam returns list: newest screenful (50) + counts", returns_screen),
     ):
         stats = budgeted(work, repeat, budget_s=10.0)

@@ -41,6 +41,7 @@ class AuditKind(StrEnum):
     NOEMIE_FILE = "noemie_file"  # a NOEMIE file imported (its digest and counts)
     UNMATCHED = "unmatched_payment"  # a NOEMIE line that matched no FSE here
     UNMATCHED_RESOLVED = "unmatched_resolved"  # such a line matched by hand
+    REMAINDER_CLOSED = "remainder_closed"  # an unpaid remainder closed by the user (reason)
     BASELINE = "baseline"  # a fact recorded before it was journaled, sealed by a migration
 
 
@@ -304,4 +305,18 @@ def unmatched_resolved_payload(row: Mapping[str, Any]) -> dict[str, Any]:
         "resolved_fse": str(row["resolved_fse_uuid"] or ""),
         "resolved_at": str(row["resolved_at"] or ""),
         "resolved_by_sha256": _text_digest(row["resolved_by"] or ""),
+    }
+
+
+def closure_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of a ``remainder_closures`` row: the FSE, the reason, the amount closed,
+    when and by whom; the free-text comment and the login as digests (no personal data)."""
+    return {
+        "closure": int(row["id"]),
+        "fse": str(row["fse_uuid"]),
+        "motif": str(row["motif"]),
+        "amount": str(row["amount"]),
+        "comment_sha256": _text_digest(row["comment"] or ""),
+        "closed_at": str(row["closed_at"]),
+        "closed_by_sha256": _text_digest(row["closed_by"] or ""),
     }

@@ -274,6 +274,18 @@ class Mentions:
 
 
 @dataclass(frozen=True, slots=True)
+class Rectifies:
+    """The FSE that an FSE rectificative replaces (rejected by the caisse or refused in
+    the ARL): its wire identifier and its number."""
+
+    fse_id: str
+    number: int
+
+    def to_document(self) -> dict[str, Any]:
+        return {"fse_id": self.fse_id, "number": self.number}
+
+
+@dataclass(frozen=True, slots=True)
 class FseBody:
     """Everything the Vitale certification and the caisse see, in one value."""
 
@@ -293,10 +305,11 @@ class FseBody:
     degrade_reason: str = ""  # dégradé only: why the user chose it
     referential_version: str = ""
     coverage: Mapping[str, str] = field(default_factory=dict)  # e.g. {"ald": "1"}
+    rectifies: Rectifies | None = None  # an FSE rectificative: the FSE it replaces
 
     def to_document(self) -> dict[str, Any]:
         """The body as a JSON-ready mapping (integers, strings, booleans, null only)."""
-        return {
+        document: dict[str, Any] = {
             "fse_id": self.fse_id,
             "number": self.number,
             "created_at": utc_stamp(self.created_at),
@@ -320,6 +333,10 @@ class FseBody:
             "coverage": dict(self.coverage),
             "referential_version": self.referential_version,
         }
+        # Only when set: the bytes (and digests) of every other FSE stay what they were.
+        if self.rectifies is not None:
+            document["rectifies"] = self.rectifies.to_document()
+        return document
 
     def canonical(self) -> bytes:
         """RFC 8785 bytes of the body: what is digested and certified."""
@@ -488,6 +505,7 @@ def body_from_document(doc: Mapping[str, Any]) -> FseBody:
         o = doc["organism"]
         s = doc["securing"]
         a = doc["amounts"]
+        r = doc.get("rectifies")
         return FseBody(
             fse_id=_str(doc, "fse_id"),
             number=_int(doc, "number"),
@@ -554,6 +572,9 @@ def body_from_document(doc: Mapping[str, Any]) -> FseBody:
             ),
             coverage={str(k): str(v) for k, v in doc["coverage"].items()},
             referential_version=_str(doc, "referential_version"),
+            rectifies=None
+            if r is None
+            else Rectifies(fse_id=_str(r, "fse_id"), number=_int(r, "number")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, FseError):

@@ -147,6 +147,12 @@ _BODY = _obj(
     }
 )
 
+# Optional (FSE before it, and every FSE that rectifies none, do not carry it): the FSE that
+# an FSE rectificative replaces.
+_BODY["properties"]["rectifies"] = _obj(
+    {"fse_id": _UUID, "number": {"type": "integer", "minimum": 1, "maximum": 999999999}}
+)
+
 _FSE = _obj(
     {
         "format": {"const": "SESAM-FSE"},

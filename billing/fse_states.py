@@ -28,6 +28,7 @@ class FseState(StrEnum):
     PAID = "paid"  # NOEMIE: paid
     REJECTED = "rejected"  # NOEMIE: rejected with a motif
     CANCELLED = "cancelled"  # cancelled before sending
+    RECTIFIED = "rectified"  # rejected or refused, replaced by an FSE rectificative
 
 
 class FseEventKind(StrEnum):
@@ -43,6 +44,7 @@ class FseEventKind(StrEnum):
     PAID = "paid"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    RECTIFIED = "rectified"  # an FSE rectificative replaces it (its number in the detail)
     DUPLICATA = "duplicata"  # a duplicata was issued: recorded, the state does not change
 
 
@@ -52,12 +54,20 @@ TRANSITIONS: dict[FseState, frozenset[FseState]] = {
     FseState.SECURED: frozenset({FseState.IN_LOT, FseState.CANCELLED}),
     FseState.IN_LOT: frozenset({FseState.SENT, FseState.SECURED, FseState.CANCELLED}),
     FseState.SENT: frozenset({FseState.ACKNOWLEDGED, FseState.REFUSED}),
-    FseState.REFUSED: frozenset({FseState.SENT}),
+    FseState.REFUSED: frozenset({FseState.SENT, FseState.RECTIFIED}),
     FseState.ACKNOWLEDGED: frozenset({FseState.PAID, FseState.REJECTED}),
     FseState.PAID: frozenset(),
-    FseState.REJECTED: frozenset(),
+    FseState.REJECTED: frozenset({FseState.RECTIFIED}),
     FseState.CANCELLED: frozenset(),
+    FseState.RECTIFIED: frozenset(),
 }
+
+#: States an FSE rectificative may be built from: the caisse did not take the FSE.
+RECTIFIABLE_STATES = frozenset({FseState.REJECTED, FseState.REFUSED})
+
+#: States whose FSE count in no total: the care they bill is billed by no FSE (cancelled,
+#: draft) or by another one (rectified: its rectificative counts it).
+UNCOUNTED_STATES = frozenset({FseState.DRAFT, FseState.CANCELLED, FseState.RECTIFIED})
 
 #: States in which a duplicata may be issued (the FSE exists and is not cancelled).
 DUPLICATA_STATES = frozenset(set(FseState) - {FseState.DRAFT, FseState.CANCELLED})

@@ -39,6 +39,18 @@ REJECT_MOTIFS: Mapping[str, str] = {
     "R05": "Prescription absente ou non conforme",
 }
 
+#: Motifs of a payment below what was billed (« signalement », project codes ``Sxx``):
+#: why the caisse paid less. A payment in full carries none.
+PAYMENT_MOTIFS: Mapping[str, str] = {
+    "S01": "Acte remboursé sur la base du tarif de convention",
+    "S02": "Taux de remboursement ramené au taux normal (exonération non reconnue)",
+    "S03": "Participation forfaitaire ou franchise déduite du paiement",
+    "S04": "Cotation de l'acte ramenée par la caisse",
+}
+
+#: Every motif the caisse may send, rejects and partial payments.
+MOTIFS: Mapping[str, str] = {**REJECT_MOTIFS, **PAYMENT_MOTIFS}
+
 
 class MalformedNoemieError(BillingError):
     """A NOEMIE file does not follow the format; ``entity`` is the 1-based record number."""
@@ -379,8 +391,10 @@ def _invoice(r: _Reader) -> NoemieInvoice:
     label = text[107:].strip()
     if outcome is InvoiceOutcome.REJECTED and not motif:
         raise r.fail("rejet sans motif")
-    if outcome is InvoiceOutcome.PAID and (motif or label):
+    if outcome is InvoiceOutcome.PAID and motif and not motif.startswith("S"):
         raise r.fail("paiement avec un motif de rejet")
+    if label and not motif:
+        raise r.fail("libellé de motif sans code")
     return NoemieInvoice(
         fse_id=r.ident(5, 36, "identifiant FSE"),
         lot_id=r.ident(41, 36, "identifiant lot"),

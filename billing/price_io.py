@@ -76,28 +76,29 @@ def parse_request(obj: object) -> PricingRequest:
 
 
 def to_json(priced: PricedInvoice) -> dict[str, Any]:
-    """The contract's output object (amounts as strings with two decimals)."""
+    """The contract's output object (amounts as strings with two decimals), under the
+    French keys of every ``sesam`` output (docs/formats/cli.md)."""
     return {
-        "valid": priced.valid,
-        "errors": [
-            {"code": error.code.value, "act": error.act_code, "message": error.message}
+        "valide": priced.valid,
+        "erreurs": [
+            {"code": error.code.value, "acte": error.act_code, "message": error.message}
             for error in priced.errors
         ],
-        "lines": [
+        "lignes": [
             {
                 "code": line.code,
-                "amount": _money(line.amount),
-                "reimbursement_base": _money(line.reimbursement_base),
-                "amo_rate": _rate(line.amo_rate),
-                "amo_amount": _money(line.amo_amount),
+                "montant": _money(line.amount),
+                "base_remboursement": _money(line.reimbursement_base),
+                "taux_amo": _rate(line.amo_rate),
+                "montant_amo": _money(line.amo_amount),
             }
             for line in priced.lines
         ],
-        "total_fees": _money(priced.total_fees),
+        "honoraires": _money(priced.total_fees),
         "amo": _money(priced.amo),
         "participation_forfaitaire": _money(priced.participation_forfaitaire),
         "amc": _money(priced.amc),
-        "patient_remainder": _money(priced.patient_remainder),
+        "reste_a_charge": _money(priced.patient_remainder),
     }
 
 

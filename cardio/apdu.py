@@ -7,8 +7,9 @@ real PC/SC stack and the scripted connections of the unit tests.
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cardio import layout
 from cardio.connection import CardConnection
@@ -60,6 +61,9 @@ class CommandApdu:
     p2: int
     data: bytes = b""
     le: int | None = None
+    #: The encoded command, made once: the constant commands are built once too
+    #: (``read_binary``, ``select_aid``… are cached) and sent at every card read.
+    _raw: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("cla", "ins", "p1", "p2"):
@@ -69,6 +73,7 @@ class CommandApdu:
             raise ValueError("short APDU data is at most 255 bytes")
         if self.le is not None and not 1 <= self.le <= 256:
             raise ValueError("short APDU Le is 1..256")
+        object.__setattr__(self, "_raw", self._encode())
 
     @property
     def name(self) -> str:
@@ -81,6 +86,9 @@ class CommandApdu:
 
     def to_bytes(self) -> bytes:
         """Encode: case 1 (header), 2 (+Le), 3 (+Lc data), 4 (+Lc data Le); Le 256 is 00."""
+        return self._raw
+
+    def _encode(self) -> bytes:
         out = bytes([self.cla, self.ins, self.p1, self.p2])
         if self.data:
             out += bytes([len(self.data)]) + self.data
@@ -173,30 +181,51 @@ def transmit(connection: CardConnection, command: CommandApdu | bytes) -> tuple[
     :raises MalformedResponseError: the card never stops asking.
     """
     apdu = command if isinstance(command, CommandApdu) else CommandApdu.parse(command)
-    data, sw = _send_fixing_le(connection, apdu)
+    data, sw = _send(connection, apdu)
+    if sw & 0xFF00 == 0x6C00:
+        data, sw = _resend_fixing_le(connection, apdu, sw)
+    if sw & 0xFF00 != 0x6100:  # most answers: no T=0 procedure bytes
+        return data, sw
     rounds = 0
     chunks = [data]
     while sw & 0xFF00 == 0x6100:
         rounds += 1
         if rounds > MAX_GET_RESPONSE_ROUNDS:
             raise MalformedResponseError(f"{apdu.name}: endless 61XX response chain")
-        get_response = CommandApdu(0x00, layout.INS_GET_RESPONSE, 0, 0, le=sw & 0xFF or 256)
-        data, sw = _send_fixing_le(connection, get_response)
+        get_response = _get_response(sw & 0xFF or 256)
+        data, sw = _send(connection, get_response)
+        if sw & 0xFF00 == 0x6C00:
+            data, sw = _resend_fixing_le(connection, get_response, sw)
         chunks.append(data)
     return b"".join(chunks), sw
 
 
-def _send_fixing_le(connection: CardConnection, apdu: CommandApdu) -> tuple[bytes, int]:
-    """Send ``apdu``; on ``6CXX`` resend it with Le=XX (a bounded number of times)."""
-    data, sw = _send(connection, apdu)
+@functools.lru_cache(maxsize=256)
+def _get_response(le: int) -> CommandApdu:
+    return CommandApdu(0x00, layout.INS_GET_RESPONSE, 0, 0, le=le)
+
+
+def _resend_fixing_le(connection: CardConnection, apdu: CommandApdu, sw: int) -> tuple[bytes, int]:
+    """``apdu`` was answered ``6CXX`` (``sw``): resend it with Le=XX (a bounded number of
+    times)."""
+    data = b""
     resends = 0
     while sw & 0xFF00 == 0x6C00:
         resends += 1
         if resends > MAX_WRONG_LENGTH_RETRIES:
             raise MalformedResponseError(f"{apdu.name}: card keeps answering 6CXX")
-        apdu = apdu.with_le(sw & 0xFF or 256)
+        le = sw & 0xFF or 256
+        # Cached for commands without data only: a data field may carry a PIN.
+        apdu = apdu.with_le(le) if apdu.data else _with_le(apdu, le)
         data, sw = _send(connection, apdu)
     return data, sw
+
+
+@functools.lru_cache(maxsize=256)
+def _with_le(apdu: CommandApdu, le: int) -> CommandApdu:
+    """The same command (without data) asking for ``le`` bytes: a T=0 card answers
+    ``6CXX`` to a READ BINARY of 256 bytes at each read of a shorter file."""
+    return apdu.with_le(le)
 
 
 def exchange(connection: CardConnection, command: CommandApdu | bytes) -> bytes:
@@ -209,8 +238,9 @@ def exchange(connection: CardConnection, command: CommandApdu | bytes) -> bytes:
 
 def _send(connection: CardConnection, apdu: CommandApdu) -> tuple[bytes, int]:
     raw = apdu.to_bytes()
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("%s > %s", connection.reader, redact(raw))
+    if not logger.isEnabledFor(logging.DEBUG):
+        return connection.transmit(raw)
+    logger.debug("%s > %s", connection.reader, redact(raw))
     data, sw = connection.transmit(raw)
     # Response data may hold names and NIRs: only its length goes to the log.
     logger.debug("%s < %d bytes, SW %04X", connection.reader, len(data), sw)
@@ -220,11 +250,13 @@ def _send(connection: CardConnection, apdu: CommandApdu) -> tuple[bytes, int]:
 # --- the commands both card readers use ----------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
 def select_aid(aid: bytes, *, fci: bool = True) -> CommandApdu:
     """SELECT by DF name; P2=00 returns the FCI, P2=0C returns nothing."""
     return CommandApdu(0x00, layout.INS_SELECT, 0x04, 0x00 if fci else 0x0C, aid)
 
 
+@functools.lru_cache(maxsize=512)
 def read_binary(p1: int, p2: int, le: int = 256) -> CommandApdu:
     """READ BINARY with P1-P2 as given (SFI form ``80|sfi, 00`` or a 15-bit offset)."""
     return CommandApdu(0x00, layout.INS_READ_BINARY, p1, p2, le=le)

@@ -5,6 +5,7 @@ certificate and signature. ``CpsSession`` satisfies billing's ``Signer`` port
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -125,16 +126,16 @@ def check_puk(puk: str) -> bytes:
     return puk.encode("ascii")
 
 
-def _get(elements: list[tlv.Tlv], tag: int, where: str) -> str:
-    element = tlv.find(elements, tag)
-    if element is None:
+def _get(fields: dict[int, bytes], tag: int, where: str) -> str:
+    value = fields.get(tag)
+    if value is None:
         raise MalformedResponseError(f"{where}: tag {tag:02X} missing")
-    return element.text()
+    return value.decode("latin-1")
 
 
-def _opt(elements: list[tlv.Tlv], tag: int) -> str | None:
-    element = tlv.find(elements, tag)
-    return element.text() if element is not None else None
+def _opt(fields: dict[int, bytes], tag: int) -> str | None:
+    value = fields.get(tag)
+    return value.decode("latin-1") if value is not None else None
 
 
 def parse_identity(data: bytes) -> CpsIdentity:
@@ -145,7 +146,7 @@ def parse_identity(data: bytes) -> CpsIdentity:
     holder = tlv.find(tlv.decode(data), layout.TAG_CPS_HOLDER)
     if holder is None:
         raise MalformedResponseError("CPS identity: template A0 missing")
-    c = holder.children()
+    c = tlv.values(holder.value)  # the first of each tag, as tlv.find
     where = "CPS identity"
     return CpsIdentity(
         card_type_code=_get(c, layout.TAG_CPS_CARD_TYPE, where),
@@ -166,7 +167,7 @@ def parse_situations(data: bytes) -> tuple[Situation, ...]:
     """
     situations = []
     for index, template in enumerate(tlv.find_all(tlv.decode(data), layout.TAG_CPS_SITUATION)):
-        c = template.children()
+        c = tlv.values(template.value)
         where = f"CPS situation {index + 1}"
         situations.append(
             Situation(
@@ -314,7 +315,7 @@ class CpsSession:
                 self._reserved = False
 
     def _read(self, file_id: bytes) -> bytes:
-        command = apdu.CommandApdu(0x00, layout.INS_SELECT, 0x02, 0x0C, file_id)
+        command = _select_file(file_id)
         with self.reserved():
             self.select()
             apdu.exchange(self._connection, command)
@@ -418,6 +419,12 @@ class CpsSession:
         except CardFileNotFoundError:  # a card without certificate file: the contract's size
             return 256
         return (key.key_size + 7) // 8 if isinstance(key, rsa.RSAPublicKey) else 256
+
+
+@functools.lru_cache(maxsize=64)
+def _select_file(file_id: bytes) -> apdu.CommandApdu:
+    """SELECT by file id under the current DF, no answer data (built once per file)."""
+    return apdu.CommandApdu(0x00, layout.INS_SELECT, 0x02, 0x0C, file_id)
 
 
 def _tries_from_docp(data: bytes) -> int:

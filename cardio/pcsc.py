@@ -223,16 +223,16 @@ class PcscConnection(CardConnection):
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
         hresult, response = scard.SCardTransmit(self._live_handle(), self._protocol, list(apdu))
-        code = _code(hresult)
-        if code != _OK:
+        if hresult and _code(hresult) != _OK:  # 0 is success: no masking on the way
+            code = _code(hresult)
             cause = _driver_error(hresult, "SCardTransmit")
             if code in _CARD_GONE:
                 raise CardRemovedError(f"the card left {self._reader}") from cause
             raise CardCommunicationError(f"exchange with {self._reader} failed") from cause
         if len(response) < 2:
             raise CardCommunicationError(f"{self._reader}: answer without a status word")
-        raw = bytes(response)
-        return raw[:-2], int.from_bytes(raw[-2:], "big")
+        # pyscard answers a list of ints: the status word is read from it, not from bytes.
+        return bytes(response[:-2]), response[-2] << 8 | response[-1]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

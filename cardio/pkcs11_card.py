@@ -85,8 +85,9 @@ class Pkcs11CpsCard:
             self._lib = pkcs11.lib(module)
         except (RuntimeError, OSError) as exc:  # python-pkcs11 raises RuntimeError on dlopen
             raise Pkcs11ConfigurationError(f"PKCS#11 module {module!r} not loadable") from exc
-        self._slot = self._find_slot(slot)
+        self._slot = _find_slot(self._lib, slot)
         self._reader = str(self._slot.slot_description).strip()
+        self._token_key = _token_key(self._slot)
         self._situations = situations
         self._key_label = key_label
         self._session: Any = None
@@ -94,23 +95,17 @@ class Pkcs11CpsCard:
         self._certificate: bytes | None = None
         self._identity: CpsIdentity | None = None
 
-    def _find_slot(self, wanted: str | None) -> Any:
-        try:
-            slots = self._lib.get_slots(token_present=True)
-        except pkcs11.PKCS11Error as exc:
-            raise CardCommunicationError("PKCS#11: slots not listed") from exc
-        for slot in slots:
-            try:
-                label = str(slot.get_token().label).strip()
-            except pkcs11.PKCS11Error:  # a slot whose card the middleware cannot handle
-                continue
-            if wanted is None or wanted in str(slot.slot_description) or wanted == label:
-                return slot
-        raise NoCardError(f"no PKCS#11 token matches {wanted!r}")
-
     @property
     def reader(self) -> str:
         return self._reader
+
+    def token_present(self) -> bool:
+        """Whether the token opened here is still in its slot (the same label and serial:
+        another card put in its place is not). Cheap (``C_GetTokenInfo``): card thread."""
+        try:
+            return _token_key(self._slot) == self._token_key
+        except pkcs11.PKCS11Error:  # CKR_TOKEN_NOT_PRESENT, CKR_DEVICE_REMOVED, SoftHSM's
+            return False  # CKR_GENERAL_ERROR once its token directory is gone
 
     # --- session -----------------------------------------------------------------------
 
@@ -280,6 +275,49 @@ class Pkcs11CpsCard:
             return bytes(key.sign(digest_info, mechanism=_RAW_PKCS1))
         except pkcs11.PKCS11Error as exc:
             raise _mapped(exc, "C_Sign") from exc
+
+
+def _token_key(slot: Any) -> tuple[str, str]:
+    token = slot.get_token()
+    return str(token.label).strip(), str(token.serial).strip()
+
+
+def _find_slot(lib: Any, wanted: str | None) -> Any:
+    try:
+        slots = lib.get_slots(token_present=True)
+    except pkcs11.PKCS11Error as exc:
+        raise CardCommunicationError("PKCS#11: slots not listed") from exc
+    for slot in slots:
+        try:
+            label = str(slot.get_token().label).strip()
+        except pkcs11.PKCS11Error:  # a slot whose card the middleware cannot handle
+            continue
+        if wanted is None or wanted in str(slot.slot_description) or wanted == label:
+            return slot
+    raise NoCardError(f"no PKCS#11 token matches {wanted!r}")
+
+
+def find_token(module: str, wanted: str | None, *, rescan: bool = False) -> str | None:
+    """The description of the slot holding the token ``wanted`` names (as for
+    :class:`Pkcs11CpsCard`), None when no such token is present. Card thread.
+
+    :param rescan: start the module again first (``C_Finalize`` + ``C_Initialize``):
+        SoftHSM2 lists only the tokens it found at ``C_Initialize``. That ends every
+        session of the module in this process: only when none is open.
+    :raises Pkcs11ConfigurationError: the module cannot be loaded.
+    """
+    try:
+        lib = pkcs11.lib(module)
+        if rescan:
+            lib.reinitialize()
+    except (RuntimeError, OSError) as exc:
+        raise Pkcs11ConfigurationError(f"PKCS#11 module {module!r} not loadable") from exc
+    except pkcs11.PKCS11Error as exc:
+        raise CardCommunicationError("PKCS#11: the module did not start again") from exc
+    try:
+        return str(_find_slot(lib, wanted).slot_description).strip()
+    except NoCardError:
+        return None
 
 
 def _non_repudiation_first(certificates: list[bytes]) -> bytes:

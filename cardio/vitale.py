@@ -19,6 +19,7 @@ from cardio.errors import (
 logger = logging.getLogger(__name__)
 
 _NIR13 = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}$")
+_CORSICA = {"2A": "19", "2B": "18"}  # the départements read as numbers for the key
 
 
 # --- values ---------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def nir_key(nir13: str) -> str:
     """The key of a 13-character NIR: 97 - NIR mod 97, Corsica 2A read 19 and 2B 18."""
     if not _NIR13.fullmatch(nir13):
         raise ValueError("not a 13-character NIR")
-    corsica = {"2A": "19", "2B": "18"}.get(nir13[5:7])
+    corsica = _CORSICA.get(nir13[5:7])
     number = nir13[:5] + corsica + nir13[7:] if corsica else nir13
     return f"{97 - int(number) % 97:02d}"
 
@@ -175,22 +176,14 @@ def nir_key(nir13: str) -> str:
 # --- parsing -------------------------------------------------------------------------
 
 
-Fields = dict[int, tlv.Tlv]  # a template's elements by tag (``tlv.by_tag``)
-
-
-def _text(fields: Fields, tag: int, where: str, *, required: bool = True) -> str | None:
-    element = fields.get(tag)
-    if element is None:
-        if required:
-            raise MalformedResponseError(f"{where}: tag {tag:02X} missing")
-        return None
-    return element.text()
+Fields = dict[int, bytes]  # a template's values by tag (``tlv.values``)
 
 
 def _req(fields: Fields, tag: int, where: str) -> str:
-    value = _text(fields, tag, where)
-    assert value is not None  # noqa: S101 - _text raises when required
-    return value
+    value = fields.get(tag)
+    if value is None:
+        raise MalformedResponseError(f"{where}: tag {tag:02X} missing")
+    return value.decode("latin-1")
 
 
 def parse_date(raw: str, where: str) -> dt.date:
@@ -198,14 +191,26 @@ def parse_date(raw: str, where: str) -> dt.date:
     try:
         if len(raw) != 8 or not raw.isdigit():
             raise ValueError(raw)
-        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+        return dt.date.fromisoformat(raw)  # 8 digits: ISO's basic YYYYMMDD, parsed in C
     except ValueError:
         raise MalformedResponseError(f"{where}: bad date") from None
 
 
 def _optional_date(fields: Fields, tag: int, where: str) -> dt.date | None:
-    raw = _text(fields, tag, where, required=False)
-    return parse_date(raw, where) if raw else None
+    raw = fields.get(tag)
+    return parse_date(raw.decode("latin-1"), where) if raw else None
+
+
+def _maybe(fields: Fields, tag: int) -> str | None:
+    """An optional text field, None when absent."""
+    value = fields.get(tag)
+    return value.decode("latin-1") if value is not None else None
+
+
+def _opt(fields: Fields, tag: int) -> str:
+    """An optional text field, "" when absent."""
+    value = fields.get(tag)
+    return value.decode("latin-1") if value else ""
 
 
 def _birth_date(raw: str) -> dt.date | None:
@@ -218,7 +223,9 @@ def _birth_date(raw: str) -> dt.date | None:
 def _check_nir(nir13: str, key: str, where: str) -> None:
     if not _NIR13.fullmatch(nir13) or len(key) != 2 or not key.isdigit():
         raise MalformedResponseError(f"{where}: malformed NIR")
-    if nir_key(nir13) != key:
+    corsica = _CORSICA.get(nir13[5:7])  # what nir_key does, the pattern checked once
+    number = nir13[:5] + corsica + nir13[7:] if corsica else nir13
+    if f"{97 - int(number) % 97:02d}" != key:
         raise MalformedResponseError(f"{where}: NIR key does not match")
 
 
@@ -227,39 +234,43 @@ def _templates(data: bytes, tag: int) -> list[list[tlv.Tlv]]:
     return [t.children() for t in tlv.decode(data) if t.tag == tag] if data else []
 
 
+def _template_fields(data: bytes, tag: int) -> list[Fields]:
+    """The fields of each ``tag`` template (first of each tag, as ``tlv.find``)."""
+    return [tlv.values(t.value) for t in tlv.decode(data) if t.tag == tag] if data else []
+
+
 def _parse_rights(children: list[tlv.Tlv], where: str) -> Rights:
     periods = []
     coverages = []
     amc: AmcContract | None = None
-    for element in children:
-        inner = tlv.by_tag(element.children())
-        if element.tag == layout.TAG_AMO_PERIOD:
+    for tag, value in children:
+        inner = tlv.values(value)
+        if tag == layout.TAG_AMO_PERIOD:
             periods.append(
                 Period(
                     parse_date(_req(inner, layout.TAG_PERIOD_START, where), where),
                     _optional_date(inner, layout.TAG_PERIOD_END, where),
                 )
             )
-        elif element.tag == layout.TAG_COVERAGE:
+        elif tag == layout.TAG_COVERAGE:
             coverages.append(
                 Coverage(
                     kind=_req(inner, layout.TAG_COVERAGE_KIND, where),
-                    code=_text(inner, layout.TAG_COVERAGE_CODE, where, required=False) or "",
+                    code=_opt(inner, layout.TAG_COVERAGE_CODE),
                     start=parse_date(_req(inner, layout.TAG_PERIOD_START, where), where),
                     end=_optional_date(inner, layout.TAG_PERIOD_END, where),
                 )
             )
-        elif element.tag == layout.TAG_AMC:
+        elif tag == layout.TAG_AMC:
             if amc is not None:
                 raise MalformedResponseError(f"{where}: two AMC contracts")
             amc = AmcContract(
                 organism=_req(inner, layout.TAG_AMC_ORGANISM, where),
-                member_number=_text(inner, layout.TAG_AMC_MEMBER, where, required=False) or "",
+                member_number=_opt(inner, layout.TAG_AMC_MEMBER),
                 start=parse_date(_req(inner, layout.TAG_AMC_START, where), where),
                 end=_optional_date(inner, layout.TAG_AMC_END, where),
-                contract_type=_text(inner, layout.TAG_AMC_CONTRACT, where, required=False) or "",
-                tiers_payant=_text(inner, layout.TAG_AMC_TIERS_PAYANT, where, required=False)
-                == "1",
+                contract_type=_opt(inner, layout.TAG_AMC_CONTRACT),
+                tiers_payant=_opt(inner, layout.TAG_AMC_TIERS_PAYANT) == "1",
             )
     return Rights(tuple(periods), tuple(coverages), amc)
 
@@ -272,8 +283,8 @@ def parse_card(
 
     :raises MalformedResponseError: a file is missing a field, or the files disagree.
     """
-    identities = [tlv.by_tag(t) for t in _templates(identity_file, layout.TAG_BENEFICIAIRE)]
-    nirs = [tlv.by_tag(t) for t in _templates(nir_file, layout.TAG_BENEFICIAIRE)]
+    identities = _template_fields(identity_file, layout.TAG_BENEFICIAIRE)
+    nirs = _template_fields(nir_file, layout.TAG_BENEFICIAIRE)
     rights = _templates(rights_file, layout.TAG_RIGHTS)
     if not identities:
         raise MalformedResponseError("no bénéficiaire on the card")
@@ -288,9 +299,9 @@ def parse_card(
     assure_t = tlv.find(elements, layout.TAG_ASSURE)
     if card is None or assure_t is None:
         raise MalformedResponseError("card file: template 66 or 67 missing")
-    card_c, assure_c = tlv.by_tag(card.children()), tlv.by_tag(assure_t.children())
-    serial_t = card_c.get(layout.TAG_CARD_SERIAL)
-    if serial_t is None or len(serial_t.value) != 8:
+    card_c, assure_c = tlv.values(card.value), tlv.values(assure_t.value)
+    serial = card_c.get(layout.TAG_CARD_SERIAL)
+    if serial is None or len(serial) != 8:
         raise MalformedResponseError("card file: serial missing or not 8 bytes")
     assure = Assure(
         nir=_req(assure_c, layout.TAG_ASSURE_NIR, "assuré"),
@@ -309,7 +320,7 @@ def parse_card(
         if len(nir15) != 15:
             raise MalformedResponseError(f"{where}: NIR is not 15 characters")
         _check_nir(nir15[:13], nir15[13:], where)
-        rang = _text(nir_c, layout.TAG_RANG, where, required=False)
+        rang = _maybe(nir_c, layout.TAG_RANG)
         # isascii: "²" is a digit for str.isdigit() but not for int()
         if rang is not None and not (len(rang) == 1 and rang.isascii() and rang.isdigit()):
             raise MalformedResponseError(f"{where}: bad rang")
@@ -320,21 +331,21 @@ def parse_card(
             Beneficiary(
                 nom=_req(ident, layout.TAG_NOM, where),
                 prenom=_req(ident, layout.TAG_PRENOM, where),
-                nom_usage=_text(nir_c, layout.TAG_NOM_USAGE, where, required=False) or None,
+                nom_usage=_maybe(nir_c, layout.TAG_NOM_USAGE) or None,
                 birth_date_raw=raw_birth,
                 birth_date=_birth_date(raw_birth),
                 nir=nir15[:13],
                 nir_key=nir15[13:],
                 rang=int(rang) if rang is not None else None,
-                qualite=_text(nir_c, layout.TAG_QUALITE, where, required=False),
+                qualite=_maybe(nir_c, layout.TAG_QUALITE),
                 rights=_parse_rights(rights[index], where) if rights else Rights(),
             )
         )
     return VitaleCard(
-        serial=serial_t.value,
+        serial=serial,
         valid_from=parse_date(_req(card_c, layout.TAG_CARD_VALID_FROM, "card"), "card"),
         valid_to=_optional_date(card_c, layout.TAG_CARD_VALID_TO, "card"),
-        card_type=_text(card_c, layout.TAG_CARD_TYPE, "card", required=False) or "",
+        card_type=_maybe(card_c, layout.TAG_CARD_TYPE) or "",
         assure=assure,
         beneficiaries=tuple(beneficiaries),
     )
@@ -346,7 +357,7 @@ def parse_identities(identity_file: bytes) -> tuple[PublicBeneficiary, ...]:
 
     :raises MalformedResponseError: no identity, or a field is missing.
     """
-    identities = [tlv.by_tag(t) for t in _templates(identity_file, layout.TAG_BENEFICIAIRE)]
+    identities = _template_fields(identity_file, layout.TAG_BENEFICIAIRE)
     if not identities:
         raise MalformedResponseError("no bénéficiaire on the card")
     out = []
@@ -371,8 +382,8 @@ def parse_public(identity_file: bytes, nir_file: bytes) -> tuple[PublicBeneficia
 
     :raises MalformedResponseError: no identity, counts differ, a field or a NIR is bad.
     """
-    identities = [tlv.by_tag(t) for t in _templates(identity_file, layout.TAG_BENEFICIAIRE)]
-    nirs = [tlv.by_tag(t) for t in _templates(nir_file, layout.TAG_BENEFICIAIRE)]
+    identities = _template_fields(identity_file, layout.TAG_BENEFICIAIRE)
+    nirs = _template_fields(nir_file, layout.TAG_BENEFICIAIRE)
     if not identities:
         raise MalformedResponseError("no bénéficiaire on the card")
     if len(nirs) != len(identities):

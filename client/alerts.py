@@ -6,7 +6,8 @@ Deadlines count French working days (``billing.working_days``): the payment guar
 working days for FSE sécurisées Vitale and the late-payment indemnity starts beyond 7
 [convention 002 L4379]; FSE without the carte Vitale (dégradé, or sans Vitale on ADRi alone)
 carry no guarantee [002 L4317, L4380] and get no payment alert. The transmission deadline is
-configurable (the convention only says "délais réglementaires" [002 L4293]).
+configurable (the convention only says "délais réglementaires" [002 L4293]). Partly paid and
+rejected FSE raise an alert until the user closes their unpaid remainder (a loss or a claim).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Any
 from billing.fse_states import FseState
 from billing.lot import LotState
 from billing.working_days import add_working_days, working_days_between
+from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
+from client.reconciliation import Reconciliation
+from client.remainders import RemainderTotals, open_remainders, remainder_totals
 from client.settings import Settings
 from client.store import OutboxStatus, Store, parse_db_stamp, stamp
 
@@ -40,6 +44,8 @@ class AlertKind(StrEnum):
     FSE_MISSING = "fse_absentes"  # numbers handed out, no FSE in the store
     LOTS_MISSING = "lots_absents"  # lots signed (counted outside the store), not in it
     NOT_QUEUED = "lot_hors_file"  # a signed lot without its outbox row: never sent
+    PARTLY_PAID = "paiement_partiel"  # paid less than billed, remainder not closed
+    REJECTED = "fse_rejetee"  # NOEMIE reject, remainder not closed
 
 
 class AlertLevel(StrEnum):
@@ -303,6 +309,64 @@ def _unmatched_alerts(store: Store) -> list[Alert]:
     return alerts
 
 
+#: Above this many open remainders, one alert sums them up: a list of thousands of lines
+#: helps nobody (and costs the dashboard), the FSE list filters them by payment status.
+REMAINDERS_ONE_BY_ONE = 20
+
+
+def _remainder_alerts(store: Store) -> list[Alert]:
+    """Partly paid and rejected FSE whose unpaid remainder the user has not closed (a loss
+    or a claim: ``client.remainders``); the database reads those FSE only."""
+    totals = remainder_totals(store)
+    if totals.unpaid_count > REMAINDERS_ONE_BY_ONE:
+        return [_remainders_summed_up(store, totals)]
+    alerts = []
+    for r in open_remainders(store):
+        motif = " ".join(x for x in (r.motif_code or "", r.motif_label) if x)
+        amount = f"{r.missing:.2f}".replace(".", ",")
+        if r.status is Reconciliation.REJECTED:
+            kind, level = AlertKind.REJECTED, AlertLevel.URGENT
+            message = (
+                f"FSE n° {r.number} du {_fr(r.care_date)} rejetée par la caisse : "
+                f"{motif or 'motif non précisé'} ({amount} € non payés)."
+            )
+            action = REJECT_ACTIONS.get(r.motif_code or "", DEFAULT_REJECT_ACTION)
+        else:
+            kind, level = AlertKind.PARTLY_PAID, AlertLevel.WARNING
+            message = (
+                f"FSE n° {r.number} du {_fr(r.care_date)} payée partiellement : {amount} € "
+                f"non payés ({motif or 'motif non communiqué par la caisse'})."
+            )
+            action = PARTIAL_ACTION
+        alerts.append(
+            Alert(
+                f"{kind.value}:{r.fse_uuid}",
+                kind,
+                level,
+                message,
+                action,
+                r.returned_on.isoformat(),
+            )
+        )
+    return alerts
+
+
+def _remainders_summed_up(store: Store, totals: RemainderTotals) -> Alert:
+    oldest = open_remainders(store, limit=1)
+    partly = totals.unpaid_count - totals.rejected_count
+    amount = f"{totals.unpaid_amount:.2f}".replace(".", ",")
+    return Alert(
+        f"{AlertKind.REJECTED.value}:ensemble",
+        AlertKind.REJECTED if totals.rejected_count else AlertKind.PARTLY_PAID,
+        AlertLevel.URGENT if totals.rejected_count else AlertLevel.WARNING,
+        f"{totals.unpaid_count} FSE non payées en entier ({totals.rejected_count} rejetées, "
+        f"{partly} payées partiellement) : {amount} € non payés.",
+        "Ouvrez la liste des FSE, filtre « Paiement », pour corriger et renvoyer les rejets, "
+        "puis clore ou réclamer chaque reste dû.",
+        oldest[0].returned_on.isoformat() if oldest else date.today().isoformat(),
+    )
+
+
 def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for n in numbers:
@@ -424,6 +488,7 @@ def compute_alerts(
         *_lot_alerts(store, settings, now),
         *_fse_alerts(store, settings, now),
         *_unmatched_alerts(store),
+        *_remainder_alerts(store),
         *gap_alerts(store, now),
     ]
     if not include_acknowledged:

@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from billing.fse_states import FseState
+from billing.fse_states import UNCOUNTED_STATES, FseState
+from client.remainders import remainder_totals
 from client.store import Store
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ WAITING_STATES = (
 REJECT_STATES = (FseState.REJECTED, FseState.REFUSED)
 assert {s.value for s in WAITING_STATES} == {"secured", "in_lot", "sent", "acknowledged"}  # noqa: S101
 
+#: A rectified FSE counts through its rectificative: the care is counted once.
+assert {s.value for s in UNCOUNTED_STATES} == {"draft", "cancelled", "rectified"}  # noqa: S101
+
 #: Payments that brought money (``client.returns.Reconciliation`` values).
 PAID_OUTCOMES = ("payee", "payee_partiellement")
 
@@ -47,11 +51,13 @@ PAID_OUTCOMES = ("payee", "payee_partiellement")
 # months that fall outside the period are read from the covering indexes and taken off.
 SQL_FSE_MONTHS = (
     "SELECT month, mode, state, total_fees, amo, amc, n FROM fse_month_totals "
-    "WHERE month >= ? AND month <= ? AND n != 0 AND state NOT IN ('draft', 'cancelled')"
+    "WHERE month >= ? AND month <= ? AND n != 0 "
+    "AND state NOT IN ('draft', 'cancelled', 'rectified')"
 )
 SQL_FSE_DAYS = (
     "SELECT substr(care_date, 1, 7) AS month, mode, state, total_fees, amo, amc, count(*) AS n "
-    "FROM fse WHERE care_date >= ? AND care_date < ? AND state NOT IN ('draft', 'cancelled') "
+    "FROM fse WHERE care_date >= ? AND care_date < ? "
+    "AND state NOT IN ('draft', 'cancelled', 'rectified') "
     "GROUP BY month, mode, state, total_fees, amo, amc"
 )
 SQL_WAITING = (
@@ -128,12 +134,19 @@ class Dashboard:
     fees: Decimal
     billed: Decimal
     received: Decimal
-    waiting_amount: Decimal  # every FSE still waiting for its money, whatever its date
+    # Every FSE still waiting for its money, whatever its date, and the remainders claimed
+    # from the caisse (still expected: client.remainders).
+    waiting_amount: Decimal
     waiting_count: int
     rejects: int
     last_transmission: str | None  # database timestamp
     days_since_transmission: int | None
     months: tuple[MonthFigures, ...] = field(default=())
+    # Unpaid remainders of partly paid and rejected FSE not closed by the user, any date.
+    unpaid_amount: Decimal = ZERO
+    unpaid_count: int = 0
+    claimed_amount: Decimal = ZERO  # claimed from the caisse (counted in waiting too)
+    claimed_count: int = 0
 
     @property
     def teletransmission_rate(self) -> Decimal | None:
@@ -170,6 +183,10 @@ class Dashboard:
             "en_attente": str(self.waiting_amount),
             "fse_en_attente": self.waiting_count,
             "rejets": self.rejects,
+            "non_payes": str(self.unpaid_amount),
+            "fse_non_payees": self.unpaid_count,
+            "reclames": str(self.claimed_amount),
+            "fse_reclamees": self.claimed_count,
             "derniere_transmission": self.last_transmission,
             "jours_depuis_transmission": self.days_since_transmission,
             "mois": [m.to_json() for m in self.months],
@@ -244,6 +261,9 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
     for row in store.db.query(SQL_WAITING):
         waiting += (Decimal(row["amo"]) + Decimal(row["amc"])) * row["n"]
         waiting_count += row["n"]
+    remainders = remainder_totals(store)
+    waiting += remainders.claimed_amount
+    waiting_count += remainders.claimed_count
     last = next(iter(store.db.query(SQL_LAST_TRANSMISSION)))["last"]
     if last is None:  # only ever received (202) without an attempt recorded here
         last = next(iter(store.db.query(SQL_LAST_RECEIVED)))["last"]
@@ -261,6 +281,10 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
         received=received,
         waiting_amount=waiting,
         waiting_count=waiting_count,
+        unpaid_amount=remainders.unpaid_amount,
+        unpaid_count=remainders.unpaid_count,
+        claimed_amount=remainders.claimed_amount,
+        claimed_count=remainders.claimed_count,
         rejects=rejects,
         last_transmission=str(last) if last else None,
         days_since_transmission=days,

@@ -30,6 +30,7 @@ from billing.fse import (
     Organism,
     PatientIdentification,
     PractitionerSituation,
+    Rectifies,
     Replacement,
     SecuringMode,
     TiersPayant,
@@ -402,6 +403,14 @@ def patient_from_vitale(
     )
 
 
+def assure_from_vitale(source: VitaleSource) -> PatientIdentity | None:
+    """The assuré himself among the card's bénéficiaires (qualité 00), None if absent."""
+    for index, person in enumerate(source.card.beneficiaries):
+        if (person.qualite or "00") == "00":
+            return patient_from_vitale(source, index)
+    return None
+
+
 # --- the service ---------------------------------------------------------------------------
 
 
@@ -449,8 +458,10 @@ class FseService:
         practitioner: PractitionerSituation,
         patient: PatientIdentity,
         vitale: VitaleSource | None,
+        replaced: FseRow | None = None,
     ) -> PricingRequest:
-        """The pricing request, completed from the cards and the store where it is silent."""
+        """The pricing request, completed from the cards and the store where it is silent
+        (the history leaves out ``replaced``: a rectificative bills the same care again)."""
         obj = dict(request.pricing)
         situation = dict(obj.get("practitioner") or {})
         situation.setdefault("specialty", practitioner.specialty)
@@ -491,6 +502,9 @@ class FseService:
                     for h in self.store.history(
                         patient.beneficiary.patient_key, care_day - HISTORY_WINDOW, care_day
                     )
+                    if replaced is None
+                    or (h.fse_number, h.practitioner_id)
+                    != (replaced.number, replaced.practitioner_id)
                 ]
         return parse_request(obj)
 
@@ -499,6 +513,8 @@ class FseService:
         request: FseInput,
         cps: CpsSource,
         vitale: VitaleSource | None,
+        *,
+        rectifies: FseRow | None = None,
     ) -> FseRow:
         """Price, secure and store one FSE; returns it as stored (state ``secured``).
 
@@ -508,8 +524,17 @@ class FseService:
         outbox row are written in one transaction.
         :raises FseServiceError: cards, situation or bénéficiaire do not fit the request.
         :raises PricingRejectedError: the billing rules reject the invoice.
+
+        With ``rectifies`` (``client.rectify``), the FSE is the rectificative of that
+        rejected one: its document names it, its acts are priced without the original's
+        in the history, and the original becomes ``rectified`` in the same transaction.
         """
         practitioner = practitioner_situation(cps, request.situation)
+        if rectifies is not None and practitioner.practitioner_id != rectifies.practitioner_id:
+            raise FseServiceError(
+                f"La FSE n° {rectifies.number} a été facturée par un autre praticien (ou une "
+                "autre situation) : sa rectificative doit l'être avec la même carte CPS."
+            )
         mode = decide_mode(
             request.mode,
             vitale_present=vitale is not None,
@@ -527,7 +552,11 @@ class FseService:
         else:
             raise FseServiceError("L'identité du patient manque.")
         pricing = self._pricing_request(
-            request, practitioner, patient, vitale if mode is not SecuringMode.SANS_VITALE else None
+            request,
+            practitioner,
+            patient,
+            vitale if mode is not SecuringMode.SANS_VITALE else None,
+            replaced=rectifies,
         )
         priced = price(pricing, self.referential)
         if not priced.valid:
@@ -553,6 +582,9 @@ class FseService:
                 pricing=pricing,
                 priced=priced,
                 vitale_serial=vitale.card.serial.hex() if certifier and vitale else "",
+                rectifies=None
+                if rectifies is None
+                else Rectifies(fse_id=rectifies.fse_uuid, number=rectifies.number),
             )
             if certifier is not None and vitale is not None:
                 if self.before_certify is not None:
@@ -568,6 +600,19 @@ class FseService:
                     now=now,
                     rules=self.rules,
                 )
+                assure = assure_from_vitale(vitale) if vitale is not None else None
+                if (
+                    assure is not None
+                    and assure.beneficiary != patient.beneficiary
+                    and assure.beneficiary.assure_nir == patient.beneficiary.assure_nir
+                ):
+                    # A child's care is paid by the assuré (same card): his name for the paper.
+                    store.upsert_person(
+                        assure.beneficiary, assure.last_name, assure.first_name, now
+                    )
+                if rectifies is not None:
+                    # Checked again here: another window may have rectified it meanwhile.
+                    store.record_rectification(rectifies.id, row.id, now)
         except Exception as exc:
             # Nothing was stored under this number: say so, or the gap would be reported
             # as a lost FSE (client.alerts). Best effort: the store may be what failed.
@@ -709,6 +754,7 @@ def _body(
     pricing: PricingRequest,
     priced: PricedInvoice,
     vitale_serial: str,
+    rectifies: Rectifies | None = None,
 ) -> FseBody:
     overrun_kinds = {line.overrun_kind.value for line in priced.lines if line.overrun_kind}
     coverage = {
@@ -761,4 +807,5 @@ def _body(
         degrade_reason=request.degrade_reason if mode is SecuringMode.DEGRADE else "",
         referential_version=priced.referential_version,
         coverage=coverage,
+        rectifies=rectifies,
     )

@@ -811,3 +811,52 @@ def m011_fse_settlements(db: Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS()
+def m012_fse_search(db: Database) -> None:
+    """Issue #20: the FSE list filtered by one state (« État »), newest care first, read
+    from an index in its order (a page reads a page of rows, even for a rare state)."""
+    db.execute("CREATE INDEX fse_state_care ON fse (state, care_date)")
+
+
+@MIGRATIONS()
+def m013_remainder_closures(db: Database) -> None:
+    """Issue #20: the user closes the unpaid remainder of a partly paid or rejected FSE with
+    a reason (« perte acceptée » or « réclamé à la caisse », a claim that may later become a
+    loss: rows are appended, the latest counts). Journaled with each row (``client.
+    settlement``); ``payments_outcome`` finds the partly paid and rejected FSE among all."""
+    db.execute(
+        """
+        CREATE TABLE remainder_closures (
+            id INTEGER PRIMARY KEY,
+            fse_uuid TEXT NOT NULL,
+            motif TEXT NOT NULL CHECK (motif IN ('perte', 'reclame')),
+            amount TEXT NOT NULL,              -- Decimal text, the remainder closed
+            comment TEXT NOT NULL DEFAULT '',
+            closed_at TEXT NOT NULL,
+            closed_by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX remainder_closures_fse ON remainder_closures (fse_uuid, id)")
+    db.execute("CREATE INDEX payments_outcome ON payments (outcome, fse_uuid)")
+    # Their FSE's state without reading its row (~2 KB, the document inline).
+    db.execute("CREATE INDEX fse_uuid_state ON fse (fse_uuid, state)")
+
+
+@MIGRATIONS()
+def m014_fse_rectifications(db: Database) -> None:
+    """Issue #20: an FSE rectificative replaces a rejected (or ARL-refused) FSE. The link,
+    read both ways: one rectificative per original, each FSE in one link at most. The
+    original becomes ``rectified`` and leaves the totals; the rectificative's document
+    names the original (``body.rectifies``), so the journal seals the link too."""
+    db.execute(
+        """
+        CREATE TABLE fse_rectifications (
+            original_id INTEGER PRIMARY KEY REFERENCES fse(id),
+            rectificative_id INTEGER NOT NULL UNIQUE REFERENCES fse(id),
+            at TEXT NOT NULL
+        )
+        """
+    )

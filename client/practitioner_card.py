@@ -160,3 +160,14 @@ def pkcs11_card(settings: CardSettings, reader: str | None) -> Pkcs11CpsCard:
         situations=situations,
         key_label=settings.key_label,
     )
+
+
+def configured_token(settings: CardSettings, *, rescan: bool = False) -> str | None:
+    """Where the configured PKCS#11 token is (its slot's description), None when absent.
+    Card thread. ``rescan``: see :func:`cardio.pkcs11_card.find_token` (only when no
+    session of the module is open)."""
+    from cardio.pkcs11_card import find_token
+
+    if settings.backend != "pkcs11" or settings.pkcs11_module is None:
+        raise ValueError("the PKCS#11 backend is not configured")
+    return find_token(settings.pkcs11_module, settings.pkcs11_slot, rescan=rescan)

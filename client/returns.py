@@ -25,6 +25,7 @@ from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
 from billing.noemie import MAX_SIZE as NOEMIE_MAX_SIZE
 from billing.noemie import (
+    MOTIFS,
     REJECT_MOTIFS,
     InvoiceOutcome,
     MalformedNoemieError,
@@ -35,6 +36,8 @@ from billing.noemie import (
 )
 from client.bounded_read import InputFileError, read_bounded
 from client.errors import ClientError
+from client.labels import FSE_STATE_LABELS, RECONCILIATION_LABELS
+from client.reconciliation import Reconciliation
 from client.store import FseRow, NotFoundError, OutboxStatus, Store, stamp
 from client.transport import ServerRejectedError, Transport
 
@@ -66,24 +69,8 @@ class ArlOutcome(StrEnum):
     UNKNOWN_LOT = "unknown_lot"  # no such lot here: logged
 
 
-class Reconciliation(StrEnum):
-    """Where an FSE stands for the practitioner's money."""
-
-    PAID = "payee"
-    PARTLY_PAID = "payee_partiellement"  # the amount paid differs from the amount billed
-    REJECTED = "rejetee"  # NOEMIE reject, with motif
-    REFUSED = "refusee_arl"  # ARL negative: to be corrected and sent again
-    WAITING = "en_attente"
-
-
-#: French labels of the reconciliation states, for lists and the UI.
-LABELS: dict[Reconciliation, str] = {
-    Reconciliation.PAID: "payée",
-    Reconciliation.PARTLY_PAID: "payée partiellement (montant différent)",
-    Reconciliation.REJECTED: "rejetée",
-    Reconciliation.REFUSED: "refusée (ARL négatif)",
-    Reconciliation.WAITING: "en attente",
-}
+#: French labels of the reconciliation states: the table shared by the CLI and the GUI.
+LABELS = RECONCILIATION_LABELS
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -448,7 +435,7 @@ def _reconcile_one(
             str(inv.paid_amo),
             str(inv.paid_amc),
             inv.motif_code,
-            REJECT_MOTIFS.get(inv.motif_code or "", inv.motif_label),
+            MOTIFS.get(inv.motif_code or "", inv.motif_label),
             stamp(now),
         ],
     )
@@ -624,7 +611,9 @@ def reconcile(store: Store) -> list[FseReconciliation]:
     ]
 
 
-_NOT_LISTED = (FseState.CANCELLED, FseState.DRAFT)
+#: Left out of the reconciliation: no money expected (a rectified FSE's money is its
+#: rectificative's, listed in its place: the care is counted once).
+_NOT_LISTED = (FseState.CANCELLED, FseState.DRAFT, FseState.RECTIFIED)
 
 
 #: The latest payment line's outcome of FSE ``f`` (what its reconciliation shows).
@@ -640,8 +629,9 @@ def _status_filter(status: Reconciliation) -> tuple[str, list[str]]:
         return "f.state = ?", [FseState.REFUSED.value]
     if status is Reconciliation.WAITING:
         excluded = [s.value for s in _NOT_LISTED] + [FseState.REFUSED.value]
+        marks = ", ".join("?" * len(excluded))
         condition = (
-            "f.state NOT IN (?, ?, ?) AND "
+            f"f.state NOT IN ({marks}) AND "
             f"NOT (f.state IN (?, ?) AND {_LATEST_OUTCOME} IS NOT NULL)"
         )
         return condition, [*excluded, *settled]
@@ -816,7 +806,7 @@ class FseAlreadyReconciledError(HandMatchError):
     """The FSE already has its payment or its reject."""
 
     def __init__(self, number: int, state: FseState) -> None:
-        label = "payée" if state is FseState.PAID else "rejetée"
+        label = FSE_STATE_LABELS[state]
         super().__init__(
             f"La FSE n° {number} est déjà {label} : choisissez une autre FSE pour ce paiement."
         )
@@ -829,8 +819,9 @@ class FseNotAcknowledgedError(HandMatchError):
 
     def __init__(self, number: int, state: FseState) -> None:
         super().__init__(
-            f"La FSE n° {number} n'a pas été acceptée par la caisse (état « {state.value} », "
-            "pas d'ARL positif) : relevez les retours ou choisissez une autre FSE."
+            f"La FSE n° {number} n'a pas été acceptée par la caisse "
+            f"(état « {FSE_STATE_LABELS[state]} », pas d'ARL positif) : relevez les retours "
+            "ou choisissez une autre FSE."
         )
         self.number = number
         self.state = state

@@ -68,6 +68,10 @@ class Settings:
     transmission_deadline_working_days: int = 3  # from the date of care (configurable)
     transmission_warning_working_days: int = 1  # warn this close to the deadline
     holiday_subdivision: str | None = None  # e.g. "57" for Alsace-Moselle
+    # Letterhead of the receipts, feuilles de soins and duplicata (empty: none printed).
+    cabinet_name: str = ""
+    cabinet_address: str = ""  # several lines, as printed
+    cabinet_phone: str = ""
 
     def resolved(self) -> Settings:
         """The settings with the certificate paths filled in from the testbed defaults."""
@@ -86,6 +90,7 @@ class Settings:
 
 
 _PATHS = {"client_cert", "client_key", "ca_cert"}
+_TEXTS = {"server_url", "holiday_subdivision", "cabinet_name", "cabinet_address", "cabinet_phone"}
 
 
 def settings_path() -> Path:
@@ -117,10 +122,10 @@ def load_settings(path: Path | None = None) -> Settings:
             continue
         if key in _PATHS:
             values[key] = None if value in (None, "") else Path(str(value)).expanduser()
-        elif key in ("server_url", "holiday_subdivision"):
+        elif key in _TEXTS:
             if value is not None and not isinstance(value, str):
                 raise SettingsError(path, f"{key} doit être un texte")
-            values[key] = value
+            values[key] = "" if value is None and key.startswith("cabinet_") else value
         else:
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise SettingsError(path, f"{key} doit être un nombre positif")

@@ -35,16 +35,19 @@ def install_translators(app: QApplication, language: str | None = None) -> list[
     # Numbers and dates the French way (1,00 ; 22/11/2026) whatever the interface language.
     QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
     translators: list[QTranslator] = []
-    if lang == "fr":
-        qt_fr = QTranslator(app)
-        if qt_fr.load("qtbase_fr", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-            app.installTranslator(qt_fr)
-            translators.append(qt_fr)
-        return translators
     ours = QTranslator(app)
-    if ours.load(f"sesam_{lang}", str(I18N_DIR)):
+    if lang != "fr" and ours.load(f"sesam_{lang}", str(I18N_DIR)):
         app.installTranslator(ours)
         translators.append(ours)
+        return translators
+    # French interface, whatever the system says (LANG=C included): Qt's own dialogs too
+    # (print dialog, file dialogs, standard buttons), from Qt's translations.
+    qt_fr = QTranslator(app)
+    if qt_fr.load("qtbase_fr", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt_fr)
+        translators.append(qt_fr)
+    else:
+        logger.warning("qtbase_fr.qm not found: Qt's own dialogs stay in English")
     return translators
 
 

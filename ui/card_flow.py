@@ -8,11 +8,13 @@ asked through :class:`QtInteraction` from that thread.
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 from typing import Any
 
 from cardio import layout
 from cardio.errors import (
+    CardCommunicationError,
     CardError,
     CardOperationCancelled,
     NoCardError,
@@ -26,12 +28,15 @@ from ui.card_watch import ReaderView
 from ui.qt import QObject, Signal, Slot
 from ui.session import Practitioner, SessionState
 from ui.tasks import TaskRunner
+from ui.token_watch import TokenWatch
 
 logger = logging.getLogger(__name__)
 
 VITALE = CardKind.VITALE.value
 CPX = CardKind.CPS.value
 UNKNOWN = CardKind.UNKNOWN.value
+#: While the PKCS#11 token is away, one poll in this many restarts the module.
+TOKEN_RESCAN_EVERY = 5
 
 
 def card_kind(atr: bytes | None) -> str:
@@ -156,6 +161,8 @@ class CardFlow(QObject):
     card_removed = Signal(str)
     card_failed = Signal(str, object)  # reader, exception
     busy_changed = Signal(str, str)  # reader, what is being done ("" when idle)
+    #: The PKCS#11 token awaited (its configured name, "" when unnamed), None: not awaited.
+    token_missing = Signal(object)
 
     def __init__(
         self,
@@ -173,6 +180,12 @@ class CardFlow(QObject):
         self._present: dict[str, tuple[bytes, int] | None] = {}
         self.kinds: dict[str, str] = {}
         self._token_offered = False
+        #: Polls the token opened without a reader event: gone, back (PIN asked again).
+        self.token_watch = TokenWatch(ctx.card_thread, self)
+        self._token_reader: str | None = None  # the slot the token's holder was opened in
+        #: A CPS was seen in a PC/SC reader: its reader path governs, the token is not
+        #: watched any more (two PIN prompts for one card otherwise).
+        self._token_paused = False
 
     @Slot(object)
     def on_readers_changed(self, views: tuple[ReaderView, ...]) -> None:
@@ -202,15 +215,24 @@ class CardFlow(QObject):
     def _offer_token(self) -> None:
         """At start, with the PKCS#11 backend and no CPx in any reader: open the token the
         middleware finds (SoftHSM2, a USB key), which no reader event will ever announce."""
-        if CPX in self.kinds.values():
-            return
+        if CPX not in self.kinds.values() and self._pkcs11_settings() is not None:
+            self._open_token()
+
+    def _pkcs11_settings(self) -> Any:
+        """``carte-cps.json`` when it chooses PKCS#11, else None (a bad file included:
+        its error is said when a CPS is read)."""
         unreadable = _card_api("client.errors", "ClientError")
         try:
-            if card_settings(self._ctx).backend != "pkcs11":
-                return
-        except unreadable as exc:  # a bad carte-cps.json: said when a CPS is read
+            settings = card_settings(self._ctx)
+        except unreadable as exc:
             logger.info("card settings unreadable: %s", exc)
-            return
+            return None
+        return settings if settings.backend == "pkcs11" else None
+
+    def _open_token(self) -> None:
+        """Open the token the middleware finds, the PIN asked: at start, and each time it
+        comes back. No check meanwhile: the PIN prompt holds the card thread."""
+        self.token_watch.stop()
         self._runner.submit(
             lambda: open_cpx(self._ctx, self._interaction, None),
             self._on_token_ready,
@@ -220,22 +242,84 @@ class CardFlow(QObject):
         )
 
     def _on_token_ready(self, practitioner: Practitioner) -> None:
-        if self._session.practitioner is not None:  # a CPS came into a reader meanwhile
+        if self._session.practitioner is not None or self._token_paused:
+            # A CPS came into a reader meanwhile: that card is the practitioner's.
             self._ctx.card_thread.submit(_close_quietly, practitioner.connection)
             return
         self._session.set_practitioner(practitioner)
+        self._token_reader = practitioner.reader
+        self.token_missing.emit(None)
+        card = practitioner.session
+        self.token_watch.watch(card.token_present, self._on_token_checked)
 
     def _on_token_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, NoCardError):  # no token plugged in: nothing to offer
-            logger.info("no PKCS#11 token at start")
+        if isinstance(exc, NoCardError):  # no token plugged in: wait for one
+            logger.info("no PKCS#11 token")
+            self._await_token()
             return
         self._on_failed("PKCS#11", exc)
+        # PIN cancelled, blocked, the token pulled during the prompt…: never asked again by
+        # itself; asked when the token comes back, as a card put in again. A module that
+        # does not load is said once, not polled.
+        watched = (CardOperationCancelled, PinError, PukError, CardCommunicationError)
+        settings = self._pkcs11_settings()
+        if isinstance(exc, watched) and settings is not None and not self._token_paused:
+            configured = _card_api("client.practitioner_card", "configured_token")
+            self.token_watch.watch(lambda: configured(settings), self._on_unused_token_checked)
+
+    def _on_token_checked(self, present: object) -> None:
+        if present or self._token_reader is None:
+            return
+        reader, self._token_reader = self._token_reader, None
+        logger.info("PKCS#11 token gone")
+        self._removed(reader)  # its session closed on the card thread, the prompt released
+        self._await_token()
+
+    def _on_unused_token_checked(self, slot: object) -> None:
+        if slot is None:
+            self._await_token()
+
+    def _await_token(self) -> None:
+        """Show the token as missing and poll the middleware until it is back. Every
+        ``TOKEN_RESCAN_EVERY`` polls the module is started again (SoftHSM2 sees new tokens
+        only then; OpenSC sees them at each listing, and its restart takes 15–350 ms):
+        nothing of it is open now, the holder's session was closed on the card thread
+        before."""
+        settings = self._pkcs11_settings()
+        if settings is None or self._token_paused:
+            self.token_watch.stop()
+            return
+        self.token_missing.emit(settings.pkcs11_slot or "")
+        configured = _card_api("client.practitioner_card", "configured_token")
+        polls = itertools.count(1)
+
+        def check() -> object:  # on the card thread, one at a time
+            rescan = next(polls) % TOKEN_RESCAN_EVERY == 0
+            return configured(settings, rescan=rescan)
+
+        self.token_watch.watch(check, self._on_token_seen)
+
+    def _on_token_seen(self, slot: object) -> None:
+        if isinstance(slot, str) and any(
+            kind == CPX and name in slot for name, kind in self.kinds.items()
+        ):
+            return  # the CPS of a PC/SC reader, which its reader path is opening
+        if slot is not None and not self._token_paused:
+            logger.info("PKCS#11 token back")
+            self._open_token()
 
     def _inserted(self, reader: str, atr: bytes | None) -> None:
         kind = card_kind(atr)
         self.kinds[reader] = kind
         self.card_inserted.emit(reader, kind)
         if kind == CPX:
+            # A CPS in a reader is the card from now on, never the token (the monitor
+            # tells its going and coming), and the module must not be started again
+            # under its session.
+            self._token_paused = True
+            if self.token_watch.watching:
+                self.token_watch.stop()
+                self.token_missing.emit(None)
             self.start_cpx(reader)
         elif kind == VITALE:
             self.start_vitale(reader)

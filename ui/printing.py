@@ -1,16 +1,20 @@
 """« Imprimer »: a PDF made by ``client.documents`` (receipt, feuille de soins, duplicata)
-goes through the Qt print dialog.
+goes through the Qt print dialog (in French: ``ui.app`` loads Qt's ``qtbase_fr``).
 
-PySide6-Essentials has QtPrintSupport but not QtPdf, so the pages are rasterised by
-``pdftoppm`` (poppler-utils) on a worker thread; the GUI thread only runs the dialog; the
-pages are painted onto the ``QPrinter`` on a worker thread too (Qt allows QPainter on a
-QPrinter outside the GUI thread). When ``pdftoppm`` is missing, the PDF is opened with the
-desktop's viewer instead, which prints it.
+The dialog comes first (GUI thread). « Imprimer dans un fichier (PDF) » copies the
+document's own PDF, text and all (searchable, archived as made), to the chosen file. A real
+printer gets images: PySide6-Essentials has QtPrintSupport but not QtPdf, so the pages are
+rasterised by ``pdftoppm`` (poppler-utils) and painted onto the ``QPrinter``, both on a
+worker thread (Qt allows QPainter on a QPrinter outside the GUI thread). When ``pdftoppm``
+is missing, the PDF is opened with the desktop's viewer instead, which prints it.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +23,7 @@ from pathlib import Path
 from ui.qt import (
     QDesktopServices,
     QImage,
+    QMessageBox,
     QObject,
     QPainter,
     QPrintDialog,
@@ -30,6 +35,7 @@ from ui.qt import (
     Signal,
 )
 from ui.tasks import TaskRunner
+from ui.translation import tr
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +87,29 @@ def paint_pages(printer: QPrinter, pages: list[QImage]) -> int:
     return len(pages)
 
 
+def page_count(data: bytes) -> int:
+    """Pages of a PDF made by fpdf2 (its page objects are written out in clear)."""
+    return max(1, len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)))
+
+
+def copy_pdf(source: Path, target: Path) -> int:
+    """« Imprimer dans un fichier »: the document's own text PDF, copied (worker thread)."""
+    data = source.read_bytes()
+    tmp = target.with_name(f".{target.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # health data
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    tmp.replace(target)
+    return page_count(data)
+
+
+def prints_to_pdf_file(printer: QPrinter) -> Path | None:
+    """The file chosen in the dialog when printing to a PDF file, else None."""
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
+        return Path(printer.outputFileName())
+    return None
+
+
 def exec_print_dialog(printer: QPrinter, parent: QWidget | None, title: str) -> bool:
     """Run the Qt print dialog (GUI thread); True when the user asked to print."""
     from ui.dialogs.focus import back_to_window
@@ -93,8 +122,40 @@ def exec_print_dialog(printer: QPrinter, parent: QWidget | None, title: str) -> 
         back_to_window(parent)  # the window's shortcuts work again without a click
 
 
+class FseDocument(enum.Enum):
+    """What the user prints for a chosen FSE."""
+
+    FEUILLE_DE_SOINS = "feuille de soins"
+    DUPLICATA = "duplicata"
+
+
+def ask_fse_document(parent: QWidget | None, number: int) -> FseDocument | None:
+    """Ask which document of FSE n° ``number`` to print (GUI thread); None: cancelled."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(tr("Imprimer"))
+    box.setText(tr("Quel document de la FSE n° {number} imprimer ?").format(number=number))
+    box.setInformativeText(
+        tr(
+            "La feuille de soins reprend la facture telle que sécurisée. Le duplicata remplace "
+            "une FSE non transmise (deux échecs de télétransmission) et mentionne son motif."
+        )
+    )
+    sheet = box.addButton(tr("Feuille de soins"), QMessageBox.ButtonRole.AcceptRole)
+    duplicata = box.addButton(tr("Duplicata…"), QMessageBox.ButtonRole.ActionRole)
+    box.addButton(tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(sheet)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is sheet:
+        return FseDocument.FEUILLE_DE_SOINS
+    if clicked is duplicata:
+        return FseDocument.DUPLICATA
+    return None
+
+
 class DocumentPrinter(QObject):
-    """Prints PDF documents: render (worker) → dialog (GUI) → paint (worker)."""
+    """Prints PDF documents: dialog (GUI) → copy to a PDF file, or render and paint (worker)."""
 
     #: (path, pages printed) once sent to the printer; (path, 0) when the user cancelled.
     printed = Signal(object, int)
@@ -108,27 +169,32 @@ class DocumentPrinter(QObject):
         self._printer: QPrinter | None = None
 
     def print_pdf(self, path: Path, title: str = "Imprimer") -> None:
-        """Print ``path`` through the print dialog; never waits on the GUI thread."""
+        """Print ``path`` through the print dialog; the work after it runs on a worker."""
         if shutil.which("pdftoppm") is None:
             logger.warning("pdftoppm missing: the PDF is opened in the viewer instead")
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
             return
-        self._runner.submit(
-            lambda: render_pages(path),
-            lambda pages: self._ask(path, title, pages),
-            lambda exc: self._fail(path, exc),
-            label="préparation de l'impression",
-        )
-
-    def _ask(self, path: Path, title: str, pages: list[QImage]) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(path.name)
         if not exec_print_dialog(printer, self._parent, f"{title} — {path.name}"):
             self.printed.emit(path, 0)
             return
+        target = prints_to_pdf_file(printer)
+        if target is not None:
+            self._runner.submit(
+                lambda: copy_pdf(path, target),
+                lambda count: self._done(path, count),
+                lambda exc: self._fail(path, exc),
+                label="impression dans un fichier",
+            )
+            return
         self._printer = printer  # kept alive until painted
+
+        def render_and_paint() -> int:
+            return paint_pages(printer, render_pages(path))
+
         self._runner.submit(
-            lambda: paint_pages(printer, pages),
+            render_and_paint,
             lambda count: self._done(path, count),
             lambda exc: self._fail(path, exc),
             label="impression",

@@ -287,12 +287,15 @@ def secure_fse(
         if request.means is not None and collect > 0:
             store.record_settlement(row.id, request.means.value, collect, _utc(ctx)())
         printed = []
+        paper = documents.paper_of(ctx.settings, referential)
         if degraded:
             printed.append(
                 _write_pdf(
                     ctx,
                     f"feuille-de-soins-{row.number}.pdf",
-                    documents.feuille_de_soins_pdf(store, row.number, row.practitioner_id),
+                    documents.feuille_de_soins_pdf(
+                        store, row.number, row.practitioner_id, paper=paper
+                    ),
                 )
             )
         if print_receipt:
@@ -301,7 +304,7 @@ def secure_fse(
                     ctx,
                     f"recu-{row.number}.pdf",
                     documents.receipt_pdf(
-                        store, row.number, row.practitioner_id, mode_paiement=means
+                        store, row.number, row.practitioner_id, mode_paiement=means, paper=paper
                     ),
                 )
             )
@@ -681,11 +684,36 @@ def duplicata_by_uuid(ctx: Any, fse_uuid: str, motif: str) -> Any:
 
         row = store.fse_by_uuid(fse_uuid)
         data = documents.duplicata_pdf(
-            store, row.number, motif, now=_utc(ctx)(), practitioner_id=row.practitioner_id
+            store,
+            row.number,
+            motif,
+            now=_utc(ctx)(),
+            practitioner_id=row.practitioner_id,
+            paper=documents.paper_of(ctx.settings, ctx.ensure_referential()),
         )
         return _write_pdf(ctx, f"duplicata-{row.number}.pdf", data)
 
     return ctx.db.submit(work).result()
+
+
+def feuille_de_soins_by_uuid(ctx: Any, fse_uuid: str) -> Path:
+    """The feuille de soins of a chosen FSE, written to the documents folder (database
+    thread); the same PDF as ``sesam print fs N``."""
+
+    def work(store: Any) -> Path:
+        from client import documents
+
+        row = store.fse_by_uuid(fse_uuid)
+        data = documents.feuille_de_soins_pdf(
+            store,
+            row.number,
+            row.practitioner_id,
+            paper=documents.paper_of(ctx.settings, ctx.ensure_referential()),
+        )
+        return Path(_write_pdf(ctx, f"feuille-de-soins-{row.number}.pdf", data))
+
+    result: Path = ctx.db.submit(work).result()
+    return result
 
 
 def match_payment(ctx: Any, payment_id: int, fse_number: int, practitioner_id: Any) -> Any:
@@ -709,6 +737,60 @@ def resend_lot(ctx: Any, lot_id: str) -> None:
     ctx.db.submit(work).result()
 
 
+def rectify_draft(ctx: Any, fse_uuid: str) -> Any:
+    """The rejected FSE as billed, for « Corriger et renvoyer » (refused in French when it
+    cannot be rectified). Database thread."""
+    from client.rectify import rectify_draft as draft
+
+    return ctx.db.submit(lambda store: draft(store, fse_uuid)).result()
+
+
+def rectify_fse(ctx: Any, request: Any, practitioner: Any) -> Any:
+    """Sign and store the FSE rectificative (``client.rectify.rectify``) with the
+    practitioner's CPS as read; it waits in an open lot like any FSE. Database thread."""
+    from client.fse_service import FseService
+    from client.rectify import rectify
+
+    cps = cps_source(practitioner)
+
+    def work(store: Any) -> Any:
+        service = FseService(store, ctx.ensure_referential(), clock=_utc(ctx))
+        return rectify(service, request, cps, None)
+
+    return ctx.db.submit(work).result()
+
+
+def euro_status_by_uuid(ctx: Any, fse_uuid: str) -> Any:
+    """Each part of one FSE and where its money stands (``client.euro_status``, db thread)."""
+
+    def work(store: Any) -> Any:
+        from client.euro_status import euro_status
+
+        return euro_status(store, store.fse_by_uuid(fse_uuid), ctx.settings, _utc(ctx)())
+
+    return ctx.db.submit(work).result()
+
+
+def close_remainder_by_uuid(ctx: Any, fse_uuid: str, motif: Any, comment: str) -> Any:
+    """Close the unpaid remainder of one FSE with a reason (``client.remainders``, db thread);
+    :raises NothingToCloseError: nothing to close, the reason in French."""
+
+    def work(store: Any) -> Any:
+        from client.remainders import close_remainder
+
+        fse = store.fse_by_uuid(fse_uuid)
+        return close_remainder(
+            store,
+            fse.number,
+            motif,
+            _utc(ctx),
+            comment=comment,
+            practitioner_id=fse.practitioner_id,
+        )
+
+    return ctx.db.submit(work).result()
+
+
 # --- dashboard -------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DashboardView:
@@ -724,6 +806,9 @@ class DashboardView:
     days_since_transmission: int | None
     alerts: list[Any]
     rejects_by_month: list[Decimal]
+    # Partly paid and rejected FSE whose remainder the user has not closed (any date).
+    unpaid_amount: Decimal = Decimal("0.00")
+    unpaid_count: int = 0
 
 
 def load_dashboard(ctx: Any, months: int = 6) -> DashboardView:
@@ -745,6 +830,8 @@ def load_dashboard(ctx: Any, months: int = 6) -> DashboardView:
             days_since_transmission=figures.days_since_transmission,
             alerts=alerts.compute_alerts(store, ctx.settings, now),
             rejects_by_month=[Decimal(m.rejects) for m in figures.months],
+            unpaid_amount=figures.unpaid_amount,
+            unpaid_count=figures.unpaid_count,
         )
 
     return ctx.db.submit(work).result()

@@ -5,18 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from client.labels import card_kind_label
 from ui.card_watch import ReaderView
 from ui.qt import QLabel, QStatusBar, QWidget, Slot
 from ui.session import Practitioner
-from ui.translation import QT_TRANSLATE_NOOP, tr
+from ui.translation import tr
 
 logger = logging.getLogger(__name__)
-
-KIND_LABELS = {
-    "vitale": QT_TRANSLATE_NOOP("", "carte Vitale"),
-    "cps": QT_TRANSLATE_NOOP("", "carte CPS"),
-    "inconnue": QT_TRANSLATE_NOOP("", "carte non reconnue"),
-}
 
 
 def short_reader(name: str) -> str:
@@ -102,7 +97,7 @@ class StatusPanel(QStatusBar):
         parts = []
         for view in self._views:
             if view.card_present:
-                what = tr(KIND_LABELS.get(self._kinds.get(view.name, ""), "carte"))
+                what = tr(card_kind_label(self._kinds.get(view.name, "")))
                 busy = self._busy.get(view.name)
                 state = tr("{what} (lecture…)").format(what=what) if busy else what
             else:

@@ -13,7 +13,7 @@ import enum
 import logging
 from dataclasses import dataclass
 
-from billing.documents.feuille_de_soins import SUBTITLE, render_body
+from billing.documents.feuille_de_soins import SUBTITLE, letterhead, render_body
 from billing.documents.model import CareSheet, format_date
 from billing.documents.pdf import PdfPage
 from billing.errors import BillingError
@@ -76,6 +76,7 @@ def render_duplicata(duplicata: Duplicata) -> bytes:
     _check(duplicata)
     sheet = duplicata.sheet
     page = PdfPage("DUPLICATA - FEUILLE DE SOINS", created=sheet.date_emission)
+    letterhead(page, sheet)
     page.title("DUPLICATA DE FEUILLE DE SOINS ÉLECTRONIQUE", SUBTITLE)
     page.banner(
         f"Duplicata de la FSE n° {sheet.numero_fse} - lot n° {sheet.numero_lot} "

@@ -33,6 +33,12 @@ def amount_cell(act_montant: str, *, gratuit: bool, depassement_exigence: bool) 
     return f"{act_montant} DE" if depassement_exigence else act_montant
 
 
+def letterhead(page: PdfPage, sheet: CareSheet) -> None:
+    """The cabinet's name, address and phone above the title (when set in the settings)."""
+    if sheet.letterhead is not None:
+        page.letterhead(sheet.letterhead.lines())
+
+
 def render_body(page: PdfPage, sheet: CareSheet) -> None:
     """Draw the identification, acts, payment and tiers payant parts (shared with the duplicata)."""
     patient = sheet.patient
@@ -44,11 +50,12 @@ def render_body(page: PdfPage, sheet: CareSheet) -> None:
         ("Organisme d'affiliation", patient.organisme),
     ]
     page.fields(rows)
-    if patient.assure_nom or patient.assure_nir:
+    if not patient.is_assure:
         page.section("Assuré(e) (si la personne recevant les soins n'est pas l'assuré(e))")
+        # An assuré whose name the cabinet never recorded: a blank to fill in by hand.
         page.fields(
             [
-                ("Nom et prénom", f"{patient.assure_nom.upper()} {patient.assure_prenom}".strip()),
+                ("Nom et prénom", patient.assure_display_name),
                 ("N° d'immatriculation", patient.assure_nir),
             ]
         )
@@ -97,7 +104,7 @@ def render_body(page: PdfPage, sheet: CareSheet) -> None:
     page.table(
         ["Date", "Code de l'acte", "Libellé", "Montant des honoraires", "Exécution de l'acte"],
         acts_rows,
-        [24, 34, 52, 40, page.width - 150],
+        [22, 22, 72, 36, page.width - 152],
         ["C", "L", "L", "R", "L"],
         row_height=7,
     )
@@ -123,6 +130,7 @@ def render_body(page: PdfPage, sheet: CareSheet) -> None:
 def render_feuille_de_soins(sheet: CareSheet) -> bytes:
     """The cerfa-layout feuille de soins of one invoice, as a PDF."""
     page = PdfPage(TITLE, created=sheet.date_emission)
+    letterhead(page, sheet)
     page.title(TITLE, SUBTITLE)
     if sheet.degrade:
         page.banner(DEGRADE_BANNER)

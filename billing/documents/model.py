@@ -46,6 +46,23 @@ class Practitioner:
 
 
 @dataclass(frozen=True, slots=True)
+class Letterhead:
+    """The cabinet's letterhead (settings): printed at the top of every patient document."""
+
+    nom: str = ""  # cabinet name, e.g. "Cabinet médical des Tilleuls"
+    adresse: str = ""  # several lines allowed
+    telephone: str = ""
+
+    def lines(self) -> tuple[str, ...]:
+        """The printed lines: name, address lines, "Tél. ..."; empty fields left out."""
+        out = [self.nom.strip()] if self.nom.strip() else []
+        out += [line.strip() for line in self.adresse.splitlines() if line.strip()]
+        if self.telephone.strip():
+            out.append(f"Tél. {self.telephone.strip()}")
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class Structure:
     """The structure (centre, cabinet de groupe) a salaried practitioner bills through."""
 
@@ -79,6 +96,16 @@ class Patient:
     def display_name(self) -> str:
         return f"{self.nom.upper()} {self.prenom}".strip()
 
+    @property
+    def is_assure(self) -> bool:
+        """Whether the person who received the care is the insured person himself."""
+        return not (self.assure_nom or self.assure_nir)
+
+    @property
+    def assure_display_name(self) -> str:
+        """The insured person's name ("" when the patient is the assuré or it is unknown)."""
+        return f"{self.assure_nom.upper()} {self.assure_prenom}".strip()
+
 
 @dataclass(frozen=True, slots=True)
 class ActLine:
@@ -111,6 +138,9 @@ class CareSheet:
     degrade: bool = False  # printed alongside a SESAM dégradé FSE, for the patient to sign
     organisme_complementaire: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    letterhead: Letterhead | None = None  # the cabinet's name, address and phone
+    part_amo: Decimal | None = None  # part remboursable par l'Assurance Maladie, when priced
+    part_amc: Decimal | None = None  # part de la complémentaire, when known
 
     @property
     def total(self) -> Decimal:
@@ -134,6 +164,21 @@ def format_amount(value: Decimal) -> str:
         units = units[:-3]
     groups.insert(0, units)
     return f"{sign}{' '.join(groups)},{cents} EUR"
+
+
+def format_nir(nir: str, key: str = "") -> str:
+    """A NIR as printed on the carte Vitale and the cerfa: "1 85 05 78 006 084 36"."""
+    digits = nir.replace(" ", "")
+    if len(digits) != 13:
+        return f"{nir} {key}".strip()
+    groups = (digits[0], digits[1:3], digits[3:5], digits[5:7], digits[7:10], digits[10:13])
+    return " ".join((*groups, key)).strip()
+
+
+def civility(nir: str) -> str:
+    """The civility from the NIR's sex digit: "M." (1, 7), "Mme" (2, 8), else ""."""
+    first = nir.strip()[:1]
+    return {"1": "M.", "7": "M.", "2": "Mme", "8": "Mme"}.get(first, "")
 
 
 def format_date(value: date) -> str:

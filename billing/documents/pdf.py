@@ -85,6 +85,15 @@ class PdfPage:
         self._pdf.set_font("Helvetica", "", 9)
         self._pdf.ln(2)
 
+    def letterhead(self, lines: Sequence[str]) -> None:
+        """The cabinet's letterhead, top left: its name in bold, then address and phone."""
+        for index, line in enumerate(lines):
+            self._pdf.set_font("Helvetica", "B" if index == 0 else "", 10 if index == 0 else 9)
+            self._pdf.cell(0, 4.5, latin1(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._pdf.set_font("Helvetica", "", 9)
+        if lines:
+            self._pdf.ln(3)
+
     def banner(self, text: str) -> None:
         """A framed, bold line that must not be missed (mode dégradé, duplicata)."""
         self._pdf.set_font("Helvetica", "B", 10)
@@ -141,12 +150,28 @@ class PdfPage:
             self._pdf.cell(width, 6, latin1(header), border=1, align="C", fill=True)
         self._pdf.ln(6)
         self._pdf.set_font("Helvetica", "", 9)
+        line = 4.5
         for row in rows:
-            if self._pdf.will_page_break(row_height):
+            # Long labels (« Consultation de référence du médecin généraliste ») wrap inside
+            # their cell; the row is as high as its tallest cell.
+            texts = [latin1(value) for value in row]
+            counts = [self._line_count(t, w - 2, line) for t, w in zip(texts, widths, strict=True)]
+            height = max(row_height, max(counts) * line + 1.5)
+            if self._pdf.will_page_break(height):
                 self._pdf.add_page()
-            for value, width, align in zip(row, widths, aligns, strict=True):
-                self._pdf.cell(width, row_height, latin1(value), border=1, align=align)
-            self._pdf.ln(row_height)
+            x0, y0 = self._pdf.get_x(), self._pdf.get_y()
+            x = x0
+            for text, width, align, count in zip(texts, widths, aligns, counts, strict=True):
+                self._pdf.rect(x, y0, width, height)
+                self._pdf.set_xy(x + 1, y0 + (height - count * line) / 2)
+                self._pdf.multi_cell(width - 2, line, text, align=align)
+                x += width
+            self._pdf.set_xy(x0, y0 + height)
+
+    def _line_count(self, text: str, width: float, line: float) -> int:
+        """How many lines ``text`` takes in a cell ``width`` wide (at least one)."""
+        lines = self._pdf.multi_cell(width, line, text, dry_run=True, output="LINES")
+        return max(1, len(lines)) if isinstance(lines, list) else 1
 
     def text(self, text: str, *, bold: bool = False, size: float = 9, align: Align = "L") -> None:
         """A paragraph that wraps."""

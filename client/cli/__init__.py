@@ -1,8 +1,9 @@
 """The ``sesam`` command line. Each sub-command group lives in its own module of this
 package and exposes ``register(subparsers)``; the groups are listed in ``GROUPS``.
 
-Exit codes: 0 success, 1 the operation failed (message in French on stderr), 2 bad usage
-or malformed input.
+Exit codes: 0 success, 1 the operation failed or the user asked for an action and nothing
+was done (the reason in French on stderr), 2 bad usage or malformed input. Every report has
+``--json``, with French keys: ``docs/formats/cli.md``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ GROUPS: tuple[str, ...] = (
     "client.cli.audit",
     "client.cli.backup",
     "client.cli.dashboard",
+    "client.cli.recette",
 )
 
 EXIT_FAILED = 1

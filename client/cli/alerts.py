@@ -26,7 +26,10 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
     try:
         if args.ack:
             acknowledge(store, args.ack, now)
-            print(f"Alerte {args.ack} masquée.")
+            if args.json:
+                print(json.dumps({"cle": args.ack, "masquee": True}, ensure_ascii=False))
+            else:
+                print(f"Alerte {args.ack} masquée.")
             return EXIT_OK
         alerts = compute_alerts(store, settings, now, include_acknowledged=args.all)
     finally:
@@ -46,7 +49,7 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``alerts`` command."""
     cmd = subparsers.add_parser("alerts", help="alertes : ARL, paiements, délais, rejets")
-    cmd.add_argument("--json", action="store_true")
+    cmd.add_argument("--json", action="store_true", help="sortie JSON")
     cmd.add_argument("--all", action="store_true", help="y compris les alertes masquées")
     cmd.add_argument("--ack", metavar="CLE", help="masquer une alerte")
     cmd.set_defaults(handler=_cmd_alerts)

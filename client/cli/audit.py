@@ -73,11 +73,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         store.close()
     if args.json:
         out = {
-            "ok": report.ok,
-            "count": report.count,
-            "head_hash": report.head_hash,
-            "first_bad_seq": report.first_bad_seq,
-            "breach": report.breach.value if report.breach else None,
+            "conforme": report.ok,
+            "nombre_entrees": report.count,
+            "empreinte_derniere_entree": report.head_hash,
+            "premiere_entree_fautive": report.first_bad_seq,
+            "ecart": report.breach.value if report.breach else None,
             "detail": report.detail or None,
             "message": report.message(),
         }

@@ -9,6 +9,7 @@ back (see ``client/backup.py``). Stop the application (and the sender) before re
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
@@ -27,9 +28,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     save.add_argument(
         "--force", action="store_true", help="remplacer le fichier --out s'il existe déjà"
     )
+    save.add_argument("--json", action="store_true", help="sortie JSON")
     save.set_defaults(handler=_cmd_backup)
     load = subparsers.add_parser("restore", help="restaurer une sauvegarde de la base")
     load.add_argument("file", type=Path, metavar="FICHIER", help="sauvegarde à restaurer")
+    load.add_argument("--json", action="store_true", help="sortie JSON")
     load.set_defaults(handler=_cmd_restore)
 
 
@@ -39,12 +42,24 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         path = backup(store, args.out, force=args.force)
     finally:
         store.close()
-    print(f"Sauvegarde écrite : {path}")
+    if args.json:
+        doc = {"fichier": str(path), "octets": path.stat().st_size}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(f"Sauvegarde écrite : {path}")
     return EXIT_OK
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     report = restore(args.file)
+    if args.json:
+        doc = {
+            "source": str(report.source),
+            "base_precedente": str(report.previous_copy) if report.previous_copy else None,
+            "base_precedente_endommagee": report.damaged,
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return EXIT_OK
     if report.damaged:
         kept = f"La base endommagée est gardée de côté dans {report.previous_copy}."
     elif report.previous_copy is not None:

@@ -26,6 +26,7 @@ from cardio.errors import CardError, NoCardError, PinFormatError, ReaderUnavaila
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
+from client.labels import CARD_KIND_LABELS
 from client.messages import describe
 from client.output_files import write_output
 from client.practitioner_card import load_card_settings, open_practitioner_card
@@ -37,10 +38,46 @@ T = TypeVar("T")
 EXIT_OK = 0
 EXIT_USAGE = 2
 
-_KIND_LABELS = {
-    probe.CardKind.VITALE: "carte Vitale",
-    probe.CardKind.CPS: "carte CPx (CPS/CPE)",
-    probe.CardKind.UNKNOWN: "carte inconnue",
+#: The card's fields (``cardio`` dataclasses) under the CLI's French keys
+#: (docs/formats/cli.md); a field missing here keeps its name, and the test of the
+#: outputs' keys (tests/client/test_cli_vocabulary.py) says so.
+_FRENCH_FIELDS = {
+    # CPS
+    "identity": "identite",
+    "card_type_code": "code_type_carte",
+    "card_type": "type_carte",
+    "id_type": "type_identifiant",
+    "national_id": "identifiant_national",
+    "national_id_key": "cle_identifiant_national",
+    "serial": "numero_serie",
+    "number": "numero",
+    "billing_number": "numero_facturation",
+    "billing_key": "cle_facturation",
+    "replacement_number": "numero_remplacant",
+    "convention_code": "code_convention",
+    "specialty": "specialite",
+    "price_zone": "zone_tarifaire",
+    "ik_zone": "zone_ik",
+    "may_sign_fse": "signe_fse",
+    "may_sign_lot": "signe_lots",
+    "structure_name": "nom_structure",
+    # Vitale
+    "valid_from": "valide_du",
+    "valid_to": "valide_au",
+    "beneficiaries": "beneficiaires",
+    "birth_date_raw": "date_naissance_carte",
+    "birth_date": "date_naissance",
+    "nir_key": "cle_nir",
+    "nir_with_key": "nir_avec_cle",
+    "rights": "droits",
+    "amo_periods": "periodes_amo",
+    "coverages": "couvertures",
+    "kind": "type",
+    "start": "debut",
+    "end": "fin",
+    "organism": "organisme",
+    "member_number": "numero_adherent",
+    "contract_type": "type_contrat",
 }
 
 
@@ -49,6 +86,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cards = subparsers.add_parser("cards", help="lecteurs et cartes (Vitale, CPS)")
     cards_sub = cards.add_subparsers(dest="cards_command", metavar="ACTION", required=True)
     listing = cards_sub.add_parser("list", help="lecteurs, présence et type de carte")
+    listing.add_argument("--json", action="store_true", help="sortie JSON")
     listing.set_defaults(handler=_cmd_list)
     read = cards_sub.add_parser("read", help="contenu de la carte CPS et de la carte Vitale")
     read.add_argument("--json", action="store_true", help="sortie JSON complète sur stdout")
@@ -110,7 +148,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 continue
             atr = (state.atr or b"").hex(" ").upper()
             try:
-                label = _KIND_LABELS[_with_card(backend, state.name, probe.identify)]
+                label = CARD_KIND_LABELS[_with_card(backend, state.name, probe.identify)]
             except ReaderUnavailableError:
                 raise
             except CardError as exc:  # a mute or half-inserted card: say so, list the rest
@@ -120,6 +158,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
         return rows
 
     rows = _on_card_thread(work)
+    if args.json:
+        keys = ("lecteur", "carte", "type", "atr")
+        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], ensure_ascii=False))
+        if not rows:
+            print("Aucun lecteur de cartes n'est branché.", file=sys.stderr)
+        return EXIT_OK
     if not rows:
         print("Aucun lecteur de cartes n'est branché.")
         return EXIT_OK
@@ -135,10 +179,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        data = {
+            _FRENCH_FIELDS.get(f.name, f.name): _jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+        }
         for extra in ("card_type", "nir_with_key"):  # derived values worth showing
-            if hasattr(type(value), extra) and extra not in data:
-                data[extra] = getattr(value, extra)
+            key = _FRENCH_FIELDS[extra]
+            if hasattr(type(value), extra) and key not in data:
+                data[key] = getattr(value, extra)
         return data
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
@@ -166,29 +214,29 @@ def read_cards(backend: PcscBackend) -> dict[str, Any]:
                 raise
             logger.info("no PKCS#11 token present: the Vitale only")
         else:
-            result["cps"] = {"reader": where, **_jsonable(card)}
+            result["cps"] = {"lecteur": where, **_jsonable(card)}
     if found.vitale_reader is None and result["cps"] is None:
         raise NoCardError("neither a Vitale nor a CPx card in the readers")
     if found.vitale_reader is not None:
         vitale = _with_card(backend, found.vitale_reader, _read_vitale)
-        result["vitale"] = {"reader": found.vitale_reader, **vitale}
+        result["vitale"] = {"lecteur": found.vitale_reader, **vitale}
     return result
 
 
 def _read_vitale(connection: CardConnection) -> dict[str, Any]:
     """The whole card; when only its public zone reads (a real Vitale 2 keeps the rest
-    for the GIE's components), the identities with ``complete`` false: never nothing
-    when names were read."""
+    for the GIE's components), the identities with ``lecture_complete`` false: never
+    nothing when names were read."""
     reader = VitaleReader(connection)
     try:
-        return {"complete": True, **_jsonable(reader.read())}
+        return {"lecture_complete": True, **_jsonable(reader.read())}
     except CardError as exc:
         try:
             public = reader.read_public()
         except CardError:
             raise exc from None
         logger.info("carte Vitale: public zone only (%s)", exc)
-        return {"complete": False, "beneficiaries": _jsonable(public)}
+        return {"lecture_complete": False, "beneficiaires": _jsonable(public)}
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
@@ -199,27 +247,29 @@ def _cmd_read(args: argparse.Namespace) -> int:
         return EXIT_OK
     cps, vitale = content["cps"], content["vitale"]
     if cps is not None:
-        who = cps["identity"]
+        who = cps["identite"]
         print(
-            f"Carte {who['card_type']} ({cps['reader']}) : {who['prenom']} {who['nom']}, "
+            f"Carte {who['type_carte']} ({cps['lecteur']}) : {who['prenom']} {who['nom']}, "
             f"{len(cps['situations'])} situation(s) d'exercice."
         )
-    if vitale is not None and not vitale["complete"]:
+    if vitale is not None and not vitale["lecture_complete"]:
         print(
-            f"Carte Vitale ({vitale['reader']}) : {len(vitale['beneficiaries'])} "
+            f"Carte Vitale ({vitale['lecteur']}) : {len(vitale['beneficiaires'])} "
             "bénéficiaire(s) lus dans la zone publique de la carte. Les droits ne sont pas "
             "lisibles sur cette carte : ils seront demandés au service ADRi, et la FSE ne sera "
             "pas « sécurisée Vitale » (pas de garantie de paiement) :"
         )
     elif vitale is not None:
         print(
-            f"Carte Vitale ({vitale['reader']}) : valable du {_french_date(vitale['valid_from'])}"
-            f" au {_french_date(vitale['valid_to'])}, "
-            f"{len(vitale['beneficiaries'])} bénéficiaire(s) :"
+            f"Carte Vitale ({vitale['lecteur']}) : valable du {_french_date(vitale['valide_du'])}"
+            f" au {_french_date(vitale['valide_au'])}, "
+            f"{len(vitale['beneficiaires'])} bénéficiaire(s) :"
         )
     if vitale is not None:
-        for b in vitale["beneficiaries"]:
-            print(f"  - {b['prenom']} {b['nom']}, né(e) le {_french_date(b['birth_date_raw'])}")
+        for b in vitale["beneficiaires"]:
+            print(
+                f"  - {b['prenom']} {b['nom']}, né(e) le {_french_date(b['date_naissance_carte'])}"
+            )
     print("Contenu complet : sesam cards read --json")
     return EXIT_OK
 

@@ -61,6 +61,11 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         f"  En attente de paiement : {_euros(figures.waiting_amount)} "
         f"({figures.waiting_count} FSE) ; rejets : {figures.rejects}"
     )
+    print(
+        f"  Non payés : {_euros(figures.unpaid_amount)} sur {figures.unpaid_count} FSE "
+        f"(paiements partiels et rejets à clore) ; réclamés à la caisse : "
+        f"{_euros(figures.claimed_amount)} sur {figures.claimed_count} FSE"
+    )
     days = figures.days_since_transmission
     print(
         "  Dernière transmission : "

@@ -29,6 +29,7 @@ from cardio.errors import CardError, PinFormatError
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
+from client.cli import fse_list
 from client.config import data_dir
 from client.desk import PaymentMeans
 from client.errors import ClientError
@@ -40,6 +41,7 @@ from client.fse_service import (
     VitaleSource,
     parse_fse_input,
 )
+from client.labels import LOT_STATE_LABELS, fse_state_label, mode_label
 from client.messages import describe
 from client.practitioner_card import load_card_settings, open_practitioner_card
 from client.scor.pj import PjRecord
@@ -53,9 +55,6 @@ T = TypeVar("T")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-
-#: FSE shown by ``fse list`` without ``--tout``: a screenful, the newest.
-PAGE_SIZE = 50
 
 
 class CardMissingError(ClientError):
@@ -93,19 +92,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     create.set_defaults(handler=_cmd_create)
 
-    listing = sub.add_parser("list", help="liste des FSE")
-    listing.add_argument("--state", choices=[s.value for s in FseState], help="filtrer par état")
-    listing.add_argument("--json", action="store_true", help="sortie JSON")
-    listing.add_argument(
-        "--page", type=int, metavar="N", help="page N, la 1 étant la plus récente (défaut : 1)"
-    )
-    listing.add_argument(
-        "--par-page", type=int, default=PAGE_SIZE, metavar="N", help="FSE par page"
-    )
-    listing.add_argument(
-        "--tout", action="store_true", help="toutes les FSE (défaut de --json sans --page)"
-    )
-    listing.set_defaults(handler=_cmd_list)
+    fse_list.register(sub)
 
     show = sub.add_parser("show", help="détail d'une FSE")
     show.add_argument("number", type=int, metavar="N")
@@ -117,7 +104,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cancel.add_argument("number", type=int, metavar="N")
     cancel.add_argument("--practitioner", metavar="ID", help="n° de facturation + clé")
     cancel.add_argument("--reason", default="annulée par l'utilisateur", help="motif")
+    cancel.add_argument("--json", action="store_true", help="sortie JSON")
     cancel.set_defaults(handler=_cmd_cancel)
+
+    rectify = sub.add_parser(
+        "rectify", help="corriger et renvoyer une FSE rejetée (FSE rectificative)"
+    )
+    rectify.add_argument("number", type=int, metavar="N", help="n° de la FSE rejetée")
+    rectify.add_argument("--practitioner", metavar="ID", help="n° de facturation + clé")
+    rectify.add_argument(
+        "--json",
+        type=Path,
+        metavar="FICHIER",
+        help="corrections, mêmes clés que fse create (défaut : la FSE rejetée telle quelle)",
+    )
+    rectify.add_argument(
+        "--pin-stdin", action="store_true", help="lire le code porteur de la CPS sur stdin"
+    )
+    rectify.set_defaults(handler=_cmd_rectify)
 
 
 # --- helpers shared with ``sesam lot`` ------------------------------------------------------
@@ -188,45 +192,88 @@ def mask_nir(nir: str) -> str:
 
 
 def fse_summary(row: FseRow, store: Store) -> dict[str, Any]:
-    """What ``fse create`` and ``fse list --json`` print for one FSE."""
+    """What ``fse create`` and ``fse list --json`` print for one FSE (French keys, the
+    codes as values: docs/formats/cli.md)."""
     document = json.loads(row.canonical)
     body = document["body"]
     lot = store.lot_by_id(row.lot_id) if row.lot_id else None
+    beneficiary = body["beneficiary"]
     return {
-        "number": row.number,
-        "fse_id": row.fse_uuid,
-        "practitioner": row.practitioner_id,
-        "state": row.state.value,
+        "numero": row.number,
+        "id_fse": row.fse_uuid,
+        "praticien": row.practitioner_id,
+        "etat": row.state.value,
+        "libelle_etat": fse_state_label(row.state.value),
         "mode": row.mode,
-        "degrade_reason": row.degrade_reason,
-        "care_date": row.care_date.isoformat(),
-        "organism": body["organism"],
+        "motif_degrade": row.degrade_reason,
+        "date_soins": row.care_date.isoformat(),
+        "organisme": body["organism"],
         "patient": {
-            "nir": mask_nir(body["beneficiary"]["assure_nir"]),
-            "birth_date": body["beneficiary"]["birth_date"],
-            "rang": body["beneficiary"]["rang"],
-            "qualite": body["beneficiary"]["qualite"],
+            "nir": mask_nir(beneficiary["assure_nir"]),
+            "date_naissance": beneficiary["birth_date"],
+            "rang": beneficiary["rang"],
+            "qualite": beneficiary["qualite"],
         },
-        "acts": body["acts"],
-        "amounts": {
-            "total_fees": money(row.total_fees),
+        "actes": [_act_fr(act) for act in body["acts"]],
+        "montants": {
+            "honoraires": money(row.total_fees),
             "amo": money(row.amo),
             "participation_forfaitaire": money(row.participation_forfaitaire),
             "amc": money(row.amc),
-            "patient_remainder": money(row.patient_remainder),
+            "reste_a_charge": money(row.patient_remainder),
         },
-        "identification": body["beneficiary"].get("identification", ""),
-        "adri_reference": body["beneficiary"].get("adri_reference", ""),
+        "identification": beneficiary.get("identification", ""),
+        "reference_adri": beneficiary.get("adri_reference", ""),
         # Only an FSE secured by the carte Vitale guarantees payment [002 L4317, L4380].
-        "payment_guarantee": row.mode == SecuringMode.VITALE.value,
+        "garantie_paiement": row.mode == SecuringMode.VITALE.value,
         "tiers_payant": body["tiers_payant"],
         "mentions": body["mentions"],
-        "digest": row.digest,
-        "vitale": {"serial": row.vitale_serial, "certification": row.vitale_certification}
+        "empreinte": row.digest,
+        "vitale": {"numero_serie": row.vitale_serial, "certification": row.vitale_certification}
         if row.vitale_certification
         else None,
-        "lot": {"number": lot.number, "id": lot.id, "state": lot.state.value} if lot else None,
+        "lot": {
+            "numero": lot.number,
+            "id": lot.id,
+            "etat": lot.state.value,
+            "libelle_etat": LOT_STATE_LABELS[lot.state],
+        }
+        if lot
+        else None,
+        # FSE rectificative: the rejected FSE it replaces; a rectified FSE: its replacement.
+        "rectifie": (
+            {"numero": body["rectifies"]["number"], "id_fse": body["rectifies"]["fse_id"]}
+            if "rectifies" in body
+            else None
+        ),
+        "rectifiee_par": _rectified_by(row, store),
     }
+
+
+def _rectified_by(row: FseRow, store: Store) -> dict[str, Any] | None:
+    if row.state is not FseState.RECTIFIED:
+        return None
+    _, by = store.rectification_links(row.id)
+    return None if by is None else {"numero": by.number, "id_fse": by.fse_uuid}
+
+
+#: The act lines of the FSE document (docs/formats/fse.md), under the CLI's French keys.
+_ACT_KEYS = {
+    "date": "date",
+    "code": "code",
+    "quantity": "quantite",
+    "coefficient": "coefficient",
+    "fee": "honoraires",
+    "base": "base_remboursement",
+    "amo_rate": "taux_amo",
+    "amo": "amo",
+    "overrun_kind": "type_depassement",
+    "overrun": "depassement",
+}
+
+
+def _act_fr(act: dict[str, Any]) -> dict[str, Any]:
+    return {_ACT_KEYS.get(key, key): value for key, value in act.items()}
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -311,8 +358,10 @@ def _cmd_create(args: argparse.Namespace) -> int:
                 # The paper sheet goes with the dégradé FSE: printed now, signed, scanned.
                 from client import documents  # fpdf: 0.2 s of every command's start
 
-                pdf = documents.feuille_de_soins_pdf(store, row.number, row.practitioner_id)
-                summary["feuille_de_soins"] = {"pdf": pdf}
+                pdf = documents.feuille_de_soins_pdf(
+                    store, row.number, row.practitioner_id, paper=documents.cabinet_paper()
+                )
+                summary["feuille_de_soins"] = pdf
             return summary
         finally:
             store.close()
@@ -323,18 +372,18 @@ def _cmd_create(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     code = EXIT_OK
-    sheet = summary.pop("feuille_de_soins", None)
+    sheet: bytes | None = summary.pop("feuille_de_soins", None)
     if sheet is not None:
         target = args.print_out or (
-            data_dir() / "documents" / f"feuille-de-soins-{summary['number']}.pdf"
+            data_dir() / "documents" / f"feuille-de-soins-{summary['numero']}.pdf"
         )
         try:
-            write_private(target, sheet["pdf"])
+            write_private(target, sheet)
         except OSError as exc:
             print(
-                f"FSE n° {summary['number']} enregistrée, mais la feuille de soins n'a pas pu "
+                f"FSE n° {summary['numero']} enregistrée, mais la feuille de soins n'a pas pu "
                 f"être écrite dans {target} ({exc.strerror}) : imprimez-la avec "
-                f"« sesam print fs {summary['number']} ».",
+                f"« sesam print fs {summary['numero']} ».",
                 file=sys.stderr,
             )
             code = EXIT_FAILED
@@ -358,53 +407,16 @@ def write_private(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def _cmd_list(args: argparse.Namespace) -> int:
-    state = FseState(args.state) if args.state else None
-    everything = args.tout or (args.json and args.page is None)
-    page = max(args.page or 1, 1)
-    size = max(args.par_page, 1)
-    store = open_store()
-    try:
-        if everything:
-            rows = store.fse_list(state=state)
-        else:
-            # A page of the newest, read from the end of an index, shown in number order.
-            rows = store.fse_list(
-                state=state, newest_first=True, limit=size, offset=(page - 1) * size
-            )[::-1]
-        if args.json:
-            print(json.dumps([fse_summary(r, store) for r in rows], ensure_ascii=False, indent=2))
-            return EXIT_OK
-        total = len(rows) if everything else store.fse_count(state=state)
-        if not total:
-            print("Aucune FSE.")
-        lots = store.lot_numbers([r.lot_id for r in rows if r.lot_id])
-        for r in rows:
-            lot = lots.get(r.lot_id, "-") if r.lot_id else "-"
-            print(
-                f"{r.number:>6}  {r.care_date.isoformat()}  {r.state.value:<12} {r.mode:<11} "
-                f"{r.regime}-{r.caisse}-{r.centre}  {money(r.total_fees):>9} €  lot {lot}"
-            )
-        if not everything and total > len(rows) + (page - 1) * size:
-            print(
-                f"({len(rows)} FSE sur {total}, page {page} : --page {page + 1} pour les "
-                "précédentes, --tout pour toutes)"
-            )
-    finally:
-        store.close()
-    return EXIT_OK
-
-
 def _cmd_show(args: argparse.Namespace) -> int:
     store = open_store()
     try:
         row = store.fse_by_number(args.number, args.practitioner)
         events = [
             {
-                "at": e.at.isoformat(),
-                "event": e.kind.value,
-                "from": e.from_state.value if e.from_state else None,
-                "to": e.to_state.value,
+                "le": e.at.isoformat(),
+                "evenement": e.kind.value,
+                "de": e.from_state.value if e.from_state else None,
+                "vers": e.to_state.value,
                 "detail": e.detail,
             }
             for e in store.fse_events(row.id)
@@ -413,39 +425,50 @@ def _cmd_show(args: argparse.Namespace) -> int:
         if args.json:
             record = pj_record(store, row)
             out = {
-                "settlement": (
-                    {"means": settled[0], "amount": str(settled[1])}
+                "reglement": (
+                    {"mode": settled[0], "montant": str(settled[1])}
                     if settled is not None
                     else None
                 ),
-                "summary": fse_summary(row, store),
+                "resume": fse_summary(row, store),
                 "pj": record.to_json() if record is not None else None,
+                # The FSE as signed and sent: the keys of its own format (docs/formats/fse.md).
                 "document": json.loads(row.canonical),
-                "events": events,
+                "historique": events,
             }
             print(json.dumps(out, ensure_ascii=False, indent=2))
             return EXIT_OK
         summary = fse_summary(row, store)
-        print(f"FSE n° {row.number} ({row.fse_uuid}) — {row.state.value}, mode {row.mode}")
+        print(
+            f"FSE n° {row.number} ({row.fse_uuid}) — {fse_state_label(row.state.value)}, "
+            f"mode {mode_label(row.mode)}"
+        )
         print(
             f"  soins du {row.care_date.isoformat()}, organisme {row.regime}-{row.caisse}-"
             f"{row.centre}, patient {summary['patient']['nir']} rang {summary['patient']['rang']}"
         )
-        for act in summary["acts"]:
-            print(f"  {act['code']:<8} x{act['quantity']}  {act['fee']:>8} €  AMO {act['amo']} €")
-        amounts = summary["amounts"]
+        for act in summary["actes"]:
+            print(
+                f"  {act['code']:<8} x{act['quantite']}  {act['honoraires']:>8} €  "
+                f"AMO {act['amo']} €"
+            )
+        amounts = summary["montants"]
         print(
-            f"  total {amounts['total_fees']} €, AMO {amounts['amo']} €, AMC {amounts['amc']} €"
-            f", reste à charge {amounts['patient_remainder']} €"
+            f"  total {amounts['honoraires']} €, AMO {amounts['amo']} €, AMC {amounts['amc']} €"
+            f", reste à charge {amounts['reste_a_charge']} €"
         )
         if settled is not None:
             amount = f"{settled[1]:.2f}".replace(".", ",")
             print(f"  réglé par {PaymentMeans(settled[0]).label} : {amount} € encaissés")
         if summary["lot"]:
-            print(f"  lot n° {summary['lot']['number']} ({summary['lot']['state']})")
-        if not summary["payment_guarantee"]:
+            print(f"  lot n° {summary['lot']['numero']} ({summary['lot']['libelle_etat']})")
+        if summary["rectifie"]:
+            print(f"  FSE rectificative de la FSE n° {summary['rectifie']['numero']} (rejetée)")
+        if summary["rectifiee_par"]:
+            print(f"  remplacée par la FSE rectificative n° {summary['rectifiee_par']['numero']}")
+        if not summary["garantie_paiement"]:
             origin = (
-                f"droits par ADRi, réf. {summary['adri_reference']}"
+                f"droits par ADRi, réf. {summary['reference_adri']}"
                 if summary["identification"] == "adri"
                 else f"mode {row.mode}"
             )
@@ -455,7 +478,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(f"  {pj}")
         for e in events:
             print(
-                f"  {e['at']}  {e['event']:<13} {e['from'] or '-'} -> {e['to']}"
+                f"  {e['le']}  {e['evenement']:<13} {e['de'] or '-'} -> {e['vers']}"
                 + (f"  ({e['detail']})" if e["detail"] else "")
             )
     finally:
@@ -499,7 +522,73 @@ def _cmd_cancel(args: argparse.Namespace) -> int:
     store = open_store()
     try:
         row = FseService(store).cancel(args.number, args.reason, args.practitioner)
-        print(f"FSE n° {row.number} annulée.")
+        if args.json:
+            done = {
+                "numero": row.number,
+                "id_fse": row.fse_uuid,
+                "etat": row.state.value,
+                "libelle_etat": fse_state_label(row.state.value),
+                "motif": args.reason,
+            }
+            print(json.dumps(done, ensure_ascii=False, indent=2))
+        else:
+            print(f"FSE n° {row.number} annulée.")
     finally:
         store.close()
+    return EXIT_OK
+
+
+def _cmd_rectify(args: argparse.Namespace) -> int:
+    """The rectificative of a rejected FSE: checked before the PIN is asked, then built on
+    the cards like ``fse create`` (the Vitale is read only when the corrections want it)."""
+    from client.rectify import (
+        RectifyRequest,
+        check_rectifiable,
+        load_corrections,
+        rectify,
+        vitale_wanted,
+    )
+
+    try:
+        corrections = load_corrections(args.json) if args.json else {}
+    except FseInputError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store()
+    try:
+        original = store.fse_by_number(args.number, args.practitioner)
+        check_rectifiable(store, original)
+        if "adri" in corrections:
+            corrections = identity_from_adri(
+                {"mode": "sans_vitale", "date_of_care": original.care_date.isoformat()}
+                | corrections
+            )
+    finally:
+        store.close()
+    pin = read_pin(args.pin_stdin)
+    if not check_pin(pin):
+        return EXIT_USAGE
+    request = RectifyRequest(original.number, original.practitioner_id, corrections)
+
+    def work(
+        session: PractitionerCard, cps: CpsSource, vitale: VitaleSource | None
+    ) -> dict[str, Any]:
+        store = open_store()
+        try:
+            done = rectify(FseService(store), request, cps, vitale)
+            return fse_summary(done.rectificative, store)
+        finally:
+            store.close()
+
+    try:
+        summary = with_cards(pin, vitale_wanted(corrections), work)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    print(
+        f"FSE n° {original.number} rectifiée par la FSE n° {summary['numero']}, "
+        "en file d'envoi (sesam lot close puis sesam queue send).",
+        file=sys.stderr,
+    )
     return EXIT_OK

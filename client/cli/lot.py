@@ -22,6 +22,7 @@ from client.bounded_read import InputFileError, read_bounded
 from client.cli.fse import check_pin, read_pin, with_cards
 from client.cli.scor import pj_service
 from client.fse_service import CpsSource, FseService, VitaleSource
+from client.labels import LOT_STATE_LABELS, OUTBOX_STATUS_LABELS, mode_label
 from client.store import LotRow, Store, open_store
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--force", action="store_true", help="remplacer le fichier s'il existe déjà"
     )
     export.add_argument("--practitioner", metavar="ID", help="n° de facturation + clé")
+    export.add_argument("--json", action="store_true", help="sortie JSON")
     export.set_defaults(handler=_cmd_export)
 
     verify = sub.add_parser("verify", help="vérifier un lot signé de bout en bout")
@@ -77,18 +79,20 @@ def lot_summary(lot: LotRow, store: Store) -> dict[str, Any]:
     """What ``lot list --json`` prints for one lot."""
     outbox = store.outbox_get(lot.id)
     return {
-        "number": lot.number,
+        "numero": lot.number,
         "id": lot.id,
-        "practitioner": lot.practitioner_id,
-        "kind": lot.kind,
-        "organism": lot.organism,
+        "praticien": lot.practitioner_id,
+        "type": lot.kind,
+        "organisme": lot.organism,
         "mode": lot.mode,
-        "state": lot.state.value,
-        "fse_count": lot.fse_count,
-        "created_at": lot.created_at.isoformat(),
-        "closed_at": lot.closed_at.isoformat() if lot.closed_at else None,
-        "content_sha256": lot.content_sha256,
-        "outbox_status": outbox.status.name if outbox else None,
+        "etat": lot.state.value,
+        "libelle_etat": LOT_STATE_LABELS[lot.state],
+        "nombre_fse": lot.fse_count,
+        "cree_le": lot.created_at.isoformat(),
+        "ferme_le": lot.closed_at.isoformat() if lot.closed_at else None,
+        "sha256_contenu": lot.content_sha256,
+        "statut_envoi": outbox.status.name.lower() if outbox else None,
+        "libelle_envoi": OUTBOX_STATUS_LABELS[outbox.status] if outbox else None,
     }
 
 
@@ -136,18 +140,19 @@ def _cmd_close(args: argparse.Namespace) -> int:
         print(json.dumps(closed, ensure_ascii=False, indent=2))
     else:
         for lot in closed:
-            if lot["kind"] == "pj":
+            if lot["type"] == "pj":
                 print(
-                    f"Lot de PJ n° {lot['number']} constitué et signé : {lot['fse_count']} "
-                    f"pièce(s), organisme {lot['organism']} ; il partira après son lot de FSE."
+                    f"Lot de PJ n° {lot['numero']} constitué et signé : {lot['nombre_fse']} "
+                    f"pièce(s), organisme {lot['organisme']} ; il partira après son lot de FSE."
                 )
                 continue
             print(
-                f"Lot n° {lot['number']} fermé et signé : {lot['fse_count']} FSE, organisme "
-                f"{lot['organism']}, mode {lot['mode']}."
+                f"Lot n° {lot['numero']} fermé et signé : {lot['nombre_fse']} FSE, organisme "
+                f"{lot['organisme']}, mode {mode_label(lot['mode'])}."
             )
-    # The user asked for a closing and lots wait: doing nothing is not a success.
-    return EXIT_FAILED if waiting else EXIT_OK
+    # The user asked for a closing: having closed nothing is not a success (the reason is
+    # on stderr), whether lots wait that are not due or no FSE waits at all.
+    return EXIT_OK if closed else EXIT_FAILED
 
 
 def _not_due(service: FseService, lots: list[LotRow]) -> list[str]:
@@ -183,9 +188,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
             print("Aucun lot.")
         for lot in lots:
             outbox = store.outbox_get(lot.id)
+            sending = OUTBOX_STATUS_LABELS[outbox.status] if outbox else "-"
             print(
-                f"{lot.number:>5}  {lot.state.value:<12} {lot.mode:<11} {lot.organism}  "
-                f"{lot.fse_count:>3} FSE  envoi {outbox.status.name if outbox else '-'}"
+                f"{lot.number:>5}  {LOT_STATE_LABELS[lot.state]:<24} {mode_label(lot.mode):<11} "
+                f"{lot.organism}  {lot.fse_count:>3} FSE  envoi : {sending}"
             )
     finally:
         store.close()
@@ -200,7 +206,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    print(f"Lot n° {lot.number} ({lot.id}) écrit dans {args.out}.")
+    if args.json:
+        done = {"numero": lot.number, "id": lot.id, "fichier": str(args.out)}
+        print(json.dumps(done, ensure_ascii=False, indent=2))
+    else:
+        print(f"Lot n° {lot.number} ({lot.id}) écrit dans {args.out}.")
     return EXIT_OK
 
 
@@ -217,16 +227,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_FAILED
     report = {
-        "valid": True,
-        "lot_id": lot.lot_id,
-        "number": lot.number,
-        "practitioner": lot.practitioner_id,
-        "organism": lot.organism.key,
+        "valide": True,
+        "id": lot.lot_id,
+        "numero": lot.number,
+        "praticien": lot.practitioner_id,
+        "organisme": lot.organism.key,
         "mode": lot.mode.value,
         "fse": [f.number for f in lot.fses],
-        "total_fees": lot.document["totals"]["total_fees"],
-        "signer": lot.signer_subject,
-        "signing_time": lot.signing_time.isoformat(),
+        "honoraires": lot.document["totals"]["total_fees"],
+        "signataire": lot.signer_subject,
+        "signe_le": lot.signing_time.isoformat(),
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -235,6 +245,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             f"Lot n° {lot.number} valide : signé par {lot.signer_subject} le "
             f"{lot.signing_time.isoformat()}, {len(lot.fses)} FSE "
             f"({', '.join(str(f.number) for f in lot.fses)}), organisme {lot.organism.key}, "
-            f"mode {lot.mode.value}, total {report['total_fees']} €."
+            f"mode {lot.mode.value}, total {report['honoraires']} €."
         )
     return EXIT_OK

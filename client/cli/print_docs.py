@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from client.output_files import OutputPathError, write_output
 from client.store import Store, open_store
+
+if TYPE_CHECKING:
+    from client.documents import Paper
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--force", action="store_true", help="remplacer le fichier s'il existe déjà"
         )
         parser.add_argument("--praticien", metavar="ID", help="n° de facturation + clé")
+        parser.add_argument("--json", action="store_true", help="sortie JSON")
 
     fs = sub.add_parser("fs", help="feuille de soins (modèle cerfa) d'une FSE")
     fs.add_argument("number", type=int, metavar="N", help="numéro de la FSE")
@@ -62,14 +68,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bordereau.set_defaults(handler=_cmd_bordereau)
 
 
-def _write(path: Path, data: bytes, force: bool) -> int:
+def _write(args: argparse.Namespace, data: bytes) -> int:
     # Health data: 0600; never over the store, a backup or an existing file without --force.
+    path: Path = args.out
     try:
-        write_output(path, data, force=force)
+        write_output(path, data, force=args.force)
     except OutputPathError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    print(f"{path} écrit ({len(data)} octets).")
+    if args.json:
+        print(json.dumps({"fichier": str(path), "octets": len(data)}, ensure_ascii=False))
+    else:
+        print(f"{path} écrit ({len(data)} octets).")
     return EXIT_OK
 
 
@@ -81,17 +91,28 @@ def _with_store(work: Callable[[Store], bytes]) -> bytes:
         store.close()
 
 
+def _paper() -> Paper:
+    """The letterhead (settings) and the referential (act labels, specialty in words)."""
+    from client import documents
+
+    return documents.cabinet_paper()
+
+
 def _cmd_fs(args: argparse.Namespace) -> int:
     from client import documents  # fpdf: 0.2 s of every command's start
 
-    pdf = _with_store(lambda s: documents.feuille_de_soins_pdf(s, args.number, args.praticien))
-    return _write(args.out, pdf, args.force)
+    paper = _paper()
+    pdf = _with_store(
+        lambda s: documents.feuille_de_soins_pdf(s, args.number, args.praticien, paper=paper)
+    )
+    return _write(args, pdf)
 
 
 def _cmd_duplicata(args: argparse.Namespace) -> int:
     from client import documents  # fpdf: 0.2 s of every command's start
 
     now = dt.datetime.now(dt.UTC)
+    paper = _paper()
     pdf = _with_store(
         lambda s: documents.duplicata_pdf(
             s,
@@ -100,20 +121,22 @@ def _cmd_duplicata(args: argparse.Namespace) -> int:
             now=now,
             patient_could_not_sign=args.could_not_sign,
             practitioner_id=args.praticien,
+            paper=paper,
         )
     )
-    return _write(args.out, pdf, args.force)
+    return _write(args, pdf)
 
 
 def _cmd_receipt(args: argparse.Namespace) -> int:
     from client import documents  # fpdf: 0.2 s of every command's start
 
-    pdf = _with_store(lambda s: documents.receipt_pdf(s, args.number, args.praticien))
-    return _write(args.out, pdf, args.force)
+    paper = _paper()
+    pdf = _with_store(lambda s: documents.receipt_pdf(s, args.number, args.praticien, paper=paper))
+    return _write(args, pdf)
 
 
 def _cmd_bordereau(args: argparse.Namespace) -> int:
     from client import documents  # fpdf: 0.2 s of every command's start
 
     pdf = _with_store(lambda s: documents.bordereau_pdf(s, args.date, args.praticien))
-    return _write(args.out, pdf, args.force)
+    return _write(args, pdf)

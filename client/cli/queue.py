@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.fse_states import FseState
+from client.labels import FSE_STATE_LABELS, OUTBOX_STATUS_LABELS
 from client.returns import last_contact
 from client.sender import Sender, SendProgress, SendStep
 from client.settings import load_settings
@@ -23,25 +24,9 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 
-#: French names of the outbox statuses.
-STATUS_LABELS = {
-    OutboxStatus.HELD: "lot ouvert (pas encore signé)",
-    OutboxStatus.PENDING: "en attente d'envoi",
-    OutboxStatus.IN_FLIGHT: "envoi en cours",
-    OutboxStatus.DONE: "envoyé, ARL reçu",
-    OutboxStatus.FAILED: "en échec (action requise)",
-}
-FSE_LABELS = {
-    FseState.SECURED: "sécurisées, lot ouvert",
-    FseState.IN_LOT: "dans un lot signé, à envoyer",
-    FseState.SENT: "envoyées, ARL attendu",
-    FseState.ACKNOWLEDGED: "acceptées (ARL positif), paiement attendu",
-    FseState.REFUSED: "refusées (ARL négatif)",
-    FseState.PAID: "payées",
-    FseState.REJECTED: "rejetées",
-    FseState.CANCELLED: "annulées",
-    FseState.DRAFT: "brouillons",
-}
+#: The shared words (``client.labels``): ``sesam queue status`` says what the desk says.
+STATUS_LABELS = OUTBOX_STATUS_LABELS
+FSE_LABELS = FSE_STATE_LABELS
 
 
 def _now() -> datetime:
@@ -54,7 +39,9 @@ def _money(value: Decimal) -> str:
 
 def queue_status(store: Store) -> dict[str, Any]:
     """Counts and amounts by state, the oldest waiting lot, the last contact."""
-    lots: dict[str, dict[str, Any]] = {}
+    # Lists of objects (not objects keyed by state codes): every key of the JSON is French,
+    # the codes are values (docs/formats/cli.md).
+    lots: list[dict[str, Any]] = []
     for row in store.db.query(
         "SELECT o.status, count(DISTINCT o.id) AS lots, count(f.id) AS fse, "
         "coalesce(sum(f.total_fees), 0) AS total, coalesce(sum(f.amo), 0) AS amo, "
@@ -62,26 +49,32 @@ def queue_status(store: Store) -> dict[str, Any]:
         "GROUP BY o.status"
     ):
         status = OutboxStatus(row["status"])
-        lots[status.name.lower()] = {
-            "libelle": STATUS_LABELS[status],
-            "lots": row["lots"],
-            "fse": row["fse"],
-            "montant": _money(Decimal(str(row["total"]))),
-            "amo": _money(Decimal(str(row["amo"]))),
-            "amc": _money(Decimal(str(row["amc"]))),
-        }
-    fse: dict[str, dict[str, Any]] = {}
+        lots.append(
+            {
+                "statut": status.name.lower(),
+                "libelle": STATUS_LABELS[status],
+                "lots": row["lots"],
+                "fse": row["fse"],
+                "montant": _money(Decimal(str(row["total"]))),
+                "amo": _money(Decimal(str(row["amo"]))),
+                "amc": _money(Decimal(str(row["amc"]))),
+            }
+        )
+    fse: list[dict[str, Any]] = []
     totals = store.fse_totals_by_state()  # kept by triggers: no walk of every FSE
     for state in FseState:
         if totals.get(state, (0,))[0]:
             count, fees, amo, amc = totals[state]
-            fse[state.value] = {
-                "libelle": FSE_LABELS[state],
-                "nombre": count,
-                "montant": _money(fees),
-                "amo": _money(amo),
-                "amc": _money(amc),
-            }
+            fse.append(
+                {
+                    "etat": state.value,
+                    "libelle": FSE_LABELS[state],
+                    "nombre": count,
+                    "montant": _money(fees),
+                    "amo": _money(amo),
+                    "amc": _money(amc),
+                }
+            )
     oldest = None
     waiting = [
         r
@@ -113,13 +106,13 @@ def _print_status(status: dict[str, Any]) -> None:
     print("File de télétransmission")
     if not status["lots"]:
         print("  aucun lot")
-    for info in status["lots"].values():
+    for info in status["lots"]:
         print(
             f"  {info['libelle']:<32} {info['lots']:>4} lot(s) {info['fse']:>5} FSE "
             f"{info['montant']:>10} € (AMO {info['amo']} €, AMC {info['amc']} €)"
         )
     print("FSE")
-    for info in status["fse"].values():
+    for info in status["fse"]:
         print(f"  {info['libelle']:<42} {info['nombre']:>5}  {info['montant']:>10} €")
     oldest = status["plus_ancien_en_attente"]
     if oldest:
@@ -178,6 +171,26 @@ def _cmd_send(args: argparse.Namespace) -> int:
         store.close()
     if args.quiet:
         print(_summary_line(report.acknowledged, report.refused, report.remaining), file=sys.stderr)
+    if not report.lots and report.complete:
+        # Sending drains the queue: an empty queue is its aim, not a failure (the desk's
+        # background sender empties the same queue), but the user is told why.
+        print(
+            "Rien à envoyer : aucun lot signé n'attend dans la file "
+            "(les FSE d'un lot ouvert partent après « sesam lot close »).",
+            file=sys.stderr,
+        )
+    if args.json:
+        done = {
+            "acceptes": report.acknowledged,
+            "refuses": report.refused,
+            "en_echec": report.failed,
+            "en_attente": report.remaining,
+            "bloques": report.blocked,
+            "lots": list(report.lots),
+            "complet": report.complete,
+            "derniere_erreur": report.last_error,
+        }
+        print(json.dumps(done, ensure_ascii=False, indent=2))
     ok = report.complete and report.refused == 0
     return EXIT_OK if ok else EXIT_FAILED
 
@@ -197,7 +210,10 @@ def _cmd_retry(args: argparse.Namespace) -> int:
         store.outbox_retry(lot.id, _now())
     finally:
         store.close()
-    print(f"Lot n° {args.lot} remis en file d'envoi.")
+    if args.json:
+        print(json.dumps({"lot": args.lot, "remis_en_file": True}, ensure_ascii=False, indent=2))
+    else:
+        print(f"Lot n° {args.lot} remis en file d'envoi.")
     return EXIT_OK
 
 
@@ -206,7 +222,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     group = subparsers.add_parser("queue", help="file de télétransmission")
     sub = group.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
     status = sub.add_parser("status", help="lots et FSE par état, plus ancien en attente")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="sortie JSON")
     status.set_defaults(handler=_cmd_status)
     send = sub.add_parser("send", help="envoyer les lots en attente au concentrateur")
     send.add_argument(
@@ -216,7 +232,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     send.add_argument("--timeout", type=float, default=None, metavar="S", help="durée maximale")
     send.add_argument("--quiet", action="store_true", help="seulement le résumé")
+    send.add_argument("--json", action="store_true", help="bilan JSON sur la sortie standard")
     send.set_defaults(handler=_cmd_send)
     retry = sub.add_parser("retry", help="remettre en file un lot en échec")
     retry.add_argument("lot", type=int, metavar="N", help="numéro du lot")
+    retry.add_argument("--json", action="store_true", help="sortie JSON")
     retry.set_defaults(handler=_cmd_retry)

@@ -7,14 +7,17 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from client.euro_status import status_by_number, status_lines
+from client.reconciliation import Reconciliation
+from client.remainders import CLOSURE_LABELS, ClosureMotif, NothingToCloseError, close_remainder
 from client.returns import (
     LABELS,
     ImportReport,
     NoemieImportError,
-    Reconciliation,
     fetch_arls,
     fetch_noemie,
     import_noemie_file,
@@ -52,6 +55,35 @@ def _report_json(r: ImportReport) -> dict[str, object]:
         "non_rapprochees": r.unmatched,
         "montant_paye": str(r.total_paid),
     }
+
+
+#: The columns of an unmatched payment under the CLI's French keys (docs/formats/cli.md).
+_UNMATCHED_KEYS = {
+    "id": "id",
+    "fse_uuid": "id_fse",
+    "lot_id": "id_lot",
+    "outcome": "resultat",
+    "virement_ref": "reference_virement",
+    "paid_on": "paye_le",
+    "care_date": "date_soins",
+    "paid_amo": "paye_amo",
+    "paid_amc": "paye_amc",
+    "motif_code": "motif",
+    "motif_label": "motif_libelle",
+    "patient": "patient",
+    "reason": "raison",
+    "recorded_at": "enregistre_le",
+    "resolved_at": "rapproche_le",
+    "resolved_by": "rapproche_par",
+    "resolved_fse_uuid": "id_fse_rapprochee",
+    "invoice_number": "numero_facture",
+    "received_at": "recu_le",
+}
+
+
+def _unmatched_json(row: Mapping[str, object]) -> dict[str, object]:
+    """One unmatched payment; the file's digest is an internal link, left out."""
+    return {_UNMATCHED_KEYS.get(k, k): v for k, v in row.items() if k != "noemie_sha256"}
 
 
 def _report_line(r: ImportReport) -> str:
@@ -141,10 +173,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "fse": [r.to_json() for r in view],
-                    "non_rapproches": [
-                        {k: unmatched_row[k] for k in unmatched_row if k != "noemie_sha256"}
-                        for unmatched_row in unmatched
-                    ],
+                    "non_rapproches": [_unmatched_json(row) for row in unmatched],
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -205,6 +234,57 @@ def _cmd_match(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    """Every part of one FSE (AMO, AMC, patient) and where its money stands."""
+    store = open_store()
+    try:
+        status = status_by_number(store, args.fse, load_settings(), _now(), args.praticien)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(status.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(status_lines(status)))
+    return EXIT_OK
+
+
+def _cmd_close(args: argparse.Namespace) -> int:
+    """Close the unpaid remainder of one FSE with a reason; exit 1 saying why when there
+    is nothing to close."""
+    store = open_store()
+    try:
+        closure = close_remainder(
+            store,
+            args.fse,
+            ClosureMotif(args.motif),
+            _now,
+            comment=args.commentaire or "",
+            practitioner_id=args.praticien,
+        )
+    except NothingToCloseError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.close()
+    if args.json:
+        doc = {
+            "fse": args.fse,
+            "motif": closure.motif.value,
+            "libelle": CLOSURE_LABELS[closure.motif],
+            "montant": str(closure.amount),
+            "commentaire": closure.comment,
+            "le": closure.closed_at.isoformat(),
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"Reste dû de la FSE n° {args.fse} ({closure.amount} €) clos : {closure.label}"
+            + (f" — {closure.comment}" if closure.comment else "")
+            + "."
+        )
+    return EXIT_OK
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``returns`` command group."""
     group = subparsers.add_parser("returns", help="retours ARL et NOEMIE, rapprochement")
@@ -237,3 +317,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     match.add_argument("--par", metavar="NOM", help="qui rapproche (par défaut : l'utilisateur)")
     match.add_argument("--json", action="store_true")
     match.set_defaults(handler=_cmd_match)
+    status = sub.add_parser("status", help="où en est chaque part (AMO, AMC, patient) d'une FSE")
+    status.add_argument("fse", type=int, metavar="FSE", help="n° de la FSE")
+    status.add_argument("--praticien", metavar="ID", help="n° de facturation + clé")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_cmd_status)
+    close = sub.add_parser(
+        "close", help="clore le reste dû d'une FSE payée partiellement ou rejetée"
+    )
+    close.add_argument("fse", type=int, metavar="FSE", help="n° de la FSE")
+    close.add_argument(
+        "--motif",
+        required=True,
+        choices=[m.value for m in ClosureMotif],
+        help="perte : perte acceptée ; reclame : réclamé à la caisse (reste visible)",
+    )
+    close.add_argument("--commentaire", metavar="TEXTE", help="commentaire libre (facultatif)")
+    close.add_argument("--praticien", metavar="ID", help="n° de facturation + clé")
+    close.add_argument("--json", action="store_true")
+    close.set_defaults(handler=_cmd_close)

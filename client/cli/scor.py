@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = group.add_subparsers(dest="scor_command", metavar="ACTION", required=True)
 
     devices = sub.add_parser("devices", help="scanners visibles (SANE)")
+    devices.add_argument("--json", action="store_true", help="sortie JSON")
     devices.set_defaults(handler=_cmd_devices)
 
     scan_p = sub.add_parser("scan", help="numériser la feuille de soins signée d'une FSE")
@@ -42,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     scan_p.add_argument("--device", metavar="D", help="scanner SANE (défaut : réglage scor.json)")
     scan_p.add_argument("--accept", action="store_true", help="valider sans relecture")
     scan_p.add_argument("--praticien", metavar="ID")
+    scan_p.add_argument("--json", action="store_true", help="la pièce en JSON")
     scan_p.set_defaults(handler=_cmd_scan)
 
     imp = sub.add_parser("import", help="importer une image ou un PDF de la feuille signée")
@@ -49,14 +51,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imp.add_argument("file", type=Path, metavar="FICHIER")
     imp.add_argument("--accept", action="store_true", help="valider sans relecture")
     imp.add_argument("--praticien", metavar="ID")
+    imp.add_argument("--json", action="store_true", help="la pièce en JSON")
     imp.set_defaults(handler=_cmd_import)
 
     accept = sub.add_parser("accept", help="valider une pièce après l'avoir relue")
     accept.add_argument("pj", type=int, metavar="PJ", help="numéro de la pièce")
+    accept.add_argument("--json", action="store_true", help="la pièce en JSON")
     accept.set_defaults(handler=_cmd_accept)
 
     lots = sub.add_parser("lots", help="constituer et signer (CPS) les lots de PJ")
     lots.add_argument("--pin-stdin", action="store_true", help="code porteur sur stdin")
+    lots.add_argument("--json", action="store_true", help="les lots constitués en JSON")
     lots.set_defaults(handler=_cmd_lots)
 
     status = sub.add_parser("status", help="état des pièces (et règle des 5 jours ouvrés)")
@@ -65,10 +70,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     purge = sub.add_parser("purge", help="purger les pièces conservées depuis plus de 90 jours")
     purge.add_argument("--dry-run", action="store_true", help="montrer sans rien supprimer")
+    purge.add_argument("--json", action="store_true", help="sortie JSON")
     purge.set_defaults(handler=_cmd_purge)
 
     posted = sub.add_parser("posted", help="le duplicata papier d'une pièce a été posté")
     posted.add_argument("pj", type=int, metavar="PJ")
+    posted.add_argument("--json", action="store_true", help="la pièce en JSON")
     posted.set_defaults(handler=_cmd_posted)
 
 
@@ -97,6 +104,8 @@ def _attach(args: argparse.Namespace, pj: NormalizedPj, source: str) -> int:
         return service.accept(record.id) if args.accept else record
 
     record = _with_service(work)
+    if args.json:
+        return _print_record(record)
     print(
         f"Pièce {record.id} : {record.pages} page(s), {record.dpi} ppp, {record.size} octets "
         f"({record.size // max(1, record.pages) // 1024} Ko par page)."
@@ -109,9 +118,14 @@ def _attach(args: argparse.Namespace, pj: NormalizedPj, source: str) -> int:
 
 def _cmd_devices(args: argparse.Namespace) -> int:
     found = scan.list_devices()
+    if args.json:
+        doc = [{"nom": d.name, "libelle": d.label} for d in found]
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
     if not found:
         print("Aucun scanner trouvé.", file=sys.stderr)
         return EXIT_FAILED
+    if args.json:
+        return EXIT_OK
     for device in found:
         print(f"{device.name}\t{device.label}")
     return EXIT_OK
@@ -148,6 +162,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _cmd_accept(args: argparse.Namespace) -> int:
     record = _with_service(lambda s: s.accept(args.pj))
+    if args.json:
+        return _print_record(record)
     print(_show(record))
     return EXIT_OK
 
@@ -166,7 +182,18 @@ def _cmd_lots(args: argparse.Namespace) -> int:
         return _with_service(lambda s: s.build_lots(session))
 
     created = with_cards(pin, "no", work)
-    print(f"{len(created)} lot(s) de PJ constitué(s) et mis en file d'envoi.")
+    if args.json:
+        print(json.dumps({"lots": created}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(created)} lot(s) de PJ constitué(s) et mis en file d'envoi.")
+    if not created:
+        # The user asked for lots: none built is not a success; say why.
+        print(
+            "Aucun lot de PJ constitué : aucune pièce validée n'attend (les pièces partent "
+            "après le lot de leur FSE, et « sesam lot close » les emporte déjà).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -189,15 +216,45 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def _cmd_purge(args: argparse.Namespace) -> int:
     purged = _with_service(lambda s: s.purge(dry_run=args.dry_run))
+    if args.json:
+        doc = {
+            "simulation": args.dry_run,
+            "pieces": [
+                {
+                    "id": p.pj_id,
+                    "numero_fse": p.fse_number,
+                    "taille": p.size,
+                    "conservee_depuis": p.retention_start.isoformat(),
+                }
+                for p in purged
+            ],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return EXIT_OK if purged or args.dry_run else _nothing_purged()
     verb = "serait purgée" if args.dry_run else "purgée"
     for p in purged:
         since = f"{p.retention_start:%d/%m/%Y}"
         print(f"PJ {p.pj_id} (FSE n° {p.fse_number}, transmise le {since}) {verb}")
     print(f"{len(purged)} pièce(s) {'à purger' if args.dry_run else 'purgée(s)'}.")
+    return EXIT_OK if purged or args.dry_run else _nothing_purged()
+
+
+def _nothing_purged() -> int:
+    print(
+        "Aucune pièce purgée : aucune n'a fini sa durée de conservation après sa transmission.",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def _print_record(record: PjRecord) -> int:
+    print(json.dumps(record.to_json(), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
 def _cmd_posted(args: argparse.Namespace) -> int:
     record = _with_service(lambda s: s.mark_posted(args.pj))
+    if args.json:
+        return _print_record(record)
     print(_show(record))
     return EXIT_OK

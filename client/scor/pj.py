@@ -126,27 +126,27 @@ class PjRecord:
     last_error: str | None
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping (for ``sesam scor status --json``)."""
+        """A JSON-ready mapping, French keys (``sesam scor status --json``, docs/formats/cli.md)."""
         return {
             "id": self.id,
-            "fse_number": self.fse_number,
-            "status": self.status.value,
-            "status_label": self.status.label,
+            "numero_fse": self.fse_number,
+            "statut": self.status.value,
+            "libelle": self.status.label,
             "source": self.source,
-            "file": str(self.file_path) if self.file_path else None,
+            "fichier": str(self.file_path) if self.file_path else None,
             "sha256": self.sha256,
-            "size": self.size,
+            "taille": self.size,
             "pages": self.pages,
             "dpi": self.dpi,
-            "created_at": _stamp(self.created_at),
-            "lot_id": self.lot_id,
-            "invoice_lot_id": self.invoice_lot_id,
-            "first_attempt_at": _stamp(self.first_attempt_at) if self.first_attempt_at else None,
-            "transmitted_at": _stamp(self.transmitted_at) if self.transmitted_at else None,
-            "paper_deadline": self.paper_deadline.isoformat() if self.paper_deadline else None,
-            "paper_due": self.paper_due,
-            "purge_on": self.purge_on.isoformat() if self.purge_on else None,
-            "last_error": self.last_error,
+            "cree_le": _stamp(self.created_at),
+            "id_lot": self.lot_id,
+            "id_lot_fse": self.invoice_lot_id,
+            "premier_essai_le": _stamp(self.first_attempt_at) if self.first_attempt_at else None,
+            "transmise_le": _stamp(self.transmitted_at) if self.transmitted_at else None,
+            "papier_avant_le": self.paper_deadline.isoformat() if self.paper_deadline else None,
+            "papier_a_envoyer": self.paper_due,
+            "purge_le": self.purge_on.isoformat() if self.purge_on else None,
+            "derniere_erreur": self.last_error,
         }
 
 

@@ -13,7 +13,7 @@ from typing import Any, Self
 
 from sqlite_utils import Database
 
-from billing.fse import FseBody, PractitionerSituation
+from billing.fse import Beneficiary, FseBody, PractitionerSituation
 from client import presence
 from client.store.errors import storage_error
 from client.store.numbering import _COUNTER_COLUMNS, Numbering
@@ -154,7 +154,12 @@ class StoreBase:
 
     def upsert_patient(self, body: FseBody, last_name: str, first_name: str, now: datetime) -> str:
         """Record the bénéficiaire of an FSE (health data); returns the patient key."""
-        b = body.beneficiary
+        return self.upsert_person(body.beneficiary, last_name, first_name, now)
+
+    def upsert_person(self, b: Beneficiary, last_name: str, first_name: str, now: datetime) -> str:
+        """Record a person of a carte Vitale (health data): the bénéficiaire of an FSE, or the
+        assuré read with a child's card (his name goes on the receipt and the feuille de
+        soins, ``client.documents``); returns the patient key."""
         key = b.patient_key
         self.db.execute(
             "INSERT INTO patients (id, assure_nir, assure_nir_key, beneficiary_nir, "

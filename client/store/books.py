@@ -10,8 +10,8 @@ audit journal or from what the journal protects, and compared with the rows as t
   caisse keeps) must still be in the chain, so a cut tail is detected.
 - Outbox: the entry each lot must have for its journaled state (held while open, present
   while signed and not voided, absent once voided).
-- Payments and rejections, NOEMIE files, unmatched lines: each row equals its journaled
-  payload, and none journaled is missing.
+- Payments and rejections, NOEMIE files, unmatched lines, unpaid remainders closed by the
+  user: each row equals its journaled payload, and none journaled is missing.
 
 ``check_books`` only reads; the caller holds one read transaction (a consistent snapshot).
 """
@@ -27,6 +27,7 @@ from billing.audit import (
     GENESIS,
     AuditEntry,
     AuditKind,
+    closure_payload,
     noemie_payload,
     payment_payload,
     unmatched_payload,
@@ -104,6 +105,12 @@ _FIELD = {
     "resolved_fse": "FSE rapprochée",
     "resolved_at": "date du rapprochement",
     "resolved_by_sha256": "auteur du rapprochement",
+    "closure": "numéro",
+    "motif": "motif de clôture",
+    "amount": "montant clos",
+    "comment_sha256": "commentaire",
+    "closed_at": "date de clôture",
+    "closed_by_sha256": "auteur de la clôture",
 }
 
 
@@ -133,6 +140,7 @@ class _Expected:
         self.noemie: dict[str, dict[str, Any]] = {}
         self.unmatched: dict[int, dict[str, Any]] = {}
         self.resolved: dict[int, dict[str, Any]] = {}
+        self.closures: dict[int, dict[str, Any]] = {}
         for entry in entries:
             self._read(entry, json.loads(entry.payload))
 
@@ -165,6 +173,8 @@ class _Expected:
             self.unmatched[int(p["unmatched"])] = p
         elif e.kind == AuditKind.UNMATCHED_RESOLVED.value:
             self.resolved[int(p["unmatched"])] = p
+        elif e.kind == AuditKind.REMAINDER_CLOSED.value:
+            self.closures[int(p["closure"])] = p
 
 
 def _document_facts(fse: Fse) -> dict[str, Any]:
@@ -430,7 +440,43 @@ def check_books(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
         unmatched_resolved_payload,
         where=" WHERE resolved_at IS NOT NULL",
     )
+    problems += _check_rows(
+        store,
+        "remainder_closures",
+        "id",
+        lambda k: f"clôture du reste dû n° {k}",
+        expected.closures,
+        closure_payload,
+    )
     for row in store.db.query("SELECT sha256, content FROM noemie_files"):
         if hashlib.sha256(row["content"]).hexdigest() != row["sha256"]:
             problems.append(f"fichier NOEMIE {str(row['sha256'])[:12]}… : contenu modifié")
+    problems += _check_rectifications(store)
+    return problems
+
+
+def _check_rectifications(store: BooksSource) -> list[str]:
+    """The links original -> FSE rectificative (m014) against what the journal protects:
+    the rectificative's secured document names its original, and a rectified FSE (state
+    journaled) has its link."""
+    problems: list[str] = []
+    linked: set[int] = set()
+    for row in store.db.query(
+        "SELECT r.original_id, o.number AS original, o.fse_uuid AS original_uuid, "
+        "n.number AS rectificative, n.canonical FROM fse_rectifications r "
+        "JOIN fse o ON o.id = r.original_id JOIN fse n ON n.id = r.rectificative_id"
+    ):
+        linked.add(int(row["original_id"]))
+        what = f"FSE n° {row['original']} rectifiée par la FSE n° {row['rectificative']}"
+        try:
+            body = fse_from_document(
+                parse_canonical(unpack_document(row["canonical"]).encode())
+            ).body
+        except (BillingError, ValueError, KeyError, TypeError):
+            continue  # said by the FSE check
+        if body.rectifies is None or body.rectifies.fse_id != row["original_uuid"]:
+            problems.append(f"{what} : lien absent du document sécurisé de la rectificative")
+    for row in store.db.query("SELECT id, number FROM fse WHERE state = 'rectified'"):
+        if int(row["id"]) not in linked:
+            problems.append(f"FSE n° {row['number']} rectifiée : lien vers sa rectificative absent")
     return problems

@@ -123,6 +123,50 @@ class Store(LotStore):
             self._event(fse_id, now, kind, row.state, to_state, detail)
             return self._fse_by_id(fse_id)
 
+    def record_rectification(self, original_id: int, rectificative_id: int, now: datetime) -> None:
+        """Link an FSE rectificative to the FSE it replaces, which becomes ``rectified``.
+
+        Must run inside ``write()``, the transaction that stores the rectificative: both
+        are written or neither is.
+        :raises FseStateError: the original is not rejected nor refused (or was rectified).
+        """
+        self._require_transaction()
+        original = self._fse_by_id(original_id)
+        rectificative = self._fse_by_id(rectificative_id)
+        check_transition(original.state, FseState.RECTIFIED, original.number)
+        self.db.execute(
+            "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
+            [FseState.RECTIFIED.value, stamp(now), original_id],
+        )
+        self.db.execute(
+            "INSERT INTO fse_rectifications (original_id, rectificative_id, at) VALUES (?, ?, ?)",
+            [original_id, rectificative_id, stamp(now)],
+        )
+        self._event(
+            original_id,
+            now,
+            FseEventKind.RECTIFIED,
+            original.state,
+            FseState.RECTIFIED,
+            f"remplacée par la FSE rectificative n° {rectificative.number}",
+        )
+
+    def rectification_links(self, fse_id: int) -> tuple[FseRow | None, FseRow | None]:
+        """(the FSE this one rectifies, the FSE that rectifies this one), None where none."""
+        found = self._one(
+            "SELECT (SELECT original_id FROM fse_rectifications WHERE rectificative_id = ?) "
+            "AS original, (SELECT rectificative_id FROM fse_rectifications "
+            "WHERE original_id = ?) AS rectificative",
+            [fse_id, fse_id],
+        )
+        if found is None:
+            return None, None
+        original, rectificative = found["original"], found["rectificative"]
+        return (
+            None if original is None else self._fse_by_id(int(original)),
+            None if rectificative is None else self._fse_by_id(int(rectificative)),
+        )
+
     def record_duplicata(self, fse_id: int, now: datetime, detail: str | None = None) -> None:
         """Record that a duplicata of the FSE was issued (the state does not change)."""
         with self.write():

@@ -14,6 +14,7 @@ from billing.audit import (
     Breach,
     ChainReport,
     build_entry,
+    closure_payload,
     event_payload,
     noemie_payload,
     payment_payload,
@@ -217,9 +218,11 @@ class JournalStore(QueryStore):
         if row is None:
             raise NotFoundError(f"{table} {value}")
         payload = build(row)
-        # Only a payment concerns an FSE of this workstation for sure (an unmatched line
-        # names an FSE that may not exist here).
-        fse_id = str(row["fse_uuid"]) if kind is AuditKind.PAYMENT else ""
+        # Only a payment or a closure concerns an FSE of this workstation for sure (an
+        # unmatched line names an FSE that may not exist here).
+        fse_id = (
+            str(row["fse_uuid"]) if kind in (AuditKind.PAYMENT, AuditKind.REMAINDER_CLOSED) else ""
+        )
         self._journal(at, kind.value, fse_id=fse_id, payload=payload)
 
     def journal_payment(self, payment_id: int, at: datetime) -> None:
@@ -247,6 +250,17 @@ class JournalStore(QueryStore):
             "id",
             unmatched_id,
             unmatched_resolved_payload,
+        )
+
+    def journal_closure(self, closure_id: int, at: datetime) -> None:
+        """Journal an unpaid remainder closed by the user, same transaction."""
+        self._journal_row(
+            AuditKind.REMAINDER_CLOSED,
+            at,
+            "remainder_closures",
+            "id",
+            closure_id,
+            closure_payload,
         )
 
     def mark_fse_number_unused(

@@ -173,7 +173,12 @@ class LotStore(JournalStore):
         """
         with self.write():
             lot = self.lot_by_id(lot_id)
-            moved = [f for f in self.fse_list(lot_id=lot_id) if f.state is not FseState.CANCELLED]
+            # A rectified FSE stays as it is: its rectificative, in another lot, replaces it.
+            moved = [
+                f
+                for f in self.fse_list(lot_id=lot_id)
+                if f.state not in (FseState.CANCELLED, FseState.RECTIFIED)
+            ]
             for fse in moved:
                 check_transition(fse.state, fse_state, fse.number)
             self.db.conn.executemany(
@@ -245,7 +250,23 @@ class LotStore(JournalStore):
         )
 
     def outbox_retry(self, outbox_id: str, now: datetime) -> None:
-        """Put a FAILED (or sent and refused) row back to PENDING now."""
+        """Put a FAILED (or sent and refused) row back to PENDING now.
+
+        :raises StoreError: a refused lot one of whose FSE was rectified: sent again as it
+            was signed, it would bill that care a second time beside the rectificative.
+        """
+        replaced = self._one(
+            "SELECT l.number AS lot, f.number AS fse FROM lots l JOIN fse f ON f.lot_id = l.id "
+            "WHERE l.id = ? AND l.state = ? AND f.state = ? LIMIT 1",
+            [outbox_id, LotState.REFUSED.value, FseState.RECTIFIED.value],
+        )
+        if replaced is not None:
+            raise StoreError(
+                f"Le lot n° {replaced['lot']} ne peut plus être renvoyé tel quel : sa FSE "
+                f"n° {replaced['fse']} a été remplacée par une FSE rectificative, qu'il "
+                "facturerait une seconde fois. Corrigez et renvoyez aussi ses autres FSE "
+                "(« Corriger et renvoyer… » ou sesam fse rectify)."
+            )
         self._outbox_set(
             outbox_id,
             "UPDATE outbox SET status = ?, next_attempt_at = ?, updated_at = ?",

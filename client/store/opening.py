@@ -16,6 +16,7 @@ from client import presence
 from client.config import DATA_DIR_ENV, data_dir
 from client.migrations import MIGRATIONS
 from client.store.errors import (
+    DamagedStoreError,
     DiskFullError,
     DiskIOError,
     ReadOnlyStorageError,
@@ -89,6 +90,15 @@ def open_store(path: Path | str | None = None) -> Store:
         raise typed from exc
 
 
+def _integrity_problem(db: Database) -> str | None:
+    """SQLite's first complaint about the file (``PRAGMA quick_check``), or None if whole."""
+    try:
+        first = db.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None if first is None or first[0] == "ok" else str(first[0])
+
+
 def _default_path_quiet() -> Path | None:
     """``default_path()`` without creating anything (the disk may refuse)."""
     try:
@@ -128,6 +138,14 @@ def _open(path: Path | str | None) -> Store:
         with store.write():  # two processes starting together must not both migrate
             MIGRATIONS.apply(db)
         store.reconcile_counters()
+    except sqlite3.Error as exc:
+        # Damage in the migrations' own table reads as « nothing applied yet », and the first
+        # migration then fails on tables that exist: say « damaged », not « unexpected ».
+        damaged = None if storage_error(exc, db_path) else _integrity_problem(db)
+        store.close()
+        if damaged:
+            raise DamagedStoreError(db_path, damaged) from exc
+        raise
     except BaseException:
         store.close()
         raise

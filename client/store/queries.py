@@ -224,7 +224,8 @@ class QueryStore(StoreBase):
         ]
 
     def history(self, patient_key: str, since: date, until: date) -> list[HistoryAct]:
-        """Acts billed for a bénéficiaire between two dates (inclusive), cancelled FSE left out."""
+        """Acts billed for a bénéficiaire between two dates (inclusive), cancelled and
+        rectified FSE left out (a rectified FSE's acts are its rectificative's)."""
         return [
             HistoryAct(
                 fse_number=r["number"],
@@ -240,9 +241,15 @@ class QueryStore(StoreBase):
                 "SELECT f.number, a.practitioner_id, a.act_date, a.code, a.quantity, "
                 "a.coefficient, a.overrun_kind, a.fee "
                 "FROM fse_acts a JOIN fse f ON f.id = a.fse_id "
-                "WHERE a.patient_id = ? AND a.act_date BETWEEN ? AND ? AND f.state != ? "
+                "WHERE a.patient_id = ? AND a.act_date BETWEEN ? AND ? AND f.state NOT IN (?, ?) "
                 "ORDER BY a.act_date, f.number, a.line",
-                [patient_key, since.isoformat(), until.isoformat(), FseState.CANCELLED.value],
+                [
+                    patient_key,
+                    since.isoformat(),
+                    until.isoformat(),
+                    FseState.CANCELLED.value,
+                    FseState.RECTIFIED.value,
+                ],
             )
         ]
 

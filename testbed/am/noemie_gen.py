@@ -18,6 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from billing.noemie import (
+    MOTIFS,
+    PAYMENT_MOTIFS,
     REJECT_MOTIFS,
     InvoiceOutcome,
     NoemieAct,
@@ -53,14 +55,15 @@ class ReturnPolicy:
     partly_paid_per_mille: int = 150
 
     def fate(self, fse_id: str) -> tuple[Fate, str]:
-        """The fate of an FSE and, for a reject, its motif code."""
+        """The fate of an FSE and, for a reject or a partial payment, its motif code."""
         digest = hashlib.sha256(fse_id.encode()).digest()
         roll = int.from_bytes(digest[:4], "big") % 1000
         if roll < self.rejected_per_mille:
             codes = sorted(REJECT_MOTIFS)
             return Fate.REJECTED, codes[digest[4] % len(codes)]
         if roll < self.rejected_per_mille + self.partly_paid_per_mille:
-            return Fate.PARTLY_PAID, ""
+            codes = sorted(PAYMENT_MOTIFS)
+            return Fate.PARTLY_PAID, codes[digest[4] % len(codes)]
         return Fate.PAID, ""
 
 
@@ -115,6 +118,8 @@ def _invoice(fse: AcceptedFse, policy: ReturnPolicy, directory: Directory) -> No
             )
         )
     rejected = fate is Fate.REJECTED
+    # A partial payment says why (a motif « signalement »): only when something was cut.
+    motif = code if rejected or (paid_amo, paid_amc) != (amo, amc) else ""
     return NoemieInvoice(
         fse_id=fse.fse_id,
         lot_id=fse.lot_id,
@@ -122,8 +127,8 @@ def _invoice(fse: AcceptedFse, policy: ReturnPolicy, directory: Directory) -> No
         outcome=InvoiceOutcome.REJECTED if rejected else InvoiceOutcome.PAID,
         paid_amo=Decimal("0.00") if rejected else paid_amo,
         paid_amc=Decimal("0.00") if rejected else paid_amc,
-        motif_code=code if rejected else None,
-        motif_label=REJECT_MOTIFS[code] if rejected else "",
+        motif_code=motif or None,
+        motif_label=MOTIFS[motif] if motif else "",
         patient=_patient(fse.data, directory),
         acts=tuple(acts),
     )

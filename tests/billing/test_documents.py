@@ -174,7 +174,7 @@ def test_receipt_states_what_the_patient_paid(tmp_path: Path) -> None:
     )
     text = " ".join(text_of(pdf, tmp_path).split())
     assert "QUITTANCE" in text and "Reçu n° Q-123" in text
-    assert "reconnais avoir reçu de LEFÈVRE Zoé la somme de 12,50 EUR (chèque)" in text
+    assert "reconnais avoir reçu de Mme LEFÈVRE Zoé la somme de 12,50 EUR (chèque)" in text
     assert "Total des honoraires : 35,00 EUR" in text
     assert "Tiers payant : la part obligatoire (22,50 EUR) n'a pas été payée par le patient" in text
 

@@ -144,3 +144,19 @@ def test_the_fse_document_is_canonical_and_money_is_text() -> None:
     assert data == canonical_bytes(json.loads(data))
     assert b'"total_fees":"30.00"' in data
     assert replace(fse.body, number=6).canonical() != fse.body.canonical()
+
+
+def test_a_rectificative_names_its_original_and_older_documents_stay_valid() -> None:
+    from billing.canonical import parse_canonical
+    from billing.fse import Rectifies
+
+    plain = secure(body(13, SecuringMode.DEGRADE), None)
+    assert "rectifies" not in plain.to_document()["body"]  # bytes of older FSE unchanged
+    validate_fse(plain.to_document())
+    link = Rectifies(fse_id="5b4c9a3e-1111-4222-8333-444455556666", number=12)
+    fixed = secure(replace(body(13, SecuringMode.DEGRADE), rectifies=link), None)
+    document = parse_canonical(fixed.canonical())
+    validate_fse(document)
+    assert document["body"]["rectifies"] == {"fse_id": link.fse_id, "number": 12}
+    assert fse_from_document(document).body.rectifies == link
+    assert fixed.digest != plain.digest

@@ -6,7 +6,9 @@ import pytest
 
 from billing.fse_states import (
     CANCELLABLE_STATES,
+    RECTIFIABLE_STATES,
     TRANSITIONS,
+    UNCOUNTED_STATES,
     FseState,
     FseStateError,
     can_transition,
@@ -29,6 +31,9 @@ ALLOWED = {
     (S.REFUSED, S.SENT),
     (S.ACKNOWLEDGED, S.PAID),
     (S.ACKNOWLEDGED, S.REJECTED),
+    # An FSE rectificative replaces a rejected (NOEMIE) or refused (ARL) FSE.
+    (S.REJECTED, S.RECTIFIED),
+    (S.REFUSED, S.RECTIFIED),
 }
 
 
@@ -58,3 +63,11 @@ def test_duplicata_only_for_an_existing_non_cancelled_fse() -> None:
     for state in (S.DRAFT, S.CANCELLED):
         with pytest.raises(FseStateError):
             check_duplicata(state)
+
+
+def test_a_rectified_fse_is_final_and_counts_in_no_total() -> None:
+    assert TRANSITIONS[S.RECTIFIED] == frozenset()
+    assert set(RECTIFIABLE_STATES) == {S.REJECTED, S.REFUSED}
+    assert S.RECTIFIED in UNCOUNTED_STATES and S.REJECTED not in UNCOUNTED_STATES
+    with pytest.raises(FseStateError):
+        check_transition(S.PAID, S.RECTIFIED, number=7)

@@ -44,6 +44,22 @@ def _prepare(case: dict[str, Any], directory: Path) -> Path:
     return request
 
 
+#: The case set's expectations name the output fields in English (written from the ticket's
+#: contract, kept as sourced); ``sesam price`` prints them under these French keys.
+_FRENCH = {
+    "total_fees": "honoraires",
+    "patient_remainder": "reste_a_charge",
+    "amount": "montant",
+    "reimbursement_base": "base_remboursement",
+    "amo_rate": "taux_amo",
+    "amo_amount": "montant_amo",
+}
+
+
+def _fr(key: str) -> str:
+    return _FRENCH.get(key, key)
+
+
 def _check(case: dict[str, Any], exit_code: int, stdout: str, stderr: str) -> None:
     expect = case["expect"]
     where = f"{case['id']} [{case['source']}]"
@@ -55,18 +71,18 @@ def _check(case: dict[str, Any], exit_code: int, stdout: str, stderr: str) -> No
         return
     assert exit_code == 0, (where, stderr)
     out = json.loads(stdout)
-    codes = sorted({error["code"] for error in out["errors"]})
+    codes = sorted({error["code"] for error in out["erreurs"]})
     if "errors" in expect:
-        assert codes == expect["errors"], (where, out["errors"])
-        assert out["valid"] is (not codes), where
+        assert codes == expect["errors"], (where, out["erreurs"])
+        assert out["valide"] is (not codes), where
     for index, line in enumerate(expect.get("lines", ())):
-        got = out["lines"][index]
-        assert {key: got[key] for key in line} == line, (where, out["lines"])
+        got = out["lignes"][index]
+        assert {key: got[_fr(key)] for key in line} == line, (where, out["lignes"])
     for key in ("total_fees", "amo", "participation_forfaitaire", "amc", "patient_remainder"):
         if key in expect:
-            assert out[key] == expect[key], (where, key, out)
-    parts = sum(float(out[k]) for k in ("amo", "amc", "patient_remainder"))
-    assert round(parts, 2) == round(float(out["total_fees"]), 2), where
+            assert out[_fr(key)] == expect[key], (where, key, out)
+    parts = sum(float(out[k]) for k in ("amo", "amc", "reste_a_charge"))
+    assert round(parts, 2) == round(float(out["honoraires"]), 2), where
 
 
 def test_the_case_set_is_large_and_sourced() -> None:

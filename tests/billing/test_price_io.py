@@ -125,52 +125,52 @@ def test_output_follows_the_contract() -> None:
     out = to_json(price(parse_request(with_change("overrun", None)), referential()))
     # The ticket's example bills IKM beside an office consultation: a travel allowance goes
     # with a visit (issue 21, rule 12), so the invoice is priced but not valid.
-    (error,) = out.pop("errors")
-    assert (error["code"], error["act"]) == ("NOT_CUMULABLE", "IKM")
+    (error,) = out.pop("erreurs")
+    assert (error["code"], error["acte"]) == ("NOT_CUMULABLE", "IKM")
     assert "visite" in error["message"]
     assert out == {
-        "valid": False,
-        "lines": [
+        "valide": False,
+        "lignes": [
             {
                 "code": "G",
-                "amount": "30.00",
-                "reimbursement_base": "30.00",
-                "amo_rate": "70",
-                "amo_amount": "21.00",
+                "montant": "30.00",
+                "base_remboursement": "30.00",
+                "taux_amo": "70",
+                "montant_amo": "21.00",
             },
             {
                 "code": "HS",
-                "amount": "11.50",
-                "reimbursement_base": "11.50",
-                "amo_rate": "70",
-                "amo_amount": "8.05",
+                "montant": "11.50",
+                "base_remboursement": "11.50",
+                "taux_amo": "70",
+                "montant_amo": "8.05",
             },
             {
                 "code": "IKM",
-                "amount": "12.00",
-                "reimbursement_base": "12.00",
-                "amo_rate": "70",
-                "amo_amount": "8.40",
+                "montant": "12.00",
+                "base_remboursement": "12.00",
+                "taux_amo": "70",
+                "montant_amo": "8.40",
             },
         ],
-        "total_fees": "53.50",
+        "honoraires": "53.50",
         "amo": "35.45",
         "participation_forfaitaire": "2.00",
         "amc": "0.00",
-        "patient_remainder": "18.05",
+        "reste_a_charge": "18.05",
     }
 
 
 def test_errors_are_objects_with_code_act_and_french_message() -> None:
     doc = with_change("acts", [{"code": "G"}, {"code": "ZZZ"}])
     out = to_json(price(parse_request(doc), referential()))
-    assert out["valid"] is False
-    assert out["errors"] == [
-        {"code": "UNKNOWN_CODE", "act": "ZZZ", "message": "Code inconnu du référentiel : ZZZ."}
+    assert out["valide"] is False
+    assert out["erreurs"] == [
+        {"code": "UNKNOWN_CODE", "acte": "ZZZ", "message": "Code inconnu du référentiel : ZZZ."}
     ]
 
 
 def test_rates_are_written_without_decimals() -> None:
     doc = with_change("patient.ald", True)
     out = to_json(price(parse_request(doc), referential()))
-    assert {line["amo_rate"] for line in out["lines"]} == {"100"}
+    assert {line["taux_amo"] for line in out["lignes"]} == {"100"}

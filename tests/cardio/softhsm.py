@@ -130,10 +130,24 @@ def make_token_in_child(directory: Path, profile: str, env: dict[str, str]) -> P
     child process (SoftHSM2 reads ``SOFTHSM2_CONF`` once per process, and this one may
     already have loaded it for another directory). Returns the configuration to use."""
     conf = write_conf(directory)
+    refill_token(conf, profile, env)
+    return conf
+
+
+def refill_token(conf: Path, profile: str, env: dict[str, str]) -> None:
+    """Make the token again (in a child) under an existing configuration: the token
+    "comes back" after :func:`pull_token` (a new serial, as another initialisation)."""
     root = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, "-c", _CHILD_SCRIPT, str(Path(__file__).parent), profile],
         env={**env, "SOFTHSM2_CONF": str(conf), "PYTHONPATH": str(root)},
         cwd=root, check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    return conf
+
+
+def pull_token(conf: Path) -> None:
+    """The token "leaves": its directory deleted, as SoftHSM2 holds nothing else of it
+    (the module then answers ``CKR_GENERAL_ERROR`` for that slot)."""
+    tokens = Path(conf).parent / "tokens"
+    for path in tokens.iterdir():
+        shutil.rmtree(path)

@@ -40,10 +40,10 @@ def test_cards_read_shows_the_token_practitioner_and_the_vitale(
     content = json.loads(read.stdout)
     cps, vitale = content["cps"], content["vitale"]
     # Identity from the token's certificate, situations from the settings screen.
-    assert cps["identity"]["nom"] == "RENAUD" and cps["identity"]["card_type"] == "CPS"
-    assert [s["billing_number"] for s in cps["situations"]] == ["75123456"]
-    assert vitale["reader"] == "Virtual PCD 00 00" and vitale["complete"] is True
-    assert [p["prenom"] for p in vitale["beneficiaries"]] == [
+    assert cps["identite"]["nom"] == "RENAUD" and cps["identite"]["type_carte"] == "CPS"
+    assert [s["numero_facturation"] for s in cps["situations"]] == ["75123456"]
+    assert vitale["lecteur"] == "Virtual PCD 00 00" and vitale["lecture_complete"] is True
+    assert [p["prenom"] for p in vitale["beneficiaires"]] == [
         "PIERRE",
         "SOPHIE",
         "LUCAS",
@@ -61,7 +61,7 @@ def test_cards_read_shows_the_token_practitioner_and_the_vitale(
     alone = sesam(token_env, data, "cards", "read", "--json")
     assert alone.returncode == 0, alone.stderr
     assert json.loads(alone.stdout)["vitale"] is None
-    assert json.loads(alone.stdout)["cps"]["identity"]["nom"] == "RENAUD"
+    assert json.loads(alone.stdout)["cps"]["identite"]["nom"] == "RENAUD"
 
 
 def test_scor_lots_are_signed_by_the_pkcs11_token(
@@ -78,7 +78,7 @@ def test_scor_lots_are_signed_by_the_pkcs11_token(
     made = sesam(token_env, data, "fse", "create", "--json", str(request), "--pin-stdin",
                  stdin="1234\n")  # fmt: skip
     assert made.returncode == 0, made.stderr
-    number = json.loads(made.stdout)["number"]
+    number = json.loads(made.stdout)["numero"]
     closed = sesam(token_env, data, "lot", "close", "--all", "--pin-stdin", stdin="1234\n")
     assert closed.returncode == 0, closed.stderr
     imported = sesam(token_env, data, "scor", "import", str(number), str(_page(tmp_path)),

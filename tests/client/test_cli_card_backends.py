@@ -55,10 +55,10 @@ def test_a_vitale_with_only_its_public_zone_shows_the_names(
     assert "illisible" not in result.stdout + result.stderr
     as_json = json.loads(sesam(tmp_path / "data", "cards", "read", "--json").stdout)
     vitale = as_json["vitale"]
-    assert vitale["complete"] is False
+    assert vitale["lecture_complete"] is False
     profile = load_profile("vitale-publique")
     assert isinstance(profile, VitaleProfile)
-    assert [b["nir_with_key"] for b in vitale["beneficiaries"]] == [
+    assert [b["nir_avec_cle"] for b in vitale["beneficiaires"]] == [
         b.nir for b in profile.beneficiaires
     ]
 

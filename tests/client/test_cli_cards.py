@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_cli_vocabulary import french_keys_only
 
 from client.cli import main
 from testbed.cards.profiles import VitaleProfile, load_profile
@@ -47,19 +48,20 @@ def test_cards_read_json_gives_the_whole_content(
     assert main(["cards", "read", "--json"]) == 0
     content = json.loads(capsys.readouterr().out)
     vitale, cps = content["vitale"], content["cps"]
-    assert vitale["reader"] == "Virtual PCD 00 00" and cps["reader"] == "Virtual PCD 00 01"
-    people = vitale["beneficiaries"]
+    assert vitale["lecteur"] == "Virtual PCD 00 00" and cps["lecteur"] == "Virtual PCD 00 01"
+    people = vitale["beneficiaires"]
     assert [p["prenom"] for p in people] == ["PIERRE", "SOPHIE", "LUCAS", "EMMA", "LÉA"]
-    assert all(nir_key_ok(p["nir_with_key"]) for p in people)  # NIRs in full, with keys
-    assert people[0]["rights"]["amc"]["tiers_payant"] is True
+    assert all(nir_key_ok(p["nir_avec_cle"]) for p in people)  # NIRs in full, with keys
+    assert people[0]["droits"]["amc"]["tiers_payant"] is True
     profile = load_profile("vitale-famille")
     assert isinstance(profile, VitaleProfile)
-    assert [p["nir_with_key"] for p in people] == [b.nir for b in profile.beneficiaires]
+    assert [p["nir_avec_cle"] for p in people] == [b.nir for b in profile.beneficiaires]
     amo = profile.beneficiaires[0].amo[0]
-    assert people[0]["rights"]["amo_periods"][0] == {"start": iso(amo.start), "end": iso(amo.end)}
-    assert vitale["assure"]["caisse"] == "751" and vitale["serial"] == "5601020304050607"
-    assert cps["identity"]["nom"] == "RENAUD" and cps["identity"]["card_type"] == "CPS"
-    assert cps["situations"][0]["billing_number"] == "75123456"
+    assert people[0]["droits"]["periodes_amo"][0] == {"debut": iso(amo.start), "fin": iso(amo.end)}
+    assert vitale["assure"]["caisse"] == "751" and vitale["numero_serie"] == "5601020304050607"
+    assert cps["identite"]["nom"] == "RENAUD" and cps["identite"]["type_carte"] == "CPS"
+    assert cps["situations"][0]["numero_facturation"] == "75123456"
+    french_keys_only(content)  # one vocabulary for every command (docs/formats/cli.md)
 
 
 def test_cards_list_shows_each_reader_in_french(
@@ -71,6 +73,13 @@ def test_cards_list_shows_each_reader_in_french(
     assert lines[0].split() == ["Lecteur", "Carte", "Type", "ATR"]
     assert "absente" in lines[1]
     assert "présente" in lines[2] and "carte Vitale" in lines[2] and "3B 75 13 00" in lines[2]
+    assert main(["cards", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["carte"], r["type"]) for r in listed] == [
+        ("absente", ""),
+        ("présente", "carte Vitale"),
+    ]
+    french_keys_only(listed)
 
 
 def test_cps_sign_verifies_with_openssl(card_server: CardServer, tmp_path: Path) -> None:

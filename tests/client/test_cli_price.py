@@ -61,20 +61,20 @@ def test_the_contract_example_from_stdin(tmp_path: Path) -> None:
     done = sesam(["price", "--json", "-"], tmp_path, json.dumps(EXAMPLE))
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["valid"] is True
-    assert out["errors"] == []
-    assert out["lines"][0] == {
+    assert out["valide"] is True
+    assert out["erreurs"] == []
+    assert out["lignes"][0] == {
         "code": "G",
-        "amount": "40.00",
-        "reimbursement_base": "30.00",
-        "amo_rate": "70",
-        "amo_amount": "21.00",
+        "montant": "40.00",
+        "base_remboursement": "30.00",
+        "taux_amo": "70",
+        "montant_amo": "21.00",
     }
-    assert out["total_fees"] == "51.50"  # 30 + 10 of DE + 23 × 0,5
+    assert out["honoraires"] == "51.50"  # 30 + 10 of DE + 23 × 0,5
     assert out["amo"] == "27.05"  # 21,00 + 8,05 - 2,00
     assert out["participation_forfaitaire"] == "2.00"
     assert out["amc"] == "0.00"
-    assert out["patient_remainder"] == "24.45"
+    assert out["reste_a_charge"] == "24.45"
 
 
 def test_a_file_argument_and_an_invalid_invoice_still_exit_0(tmp_path: Path) -> None:
@@ -84,10 +84,10 @@ def test_a_file_argument_and_an_invalid_invoice_still_exit_0(tmp_path: Path) -> 
     done = sesam(["price", "--json", str(request)], tmp_path)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["valid"] is False
-    assert [e["code"] for e in out["errors"]] == ["AGE_CONDITION"]
-    assert out["errors"][0]["act"] == "MEG"
-    assert "moins de 6 ans" in out["errors"][0]["message"]
+    assert out["valide"] is False
+    assert [e["code"] for e in out["erreurs"]] == ["AGE_CONDITION"]
+    assert out["erreurs"][0]["acte"] == "MEG"
+    assert "moins de 6 ans" in out["erreurs"][0]["message"]
 
 
 @pytest.mark.parametrize(
@@ -115,14 +115,14 @@ def test_a_missing_file_exits_2(tmp_path: Path) -> None:
 def test_the_local_tariff_file_of_the_data_directory_is_used(tmp_path: Path) -> None:
     doc = {**EXAMPLE, "overrun": None, "acts": [{"code": "VG"}]}
     before = json.loads(sesam(["price", "--json", "-"], tmp_path, json.dumps(doc)).stdout)
-    assert [e["code"] for e in before["errors"]] == ["MISSING_TARIFF"]
+    assert [e["code"] for e in before["erreurs"]] == ["MISSING_TARIFF"]
     (tmp_path / "tarifs-locaux.csv").write_text(
         "code;libelle;montant;debut;fin;specialites;zone;note\nVG;Visite;33,00;2025-01-01;;;;\n",
         encoding="utf-8",
     )
     after = json.loads(sesam(["price", "--json", "-"], tmp_path, json.dumps(doc)).stdout)
-    assert after["valid"] is True
-    assert after["lines"][0]["amount"] == "33.00"
+    assert after["valide"] is True
+    assert after["lignes"][0]["montant"] == "33.00"
 
 
 def test_a_broken_local_tariff_file_fails_with_its_line(tmp_path: Path) -> None:
@@ -243,12 +243,12 @@ def _assert_verdict_or_exit_2(code: int, stdout: str, stderr: str) -> None:
     assert "Traceback" not in stderr
     if code == 0:
         answer = json.loads(stdout)
-        assert isinstance(answer["valid"], bool)
-        assert answer["valid"] is (not answer["errors"])
-        for error in answer["errors"]:
+        assert isinstance(answer["valide"], bool)
+        assert answer["valide"] is (not answer["erreurs"])
+        for error in answer["erreurs"]:
             assert error["message"]
-        parts = [Decimal(answer[key]) for key in ("amo", "amc", "patient_remainder")]
-        assert sum(parts) == Decimal(answer["total_fees"])
+        parts = [Decimal(answer[key]) for key in ("amo", "amc", "reste_a_charge")]
+        assert sum(parts) == Decimal(answer["honoraires"])
     else:
         assert code == 2, stderr
         assert stdout == ""
@@ -312,9 +312,9 @@ def test_a_travel_allowance_needs_a_visit(tmp_path: Path) -> None:
     (VG, amount from the local file: the seeds do not give it) it prices."""
     office = {**EXAMPLE, "overrun": None, "acts": [{"code": "G"}, {"code": "IKM", "quantity": 12}]}
     out = json.loads(sesam(["price", "--json", "-"], tmp_path, json.dumps(office)).stdout)
-    assert [(e["code"], e["act"]) for e in out["errors"]] == [("NOT_CUMULABLE", "IKM")]
+    assert [(e["code"], e["acte"]) for e in out["erreurs"]] == [("NOT_CUMULABLE", "IKM")]
     (tmp_path / "tarifs-locaux.csv").write_text("code;montant\nVG;30,00\n", encoding="utf-8")
     visit = {**office, "acts": [{"code": "VG"}, {"code": "IKM", "quantity": 12}]}
     out = json.loads(sesam(["price", "--json", "-"], tmp_path, json.dumps(visit)).stdout)
-    assert out["valid"] is True, out["errors"]
-    assert out["total_fees"] == "42.00"
+    assert out["valide"] is True, out["erreurs"]
+    assert out["honoraires"] == "42.00"

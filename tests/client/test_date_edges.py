@@ -106,14 +106,14 @@ def test_sesam_prices_at_the_tariff_in_force_on_the_day_it_changes(tmp_path: Pat
     assert new.amount is not None and new.valid_from == change
     before = _sesam_price(change - timedelta(days=1), tmp_path)
     on_the_day = _sesam_price(change, tmp_path)
-    assert on_the_day["valid"] is True
-    assert Decimal(str(on_the_day["total_fees"])) == new.amount
+    assert on_the_day["valide"] is True
+    assert Decimal(str(on_the_day["honoraires"])) == new.amount
     # The day before is priced at the old tariff, or refused in words when the sources
     # give none: never at the new one.
-    if before["valid"]:
-        assert Decimal(str(before["total_fees"])) != new.amount
+    if before["valide"]:
+        assert Decimal(str(before["honoraires"])) != new.amount
     else:
-        errors = before["errors"]
+        errors = before["erreurs"]
         assert isinstance(errors, list) and "tarif de G" in errors[0]["message"]
 
 

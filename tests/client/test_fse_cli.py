@@ -106,10 +106,10 @@ def test_family_and_two_organisms_lots_signed_exported_and_verified_by_openssl(
     card_server.swap(1, "vitale-msa")
     made.append(create(data_dir, request(tmp_path, "msa", beneficiary=0)))
 
-    assert [f["number"] for f in made] == [1, 2, 3, 4, 6]
-    assert degrade["number"] == 5
-    assert {f["state"] for f in made} == {"secured"}
-    assert [f["patient"]["birth_date"] for f in made[:4]] == [
+    assert [f["numero"] for f in made] == [1, 2, 3, 4, 6]
+    assert degrade["numero"] == 5
+    assert {f["etat"] for f in made} == {"secured"}
+    assert [f["patient"]["date_naissance"] for f in made[:4]] == [
         "19800512",
         "19820903",
         "20150321",
@@ -117,24 +117,24 @@ def test_family_and_two_organisms_lots_signed_exported_and_verified_by_openssl(
     ]
     assert all(f["vitale"] and len(f["vitale"]["certification"]) == 16 for f in made)
     assert degrade["mode"] == "degrade" and degrade["vitale"] is None
-    assert degrade["degrade_reason"] == "lecteur Vitale en panne"
-    assert made[0]["organism"]["regime"] == "01" and made[-1]["organism"]["regime"] == "02"
+    assert degrade["motif_degrade"] == "lecteur Vitale en panne"
+    assert made[0]["organisme"]["regime"] == "01" and made[-1]["organisme"]["regime"] == "02"
 
     closed = sesam(data_dir, "lot", "close", "--all", "--pin-stdin", "--json", stdin=PIN)
     assert closed.returncode == 0, closed.stderr
-    lots = {(lot["organism"], lot["mode"]): lot for lot in json.loads(closed.stdout)}
+    lots = {(lot["organisme"], lot["mode"]): lot for lot in json.loads(closed.stdout)}
     assert set(lots) == {
         ("01-751-7511", "vitale"),
         ("01-751-7511", "degrade"),
         ("02-201-2010", "vitale"),
     }
-    assert lots[("01-751-7511", "vitale")]["fse_count"] == 4
-    assert {lot["outbox_status"] for lot in lots.values()} == {"PENDING"}
+    assert lots[("01-751-7511", "vitale")]["nombre_fse"] == 4
+    assert {lot["statut_envoi"] for lot in lots.values()} == {"pending"}
 
     ca = pki.ensure_pki().ca_cert
     for lot in lots.values():
-        out = tmp_path / f"lot{lot['number']}.p7m"
-        exported = sesam(data_dir, "lot", "export", str(lot["number"]), "--out", str(out))
+        out = tmp_path / f"lot{lot['numero']}.p7m"
+        exported = sesam(data_dir, "lot", "export", str(lot["numero"]), "--out", str(out))
         assert exported.returncode == 0, exported.stderr
         accepted = openssl_verify(out, ca)
         assert accepted.returncode == 0, accepted.stderr
@@ -142,20 +142,20 @@ def test_family_and_two_organisms_lots_signed_exported_and_verified_by_openssl(
         verified = sesam(data_dir, "lot", "verify", str(out), "--ca", str(ca), "--json")
         assert verified.returncode == 0, verified.stderr
         report = json.loads(verified.stdout)
-        assert report["lot_id"] == lot["id"] and len(report["fse"]) == lot["fse_count"]
+        assert report["id"] == lot["id"] and len(report["fse"]) == lot["nombre_fse"]
 
         der = bytearray(out.read_bytes())
         der[der.index(b'"total_fees":"') + len('"total_fees":"')] ^= 0x01
-        tampered = tmp_path / f"lot{lot['number']}-modifie.p7m"
+        tampered = tmp_path / f"lot{lot['numero']}-modifie.p7m"
         tampered.write_bytes(bytes(der))
         assert openssl_verify(tampered, ca).returncode != 0
         refused = sesam(data_dir, "lot", "verify", str(tampered), "--ca", str(ca))
         assert refused.returncode == 1 and "invalide" in refused.stderr
 
     listing = json.loads(sesam(data_dir, "fse", "list", "--json").stdout)
-    assert {f["state"] for f in listing} == {"in_lot"}
+    assert {f["etat"] for f in listing} == {"in_lot"}
     shown = json.loads(sesam(data_dir, "fse", "show", "1", "--json").stdout)
-    assert [e["event"] for e in shown["events"]] == ["created", "secured", "lot_closed"]
+    assert [e["evenement"] for e in shown["historique"]] == ["created", "secured", "lot_closed"]
 
 
 @pytest.mark.pcsc
@@ -231,19 +231,28 @@ def test_list_and_show_without_cards(filled: Path, capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "fse", "list", "--json")
     assert code == 0
     listing = json.loads(out)
-    assert [(f["number"], f["state"], f["mode"]) for f in listing] == [
-        (1, "in_lot", "vitale"),
-        (2, "in_lot", "vitale"),
-        (3, "in_lot", "vitale"),
+    # Newest first: same day of care, the latest FSE first.
+    assert [(f["numero"], f["etat"], f["mode"]) for f in listing] == [
         (4, "secured", "degrade"),
+        (3, "in_lot", "vitale"),
+        (2, "in_lot", "vitale"),
+        (1, "in_lot", "vitale"),
     ]
-    assert all("•" in f["patient"]["nir"] for f in listing)  # NIR masked in listings
+    assert [f["patient"] for f in listing] == [
+        "DURAND Emma",
+        "DURAND Lucas",
+        "DURAND Sophie",
+        "DURAND Pierre",
+    ]
+    assert "180057511204589" not in out and "1800575112045" not in out  # no NIR in listings
     code, out, _ = run(capsys, "fse", "list", "--state", "secured")
-    assert code == 0 and len(out.strip().splitlines()) == 1 and "degrade" in out
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 2 and "degrade" in lines[0]
+    assert lines[1].startswith("1 FSE — total ")
     code, out, _ = run(capsys, "fse", "show", "4", "--json")
     shown = json.loads(out)
     assert shown["document"]["body"]["securing"]["degrade_reason"] == "panne"
-    assert [e["event"] for e in shown["events"]] == ["created", "secured"]
+    assert [e["evenement"] for e in shown["historique"]] == ["created", "secured"]
     code, out, _ = run(capsys, "fse", "show", "2")
     assert code == 0 and "lot_closed" in out
 
@@ -257,9 +266,9 @@ def test_cancel_then_lists_and_refusals(filled: Path, capsys: pytest.CaptureFixt
     assert code == 1 and "introuvable" in err
     code, out, _ = run(capsys, "lot", "list", "--json")
     lots = json.loads(out)
-    assert [(lot["state"], lot["outbox_status"], lot["fse_count"]) for lot in lots] == [
-        ("closed", "PENDING", 3),
-        ("open", "HELD", 0),
+    assert [(lot["etat"], lot["statut_envoi"], lot["nombre_fse"]) for lot in lots] == [
+        ("closed", "pending", 3),
+        ("open", "held", 0),
     ]
 
 

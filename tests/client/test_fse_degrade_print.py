@@ -49,7 +49,7 @@ def test_degrade_prints_the_feuille_de_soins_with_the_fse(
     assert f"Feuille de soins à imprimer et faire signer : {out}" in made.stderr
     assert os.stat(out).st_mode & 0o777 == 0o600
     text = _text(out)
-    assert str(summary["number"]) in text and "G" in text
+    assert str(summary["numero"]) in text and "G" in text
     assert "30,00" in text or "30.00" in text
 
     # Without --print-out: into the data directory's documents/.
@@ -64,9 +64,9 @@ def test_degrade_prints_the_feuille_de_soins_with_the_fse(
     )
     assert second.returncode == 0, second.stderr
     doc = json.loads(second.stdout)
-    default = data_dir / "documents" / f"feuille-de-soins-{doc['number']}.pdf"
+    default = data_dir / "documents" / f"feuille-de-soins-{doc['numero']}.pdf"
     assert doc["feuille_de_soins"] == str(default)
-    assert str(doc["number"]) in _text(default)
+    assert str(doc["numero"]) in _text(default)
 
     # A Vitale FSE prints nothing.
     vitale = sesam(

@@ -114,19 +114,19 @@ def test_fse_and_lot_signed_by_a_pkcs11_token_are_accepted(
                  stdin="1234\n")  # fmt: skip
     assert made.returncode == 0, made.stderr
     fse = json.loads(made.stdout)
-    assert fse["state"] == "secured" and fse["mode"] == "vitale"
-    assert fse["practitioner"] == "751234568" and fse["payment_guarantee"] is True
+    assert fse["etat"] == "secured" and fse["mode"] == "vitale"
+    assert fse["praticien"] == "751234568" and fse["garantie_paiement"] is True
     assert fse["vitale"] and len(fse["vitale"]["certification"]) == 16
 
     closed = sesam(token_env, data, "lot", "close", "--all", "--pin-stdin", "--json",
                    stdin="1234\n")  # fmt: skip
     assert closed.returncode == 0, closed.stderr
     (lot,) = json.loads(closed.stdout)
-    assert lot["fse_count"] == 1 and lot["outbox_status"] == "PENDING"
+    assert lot["nombre_fse"] == 1 and lot["statut_envoi"] == "pending"
 
     ca = pki.ensure_pki().ca_cert
     out = tmp_path / "lot.p7m"
-    exported = sesam(token_env, data, "lot", "export", str(lot["number"]), "--out", str(out))
+    exported = sesam(token_env, data, "lot", "export", str(lot["numero"]), "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     accepted = subprocess.run(
         ["openssl", "cms", "-verify", "-inform", "DER", "-in", str(out), "-CAfile", str(ca),
@@ -137,8 +137,8 @@ def test_fse_and_lot_signed_by_a_pkcs11_token_are_accepted(
     verified = sesam(token_env, data, "lot", "verify", str(out), "--ca", str(ca), "--json")
     assert verified.returncode == 0, verified.stderr
     report = json.loads(verified.stdout)
-    assert report["lot_id"] == lot["id"] and report["fse"] == [fse["number"]]
-    assert "RENAUD" in report["signer"]
+    assert report["id"] == lot["id"] and report["fse"] == [fse["numero"]]
+    assert "RENAUD" in report["signataire"]
 
     # The simulated Assurance Maladie takes the lot the token signed.
     port = free_port()

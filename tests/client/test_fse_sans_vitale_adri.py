@@ -38,13 +38,13 @@ def test_sans_vitale_identified_by_adri(
     assert "Sans garantie de paiement" in made.stderr
     summary = json.loads(made.stdout)
     assert summary["mode"] == "sans_vitale" and summary["vitale"] is None
-    assert summary["identification"] == "adri" and summary["adri_reference"]
-    assert summary["payment_guarantee"] is False
-    assert summary["patient"]["birth_date"] == "20190708" and summary["patient"]["rang"] == "2"
-    assert summary["organism"]["regime"] == "01"
+    assert summary["identification"] == "adri" and summary["reference_adri"]
+    assert summary["garantie_paiement"] is False
+    assert summary["patient"]["date_naissance"] == "20190708" and summary["patient"]["rang"] == "2"
+    assert summary["organisme"]["regime"] == "01"
 
-    shown = sesam(data_dir, "fse", "show", str(summary["number"]))
-    assert f"sans garantie de paiement (droits par ADRi, réf. {summary['adri_reference']}" in (
+    shown = sesam(data_dir, "fse", "show", str(summary["numero"]))
+    assert f"sans garantie de paiement (droits par ADRi, réf. {summary['reference_adri']}" in (
         shown.stdout
     )
     listing = sesam(data_dir, "returns", "list")

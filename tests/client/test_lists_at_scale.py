@@ -119,7 +119,8 @@ def test_returns_and_fse_lists_show_the_newest_screenful_and_say_how_to_see_more
     assert "5 FSE sur 47" in lines[5] and "--page 2" in lines[5]
     lines = _run(capsys, "fse", "list", "--par-page", "5", "--page", "2")
     assert [int(line.split()[0]) for line in lines[:5]] == [38, 39, 40, 41, 42]
-    assert len(_run(capsys, "fse", "list", "--tout")) == 47
+    lines = _run(capsys, "fse", "list", "--tout")
+    assert len(lines) == 48 and lines[-1].startswith("47 FSE — total ")  # + the status line
     lines = _run(capsys, "returns", "list", "--par-page", "4", "--etat", "en_attente")
     assert [line.split()[2] for line in lines[:4]] == ["44", "45", "46", "47"]
     assert "4 FSE sur 7" in lines[4]

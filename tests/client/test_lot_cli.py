@@ -26,6 +26,10 @@ def test_close_without_all_says_the_open_lot_is_not_due_and_fails(
 ) -> None:
     card_server.insert(0, "cps-generaliste")
     card_server.insert(1, "vitale-famille")
+    # No FSE at all: asked to close, nothing closed, said why, not a success.
+    empty = sesam(data_dir, "lot", "close", "--all", "--pin-stdin", "--json", stdin=PIN)
+    assert empty.returncode == 1 and json.loads(empty.stdout) == []
+    assert "Aucun lot à fermer" in empty.stderr
     request = tmp_path / "today.json"
     doc = {"date_of_care": date.today().isoformat(), "acts": [{"code": "G"}], "beneficiary": 0}
     request.write_text(json.dumps(doc), "utf-8")
@@ -40,4 +44,4 @@ def test_close_without_all_says_the_open_lot_is_not_due_and_fails(
 
     closed = sesam(data_dir, "lot", "close", "--all", "--pin-stdin", "--json", stdin=PIN)
     assert closed.returncode == 0, closed.stderr
-    assert [lot["fse_count"] for lot in json.loads(closed.stdout)] == [1]
+    assert [lot["nombre_fse"] for lot in json.loads(closed.stdout)] == [1]

@@ -40,7 +40,7 @@ def test_lot_close_builds_the_pj_lot_and_fse_show_follows_it(
         data_dir,
         request(tmp_path, "d", beneficiary=0, mode="degrade", degrade_reason="carte illisible"),
     )
-    number = str(made["number"])
+    number = str(made["numero"])
     shown = sesam(data_dir, "fse", "show", number)
     assert "sans garantie de paiement" in shown.stdout
     assert f"feuille de soins signée à numériser (sesam scor scan {number}" in shown.stdout
@@ -51,15 +51,15 @@ def test_lot_close_builds_the_pj_lot_and_fse_show_follows_it(
     closed = sesam(data_dir, "lot", "close", "--all", "--pin-stdin", "--json", stdin=PIN)
     assert closed.returncode == 0, closed.stderr
     lots = json.loads(closed.stdout)
-    assert [(lot["kind"], lot["fse_count"]) for lot in lots] == [("fse", 1), ("pj", 1)]
+    assert [(lot["type"], lot["nombre_fse"]) for lot in lots] == [("fse", 1), ("pj", 1)]
     pj_lot = lots[1]
     # Nothing left for a separate ``sesam scor lots``.
     again = sesam(data_dir, "scor", "lots", "--pin-stdin", stdin=PIN)
-    assert again.returncode == 0, again.stderr
-    assert "0 lot(s) de PJ" in again.stdout or "Aucun" in again.stdout
+    assert again.returncode == 1, again.stderr  # asked for lots, none built: said, not a success
+    assert "Aucun lot de PJ constitué" in again.stderr and "sesam lot close" in again.stderr
 
     shown = json.loads(sesam(data_dir, "fse", "show", number, "--json").stdout)
-    assert shown["pj"]["status"] == "in_lot" and shown["pj"]["paper_due"] is False
+    assert shown["pj"]["statut"] == "in_lot" and shown["pj"]["papier_a_envoyer"] is False
 
     # First attempt 10 days ago without ARL PJ: past 5 working days, paper duplicata due.
     store = open_store(data_dir / "sesam.db")

@@ -124,7 +124,8 @@ def test_200_fse_offline_then_replayed_and_reconciled(data_dir, port, tmp_path, 
     assert down.returncode == 1
     assert "injoignable" in down.stderr and "file d'attente" in down.stderr
     status = json.loads(sesam(data_dir, "queue", "status", "--json").stdout)
-    assert status["lots"]["pending"]["lots"] == 10 and status["lots"]["pending"]["fse"] == 200
+    pending = {g["statut"]: g for g in status["lots"]}["pending"]
+    assert pending["lots"] == 10 and pending["fse"] == 200
     assert status["plus_ancien_en_attente"]["derniere_erreur"]
     assert status["dernier_contact"] is None
 
@@ -137,9 +138,8 @@ def test_200_fse_offline_then_replayed_and_reconciled(data_dir, port, tmp_path, 
     assert sent.returncode == 0, sent.stderr
     assert "10 lot(s) acceptés" in sent.stderr
     status = json.loads(sesam(data_dir, "queue", "status", "--json").stdout)
-    assert status["lots"] == {"done": status["lots"]["done"]}
-    assert status["lots"]["done"]["lots"] == 10
-    assert status["fse"]["acknowledged"]["nombre"] == 200
+    assert [(g["statut"], g["lots"]) for g in status["lots"]] == [("done", 10)]
+    assert {g["etat"]: g["nombre"] for g in status["fse"]}["acknowledged"] == 200
     assert status["dernier_contact"] is not None
 
     fetched = sesam(data_dir, "returns", "fetch", "--json")

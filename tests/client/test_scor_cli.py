@@ -108,8 +108,8 @@ def test_scor_scan_import_accept_status_purge(
     capsys.readouterr()
     assert main(["scor", "status", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [(p["id"], p["fse_number"], p["status"]) for p in listed] == [(2, number, "accepted")]
-    assert Path(listed[0]["file"]).exists() and listed[0]["dpi"] >= 200
+    assert [(p["id"], p["numero_fse"], p["statut"]) for p in listed] == [(2, number, "accepted")]
+    assert Path(listed[0]["fichier"]).exists() and listed[0]["dpi"] >= 200
     assert main(["scor", "status"]) == 0
     assert "vérifiée, en attente du lot de facturation" in capsys.readouterr().out
     assert main(["scor", "purge", "--dry-run"]) == 0

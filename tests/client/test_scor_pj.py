@@ -72,9 +72,12 @@ def test_degrade_fse_prints_its_feuille_de_soins_for_the_patient(
     qpdf_check(pdf, tmp_path)
     text = " ".join(pdftotext(pdf, tmp_path).split())
     assert "SESAM « dégradé »" in text and "à faire signer par le patient" in text
-    assert "LEFÈVRE Zoé" in text and "1800575112045 89" in text and "12/05/1980" in text
+    assert "LEFÈVRE Zoé" in text and "1 80 05 75 112 045 89" in text and "12/05/1980" in text
     assert "Dr CLAIRE RENAUD" in text and "751234568" in text
+    # The acts in words, from the referential (issue #20).
     assert "G 30,00 EUR" in text and "MEG 5,00 EUR" in text
+    assert "Consultation de référence du médecin" in text
+    assert "Majoration du médecin généraliste pour l'enfant" in text
     assert "[X] L'assuré n'a pas payé la part obligatoire" in text
     assert f"Référence de la facture : {number} - lot 1" in text
     assert "Signature de l'assuré(e)" in text
@@ -84,8 +87,10 @@ def test_receipt_and_bordereau_from_the_store(store: Store, tmp_path: Path, pki:
     number = store_fse(store)
     close_lot_of(store, number, pki.signer, MONDAY_9_NOV)
     receipt = " ".join(pdftotext(documents.receipt_pdf(store, number), tmp_path).split())
-    # Tiers payant on the AMO part only: the patient paid 35.00 - 22.50.
-    assert "la somme de 12,50 EUR" in receipt
+    # Tiers payant on the AMO part only: the patient owes 35.00 - 22.50; nothing was
+    # recorded at the desk, so the receipt does not say it was received.
+    assert "À régler par le patient : 12,50 EUR - mode de règlement : à encaisser" in receipt
+    assert "dont part remboursable par l'Assurance Maladie : 22,50 EUR" in receipt
     bordereau = documents.bordereau_pdf(store, date(2026, 11, 9))
     qpdf_check(bordereau, tmp_path)
     text = pdftotext(bordereau, tmp_path)

@@ -141,7 +141,7 @@ def edit(db: Path, *sql: str) -> None:
 
 def test_an_untouched_store_passes(made: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = verify_cli(capsys)
-    assert code == 0 and out["ok"] is True, out["message"]
+    assert code == 0 and out["conforme"] is True, out["message"]
 
 
 _EXTRA_PAYMENT = (
@@ -175,8 +175,8 @@ def test_an_edit_of_the_books_is_named(
 ) -> None:
     edit(made, "PRAGMA foreign_keys = OFF", sql)
     code, out = verify_cli(capsys)
-    assert code == 1 and out["ok"] is False
-    assert out["breach"] in ("books", "event")  # a removed FSE takes its events with it
+    assert code == 1 and out["conforme"] is False
+    assert out["ecart"] in ("books", "event")  # a removed FSE takes its events with it
     assert named in str(out["message"]), out["message"]
     assert "restaurez" in str(out["message"])
 
@@ -210,7 +210,7 @@ def test_the_last_entries_cut_are_caught(made: Path, capsys: pytest.CaptureFixtu
     conn.execute("DELETE FROM audit_journal WHERE seq > ?", [top - 3])
     conn.close()
     code, out = verify_cli(capsys)
-    assert code == 1 and out["ok"] is False
+    assert code == 1 and out["conforme"] is False
 
 
 def test_a_store_passes_after_a_crash_and_a_restart(

@@ -105,7 +105,7 @@ def test_every_event_is_journaled_and_the_chain_verifies(
     report = store.audit_verify()
     assert report.ok and report.count == len(entries) and report.head_hash == entries[-1].hash
     code, out, _ = verify_cli(capsys)
-    assert code == 0 and out["ok"] is True and out["count"] == len(entries)
+    assert code == 0 and out["conforme"] is True and out["nombre_entrees"] == len(entries)
 
 
 def test_the_journal_holds_no_nir_nor_name(store: Store) -> None:
@@ -157,7 +157,7 @@ def test_an_edited_payload_is_detected_at_its_entry(
     report = store.audit_verify()
     assert (report.breach, report.first_bad_seq) == (Breach.PAYLOAD, target.seq)
     code, out, err = verify_cli(capsys)
-    assert code == 1 and out["first_bad_seq"] == target.seq
+    assert code == 1 and out["premiere_entree_fautive"] == target.seq
     assert f"entrée n° {target.seq}" in err and "altéré" in err
 
 

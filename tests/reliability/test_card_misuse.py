@@ -124,7 +124,7 @@ def test_a_cpe_in_the_reader_bills_nothing_and_signs_nothing(
     close = sesam(data_dir, "lot", "close", "--all", "--pin-stdin", stdin="1234\n")
     assert close.returncode == 1 and "pas habilitée à signer" in close.stderr
     lots = json.loads(sesam(data_dir, "lot", "list", "--json").stdout)
-    assert [(lot["state"], lot["outbox_status"]) for lot in lots] == [("open", "HELD")]
+    assert [(lot["etat"], lot["statut_envoi"]) for lot in lots] == [("open", "held")]
 
 
 # --- remplaçant --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ COMMANDS = [
     ["queue", "status"],
     ["audit", "verify"],
     ["dashboard"],
+    ["recette"],
     ["backup"],
 ]
 

@@ -213,6 +213,7 @@ COMMANDS = [
     ["audit", "verify"],
     ["alerts"],
     ["dashboard"],
+    ["recette"],
     ["backup"],
 ]
 

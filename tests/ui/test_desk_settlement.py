@@ -58,4 +58,4 @@ def test_means_and_amount_collected_are_on_the_reprinted_receipt(
     assert shown.returncode == 0, shown.stderr
     assert "réglé par chèque : 11,00 € encaissés" in shown.stdout
     as_json = sesam(data_dir, "fse", "show", "1", "--json")
-    assert json.loads(as_json.stdout)["settlement"] == {"means": "cheque", "amount": "11.00"}
+    assert json.loads(as_json.stdout)["reglement"] == {"mode": "cheque", "montant": "11.00"}

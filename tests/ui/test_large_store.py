@@ -104,9 +104,15 @@ def large_ctx(tmp_path: Path, large_store: Path, fake_backend) -> Iterator[AppCo
 
 
 def _newest_number(db: Path) -> int:
+    """The FSE the list shows first: the newest care (then the newest FSE)."""
     conn = sqlite3.connect(db)
     try:
-        return int(conn.execute("SELECT MAX(number) FROM fse").fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT number FROM fse WHERE state NOT IN ('cancelled', 'draft') "
+                "ORDER BY care_date DESC, id DESC LIMIT 1"
+            ).fetchone()[0]
+        )
     finally:
         conn.close()
 
@@ -178,6 +184,8 @@ def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx):
         queue = window.queue_page
         # The queue page fills at start (where the 6.12.0 fault aborted the interpreter).
         qtbot.waitUntil(lambda: queue.view is not None, timeout=30000)
+        # The FSE list searches on its own (its filters), once the page has loaded.
+        qtbot.waitUntil(lambda: queue.fse_list.view is not None, timeout=30000)
         assert queue.fse_table.row_count() == counts["listed"] > 9000
         assert queue.lot_table.row_count() == counts["lots"]
         assert queue.unmatched_table.row_count() == counts["unmatched"]

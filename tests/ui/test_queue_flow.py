@@ -13,6 +13,7 @@ from testbed.am.noemie_gen import ReturnPolicy
 from testbed.am.server import AmServer
 from tests.ui.test_fse_flow import add_codes, start_with_cards
 from ui.qt import Qt
+from ui.widgets.fse_list import FseColumn
 
 
 @pytest.fixture
@@ -55,12 +56,14 @@ def test_queue_sent_then_arl_and_payment_shown(qtbot, am_window, fake_backend, a
     queue = window.queue_page
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: queue.fse_table.row_count() == 1, timeout=5000)
-    assert queue.fse_table.text(0, 3) == "sécurisée, lot ouvert"
+    assert queue.fse_table.text(0, FseColumn.STATE) == "sécurisée, lot ouvert"
     assert "1 FSE à envoyer" in queue.summary.text()
 
     with qtbot.waitSignal(queue.bridge.finished, timeout=30000):
         qtbot.keyClick(queue, Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: queue.fse_table.text(0, 3) == "reçue (ARL positif)", timeout=10000)
+    qtbot.waitUntil(
+        lambda: queue.fse_table.text(0, FseColumn.STATE) == "acceptée (ARL positif)", timeout=10000
+    )
     assert queue.progress.value() == queue.progress.maximum() == 1
     assert "ARL positif" in queue.lot_table.text(0, 5)
     # One delivery, the one that worked: counted (it used to read « 0 essai(s) »).
@@ -69,8 +72,10 @@ def test_queue_sent_then_arl_and_payment_shown(qtbot, am_window, fake_backend, a
 
     assert am.produce_returns() >= 1
     queue.fetch_returns()
-    qtbot.waitUntil(lambda: queue.fse_table.text(0, 4).startswith("payée"), timeout=10000)
-    assert queue.fse_table.text(0, 6) != "—"
+    qtbot.waitUntil(
+        lambda: queue.fse_table.text(0, FseColumn.STATUS).startswith("payée"), timeout=10000
+    )
+    assert queue.fse_table.text(0, FseColumn.PAID_AMO) != "—"
 
 
 def test_dashboard_shows_billed_received_and_alerts(qtbot, am_window, fake_backend, am):
@@ -154,8 +159,8 @@ def test_a_rejected_fse_shows_its_motif(qtbot, am_window, fake_backend, am):
         queue.send_now()
     assert am.produce_returns() >= 1
     queue.fetch_returns()
-    qtbot.waitUntil(lambda: queue.fse_table.text(0, 4) == "rejetée", timeout=10000)
-    motif = queue.fse_table.text(0, 7)
+    qtbot.waitUntil(lambda: queue.fse_table.text(0, FseColumn.STATUS) == "rejetée", timeout=10000)
+    motif = queue.fse_table.text(0, FseColumn.MOTIF)
     assert motif[:1] == "R" and len(motif) > 4  # code and label, e.g. "R02 Cotation ..."
     qtbot.waitUntil(lambda: "1 rejet" in window.status.queue_label.text(), timeout=5000)
 
@@ -179,7 +184,9 @@ def test_network_ok_after_a_replay_that_ends_well(qtbot, am_window, fake_backend
     am.faults.set(FaultKind.HTTP_503, 1)
     with qtbot.waitSignal(queue.bridge.finished, timeout=60000):
         qtbot.keyClick(queue, Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: queue.fse_table.text(0, 3) == "reçue (ARL positif)", timeout=10000)
+    qtbot.waitUntil(
+        lambda: queue.fse_table.text(0, FseColumn.STATE) == "acceptée (ARL positif)", timeout=10000
+    )
     assert not am.faults.is_active(FaultKind.HTTP_503)  # the fault did strike
     assert window.status.network_label.text() == "Réseau : ok"
     assert queue.lot_table.text(0, 6).startswith("2 essais")

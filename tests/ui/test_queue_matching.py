@@ -20,6 +20,7 @@ from client.returns import apply_arl, import_noemie
 from client.store import open_store
 from tests.client.am_support import FakeClock, close_lots, create_fse, open_cabinet
 from ui.qt import QInputDialog, Qt
+from ui.widgets.fse_list import FseColumn
 
 
 def _foreign_file(fse_id: str, lot_id: str) -> bytes:
@@ -97,7 +98,10 @@ def test_unmatched_payment_matched_by_hand_from_the_queue(qtbot, ctx, monkeypatc
         assert asked and "26,50" in asked[0]
         assert threads and threads[0] is not threading.main_thread()
         qtbot.waitUntil(lambda: queue.unmatched_table.row_count() == 0, timeout=5000)
-        assert queue.fse_table.text(0, 4).startswith("payée")
+        # The FSE list searches on its own after the page's load: a moment later.
+        qtbot.waitUntil(
+            lambda: queue.fse_table.text(0, FseColumn.STATUS).startswith("payée"), timeout=5000
+        )
         # The same FSE cannot take a second payment: French sentence, nothing changes.
     finally:
         window.shutdown()

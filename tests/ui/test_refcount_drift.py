@@ -19,6 +19,7 @@ from testbed.cards.factory import make_card
 from tests.ui.test_fse_flow import add_codes, start_with_cards
 from tests.ui.test_queue_flow import am, am_policy, am_window  # noqa: F401 - fixtures
 from ui.qt import Qt
+from ui.widgets.fse_list import FseColumn
 
 CARD_ROUNDS = 5
 FSE_SENT = 2  # one per sending: the first warms up, the second is counted
@@ -107,7 +108,10 @@ def test_sending_and_returns_keep_the_singletons(qtbot, am_window, fake_backend,
         wait_until(
             lambda: (
                 queue.send_button.isEnabled()
-                and all(queue.fse_table.text(r, 3) == "reçue (ARL positif)" for r in range(new))
+                and all(
+                    queue.fse_table.text(r, FseColumn.STATE) == "acceptée (ARL positif)"
+                    for r in range(new)
+                )
             ),
             timeout=30,
         )
@@ -116,7 +120,10 @@ def test_sending_and_returns_keep_the_singletons(qtbot, am_window, fake_backend,
         wait_until(
             lambda: (
                 queue.returns_button.isEnabled()
-                and all(queue.fse_table.text(r, 4).startswith("payée") for r in range(new))
+                and all(
+                    queue.fse_table.text(r, FseColumn.STATUS).startswith("payée")
+                    for r in range(new)
+                )
             ),
             timeout=30,
         )
@@ -130,4 +137,4 @@ def test_sending_and_returns_keep_the_singletons(qtbot, am_window, fake_backend,
     after = _singletons()
     _assert_no_drift(before, after)
     assert queue.fse_table.row_count() == FSE_SENT
-    assert all(queue.fse_table.text(r, 3) == "payée" for r in range(FSE_SENT))
+    assert all(queue.fse_table.text(r, FseColumn.STATE) == "payée" for r in range(FSE_SENT))

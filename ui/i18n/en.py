@@ -62,7 +62,8 @@ EN = {
     "sécurisée, lot ouvert": "secured, lot open",
     "lot signé, à envoyer": "lot signed, to send",
     "envoyée, ARL attendu": "sent, ARL awaited",
-    "reçue (ARL positif)": "received (positive ARL)",
+    "acceptée (ARL positif)": "accepted (positive ARL)",
+    "rectifiée (remplacée par sa FSE rectificative)": "rectified (replaced by its corrected FSE)",
     "refusée (ARL négatif)": "refused (negative ARL)",
     "payée": "paid",
     "rejetée": "rejected",
@@ -70,8 +71,15 @@ EN = {
     "ouvert": "open",
     "signé, à envoyer": "signed, to send",
     "envoyé, ARL attendu": "sent, ARL awaited",
-    "ARL positif": "positive ARL",
-    "ARL négatif : à renvoyer": "negative ARL: send again",
+    "accepté (ARL positif)": "accepted (positive ARL)",
+    "refusé (ARL négatif) : à renvoyer": "refused (negative ARL): send again",
+    "lot ouvert (pas encore signé)": "lot open (not signed yet)",
+    "en attente d'envoi": "waiting to be sent",
+    "envoi en cours": "sending",
+    "envoyé": "sent",
+    "en échec (action requise)": "failed (action needed)",
+    "payée partiellement (montant différent)": "partly paid (amount differs)",
+    "en attente": "waiting",
     "annulé": "voided",
     "Vitale": "Vitale",
     "sans Vitale": "without Vitale",
@@ -161,7 +169,7 @@ EN = {
     "Aucun lecteur détecté.": "No reader detected.",
     "Réglages enregistrés.": "Settings saved.",
     "carte Vitale": "Vitale card",
-    "carte CPS": "CPS card",
+    "carte CPS/CPE": "CPS/CPE card",
     "carte non reconnue": "unknown card",
     "Lecteurs : recherche…": "Readers: searching…",
     "Aucun praticien": "No practitioner",
@@ -176,7 +184,27 @@ EN = {
     "Praticien : {name}": "Practitioner: {name}",
     "File : {n} en attente": "Queue: {n} waiting",
     ", {n} rejet(s)": ", {n} reject(s)",
-    "Imprimé : {names}.": "Printed: {names}.",
+    "Documents enregistrés : {names}.": "Documents saved: {names}.",
+    "Imprimer la feuille de soins / duplicata…": "Print the care sheet / duplicate…",
+    "Ctrl+P : imprimer la feuille de soins (ou le duplicata) de la FSE choisie":
+        "Ctrl+P: print the care sheet (or the duplicate) of the chosen FSE",
+    "Imprimer la feuille de soins": "Print the care sheet",
+    "Quel document de la FSE n° {number} imprimer ?":
+        "Which document of FSE no. {number} to print?",
+    "La feuille de soins reprend la facture telle que sécurisée. Le duplicata remplace "
+    "une FSE non transmise (deux échecs de télétransmission) et mentionne son motif.":
+        "The care sheet shows the invoice as secured. The duplicate replaces an FSE that "
+        "could not be transmitted (two failed transmissions) and states why.",
+    "Imprimer": "Print",
+    "Feuille de soins": "Care sheet",
+    "Duplicata…": "Duplicate…",
+    "Cabinet (en-tête des documents imprimés)": "Practice (letterhead of printed documents)",
+    "ex. Cabinet médical des Tilleuls": "e.g. Cabinet médical des Tilleuls",
+    "Nom du cabinet :": "Practice name:",
+    "Rue\nCode postal et ville": "Street\nPostcode and town",
+    "Téléphone :": "Phone:",
+    "Imprimés sur les reçus, les feuilles de soins et les duplicata.":
+        "Printed on receipts, care sheets and duplicates.",
     "Code": "Code",
     "Libellé": "Label",
     "Qté": "Qty",
@@ -261,6 +289,21 @@ EN = {
     "Situation d'exercice sous laquelle facturer": "Practice situation to bill under",
     "Aucune carte CPS : insérez la carte du praticien pour signer.":
         "No CPS card: insert the practitioner's card to sign.",
+    # Every euro has a status: closing an unpaid remainder (issue #20).
+    "Clore le reste dû…": "Close the unpaid remainder…",
+    "FSE payée partiellement ou rejetée : perte acceptée ou réclamé à la caisse":
+        "FSE partly paid or rejected: accepted loss or claimed from the caisse",
+    "Clore le reste dû de la FSE n° %1": "Close the unpaid remainder of FSE no. %1",
+    "Reste dû non payé par la caisse : %1": "Remainder not paid by the caisse: %1",
+    "Perte acceptée : plus rien n'est attendu": "Accepted loss: nothing more is expected",
+    "Réclamé à la caisse : reste visible comme réclamé, avec la date":
+        "Claimed from the caisse: stays visible as claimed, with the date",
+    "Commentaire (facultatif) :": "Comment (optional):",
+    "ex. : courrier envoyé à la caisse le …": "e.g. letter sent to the caisse on …",
+    "Clore le reste dû": "Close the remainder",
+    "Non payés (paiements partiels et rejets à clore)":
+        "Unpaid (partial payments and rejects to close)",
+    "%1 non payés sur %2 FSE": "%1 unpaid on %2 FSE",
 }
 # fmt: on
 

@@ -3,27 +3,59 @@
 <context>
     <name />
     <message>
-        <location filename="../dialogs/pin.py" line="41" />
+        <location filename="../dialogs/pin.py" line="42" />
         <source>Code porteur de la carte CPS</source>
         <translation>CPS card PIN</translation>
     </message>
     <message>
-        <location filename="../dialogs/pin.py" line="45" />
+        <location filename="../dialogs/pin.py" line="46" />
         <source>Saisissez le code porteur de la carte insérée dans « %1 ».</source>
         <translation>Type the PIN of the card inserted in “%1”.</translation>
     </message>
     <message>
-        <location filename="../dialogs/pin.py" line="54" />
+        <location filename="../dialogs/pin.py" line="55" />
         <source>Code porteur</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../dialogs/pin.py" line="67" />
+        <location filename="../dialogs/pin.py" line="68" />
         <source>Valider</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../dialogs/pin.py" line="68" />
+        <location filename="../printing.py" line="136" />
+        <source>Imprimer</source>
+        <extracomment>Resolution of the rendered pages: enough for a cerfa and a signature, small in memory.</extracomment>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="137" />
+        <source>Quel document de la FSE n° {number} imprimer ?</source>
+        <translation>Which document of FSE no. {number} to print?</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="140" />
+        <source>La feuille de soins reprend la facture telle que sécurisée. Le duplicata remplace une FSE non transmise (deux échecs de télétransmission) et mentionne son motif.</source>
+        <translation>The care sheet shows the invoice as secured. The duplicate replaces an FSE that could not be transmitted (two failed transmissions) and states why.</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="144" />
+        <source>Feuille de soins</source>
+        <translation>Care sheet</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="145" />
+        <source>Duplicata…</source>
+        <translation>Duplicate…</translation>
+    </message>
+    <message>
+        <location filename="../printing.py" line="146" />
+        <location filename="../dialogs/patient.py" line="97" />
+        <location filename="../dialogs/close_remainder.py" line="66" />
+        <location filename="../dialogs/restore.py" line="206" />
+        <location filename="../dialogs/pin.py" line="69" />
+        <location filename="../dialogs/rectify.py" line="95" />
+        <location filename="../dialogs/puk.py" line="93" />
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
@@ -33,48 +65,101 @@
         <translation>An unexpected error occurred. Nothing was done. Try again; if it happens again, export the support bundle (Diagnostics page) and send it.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="44" />
+        <location filename="../main_window.py" line="47" />
         <source>Facturation SESAM-Vitale</source>
         <translation>SESAM-Vitale billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="70" />
+        <location filename="../main_window.py" line="80" />
         <location filename="../pages/billing.py" line="26" />
         <source>Patient et facturation</source>
+        <extracomment>The damaged store's French report (None: the store is sound or not yet checked): the application runs on, degraded, and offers a restore (``open_restore_dialog``).</extracomment>
         <translation>Patient and billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="71" />
+        <location filename="../main_window.py" line="81" />
         <source>File d'attente</source>
         <translation>Queue</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="72" />
-        <location filename="../pages/dashboard.py" line="54" />
+        <location filename="../main_window.py" line="82" />
+        <location filename="../pages/dashboard.py" line="58" />
         <source>Tableau de bord</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="73" />
+        <location filename="../main_window.py" line="83" />
         <source>SCOR</source>
         <translation>SCOR</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="74" />
-        <location filename="../pages/settings.py" line="58" />
+        <location filename="../main_window.py" line="84" />
+        <location filename="../pages/settings.py" line="59" />
         <source>Réglages</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="75" />
+        <location filename="../main_window.py" line="85" />
         <location filename="../pages/diagnostics.py" line="119" />
         <source>Diagnostic</source>
         <translation>Diagnostics</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="160" />
-        <source>Carte</source>
+        <location filename="../main_window.py" line="183" />
+        <source>Le fichier de la base de données {path} est endommagé ({detail}) : n'y enregistrez plus rien, restaurez une sauvegarde.</source>
         <extracomment>Print the documents made (receipt, feuille de soins, duplicata) through the Qt print dialog (``ui.printing``); off in tests unless they ask for it.</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="187" />
+        <source>La base de données ne peut pas être utilisée : son fichier est endommagé (disque abîmé, coupure pendant une écriture…).
+
+{path}
+({detail})
+
+Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossier « sauvegardes », jamais effacée, et les numéros de FSE ne redescendront pas. D'ici là, n'enregistrez rien.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="194" />
+        <source>Base de données endommagée</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="197" />
+        <location filename="../pages/diagnostics.py" line="145" />
+        <location filename="../pages/settings.py" line="178" />
+        <source>Restaurer une sauvegarde…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="199" />
+        <source>Plus tard</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="204" />
+        <source>⚠ Base de données endommagée : restaurez une sauvegarde (Réglages ou Diagnostic).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="229" />
+        <source>Base restaurée à partir de {name}.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="251" />
+        <source>Registre incomplet</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="288" />
+        <source>⚠ {what} arrêtée (voir Diagnostic)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="306" />
+        <source>Carte</source>
         <translation>Card</translation>
     </message>
     <message>
@@ -82,61 +167,116 @@
         <translation type="vanished">Share of Vitale-secured FSE</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="60" />
+        <location filename="../pages/dashboard.py" line="70" />
         <source>Montants en attente de paiement</source>
         <translation>Amounts awaiting payment</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="61" />
+        <location filename="../pages/dashboard.py" line="71" />
         <source>Rejets et refus</source>
         <translation>Rejects and refusals</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="62" />
+        <location filename="../pages/dashboard.py" line="72" />
         <source>Jours depuis la dernière transmission</source>
         <translation>Days since the last transmission</translation>
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="73" />
+        <source>Non payés (paiements partiels et rejets à clore)</source>
+        <translation>Unpaid (partial payments and rejects to close)</translation>
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="79" />
+        <source>Parts AMO + AMC facturées et paiements reçus des caisses (euros)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="81" />
+        <source>Facturé : FSE par mois des soins</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="82" />
+        <source>Reçu : paiements des caisses par mois de paiement</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="84" />
+        <source>euros</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="88" />
+        <source>Rejets et refus par mois des soins</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="89" />
+        <source>FSE rejetées ou refusées</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="91" />
+        <source>nombre de FSE</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="99" />
+        <source>Un mois peut recevoir plus qu'il n'a facturé : les caisses y paient aussi des soins des mois précédents.</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>Honoraires facturés et reçus (AMO + AMC) par mois de soins</source>
         <translation type="vanished">Fees billed and received (AMO + AMC) per month of care</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="59" />
+        <location filename="../pages/dashboard.py" line="69" />
         <source>Taux de télétransmission (hors dégradé)</source>
         <translation>Teletransmission rate (degraded mode excluded)</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="68" />
         <source>Facturé (AMO + AMC, mois des soins) et reçu (mois du paiement)</source>
         <translation>Billed (AMO + AMC, month of care) and received (month of payment)</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="69" />
         <source>Facturé</source>
         <translation>Billed</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="69" />
         <source>Reçu</source>
         <translation>Received</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="72" />
         <source>Rejets par mois</source>
         <translation>Rejects per month</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="72" />
         <source>Rejets</source>
         <translation>Rejects</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="77" />
+        <location filename="../pages/dashboard.py" line="108" />
         <source>Alertes</source>
         <translation>Alerts</translation>
     </message>
     <message>
+        <location filename="../pages/dashboard.py" line="116" />
+        <source>Vue d'ensemble</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
         <location filename="../pages/dashboard.py" line="117" />
+        <source>Recette</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="151" />
+        <source>%1 non payés sur %2 FSE</source>
+        <translation>%1 unpaid on %2 FSE</translation>
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="164" />
         <source>Aucune alerte.</source>
         <translation>No alert.</translation>
     </message>
@@ -156,297 +296,524 @@
         <translation>Export the support bundle…</translation>
     </message>
     <message>
-        <location filename="../pages/diagnostics.py" line="192" />
+        <location filename="../pages/diagnostics.py" line="211" />
         <source>Dossier de support</source>
         <translation>Support bundle</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="43" />
+        <location filename="../../client/labels.py" line="28" />
         <source>brouillon</source>
+        <extracomment>An FSE's state (singular, the FSE is feminine).</extracomment>
         <translation>draft</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="44" />
+        <location filename="../../client/labels.py" line="29" />
         <source>sécurisée, lot ouvert</source>
         <translation>secured, lot open</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="45" />
+        <location filename="../../client/labels.py" line="30" />
         <source>lot signé, à envoyer</source>
         <translation>lot signed, to send</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="46" />
+        <location filename="../../client/labels.py" line="31" />
         <source>envoyée, ARL attendu</source>
         <translation>sent, ARL awaited</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="47" />
         <source>reçue (ARL positif)</source>
-        <translation>received (positive ARL)</translation>
+        <translation type="vanished">received (positive ARL)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="48" />
+        <location filename="../../client/labels.py" line="32" />
+        <source>acceptée (ARL positif)</source>
+        <translation>accepted (positive ARL)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="33" />
+        <location filename="../../client/labels.py" line="64" />
         <source>refusée (ARL négatif)</source>
         <translation>refused (negative ARL)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="49" />
+        <location filename="../../client/labels.py" line="34" />
+        <location filename="../../client/labels.py" line="61" />
         <source>payée</source>
+        <extracomment>Where an FSE stands for the practitioner's money (ARL and NOEMIE returns).</extracomment>
         <translation>paid</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="50" />
+        <location filename="../../client/labels.py" line="35" />
+        <location filename="../../client/labels.py" line="63" />
         <source>rejetée</source>
         <translation>rejected</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="51" />
+        <location filename="../../client/labels.py" line="36" />
         <source>annulée</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="54" />
+        <location filename="../../client/labels.py" line="37" />
+        <source>rectifiée (remplacée par sa FSE rectificative)</source>
+        <translation>rectified (replaced by its corrected FSE)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="42" />
         <source>ouvert</source>
+        <extracomment>A lot's state.</extracomment>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="55" />
+        <location filename="../../client/labels.py" line="43" />
         <source>signé, à envoyer</source>
         <translation>signed, to send</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="56" />
+        <location filename="../../client/labels.py" line="44" />
         <source>envoyé, ARL attendu</source>
         <translation>sent, ARL awaited</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="57" />
+        <location filename="../../client/labels.py" line="45" />
+        <source>accepté (ARL positif)</source>
+        <translation>accepted (positive ARL)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="46" />
+        <source>refusé (ARL négatif) : à renvoyer</source>
+        <translation>refused (negative ARL): send again</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="78" />
+        <source>carte CPS/CPE</source>
+        <translation>CPS/CPE card</translation>
+    </message>
+    <message>
         <source>ARL positif</source>
-        <translation>positive ARL</translation>
+        <translation type="vanished">positive ARL</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="58" />
         <source>ARL négatif : à renvoyer</source>
-        <translation>negative ARL: send again</translation>
+        <translation type="vanished">negative ARL: send again</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="59" />
+        <location filename="../../client/labels.py" line="47" />
         <source>annulé</source>
         <translation>voided</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="62" />
+        <location filename="../../client/labels.py" line="52" />
+        <source>lot ouvert (pas encore signé)</source>
+        <extracomment>A lot's place in the télétransmission queue (its outbox row).</extracomment>
+        <translation>lot open (not signed yet)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="53" />
+        <source>en attente d'envoi</source>
+        <translation>waiting to be sent</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="54" />
+        <source>envoi en cours</source>
+        <translation>sending</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="55" />
+        <source>envoyé</source>
+        <translation>sent</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="56" />
+        <source>en échec (action requise)</source>
+        <translation>failed (action needed)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="62" />
+        <source>payée partiellement (montant différent)</source>
+        <translation>partly paid (amount differs)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="65" />
+        <source>en attente</source>
+        <translation>waiting</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="70" />
         <source>Vitale</source>
+        <extracomment>How an FSE was secured.</extracomment>
         <translation>Vitale</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="63" />
+        <location filename="../../client/labels.py" line="71" />
         <source>sans Vitale</source>
         <translation>without Vitale</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="64" />
+        <location filename="../../client/labels.py" line="72" />
         <source>dégradé</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="67" />
+        <location filename="../widgets/fse_list.py" line="95" />
         <source>N°</source>
+        <extracomment>Typing pauses this long (ms) before the list is searched again. The « no date » of the du / au fields (shown blank).</extracomment>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="68" />
+        <location filename="../pages/queue.py" line="79" />
+        <location filename="../widgets/fse_list.py" line="98" />
         <source>Date des soins</source>
         <translation>Date of care</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="69" />
-        <location filename="../pages/queue.py" line="80" />
+        <location filename="../pages/queue.py" line="62" />
         <source>Mode</source>
         <translation>Mode</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="70" />
-        <location filename="../pages/queue.py" line="82" />
+        <location filename="../pages/queue.py" line="65" />
+        <location filename="../widgets/fse_list.py" line="103" />
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="71" />
+        <location filename="../widgets/fse_list.py" line="106" />
         <source>Rapprochement</source>
         <translation>Reconciliation</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="72" />
         <source>AMO facturé</source>
         <translation>AMO billed</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="73" />
+        <location filename="../widgets/fse_list.py" line="97" />
+        <source>Patient</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="99" />
+        <source>Total</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="100" />
+        <source>AMO</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="101" />
+        <source>AMC</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="102" />
+        <source>Part patient</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="104" />
         <source>AMO payé</source>
         <translation>AMO paid</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="74" />
+        <location filename="../widgets/fse_list.py" line="105" />
+        <source>Payé le</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="107" />
         <source>Motif / détail</source>
         <translation>Reason / detail</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="77" />
+        <location filename="../widgets/fse_list.py" line="154" />
+        <source>Patient : nom, prénom ou NIR…</source>
+        <extracomment>Emitted with each view shown (the list was searched again).</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="156" />
+        <source>Le début du nom ou du prénom (accents et majuscules indifférents), ou du NIR</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="162" />
+        <source>Soins à partir du (vide : sans limite)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="163" />
+        <source>Soins jusqu'au (vide : sans limite)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="164" />
+        <source>du</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="170" />
+        <source>Tous les états</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="177" />
+        <source>Tous les paiements</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="194" />
+        <source>Effacer</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="196" />
+        <source>Effacer la recherche et les filtres</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="289" />
+        <source>La date « du » est après la date « au » : rien à chercher.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="304" />
+        <source>Liste des FSE illisible : </source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="320" />
+        <source>Aucune FSE pour l'instant.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="322" />
+        <source>Aucune FSE ne correspond à cette recherche.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="59" />
         <source>Lot</source>
         <translation>Lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="78" />
+        <location filename="../pages/queue.py" line="60" />
         <source>Type</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="79" />
+        <location filename="../pages/queue.py" line="61" />
         <source>Caisse</source>
         <translation>Fund</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="81" />
+        <location filename="../pages/queue.py" line="63" />
         <source>FSE</source>
         <translation>FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="83" />
+        <location filename="../pages/queue.py" line="68" />
         <source>Envoi</source>
         <translation>Sending</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="125" />
+        <location filename="../pages/queue.py" line="72" />
+        <source>Reçu le</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="76" />
+        <source>Facture</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="80" />
+        <source>Payé AMO</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="81" />
+        <source>Motif</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="101" />
         <source>File d'attente et retours</source>
         <translation>Queue and returns</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="142" />
+        <location filename="../pages/queue.py" line="123" />
         <source>Envoyer maintenant (F9)</source>
         <translation>Send now (F9)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="147" />
+        <location filename="../pages/queue.py" line="128" />
         <source>Annuler l'envoi (Échap)</source>
         <translation>Cancel sending (Esc)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="153" />
+        <location filename="../pages/queue.py" line="134" />
         <source>Relever les retours (F10)</source>
         <translation>Fetch returns (F10)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="182" />
+        <location filename="../pages/queue.py" line="162" />
         <source>Feuilles de soins</source>
         <translation>Care sheets</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="183" />
+        <location filename="../pages/queue.py" line="163" />
         <source>Lots</source>
         <translation>Lots</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="184" />
+        <location filename="../pages/queue.py" line="164" />
         <source>Paiements non rapprochés</source>
         <translation>Unmatched payments</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="188" />
+        <location filename="../pages/queue.py" line="168" />
         <source>Duplicata… (Ctrl+D)</source>
         <translation>Duplicate… (Ctrl+D)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="193" />
+        <location filename="../pages/queue.py" line="173" />
+        <source>Imprimer la feuille de soins / duplicata…</source>
+        <translation>Print the care sheet / duplicate…</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="177" />
+        <source>Ctrl+P : imprimer la feuille de soins (ou le duplicata) de la FSE choisie</source>
+        <translation>Ctrl+P: print the care sheet (or the duplicate) of the chosen FSE</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="181" />
         <source>Annuler la FSE (Suppr)</source>
         <translation>Cancel the FSE (Del)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="197" />
+        <location filename="../pages/queue.py" line="185" />
         <source>Renvoyer le lot refusé</source>
         <translation>Resend the refused lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="201" />
+        <location filename="../pages/queue.py" line="189" />
+        <source>Corriger et renvoyer…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="192" />
+        <source>FSE rejetée ou refusée : la corriger et la signer à nouveau (FSE rectificative)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="198" />
         <source>Rapprocher… (Alt+R)</source>
         <translation>Match… (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="205" />
+        <location filename="../pages/queue.py" line="202" />
         <source>Rapprocher à la main le paiement choisi d'une FSE acceptée (ARL positif)</source>
         <translation>Match the chosen payment by hand with an accepted FSE (positive ARL)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="214" />
+        <location filename="../pages/queue.py" line="206" />
+        <source>Clore le reste dû…</source>
+        <translation>Close the unpaid remainder…</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="209" />
+        <source>FSE payée partiellement ou rejetée : perte acceptée ou réclamé à la caisse</source>
+        <translation>FSE partly paid or rejected: accepted loss or claimed from the caisse</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="224" />
         <source>Une FSE ne peut être annulée que tant qu'elle n'est pas partie. Un lot refusé (ARL négatif) est renvoyé tel quel après correction de la cause indiquée.</source>
         <translation>An FSE can only be cancelled until it has left. A refused lot (negative ARL) is sent again as is once the stated cause is fixed.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="388" />
+        <location filename="../pages/queue.py" line="351" />
         <source>Signature des lots avec la carte CPS…</source>
         <translation>Signing the lots with the CPS card…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="418" />
+        <location filename="../pages/queue.py" line="386" />
         <source>Réseau : envoi…</source>
         <translation>Network: sending…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="424" />
+        <location filename="../pages/queue.py" line="408" />
         <source>Annulation demandée : l'envoi en cours se termine.</source>
         <translation>Cancel requested: the transfer in progress finishes.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="531" />
+        <location filename="../pages/queue.py" line="432" />
+        <source>Réseau : envoi arrêté</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="506" />
+        <source>Imprimer la feuille de soins</source>
+        <translation>Print the care sheet</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="557" />
+        <source>Insérez la carte CPS du praticien : c'est elle qui signe la FSE corrigée.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="609" />
         <source>Choisissez d'abord le paiement dans l'onglet Paiements non rapprochés.</source>
         <translation>First choose the payment in the Unmatched payments tab.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="537" />
+        <location filename="../pages/queue.py" line="615" />
         <source>Rapprocher un paiement</source>
         <translation>Match a payment</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="245" />
-        <location filename="../pages/queue.py" line="440" />
-        <location filename="../pages/queue.py" line="470" />
+        <location filename="../pages/queue.py" line="255" />
+        <location filename="../pages/queue.py" line="467" />
         <source>Réseau : injoignable</source>
         <translation>Network: unreachable</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="453" />
+        <location filename="../pages/queue.py" line="448" />
         <source>Relève des retours de l'Assurance Maladie…</source>
         <translation>Fetching the Assurance Maladie returns…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="245" />
-        <location filename="../pages/queue.py" line="464" />
+        <location filename="../pages/queue.py" line="255" />
+        <location filename="../pages/queue.py" line="460" />
         <source>Réseau : ok</source>
         <translation>Network: ok</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="476" />
+        <location filename="../pages/queue.py" line="473" />
+        <location filename="../pages/queue.py" line="491" />
+        <location filename="../pages/queue.py" line="669" />
         <source>Choisissez d'abord la FSE.</source>
         <translation>Choose the FSE first.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="478" />
+        <location filename="../pages/queue.py" line="475" />
         <source>Duplicata</source>
         <translation>Duplicate</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="490" />
+        <location filename="../pages/queue.py" line="510" />
         <source>Imprimer le duplicata</source>
         <translation>Print the duplicate</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="499" />
+        <location filename="../pages/queue.py" line="519" />
         <source>Annuler la FSE</source>
         <translation>Cancel the FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="515" />
+        <location filename="../pages/queue.py" line="593" />
         <source>Choisissez le lot refusé dans l'onglet Lots.</source>
         <translation>Choose the refused lot in the Lots tab.</translation>
     </message>
@@ -463,562 +830,848 @@ or scan the signed care sheet.</translation>
         <translation>Drop the scanned file here, or scan.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="93" />
+        <location filename="../pages/scor.py" line="108" />
         <source>SCOR — pièces justificatives</source>
         <translation>SCOR — supporting documents</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="101" />
+        <location filename="../pages/scor.py" line="116" />
         <source>FSE en dégradé qui attendent leur feuille signée :</source>
         <translation>Degraded FSE waiting for their signed sheet:</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="105" />
+        <location filename="../pages/scor.py" line="120" />
         <source>Pièces et leur suivi :</source>
         <translation>Documents and their follow-up:</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="114" />
+        <location filename="../pages/scor.py" line="128" />
         <source>Numériser (Ctrl+N)</source>
         <translation>Scan (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="119" />
+        <location filename="../pages/scor.py" line="133" />
         <source>Importer un fichier… (Ctrl+O)</source>
         <translation>Import a file… (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="131" />
+        <location filename="../pages/scor.py" line="145" />
         <source>Joindre à la FSE (Ctrl+Entrée)</source>
         <translation>Attach to the FSE (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="141" />
+        <location filename="../pages/scor.py" line="155" />
         <source>La pièce part dans un lot PJ après le lot de sa FSE, à l'envoi suivant (page File d'attente, F9). Sans ARL PJ positif après 5 jours ouvrés, envoyez le duplicata papier à la caisse.</source>
         <translation>The document leaves in a PJ lot after its FSE's lot, at the next sending (Queue page, F9). Without a positive PJ ARL after 5 working days, post the paper duplicate to the fund.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="178" />
+        <location filename="../pages/scor.py" line="187" />
         <source>Aucune pièce pour l'instant.</source>
         <translation>No document yet.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="186" />
+        <location filename="../pages/scor.py" line="209" />
         <source>Numérisation…</source>
         <translation>Scanning…</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="198" />
+        <location filename="../pages/scor.py" line="221" />
         <source>Feuille de soins numérisée</source>
         <translation>Scanned care sheet</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="40" />
+        <location filename="../pages/settings.py" line="41" />
         <source>Délai de télétransmission (jours ouvrés)</source>
         <extracomment>(field, label, minimum, maximum) of the integer settings shown.</extracomment>
         <translation>Transmission deadline (working days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="46" />
+        <location filename="../pages/settings.py" line="47" />
         <source>Prévenir avant l'échéance (jours ouvrés)</source>
         <translation>Warn before the deadline (working days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="50" />
+        <location filename="../pages/settings.py" line="51" />
         <source>Alerte lot sans ARL après (jours)</source>
         <translation>Alert for a lot without ARL after (days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="51" />
+        <location filename="../pages/settings.py" line="52" />
         <source>Garantie de paiement (jours ouvrés)</source>
         <translation>Payment guarantee (working days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="69" />
+        <location filename="../pages/settings.py" line="70" />
         <source>Concentrateur de télétransmission</source>
         <translation>Transmission concentrator</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="73" />
+        <location filename="../pages/settings.py" line="74" />
+        <location filename="../pages/settings.py" line="123" />
         <source>Adresse :</source>
         <translation>Address:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="84" />
-        <location filename="../pages/settings.py" line="179" />
+        <location filename="../pages/settings.py" line="85" />
+        <location filename="../pages/settings.py" line="205" />
         <source>Choisir le fichier</source>
         <translation>Choose the file</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="96" />
+        <location filename="../pages/settings.py" line="97" />
         <source>Délai de connexion :</source>
         <translation>Connection timeout:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="99" />
+        <location filename="../pages/settings.py" line="100" />
         <source>Délais et alertes</source>
         <translation>Deadlines and alerts</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="111" />
+        <location filename="../pages/settings.py" line="112" />
+        <source>Cabinet (en-tête des documents imprimés)</source>
+        <translation>Practice (letterhead of printed documents)</translation>
+    </message>
+    <message>
+        <location filename="../pages/settings.py" line="116" />
+        <source>ex. Cabinet médical des Tilleuls</source>
+        <translation>e.g. Cabinet médical des Tilleuls</translation>
+    </message>
+    <message>
+        <location filename="../pages/settings.py" line="117" />
+        <source>Nom du cabinet :</source>
+        <translation>Practice name:</translation>
+    </message>
+    <message>
+        <location filename="../pages/settings.py" line="122" />
+        <source>Rue
+Code postal et ville</source>
+        <translation>Street
+Postcode and town</translation>
+    </message>
+    <message>
+        <location filename="../pages/settings.py" line="126" />
+        <source>Téléphone :</source>
+        <translation>Phone:</translation>
+    </message>
+    <message>
+        <location filename="../pages/settings.py" line="129" />
+        <source>Imprimés sur les reçus, les feuilles de soins et les duplicata.</source>
+        <translation>Printed on receipts, care sheets and duplicates.</translation>
+    </message>
+    <message>
+        <location filename="../pages/settings.py" line="133" />
         <source>Lecteurs de cartes</source>
         <translation>Card readers</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="120" />
+        <location filename="../pages/settings.py" line="142" />
         <source>Les lecteurs sont détectés automatiquement (PC/SC). Un lecteur bi-fente accepte la carte Vitale et la CPS dans l'une ou l'autre fente.</source>
         <translation>Readers are detected automatically (PC/SC). A dual-slot reader takes the Vitale card and the CPS in either slot.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="128" />
+        <location filename="../pages/settings.py" line="150" />
         <source>Données</source>
         <translation>Data</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="133" />
+        <location filename="../pages/settings.py" line="155" />
         <source>Dossier des données :</source>
         <translation>Data directory:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="138" />
+        <location filename="../pages/settings.py" line="160" />
         <source>Pour en changer, démarrez avec --data-dir ou la variable SESAM_DATA_DIR. Il contient des données de santé : accès réservé à l'utilisateur.</source>
         <translation>To change it, start with --data-dir or the SESAM_DATA_DIR variable. It holds health data: user access only.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="146" />
+        <location filename="../pages/settings.py" line="168" />
         <source>Tarifs locaux :</source>
         <translation>Local tariffs:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="151" />
+        <location filename="../pages/settings.py" line="173" />
         <source>Fichier CSV au format du référentiel (code;label;amount;…) : ses lignes priment sur le référentiel livré.</source>
         <translation>CSV file in the referential's format (code;label;amount;…): its rows override the shipped referential.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="164" />
+        <location filename="../pages/settings.py" line="181" />
+        <source>Sauvegardes :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/settings.py" line="190" />
         <source>Enregistrer (Ctrl+Entrée)</source>
         <translation>Save (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="188" />
+        <location filename="../pages/settings.py" line="214" />
         <source>Réglages par défaut.</source>
         <translation>Default settings.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="201" />
+        <location filename="../pages/settings.py" line="230" />
         <source>Aucun lecteur détecté.</source>
         <translation>No reader detected.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="237" />
+        <location filename="../pages/settings.py" line="269" />
         <source>Réglages enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../status.py" line="16" />
+        <location filename="../../client/labels.py" line="77" />
         <source>carte Vitale</source>
+        <extracomment>The card found in a reader.</extracomment>
         <translation>Vitale card</translation>
     </message>
     <message>
-        <location filename="../status.py" line="17" />
         <source>carte CPS</source>
-        <translation>CPS card</translation>
+        <translation type="vanished">CPS card</translation>
     </message>
     <message>
-        <location filename="../status.py" line="18" />
+        <location filename="../../client/labels.py" line="79" />
         <source>carte non reconnue</source>
         <translation>unknown card</translation>
     </message>
     <message>
-        <location filename="../status.py" line="33" />
+        <location filename="../status.py" line="28" />
         <source>Lecteurs : recherche…</source>
         <translation>Readers: searching…</translation>
     </message>
     <message>
-        <location filename="../status.py" line="35" />
-        <location filename="../status.py" line="115" />
+        <location filename="../status.py" line="30" />
+        <location filename="../status.py" line="117" />
         <source>Aucun praticien</source>
         <translation>No practitioner</translation>
     </message>
     <message>
-        <location filename="../status.py" line="37" />
+        <location filename="../status.py" line="32" />
         <source>File : —</source>
         <translation>Queue: —</translation>
     </message>
     <message>
-        <location filename="../status.py" line="39" />
+        <location filename="../status.py" line="34" />
         <source>Réseau : —</source>
         <translation>Network: —</translation>
     </message>
     <message>
-        <location filename="../status.py" line="88" />
+        <location filename="../status.py" line="90" />
         <source>Lecteurs : indisponibles</source>
         <translation>Readers: unavailable</translation>
     </message>
     <message>
-        <location filename="../status.py" line="92" />
+        <location filename="../status.py" line="94" />
         <source>Aucun lecteur de cartes</source>
         <translation>No card reader</translation>
     </message>
     <message>
-        <location filename="../status.py" line="93" />
+        <location filename="../status.py" line="95" />
         <source>Branchez un lecteur, ou démarrez le service pcscd.</source>
         <translation>Plug in a reader, or start the pcscd service.</translation>
     </message>
     <message>
-        <location filename="../status.py" line="100" />
+        <location filename="../status.py" line="102" />
         <source>{what} (lecture…)</source>
         <translation>{what} (reading…)</translation>
     </message>
     <message>
-        <location filename="../status.py" line="102" />
+        <location filename="../status.py" line="104" />
         <source>vide</source>
         <translation>empty</translation>
     </message>
     <message>
-        <location filename="../status.py" line="118" />
+        <location filename="../status.py" line="120" />
         <source>Praticien : {name}</source>
         <translation>Practitioner: {name}</translation>
     </message>
     <message>
-        <location filename="../status.py" line="132" />
+        <location filename="../status.py" line="140" />
         <source>File : {n} en attente</source>
         <translation>Queue: {n} waiting</translation>
     </message>
     <message>
-        <location filename="../status.py" line="134" />
+        <location filename="../status.py" line="142" />
         <source>, {n} rejet(s)</source>
         <translation>, {n} reject(s)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="49" />
+        <location filename="../widgets/invoice_panel.py" line="64" />
         <source>Code</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="50" />
+        <location filename="../widgets/invoice_panel.py" line="65" />
         <source>Libellé</source>
         <translation>Label</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="51" />
+        <location filename="../widgets/invoice_panel.py" line="66" />
         <source>Qté</source>
         <translation>Qty</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="52" />
+        <location filename="../widgets/invoice_panel.py" line="67" />
         <source>Coef.</source>
         <translation>Coef.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="53" />
+        <location filename="../widgets/invoice_panel.py" line="68" />
+        <source>ALD</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="69" />
         <source>Honoraires</source>
         <translation>Fees</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="54" />
+        <location filename="../widgets/invoice_panel.py" line="70" />
         <source>Part AMO</source>
         <translation>AMO share</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="55" />
+        <location filename="../widgets/invoice_panel.py" line="71" />
         <source>Règle</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="59" />
+        <location filename="../widgets/invoice_panel.py" line="75" />
         <source>aucun</source>
         <translation>none</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="60" />
+        <location filename="../widgets/invoice_panel.py" line="76" />
         <source>DE (exigence)</source>
         <translation>DE (patient request)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="61" />
+        <location filename="../widgets/invoice_panel.py" line="77" />
         <source>DA (autorisé)</source>
         <translation>DA (authorised)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="62" />
+        <location filename="../widgets/invoice_panel.py" line="78" />
         <source>DP (permanent)</source>
         <translation>DP (permanent)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="63" />
+        <location filename="../widgets/invoice_panel.py" line="79" />
         <source>ED (entente directe)</source>
         <translation>ED (direct agreement)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="66" />
+        <location filename="../widgets/invoice_panel.py" line="82" />
         <source>Exigence particulière du patient</source>
         <translation>Particular request of the patient</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="67" />
+        <location filename="../widgets/invoice_panel.py" line="83" />
         <source>Dépassement autorisé plafonné</source>
         <translation>Authorised capped overrun</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="68" />
+        <location filename="../widgets/invoice_panel.py" line="84" />
         <source>Dépassement permanent</source>
         <translation>Permanent overrun</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="69" />
+        <location filename="../widgets/invoice_panel.py" line="85" />
         <source>Entente directe</source>
         <translation>Direct agreement</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="72" />
+        <location filename="../widgets/invoice_panel.py" line="88" />
         <source>dans le parcours</source>
         <translation>within the care pathway</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="73" />
+        <location filename="../widgets/invoice_panel.py" line="89" />
         <source>hors parcours</source>
         <translation>outside the pathway</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="74" />
+        <location filename="../widgets/invoice_panel.py" line="90" />
         <source>accès direct</source>
         <translation>direct access</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="75" />
+        <location filename="../widgets/invoice_panel.py" line="91" />
         <source>urgence</source>
         <translation>emergency</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="105" />
+        <location filename="../widgets/invoice_panel.py" line="154" />
+        <source>Abandonner cette facture</source>
+        <extracomment>Kind of the referential entries that are consultations / acts (not majorations, IK): the same one twice for a patient on one day asks for a confirmation. The state line keeps its height whatever its text: the buttons never move.</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="164" />
         <source>Code ou libellé de l'acte, puis Entrée (Ctrl+K)</source>
         <translation>Act code or label, then Enter (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="120" />
+        <location filename="../widgets/invoice_panel.py" line="179" />
         <source>Favoris :</source>
         <translation>Favourites:</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="157" />
+        <location filename="../widgets/invoice_panel.py" line="184" />
+        <source>Modifier…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="186" />
+        <source>Favoris séparés par des virgules ; « G+MEG » ajoute les deux actes</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="202" />
+        <source>En rapport avec l'ALD (ordonnancier bizone) : seul cet acte est exonéré</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="225" />
         <source>Dépassement :</source>
         <translation>Overrun:</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="177" />
+        <location filename="../widgets/invoice_panel.py" line="245" />
         <source>Parcours :</source>
         <translation>Pathway:</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="184" />
+        <location filename="../widgets/invoice_panel.py" line="252" />
         <source>Médecin traitant</source>
         <translation>Treating doctor</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="220" />
+        <location filename="../widgets/invoice_panel.py" line="261" />
+        <source>Paiement :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="269" />
+        <source>Réglé par :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="321" />
         <source>Imprimer le reçu</source>
         <translation>Print the receipt</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="228" />
+        <location filename="../widgets/invoice_panel.py" line="325" />
         <source>Mettre en attente (Ctrl+S)</source>
         <translation>Keep for later (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="233" />
+        <location filename="../widgets/invoice_panel.py" line="330" />
         <source>Sécuriser la FSE (Ctrl+Entrée)</source>
         <translation>Secure the FSE (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="481" />
+        <location filename="../widgets/invoice_panel.py" line="379" />
+        <source>Favoris</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="381" />
+        <source>Codes séparés par des virgules ; « + » pour une combinaison (ex. G+MEG) :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="393" />
+        <source>Favoris non enregistrés</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="515" />
+        <source>est déjà sur cette facture</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="517" />
+        <source>a déjà été facturé à ce patient ce jour-là</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="524" />
+        <source>ce patient</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="528" />
+        <source>Même acte deux fois</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="530" />
+        <source>Ajouter quand même</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="531" />
+        <source>Ne pas ajouter</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="563" />
+        <source>En rapport avec l'ALD</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="702" />
+        <source>Pas de tiers payant complémentaire : la complémentaire ne l'accepte pas.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="721" />
+        <source>Ce que le patient règle maintenant ({means})</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="848" />
         <source>Choisissez le patient.</source>
         <translation>Choose the patient.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="483" />
+        <location filename="../widgets/invoice_panel.py" line="852" />
         <source>Ajoutez les actes.</source>
         <translation>Add the acts.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="485" />
+        <location filename="../widgets/invoice_panel.py" line="854" />
         <source>Corrigez les erreurs avant de sécuriser.</source>
         <translation>Fix the errors before securing.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="487" />
+        <location filename="../widgets/invoice_panel.py" line="856" />
         <source>Prête : le praticien la sécurisera avec sa carte CPS.</source>
         <translation>Ready: the practitioner will secure it with his CPS card.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="489" />
+        <location filename="../widgets/invoice_panel.py" line="858" />
         <source>Prête à sécuriser.</source>
         <translation>Ready to secure.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="497" />
+        <location filename="../widgets/invoice_panel.py" line="869" />
         <source>Sécurisation de la FSE…</source>
         <translation>Securing the FSE…</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="512" />
-        <source>Imprimé : {names}.</source>
-        <translation>Printed: {names}.</translation>
+        <location filename="../widgets/invoice_panel.py" line="887" />
+        <source>Documents enregistrés : {names}.</source>
+        <translation>Documents saved: {names}.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="538" />
+        <location filename="../widgets/invoice_panel.py" line="895" />
+        <source>à encaisser maintenant : {amount} ({means})</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="899" />
+        <source>rien à encaisser ({payment})</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="901" />
+        <source>FSE n° {number} sécurisée pour {name} — {money}.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Imprimé : {names}.</source>
+        <translation type="vanished">Printed: {names}.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="928" />
         <source>Facture enregistrée : elle attend le praticien.</source>
         <translation>Invoice saved: it waits for the practitioner.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="555" />
+        <location filename="../widgets/invoice_panel.py" line="945" />
+        <source>{reason} : la facture de {name} ({codes}) est mise en attente sous son nom. Reprenez-la quand il revient, ou abandonnez-la.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="963" />
+        <source>La facture n'a pas pu être mise en attente : {why}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/invoice_panel.py" line="996" />
         <source>Choisissez d'abord le patient dont il faut actualiser les droits.</source>
         <translation>First choose the patient whose rights to refresh.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="409" />
-        <location filename="../widgets/invoice_panel.py" line="558" />
+        <location filename="../widgets/patient_panel.py" line="562" />
+        <location filename="../widgets/invoice_panel.py" line="999" />
         <source>Interrogation ADRi…</source>
         <translation>Asking ADRi…</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="39" />
+        <location filename="../widgets/patient_panel.py" line="44" />
         <source>assuré</source>
         <translation>insured</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="40" />
+        <location filename="../widgets/patient_panel.py" line="45" />
         <source>ascendant</source>
         <translation>ascendant</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="41" />
+        <location filename="../widgets/patient_panel.py" line="46" />
         <source>conjoint</source>
         <translation>spouse</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="42" />
+        <location filename="../widgets/patient_panel.py" line="47" />
         <source>conjoint divorcé</source>
         <translation>divorced spouse</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="43" />
+        <location filename="../widgets/patient_panel.py" line="48" />
         <source>concubin</source>
         <translation>partner</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="44" />
+        <location filename="../widgets/patient_panel.py" line="49" />
         <source>conjoint séparé</source>
         <translation>separated spouse</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="45" />
+        <location filename="../widgets/patient_panel.py" line="50" />
         <source>enfant</source>
         <translation>child</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="46" />
+        <location filename="../widgets/patient_panel.py" line="51" />
         <source>bénéficiaire hors article 313</source>
         <translation>beneficiary (not article 313)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="47" />
+        <location filename="../widgets/patient_panel.py" line="52" />
         <source>veuf</source>
         <translation>widow(er)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="48" />
+        <location filename="../widgets/patient_panel.py" line="53" />
         <source>autre ayant droit</source>
         <translation>other dependant</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="144" />
+        <location filename="../dialogs/rectify.py" line="42" />
+        <source>Corriger et renvoyer la FSE n° %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="47" />
+        <source>refusée par l'Assurance Maladie (ARL négatif)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="49" />
+        <source>rejetée par la caisse</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="67" />
+        <location filename="../widgets/patient_panel.py" line="156" />
         <source>Date des soins :</source>
-        <extracomment>How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé).</extracomment>
+        <extracomment>How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé). The patient being billed and how he was identified (the desk's typed invoice patient).</extracomment>
         <translation>Date of care:</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="158" />
+        <location filename="../dialogs/rectify.py" line="70" />
+        <source>Codes des actes séparés par des virgules, ex. : G, MEG</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="72" />
+        <source>Actes :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="73" />
+        <source>tiers payant part obligatoire (AMO)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="75" />
+        <source>tiers payant part complémentaire (AMC)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="77" />
+        <source>Tiers payant :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="82" />
+        <source>La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE n° %1 reste dans l'historique, marquée « rectifiée », et ne compte plus dans les totaux. Le patient est identifié par son NIR (sans carte Vitale).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
         <source>Factures préparées à l'accueil, qui attendent la CPS</source>
         <translation>Invoices prepared at the reception, waiting for the CPS</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="160" />
+        <location filename="../widgets/patient_panel.py" line="161" />
+        <source>Tapez la date (ex. 05122026) ou choisissez-la ; Ctrl+D</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/patient_panel.py" line="177" />
+        <source>Factures préparées ou mises en attente</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/patient_panel.py" line="179" />
         <source>Reprendre (Ctrl+E)</source>
         <translation>Resume (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="171" />
+        <location filename="../widgets/patient_panel.py" line="190" />
         <source>Insérez la carte Vitale, ou cherchez le patient.</source>
         <translation>Insert the Vitale card, or search for the patient.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="192" />
+        <location filename="../widgets/patient_panel.py" line="211" />
         <source>Actualiser les droits (ADRi)</source>
         <translation>Refresh the rights (ADRi)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="194" />
+        <location filename="../widgets/patient_panel.py" line="213" />
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="202" />
+        <location filename="../widgets/patient_panel.py" line="221" />
         <source>Nom du patient ou NIR (Ctrl+F)</source>
         <translation>Patient name or NIR (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="206" />
+        <location filename="../widgets/patient_panel.py" line="225" />
+        <location filename="../widgets/patient_panel.py" line="581" />
         <source>Mode dégradé</source>
         <translation>Degraded mode</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="210" />
+        <location filename="../widgets/patient_panel.py" line="229" />
         <source>Facturer sans carte Vitale : feuille de soins papier signée par le patient, puis numérisée (SCOR). Ctrl+Maj+D</source>
         <translation>Bill without the Vitale card: paper care sheet signed by the patient, then scanned (SCOR). Ctrl+Shift+D</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="218" />
+        <location filename="../widgets/patient_panel.py" line="238" />
         <source>Identifier par NIR (ADRi)… Ctrl+I</source>
         <translation>Identify by NIR (ADRi)… Ctrl+I</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="292" />
+        <location filename="../widgets/patient_panel.py" line="243" />
+        <source>Nouveau patient… Ctrl+N</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/patient_panel.py" line="246" />
+        <source>Saisir l'identité d'un patient sans carte (première visite, mode dégradé)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/patient_panel.py" line="370" />
         <source>Carte Vitale retirée. Insérez une carte, ou cherchez le patient.</source>
+        <extracomment>Reason preset for the next dégradé (a Vitale that could not be read). The list holds names a damaged or public-only Vitale gave (Entrée completes them).</extracomment>
         <translation>Vitale card removed. Insert a card, or search for the patient.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="386" />
+        <location filename="../widgets/patient_panel.py" line="537" />
         <source>Identifier le patient par son NIR</source>
         <translation>Identify the patient by his NIR</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="393" />
+        <location filename="../widgets/patient_panel.py" line="544" />
         <source>13 ou 15 chiffres</source>
         <translation>13 or 15 digits</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="399" />
+        <location filename="../widgets/patient_panel.py" line="582" />
+        <source>Pourquoi facturer sans la carte Vitale ?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/patient_panel.py" line="607" />
+        <source>Mode dégradé ({reason}) : la feuille de soins sera imprimée pour signature.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="47" />
+        <source>Nouveau patient</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="56" />
+        <source>15 caractères, clé comprise</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="78" />
+        <source>Nom :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="79" />
+        <source>Prénom :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="80" />
+        <location filename="../widgets/patient_panel.py" line="550" />
         <source>NIR de l'assuré :</source>
         <translation>Insured person's NIR:</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="400" />
+        <location filename="../dialogs/patient.py" line="81" />
+        <location filename="../widgets/patient_panel.py" line="551" />
         <source>Date de naissance :</source>
         <translation>Date of birth:</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="401" />
+        <location filename="../dialogs/patient.py" line="82" />
+        <location filename="../widgets/patient_panel.py" line="552" />
         <source>Rang de naissance :</source>
         <translation>Birth rank:</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="425" />
+        <location filename="../dialogs/patient.py" line="83" />
+        <source>Qualité :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="84" />
+        <source>Régime (2 chiffres) :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="85" />
+        <source>Caisse (3 chiffres) :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="86" />
+        <source>Centre (4 chiffres) :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/patient.py" line="96" />
+        <source>Créer</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
         <source>Mode dégradé choisi : la feuille de soins sera imprimée pour signature.</source>
         <translation>Degraded mode chosen: the care sheet will be printed for signature.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="430" />
         <source>Pour le mode dégradé, cherchez d'abord le patient (nom ou NIR), puis choisissez-le.</source>
         <translation>For the degraded mode, first search for the patient (name or NIR), then choose him.</translation>
     </message>
@@ -1058,9 +1711,299 @@ or scan the signed care sheet.</translation>
         <translation>Practice situation to bill under</translation>
     </message>
     <message>
-        <location filename="../widgets/practitioner_bar.py" line="69" />
+        <location filename="../widgets/practitioner_bar.py" line="82" />
+        <source>Carte CPS absente (jeton PKCS#11{token}) : branchez-la ou insérez-la pour signer, le code porteur sera demandé.</source>
+        <extracomment>The PKCS#11 token awaited (its name, "" unnamed); None: none awaited.</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/practitioner_bar.py" line="88" />
         <source>Aucune carte CPS : insérez la carte du praticien pour signer.</source>
         <translation>No CPS card: insert the practitioner's card to sign.</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/close_remainder.py" line="31" />
+        <source>Clore le reste dû de la FSE n° %1</source>
+        <translation>Close the unpaid remainder of FSE no. %1</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/close_remainder.py" line="41" />
+        <source>Reste dû non payé par la caisse : %1</source>
+        <translation>Remainder not paid by the caisse: %1</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/close_remainder.py" line="45" />
+        <source>Perte acceptée : plus rien n'est attendu</source>
+        <translation>Accepted loss: nothing more is expected</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/close_remainder.py" line="48" />
+        <source>Réclamé à la caisse : reste visible comme réclamé, avec la date</source>
+        <translation>Claimed from the caisse: stays visible as claimed, with the date</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/close_remainder.py" line="54" />
+        <source>Commentaire (facultatif) :</source>
+        <translation>Comment (optional):</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/close_remainder.py" line="58" />
+        <source>ex. : courrier envoyé à la caisse le …</source>
+        <translation>e.g. letter sent to the caisse on …</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="70" />
+        <location filename="../dialogs/restore.py" line="202" />
+        <source>Restaurer une sauvegarde</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="94" />
+        <source>Date</source>
+        <extracomment>Whether the window's sender is at work (a restore would pull the store from it). Asks the user to confirm (the question's text): a message box; tests replace it.</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="94" />
+        <source>Taille</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="94" />
+        <source>Vérification</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="106" />
+        <source>Vérification des sauvegardes…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="115" />
+        <source>Autre fichier…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="120" />
+        <source>Restaurer la sauvegarde choisie…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="127" />
+        <location filename="../dialogs/puk.py" line="39" />
+        <source>Fermer</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="155" />
+        <source>vérifiée</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="155" />
+        <source>refusée : {why}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="169" />
+        <source>Aucune sauvegarde dans {folder}. Choisissez un fichier de sauvegarde avec « Autre fichier… ».</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="177" />
+        <source>{n} sauvegarde(s), dont {good} vérifiée(s). La plus récente est en haut.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="205" />
+        <source>Restaurer</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="215" />
+        <location filename="../dialogs/restore.py" line="222" />
+        <source>la sauvegarde du {when}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="228" />
+        <source>Fichier de sauvegarde</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="230" />
+        <source>Base sesam (*.db)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="241" />
+        <source>Un envoi est en cours : attendez sa fin (page File d'attente), puis recommencez. Rien n'a été modifié.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="247" />
+        <source>Restaurer {what} ?
+
+{explanation}
+
+Les pages de l'application seront rechargées à partir de la base restaurée.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="256" />
+        <source>Restauration en cours… Ne fermez pas l'application.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="281" />
+        <source> La base précédente est gardée : {path}.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/restore.py" line="287" />
+        <source>Restauration faite à partir de {what}.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="29" />
+        <source>Carte CPS bloquée</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="31" />
+        <source>La carte CPS insérée dans « %1 » est bloquée : trois codes porteur faux ont été saisis. Vous pouvez la débloquer avec son code de déblocage (PUK, 8 chiffres, reçu avec la carte) et choisir un nouveau code porteur.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="56" />
+        <source>Débloquer la carte CPS</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="61" />
+        <source>Carte CPS bloquée dans « %1 » : saisissez son code PUK et un nouveau code porteur.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="67" />
+        <source>Code PUK</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="68" />
+        <source>Nouveau code porteur</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="69" />
+        <source>Confirmation</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="70" />
+        <source>Code PUK (8 chiffres) :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="71" />
+        <source>Nouveau code porteur (4 chiffres) :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="72" />
+        <source>Nouveau code porteur, à nouveau :</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="83" />
+        <source>Code PUK incorrect. Il reste %1 %2.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="92" />
+        <source>Débloquer</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/puk.py" line="116" />
+        <source>Les deux nouveaux codes porteur diffèrent.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="112" />
+        <location filename="../pages/recette.py" line="267" />
+        <location filename="../widgets/fse_list.py" line="184" />
+        <source>Tous les praticiens</source>
+        <extracomment>FSE listed on screen at most (the totals count them all; the printed recette lists all).</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="113" />
+        <source>Aujourd'hui</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="115" />
+        <source>Afficher</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="118" />
+        <source>Imprimer…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="122" />
+        <source>Du</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="123" />
+        <location filename="../widgets/fse_list.py" line="166" />
+        <source>au</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="124" />
+        <location filename="../widgets/fse_list.py" line="96" />
+        <source>Praticien</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="135" />
+        <source>Chargement…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="198" />
+        <source>Recette {period} : {count} FSE, honoraires {fees}
+Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {expected} (AMO {amo} des caisses, AMC {amc} des complémentaires)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="215" />
+        <source>Seules les {n} premières FSE sont listées ; les totaux les comptent toutes.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="239" />
+        <source>Total encaissé</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="240" />
+        <source>À encaisser</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="290" />
+        <source>Recette enregistrée : {path}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/recette.py" line="291" />
+        <source>Imprimer la recette</source>
+        <translation type="unfinished" />
     </message>
 </context>
 </TS>

@@ -66,6 +66,7 @@ class BillingPage(Page):
         self.invoice_panel.fse_secured.connect(self._on_fse_secured)
         self.invoice_panel.invoice_parked.connect(self._on_drafts_changed)
         window.card_flow.card_failed.connect(self._on_card_failed)
+        window.card_flow.token_missing.connect(self.practitioner_bar.show_token_missing)
         self._set_tab_order()
 
     def tab_chain(self) -> list[QWidget]:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from ui import services
 from ui.errors import message_for
 from ui.fmt import euros
-from ui.pages.base import Page
+from ui.pages.base import Page, hint
+from ui.pages.recette import RecetteView
 from ui.qt import (
     QFrame,
     QGridLayout,
@@ -18,6 +19,9 @@ from ui.qt import (
     QListWidget,
     QListWidgetItem,
     Qt,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 from ui.translation import QT_TRANSLATE_NOOP, tr
 from ui.widgets.charts import BarChart
@@ -55,36 +59,74 @@ class DashboardPage(Page):
 
     def __init__(self, window: PageHost) -> None:
         super().__init__(window)
+        # Two tabs: the figures of the last months, and the recette of chosen dates.
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("dashboardTabs")
+        overview = QWidget()
+        body = QVBoxLayout(overview)
+        body.setContentsMargins(0, 8, 0, 0)
         tiles = QHBoxLayout()
         self.rate = Tile(tr("Taux de télétransmission (hors dégradé)"), "dashRate")
         self.waiting = Tile(tr("Montants en attente de paiement"), "dashWaiting")
         self.rejects = Tile(tr("Rejets et refus"), "dashRejects")
         self.days = Tile(tr("Jours depuis la dernière transmission"), "dashDays")
-        for tile in (self.rate, self.waiting, self.rejects, self.days):
+        self.unpaid = Tile(tr("Non payés (paiements partiels et rejets à clore)"), "dashUnpaid")
+        for tile in (self.rate, self.waiting, self.unpaid, self.rejects, self.days):
             tiles.addWidget(tile)
-        self.layout_.addLayout(tiles)
+        body.addLayout(tiles)
         charts = QHBoxLayout()
         self.money_chart = BarChart(
-            tr("Facturé (AMO + AMC, mois des soins) et reçu (mois du paiement)"),
-            [tr("Facturé"), tr("Reçu")],
+            tr("Parts AMO + AMC facturées et paiements reçus des caisses (euros)"),
+            [
+                tr("Facturé : FSE par mois des soins"),
+                tr("Reçu : paiements des caisses par mois de paiement"),
+            ],
+            axis=tr("euros"),
         )
         self.money_chart.setObjectName("moneyChart")
-        self.rejects_chart = BarChart(tr("Rejets par mois"), [tr("Rejets")], money=False)
+        self.rejects_chart = BarChart(
+            tr("Rejets et refus par mois des soins"),
+            [tr("FSE rejetées ou refusées")],
+            money=False,
+            axis=tr("nombre de FSE"),
+        )
         self.rejects_chart.setObjectName("rejectsChart")
-        charts.addWidget(self.money_chart, 3)
+        money_box = QVBoxLayout()
+        money_box.addWidget(self.money_chart, 1)
+        # Why a month can receive more than it billed: the two series count different months.
+        self.money_note = hint(
+            tr(
+                "Un mois peut recevoir plus qu'il n'a facturé : les caisses y paient aussi "
+                "des soins des mois précédents."
+            )
+        )
+        self.money_note.setObjectName("moneyNote")
+        money_box.addWidget(self.money_note)
+        charts.addLayout(money_box, 3)
         charts.addWidget(self.rejects_chart, 2)
-        self.layout_.addLayout(charts, 2)
+        body.addLayout(charts, 2)
         alerts_title = QLabel(tr("Alertes"))
         alerts_title.setStyleSheet("font-weight: 600;")
-        self.layout_.addWidget(alerts_title)
+        body.addWidget(alerts_title)
         self.alerts = QListWidget()
         self.alerts.setObjectName("alerts")
         self.alerts.setWordWrap(True)
-        self.layout_.addWidget(self.alerts, 1)
+        body.addWidget(self.alerts, 1)
+        self.recette = RecetteView(self)
+        self.tabs.addTab(overview, tr("Vue d'ensemble"))
+        self.tabs.addTab(self.recette, tr("Recette"))
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.layout_.addWidget(self.tabs, 1)
         self.view: services.DashboardView | None = None
 
     def activated(self) -> None:
         self.refresh()
+        if self.tabs.currentWidget() is self.recette:
+            self.recette.refresh()
+
+    def _on_tab(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.recette:
+            self.recette.refresh()
 
     def refresh(self) -> None:
         self.runner.submit(
@@ -105,6 +147,11 @@ class DashboardPage(Page):
         )
         self.waiting.value.setText(euros(view.waiting_amount))
         self.rejects.value.setText(str(view.rejects))
+        self.unpaid.value.setText(
+            tr("%1 non payés sur %2 FSE")
+            .replace("%1", euros(view.unpaid_amount))
+            .replace("%2", str(view.unpaid_count))
+        )
         self.days.value.setText(
             str(view.days_since_transmission)
             if view.days_since_transmission is not None

@@ -7,13 +7,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from client.errors import ClientError
+from client.labels import RECONCILIATION_LABELS, lot_state_label, mode_label
 from ui import services
 from ui.errors import message_for
 from ui.fmt import date_fr, euros
 from ui.models import Column, Deliver, LazyTable
 from ui.pages.base import Page, hint
 from ui.qt import (
-    QBrush,
     QEvent,
     QHBoxLayout,
     QInputDialog,
@@ -31,6 +31,7 @@ from ui.qt import (
     Slot,
 )
 from ui.translation import QT_TRANSLATE_NOOP, tr
+from ui.widgets.fse_list import FseListRow, FseListWidget
 from ui.worker_failures import WorkerVanishedError
 
 if TYPE_CHECKING:
@@ -38,66 +39,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FSE_STATES = {
-    "draft": QT_TRANSLATE_NOOP("", "brouillon"),
-    "secured": QT_TRANSLATE_NOOP("", "sécurisée, lot ouvert"),
-    "in_lot": QT_TRANSLATE_NOOP("", "lot signé, à envoyer"),
-    "sent": QT_TRANSLATE_NOOP("", "envoyée, ARL attendu"),
-    "acknowledged": QT_TRANSLATE_NOOP("", "reçue (ARL positif)"),
-    "refused": QT_TRANSLATE_NOOP("", "refusée (ARL négatif)"),
-    "paid": QT_TRANSLATE_NOOP("", "payée"),
-    "rejected": QT_TRANSLATE_NOOP("", "rejetée"),
-    "cancelled": QT_TRANSLATE_NOOP("", "annulée"),
-}
-LOT_STATES = {
-    "open": QT_TRANSLATE_NOOP("", "ouvert"),
-    "closed": QT_TRANSLATE_NOOP("", "signé, à envoyer"),
-    "sent": QT_TRANSLATE_NOOP("", "envoyé, ARL attendu"),
-    "acknowledged": QT_TRANSLATE_NOOP("", "ARL positif"),
-    "refused": QT_TRANSLATE_NOOP("", "ARL négatif : à renvoyer"),
-    "voided": QT_TRANSLATE_NOOP("", "annulé"),
-}
-MODES = {
-    "vitale": QT_TRANSLATE_NOOP("", "Vitale"),
-    "sans_vitale": QT_TRANSLATE_NOOP("", "sans Vitale"),
-    "degrade": QT_TRANSLATE_NOOP("", "dégradé"),
-}
-REFUSED_RECONCILIATION = {"rejetee", "refusee_arl"}
-
-
-def _fse_status(f: Any) -> str:
-    from client.returns import LABELS
-
-    return str(LABELS.get(f.status, f.status.value))
-
 
 def _fse_motif(f: Any) -> str:
     return " ".join(x for x in (f.motif_code or "", f.motif_label, f.detail) if x)
-
-
-def _fse_foreground(f: Any) -> QBrush | None:
-    if f.status.value in REFUSED_RECONCILIATION:
-        return QBrush(Qt.GlobalColor.darkRed)
-    return None
-
-
-FSE_COLUMNS = [
-    Column(QT_TRANSLATE_NOOP("", "N°"), lambda f: str(f.number)),
-    Column(QT_TRANSLATE_NOOP("", "Date des soins"), lambda f: date_fr(f.care_date)),
-    Column(QT_TRANSLATE_NOOP("", "Mode"), lambda f: tr(MODES.get(f.mode, f.mode))),
-    Column(
-        QT_TRANSLATE_NOOP("", "État"),
-        lambda f: tr(FSE_STATES.get(f.state.value, f.state.value)),
-    ),
-    Column(QT_TRANSLATE_NOOP("", "Rapprochement"), _fse_status),
-    Column(QT_TRANSLATE_NOOP("", "AMO facturé"), lambda f: euros(f.billed_amo), True),
-    Column(
-        QT_TRANSLATE_NOOP("", "AMO payé"),
-        lambda f: euros(f.paid_amo) if f.paid_amo is not None else "—",
-        True,
-    ),
-    Column(QT_TRANSLATE_NOOP("", "Motif / détail"), _fse_motif),
-]
 
 
 def _lot_sending(row: tuple[Any, Any]) -> str:
@@ -115,11 +59,11 @@ LOT_COLUMNS = [
     Column(QT_TRANSLATE_NOOP("", "Lot"), lambda r: str(r[0].number)),
     Column(QT_TRANSLATE_NOOP("", "Type"), lambda r: "FSE" if r[0].kind == "fse" else "PJ"),
     Column(QT_TRANSLATE_NOOP("", "Caisse"), lambda r: str(r[0].organism)),
-    Column(QT_TRANSLATE_NOOP("", "Mode"), lambda r: tr(MODES.get(r[0].mode, r[0].mode))),
+    Column(QT_TRANSLATE_NOOP("", "Mode"), lambda r: tr(mode_label(r[0].mode))),
     Column(QT_TRANSLATE_NOOP("", "FSE"), lambda r: str(r[0].fse_count), True),
     Column(
         QT_TRANSLATE_NOOP("", "État"),
-        lambda r: tr(LOT_STATES.get(r[0].state.value, r[0].state.value)),
+        lambda r: tr(lot_state_label(r[0].state.value)),
     ),
     Column(QT_TRANSLATE_NOOP("", "Envoi"), _lot_sending),
 ]
@@ -206,17 +150,16 @@ class QueuePage(Page):
         self.layout_.addWidget(self.send_message)
 
         self.tabs = QTabWidget()
-        self.fse_table = LazyTable(FSE_COLUMNS, foreground=_fse_foreground)
-        self.fse_table.setObjectName("fseTable")
-        for col, width in ((0, 50), (1, 100), (2, 90), (3, 170), (4, 150), (5, 95), (6, 95)):
-            self.fse_table.setColumnWidth(col, width)
+        # « Feuilles de soins »: search, filters, the actions on the chosen FSE, the table.
+        self.fse_list = FseListWidget(self.runner, self.ctx)
+        self.fse_table = self.fse_list.table
         self.lot_table = LazyTable(LOT_COLUMNS)
         self.lot_table.setObjectName("lotTable")
-        for col, width in ((0, 60), (1, 60), (2, 110), (3, 90), (4, 50), (5, 190)):
+        for col, width in ((0, 60), (1, 60), (2, 110), (3, 90), (4, 50), (5, 240)):
             self.lot_table.setColumnWidth(col, width)
         self.unmatched_table = LazyTable(UNMATCHED_COLUMNS)
         self.unmatched_table.setObjectName("unmatchedTable")
-        self.tabs.addTab(self.fse_table, tr("Feuilles de soins"))
+        self.tabs.addTab(self.fse_list, tr("Feuilles de soins"))
         self.tabs.addTab(self.lot_table, tr("Lots"))
         self.tabs.addTab(self.unmatched_table, tr("Paiements non rapprochés"))
         self.layout_.addWidget(self.tabs, 1)
@@ -226,15 +169,32 @@ class QueuePage(Page):
         self.duplicata_button.setObjectName("duplicataButton")
         self.duplicata_button.setShortcut(QKeySequence("Ctrl+D"))
         self.duplicata_button.clicked.connect(self.issue_duplicata)
-        actions.addWidget(self.duplicata_button)
+        self.fse_list.add_action(self.duplicata_button)
+        self.print_fse_button = QPushButton(tr("Imprimer la feuille de soins / duplicata…"))
+        self.print_fse_button.setObjectName("printFseButton")
+        self.print_fse_button.setShortcut(QKeySequence("Ctrl+P"))
+        self.print_fse_button.setToolTip(
+            tr("Ctrl+P : imprimer la feuille de soins (ou le duplicata) de la FSE choisie")
+        )
+        self.print_fse_button.clicked.connect(self.print_selected_fse)
+        self.fse_list.add_action(self.print_fse_button)
         self.cancel_fse_button = QPushButton(tr("Annuler la FSE (Suppr)"))
         self.cancel_fse_button.setObjectName("cancelFseButton")
         self.cancel_fse_button.clicked.connect(self.cancel_selected_fse)
-        actions.addWidget(self.cancel_fse_button)
+        self.fse_list.add_action(self.cancel_fse_button)
         self.resend_button = QPushButton(tr("Renvoyer le lot refusé"))
         self.resend_button.setObjectName("resendButton")
         self.resend_button.clicked.connect(self.resend_selected_lot)
         actions.addWidget(self.resend_button)
+        self.rectify_button = QPushButton(tr("Corriger et renvoyer…"))
+        self.rectify_button.setObjectName("rectifyButton")
+        self.rectify_button.setToolTip(
+            tr("FSE rejetée ou refusée : la corriger et la signer à nouveau (FSE rectificative)")
+        )
+        self.rectify_button.setEnabled(False)
+        self.rectify_button.clicked.connect(self.rectify_selected_fse)
+        self.fse_table.selectionModel().currentChanged.connect(self._fse_chosen)
+        self.fse_list.add_action(self.rectify_button)
         self.match_button = QPushButton(tr("Rapprocher… (Alt+R)"))
         self.match_button.setObjectName("matchButton")
         self.match_button.setShortcut(QKeySequence("Alt+R"))
@@ -243,8 +203,21 @@ class QueuePage(Page):
         )
         self.match_button.clicked.connect(self.match_selected_payment)
         actions.addWidget(self.match_button)
+        self.close_remainder_button = QPushButton(tr("Clore le reste dû…"))
+        self.close_remainder_button.setObjectName("closeRemainderButton")
+        self.close_remainder_button.setToolTip(
+            tr("FSE payée partiellement ou rejetée : perte acceptée ou réclamé à la caisse")
+        )
+        self.close_remainder_button.clicked.connect(self.close_selected_remainder)
+        self.fse_list.add_action(self.close_remainder_button)
         actions.addStretch(1)
         self.layout_.addLayout(actions)
+        # Where each part (AMO, AMC, patient) of the chosen FSE stands, in words.
+        self.fse_detail = QLabel("")
+        self.fse_detail.setObjectName("fseEuroStatus")
+        self.fse_detail.setWordWrap(True)
+        self.layout_.addWidget(self.fse_detail)
+        self.fse_table.selectionModel().currentChanged.connect(self._show_euro_status)
         self.layout_.addWidget(
             hint(
                 tr(
@@ -320,12 +293,8 @@ class QueuePage(Page):
         self.main.status.queue_summary({"waiting": waiting + sent, "rejected": rejected})
         self.queue_loaded.emit(view)
 
-    def _fill_fse(self, view: services.QueueView) -> None:
-        self.fse_table.set_source(self._fse_page, view.summary.listed, view.fse)
-
-    def _fse_page(self, offset: int, limit: int, deliver: Deliver) -> None:
-        """The next rows of the FSE list, read on the database thread as the list scrolls."""
-        self._read_page(services.fse_page, "liste des FSE", offset, limit, deliver)
+    def _fill_fse(self, _view: services.QueueView) -> None:
+        self.fse_list.refresh()  # its own search, with the filters the user set
 
     def _lot_page(self, offset: int, limit: int, deliver: Deliver) -> None:
         self._read_page(services.lot_page, "liste des lots", offset, limit, deliver)
@@ -349,8 +318,8 @@ class QueuePage(Page):
         self.unmatched_table.set_source(self._unmatched_page, view.unmatched_count, view.unmatched)
         self.tabs.setTabText(2, f"Paiements non rapprochés ({view.unmatched_count})")
 
-    def selected_fse(self) -> Any:
-        return self.fse_table.current_object()
+    def selected_fse(self) -> FseListRow | None:
+        return self.fse_list.selected()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -513,6 +482,29 @@ class QueuePage(Page):
             label="duplicata",
         )
 
+    def print_selected_fse(self) -> None:
+        """The feuille de soins of the chosen FSE, or its duplicata, through the print dialog."""
+        from ui.printing import FseDocument, ask_fse_document
+
+        fse = self.selected_fse()
+        if fse is None:
+            self.send_message.setText(tr("Choisissez d'abord la FSE."))
+            return
+        choice = ask_fse_document(self, fse.number)
+        if choice is FseDocument.DUPLICATA:
+            self.issue_duplicata()
+        elif choice is FseDocument.FEUILLE_DE_SOINS:
+            self.runner.submit(
+                lambda: services.feuille_de_soins_by_uuid(self.ctx, fse.fse_uuid),
+                self._on_feuille_de_soins,
+                self._on_failed,
+                label="feuille de soins",
+            )
+
+    def _on_feuille_de_soins(self, path: Any) -> None:
+        self.send_message.setText(f"Feuille de soins enregistrée : {path}")
+        self.main.print_document(path, tr("Imprimer la feuille de soins"))
+
     def _on_duplicata(self, path: Any) -> None:
         self.send_message.setText(f"Duplicata enregistré : {path}")
         self.main.print_document(path, tr("Imprimer le duplicata"))
@@ -535,6 +527,64 @@ class QueuePage(Page):
             self._on_failed,
             label="annulation",
         )
+
+    def _fse_chosen(self, *_: Any) -> None:
+        from billing.fse_states import RECTIFIABLE_STATES
+
+        fse = self.selected_fse()
+        self.rectify_button.setEnabled(fse is not None and fse.state in RECTIFIABLE_STATES)
+
+    def rectify_selected_fse(self) -> None:
+        """« Corriger et renvoyer… » : the rejected FSE read, corrected in a dialog, its
+        rectificative signed with the practitioner's CPS (database thread)."""
+        fse = self.selected_fse()
+        if fse is None:
+            return
+        motif = _fse_motif(fse)
+        self.runner.submit(
+            lambda: services.rectify_draft(self.ctx, fse.fse_uuid),
+            lambda draft: self._ask_rectification(draft, motif),
+            self._on_rectify_failed,
+            label="correction",
+        )
+
+    def _ask_rectification(self, draft: Any, motif: str) -> None:
+        from ui.dialogs.rectify import ask_rectification
+
+        practitioner = self.session.practitioner
+        if practitioner is None:
+            self.send_message.setText(
+                tr("Insérez la carte CPS du praticien : c'est elle qui signe la FSE corrigée.")
+            )
+            return
+        request = ask_rectification(self, draft, motif)
+        if request is None:
+            return
+        self.rectify_button.setEnabled(False)
+        self.runner.submit(
+            lambda: services.rectify_fse(self.ctx, request, practitioner),
+            self._on_rectified,
+            self._on_rectify_failed,
+            label="FSE rectificative",
+        )
+
+    def _on_rectified(self, done: Any) -> None:
+        new = done.rectificative
+        self.send_message.setText(
+            f"FSE n° {done.original.number} rectifiée par la FSE n° {new.number} "
+            f"({euros(new.total_fees)}) : en file d'envoi, partira au prochain envoi (F9)."
+        )
+        self.refresh()
+
+    def _on_rectify_failed(self, exc: BaseException) -> None:
+        from billing.errors import BillingError
+        from client.errors import ClientError
+
+        self._fse_chosen()
+        if isinstance(exc, ClientError | BillingError):  # refused, said in French here
+            self.send_message.setText("Correction impossible : " + message_for(exc))
+            return
+        self._on_failed(exc)
 
     def resend_selected_lot(self) -> None:
         lot = self.selected_lot()
@@ -581,14 +631,76 @@ class QueuePage(Page):
         )
 
     def _on_matched(self, done: Any) -> None:
-        from client.returns import LABELS
-
         self.match_button.setEnabled(True)
-        self.send_message.setText(
-            f"Paiement rapproché de la FSE n° {done.fse_number} : {LABELS[done.status]}."
-        )
+        status = tr(RECONCILIATION_LABELS[done.status])
+        self.send_message.setText(f"Paiement rapproché de la FSE n° {done.fse_number} : {status}.")
         self.refresh()
 
     def _on_match_failed(self, exc: BaseException) -> None:
         self.match_button.setEnabled(True)
         self._on_failed(exc)
+
+    # --- every euro of the chosen FSE (client.euro_status, client.remainders) -----------
+    def _show_euro_status(self, *_: Any) -> None:
+        fse = self.selected_fse()
+        if fse is None:
+            self.fse_detail.setText("")
+            return
+        self.runner.submit(
+            lambda: services.euro_status_by_uuid(self.ctx, fse.fse_uuid),
+            self._on_euro_status,
+            lambda exc: self.fse_detail.setText(message_for(exc)),
+            label="détail de la FSE",
+        )
+
+    def _on_euro_status(self, status: Any) -> None:
+        from client.euro_status import status_lines
+
+        chosen = self.selected_fse()
+        if chosen is None or chosen.fse_uuid != status.fse_uuid:
+            return  # the user moved on meanwhile
+        self.fse_detail.setText("\n".join(status_lines(status)))
+
+    def close_selected_remainder(self) -> None:
+        """« Clore le reste dû… »: the FSE's parts read, then the dialog, then the closure
+        (database thread)."""
+        fse = self.selected_fse()
+        if fse is None:
+            self.send_message.setText(tr("Choisissez d'abord la FSE."))
+            return
+        self.runner.submit(
+            lambda: services.euro_status_by_uuid(self.ctx, fse.fse_uuid),
+            self._ask_closure,
+            self._on_failed,
+            label="reste dû",
+        )
+
+    def _ask_closure(self, status: Any) -> None:
+        from client.remainders import ClosureMotif
+        from ui.dialogs.close_remainder import CloseRemainderDialog
+
+        final = status.closure is not None and status.closure.motif is ClosureMotif.LOSS
+        if status.missing <= 0 or final:
+            self.send_message.setText(
+                f"Rien à clore pour la FSE n° {status.number} : "
+                + "; ".join(p.text for p in status.parts if p.part.value != "patient")
+                + "."
+            )
+            return
+        dialog = CloseRemainderDialog(self, status)
+        if dialog.exec() != CloseRemainderDialog.DialogCode.Accepted:
+            return
+        motif, comment = dialog.choice()
+        self.runner.submit(
+            lambda: services.close_remainder_by_uuid(self.ctx, status.fse_uuid, motif, comment),
+            lambda closure: self._on_closed(status.number, closure),
+            self._on_failed,
+            label="clôture du reste dû",
+        )
+
+    def _on_closed(self, number: int, closure: Any) -> None:
+        self.send_message.setText(
+            f"Reste dû de la FSE n° {number} ({euros(closure.amount)}) clos : {closure.label}."
+        )
+        self.refresh()
+        self._show_euro_status()

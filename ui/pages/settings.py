@@ -19,6 +19,7 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -108,6 +109,27 @@ class SettingsPage(Page):
         left.addWidget(deadlines)
         left.addStretch(1)
 
+        cabinet = QGroupBox(tr("Cabinet (en-tête des documents imprimés)"))
+        cform = QFormLayout(cabinet)
+        self.cabinet_name = QLineEdit()
+        self.cabinet_name.setObjectName("cabinetName")
+        self.cabinet_name.setPlaceholderText(tr("ex. Cabinet médical des Tilleuls"))
+        cform.addRow(tr("Nom du cabinet :"), self.cabinet_name)
+        self.cabinet_address = QPlainTextEdit()
+        self.cabinet_address.setObjectName("cabinetAddress")
+        self.cabinet_address.setTabChangesFocus(True)
+        self.cabinet_address.setFixedHeight(64)
+        self.cabinet_address.setPlaceholderText(tr("Rue\nCode postal et ville"))
+        cform.addRow(tr("Adresse :"), self.cabinet_address)
+        self.cabinet_phone = QLineEdit()
+        self.cabinet_phone.setObjectName("cabinetPhone")
+        cform.addRow(tr("Téléphone :"), self.cabinet_phone)
+        cform.addRow(
+            "",
+            hint(tr("Imprimés sur les reçus, les feuilles de soins et les duplicata.")),
+        )
+        right.addWidget(cabinet)
+
         readers = QGroupBox(tr("Lecteurs de cartes"))
         rlayout = QVBoxLayout(readers)
         self.readers_label = QLabel("…")
@@ -196,6 +218,9 @@ class SettingsPage(Page):
             value = getattr(settings, key, None)
             edit.setText(str(value) if value else "")
         self.connect_timeout.setValue(float(getattr(settings, "connect_timeout", 5.0)))
+        self.cabinet_name.setText(str(getattr(settings, "cabinet_name", "")))
+        self.cabinet_address.setPlainText(str(getattr(settings, "cabinet_address", "")))
+        self.cabinet_phone.setText(str(getattr(settings, "cabinet_phone", "")))
         for key, spin in self.deadline_spins.items():
             spin.setValue(int(getattr(settings, key, spin.minimum())))
 
@@ -217,6 +242,9 @@ class SettingsPage(Page):
         values: dict[str, Any] = {
             "server_url": self.server_url.text().strip(),
             "connect_timeout": self.connect_timeout.value(),
+            "cabinet_name": self.cabinet_name.text().strip(),
+            "cabinet_address": self.cabinet_address.toPlainText().strip(),
+            "cabinet_phone": self.cabinet_phone.text().strip(),
         }
         for key, edit in self.cert_edits.items():
             values[key] = Path(edit.text()).expanduser() if edit.text().strip() else None

@@ -882,7 +882,9 @@ class InvoicePanel(QGroupBox):
         self._load_billed_today()  # the acts just secured count for the next invoice
         text = outcome.summary
         if outcome.documents:
-            text += " " + tr("Imprimé : {names}.").format(
+            # Written to the documents folder; « envoyé à l'imprimante » comes only once the
+            # user confirmed the print dialog (status bar).
+            text += " " + tr("Documents enregistrés : {names}.").format(
                 names=", ".join(p.name for p in outcome.documents)
             )
         self.state_label.setText(text)

@@ -59,15 +59,34 @@ class PractitionerBar(QFrame):
         self.staff_label.setProperty("role", "hint")
         layout.addWidget(self.staff_label)
         self._updating = False
+        #: The PKCS#11 token awaited (its name, "" unnamed); None: none awaited.
+        self._token_missing: str | None = None
+        self._practitioner: Practitioner | None = None
         self.show_practitioner(None)
+
+    def show_token_missing(self, name: object) -> None:
+        """The desk's PKCS#11 token left (or never came): say so while nobody is shown."""
+        self._token_missing = name if isinstance(name, str) else None
+        if self._practitioner is None:
+            self.show_practitioner(None)
 
     def show_practitioner(self, practitioner: Practitioner | None) -> None:
         self._updating = True
+        self._practitioner = practitioner
         self.situations.clear()
         if practitioner is None:
-            self.name_label.setText(
-                tr("Aucune carte CPS : insérez la carte du praticien pour signer.")
-            )
+            if self._token_missing is not None:
+                token = f" « {self._token_missing} »" if self._token_missing else ""
+                self.name_label.setText(
+                    tr(
+                        "Carte CPS absente (jeton PKCS#11{token}) : branchez-la ou "
+                        "insérez-la pour signer, le code porteur sera demandé."
+                    ).format(token=token)
+                )
+            else:
+                self.name_label.setText(
+                    tr("Aucune carte CPS : insérez la carte du praticien pour signer.")
+                )
             self.situations.setVisible(False)
         else:
             civilite = "Dr " if str(getattr(practitioner.identity, "civilite", "")) == "22" else ""

@@ -1,0 +1,404 @@
+"""Every euro has a status (issue #20): for one FSE, each part — AMO, AMC, patient — billed,
+paid, partly paid (the amount missing and the motif in words), rejected (the motif and what
+to do), waiting (since when, and the deadline: those of ``client.alerts``), closed by the
+user (``client.remainders``).
+
+The caisse parts come from the FSE's latest payment line (NOEMIE), its lot's transmission
+and ARL; the patient part from what the desk recorded (``fse_settlements``, m011). A few
+indexed lookups per FSE: the lists page through the database, never a walk of the store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from billing.fse_states import FseState
+from billing.noemie import MOTIFS
+from billing.working_days import add_working_days
+from client.remainders import CLOSURE_LABELS, Closure, ClosureMotif, latest_closure
+from client.settings import Settings
+from client.store import FseRow, Store, parse_db_stamp
+
+ZERO = Decimal("0.00")
+
+
+class Part(StrEnum):
+    """Who pays a share of the FSE."""
+
+    AMO = "amo"
+    AMC = "amc"
+    PATIENT = "patient"
+
+
+PART_LABELS: dict[Part, str] = {Part.AMO: "AMO", Part.AMC: "AMC", Part.PATIENT: "Patient"}
+
+
+class PartStatus(StrEnum):
+    """Where one part's money stands."""
+
+    NONE = "sans_objet"  # nothing billed on this part
+    WAITING = "en_attente"
+    PAID = "payee"
+    PARTLY_PAID = "payee_partiellement"
+    REJECTED = "rejetee"
+    REFUSED = "refusee_arl"
+    CLAIMED = "reclamee"  # unpaid remainder claimed from the caisse
+    LOST = "perte_acceptee"  # unpaid remainder closed as a loss
+    COLLECTED = "reglee"  # patient: collected at the desk
+    TO_COLLECT = "a_encaisser"  # patient: not (fully) collected
+    NOT_RECORDED = "non_renseignee"  # patient: the desk recorded nothing
+    REPLACED = "remplacee"  # rectified: its rectificative bills the care
+    CANCELLED = "annulee"
+
+
+STATUS_LABELS: dict[PartStatus, str] = {
+    PartStatus.NONE: "rien à payer",
+    PartStatus.WAITING: "en attente",
+    PartStatus.PAID: "payée",
+    PartStatus.PARTLY_PAID: "payée partiellement",
+    PartStatus.REJECTED: "rejetée",
+    PartStatus.REFUSED: "refusée (ARL négatif)",
+    PartStatus.CLAIMED: "reste réclamé à la caisse",
+    PartStatus.LOST: "reste clos (perte acceptée)",
+    PartStatus.COLLECTED: "réglée",
+    PartStatus.TO_COLLECT: "à encaisser",
+    PartStatus.NOT_RECORDED: "règlement non renseigné",
+    PartStatus.REPLACED: "remplacée par une FSE rectificative",
+    PartStatus.CANCELLED: "annulée",
+}
+
+#: What to do after a reject, per motif (project codes, ``billing.noemie.REJECT_MOTIFS``).
+REJECT_ACTIONS: dict[str, str] = {
+    "R01": "Vérifiez les droits du patient à la date des soins (carte Vitale à jour, ADRi) "
+    "puis établissez une FSE rectificative, ou facturez le patient.",
+    "R02": "Corrigez la cotation de l'acte puis établissez une FSE rectificative.",
+    "R03": "La caisse a déjà payé cette facture : vérifiez le premier paiement, ne "
+    "refacturez pas ; classez le reste dû en perte si le doublon est avéré.",
+    "R04": "Vérifiez l'identité et l'immatriculation du patient (NIR, rang) puis établissez "
+    "une FSE rectificative.",
+    "R05": "Joignez ou corrigez la prescription (pièce justificative) puis établissez une "
+    "FSE rectificative.",
+}
+DEFAULT_REJECT_ACTION = (
+    "Lisez le motif de la caisse, corrigez la FSE puis établissez une FSE rectificative ; "
+    "sinon réclamez le montant à la caisse ou classez-le en perte (« Clore le reste dû… »)."
+)
+PARTIAL_ACTION = (
+    "Si la réduction est justifiée, classez le reste dû en perte acceptée ; sinon "
+    "réclamez-le à la caisse (« Clore le reste dû… », sesam returns close)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PartView:
+    """One part of an FSE: its money and its status in words."""
+
+    part: Part
+    billed: Decimal
+    paid: Decimal | None  # None while nothing came back
+    missing: Decimal  # billed and not paid (0 while waiting)
+    status: PartStatus
+    text: str  # the status in a French sentence
+    motif_code: str | None = None
+    motif: str = ""  # the motif in words
+    action: str = ""  # what to do, in French
+    since: date | None = None
+    deadline: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``sesam returns status --json``."""
+        return {
+            "part": self.part.value,
+            "facture": str(self.billed),
+            "paye": None if self.paid is None else str(self.paid),
+            "manquant": str(self.missing),
+            "statut": self.status.value,
+            "libelle": STATUS_LABELS[self.status],
+            "texte": self.text,
+            "motif": self.motif_code,
+            "motif_libelle": self.motif,
+            "action": self.action,
+            "depuis": self.since.isoformat() if self.since else None,
+            "echeance": self.deadline.isoformat() if self.deadline else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EuroStatus:
+    """Every part of one FSE, and the closure of its unpaid remainder (if any)."""
+
+    fse_uuid: str
+    number: int
+    care_date: date
+    state: FseState
+    total_fees: Decimal
+    parts: tuple[PartView, ...]
+    closure: Closure | None
+
+    @property
+    def missing(self) -> Decimal:
+        """What the caisse did not pay (AMO + AMC)."""
+        return sum((p.missing for p in self.parts if p.part is not Part.PATIENT), ZERO)
+
+    def part(self, part: Part) -> PartView:
+        """One part's view."""
+        return next(p for p in self.parts if p.part is part)
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``sesam returns status --json``."""
+        c = self.closure
+        return {
+            "fse": self.fse_uuid,
+            "numero": self.number,
+            "date_soins": self.care_date.isoformat(),
+            "etat": self.state.value,
+            "honoraires": str(self.total_fees),
+            "manquant": str(self.missing),
+            "parts": [p.to_json() for p in self.parts],
+            "cloture": None
+            if c is None
+            else {
+                "motif": c.motif.value,
+                "libelle": CLOSURE_LABELS[c.motif],
+                "montant": str(c.amount),
+                "commentaire": c.comment,
+                "le": c.closed_at.isoformat(),
+            },
+        }
+
+
+def _fr(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _euros(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",") + " €"
+
+
+def _local_day(text: str) -> date:
+    return parse_db_stamp(text).astimezone().date()
+
+
+def _waiting(
+    store: Store, fse: FseRow, settings: Settings, today: date
+) -> tuple[str, date | None, date | None]:
+    """(words, since, deadline) of an FSE whose money is still expected, with the
+    deadlines the alerts use (``client.alerts``)."""
+    sub = settings.holiday_subdivision
+    if fse.state in (FseState.SECURED, FseState.IN_LOT):
+        deadline = add_working_days(
+            fse.care_date, settings.transmission_deadline_working_days, subdivision=sub
+        )
+        when = (
+            f"délai de transmission dépassé depuis le {_fr(deadline)}"
+            if today > deadline
+            else f"à transmettre avant le {_fr(deadline)}"
+        )
+        return f"pas encore transmise : {when}", fse.created_at.astimezone().date(), deadline
+    lot = store._one(
+        "SELECT t.received_at, t.first_attempt_at, a.received_at AS arl_at FROM transmissions t "
+        "LEFT JOIN arl a ON a.lot_id = t.lot_id WHERE t.lot_id = ?",
+        [fse.lot_id or ""],
+    )
+    if fse.state is FseState.SENT:
+        sent = lot and (lot["received_at"] or lot["first_attempt_at"])
+        since = _local_day(str(sent)) if sent else None
+        if since is None:
+            return "envoyée, accusé de réception (ARL) attendu", None, None
+        deadline = since + timedelta(days=settings.arl_alert_days)
+        late = "en retard" if today > deadline else "attendu"
+        text = (
+            f"envoyée le {_fr(since)}, accusé de réception (ARL) {late} "
+            f"(alerte après le {_fr(deadline)})"
+        )
+        return text, since, deadline
+    since = _local_day(str(lot["arl_at"])) if lot and lot["arl_at"] else None
+    if since is None:
+        return "acceptée par la caisse, paiement attendu", None, None
+    if fse.mode != "vitale":  # no garantie de paiement without the carte Vitale
+        text = (
+            f"acceptée le {_fr(since)}, paiement attendu (sans garantie de délai : FSE "
+            "sans carte Vitale)"
+        )
+        return text, since, None
+    guarantee = add_working_days(since, settings.guarantee_working_days, subdivision=sub)
+    indemnity = add_working_days(since, settings.indemnity_working_days, subdivision=sub)
+    if today > indemnity:
+        text = f"indemnité de retard due depuis le {_fr(indemnity)}"
+        deadline = indemnity
+    elif today > guarantee:
+        text = f"garantie de paiement dépassée depuis le {_fr(guarantee)}"
+        deadline = guarantee
+    else:
+        text = f"garantie de paiement jusqu'au {_fr(guarantee)}"
+        deadline = guarantee
+    return f"acceptée le {_fr(since)}, paiement attendu : {text}", since, deadline
+
+
+def _refusal_motif(store: Store, fse: FseRow) -> str:
+    row = store._one("SELECT motifs FROM arl WHERE lot_id = ?", [fse.lot_id or ""])
+    motifs = json.loads(row["motifs"]) if row else []
+    mine = [m for m in motifs if m.get("fse") in (None, "", fse.fse_uuid)]
+    return "; ".join(f"{m['code']} {m['libelle']}" for m in mine[:3]) or "motif non précisé"
+
+
+def _caisse_part(
+    part: Part,
+    billed: Decimal,
+    pay: dict[str, Any] | None,
+    fse: FseRow,
+    closure: Closure | None,
+    waiting: tuple[str, date | None, date | None] | None,
+    refusal: str,
+) -> PartView:
+    if fse.state is FseState.CANCELLED:
+        return PartView(part, billed, None, ZERO, PartStatus.CANCELLED, "FSE annulée")
+    if fse.state is FseState.RECTIFIED:
+        text = "remplacée par une FSE rectificative, qui porte ce montant"
+        return PartView(part, billed, None, ZERO, PartStatus.REPLACED, text)
+    if billed <= 0:
+        return PartView(part, billed, None, ZERO, PartStatus.NONE, "rien de facturé")
+    if fse.state is FseState.REFUSED:
+        return PartView(
+            part,
+            billed,
+            None,
+            billed,
+            PartStatus.REFUSED,
+            f"refusée par le concentrateur (ARL négatif) : {refusal}",
+            motif=refusal,
+            action="Corrigez la cause puis renvoyez le lot, ou établissez une FSE rectificative.",
+        )
+    if pay is None or fse.state not in (FseState.PAID, FseState.REJECTED):
+        text, since, deadline = waiting or ("en attente", None, None)
+        return PartView(
+            part, billed, None, ZERO, PartStatus.WAITING, text, since=since, deadline=deadline
+        )
+    code = str(pay["motif_code"]) if pay["motif_code"] else None
+    words = MOTIFS.get(code or "", str(pay["motif_label"] or ""))
+    returned = date.fromisoformat(str(pay["paid_on"])) if pay["paid_on"] else None
+    returned = returned or _local_day(str(pay["recorded_at"]))
+    if pay["outcome"] == "rejetee":
+        status, paid = PartStatus.REJECTED, ZERO
+        text = f"rejetée le {_fr(returned)} : {words or 'motif non précisé'}"
+        action = REJECT_ACTIONS.get(code or "", DEFAULT_REJECT_ACTION)
+    else:
+        paid = Decimal(str(pay[f"paid_{part.value}"]))
+        if paid >= billed:
+            return PartView(
+                part,
+                billed,
+                paid,
+                ZERO,
+                PartStatus.PAID,
+                f"payée le {_fr(returned)}",
+                since=returned,
+            )
+        status = PartStatus.PARTLY_PAID
+        text = (
+            f"payée partiellement le {_fr(returned)} : {_euros(billed - paid)} non payés "
+            f"({words or 'motif non communiqué par la caisse'})"
+        )
+        action = PARTIAL_ACTION
+    missing = billed - paid
+    if closure is not None:
+        status = PartStatus.LOST if closure.motif is ClosureMotif.LOSS else PartStatus.CLAIMED
+        text += f" — {closure.label}"
+        action = "Rien à faire." if closure.motif is ClosureMotif.LOSS else "Suivez la réclamation."
+    return PartView(part, billed, paid, missing, status, text, code, words, action, since=returned)
+
+
+def _patient_part(store: Store, fse: FseRow) -> PartView:
+    billed = fse.patient_remainder
+    if fse.state in (FseState.CANCELLED, FseState.RECTIFIED):
+        status = PartStatus.CANCELLED if fse.state is FseState.CANCELLED else PartStatus.REPLACED
+        return PartView(Part.PATIENT, billed, None, ZERO, status, STATUS_LABELS[status])
+    # At the desk the patient pays what no tiers payant covers (client.desk.to_collect).
+    due = fse.total_fees - (fse.amo if fse.tiers_payant_amo else ZERO)
+    due -= fse.amc if fse.tiers_payant_amc else ZERO
+    due = max(due, ZERO)
+    if due <= 0 and billed <= 0:
+        return PartView(
+            Part.PATIENT, billed, None, ZERO, PartStatus.NONE, "rien à la charge du patient"
+        )
+    row = store._one(
+        "SELECT means, amount, recorded_at FROM fse_settlements WHERE fse_id = ?", [fse.id]
+    )
+    if row is None:
+        return PartView(
+            Part.PATIENT,
+            billed,
+            None,
+            ZERO,
+            PartStatus.NOT_RECORDED,
+            f"aucun règlement enregistré à l'accueil ({_euros(due)} à régler au cabinet)",
+            action="Enregistrez le règlement du patient à l'accueil.",
+        )
+    collected = Decimal(str(row["amount"]))
+    on = _local_day(str(row["recorded_at"]))
+    means = {"especes": "espèces", "cheque": "chèque", "carte": "carte"}.get(str(row["means"]), "")
+    if collected >= due:
+        text = f"réglée le {_fr(on)} ({_euros(collected)}, {means})"
+        return PartView(Part.PATIENT, billed, collected, ZERO, PartStatus.COLLECTED, text, since=on)
+    return PartView(
+        Part.PATIENT,
+        billed,
+        collected,
+        due - collected,
+        PartStatus.TO_COLLECT,
+        f"{_euros(due - collected)} à encaisser ({_euros(collected)} réglés le {_fr(on)}, {means})",
+        action="Encaissez le reste auprès du patient.",
+        since=on,
+    )
+
+
+def euro_status(store: Store, fse: FseRow, settings: Settings, now: datetime) -> EuroStatus:
+    """Each part of ``fse`` and its status, read from a few indexed rows."""
+    pay = store._one(
+        "SELECT * FROM payments WHERE fse_uuid = ? ORDER BY id DESC LIMIT 1", [fse.fse_uuid]
+    )
+    closure = latest_closure(store, fse.fse_uuid)
+    waiting = None
+    if fse.state in (FseState.SECURED, FseState.IN_LOT, FseState.SENT, FseState.ACKNOWLEDGED):
+        waiting = _waiting(store, fse, settings, now.astimezone().date())
+    refusal = _refusal_motif(store, fse) if fse.state is FseState.REFUSED else ""
+    parts = (
+        _caisse_part(Part.AMO, fse.amo, pay, fse, closure, waiting, refusal),
+        _caisse_part(Part.AMC, fse.amc, pay, fse, closure, waiting, refusal),
+        _patient_part(store, fse),
+    )
+    return EuroStatus(
+        fse_uuid=fse.fse_uuid,
+        number=fse.number,
+        care_date=fse.care_date,
+        state=fse.state,
+        total_fees=fse.total_fees,
+        parts=parts,
+        closure=closure,
+    )
+
+
+def status_by_number(
+    store: Store, number: int, settings: Settings, now: datetime, practitioner_id: str | None = None
+) -> EuroStatus:
+    """:func:`euro_status` of FSE ``number``. :raises NotFoundError: no such FSE."""
+    return euro_status(store, store.fse_by_number(number, practitioner_id), settings, now)
+
+
+def status_lines(status: EuroStatus, *, actions: bool = True) -> list[str]:
+    """The statuses in French, one line per part (CLI and GUI), with what to do."""
+    lines = [f"FSE n° {status.number} du {_fr(status.care_date)} — {_euros(status.total_fees)}"]
+    for p in status.parts:
+        amount = _euros(p.billed)
+        line = f"{PART_LABELS[p.part]} ({amount}) : {p.text}"
+        if actions and p.action and p.status not in (PartStatus.PAID, PartStatus.COLLECTED):
+            line += f". {p.action}"
+        lines.append(line)
+    if status.closure is not None and status.closure.comment:
+        lines.append(f"Commentaire : {status.closure.comment}")
+    return lines

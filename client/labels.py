@@ -1,0 +1,112 @@
+"""The French words for every state the user reads, one table per state, shared by the
+``sesam`` command and the desk (issue #18: the CLI and the GUI named the same FSE, lot and
+card states differently).
+
+The GUI passes these texts through ``tr()`` (French is the source language; the English
+translations are in ``ui/i18n/en.py``). Each table covers every member of its enum:
+``tests/client/test_labels.py`` fails when a state is added without its words.
+"""
+
+from __future__ import annotations
+
+from billing.fse import SecuringMode
+from billing.fse_states import FseState
+from billing.lot import LotState
+from cardio.probe import CardKind
+from client.reconciliation import Reconciliation
+from client.store import OutboxStatus
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Marks a label for ``pyside6-lupdate``, which finds the call by this name (docs/ui.md);
+    the GUI translates it with ``tr()`` where shown. ``client`` imports no Qt."""
+    return text
+
+
+#: An FSE's state (singular, the FSE is feminine).
+FSE_STATE_LABELS: dict[FseState, str] = {
+    FseState.DRAFT: QT_TRANSLATE_NOOP("", "brouillon"),
+    FseState.SECURED: QT_TRANSLATE_NOOP("", "sécurisée, lot ouvert"),
+    FseState.IN_LOT: QT_TRANSLATE_NOOP("", "lot signé, à envoyer"),
+    FseState.SENT: QT_TRANSLATE_NOOP("", "envoyée, ARL attendu"),
+    FseState.ACKNOWLEDGED: QT_TRANSLATE_NOOP("", "acceptée (ARL positif)"),
+    FseState.REFUSED: QT_TRANSLATE_NOOP("", "refusée (ARL négatif)"),
+    FseState.PAID: QT_TRANSLATE_NOOP("", "payée"),
+    FseState.REJECTED: QT_TRANSLATE_NOOP("", "rejetée"),
+    FseState.CANCELLED: QT_TRANSLATE_NOOP("", "annulée"),
+    FseState.RECTIFIED: QT_TRANSLATE_NOOP("", "rectifiée (remplacée par sa FSE rectificative)"),
+}
+
+#: A lot's state.
+LOT_STATE_LABELS: dict[LotState, str] = {
+    LotState.OPEN: QT_TRANSLATE_NOOP("", "ouvert"),
+    LotState.CLOSED: QT_TRANSLATE_NOOP("", "signé, à envoyer"),
+    LotState.SENT: QT_TRANSLATE_NOOP("", "envoyé, ARL attendu"),
+    LotState.ACKNOWLEDGED: QT_TRANSLATE_NOOP("", "accepté (ARL positif)"),
+    LotState.REFUSED: QT_TRANSLATE_NOOP("", "refusé (ARL négatif) : à renvoyer"),
+    LotState.VOIDED: QT_TRANSLATE_NOOP("", "annulé"),
+}
+
+#: A lot's place in the télétransmission queue (its outbox row).
+OUTBOX_STATUS_LABELS: dict[OutboxStatus, str] = {
+    OutboxStatus.HELD: QT_TRANSLATE_NOOP("", "lot ouvert (pas encore signé)"),
+    OutboxStatus.PENDING: QT_TRANSLATE_NOOP("", "en attente d'envoi"),
+    OutboxStatus.IN_FLIGHT: QT_TRANSLATE_NOOP("", "envoi en cours"),
+    OutboxStatus.DONE: QT_TRANSLATE_NOOP("", "envoyé"),
+    OutboxStatus.FAILED: QT_TRANSLATE_NOOP("", "en échec (action requise)"),
+}
+
+#: Where an FSE stands for the practitioner's money (ARL and NOEMIE returns).
+RECONCILIATION_LABELS: dict[Reconciliation, str] = {
+    Reconciliation.PAID: QT_TRANSLATE_NOOP("", "payée"),
+    Reconciliation.PARTLY_PAID: QT_TRANSLATE_NOOP("", "payée partiellement (montant différent)"),
+    Reconciliation.REJECTED: QT_TRANSLATE_NOOP("", "rejetée"),
+    Reconciliation.REFUSED: QT_TRANSLATE_NOOP("", "refusée (ARL négatif)"),
+    Reconciliation.WAITING: QT_TRANSLATE_NOOP("", "en attente"),
+}
+
+#: How an FSE was secured.
+MODE_LABELS: dict[SecuringMode, str] = {
+    SecuringMode.VITALE: QT_TRANSLATE_NOOP("", "Vitale"),
+    SecuringMode.SANS_VITALE: QT_TRANSLATE_NOOP("", "sans Vitale"),
+    SecuringMode.DEGRADE: QT_TRANSLATE_NOOP("", "dégradé"),
+}
+
+#: The card found in a reader.
+CARD_KIND_LABELS: dict[CardKind, str] = {
+    CardKind.VITALE: QT_TRANSLATE_NOOP("", "carte Vitale"),
+    CardKind.CPS: QT_TRANSLATE_NOOP("", "carte CPS/CPE"),
+    CardKind.UNKNOWN: QT_TRANSLATE_NOOP("", "carte non reconnue"),
+}
+
+
+def fse_state_label(value: str) -> str:
+    """The words of a stored FSE state; an unknown value (a newer database) as it is."""
+    try:
+        return FSE_STATE_LABELS[FseState(value)]
+    except ValueError:
+        return value
+
+
+def lot_state_label(value: str) -> str:
+    """The words of a stored lot state; an unknown value as it is."""
+    try:
+        return LOT_STATE_LABELS[LotState(value)]
+    except ValueError:
+        return value
+
+
+def mode_label(value: str) -> str:
+    """The words of a stored securing mode; an unknown value as it is."""
+    try:
+        return MODE_LABELS[SecuringMode(value)]
+    except ValueError:
+        return value
+
+
+def card_kind_label(value: str) -> str:
+    """The words of a card kind (``CardKind`` value); an unknown value: « carte »."""
+    try:
+        return CARD_KIND_LABELS[CardKind(value)]
+    except ValueError:
+        return "carte"

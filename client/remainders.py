@@ -1,0 +1,298 @@
+"""Unpaid remainders (issue #20): what the caisse did not pay of a partly paid or rejected
+FSE, until the user closes it with a reason — « perte acceptée », or « réclamé à la
+caisse » (a claim stays visible as claimed, with its date, and may later become a loss).
+
+Read by SQL from the latest payment line of each FSE (``payments_outcome``, migration
+m013: the partly paid and rejected lines only, not every FSE). Amounts are TEXT in the
+store: SQL groups them and counts, the sums are made here as ``Decimal``. Each closure is
+a ``remainder_closures`` row journaled in the same transaction (``sesam audit verify``
+compares both).
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from billing.fse_states import FseState
+from client.errors import ClientError
+from client.reconciliation import Reconciliation
+from client.store import Store, parse_db_stamp, stamp
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+Clock = Callable[[], datetime]
+
+
+class ClosureMotif(StrEnum):
+    """Why the user closes an unpaid remainder."""
+
+    LOSS = "perte"  # accepted loss: nothing more is expected
+    CLAIMED = "reclame"  # claimed from the caisse: still expected, visible as claimed
+
+
+CLOSURE_LABELS: dict[ClosureMotif, str] = {
+    ClosureMotif.LOSS: "perte acceptée",
+    ClosureMotif.CLAIMED: "réclamé à la caisse",
+}
+
+#: Comments are kept short: a reason, not a letter.
+MAX_COMMENT = 500
+
+#: Payment outcomes that leave money unpaid.
+UNPAID_OUTCOMES = (Reconciliation.PARTLY_PAID.value, Reconciliation.REJECTED.value)
+
+# The latest payment line of each FSE still paid or rejected (a rectified FSE left out: its
+# rectificative bills the care), partly paid or rejected, with the latest closure's motif.
+# ``payments_outcome`` (m013) reads those lines only.
+_SQL_REMAINDERS = (
+    "SELECT p.id, p.fse_uuid, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo, "
+    "p.paid_amc, p.motif_code, p.motif_label, p.paid_on, p.recorded_at, f.number, "
+    "f.care_date, f.practitioner_id, ("
+    "SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid "
+    "ORDER BY c.id DESC LIMIT 1) AS closed "
+    "FROM payments p JOIN fse f ON f.fse_uuid = p.fse_uuid "
+    "WHERE p.outcome IN (?, ?) AND f.state IN (?, ?) "
+    "AND p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = p.fse_uuid)"
+)
+_SETTLED = (FseState.PAID.value, FseState.REJECTED.value)
+
+
+def missing_amount(
+    billed_amo: Decimal, billed_amc: Decimal, paid_amo: Decimal, paid_amc: Decimal
+) -> Decimal:
+    """What the caisse did not pay, part by part (a part paid above its bill makes up for
+    nothing: another part's shortfall is still owed)."""
+    return max(billed_amo - paid_amo, ZERO) + max(billed_amc - paid_amc, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRemainder:
+    """One FSE with money unpaid and no closure (or a claim, with ``claimed``)."""
+
+    fse_uuid: str
+    number: int
+    practitioner_id: str
+    care_date: date
+    status: Reconciliation  # partly paid or rejected
+    missing: Decimal
+    motif_code: str | None
+    motif_label: str
+    returned_on: date  # the day the NOEMIE return was recorded
+    claimed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RemainderTotals:
+    """Unpaid money in euros and FSE: open (neither claimed nor lost), claimed, lost."""
+
+    unpaid_amount: Decimal = ZERO
+    unpaid_count: int = 0
+    rejected_count: int = 0  # among the unpaid: rejected FSE
+    claimed_amount: Decimal = ZERO
+    claimed_count: int = 0
+    lost_amount: Decimal = ZERO
+    lost_count: int = 0
+
+
+def _row_missing(row: dict[str, object]) -> Decimal:
+    return missing_amount(
+        Decimal(str(row["billed_amo"])),
+        Decimal(str(row["billed_amc"])),
+        Decimal(str(row["paid_amo"])),
+        Decimal(str(row["paid_amc"])),
+    )
+
+
+def open_remainders(
+    store: Store, limit: int | None = None, offset: int = 0, *, include_claimed: bool = False
+) -> list[OpenRemainder]:
+    """The FSE with money unpaid and not closed, oldest return first (a page when
+    ``limit``); the claimed ones too with ``include_claimed``."""
+    closed = "c.closed IS NULL" + (" OR c.closed = 'reclame'" if include_claimed else "")
+    sql = f"SELECT * FROM ({_SQL_REMAINDERS}) c WHERE ({closed}) ORDER BY c.id"  # noqa: S608
+    values: list[object] = [*UNPAID_OUTCOMES, *_SETTLED]
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        values += [limit, offset]
+    out = []
+    for row in store.db.query(sql, values):
+        missing = _row_missing(row)
+        if missing <= 0:
+            continue  # paid differently, not less: nothing owed
+        out.append(
+            OpenRemainder(
+                fse_uuid=str(row["fse_uuid"]),
+                number=int(row["number"]),
+                practitioner_id=str(row["practitioner_id"]),
+                care_date=date.fromisoformat(str(row["care_date"])),
+                status=Reconciliation(str(row["outcome"])),
+                missing=missing,
+                motif_code=str(row["motif_code"]) if row["motif_code"] else None,
+                motif_label=str(row["motif_label"] or ""),
+                returned_on=parse_db_stamp(str(row["recorded_at"])).astimezone().date(),
+                claimed=row["closed"] == ClosureMotif.CLAIMED.value,
+            )
+        )
+    return out
+
+
+def remainder_totals(store: Store) -> RemainderTotals:
+    """The dashboard's figures: grouped by amounts in SQL, summed here as ``Decimal``."""
+    sql = (
+        "SELECT c.closed, c.outcome, c.billed_amo, c.billed_amc, c.paid_amo, c.paid_amc, "  # noqa: S608
+        f"count(*) AS n FROM ({_SQL_REMAINDERS}) c "
+        "GROUP BY c.closed, c.outcome, c.billed_amo, c.billed_amc, c.paid_amo, c.paid_amc"
+    )
+    unpaid = claimed = lost = ZERO
+    n_unpaid = n_rejected = n_claimed = n_lost = 0
+    for row in store.db.query(sql, [*UNPAID_OUTCOMES, *_SETTLED]):
+        missing = _row_missing(row)
+        if missing <= 0:
+            continue
+        n = int(row["n"])
+        if row["closed"] == ClosureMotif.LOSS.value:
+            lost, n_lost = lost + missing * n, n_lost + n
+        elif row["closed"] == ClosureMotif.CLAIMED.value:
+            claimed, n_claimed = claimed + missing * n, n_claimed + n
+        else:
+            unpaid, n_unpaid = unpaid + missing * n, n_unpaid + n
+            if row["outcome"] == Reconciliation.REJECTED.value:
+                n_rejected += n
+    return RemainderTotals(
+        unpaid_amount=unpaid,
+        unpaid_count=n_unpaid,
+        rejected_count=n_rejected,
+        claimed_amount=claimed,
+        claimed_count=n_claimed,
+        lost_amount=lost,
+        lost_count=n_lost,
+    )
+
+
+# ------------------------------------------------------------------------------ closing
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """An unpaid remainder closed by the user."""
+
+    id: int
+    fse_uuid: str
+    motif: ClosureMotif
+    amount: Decimal
+    comment: str
+    closed_at: datetime
+    closed_by: str
+
+    @property
+    def label(self) -> str:
+        """« réclamé à la caisse le 05/12/2026 »."""
+        return f"{CLOSURE_LABELS[self.motif]} le {self.closed_at.astimezone():%d/%m/%Y}"
+
+
+class NothingToCloseError(ClientError):
+    """The FSE has no unpaid remainder to close (the French reason in ``str()``)."""
+
+
+def latest_closure(store: Store, fse_uuid: str) -> Closure | None:
+    """The closure that counts for the FSE (the latest), None when it has none."""
+    rows = list(
+        store.db.query(
+            "SELECT * FROM remainder_closures WHERE fse_uuid = ? ORDER BY id DESC LIMIT 1",
+            [fse_uuid],
+        )
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return Closure(
+        id=int(r["id"]),
+        fse_uuid=str(r["fse_uuid"]),
+        motif=ClosureMotif(str(r["motif"])),
+        amount=Decimal(str(r["amount"])),
+        comment=str(r["comment"]),
+        closed_at=parse_db_stamp(str(r["closed_at"])),
+        closed_by=str(r["closed_by"]),
+    )
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (container without passwd entry)
+        return "utilisateur inconnu"
+
+
+def _nothing_reason(number: int, state: FseState) -> str:
+    if state is FseState.PAID:
+        return f"La FSE n° {number} est payée en totalité : il n'y a pas de reste dû à clore."
+    if state is FseState.REFUSED:
+        return (
+            f"La FSE n° {number} est refusée (ARL négatif) : corrigez-la et renvoyez-la "
+            "plutôt que de clore son montant."
+        )
+    if state is FseState.RECTIFIED:
+        return f"La FSE n° {number} est remplacée par une FSE rectificative : rien à clore."
+    if state is FseState.CANCELLED:
+        return f"La FSE n° {number} est annulée : rien à clore."
+    return (
+        f"La FSE n° {number} attend encore le retour de la caisse : rien à clore avant "
+        "le paiement ou le rejet (sesam returns fetch)."
+    )
+
+
+def close_remainder(
+    store: Store,
+    number: int,
+    motif: ClosureMotif,
+    clock: Clock,
+    *,
+    comment: str = "",
+    practitioner_id: str | None = None,
+    by: str | None = None,
+) -> Closure:
+    """Close the unpaid remainder of FSE ``number`` with a reason, journaled in the same
+    transaction. A claim may become a loss later; nothing else is closed twice.
+
+    :raises NothingToCloseError: nothing unpaid, or already closed (the reason in French).
+    :raises NotFoundError: no FSE with that number.
+    """
+    comment = " ".join(comment.split())[:MAX_COMMENT]
+    now = clock()
+    with store.write():
+        fse = store.fse_by_number(number, practitioner_id)
+        rows = list(
+            store.db.query(
+                f"SELECT * FROM ({_SQL_REMAINDERS}) c WHERE c.fse_uuid = ?",  # noqa: S608
+                [*UNPAID_OUTCOMES, *_SETTLED, fse.fse_uuid],
+            )
+        )
+        missing = _row_missing(rows[0]) if rows else ZERO
+        if missing <= 0:
+            raise NothingToCloseError(_nothing_reason(fse.number, fse.state))
+        previous = latest_closure(store, fse.fse_uuid)
+        if previous is not None and (
+            previous.motif is ClosureMotif.LOSS or previous.motif is motif
+        ):
+            raise NothingToCloseError(
+                f"Le reste dû de la FSE n° {fse.number} ({missing} €) est déjà clos : "
+                f"{previous.label}."
+            )
+        cursor = store.db.execute(
+            "INSERT INTO remainder_closures (fse_uuid, motif, amount, comment, closed_at, "
+            "closed_by) VALUES (?, ?, ?, ?, ?, ?)",
+            [fse.fse_uuid, motif.value, str(missing), comment, stamp(now), by or _login()],
+        )
+        closure_id = int(cursor.lastrowid or 0)
+        store.journal_closure(closure_id, now)
+        closure = latest_closure(store, fse.fse_uuid)
+    assert closure is not None  # noqa: S101 - written just above, same transaction
+    logger.info("FSE %d: remainder %s closed (%s)", fse.number, missing, motif.value)
+    return closure
