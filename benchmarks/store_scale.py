@@ -1,3 +1,4 @@
+# Over 500 lines: one figure's pipeline (template, cloning, measures) read in the order it runs.
 """Figure: the store at scale (1k to 1M historical FSE): time until the application is
 ready, dashboard figures, one patient's history, bytes per FSE.
 
@@ -369,9 +370,10 @@ def _product_dashboard(store: Any, count: int, sizes: dict[str, Any], repeat: in
 
 def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) -> list[Figure]:
     """What the pages and the listing commands run to show their content (issue #27): the
-    dashboard page (its figures and the alerts, as ``ui.services.load_dashboard``), the
-    queue page (``ui.services.read_queue``, what ``load_queue`` runs on the database thread:
-    the counts and the first page of the FSE, lots and unmatched payments), and one screenful of
+    dashboard page (its figures and the alerts, as ``client.usecases.views.load_dashboard``),
+    the queue page (``client.usecases.views.read_queue``, what ``load_queue`` runs on the
+    database thread: the counts and the first page of the FSE, lots and unmatched payments),
+    and one screenful of
     ``sesam fse list`` / ``sesam returns list``."""
     from client import alerts, dashboard, returns
     from client.settings import Settings
@@ -383,7 +385,7 @@ def _page_figures(store: Any, count: int, sizes: dict[str, Any], repeat: int) ->
         return dashboard.last_months(store, now), alerts.compute_alerts(store, settings, now)
 
     def queue_page() -> object:
-        from ui.services import read_queue
+        from client.usecases.views import read_queue
 
         return read_queue(store)
 

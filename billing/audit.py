@@ -42,6 +42,7 @@ class AuditKind(StrEnum):
     UNMATCHED = "unmatched_payment"  # a NOEMIE line that matched no FSE here
     UNMATCHED_RESOLVED = "unmatched_resolved"  # such a line matched by hand
     REMAINDER_CLOSED = "remainder_closed"  # an unpaid remainder closed by the user (reason)
+    SETTLEMENT = "settlement"  # what the patient paid at the desk (a correction: a new one)
     BASELINE = "baseline"  # a fact recorded before it was journaled, sealed by a migration
 
 
@@ -319,4 +320,15 @@ def closure_payload(row: Mapping[str, Any]) -> dict[str, Any]:
         "comment_sha256": _text_digest(row["comment"] or ""),
         "closed_at": str(row["closed_at"]),
         "closed_by_sha256": _text_digest(row["closed_by"] or ""),
+    }
+
+
+def settlement_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of an ``fse_settlements`` row (read with its FSE's UUID): how the patient
+    paid at the desk and how much was collected. The last entry of an FSE is what stands."""
+    return {
+        "fse": str(row["fse_uuid"]),
+        "means": str(row["means"]),
+        "collected": str(row["amount"]),
+        "recorded_at": str(row["recorded_at"]),
     }

@@ -48,6 +48,14 @@ class ReaderEvent:
     atr: bytes | None = None
     identity: str | None = None
 
+    @property
+    def card_kind(self) -> probe.CardKind:
+        """The card's family: as the probe read it, else guessed from the ATR."""
+        family = (self.identity or "").partition(":")[0]
+        if family in (probe.CardKind.VITALE.value, probe.CardKind.CPS.value):
+            return probe.CardKind(family)
+        return probe.classify_atr(self.atr)
+
 
 @dataclass(frozen=True, slots=True)
 class ReaderSnapshot:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from client.errors import ClientError
-from client.store import Store, stamp
+from client.store import Store
 from client.transport import MalformedAnswerError, Transport
 
 logger = logging.getLogger(__name__)
@@ -189,8 +189,5 @@ def query_rights(
     rights = _parse(doc, at)
     if store is not None and now is not None:
         with store.write():
-            store.db.execute(
-                "INSERT INTO transport_log (at, lot_id, event, detail) VALUES (?, NULL, ?, ?)",
-                [stamp(now), "adri", f"réponse {rights.reference}"],
-            )
+            store.transmissions.log(now, "adri", f"réponse {rights.reference}", None)
     return rights

@@ -19,14 +19,13 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from billing.fse_states import FseState
 from billing.lot import LotState
 from billing.working_days import add_working_days, working_days_between
 from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
 from client.reconciliation import Reconciliation
 from client.remainders import RemainderTotals, open_remainders, remainder_totals
 from client.settings import Settings
-from client.store import OutboxStatus, Store, parse_db_stamp, stamp
+from client.store import OutboxStatus, Store, parse_db_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -91,45 +90,29 @@ def _day(moment: datetime) -> date:
 
 
 def _acked(store: Store) -> set[str]:
-    return {str(r["key"]) for r in store.db.query("SELECT key FROM alerts_ack")}
+    return store.alerts.acked_keys()
 
 
 def acknowledge(store: Store, key: str, now: datetime) -> bool:
     """Hide an alert (it comes back only if its key changes); False for an unknown key."""
-    with store.write():
-        store.db.execute(
-            "INSERT INTO alerts_ack (key, acked_at) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET acked_at = excluded.acked_at",
-            [key, stamp(now)],
-        )
+    store.alerts.acknowledge(key, now)
     return True
 
 
 def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
     alerts: list[Alert] = []
     limit = timedelta(days=settings.arl_alert_days)
-    # Lots with an ARL (acknowledged or refused, nearly all of them) are left out through
-    # the index on the state: the lots still waiting are read, not every lot.
-    waiting = [s.value for s in LotState if s not in (LotState.ACKNOWLEDGED, LotState.REFUSED)]
-    marks = ", ".join("?" * len(waiting))
-    sql = (
-        "SELECT t.lot_id, t.first_attempt_at, t.received_at, t.attempts, l.number, "  # noqa: S608
-        "l.state FROM lots l JOIN transmissions t ON t.lot_id = l.id "
-        f"LEFT JOIN arl a ON a.lot_id = t.lot_id WHERE l.state IN ({marks}) "
-        "AND a.lot_id IS NULL"
-    )
-    rows = store.db.query(sql, waiting)
-    for row in rows:
-        start_text = row["received_at"] or row["first_attempt_at"]
+    for row in store.alerts.lots_without_arl():
+        start_text = row.received_at or row.first_attempt_at
         if start_text is None:
             continue
         start = parse_db_stamp(start_text)
         if now - start < limit:
             continue
         days = (now - start).days
-        if row["received_at"]:
+        if row.received_at:
             message = (
-                f"Lot n° {row['number']} reçu par le concentrateur le {_fr(_day(start))}, "
+                f"Lot n° {row.number} reçu par le concentrateur le {_fr(_day(start))}, "
                 f"sans accusé de réception (ARL) depuis {days} jour(s)."
             )
             action = (
@@ -138,13 +121,13 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
             )
         else:
             message = (
-                f"Lot n° {row['number']} non transmis depuis le {_fr(_day(start))} "
-                f"({row['attempts']} essai(s)) : pas d'accusé de réception (ARL)."
+                f"Lot n° {row.number} non transmis depuis le {_fr(_day(start))} "
+                f"({row.attempts} essai(s)) : pas d'accusé de réception (ARL)."
             )
             action = "Vérifiez la connexion Internet puis relancez l'envoi (sesam queue send)."
         alerts.append(
             Alert(
-                f"{AlertKind.ARL_MISSING.value}:{row['lot_id']}",
+                f"{AlertKind.ARL_MISSING.value}:{row.lot_id}",
                 AlertKind.ARL_MISSING,
                 AlertLevel.WARNING,
                 message,
@@ -165,8 +148,8 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
             )
         )
     for lot in store.lots(state=LotState.REFUSED):
-        arl = list(store.db.query("SELECT motifs, received_at FROM arl WHERE lot_id = ?", [lot.id]))
-        motifs = json.loads(arl[0]["motifs"]) if arl else []
+        arl = store.alerts.refusal(lot.id)
+        motifs = json.loads(arl.motifs) if arl else []
         text = "; ".join(f"{m['code']} {m['libelle']}" for m in motifs[:3]) or "motif non précisé"
         alerts.append(
             Alert(
@@ -177,7 +160,7 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
                 "Corrigez les FSE concernées et refacturez-les ; le lot tel quel sera refusé "
                 "à nouveau.",
                 (
-                    _day(parse_db_stamp(arl[0]["received_at"])) if arl else _day(lot.created_at)
+                    _day(parse_db_stamp(arl.received_at)) if arl else _day(lot.created_at)
                 ).isoformat(),
             )
         )
@@ -218,13 +201,8 @@ def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
     today = _day(now)
     sub = settings.holiday_subdivision
     deadlines: dict[str, date] = {}
-    unsent = store.db.query(
-        "SELECT fse_uuid, number, care_date FROM fse WHERE state IN (?, ?) AND care_date <= ? "
-        "ORDER BY care_date, number",
-        [FseState.SECURED.value, FseState.IN_LOT.value, _deadline_cutoff(today, settings)],
-    )
-    for fse in unsent:
-        care_text = str(fse["care_date"])
+    for fse in store.alerts.unsent_fse(_deadline_cutoff(today, settings).isoformat()):
+        care_text = fse.care_date
         care_date = date.fromisoformat(care_text)
         deadline = deadlines.get(care_text)
         if deadline is None:
@@ -237,10 +215,10 @@ def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
             level, when = AlertLevel.WARNING, f"à transmettre avant le {_fr(deadline)}"
         alerts.append(
             Alert(
-                f"{AlertKind.DEADLINE.value}:{fse['fse_uuid']}",
+                f"{AlertKind.DEADLINE.value}:{fse.fse_uuid}",
                 AlertKind.DEADLINE,
                 level,
-                f"FSE n° {fse['number']} du {_fr(care_date)} pas encore transmise : {when}.",
+                f"FSE n° {fse.number} du {_fr(care_date)} pas encore transmise : {when}.",
                 "Fermez le lot et envoyez-le (sesam queue send). En cas de nouvel échec, "
                 "établissez un duplicata papier de la FSE.",
                 care_text,
@@ -248,22 +226,16 @@ def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
         )
     # No garantie de paiement without the carte Vitale: mode 'vitale' only.
     received_before = _guarantee_cutoff(today, settings) + timedelta(days=1)
-    acknowledged = store.db.query(
-        "SELECT f.fse_uuid, f.number, a.received_at "
-        "FROM fse f JOIN arl a ON a.lot_id = f.lot_id "
-        "WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ?",
-        [FseState.ACKNOWLEDGED.value, received_before.isoformat()],
-    )
     waits: dict[date, int] = {}
-    for row in acknowledged:
-        start = _day(parse_db_stamp(row["received_at"]))
+    for row in store.alerts.acknowledged_vitale(received_before.isoformat()):
+        start = _day(parse_db_stamp(row.received_at))
         waited = waits.get(start)
         if waited is None:
             waited = waits[start] = working_days_between(start, today, subdivision=sub)
         if waited > settings.indemnity_working_days:
             kind, level = AlertKind.INDEMNITY, AlertLevel.URGENT
             message = (
-                f"FSE n° {row['number']} sécurisée Vitale non payée {waited} jours ouvrés après "
+                f"FSE n° {row.number} sécurisée Vitale non payée {waited} jours ouvrés après "
                 f"sa réception ({_fr(start)}) : au-delà de {settings.indemnity_working_days} "
                 "jours ouvrés, l'indemnité de retard de paiement est due."
             )
@@ -271,7 +243,7 @@ def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
         elif waited > settings.guarantee_working_days:
             kind, level = AlertKind.GUARANTEE, AlertLevel.WARNING
             message = (
-                f"FSE n° {row['number']} sécurisée Vitale non payée {waited} jours ouvrés après "
+                f"FSE n° {row.number} sécurisée Vitale non payée {waited} jours ouvrés après "
                 f"sa réception ({_fr(start)}) : la garantie de traitement sous "
                 f"{settings.guarantee_working_days} jours ouvrés est dépassée."
             )
@@ -279,16 +251,14 @@ def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
         else:
             continue
         alerts.append(
-            Alert(
-                f"{kind.value}:{row['fse_uuid']}", kind, level, message, action, start.isoformat()
-            )
+            Alert(f"{kind.value}:{row.fse_uuid}", kind, level, message, action, start.isoformat())
         )
     return alerts
 
 
 def _unmatched_alerts(store: Store) -> list[Alert]:
     alerts = []
-    for row in store.db.query("SELECT * FROM unmatched_payments WHERE resolved_at IS NULL"):
+    for row in store.returns.unmatched():
         what = (
             f"paiement de {row['paid_amo']} € AMO + {row['paid_amc']} € AMC"
             if row["outcome"] == "P"
@@ -393,32 +363,13 @@ def gap_alerts(store: Store, now: datetime) -> list[Alert]:
     alerts: list[Alert] = []
     today = _day(now).isoformat()
     marks = store.numbering.read()
-    counters = {
-        str(r["practitioner_id"]): r
-        for r in store.db.query(
-            "SELECT practitioner_id, last_fse_number, lot_closings FROM counters"
-        )
-    }
+    counters = {r.practitioner_id: r for r in store.alerts.counters()}
     for pid in sorted(set(counters) | set(marks)):
         row = counters.get(pid)
         mark = marks.get(pid, {})
-        given = max(int(row["last_fse_number"]) if row else 0, mark.get("fse", 0))
-        held = store._one(
-            "SELECT (SELECT count(*) FROM fse WHERE practitioner_id = ? AND number <= ?) "
-            "+ (SELECT count(*) FROM fse_numbers_unused WHERE practitioner_id = ? "
-            "AND number <= ? AND number NOT IN (SELECT number FROM fse "
-            "WHERE practitioner_id = ?)) AS n",
-            [pid, given, pid, given, pid],
-        )
-        if held is not None and int(held["n"]) < given:
-            known = {
-                int(r["number"])
-                for r in store.db.query(
-                    "SELECT number FROM fse WHERE practitioner_id = ? UNION "
-                    "SELECT number FROM fse_numbers_unused WHERE practitioner_id = ?",
-                    [pid, pid],
-                )
-            }
+        given = max(row.last_fse_number if row else 0, mark.get("fse", 0))
+        if store.alerts.fse_numbers_held(pid, given) < given:
+            known = store.alerts.fse_numbers_known(pid)
             missing = [n for n in range(1, given + 1) if n not in known]
             for first, last in _ranges(missing):
                 what = (
@@ -436,13 +387,8 @@ def gap_alerts(store: Store, now: datetime) -> list[Alert]:
                         today,
                     )
                 )
-        closings = max(int(row["lot_closings"]) if row else 0, mark.get("closing", 0))
-        signed = store._one(
-            "SELECT count(*) AS n FROM lots WHERE practitioner_id = ? AND kind = 'fse' "
-            "AND closed_at IS NOT NULL",
-            [pid],
-        )
-        lost = closings - (int(signed["n"]) if signed else 0)
+        closings = max(row.lot_closings if row else 0, mark.get("closing", 0))
+        lost = closings - store.alerts.signed_lot_count(pid)
         if lost > 0:
             alerts.append(
                 Alert(
@@ -457,21 +403,17 @@ def gap_alerts(store: Store, now: datetime) -> list[Alert]:
                     today,
                 )
             )
-    for lot in store.db.query(
-        "SELECT l.id, l.number, l.closed_at FROM lots l LEFT JOIN outbox o ON o.id = l.id "
-        "WHERE l.kind = 'fse' AND l.state = ? AND o.id IS NULL",
-        [LotState.CLOSED.value],
-    ):
+    for lot in store.alerts.unqueued_lots():
         alerts.append(
             Alert(
-                f"{AlertKind.NOT_QUEUED.value}:{lot['id']}",
+                f"{AlertKind.NOT_QUEUED.value}:{lot.id}",
                 AlertKind.NOT_QUEUED,
                 AlertLevel.URGENT,
-                f"Lot n° {lot['number']} signé mais absent de la file d'envoi : il ne serait "
+                f"Lot n° {lot.number} signé mais absent de la file d'envoi : il ne serait "
                 "jamais transmis.",
                 "Lancez « sesam audit verify » (la base a pu être modifiée hors du logiciel) "
                 "et prévenez le support avant de refacturer ces FSE.",
-                _day(parse_db_stamp(lot["closed_at"])).isoformat() if lot["closed_at"] else today,
+                _day(parse_db_stamp(lot.closed_at)).isoformat() if lot.closed_at else today,
             )
         )
     return alerts

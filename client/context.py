@@ -2,20 +2,21 @@
 
 ``build_context(settings, backend=..., clock=...)`` opens nothing on the caller's thread:
 card calls go through the card thread, store work through one database worker thread that
-owns its own connection, network through the sender's thread. The desktop UI and the tests
-build one context and pass it around (no globals). No Qt here.
+owns its own connection, network through the sender's thread. The context holds the one
+transport to the concentrator (``transport``: HTTPS built from the settings on first use, or
+the one injected, e.g. ``client.fake_transport.InProcessTransport``) and the one background
+sender (``sender``), stopped when the context closes. The desktop UI and the tests build one
+context and pass it around (no globals). No Qt here.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,12 +37,13 @@ from client.backup import (
     restore,
 )
 from client.config import data_dir as default_data_dir
-from client.durable import replace_file
+from client.desk_records import DraftBook
 from client.sender import SenderThread
 from client.settings import SETTINGS_NAME, Settings, SettingsError, load_settings
 from client.store import Store, open_store
 from client.store.errors import DamagedStoreError
 from client.tariffs_local import referential_with_local
+from client.transport import HttpsTransport, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +61,10 @@ class DbWorker:
 
     def __init__(self, opener: Callable[[], Store]) -> None:
         self._opener = opener
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="db", initializer=self._on_thread
+        )
+        self._thread_id: int | None = None
         self._store: Store | None = None
         self._closed = False
 
@@ -67,6 +72,16 @@ class DbWorker:
         if self._store is None:
             self._store = self._opener()
         return self._store
+
+    def _on_thread(self) -> None:
+        self._thread_id = threading.get_ident()
+
+    def call(self, fn: Callable[[Store], T]) -> T:
+        """``fn(store)`` on the database thread, waited for; run in place when called from
+        that thread already (a job waiting for a job queued behind it never ends)."""
+        if threading.get_ident() == self._thread_id:
+            return fn(self._get())
+        return self.submit(fn).result()
 
     def submit(self, fn: Callable[[Store], T]) -> Future[T]:
         """Run ``fn(store)`` on the database thread."""
@@ -123,7 +138,34 @@ class AppContext:
     backup_progress: tuple[int, int] | None = None
     #: The running restoration's (copied pages, total pages), None when none runs.
     restore_progress: tuple[int, int] | None = None
+    #: A transport given to :func:`build_context` (tests: no network); None: HTTPS.
+    injected_transport: Transport | None = None
+    _https: tuple[Settings, HttpsTransport] | None = field(default=None, repr=False)
+    _transport_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closing: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def transport(self) -> Transport:
+        """The concentrator: the injected transport, or the HTTPS one built from
+        ``settings`` on first use and again once the settings are replaced (it keeps its
+        connections alive and is shared by the sender, ADRi and the returns; it may be
+        used from any thread). Built on demand because a workstation without its
+        certificates still opens the desk: ``TransportConfigError`` comes at first use."""
+        if self.injected_transport is not None:
+            return self.injected_transport
+        with self._transport_lock:
+            if self._https is None or self._https[0] is not self.settings:
+                self._https = (self.settings, HttpsTransport(self.settings))
+            return self._https[1]
+
+    def connect_store(self) -> Store:
+        """A connection of its own to the store, for a thread other than the database
+        thread (the sender's, the housekeeping's); its caller closes it."""
+        return open_store(self.store_path)
+
+    def utc_clock(self) -> datetime:
+        """``clock()`` in UTC (what the sender and the returns record)."""
+        return self.clock().astimezone(UTC)
 
     @property
     def store_path(self) -> Path:
@@ -148,7 +190,7 @@ class AppContext:
                 raise BackupStoppedError(self.store_path, "application fermée")
 
         def work() -> Path | None:
-            store = open_store(self.store_path)
+            store = self.connect_store()
             try:
                 return backup_if_due(store, clock=self.clock, progress=progress)
             finally:
@@ -234,10 +276,13 @@ def build_context(
     data_dir: Path | None = None,
     referential: Referential | None = None,
     use_pcsc: bool = True,
+    transport: Transport | None = None,
 ) -> AppContext:
-    """Wire the application: card thread, reader backend, store worker, referential.
+    """Wire the application: card thread, reader backend, store worker, referential, the
+    transport (``transport``, or HTTPS from the settings) and the background sender.
 
-    Nothing here blocks on a card or the network; the store is opened lazily on its thread.
+    Nothing here blocks on a card or the network; the store is opened lazily on its thread,
+    the HTTPS transport on first use.
     """
     directory = data_dir or default_data_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -246,16 +291,27 @@ def build_context(
     card_thread = CardThread()
     if backend is None and use_pcsc:
         backend = PcscBackend(thread=card_thread)
-    return AppContext(
+    worker = DbWorker(lambda: open_store(directory / "sesam.db"))
+    ctx = AppContext(
         data_dir=directory,
         clock=clock or _now,
         settings=settings,
         backend=backend,
         card_thread=card_thread,
-        db=DbWorker(lambda: open_store(directory / "sesam.db")),
+        db=worker,
         referential=referential,
-        drafts=DraftBook(directory / "brouillons"),
+        drafts=DraftBook(worker),
+        injected_transport=transport,
     )
+    # Its own store connection and the context's transport, both taken on its thread at
+    # each run; the settings are read at each run (the settings page replaces them).
+    ctx.sender = SenderThread(
+        lambda: ctx.connect_store(),  # looked up at each run (tests make it fail)
+        lambda: ctx.transport,
+        settings=lambda: ctx.settings,
+        clock=ctx.utc_clock,
+    )
+    return ctx
 
 
 def _load_settings(directory: Path) -> Settings:
@@ -316,77 +372,26 @@ def search_patients(store: Store, text: str, limit: int = 30) -> list[LocalPatie
     needle = text.strip().upper()
     if not needle:
         return []
-    if needle.replace(" ", "").isdigit():
-        digits = needle.replace(" ", "")
-        where = (
-            "(p.assure_nir || p.assure_nir_key) LIKE ? OR "
-            "(p.beneficiary_nir || p.beneficiary_nir_key) LIKE ?"
-        )
-        params: list[Any] = [digits + "%", digits + "%"]
+    digits = needle.replace(" ", "")
+    if digits.isdigit():
+        rows = store.patients.starting_with(digits, digits=True, limit=limit)
     else:
-        where = "UPPER(p.last_name) LIKE ? OR UPPER(p.first_name) LIKE ?"
-        params = [needle + "%", needle + "%"]
-    # ``where`` is one of the two constant clauses above; values are parameters.
-    sql = (
-        "SELECT p.*, f.regime, f.caisse, f.centre FROM patients p "  # noqa: S608
-        "LEFT JOIN fse f ON f.id = (SELECT MAX(id) FROM fse WHERE patient_id = p.id) "
-        f"WHERE {where} ORDER BY p.last_name, p.first_name LIMIT ?"
-    )
-    rows = store.db.query(sql, [*params, limit])
+        rows = store.patients.starting_with(needle, digits=False, limit=limit)
     return [
         LocalPatient(
-            id=str(r["id"]),
-            nom=str(r["last_name"]),
-            prenom=str(r["first_name"]),
-            birth_date_raw=str(r["birth_date"]),
-            nir=str(r["assure_nir"]),
-            nir_key=str(r["assure_nir_key"]),
-            beneficiary_nir=str(r["beneficiary_nir"] or ""),
-            beneficiary_nir_key=str(r["beneficiary_nir_key"] or ""),
-            rang=str(r["rang"]),
-            qualite=str(r["qualite"]),
-            regime=str(r["regime"] or ""),
-            caisse=str(r["caisse"] or ""),
-            centre=str(r["centre"] or ""),
+            id=r.id,
+            nom=r.last_name,
+            prenom=r.first_name,
+            birth_date_raw=r.birth_date,
+            nir=r.assure_nir,
+            nir_key=r.assure_nir_key,
+            beneficiary_nir=r.beneficiary_nir,
+            beneficiary_nir_key=r.beneficiary_nir_key,
+            rang=r.rang,
+            qualite=r.qualite,
+            regime=r.regime,
+            caisse=r.caisse,
+            centre=r.centre,
         )
         for r in rows
     ]
-
-
-class DraftBook:
-    """Invoices prepared at the reception, waiting for the practitioner's CPS.
-
-    One JSON file per draft in ``<data dir>/brouillons`` (mode 0600: health data). Use it
-    from the database worker thread, like the store.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def _dir(self) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return self.directory
-
-    def save(self, draft: dict[str, Any], draft_id: str | None = None) -> str:
-        """Write (or overwrite) a draft durably (a crash keeps the old one or the new one);
-        returns its id."""
-        draft_id = draft_id or uuid.uuid4().hex[:12]
-        data = json.dumps({**draft, "id": draft_id}, ensure_ascii=False, indent=1)
-        replace_file(self._dir() / f"{draft_id}.json", data.encode("utf-8"))
-        return draft_id
-
-    def list(self) -> list[dict[str, Any]]:
-        """Every waiting draft, oldest first."""
-        if not self.directory.exists():
-            return []
-        found = []
-        for path in sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime):
-            try:
-                found.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                logger.warning("draft %s unreadable: skipped", path.name)
-        return found
-
-    def delete(self, draft_id: str) -> None:
-        """Forget a draft (secured, or abandoned)."""
-        (self.directory / f"{draft_id}.json").unlink(missing_ok=True)

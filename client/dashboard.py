@@ -15,7 +15,6 @@ row).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -23,7 +22,7 @@ from typing import Any
 
 from billing.fse_states import UNCOUNTED_STATES, FseState
 from client.remainders import remainder_totals
-from client.store import Store
+from client.store import Store, figures
 
 logger = logging.getLogger(__name__)
 
@@ -46,43 +45,8 @@ assert {s.value for s in UNCOUNTED_STATES} == {"draft", "cancelled", "rectified"
 #: Payments that brought money (``client.returns.Reconciliation`` values).
 PAID_OUTCOMES = ("payee", "payee_partiellement")
 
-# Queries (kept here so the tests can ask SQLite for their plan). The sums come from the
-# month totals the store keeps by trigger (migration m007); the days of the first and last
-# months that fall outside the period are read from the covering indexes and taken off.
-SQL_FSE_MONTHS = (
-    "SELECT month, mode, state, total_fees, amo, amc, n FROM fse_month_totals "
-    "WHERE month >= ? AND month <= ? AND n != 0 "
-    "AND state NOT IN ('draft', 'cancelled', 'rectified')"
-)
-SQL_FSE_DAYS = (
-    "SELECT substr(care_date, 1, 7) AS month, mode, state, total_fees, amo, amc, count(*) AS n "
-    "FROM fse WHERE care_date >= ? AND care_date < ? "
-    "AND state NOT IN ('draft', 'cancelled', 'rectified') "
-    "GROUP BY month, mode, state, total_fees, amo, amc"
-)
-SQL_WAITING = (
-    "SELECT amo, amc, count(*) AS n FROM fse "
-    "WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged') GROUP BY amo, amc"
-)
-SQL_RECEIVED_MONTHS = (
-    "SELECT month, paid_amo, paid_amc, n FROM payment_month_totals "
-    "WHERE month >= ? AND month <= ? AND n != 0 AND outcome IN ('payee', 'payee_partiellement')"
-)
-SQL_RECEIVED_DAYS = (
-    "SELECT substr(paid_on, 1, 7) AS month, paid_amo, paid_amc, count(*) AS n FROM payments "
-    "WHERE paid_on >= ? AND paid_on < ? AND outcome IN ('payee', 'payee_partiellement') "
-    "GROUP BY month, paid_amo, paid_amc"  # outcome IN PAID_OUTCOMES
-)
-SQL_LAST_TRANSMISSION = "SELECT max(last_attempt_at) AS last FROM transmissions"
-SQL_LAST_RECEIVED = "SELECT max(received_at) AS last FROM transmissions"
-QUERIES = (
-    SQL_FSE_MONTHS,
-    SQL_FSE_DAYS,
-    SQL_WAITING,
-    SQL_RECEIVED_MONTHS,
-    SQL_RECEIVED_DAYS,
-    SQL_LAST_TRANSMISSION,
-)
+# The queries live in the store (``client.store.figures``); named here too for the tests.
+QUERIES = figures.QUERIES
 
 
 class DashboardPeriodError(ValueError):
@@ -208,18 +172,11 @@ def _month_keys(start: date, end: date) -> list[str]:
     return keys
 
 
-def _in_period(
-    store: Store, months_sql: str, days_sql: str, start: date, end: date, keys: list[str]
-) -> Iterator[dict[str, Any]]:
-    """Grouped rows of the whole months ``keys``, then the same groups with a negative
-    count for the days of those months outside ``start``..``end`` (usually none before
-    ``start``, a month's first day, and none after ``end``, today)."""
-    yield from store.db.query(months_sql, [keys[0], keys[-1]])
+def _outside(start: date, end: date) -> list[tuple[date, date]]:
+    """The days of the first and last months outside ``start``..``end`` (usually none
+    before ``start``, a month's first day, and none after ``end``, today)."""
     outside = ((month_start(start), start), (end + timedelta(days=1), month_start(end, -1)))
-    for since, until in outside:
-        if since < until:
-            for row in store.db.query(days_sql, [since.isoformat(), until.isoformat()]):
-                yield {**row, "n": -row["n"]}
+    return [(since, until) for since, until in outside if since < until]
 
 
 def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
@@ -236,40 +193,39 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
     count = vitale = degrade = rejects = 0
     fees = billed = received = ZERO
     reject_states = {s.value for s in REJECT_STATES}
-    for row in _in_period(store, SQL_FSE_MONTHS, SQL_FSE_DAYS, start, end, keys):
-        month = per_month[str(row["month"])]
-        n = row["n"]
-        amount = (Decimal(row["amo"]) + Decimal(row["amc"])) * n
-        total_fees = Decimal(row["total_fees"]) * n
+    outside = _outside(start, end)
+    for group in store.figures.fse_groups(keys[0], keys[-1], outside):
+        month = per_month[group.month]
+        n = group.n
+        amount = (group.amo + group.amc) * n
+        total_fees = group.total_fees * n
         count += n
-        vitale += n if row["mode"] == "vitale" else 0
-        degrade += n if row["mode"] == "degrade" else 0
+        vitale += n if group.mode == "vitale" else 0
+        degrade += n if group.mode == "degrade" else 0
         fees += total_fees
         billed += amount
         month["count"] += n
         month["fees"] += total_fees
         month["billed"] += amount
-        if row["state"] in reject_states:
+        if group.state in reject_states:
             rejects += n
             month["rejects"] += n
-    for row in _in_period(store, SQL_RECEIVED_MONTHS, SQL_RECEIVED_DAYS, start, end, keys):
-        amount = (Decimal(row["paid_amo"]) + Decimal(row["paid_amc"])) * row["n"]
+    for paid in store.figures.received_groups(keys[0], keys[-1], outside):
+        amount = (paid.paid_amo + paid.paid_amc) * paid.n
         received += amount
-        per_month[str(row["month"])]["received"] += amount
+        per_month[paid.month]["received"] += amount
     waiting = ZERO
     waiting_count = 0
-    for row in store.db.query(SQL_WAITING):
-        waiting += (Decimal(row["amo"]) + Decimal(row["amc"])) * row["n"]
-        waiting_count += row["n"]
+    for waits in store.figures.waiting_groups():
+        waiting += (waits.amo + waits.amc) * waits.n
+        waiting_count += waits.n
     remainders = remainder_totals(store)
     waiting += remainders.claimed_amount
     waiting_count += remainders.claimed_count
-    last = next(iter(store.db.query(SQL_LAST_TRANSMISSION)))["last"]
-    if last is None:  # only ever received (202) without an attempt recorded here
-        last = next(iter(store.db.query(SQL_LAST_RECEIVED)))["last"]
+    last = store.figures.last_transmission()
     days = None
     if last:
-        days = max(0, (now.date() - date.fromisoformat(str(last)[:10])).days)
+        days = max(0, (now.date() - date.fromisoformat(last[:10])).days)
     return Dashboard(
         start=start,
         end=end,
@@ -286,7 +242,7 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
         claimed_amount=remainders.claimed_amount,
         claimed_count=remainders.claimed_count,
         rejects=rejects,
-        last_transmission=str(last) if last else None,
+        last_transmission=last,
         days_since_transmission=days,
         months=tuple(
             MonthFigures(

@@ -138,13 +138,7 @@ def _act_label(act: FseAct, specialty: str, referential: Referential | None) -> 
 def assure_names(store: Store, assure_nir: str, assure_nir_key: str) -> tuple[str, str]:
     """(last name, first name) of the assuré as the cabinet recorded him (his own row of
     qualité 00), ("", "") when he was never recorded (health data: never log it)."""
-    found = store.db.execute(
-        "SELECT last_name, first_name FROM patients WHERE assure_nir = ? AND "
-        "assure_nir_key = ? AND qualite = '00' AND last_name != '' "
-        "ORDER BY updated_at DESC LIMIT 1",
-        [assure_nir, assure_nir_key],
-    ).fetchone()
-    return (str(found[0]), str(found[1])) if found is not None else ("", "")
+    return store.people.assure_names(assure_nir, assure_nir_key)
 
 
 def care_sheet(
@@ -354,10 +348,7 @@ def bordereau_pdf(store: Store, day: date, practitioner_id: str | None = None) -
 
 
 def _practitioner_from_table(store: Store, practitioner_id: str) -> Practitioner:
-    rows = list(store.db.query("SELECT * FROM practitioners WHERE id = ?", [practitioner_id]))
-    if not rows:
+    r = store.people.practitioner(practitioner_id)
+    if r is None:
         return Practitioner(nom="", prenom="", numero_am=practitioner_id or "-")
-    r = rows[0]
-    return Practitioner(
-        nom=r["last_name"], prenom=r["first_name"], numero_am=r["id"], rpps=r["national_id"]
-    )
+    return Practitioner(nom=r.last_name, prenom=r.first_name, numero_am=r.id, rpps=r.national_id)

@@ -23,6 +23,7 @@ from billing.working_days import add_working_days
 from client.remainders import CLOSURE_LABELS, Closure, ClosureMotif, latest_closure
 from client.settings import Settings
 from client.store import FseRow, Store, parse_db_stamp
+from client.store.returns import PaymentRow
 
 ZERO = Decimal("0.00")
 
@@ -200,13 +201,9 @@ def _waiting(
             else f"à transmettre avant le {_fr(deadline)}"
         )
         return f"pas encore transmise : {when}", fse.created_at.astimezone().date(), deadline
-    lot = store._one(
-        "SELECT t.received_at, t.first_attempt_at, a.received_at AS arl_at FROM transmissions t "
-        "LEFT JOIN arl a ON a.lot_id = t.lot_id WHERE t.lot_id = ?",
-        [fse.lot_id or ""],
-    )
+    lot = store.transmissions.lot_return_times(fse.lot_id or "")
     if fse.state is FseState.SENT:
-        sent = lot and (lot["received_at"] or lot["first_attempt_at"])
+        sent = lot and (lot.received_at or lot.first_attempt_at)
         since = _local_day(str(sent)) if sent else None
         if since is None:
             return "envoyée, accusé de réception (ARL) attendu", None, None
@@ -217,7 +214,7 @@ def _waiting(
             f"(alerte après le {_fr(deadline)})"
         )
         return text, since, deadline
-    since = _local_day(str(lot["arl_at"])) if lot and lot["arl_at"] else None
+    since = _local_day(lot.arl_at) if lot and lot.arl_at else None
     if since is None:
         return "acceptée par la caisse, paiement attendu", None, None
     if fse.mode != "vitale":  # no garantie de paiement without the carte Vitale
@@ -241,8 +238,8 @@ def _waiting(
 
 
 def _refusal_motif(store: Store, fse: FseRow) -> str:
-    row = store._one("SELECT motifs FROM arl WHERE lot_id = ?", [fse.lot_id or ""])
-    motifs = json.loads(row["motifs"]) if row else []
+    text = store.transmissions.arl_motifs(fse.lot_id or "")
+    motifs = json.loads(text) if text is not None else []
     mine = [m for m in motifs if m.get("fse") in (None, "", fse.fse_uuid)]
     return "; ".join(f"{m['code']} {m['libelle']}" for m in mine[:3]) or "motif non précisé"
 
@@ -250,7 +247,7 @@ def _refusal_motif(store: Store, fse: FseRow) -> str:
 def _caisse_part(
     part: Part,
     billed: Decimal,
-    pay: dict[str, Any] | None,
+    pay: PaymentRow | None,
     fse: FseRow,
     closure: Closure | None,
     waiting: tuple[str, date | None, date | None] | None,
@@ -279,16 +276,16 @@ def _caisse_part(
         return PartView(
             part, billed, None, ZERO, PartStatus.WAITING, text, since=since, deadline=deadline
         )
-    code = str(pay["motif_code"]) if pay["motif_code"] else None
-    words = MOTIFS.get(code or "", str(pay["motif_label"] or ""))
-    returned = date.fromisoformat(str(pay["paid_on"])) if pay["paid_on"] else None
-    returned = returned or _local_day(str(pay["recorded_at"]))
-    if pay["outcome"] == "rejetee":
+    code = pay.motif_code or None
+    words = MOTIFS.get(code or "", pay.motif_label or "")
+    returned = date.fromisoformat(pay.paid_on) if pay.paid_on else None
+    returned = returned or _local_day(pay.recorded_at)
+    if pay.outcome == "rejetee":
         status, paid = PartStatus.REJECTED, ZERO
         text = f"rejetée le {_fr(returned)} : {words or 'motif non précisé'}"
         action = REJECT_ACTIONS.get(code or "", DEFAULT_REJECT_ACTION)
     else:
-        paid = Decimal(str(pay[f"paid_{part.value}"]))
+        paid = pay.paid_amo if part is Part.AMO else pay.paid_amc
         if paid >= billed:
             return PartView(
                 part,
@@ -326,9 +323,7 @@ def _patient_part(store: Store, fse: FseRow) -> PartView:
         return PartView(
             Part.PATIENT, billed, None, ZERO, PartStatus.NONE, "rien à la charge du patient"
         )
-    row = store._one(
-        "SELECT means, amount, recorded_at FROM fse_settlements WHERE fse_id = ?", [fse.id]
-    )
+    row = store.returns.settlement_row(fse.id)
     if row is None:
         return PartView(
             Part.PATIENT,
@@ -339,9 +334,9 @@ def _patient_part(store: Store, fse: FseRow) -> PartView:
             f"aucun règlement enregistré à l'accueil ({_euros(due)} à régler au cabinet)",
             action="Enregistrez le règlement du patient à l'accueil.",
         )
-    collected = Decimal(str(row["amount"]))
-    on = _local_day(str(row["recorded_at"]))
-    means = {"especes": "espèces", "cheque": "chèque", "carte": "carte"}.get(str(row["means"]), "")
+    collected = row.amount
+    on = _local_day(row.recorded_at)
+    means = {"especes": "espèces", "cheque": "chèque", "carte": "carte"}.get(row.means, "")
     if collected >= due:
         text = f"réglée le {_fr(on)} ({_euros(collected)}, {means})"
         return PartView(Part.PATIENT, billed, collected, ZERO, PartStatus.COLLECTED, text, since=on)
@@ -359,9 +354,7 @@ def _patient_part(store: Store, fse: FseRow) -> PartView:
 
 def euro_status(store: Store, fse: FseRow, settings: Settings, now: datetime) -> EuroStatus:
     """Each part of ``fse`` and its status, read from a few indexed rows."""
-    pay = store._one(
-        "SELECT * FROM payments WHERE fse_uuid = ? ORDER BY id DESC LIMIT 1", [fse.fse_uuid]
-    )
+    pay = store.returns.latest_payment(fse.fse_uuid)
     closure = latest_closure(store, fse.fse_uuid)
     waiting = None
     if fse.state in (FseState.SECURED, FseState.IN_LOT, FseState.SENT, FseState.ACKNOWLEDGED):

@@ -7,33 +7,29 @@ the CPS). Store writes are short transactions on the caller's thread (one ``Stor
 thread).
 
 Input of ``create`` (``parse_fse_input``): the JSON of ``sesam price`` plus optional keys,
-documented in ``docs/formats/fse.md`` ("Entrée de sesam fse create").
+documented in ``docs/formats/fse.md`` ("Entrée de sesam fse create"); it is parsed in
+:mod:`client.fse_input` and the cards are checked in :mod:`client.fse_cards` (both
+re-exported here: callers import from ``client.fse_service``).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from billing.cms import CmsError, check_own_signature
 from billing.fse import (
     Amounts,
-    Beneficiary,
     FseAct,
     FseBody,
     Mentions,
-    Organism,
-    PatientIdentification,
     PractitionerSituation,
     Rectifies,
-    Replacement,
     SecuringMode,
-    TiersPayant,
     decide_mode,
     secure,
 )
@@ -42,44 +38,54 @@ from billing.price_io import parse_request
 from billing.pricing import PricedInvoice, price
 from billing.referential import Referential
 from billing.request import PricingRequest
-from billing.signing import Signer, VitaleCertifier, sha256
-from cardio.cps import CpsIdentity, Situation
-from cardio.vitale import VitaleCard, VitaleReader
-from client.errors import ClientError
+from billing.signing import Signer, sha256
+from client.fse_cards import (
+    BeneficiaryNotOnCardError,
+    CpsSource,
+    VitaleCardChangedError,
+    VitaleSource,
+    assure_from_vitale,
+    check_same_card,
+    patient_from_vitale,
+    pick_beneficiary,
+    practitioner_situation,
+)
+from client.fse_input import (
+    FSE_KEYS,
+    FseInput,
+    FseInputError,
+    FseServiceError,
+    PatientIdentity,
+    parse_fse_input,
+)
 from client.output_files import check_output, write_output
 from client.store import FseRow, LotRow, OutboxStatus, Store
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "FSE_KEYS",
+    "HISTORY_WINDOW",
+    "BeneficiaryNotOnCardError",
+    "ClosedLot",
+    "CpsSource",
+    "FseInput",
+    "FseInputError",
+    "FseService",
+    "FseServiceError",
+    "PatientIdentity",
+    "PricingRejectedError",
+    "VitaleCardChangedError",
+    "VitaleSource",
+    "assure_from_vitale",
+    "check_same_card",
+    "parse_fse_input",
+    "patient_from_vitale",
+    "practitioner_situation",
+]
+
 #: How far back the acts history given to the billing rules goes.
 HISTORY_WINDOW = timedelta(days=3 * 366)
-
-#: Keys of the ``sesam fse create`` input that ``sesam price`` does not know.
-FSE_KEYS = frozenset(
-    {
-        "beneficiary",
-        "mode",
-        "degrade_reason",
-        "situation",
-        "tiers_payant",
-        "acte_gratuit",
-        "identity",
-        "cancel_reason",
-    }
-)
-
-
-class FseInputError(ClientError):
-    """The ``sesam fse create`` input is malformed (exit code 2); ``field`` names the key."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"Champ « {field} » : {message}")
-        self.field = field
-        self.message = message
-
-
-class FseServiceError(ClientError):
-    """A use case cannot go on; the French message says what to do."""
 
 
 class PricingRejectedError(FseServiceError):
@@ -91,327 +97,6 @@ class PricingRejectedError(FseServiceError):
             + "\n".join(f"- {m}" for m in messages)
         )
         self.messages = tuple(messages)
-
-
-# --- input -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PatientIdentity:
-    """A patient identified without the carte Vitale (sans Vitale, dégradé)."""
-
-    beneficiary: Beneficiary
-    organism: Organism
-    last_name: str
-    first_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class FseInput:
-    """What ``sesam fse create`` was asked to do."""
-
-    pricing: Mapping[str, Any]  # the ``sesam price`` object (our keys left in: it ignores them)
-    beneficiary: int | Mapping[str, str] | None
-    mode: SecuringMode | None
-    degrade_reason: str
-    situation: int | None
-    tiers_payant: TiersPayant
-    acte_gratuit: bool
-    identity: PatientIdentity | None
-
-
-def _text(obj: Mapping[str, Any], key: str, field: str, *, default: str | None = None) -> str:
-    value = obj.get(key, default)
-    if not isinstance(value, str):
-        raise FseInputError(field, "texte attendu")
-    return value.strip()
-
-
-def _flag(obj: Mapping[str, Any], key: str, field: str) -> bool:
-    value = obj.get(key, False)
-    if not isinstance(value, bool):
-        raise FseInputError(field, "booléen attendu (true ou false)")
-    return value
-
-
-def _identity(raw: object) -> PatientIdentity:
-    if not isinstance(raw, dict):
-        raise FseInputError("identity", "objet attendu")
-    nir = _text(raw, "nir", "identity.nir", default="").upper()
-    if len(nir) != 15 or not nir[13:].isdigit():
-        raise FseInputError("identity.nir", "NIR de l'assuré sur 15 caractères (13 + clé) attendu")
-    beneficiary_nir = _text(raw, "beneficiary_nir", "identity.beneficiary_nir", default="").upper()
-    if beneficiary_nir and len(beneficiary_nir) != 15:
-        raise FseInputError("identity.beneficiary_nir", "NIR sur 15 caractères attendu")
-    birth = _text(raw, "birth_date", "identity.birth_date", default="").replace("-", "")
-    if len(birth) != 8 or not birth.isdigit():
-        raise FseInputError("identity.birth_date", "date AAAA-MM-JJ ou AAAAMMJJ attendue")
-    source = _text(raw, "identification", "identity.identification", default="nir")
-    if source not in ("nir", "adri"):
-        raise FseInputError("identity.identification", 'valeur attendue : "nir" ou "adri"')
-    organism_raw = raw.get("organism")
-    if not isinstance(organism_raw, dict):
-        raise FseInputError("identity.organism", "objet {regime, caisse, centre} attendu")
-    organism = Organism(
-        regime=_text(organism_raw, "regime", "identity.organism.regime", default=""),
-        caisse=_text(organism_raw, "caisse", "identity.organism.caisse", default=""),
-        centre=_text(organism_raw, "centre", "identity.organism.centre", default=""),
-        code_gestion=_text(
-            organism_raw, "code_gestion", "identity.organism.code_gestion", default=""
-        ),
-    )
-    for name, size in (("regime", 2), ("caisse", 3), ("centre", 4)):
-        value = getattr(organism, name)
-        if len(value) != size or not value.isdigit():
-            raise FseInputError(f"identity.organism.{name}", f"{size} chiffres attendus")
-    return PatientIdentity(
-        beneficiary=Beneficiary(
-            assure_nir=nir[:13],
-            assure_nir_key=nir[13:],
-            beneficiary_nir=beneficiary_nir[:13],
-            beneficiary_nir_key=beneficiary_nir[13:],
-            birth_date=birth,
-            rang=_text(raw, "rang", "identity.rang", default="1"),
-            qualite=_text(raw, "qualite", "identity.qualite", default="00"),
-            identification=PatientIdentification(source),
-            adri_reference=_text(raw, "adri_reference", "identity.adri_reference", default=""),
-        ),
-        organism=organism,
-        last_name=_text(raw, "last_name", "identity.last_name", default=""),
-        first_name=_text(raw, "first_name", "identity.first_name", default=""),
-    )
-
-
-def parse_fse_input(obj: object) -> FseInput:
-    """Read the ``sesam fse create`` input (see ``docs/formats/fse.md``).
-
-    :raises FseInputError: one of the FSE keys is malformed (pricing keys are checked later
-        by ``billing.price_io``).
-    """
-    if not isinstance(obj, dict):
-        raise FseInputError("(racine)", "objet JSON attendu")
-    selector = obj.get("beneficiary")
-    if selector is not None and not (
-        (isinstance(selector, int) and not isinstance(selector, bool))
-        or (isinstance(selector, dict) and all(isinstance(v, str) for v in selector.values()))
-    ):
-        raise FseInputError(
-            "beneficiary", 'index (0, 1, ...) ou objet {"rang", "birth_date", "prenom"}'
-        )
-    mode_raw = obj.get("mode")
-    try:
-        mode = None if mode_raw is None else SecuringMode(mode_raw)
-    except ValueError:
-        raise FseInputError(
-            "mode", 'valeur attendue : "vitale", "sans_vitale" ou "degrade"'
-        ) from None
-    situation = obj.get("situation")
-    if situation is not None and (not isinstance(situation, int) or isinstance(situation, bool)):
-        raise FseInputError("situation", "numéro de situation (entier) attendu")
-    tp_raw = obj.get("tiers_payant", {})
-    if not isinstance(tp_raw, dict):
-        raise FseInputError("tiers_payant", 'objet {"amo": bool, "amc": bool} attendu')
-    identity_raw = obj.get("identity")
-    return FseInput(
-        pricing=obj,
-        beneficiary=selector,
-        mode=mode,
-        degrade_reason=_text(obj, "degrade_reason", "degrade_reason", default=""),
-        situation=situation,
-        tiers_payant=TiersPayant(
-            amo=_flag(tp_raw, "amo", "tiers_payant.amo"),
-            amc=_flag(tp_raw, "amc", "tiers_payant.amc"),
-        ),
-        acte_gratuit=_flag(obj, "acte_gratuit", "acte_gratuit"),
-        identity=None if identity_raw is None else _identity(identity_raw),
-    )
-
-
-# --- cards -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CpsSource:
-    """The CPS as read (PIN verified): holder and situations d'exercice."""
-
-    identity: CpsIdentity
-    situations: tuple[Situation, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class VitaleSource:
-    """The carte Vitale as read, and the card itself to certify the FSE."""
-
-    card: VitaleCard
-    certifier: VitaleCertifier
-
-    def card_now(self) -> VitaleCard:
-        """Who is on the card in the reader now, read again (the certifier when it is a
-        reader): serial, assuré, bénéficiaires; the rights file is left unread."""
-        if isinstance(self.certifier, VitaleReader):
-            return self.certifier.read(rights=False)
-        return self.card
-
-
-class VitaleCardChangedError(FseServiceError):
-    """The carte Vitale in the reader is not the one whose data was read: nothing stored."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "La carte Vitale a été changée entre la lecture et la sécurisation : la FSE n'a "
-            "pas été sécurisée ni enregistrée. Réinsérez la carte du patient et recommencez "
-            "depuis la lecture de la carte."
-        )
-
-
-class BeneficiaryNotOnCardError(FseServiceError):
-    """The bénéficiaire billed is no longer on the card in the reader: nothing stored."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Le bénéficiaire choisi n'est plus sur la carte Vitale présente dans le lecteur : "
-            "la FSE n'a pas été sécurisée ni enregistrée. Relisez la carte et recommencez."
-        )
-
-
-def check_same_card(vitale: VitaleSource, patient: PatientIdentity) -> None:
-    """The card about to certify is the one read, and still carries the bénéficiaire.
-
-    :raises VitaleCardChangedError: another card (serial) is in the reader.
-    :raises BeneficiaryNotOnCardError: the bénéficiaire is not on it any more.
-    """
-    current = vitale.card_now()
-    if current.serial != vitale.card.serial:
-        logger.warning("carte Vitale changed between reading and certification")
-        raise VitaleCardChangedError()
-    wanted = patient.beneficiary
-    assure = current.assure
-    if (assure.nir, assure.nir_key) != (wanted.assure_nir, wanted.assure_nir_key) or not any(
-        b.birth_date_raw == wanted.birth_date and str(b.rang or 1) == wanted.rang
-        for b in current.beneficiaries
-    ):
-        raise BeneficiaryNotOnCardError()
-
-
-def practitioner_situation(cps: CpsSource, wanted: int | None) -> PractitionerSituation:
-    """The situation the practitioner bills under (the only one, or the one asked for).
-
-    :raises FseServiceError: several situations and none chosen, unknown number, or a
-        situation that may not sign FSE.
-    """
-    situations = cps.situations
-    if wanted is None:
-        if len(situations) != 1:
-            choices = ", ".join(f"{s.number} ({s.structure_name})" for s in situations)
-            raise FseServiceError(
-                "La carte CPS porte plusieurs situations d'exercice : indiquez laquelle avec "
-                f'"situation" ({choices}).'
-            )
-        chosen = situations[0]
-    else:
-        matching = [s for s in situations if s.number == str(wanted)]
-        if not matching:
-            raise FseServiceError(f"La carte CPS n'a pas de situation n° {wanted}.")
-        chosen = matching[0]
-    if not cps.identity.may_sign or not chosen.may_sign_fse:
-        raise FseServiceError(
-            "Cette carte (ou cette situation) n'est pas habilitée à facturer : utilisez la "
-            "carte CPS du praticien."
-        )
-    replacement = None
-    if chosen.replacement_number:
-        replacement = Replacement(number=chosen.replacement_number)
-    return PractitionerSituation(
-        billing_number=chosen.billing_number,
-        billing_key=chosen.billing_key,
-        national_id=cps.identity.national_id,
-        last_name=cps.identity.nom,
-        first_name=cps.identity.prenom,
-        situation=int(chosen.number),
-        specialty=chosen.specialty,
-        sector=chosen.secteur,
-        convention_code=chosen.convention_code,
-        price_zone=chosen.price_zone,
-        ik_zone=chosen.ik_zone,
-        practice_mode=chosen.mode,
-        structure=chosen.structure,
-        replacement=replacement,
-    )
-
-
-def _pick_beneficiary(card: VitaleCard, selector: int | Mapping[str, str] | None) -> int:
-    people = card.beneficiaries
-    if selector is None:
-        if len(people) == 1:
-            return 0
-        listing = "; ".join(
-            f"{i} : {b.prenom} (né(e) {b.birth_date_raw}, rang {b.rang})"
-            for i, b in enumerate(people)
-        )
-        raise FseServiceError(
-            f"La carte Vitale porte {len(people)} bénéficiaires : indiquez lequel avec "
-            f'"beneficiary" ({listing}).'
-        )
-    if isinstance(selector, int):
-        if not 0 <= selector < len(people):
-            raise FseServiceError(f"La carte Vitale n'a pas de bénéficiaire n° {selector}.")
-        return selector
-    found = [
-        i
-        for i, b in enumerate(people)
-        if ("rang" not in selector or str(b.rang) == selector["rang"])
-        and (
-            "birth_date" not in selector
-            or b.birth_date_raw == selector["birth_date"].replace("-", "")
-        )
-        and ("prenom" not in selector or b.prenom.upper() == selector["prenom"].upper())
-    ]
-    if len(found) != 1:
-        raise FseServiceError(
-            "Le bénéficiaire demandé n'est pas sur la carte Vitale, ou n'est pas le seul à "
-            "correspondre : précisez rang et date de naissance."
-        )
-    return found[0]
-
-
-def patient_from_vitale(
-    source: VitaleSource, selector: int | Mapping[str, str] | None
-) -> PatientIdentity:
-    """The bénéficiaire chosen on the carte Vitale, with the organism of the assuré."""
-    card = source.card
-    person = card.beneficiaries[_pick_beneficiary(card, selector)]
-    assure = card.assure
-    return PatientIdentity(
-        beneficiary=Beneficiary(
-            assure_nir=assure.nir,
-            assure_nir_key=assure.nir_key,
-            beneficiary_nir=person.nir,
-            beneficiary_nir_key=person.nir_key,
-            birth_date=person.birth_date_raw,
-            rang=str(person.rang or 1),
-            qualite=person.qualite or "00",
-            identification=PatientIdentification.VITALE,
-        ),
-        organism=Organism(
-            regime=assure.regime,
-            caisse=assure.caisse,
-            centre=assure.centre,
-            code_gestion=assure.code_gestion,
-        ),
-        last_name=person.nom_usage or person.nom,
-        first_name=person.prenom,
-    )
-
-
-def assure_from_vitale(source: VitaleSource) -> PatientIdentity | None:
-    """The assuré himself among the card's bénéficiaires (qualité 00), None if absent."""
-    for index, person in enumerate(source.card.beneficiaries):
-        if (person.qualite or "00") == "00":
-            return patient_from_vitale(source, index)
-    return None
-
-
-# --- the service ---------------------------------------------------------------------------
 
 
 def _utc_now() -> datetime:
@@ -478,7 +163,7 @@ class FseService:
             except ValueError:
                 care = None
             card_person = vitale.card.beneficiaries[
-                _pick_beneficiary(vitale.card, request.beneficiary)
+                pick_beneficiary(vitale.card, request.beneficiary)
             ]
             if care is not None:
                 rights = card_person.rights_at(care)

@@ -1,3 +1,4 @@
+# Over 500 lines: the ordered list of schema steps, read top to bottom; released steps never change.
 """Schema migrations of the store, applied at every start (sqlite-utils ``Migrations``).
 
 Rules: one function per migration, named ``mNNN_what``; a migration that has been released
@@ -20,6 +21,7 @@ from billing.audit import (
     event_payload,
     noemie_payload,
     payment_payload,
+    settlement_payload,
     sha256_hex,
     unmatched_payload,
     unmatched_resolved_payload,
@@ -860,3 +862,63 @@ def m014_fse_rectifications(db: Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS()
+def m015_desk_records(db: Database) -> None:
+    """Issue #18 (for #26, a shared PostgreSQL store): what the desk keeps lives in the
+    database, no longer in side files. ``drafts``: the invoices prepared at the reception
+    (the desk's document, JSON, health data), listed by ``seq`` (last saved last);
+    ``favourites``: the favourite buttons, one combination of acts (« G+MEG ») per
+    position, used once ``favourites_saved`` has its row (an emptied list stays empty).
+    Existing ``brouillons/*.json`` and ``favourites.json`` are imported at opening
+    (``client.store.kept``)."""
+    db.execute(
+        """
+        CREATE TABLE drafts (
+            id TEXT PRIMARY KEY,
+            document TEXT NOT NULL,          -- JSON object, the desk's draft
+            saved_at TEXT NOT NULL,
+            seq INTEGER NOT NULL UNIQUE
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE favourites (
+            position INTEGER PRIMARY KEY,
+            combination TEXT NOT NULL        -- act codes joined by « + »
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE favourites_saved (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            saved_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@MIGRATIONS()
+def m016_settlements_in_journal(db: Database) -> None:
+    """Issue #18: what the patient paid at the desk (m011) is journaled from now on, so
+    ``audit verify`` checks the « encaissé » figures. The settlements recorded before are
+    sealed as they stand (one entry each, at their recording time), as m008 did for the
+    payments."""
+    last = _rows(db, "SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
+    previous = AuditEntry(**last[0]) if last else None
+    for row in _rows(
+        db,
+        "SELECT f.fse_uuid, s.means, s.amount, s.recorded_at FROM fse_settlements s "
+        "JOIN fse f ON f.id = s.fse_id ORDER BY s.recorded_at, s.fse_id",
+    ):
+        previous = _append_entry(
+            db,
+            previous,
+            str(row["recorded_at"]),
+            AuditKind.SETTLEMENT.value,
+            settlement_payload(row),
+            fse_id=str(row["fse_uuid"]),
+        )

@@ -12,9 +12,7 @@ groups by amount and counts, and the groups are summed here as ``Decimal`` (as
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,8 +27,10 @@ from billing.documents.recette import (
 )
 from billing.fse_states import UNCOUNTED_STATES
 from client.desk import PaymentMeans
+from client.fse_search import patient_name
 from client.output_files import write_output
-from client.store import Store
+from client.store import Store, figures
+from client.store.figures import RecetteGroup
 
 logger = logging.getLogger(__name__)
 
@@ -43,35 +43,8 @@ assert {s.value for s in UNCOUNTED_STATES} == {"draft", "cancelled", "rectified"
 #: Label of FSE for which the desk recorded no payment (CLI, older FSE, nothing to collect).
 NOT_RECORDED = "non renseigné"
 
-# Totals: one row per distinct (practitioner, amounts, tiers payant, settlement) with its
-# count; a range of an index on care_date (m006).
-SQL_TOTALS = (
-    "SELECT f.practitioner_id, f.total_fees, f.amo, f.amc, f.patient_remainder, "
-    "f.tiers_payant_amo AS tp_amo, f.tiers_payant_amc AS tp_amc, "
-    "coalesce(s.means, '') AS means, coalesce(s.amount, '0.00') AS collected, count(*) AS n "
-    "FROM fse f LEFT JOIN fse_settlements s ON s.fse_id = f.id "
-    "WHERE "
-    "f.care_date >= ? AND f.care_date <= ? AND f.state NOT IN ('draft', 'cancelled', 'rectified') "
-    "AND (? IS NULL OR f.practitioner_id = ?) "
-    "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
-)
-SQL_LINES = (
-    "SELECT f.practitioner_id, f.number, f.care_date, f.state, f.total_fees, f.amo, f.amc, "
-    "f.patient_remainder, f.tiers_payant_amo AS tp_amo, f.tiers_payant_amc AS tp_amc, "
-    "p.first_name, p.last_name, s.means, s.amount AS collected "
-    "FROM fse f JOIN patients p ON p.id = f.patient_id "
-    "LEFT JOIN fse_settlements s ON s.fse_id = f.id "
-    "WHERE "
-    "f.care_date >= ? AND f.care_date <= ? AND f.state NOT IN ('draft', 'cancelled', 'rectified') "
-    "AND (? IS NULL OR f.practitioner_id = ?) "
-    "ORDER BY f.care_date, f.practitioner_id, f.number LIMIT ?"
-)
-SQL_LEFT_OUT = (
-    "SELECT f.state, count(*) AS n FROM fse f WHERE f.care_date >= ? AND f.care_date <= ? "
-    "AND f.state IN ('cancelled', 'rectified') AND (? IS NULL OR f.practitioner_id = ?) "
-    "GROUP BY f.state"
-)
-SQL_PRACTITIONERS = "SELECT id, first_name, last_name FROM practitioners ORDER BY id"
+# The SQL is the store's (``client.store.figures``); named here too for the tests.
+SQL_TOTALS = figures.SQL_TOTALS
 
 
 class RecettePeriodError(ValueError):
@@ -267,18 +240,18 @@ class _Sums:
         }
         self.means: dict[str, tuple[int, Decimal]] = {}
 
-    def add(self, row: dict[str, object]) -> None:
-        n = int(str(row["n"]))
-        total, amo, amc = (Decimal(str(row[k])) for k in ("total_fees", "amo", "amc"))
-        tp_amo, tp_amc = bool(row["tp_amo"]), bool(row["tp_amc"])
-        collected = Decimal(str(row["collected"]))
+    def add(self, row: RecetteGroup) -> None:
+        n = row.n
+        total, amo, amc = row.total_fees, row.amo, row.amc
+        tp_amo, tp_amc = bool(row.tp_amo), bool(row.tp_amc)
+        collected = row.collected
         due = _due(total, amo, amc, tp_amo, tp_amc)
         self.count += n
         for key, value in (
             ("fees", total),
             ("amo", amo),
             ("amc", amc),
-            ("patient_part", Decimal(str(row["patient_remainder"]))),
+            ("patient_part", row.patient_remainder),
             ("due", due),
             ("collected", collected),
             ("still_due", max(due - collected, ZERO)),
@@ -286,7 +259,7 @@ class _Sums:
             ("exp_amc", amc if tp_amc else ZERO),
         ):
             self.values[key] += value * n
-        means = str(row["means"])
+        means = row.means
         if means:
             count, amount = self.means.get(means, (0, ZERO))
             self.means[means] = (count + n, amount + collected * n)
@@ -317,23 +290,8 @@ def _name(first: object, last: object) -> str:
 def practitioners(store: Store) -> list[tuple[str, str]]:
     """(id, « Prénom NOM ») of the practitioners who billed here, for the filters."""
     return [
-        (str(r["id"]), _name(r["first_name"], r["last_name"]) or str(r["id"]))
-        for r in store.db.query(SQL_PRACTITIONERS)
+        (r.id, _name(r.first_name, r.last_name) or r.id) for r in store.figures.practitioner_names()
     ]
-
-
-@contextlib.contextmanager
-def _snapshot(store: Store) -> Iterator[None]:
-    """One read transaction (a consistent view under WAL), unless one is open already."""
-    conn = store.db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        conn.execute("COMMIT")
 
 
 def compute(store: Store, request: RecetteRequest) -> Recette:
@@ -344,34 +302,33 @@ def compute(store: Store, request: RecetteRequest) -> Recette:
     if request.end < request.start:
         raise RecettePeriodError(request.start, request.end)
     who = request.practitioner_id
-    params: list[object] = [request.start.isoformat(), request.end.isoformat(), who, who]
     names = dict(practitioners(store))
-    with _snapshot(store):  # the lines and the totals agree
+    with store.conn.read():  # the lines and the totals agree
         overall = _Sums()
         per: dict[str, _Sums] = {}
-        for row in store.db.query(SQL_TOTALS, params):
+        for row in store.figures.recette_groups(request.start, request.end, who):
             overall.add(row)
-            per.setdefault(str(row["practitioner_id"]), _Sums()).add(row)
+            per.setdefault(row.practitioner_id, _Sums()).add(row)
         limit = -1 if request.max_lines is None else request.max_lines
         lines = tuple(
             RecetteLine(
-                practitioner_id=str(r["practitioner_id"]),
-                number=int(r["number"]),
-                care_date=date.fromisoformat(str(r["care_date"])),
-                patient=_name(r["first_name"], r["last_name"]),
-                state=str(r["state"]),
-                total=Decimal(str(r["total_fees"])),
-                amo=Decimal(str(r["amo"])),
-                amc=Decimal(str(r["amc"])),
-                patient_part=Decimal(str(r["patient_remainder"])),
-                tiers_payant_amo=bool(r["tp_amo"]),
-                tiers_payant_amc=bool(r["tp_amc"]),
-                means=str(r["means"] or ""),
-                collected=Decimal(str(r["collected"] or "0.00")),
+                practitioner_id=r.practitioner_id,
+                number=r.number,
+                care_date=r.care_date,
+                patient=patient_name(r.last_name, r.first_name),
+                state=r.state,
+                total=r.total_fees,
+                amo=r.amo,
+                amc=r.amc,
+                patient_part=r.patient_remainder,
+                tiers_payant_amo=bool(r.tp_amo),
+                tiers_payant_amc=bool(r.tp_amc),
+                means=r.means or "",
+                collected=Decimal(r.collected or "0.00"),
             )
-            for r in store.db.query(SQL_LINES, [*params, limit])
+            for r in store.figures.recette_lines(request.start, request.end, who, limit)
         )
-        left_out = {str(r["state"]): int(r["n"]) for r in store.db.query(SQL_LEFT_OUT, params)}
+        left_out = store.figures.recette_left_out(request.start, request.end, who)
     return Recette(
         start=request.start,
         end=request.end,

@@ -22,7 +22,8 @@ from enum import StrEnum
 from billing.fse_states import FseState
 from client.errors import ClientError
 from client.reconciliation import Reconciliation
-from client.store import Store, parse_db_stamp, stamp
+from client.store import Store, parse_db_stamp, returns
+from client.store.returns import ClosureRow, RemainderGroup, RemainderRow
 
 logger = logging.getLogger(__name__)
 
@@ -45,23 +46,9 @@ CLOSURE_LABELS: dict[ClosureMotif, str] = {
 #: Comments are kept short: a reason, not a letter.
 MAX_COMMENT = 500
 
-#: Payment outcomes that leave money unpaid.
-UNPAID_OUTCOMES = (Reconciliation.PARTLY_PAID.value, Reconciliation.REJECTED.value)
-
-# The latest payment line of each FSE still paid or rejected (a rectified FSE left out: its
-# rectificative bills the care), partly paid or rejected, with the latest closure's motif.
-# ``payments_outcome`` (m013) reads those lines only.
-_SQL_REMAINDERS = (
-    "SELECT p.id, p.fse_uuid, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo, "
-    "p.paid_amc, p.motif_code, p.motif_label, p.paid_on, p.recorded_at, f.number, "
-    "f.care_date, f.practitioner_id, ("
-    "SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid "
-    "ORDER BY c.id DESC LIMIT 1) AS closed "
-    "FROM payments p JOIN fse f ON f.fse_uuid = p.fse_uuid "
-    "WHERE p.outcome IN (?, ?) AND f.state IN (?, ?) "
-    "AND p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = p.fse_uuid)"
-)
-_SETTLED = (FseState.PAID.value, FseState.REJECTED.value)
+# The SQL is the store's (``client.store.returns``); named here too for the tests.
+UNPAID_OUTCOMES = returns.UNPAID_OUTCOMES
+_SQL_REMAINDERS = returns.SQL_REMAINDERS
 
 
 def missing_amount(
@@ -101,13 +88,8 @@ class RemainderTotals:
     lost_count: int = 0
 
 
-def _row_missing(row: dict[str, object]) -> Decimal:
-    return missing_amount(
-        Decimal(str(row["billed_amo"])),
-        Decimal(str(row["billed_amc"])),
-        Decimal(str(row["paid_amo"])),
-        Decimal(str(row["paid_amc"])),
-    )
+def _row_missing(row: RemainderRow | RemainderGroup) -> Decimal:
+    return missing_amount(row.billed_amo, row.billed_amc, row.paid_amo, row.paid_amc)
 
 
 def open_remainders(
@@ -115,29 +97,25 @@ def open_remainders(
 ) -> list[OpenRemainder]:
     """The FSE with money unpaid and not closed, oldest return first (a page when
     ``limit``); the claimed ones too with ``include_claimed``."""
-    closed = "c.closed IS NULL" + (" OR c.closed = 'reclame'" if include_claimed else "")
-    sql = f"SELECT * FROM ({_SQL_REMAINDERS}) c WHERE ({closed}) ORDER BY c.id"  # noqa: S608
-    values: list[object] = [*UNPAID_OUTCOMES, *_SETTLED]
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        values += [limit, offset]
     out = []
-    for row in store.db.query(sql, values):
+    for row in store.returns.remainders(
+        include_claimed=include_claimed, limit=limit, offset=offset
+    ):
         missing = _row_missing(row)
         if missing <= 0:
             continue  # paid differently, not less: nothing owed
         out.append(
             OpenRemainder(
-                fse_uuid=str(row["fse_uuid"]),
-                number=int(row["number"]),
-                practitioner_id=str(row["practitioner_id"]),
-                care_date=date.fromisoformat(str(row["care_date"])),
-                status=Reconciliation(str(row["outcome"])),
+                fse_uuid=row.fse_uuid,
+                number=row.number,
+                practitioner_id=row.practitioner_id,
+                care_date=date.fromisoformat(row.care_date),
+                status=Reconciliation(row.outcome),
                 missing=missing,
-                motif_code=str(row["motif_code"]) if row["motif_code"] else None,
-                motif_label=str(row["motif_label"] or ""),
-                returned_on=parse_db_stamp(str(row["recorded_at"])).astimezone().date(),
-                claimed=row["closed"] == ClosureMotif.CLAIMED.value,
+                motif_code=row.motif_code or None,
+                motif_label=row.motif_label or "",
+                returned_on=parse_db_stamp(row.recorded_at).astimezone().date(),
+                claimed=row.closed == ClosureMotif.CLAIMED.value,
             )
         )
     return out
@@ -145,25 +123,20 @@ def open_remainders(
 
 def remainder_totals(store: Store) -> RemainderTotals:
     """The dashboard's figures: grouped by amounts in SQL, summed here as ``Decimal``."""
-    sql = (
-        "SELECT c.closed, c.outcome, c.billed_amo, c.billed_amc, c.paid_amo, c.paid_amc, "  # noqa: S608
-        f"count(*) AS n FROM ({_SQL_REMAINDERS}) c "
-        "GROUP BY c.closed, c.outcome, c.billed_amo, c.billed_amc, c.paid_amo, c.paid_amc"
-    )
     unpaid = claimed = lost = ZERO
     n_unpaid = n_rejected = n_claimed = n_lost = 0
-    for row in store.db.query(sql, [*UNPAID_OUTCOMES, *_SETTLED]):
-        missing = _row_missing(row)
+    for group in store.returns.remainder_groups():
+        missing = _row_missing(group)
         if missing <= 0:
             continue
-        n = int(row["n"])
-        if row["closed"] == ClosureMotif.LOSS.value:
+        n = group.n
+        if group.closed == ClosureMotif.LOSS.value:
             lost, n_lost = lost + missing * n, n_lost + n
-        elif row["closed"] == ClosureMotif.CLAIMED.value:
+        elif group.closed == ClosureMotif.CLAIMED.value:
             claimed, n_claimed = claimed + missing * n, n_claimed + n
         else:
             unpaid, n_unpaid = unpaid + missing * n, n_unpaid + n
-            if row["outcome"] == Reconciliation.REJECTED.value:
+            if group.outcome == Reconciliation.REJECTED.value:
                 n_rejected += n
     return RemainderTotals(
         unpaid_amount=unpaid,
@@ -203,23 +176,19 @@ class NothingToCloseError(ClientError):
 
 def latest_closure(store: Store, fse_uuid: str) -> Closure | None:
     """The closure that counts for the FSE (the latest), None when it has none."""
-    rows = list(
-        store.db.query(
-            "SELECT * FROM remainder_closures WHERE fse_uuid = ? ORDER BY id DESC LIMIT 1",
-            [fse_uuid],
-        )
-    )
-    if not rows:
-        return None
-    r = rows[0]
+    row = store.returns.latest_closure(fse_uuid)
+    return _closure(row) if row else None
+
+
+def _closure(r: ClosureRow) -> Closure:
     return Closure(
-        id=int(r["id"]),
-        fse_uuid=str(r["fse_uuid"]),
-        motif=ClosureMotif(str(r["motif"])),
-        amount=Decimal(str(r["amount"])),
-        comment=str(r["comment"]),
-        closed_at=parse_db_stamp(str(r["closed_at"])),
-        closed_by=str(r["closed_by"]),
+        id=r.id,
+        fse_uuid=r.fse_uuid,
+        motif=ClosureMotif(r.motif),
+        amount=r.amount,
+        comment=r.comment,
+        closed_at=r.closed_at,
+        closed_by=r.closed_by,
     )
 
 
@@ -268,13 +237,8 @@ def close_remainder(
     now = clock()
     with store.write():
         fse = store.fse_by_number(number, practitioner_id)
-        rows = list(
-            store.db.query(
-                f"SELECT * FROM ({_SQL_REMAINDERS}) c WHERE c.fse_uuid = ?",  # noqa: S608
-                [*UNPAID_OUTCOMES, *_SETTLED, fse.fse_uuid],
-            )
-        )
-        missing = _row_missing(rows[0]) if rows else ZERO
+        remainder = store.returns.remainder_of(fse.fse_uuid)
+        missing = _row_missing(remainder) if remainder else ZERO
         if missing <= 0:
             raise NothingToCloseError(_nothing_reason(fse.number, fse.state))
         previous = latest_closure(store, fse.fse_uuid)
@@ -285,12 +249,9 @@ def close_remainder(
                 f"Le reste dû de la FSE n° {fse.number} ({missing} €) est déjà clos : "
                 f"{previous.label}."
             )
-        cursor = store.db.execute(
-            "INSERT INTO remainder_closures (fse_uuid, motif, amount, comment, closed_at, "
-            "closed_by) VALUES (?, ?, ?, ?, ?, ?)",
-            [fse.fse_uuid, motif.value, str(missing), comment, stamp(now), by or _login()],
+        closure_id = store.returns.insert_closure(
+            fse.fse_uuid, motif.value, missing, comment, now, by or _login()
         )
-        closure_id = int(cursor.lastrowid or 0)
         store.journal_closure(closure_id, now)
         closure = latest_closure(store, fse.fse_uuid)
     assert closure is not None  # noqa: S101 - written just above, same transaction

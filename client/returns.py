@@ -39,6 +39,7 @@ from client.errors import ClientError
 from client.labels import FSE_STATE_LABELS, RECONCILIATION_LABELS
 from client.reconciliation import Reconciliation
 from client.store import FseRow, NotFoundError, OutboxStatus, Store, stamp
+from client.store.returns import PaymentRow
 from client.transport import ServerRejectedError, Transport
 
 logger = logging.getLogger(__name__)
@@ -77,16 +78,11 @@ LABELS = RECONCILIATION_LABELS
 
 
 def _state(store: Store, key: str) -> str | None:
-    rows = list(store.db.query("SELECT value FROM sync_state WHERE key = ?", [key]))
-    return str(rows[0]["value"]) if rows else None
+    return store.transmissions.sync_value(key)
 
 
 def _set_state(store: Store, key: str, value: str) -> None:
-    store.db.execute(
-        "INSERT INTO sync_state (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )
+    store.transmissions.set_sync_value(key, value)
 
 
 def log_event(
@@ -94,10 +90,7 @@ def log_event(
 ) -> None:
     """One line in the transport log; ``contact`` also updates the last contact time."""
     with store.write():
-        store.db.execute(
-            "INSERT INTO transport_log (at, lot_id, event, detail) VALUES (?, ?, ?, ?)",
-            [stamp(now), lot_id, event, detail],
-        )
+        store.transmissions.log(now, event, detail, lot_id)
         if event == "contact":
             _set_state(store, "last_contact", stamp(now))
         elif event == "error":
@@ -113,13 +106,7 @@ def last_contact(store: Store) -> str | None:
 def note_attempt(store: Store, lot_id: str, now: datetime) -> None:
     """Record a delivery attempt of a lot."""
     with store.write():
-        store.db.execute(
-            "INSERT INTO transmissions (lot_id, first_attempt_at, last_attempt_at, attempts) "
-            "VALUES (?, ?, ?, 1) ON CONFLICT (lot_id) DO UPDATE SET "
-            "last_attempt_at = excluded.last_attempt_at, attempts = attempts + 1, "
-            "first_attempt_at = coalesce(first_attempt_at, excluded.first_attempt_at)",
-            [lot_id, stamp(now), stamp(now)],
-        )
+        store.transmissions.note_attempt(lot_id, now)
 
 
 def _mark_sent(store: Store, lot_id: str, now: datetime, detail: str) -> None:
@@ -127,12 +114,7 @@ def _mark_sent(store: Store, lot_id: str, now: datetime, detail: str) -> None:
     lot = store.lot_by_id(lot_id)
     if lot.state in (LotState.CLOSED, LotState.REFUSED):
         store.lot_transition(lot_id, LotState.SENT, FseState.SENT, FseEventKind.SENT, now, detail)
-    store.db.execute(
-        "INSERT INTO transmissions (lot_id, received_at) VALUES (?, ?) "
-        "ON CONFLICT (lot_id) DO UPDATE SET "
-        "received_at = coalesce(received_at, excluded.received_at)",
-        [lot_id, stamp(now)],
-    )
+    store.transmissions.note_received(lot_id, now)
 
 
 def mark_received(store: Store, lot_id: str, now: datetime) -> None:
@@ -173,14 +155,10 @@ def apply_arl(store: Store, arl: Arl, now: datetime, document: bytes = b"") -> A
     Also marks the lot's outbox row DONE: an ARL in hand means nothing is left to send.
     """
     with store.write():
-        known = list(
-            store.db.query("SELECT arl_id, status FROM arl WHERE lot_id = ?", [arl.lot_id])
-        )
-        if known:
-            if known[0]["arl_id"] == arl.arl_id and known[0]["status"] == arl.status.value:
-                store.db.execute(
-                    "UPDATE arl SET duplicates = duplicates + 1 WHERE lot_id = ?", [arl.lot_id]
-                )
+        known = store.transmissions.known_arl(arl.lot_id)
+        if known is not None:
+            if known.arl_id == arl.arl_id and known.status == arl.status.value:
+                store.transmissions.count_duplicate_arl(arl.lot_id)
                 outcome = ArlOutcome.DUPLICATE
             else:
                 logger.warning("lot %s: a second, different ARL ignored", arl.lot_id)
@@ -213,24 +191,8 @@ def apply_arl(store: Store, arl: Arl, now: datetime, document: bytes = b"") -> A
                 )
             else:
                 logger.warning("lot %s in state %s: negative ARL recorded only", lot.id, lot.state)
-        store.db.execute(
-            "INSERT INTO arl (lot_id, arl_id, status, received_at, processed_at, fse_count, "
-            "motifs, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                arl.lot_id,
-                arl.arl_id,
-                arl.status.value,
-                stamp(arl.received_at),
-                stamp(now),
-                arl.fse_count,
-                _motifs_json(arl),
-                document.decode("utf-8", "replace"),
-            ],
-        )
-        store.db.execute(
-            "INSERT INTO transmissions (lot_id, arl_at) VALUES (?, ?) "
-            "ON CONFLICT (lot_id) DO UPDATE SET arl_at = excluded.arl_at",
-            [arl.lot_id, stamp(now)],
+        store.transmissions.record_arl(
+            arl, _motifs_json(arl), document.decode("utf-8", "replace"), now
         )
         _ack_outbox(store, arl.lot_id, now)
         return ArlOutcome.APPLIED
@@ -300,11 +262,7 @@ def fetch_arls(store: Store, transport: Transport, now: datetime) -> ArlFetch:
 
 def lots_waiting_for_arl(store: Store) -> list[str]:
     """Lots the concentrator has (or may have) that have no ARL here yet."""
-    rows = store.db.query(
-        "SELECT t.lot_id FROM transmissions t LEFT JOIN arl a ON a.lot_id = t.lot_id "
-        "WHERE a.lot_id IS NULL AND t.received_at IS NOT NULL ORDER BY t.received_at"
-    )
-    return [str(r["lot_id"]) for r in rows]
+    return store.transmissions.lots_waiting_for_arl()
 
 
 # ------------------------------------------------------------------------------- NOEMIE
@@ -339,29 +297,11 @@ def _unmatched(
     reason: str,
     now: datetime,
 ) -> None:
-    cursor = store.db.execute(
-        "INSERT OR IGNORE INTO unmatched_payments (noemie_sha256, fse_uuid, lot_id, outcome, "
-        "virement_ref, paid_on, care_date, paid_amo, paid_amc, motif_code, motif_label, "
-        "patient, reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            sha,
-            inv.fse_id,
-            inv.lot_id,
-            inv.outcome.value,
-            pay.reference if pay else "",
-            pay.paid_on.isoformat() if pay else None,
-            inv.care_date.isoformat(),
-            str(inv.paid_amo),
-            str(inv.paid_amc),
-            inv.motif_code,
-            inv.motif_label,
-            _mask_patient(inv),
-            reason,
-            stamp(now),
-        ],
+    unmatched_id = store.returns.insert_unmatched(
+        sha, inv, pay, patient=_mask_patient(inv), reason=reason, now=now
     )
-    if cursor.rowcount == 1:
-        store.journal_unmatched(int(cursor.lastrowid or 0), now)
+    if unmatched_id is not None:
+        store.journal_unmatched(unmatched_id, now)
 
 
 def _reconcile_one(
@@ -420,27 +360,21 @@ def _reconcile_one(
             f"virement {pay.reference if pay else ''} : AMO {inv.paid_amo} € / AMC {inv.paid_amc} €"
             + ("" if same else f" (facturé AMO {fse.amo} € / AMC {fse.amc} €)"),
         )
-    cursor = store.db.execute(
-        "INSERT OR IGNORE INTO payments (fse_uuid, noemie_sha256, outcome, virement_ref, "
-        "paid_on, billed_amo, billed_amc, paid_amo, paid_amc, motif_code, motif_label, "
-        "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            inv.fse_id,
-            sha,
-            result.value,
-            pay.reference if pay else "",
-            pay.paid_on.isoformat() if pay else None,
-            str(fse.amo),
-            str(fse.amc),
-            str(inv.paid_amo),
-            str(inv.paid_amc),
-            inv.motif_code,
-            MOTIFS.get(inv.motif_code or "", inv.motif_label),
-            stamp(now),
-        ],
+    payment_id = store.returns.insert_payment(
+        fse_uuid=inv.fse_id,
+        noemie_sha256=sha,
+        outcome=result.value,
+        virement_ref=pay.reference if pay else "",
+        paid_on=pay.paid_on.isoformat() if pay else None,
+        billed=(fse.amo, fse.amc),
+        paid=(inv.paid_amo, inv.paid_amc),
+        motif_code=inv.motif_code,
+        motif_label=MOTIFS.get(inv.motif_code or "", inv.motif_label),
+        now=now,
+        or_ignore=True,
     )
-    if cursor.rowcount == 1:  # the amounts paid or rejected are journaled with the row
-        store.journal_payment(int(cursor.lastrowid or 0), now)
+    if payment_id is not None:  # the amounts paid or rejected are journaled with the row
+        store.journal_payment(payment_id, now)
     return result
 
 
@@ -465,26 +399,18 @@ def import_noemie(
     counts: dict[Reconciliation | None, int] = {}
     total = Decimal("0.00")
     with store.write():
-        if list(store.db.query("SELECT 1 FROM noemie_files WHERE sha256 = ?", [sha])):
+        if store.returns.noemie_imported(sha):
             return ImportReport(name=name, already_imported=True)
         invoices = list(noemie.invoices())
-        store.db.execute(
-            "INSERT INTO noemie_files (sha256, source, name, server_seq, file_number, emitter, "
-            "receiver, created_on, imported_at, invoices, matched, unmatched, content) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
-            [
-                sha,
-                source,
-                name,
-                server_seq,
-                noemie.file_number,
-                noemie.emitter,
-                noemie.receiver,
-                noemie.created_on.isoformat(),
-                stamp(now),
-                len(invoices),
-                data,
-            ],
+        store.returns.insert_noemie_file(
+            sha,
+            noemie,
+            data,
+            source=source,
+            name=name,
+            server_seq=server_seq,
+            invoices=len(invoices),
+            now=now,
         )
         groups: Iterable[tuple[NoemiePayment | None, tuple[NoemieInvoice, ...]]] = [
             *((p, p.invoices) for p in noemie.payments),
@@ -497,10 +423,7 @@ def import_noemie(
                 if result in (Reconciliation.PAID, Reconciliation.PARTLY_PAID):
                     total += inv.paid_total
         unmatched = counts.get(None, 0)
-        store.db.execute(
-            "UPDATE noemie_files SET matched = ?, unmatched = ? WHERE sha256 = ?",
-            [len(invoices) - unmatched, unmatched, sha],
-        )
+        store.returns.set_noemie_counts(sha, len(invoices) - unmatched, unmatched)
         store.journal_noemie_file(sha, now)
     report = ImportReport(
         name=name,
@@ -601,9 +524,7 @@ _WAITING_DETAIL = {
 
 def reconcile(store: Store) -> list[FseReconciliation]:
     """The reconciliation of every FSE that exists (cancelled ones left out)."""
-    latest: dict[str, dict[str, Any]] = {}
-    for row in store.db.query("SELECT * FROM payments ORDER BY id"):
-        latest[str(row["fse_uuid"])] = row
+    latest = store.returns.latest_payments()
     return [
         _reconciled(fse, latest.get(fse.fse_uuid))
         for fse in store.fse_list()
@@ -616,30 +537,6 @@ def reconcile(store: Store) -> list[FseReconciliation]:
 _NOT_LISTED = (FseState.CANCELLED, FseState.DRAFT, FseState.RECTIFIED)
 
 
-#: The latest payment line's outcome of FSE ``f`` (what its reconciliation shows).
-_LATEST_OUTCOME = (
-    "(SELECT p.outcome FROM payments p WHERE p.fse_uuid = f.fse_uuid ORDER BY p.id DESC LIMIT 1)"
-)
-
-
-def _status_filter(status: Reconciliation) -> tuple[str, list[str]]:
-    """The SQL condition on FSE ``f`` of :func:`_status` giving ``status``."""
-    settled = [FseState.PAID.value, FseState.REJECTED.value]
-    if status is Reconciliation.REFUSED:
-        return "f.state = ?", [FseState.REFUSED.value]
-    if status is Reconciliation.WAITING:
-        excluded = [s.value for s in _NOT_LISTED] + [FseState.REFUSED.value]
-        marks = ", ".join("?" * len(excluded))
-        condition = (
-            f"f.state NOT IN ({marks}) AND "
-            f"NOT (f.state IN (?, ?) AND {_LATEST_OUTCOME} IS NOT NULL)"
-        )
-        return condition, [*excluded, *settled]
-    # ``+f.state``: walk the (practitioner, number) index newest first and stop at a page,
-    # rather than sort every settled FSE (most of a store).
-    return f"+f.state IN (?, ?) AND {_LATEST_OUTCOME} = ?", [*settled, status.value]
-
-
 def reconcile_page(
     store: Store, limit: int, offset: int = 0, *, status: Reconciliation | None = None
 ) -> list[FseReconciliation]:
@@ -648,16 +545,8 @@ def reconcile_page(
     if status is None:
         rows = store.fse_list(exclude=_NOT_LISTED, newest_first=True, limit=limit, offset=offset)
     else:
-        condition, values = _status_filter(status)
-        rows = store.fse_matching(condition, list(values), limit=limit, offset=offset)
-    latest: dict[str, dict[str, Any]] = {}
-    if rows:
-        marks = ", ".join("?" * len(rows))
-        for row in store.db.query(
-            f"SELECT * FROM payments WHERE fse_uuid IN ({marks}) ORDER BY id",  # noqa: S608
-            [r.fse_uuid for r in rows],
-        ):
-            latest[str(row["fse_uuid"])] = row
+        rows = store.returns.fse_page_with_status(status, _NOT_LISTED, limit=limit, offset=offset)
+    latest = store.returns.latest_payments([r.fse_uuid for r in rows])
     return [_reconciled(fse, latest.get(fse.fse_uuid)) for fse in rows]
 
 
@@ -707,12 +596,12 @@ def _counts(store: Store) -> dict[tuple[str, str | None], int]:
     not_listed = {s.value for s in _NOT_LISTED}
     settled = {FseState.PAID.value, FseState.REJECTED.value}
     counts: dict[tuple[str, str | None], int] = {}
-    for row in store.db.query("SELECT state, outcome, n FROM fse_status_counts WHERE n > 0"):
-        state = str(row["state"])
+    for row in store.returns.status_counts():
+        state = row.state
         if state in not_listed:
             continue
-        key = (state, str(row["outcome"]) or None if state in settled else None)
-        counts[key] = counts.get(key, 0) + int(row["n"])
+        key = (state, row.outcome or None if state in settled else None)
+        counts[key] = counts.get(key, 0) + row.n
     return counts
 
 
@@ -724,17 +613,17 @@ def _status(state: FseState, outcome: str | None) -> Reconciliation:
     return Reconciliation.WAITING
 
 
-def _reconciled(fse: FseRow, pay: dict[str, Any] | None) -> FseReconciliation:
+def _reconciled(fse: FseRow, pay: PaymentRow | None) -> FseReconciliation:
     paid_amo = paid_amc = None
     code: str | None = None
     label = ""
-    status = _status(fse.state, pay["outcome"] if pay is not None else None)
+    status = _status(fse.state, pay.outcome if pay is not None else None)
     if fse.state is FseState.REFUSED:
         detail = "à corriger puis renvoyer"
     elif pay is not None and fse.state in (FseState.PAID, FseState.REJECTED):
-        paid_amo, paid_amc = Decimal(pay["paid_amo"]), Decimal(pay["paid_amc"])
-        code, label = pay["motif_code"], str(pay["motif_label"] or "")
-        detail = f"virement {pay['virement_ref']}" if pay["virement_ref"] else ""
+        paid_amo, paid_amc = pay.paid_amo, pay.paid_amc
+        code, label = pay.motif_code, pay.motif_label or ""
+        detail = f"virement {pay.virement_ref}" if pay.virement_ref else ""
     else:
         detail = _WAITING_DETAIL.get(fse.state, "")
     return FseReconciliation(
@@ -756,27 +645,17 @@ def _reconciled(fse: FseRow, pay: dict[str, Any] | None) -> FseReconciliation:
 
 def unmatched_payments(store: Store, include_resolved: bool = False) -> list[dict[str, Any]]:
     """Payments and rejects that matched no FSE here (kept, never dropped)."""
-    clause = "" if include_resolved else " WHERE resolved_at IS NULL"
-    return list(store.db.query(f"SELECT * FROM unmatched_payments{clause} ORDER BY id"))  # noqa: S608
+    return store.returns.unmatched(include_resolved)
 
 
 def unmatched_page(store: Store, limit: int, offset: int = 0) -> list[dict[str, Any]]:
     """One page of :func:`unmatched_payments` (the queue page's list, read as it scrolls)."""
-    return list(
-        store.db.query(
-            "SELECT * FROM unmatched_payments WHERE resolved_at IS NULL "
-            "ORDER BY id LIMIT ? OFFSET ?",
-            [limit, offset],
-        )
-    )
+    return store.returns.unmatched_page(limit, offset)
 
 
 def unmatched_count(store: Store) -> int:
     """How many payments :func:`unmatched_payments` lists (counted by the database)."""
-    rows = list(
-        store.db.query("SELECT count(*) AS n FROM unmatched_payments WHERE resolved_at IS NULL")
-    )
-    return int(rows[0]["n"])
+    return store.returns.unmatched_count()
 
 
 # --------------------------------------------------------------------- matching by hand
@@ -869,12 +748,11 @@ def match_payment_by_hand(
     now = clock()
     by = by or _login()
     with store.write():
-        rows = list(store.db.query("SELECT * FROM unmatched_payments WHERE id = ?", [payment_id]))
-        if not rows or rows[0]["resolved_at"]:
+        orphan = store.returns.unmatched_by_id(payment_id)
+        if orphan is None or orphan["resolved_at"]:
             raise UnmatchedPaymentNotFoundError(
-                payment_id, str(rows[0]["resolved_at"]) if rows else None
+                payment_id, str(orphan["resolved_at"]) if orphan else None
             )
-        orphan = rows[0]
         fse = store.fse_by_number(fse_number, practitioner_id)
         if fse.state in (FseState.PAID, FseState.REJECTED):
             raise FseAlreadyReconciledError(fse.number, fse.state)
@@ -905,31 +783,20 @@ def match_payment_by_hand(
                 f"{origin} : virement {reference} : AMO {paid_amo} € / AMC {paid_amc} €"
                 + ("" if same else f" (facturé AMO {fse.amo} € / AMC {fse.amc} €)"),
             )
-        cursor = store.db.execute(
-            "INSERT INTO payments (fse_uuid, noemie_sha256, outcome, virement_ref, "
-            "paid_on, billed_amo, billed_amc, paid_amo, paid_amc, motif_code, motif_label, "
-            "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                fse.fse_uuid,
-                orphan["noemie_sha256"],
-                status.value,
-                reference,
-                orphan["paid_on"],
-                str(fse.amo),
-                str(fse.amc),
-                str(paid_amo),
-                str(paid_amc),
-                orphan["motif_code"],
-                str(orphan["motif_label"] or ""),
-                stamp(now),
-            ],
+        payment_id_written = store.returns.insert_payment(
+            fse_uuid=fse.fse_uuid,
+            noemie_sha256=orphan["noemie_sha256"],
+            outcome=status.value,
+            virement_ref=reference,
+            paid_on=orphan["paid_on"],
+            billed=(fse.amo, fse.amc),
+            paid=(paid_amo, paid_amc),
+            motif_code=orphan["motif_code"],
+            motif_label=str(orphan["motif_label"] or ""),
+            now=now,
         )
-        store.journal_payment(int(cursor.lastrowid or 0), now)
-        store.db.execute(
-            "UPDATE unmatched_payments SET resolved_at = ?, resolved_by = ?, "
-            "resolved_fse_uuid = ? WHERE id = ?",
-            [stamp(now), by, fse.fse_uuid, payment_id],
-        )
+        store.journal_payment(payment_id_written or 0, now)
+        store.returns.resolve_unmatched(payment_id, fse.fse_uuid, by, now)
         store.journal_unmatched_resolved(payment_id, now)
     logger.info("unmatched payment %d matched by hand with FSE %d", payment_id, fse.number)
     return HandMatch(

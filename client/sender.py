@@ -8,6 +8,9 @@ the row DONE. A retryable failure puts the row back with exponential backoff and
 that lot is DONE. Claims left by a dead sender (killed process) or older than the stale
 threshold go back to the queue, so nothing is lost; the server deduplicates, so nothing is
 counted twice.
+
+Over 500 lines on purpose: the claim, send and record loop and the thread that runs it are
+one state machine, read together.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 
 from billing.arl import Arl
 from client.arl_advice import advice
@@ -31,8 +33,8 @@ from client.errors import ClientError
 from client.messages import describe
 from client.returns import ArlOutcome, apply_arl, log_event, mark_received, note_attempt
 from client.settings import Settings
-from client.store import OutboxRow, OutboxStatus, Store, open_store
-from client.transport import HttpsTransport, LotAnswer, Transport, TransportError
+from client.store import OutboxRow, OutboxStatus, Store
+from client.transport import LotAnswer, Transport, TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -455,7 +457,10 @@ def summary(report: SendReport) -> str:
 class SenderThread:
     """Runs a :class:`Sender` on its own thread with its own store connection.
 
-    ``stop()`` sets the cancel event and joins; the context's shutdown calls it.
+    The application context builds one (``AppContext.sender``) and reuses it run after run;
+    ``stop()`` sets the cancel event and joins; the context's shutdown calls it. The store
+    and the transport are taken on the sender's thread at each run, and ``settings`` may be
+    a callable read at each run (the settings page replaces the context's settings).
     """
 
     def __init__(
@@ -463,14 +468,14 @@ class SenderThread:
         open_store: Callable[[], Store],
         transport_factory: Callable[[], Transport],
         *,
-        settings: Settings,
+        settings: Settings | Callable[[], Settings],
         clock: Clock,
         on_progress: Callable[[SendProgress], None] | None = None,
         on_done: Callable[[SendReport | BaseException], None] | None = None,
     ) -> None:
         self._open_store = open_store
         self._transport_factory = transport_factory
-        self.settings = settings
+        self._settings = settings
         self.clock = clock
         self.on_progress = on_progress
         self.on_done = on_done
@@ -478,10 +483,27 @@ class SenderThread:
         self.result: SendReport | BaseException | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, *, until_empty: bool = False) -> None:
-        """Start one run in the background."""
+    @property
+    def settings(self) -> Settings:
+        """The settings of the next run."""
+        return self._settings() if callable(self._settings) else self._settings
+
+    def start(
+        self,
+        *,
+        until_empty: bool = False,
+        on_progress: Callable[[SendProgress], None] | None = None,
+        on_done: Callable[[SendReport | BaseException], None] | None = None,
+    ) -> None:
+        """Start one run in the background (nothing when one is in progress); callbacks
+        given here replace the previous ones (the page that started the run hears it)."""
         if self._thread is not None and self._thread.is_alive():
             return
+        if on_progress is not None:
+            self.on_progress = on_progress
+        if on_done is not None:
+            self.on_done = on_done
+        self.result = None
         self.cancel.clear()
         self._thread = threading.Thread(
             target=self._run, args=(until_empty,), name="sender", daemon=True
@@ -528,24 +550,3 @@ class SenderThread:
         """Cancel and wait (the network call in progress ends at its timeout)."""
         self.cancel.set()
         self.join()
-
-
-def sender_thread(
-    db_path: Path,
-    settings: Settings,
-    *,
-    clock: Clock,
-    on_progress: Callable[[SendProgress], None] | None = None,
-    on_done: Callable[[SendReport | BaseException], None] | None = None,
-) -> SenderThread:
-    """The background sender of the application (``AppContext.sender``): its own store
-    connection on ``db_path`` and an HTTPS transport built from ``settings``, both opened on
-    the sender's thread."""
-    return SenderThread(
-        lambda: open_store(db_path),
-        lambda: HttpsTransport(settings),
-        settings=settings,
-        clock=clock,
-        on_progress=on_progress,
-        on_done=on_done,
-    )

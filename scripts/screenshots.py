@@ -28,6 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
 from cardio.connection import CardConnection, ReaderState  # noqa: E402
 from cardio.errors import CardRemovedError, NoCardError  # noqa: E402
+from ui.widgets.fse_list import FseColumn  # noqa: E402
 
 logger = logging.getLogger("screenshots")
 
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(
             app,
             lambda: any(
-                queue.fse_table.text(r, 4).startswith("payée")
+                queue.fse_table.text(r, FseColumn.STATUS).startswith("payée")
                 for r in range(queue.fse_table.row_count())
             ),
             "payments",
@@ -218,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         window.go_to(2)
         wait_until(app, lambda: window.dashboard_page.view is not None, "dashboard")
         shoot(app, args.out, "05-tableau-de-bord")
+        recette = window.dashboard_page.recette
+        window.dashboard_page.tabs.setCurrentWidget(recette)
+        wait_until(app, lambda: recette.lines.rowCount() >= 3, "recette du jour")
+        shoot(app, args.out, "05b-recette-du-jour")
+        window.dashboard_page.tabs.setCurrentIndex(0)
 
         scor = window.scor_page
         window.go_to(3)

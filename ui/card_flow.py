@@ -1,30 +1,40 @@
 """Reacts to cards coming and going: CPS → PIN → practitioner session; Vitale → bénéficiaires.
 
-Insertion and removal are derived here by comparing successive reader snapshots, so no button
-is needed. Every card call runs on the card thread through the :class:`TaskRunner`; the PIN is
-asked through :class:`QtInteraction` from that thread.
+The reader monitor tells insertions, removals and swaps (``cardio.monitor.ReaderEvent``,
+with the card's family as it probed it); this flow only acts on them, so no button is
+needed. The card is opened and its PIN asked by ``client.card_session`` on the card thread
+through the :class:`TaskRunner`; the desk answers its questions with the PIN and PUK dialogs
+(:class:`DeskInteraction` over :class:`QtInteraction`).
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import logging
-from typing import Any
+from typing import Protocol, runtime_checkable
 
-from cardio import layout
 from cardio.errors import (
     CardCommunicationError,
     CardError,
     CardOperationCancelled,
     NoCardError,
-    PinBlockedError,
     PinError,
-    PukBlockedError,
     PukError,
 )
-from cardio.probe import CardKind, classify_atr
-from ui.card_watch import ReaderView
+from cardio.monitor import EventKind, ReaderEvent
+from cardio.probe import CardKind
+from cardio.vitale import VitaleCard, VitaleReader
+from client.card_session import Closable, open_session
+from client.context import AppContext
+from client.errors import ClientError
+from client.practitioner_card import (
+    CARD_SETTINGS_NAME,
+    CardSettings,
+    configured_token,
+    load_card_settings,
+)
+from client.vitale_public import read_whole_card
+from ui.interaction import QtInteraction
 from ui.qt import QObject, Signal, Slot
 from ui.session import Practitioner, SessionState
 from ui.tasks import TaskRunner
@@ -39,123 +49,75 @@ UNKNOWN = CardKind.UNKNOWN.value
 TOKEN_RESCAN_EVERY = 5
 
 
-def card_kind(atr: bytes | None) -> str:
-    """Which family a card belongs to, from its ATR (first guess, confirmed when read)."""
-    return classify_atr(atr).value
+class DeskInteraction:
+    """``client.card_session.CardInteraction`` answered by the desk's dialogs: asked again
+    after a wrong PIN (the dialog says so), the PUK unblock offered for a blocked card."""
+
+    def __init__(self, qt: QtInteraction) -> None:
+        self._qt = qt
+
+    def ask_pin(self, reader: str, tries_left: int | None) -> str | None:
+        return self._qt.request_pin(reader, tries_left)
+
+    def pin_refused(self, reader: str, error: PinError) -> None:
+        self._qt.note_wrong_pin()
+
+    def ask_unblock(
+        self, reader: str, puk_tries_left: int | None, wrong: bool
+    ) -> tuple[str, str] | None:
+        return self._qt.request_unblock(reader, puk_tries_left, wrong)
 
 
-def _card_api(module: str, name: str) -> Any:
-    return getattr(importlib.import_module(module), name)
+@runtime_checkable
+class TokenCard(Protocol):
+    """A PKCS#11 CPS (``cardio.pkcs11_card.Pkcs11CpsCard``, not imported: pkcs11 is heavy)."""
+
+    def token_present(self) -> bool: ...
 
 
-def _call(obj: Any, name: str) -> Any:
-    """A property or a no-argument method of a lower-layer object."""
-    value = getattr(obj, name)
-    return value() if callable(value) else value
-
-
-def card_settings(ctx: Any) -> Any:
+def card_settings(ctx: AppContext) -> CardSettings:
     """``carte-cps.json`` of the context's data directory (``sesam-desk --data-dir``)."""
-    cards = importlib.import_module("client.practitioner_card")
-    where = getattr(ctx, "data_dir", None)
-    return cards.load_card_settings(where / cards.CARD_SETTINGS_NAME if where else None)
+    return load_card_settings(ctx.data_dir / CARD_SETTINGS_NAME)
 
 
-def open_cpx(ctx: Any, interaction: Any, reader: str | None) -> Practitioner:
+def open_cpx(ctx: AppContext, interaction: DeskInteraction, reader: str | None) -> Practitioner:
     """On the card thread: identity, PIN for a CPS (asked to the user), situations.
 
     ``reader`` None: the PKCS#11 token in no PC/SC reader, found by the middleware."""
-    settings = card_settings(ctx)
-    if settings.backend == "pkcs11":  # through the middleware (carte-cps.json)
-        session = _card_api("client.practitioner_card", "pkcs11_card")(settings, reader)
-        connection = session  # closing the card closes its PKCS#11 session
-        reader = reader or str(session.reader)  # the slot's description names it
-    elif reader is None:
-        raise NoCardError("the APDU path needs the reader holding the CPS")
-    else:
-        session_cls = _card_api("cardio.cps", "CpsSession")
-        connection = ctx.connect(reader)
-        session = session_cls(connection)
-    identity = session.read_identity()
-    card_type = str(getattr(identity, "card_type_name", "") or _type_name(identity))
-    if card_type == "CPS":
-        tries = _call(session, "pin_tries_left")
-        while True:
-            if tries is not None and tries <= 0:
-                _unblock(session, interaction, reader)
-                break  # the new PIN was verified with the unblock
-            pin = interaction.request_pin(reader, tries)
-            if pin is None:
-                raise CardOperationCancelled("PIN prompt cancelled")
-            try:
-                session.verify_pin(pin)
-                break
-            except PinBlockedError:
-                raise
-            except PinError as exc:  # the user types again, with the new count shown
-                tries = exc.attempts_remaining
-                notice = getattr(interaction, "note_wrong_pin", None)
-                if callable(notice):
-                    notice()
-    situations = tuple(session.read_situations())
-    return Practitioner(reader, identity, situations, 0, card_type, session, connection)
+    opened = open_session(
+        ctx.connect,
+        reader,
+        card_settings(ctx),
+        interaction,
+        pin_for=lambda card_type: card_type == "CPS",  # a CPE signs nothing: no PIN
+    )
+    return Practitioner(
+        opened.reader,
+        opened.identity,
+        opened.situations,
+        0,
+        opened.card_type,
+        opened.card,
+        opened.connection,
+    )
 
 
-def _unblock(session: Any, interaction: Any, reader: str) -> None:
-    """A blocked CPS: offer the PUK unblock (card thread); the new PIN is then verified,
-    so the user does not type it a third time.
-
-    :raises PinBlockedError: no way to ask (a CLI-like interaction).
-    :raises CardOperationCancelled: the user declined (he has read that it is blocked).
-    :raises PukBlockedError: the PUK is blocked too.
-    """
-    ask = getattr(interaction, "request_unblock", None)
-    if not callable(ask):
-        raise PinBlockedError()
-    puk_tries: int | None = None
-    wrong = False
-    while True:
-        codes = ask(reader, puk_tries, wrong)
-        if codes is None:
-            raise CardOperationCancelled("PUK unblock declined")
-        puk, new_pin = codes
-        try:
-            session.unblock_pin(puk, new_pin)
-        except PukBlockedError:
-            raise
-        except PukError as exc:  # typed again, with the PUK tries left shown
-            puk_tries, wrong = exc.attempts_remaining, True
-            continue
-        session.verify_pin(new_pin)
-        return
-
-
-def _type_name(identity: Any) -> str:
-    raw = getattr(identity, "card_type", "0")
-    raw = getattr(raw, "value", raw)
-    if isinstance(raw, str) and raw in layout.CPS_CARD_TYPES.values():
-        return raw
-    return layout.CPS_CARD_TYPES.get(str(raw), "CPS")
-
-
-def _close_quietly(connection: Any) -> None:
+def _close_quietly(connection: Closable) -> None:
     try:
         connection.close()
     except CardError:  # the card is gone already: nothing left to release
         logger.debug("closing a removed card's connection failed")
 
 
-def read_vitale(ctx: Any, reader: str) -> Any:
+def read_vitale(ctx: AppContext, reader: str) -> VitaleCard:
     """On the card thread: the whole carte Vitale (assuré, bénéficiaires, rights)."""
-    reader_cls = _card_api("cardio.vitale", "VitaleReader")
-    read_whole = _card_api("client.vitale_public", "read_whole_card")
     with ctx.connect(reader) as connection:
         # public zone only (a real Vitale 2): a ClientError naming the count, not « illisible »
-        return read_whole(reader_cls(connection))
+        return read_whole_card(VitaleReader(connection))
 
 
 class CardFlow(QObject):
-    """Derives insert/remove from snapshots and runs the matching card workflow."""
+    """Runs the card workflow the monitor's events call for."""
 
     card_inserted = Signal(str, str)  # reader, kind
     card_removed = Signal(str)
@@ -166,10 +128,10 @@ class CardFlow(QObject):
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: AppContext,
         runner: TaskRunner,
         session: SessionState,
-        interaction: Any,
+        interaction: QtInteraction,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -177,7 +139,8 @@ class CardFlow(QObject):
         self._runner = runner
         self._session = session
         self._interaction = interaction
-        self._present: dict[str, tuple[bytes, int] | None] = {}
+        self._asks = DeskInteraction(interaction)
+        #: The family of the card in each reader, as the monitor's event told it.
         self.kinds: dict[str, str] = {}
         self._token_offered = False
         #: Polls the token opened without a reader event: gone, back (PIN asked again).
@@ -188,26 +151,18 @@ class CardFlow(QObject):
         self._token_paused = False
 
     @Slot(object)
-    def on_readers_changed(self, views: tuple[ReaderView, ...]) -> None:
-        seen = set()
-        for view in views:
-            seen.add(view.name)
-            before = self._present.get(view.name, None)
-            had = view.name in self._present and before is not None
-            now = (view.atr or b"", view.event_count)
-            if view.card_present and (not had or before != now):
-                if had:
-                    self._removed(view.name)
-                self._present[view.name] = now
-                self._inserted(view.name, view.atr)
-            elif not view.card_present:
-                if had:
-                    self._removed(view.name)
-                self._present[view.name] = None
-        for name in [n for n in self._present if n not in seen]:
-            if self._present[name] is not None:
-                self._removed(name)
-            del self._present[name]
+    def on_card_events(self, events: tuple[ReaderEvent, ...]) -> None:
+        """The monitor's events of one poll (none at all for a quiet first poll)."""
+        for event in events:
+            if event.reader is None:
+                continue  # the PC/SC service: its cards' removals come as events too
+            if event.kind is EventKind.CARD_REMOVED:
+                self._removed(event.reader)
+            elif event.kind is EventKind.CARD_INSERTED:
+                self._inserted(event.reader, event.card_kind.value)
+            elif event.kind is EventKind.CARD_SWAPPED:  # whatever was known of it is stale
+                self._removed(event.reader)
+                self._inserted(event.reader, event.card_kind.value)
         if not self._token_offered:
             self._token_offered = True
             self._offer_token()
@@ -218,13 +173,12 @@ class CardFlow(QObject):
         if CPX not in self.kinds.values() and self._pkcs11_settings() is not None:
             self._open_token()
 
-    def _pkcs11_settings(self) -> Any:
+    def _pkcs11_settings(self) -> CardSettings | None:
         """``carte-cps.json`` when it chooses PKCS#11, else None (a bad file included:
         its error is said when a CPS is read)."""
-        unreadable = _card_api("client.errors", "ClientError")
         try:
             settings = card_settings(self._ctx)
-        except unreadable as exc:
+        except ClientError as exc:
             logger.info("card settings unreadable: %s", exc)
             return None
         return settings if settings.backend == "pkcs11" else None
@@ -234,7 +188,7 @@ class CardFlow(QObject):
         comes back. No check meanwhile: the PIN prompt holds the card thread."""
         self.token_watch.stop()
         self._runner.submit(
-            lambda: open_cpx(self._ctx, self._interaction, None),
+            lambda: open_cpx(self._ctx, self._asks, None),
             self._on_token_ready,
             self._on_token_failed,
             executor=self._ctx.card_thread,
@@ -250,7 +204,8 @@ class CardFlow(QObject):
         self._token_reader = practitioner.reader
         self.token_missing.emit(None)
         card = practitioner.session
-        self.token_watch.watch(card.token_present, self._on_token_checked)
+        if isinstance(card, TokenCard):  # always: the token path opens a Pkcs11CpsCard
+            self.token_watch.watch(card.token_present, self._on_token_checked)
 
     def _on_token_failed(self, exc: BaseException) -> None:
         if isinstance(exc, NoCardError):  # no token plugged in: wait for one
@@ -264,8 +219,9 @@ class CardFlow(QObject):
         watched = (CardOperationCancelled, PinError, PukError, CardCommunicationError)
         settings = self._pkcs11_settings()
         if isinstance(exc, watched) and settings is not None and not self._token_paused:
-            configured = _card_api("client.practitioner_card", "configured_token")
-            self.token_watch.watch(lambda: configured(settings), self._on_unused_token_checked)
+            self.token_watch.watch(
+                lambda: configured_token(settings), self._on_unused_token_checked
+            )
 
     def _on_token_checked(self, present: object) -> None:
         if present or self._token_reader is None:
@@ -290,12 +246,11 @@ class CardFlow(QObject):
             self.token_watch.stop()
             return
         self.token_missing.emit(settings.pkcs11_slot or "")
-        configured = _card_api("client.practitioner_card", "configured_token")
         polls = itertools.count(1)
 
         def check() -> object:  # on the card thread, one at a time
             rescan = next(polls) % TOKEN_RESCAN_EVERY == 0
-            return configured(settings, rescan=rescan)
+            return configured_token(settings, rescan=rescan)
 
         self.token_watch.watch(check, self._on_token_seen)
 
@@ -308,8 +263,7 @@ class CardFlow(QObject):
             logger.info("PKCS#11 token back")
             self._open_token()
 
-    def _inserted(self, reader: str, atr: bytes | None) -> None:
-        kind = card_kind(atr)
+    def _inserted(self, reader: str, kind: str) -> None:
         self.kinds[reader] = kind
         self.card_inserted.emit(reader, kind)
         if kind == CPX:
@@ -337,7 +291,7 @@ class CardFlow(QObject):
     def start_cpx(self, reader: str) -> None:
         self.busy_changed.emit(reader, "Lecture de la carte CPS…")
         self._runner.submit(
-            lambda: open_cpx(self._ctx, self._interaction, reader),
+            lambda: open_cpx(self._ctx, self._asks, reader),
             lambda practitioner: self._on_cpx_ready(reader, practitioner),
             lambda exc: self._on_failed(reader, exc),
             executor=self._ctx.card_thread,
@@ -360,7 +314,7 @@ class CardFlow(QObject):
             return
         self._session.set_practitioner(practitioner)
 
-    def _on_vitale_ready(self, reader: str, card: Any) -> None:
+    def _on_vitale_ready(self, reader: str, card: VitaleCard) -> None:
         self.busy_changed.emit(reader, "")
         if self.kinds.get(reader) != VITALE:
             return

@@ -2,15 +2,19 @@
 
 ``cardio.monitor.ReaderMonitor`` polls the readers on the card thread and calls
 ``on_change(snapshot, events)`` there. :meth:`CardWatcher.on_change` only emits; the
-connected slots run on the GUI thread (queued connection, bound slots — B12.5).
+connected slots run on the GUI thread (queued connection, bound slots — B12.5). The
+monitor's events (insert, remove, swap, with the card's identity) are the desk's only
+source of card events: nothing derives them again from the snapshots.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from cardio.connection import ReaderState
+from cardio.monitor import ReaderEvent
 from ui.qt import QObject, Signal
 
 logger = logging.getLogger(__name__)
@@ -23,28 +27,21 @@ class ReaderView:
     name: str
     card_present: bool
     atr: bytes | None = None
-    #: pcscd's card event counter: tells a swap of two identical cards from no change.
-    event_count: int = 0
 
 
-def reader_views(snapshot: Any) -> tuple[ReaderView, ...]:
-    """Normalise a monitor snapshot (ReaderState items, or a mapping name -> state)."""
-    items = snapshot.values() if isinstance(snapshot, dict) else snapshot or ()
-    views = []
-    for item in items:
-        name = getattr(item, "name", None) or getattr(item, "reader", None) or str(item)
-        present = bool(getattr(item, "card_present", False))
-        atr = getattr(item, "atr", None) if present else None
-        count = int(getattr(item, "event_count", 0) or 0)
-        views.append(ReaderView(str(name), present, atr, count))
-    return tuple(views)
+def reader_views(snapshot: Iterable[ReaderState]) -> tuple[ReaderView, ...]:
+    """What the GUI shows of a monitor snapshot."""
+    return tuple(
+        ReaderView(state.name, state.card_present, state.atr if state.card_present else None)
+        for state in snapshot
+    )
 
 
 class CardWatcher(QObject):
     """Turns the monitor's callbacks into GUI-thread signals."""
 
     readers_changed = Signal(object)  # tuple[ReaderView, ...]
-    card_events = Signal(object)  # the monitor's events, as given
+    card_events = Signal(object)  # tuple[ReaderEvent, ...], after readers_changed
     monitor_failed = Signal(object)  # an exception raised by the poll (pcscd gone...)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -52,12 +49,15 @@ class CardWatcher(QObject):
         self.readers: tuple[ReaderView, ...] = ()
         self.readers_changed.connect(self._remember)
 
-    def on_change(self, snapshot: Any, events: Any = ()) -> None:
-        """Called by the monitor on the card thread: emit only, never touch widgets."""
+    def on_change(
+        self, snapshot: Iterable[ReaderState], events: tuple[ReaderEvent, ...] = ()
+    ) -> None:
+        """Called by the monitor on the card thread: emit only, never touch widgets.
+        The events go out at every poll reported, none included: the first one tells
+        the card flow that the readers were looked at."""
         try:
             self.readers_changed.emit(reader_views(snapshot))
-            if events:
-                self.card_events.emit(list(events))
+            self.card_events.emit(tuple(events))
         except RuntimeError:  # the watcher was deleted while the monitor still polled
             logger.debug("reader change after the watcher was deleted")
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
 
 
-def euros(amount: Any) -> str:
+def euros(amount: Decimal | float | str | None) -> str:
     """'1 234,50 €' (non-breaking spaces); '—' when there is no amount."""
     if amount is None:
         return "—"
@@ -25,8 +24,8 @@ def euros(amount: Any) -> str:
     return f"{sign}{grouped},{cents}{NBSP}€"
 
 
-def date_fr(value: Any) -> str:
-    """'20/11/2026' from a date, a datetime or an AAAAMMJJ string."""
+def date_fr(value: object) -> str:
+    """'20/11/2026' from a date, a datetime or an AAAAMMJJ string (anything else: its text)."""
     if value is None or value == "":
         return "—"
     if isinstance(value, dt.datetime):

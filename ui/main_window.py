@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from client.context import AppContext
 from ui.card_flow import CardFlow
@@ -15,9 +16,11 @@ from ui.qt import (
     QCloseEvent,
     QHBoxLayout,
     QKeySequence,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QShortcut,
     QSize,
     QStackedWidget,
@@ -32,6 +35,13 @@ from ui.status import StatusPanel
 from ui.tasks import TaskRunner
 from ui.translation import tr
 from ui.worker_failures import WORKERS, WorkerFailures
+
+if TYPE_CHECKING:  # imported where first used, as before (start-up stays light)
+    from billing.referential import Referential
+    from client.alerts import Alert
+    from client.backup import RestoreReport
+    from ui.dialogs.restore import RestoreDialog
+    from ui.services import SecureOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +70,8 @@ class MainWindow(QMainWindow):
         #: The damaged store's French report (None: the store is sound or not yet checked):
         #: the application runs on, degraded, and offers a restore (``open_restore_dialog``).
         self.store_damage: str | None = None
-        self.damage_box: Any = None
-        self.restore_dialog: Any = None
+        self.damage_box: QMessageBox | None = None
+        self.restore_dialog: RestoreDialog | None = None
 
         from ui.pages.billing import BillingPage
         from ui.pages.dashboard import DashboardPage
@@ -109,7 +119,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(0)
 
         self.watcher.readers_changed.connect(self.status.on_readers_changed)
-        self.watcher.readers_changed.connect(self.card_flow.on_readers_changed)
+        self.watcher.card_events.connect(self.card_flow.on_card_events)
         self.watcher.monitor_failed.connect(self._on_monitor_failed)
         self.card_flow.card_inserted.connect(self.status.on_card_inserted)
         self.card_flow.card_removed.connect(self.status.on_card_removed)
@@ -128,7 +138,7 @@ class MainWindow(QMainWindow):
         self.printer.failed.connect(self._on_print_failed)
         self.resize(1366, 768)
 
-    def _make_go(self, index: int) -> Any:
+    def _make_go(self, index: int) -> Callable[[], None]:
         def go() -> None:
             self.go_to(index)
 
@@ -162,11 +172,11 @@ class MainWindow(QMainWindow):
             label="contrôle de la base",
         )
         self._backup_if_due()
-        from ui import services
+        from client.usecases import lots
 
         # A gap is never silent: numbers given out with no FSE, signed lots gone (issue #17).
         self.runner.submit(
-            lambda: services.gap_alerts(self.ctx), self._on_gaps, label="contrôle des numéros"
+            lambda: lots.gap_alerts(self.ctx), self._on_gaps, label="contrôle des numéros"
         )
         self._backup_timer = QTimer(self)
         self._backup_timer.timeout.connect(self._backup_if_due)
@@ -175,8 +185,6 @@ class MainWindow(QMainWindow):
     def _on_store_diagnosed(self, damage: BaseException | None) -> None:
         if damage is None or self.store_damage is not None:
             return  # sound, or already told (a page met the damage first)
-        from ui.qt import QMessageBox
-
         detail = getattr(damage, "detail", "") or type(damage).__name__
         # The application's own words: the command line's message names ``sesam restore``.
         self.store_damage = tr(
@@ -206,7 +214,7 @@ class MainWindow(QMainWindow):
         )
         self.diagnostics_page.render_failures()
 
-    def open_restore_dialog(self) -> Any:
+    def open_restore_dialog(self) -> RestoreDialog:
         """« Restaurer une sauvegarde » (from the damaged-store report, Réglages, Diagnostic)."""
         from ui.dialogs.restore import RestoreDialog
 
@@ -219,7 +227,7 @@ class MainWindow(QMainWindow):
         self.restore_dialog = dialog
         return dialog
 
-    def _on_restored(self, report: Any) -> None:
+    def _on_restored(self, report: RestoreReport) -> None:
         """The store was replaced: every page reads it again."""
         self.store_damage = None
         if self.damage_box is not None:
@@ -242,11 +250,9 @@ class MainWindow(QMainWindow):
             label="sauvegarde de la base",
         )
 
-    def _on_gaps(self, alerts: list[Any]) -> None:
+    def _on_gaps(self, alerts: list[Alert]) -> None:
         if not alerts:
             return
-        from ui.qt import QMessageBox
-
         text = "\n\n".join(f"{a.message}\n→ {a.action}" for a in alerts)
         box = QMessageBox(QMessageBox.Icon.Critical, tr("Registre incomplet"), text, parent=self)
         box.setObjectName("gapAlerts")
@@ -268,7 +274,7 @@ class MainWindow(QMainWindow):
             self._on_store_diagnosed(damage)  # the backup's full check found it
 
     def _sending(self) -> bool:
-        sender = self.queue_page.sender
+        sender = self.queue_page.send_thread
         return sender is not None and sender.is_alive()
 
     def report_worker_failure(self, worker: str, exc: BaseException) -> None:
@@ -292,7 +298,7 @@ class MainWindow(QMainWindow):
             self.status.set_worker_failure(None)
         self.diagnostics_page.render_failures()
 
-    def _on_referential_loaded(self, referential: Any) -> None:
+    def _on_referential_loaded(self, referential: Referential) -> None:
         self.referential_ready.emit(referential)
 
     @Slot(object)
@@ -306,26 +312,26 @@ class MainWindow(QMainWindow):
         show_error(self, exc, tr("Carte"))
 
     @Slot(object)
-    def _on_fse_secured(self, outcome: Any) -> None:
+    def _on_fse_secured(self, outcome: SecureOutcome) -> None:
         self.queue_page.refresh()
         if self.open_documents:
-            for path in getattr(outcome, "documents", []):
+            for path in outcome.documents:
                 self.printer.print_pdf(path)
 
-    def print_document(self, path: Any, title: str = "Imprimer") -> None:
+    def print_document(self, path: Path, title: str = "Imprimer") -> None:
         """Print a PDF made by ``client.documents`` when documents are to be printed."""
         if self.open_documents:
             self.printer.print_pdf(path, title)
 
     @Slot(object, int)
-    def _on_printed(self, path: Any, pages: int) -> None:
+    def _on_printed(self, path: Path, pages: int) -> None:
         if pages:
             self.status.showMessage(f"{path.name} envoyé à l'imprimante ({pages} page(s)).", 8000)
         else:
             self.status.showMessage(f"Impression de {path.name} annulée.", 8000)
 
     @Slot(object, str)
-    def _on_print_failed(self, _path: Any, text: str) -> None:
+    def _on_print_failed(self, _path: Path, text: str) -> None:
         self.status.showMessage(text, 15000)
 
     @Slot(object)
@@ -372,13 +378,11 @@ QGroupBox { font-weight: 600; }
 """
 
 
-def page_title(text: str) -> Any:
-    from ui.qt import QLabel
-
+def page_title(text: str) -> QLabel:
     label = QLabel(text)
     label.setProperty("role", "title")
     return label
 
 
-def align_right() -> Any:
+def align_right() -> Qt.AlignmentFlag:
     return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -14,7 +14,8 @@ through the TaskRunner: the GUI never waits for it); ``deliver(None)`` when it f
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ui.qt import (
     QAbstractItemView,
@@ -31,39 +32,42 @@ from ui.translation import tr
 
 BATCH = 200  # rows per fetch: a few screens, formatted in well under a frame
 
-Deliver = Callable[[Sequence[Any] | None], None]
-Source = Callable[[int, int, Deliver], None]  # (offset, limit, deliver)
+T = TypeVar("T")  # a row object: a store row, a view's dataclass, ...
+
+Deliver = Callable[[Sequence[T] | None], None]
+Source = Callable[[int, int, Deliver[T]], None]  # (offset, limit, deliver)
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
-class Column(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Column(Generic[T]):
     """A column: its title (untranslated) and how a row object becomes its text."""
 
     title: str
-    text: Callable[[Any], str]
+    text: Callable[[T], str]
     align_right: bool = False
 
 
-def list_source(rows: Sequence[Any]) -> Source:
+def list_source(rows: Sequence[T]) -> Source[T]:
     """A source over rows already read (the page's view was loaded on the db thread)."""
 
-    def source(offset: int, limit: int, deliver: Deliver) -> None:
+    def source(offset: int, limit: int, deliver: Deliver[T]) -> None:
         deliver(rows[offset : offset + limit])
 
     return source
 
 
-class LazyRowsModel(QAbstractTableModel):
+class LazyRowsModel(QAbstractTableModel, Generic[T]):
     """Rows of a source, ``BATCH`` at a time, their texts computed once when fetched."""
 
     def __init__(
         self,
-        columns: Sequence[Column],
+        columns: Sequence[Column[T]],
         parent: QObject | None = None,
-        foreground: Callable[[Any], QBrush | None] | None = None,
+        foreground: Callable[[T], QBrush | None] | None = None,
         batch: int = BATCH,
     ) -> None:
         super().__init__(parent)
@@ -71,17 +75,17 @@ class LazyRowsModel(QAbstractTableModel):
         self._titles = [tr(c.title) for c in self.columns]
         self._foreground = foreground
         self._batch = batch
-        self._source: Source = list_source([])
+        self._source: Source[T] = list_source([])
         self._total = 0
         self._generation = 0  # a reset makes the answers still on their way obsolete
         self._pending = False
-        self._rows: list[Any] = []
+        self._rows: list[T] = []
         self._texts: list[tuple[str, ...]] = []
         self._brushes: list[QBrush | None] = []
         self._right = [c.align_right for c in self.columns]
 
     # --- content -------------------------------------------------------------------
-    def reset(self, source: Source, total: int, first: Sequence[Any] = ()) -> None:
+    def reset(self, source: Source[T], total: int, first: Sequence[T] = ()) -> None:
         """Show another list of ``total`` rows, of which ``first`` are already read;
         without them the first page is asked for at once."""
         self.beginResetModel()
@@ -94,7 +98,7 @@ class LazyRowsModel(QAbstractTableModel):
         if not self._rows:
             self.fetchMore(QModelIndex())
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence[T]) -> None:
         """Show rows already read (fetched from memory by pages all the same)."""
         self.reset(list_source(rows), len(rows))
 
@@ -103,7 +107,7 @@ class LazyRowsModel(QAbstractTableModel):
         """Rows of the whole list (fetched or not)."""
         return self._total
 
-    def row_object(self, row: int) -> Any:
+    def row_object(self, row: int) -> T | None:
         """The row object shown at ``row`` (fetched), or None."""
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
@@ -139,7 +143,7 @@ class LazyRowsModel(QAbstractTableModel):
         generation = self._generation
         self._pending = True
 
-        def deliver(rows: Sequence[Any] | None) -> None:
+        def deliver(rows: Sequence[T] | None) -> None:
             if generation != self._generation:  # the list was replaced meanwhile
                 return
             self._pending = False
@@ -155,13 +159,14 @@ class LazyRowsModel(QAbstractTableModel):
 
         self._source(start, min(self._batch, self._total - start), deliver)
 
-    def _add(self, rows: Sequence[Any]) -> None:
+    def _add(self, rows: Sequence[T]) -> None:
         self._rows.extend(rows)
         self._texts.extend(tuple(c.text(r) for c in self.columns) for r in rows)
         if self._foreground is not None:
             self._brushes.extend(self._foreground(r) for r in rows)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    # object: what Qt wraps in a QVariant (a str, an alignment, a brush, the row object)
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
@@ -177,7 +182,7 @@ class LazyRowsModel(QAbstractTableModel):
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
+    ) -> object:
         if (
             role == Qt.ItemDataRole.DisplayRole
             and orientation == Qt.Orientation.Horizontal
@@ -187,17 +192,17 @@ class LazyRowsModel(QAbstractTableModel):
         return None
 
 
-class LazyTable(QTableView):
+class LazyTable(QTableView, Generic[T]):
     """A read-only, row-selecting table over a :class:`LazyRowsModel`."""
 
     def __init__(
         self,
-        columns: Sequence[Column],
-        foreground: Callable[[Any], QBrush | None] | None = None,
+        columns: Sequence[Column[T]],
+        foreground: Callable[[T], QBrush | None] | None = None,
         headers: bool = True,
     ) -> None:
         super().__init__()
-        self.rows = LazyRowsModel(columns, self, foreground)
+        self.rows: LazyRowsModel[T] = LazyRowsModel(columns, self, foreground)
         self.setModel(self.rows)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -210,11 +215,11 @@ class LazyTable(QTableView):
         header.setVisible(headers)
         self.setAlternatingRowColors(True)
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
+    def set_rows(self, rows: Sequence[T]) -> None:
         """Show these rows (by pages)."""
         self.rows.set_rows(rows)
 
-    def set_source(self, source: Source, total: int, first: Sequence[Any] = ()) -> None:
+    def set_source(self, source: Source[T], total: int, first: Sequence[T] = ()) -> None:
         """Show a list of ``total`` rows read by pages from ``source``."""
         self.rows.reset(source, total, first)
 
@@ -226,7 +231,7 @@ class LazyTable(QTableView):
         """The text of a cell (what the user reads)."""
         return self.rows.text(row, column)
 
-    def current_object(self) -> Any:
+    def current_object(self) -> T | None:
         """The row object of the current row, or None."""
         index = self.currentIndex()
         return self.rows.row_object(index.row()) if index.isValid() else None

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
+from cardio.backend import PractitionerCard
+from cardio.cps import CpsIdentity, Situation
+from cardio.vitale import VitaleCard
+from client.card_session import Closable
+from client.desk import InvoicePatient
 from ui.qt import QObject, Signal
 
 logger = logging.getLogger(__name__)
@@ -20,19 +24,19 @@ class Practitioner:
     """The CPx card holder of the session and the situation he bills under."""
 
     reader: str
-    identity: Any
-    situations: tuple[Any, ...]
-    situation_index: int = 0
-    card_type: str = "CPS"
-    session: Any = None  # cardio.cps.CpsSession, used on the card thread only
-    connection: Any = None  # its card connection, closed on the card thread at removal
+    identity: CpsIdentity
+    situations: tuple[Situation, ...]
+    situation_index: int
+    card_type: str
+    session: PractitionerCard  # used on the card thread only
+    connection: Closable  # closed on the card thread at removal
 
     @property
     def may_sign(self) -> bool:
         return self.card_type == "CPS"
 
     @property
-    def situation(self) -> Any:
+    def situation(self) -> Situation | None:
         if not self.situations:
             return None
         return self.situations[min(self.situation_index, len(self.situations) - 1)]
@@ -42,7 +46,7 @@ class Practitioner:
         return person_name(self.identity)
 
 
-def person_name(obj: Any) -> str:
+def person_name(obj: object) -> str:
     """'Prénom NOM' from anything with nom/prénom attributes (identity, bénéficiaire)."""
     if obj is None:
         return ""
@@ -51,7 +55,7 @@ def person_name(obj: Any) -> str:
     return f"{first} {last.upper()}".strip()
 
 
-def _first(obj: Any, *names: str) -> str:
+def _first(obj: object, *names: str) -> str:
     for name in names:
         value = getattr(obj, name, None)
         if value:
@@ -64,15 +68,15 @@ class SessionState(QObject):
 
     practitioner_changed = Signal(object)  # Practitioner | None
     vitale_changed = Signal(object)  # (reader, VitaleCard) | None
-    patient_changed = Signal(object)  # Patient selection | None
+    patient_changed = Signal(object)  # InvoicePatient | None
     staff_changed = Signal(object)  # CPE holder | None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.practitioner: Practitioner | None = None
         self.staff: Practitioner | None = None
-        self.vitale: tuple[str, Any] | None = None
-        self.patient: Any = None
+        self.vitale: tuple[str, VitaleCard] | None = None
+        self.patient: InvoicePatient | None = None
 
     def set_practitioner(self, practitioner: Practitioner | None) -> None:
         if practitioner is not None and not practitioner.may_sign:
@@ -93,11 +97,11 @@ class SessionState(QObject):
             self.vitale = None
             self.vitale_changed.emit(None)
 
-    def set_vitale(self, reader: str, card: Any) -> None:
+    def set_vitale(self, reader: str, card: VitaleCard) -> None:
         self.vitale = (reader, card)
         self.vitale_changed.emit(self.vitale)
 
-    def set_patient(self, patient: Any) -> None:
+    def set_patient(self, patient: InvoicePatient | None) -> None:
         self.patient = patient
         self.patient_changed.emit(patient)
 

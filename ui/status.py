@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
 
 from client.labels import card_kind_label
 from ui.card_watch import ReaderView
@@ -134,7 +134,7 @@ class StatusPanel(QStatusBar):
         self.worker_label.setToolTip(details)
         self.worker_label.setVisible(bool(short))
 
-    def queue_summary(self, counts: dict[str, Any]) -> None:
+    def queue_summary(self, counts: Mapping[str, int]) -> None:
         waiting = int(counts.get("waiting", 0) or 0)
         rejected = int(counts.get("rejected", 0) or 0)
         text = tr("File : {n} en attente").format(n=waiting)

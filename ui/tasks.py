@@ -17,27 +17,28 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from ui.qt import QObject, Signal, Slot
 
 logger = logging.getLogger(__name__)
 
-Success = Callable[[Any], None]
+T = TypeVar("T")
 Failure = Callable[[BaseException], None]
 
 
 class Executor(Protocol):
     """Anything with ``submit(fn) -> Future`` (a ThreadPoolExecutor, the CardThread...)."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
+    def submit(self, fn: Callable[[], T], /) -> Future[T]: ...
 
 
 @dataclass(slots=True)
 class _Pending:
-    on_success: Success | None
-    on_failure: Failure | None
     label: str
+    # Set once the future exists (before its done-callback can fire): it knows the
+    # result's type, which the queued signal carrying the future has lost.
+    deliver: Callable[[], None] | None = None
 
 
 class TaskRunner(QObject):
@@ -65,13 +66,13 @@ class TaskRunner(QObject):
 
     def submit(
         self,
-        fn: Callable[[], Any],
-        on_success: Success | None = None,
+        fn: Callable[[], T],
+        on_success: Callable[[T], None] | None = None,
         on_failure: Failure | None = None,
         *,
         executor: Executor | None = None,
         label: str = "",
-    ) -> Future[Any] | None:
+    ) -> Future[T] | None:
         """Run ``fn`` on ``executor`` (default: the general pool); callbacks on the GUI thread.
 
         Without ``on_failure`` an exception is re-emitted as ``task_failed`` (shown by the
@@ -81,7 +82,7 @@ class TaskRunner(QObject):
             logger.debug("task %r refused: runner shut down", label)
             return None
         task_id = next(self._ids)
-        self._pending[task_id] = _Pending(on_success, on_failure, label)
+        pending = self._pending[task_id] = _Pending(label)
         self.busy_changed.emit(len(self._pending), label)
         try:
             future = (executor or self._pool).submit(fn)
@@ -90,35 +91,44 @@ class TaskRunner(QObject):
             self.busy_changed.emit(len(self._pending), "")
             logger.warning("task %r not started: %s", label, exc)
             return None
+        pending.deliver = functools.partial(self._deliver, future, on_success, on_failure, label)
         # The done-callback runs on the worker thread: it only emits (queued to the GUI).
         future.add_done_callback(functools.partial(self._emit_done, task_id))
         return future
 
-    def _emit_done(self, task_id: int, future: Future[Any]) -> None:
+    def _emit_done(self, task_id: int, future: object) -> None:
         try:
             self._finished.emit(task_id, future)
         except RuntimeError:  # the QObject was deleted during shutdown
             logger.debug("task %d finished after the runner was deleted", task_id)
 
     @Slot(int, object)
-    def _on_finished(self, task_id: int, future: Future[Any]) -> None:
+    def _on_finished(self, task_id: int, _future: object) -> None:
         pending = self._pending.pop(task_id, None)
         self.busy_changed.emit(len(self._pending), "")
-        if pending is None:
-            return
+        if pending is not None and pending.deliver is not None:
+            pending.deliver()
+
+    def _deliver(
+        self,
+        future: Future[T],
+        on_success: Callable[[T], None] | None,
+        on_failure: Failure | None,
+        label: str,
+    ) -> None:
         try:
             result = future.result()
         except CancelledError:
             return
         except BaseException as exc:
-            if pending.on_failure is not None:
-                pending.on_failure(exc)
+            if on_failure is not None:
+                on_failure(exc)
             else:
-                logger.error("task %r failed", pending.label, exc_info=exc)
+                logger.error("task %r failed", label, exc_info=exc)
                 self.task_failed.emit(exc)
             return
-        if pending.on_success is not None:
-            pending.on_success(result)
+        if on_success is not None:
+            on_success(result)
 
     def shutdown(self) -> None:
         """Refuse new work, cancel what has not started and wait for what runs."""

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
 
 from cardio.errors import CardError
 from ui.qt import QObject, QTimer, Signal, Slot
+from ui.tasks import Executor
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class TokenWatch(QObject):
 
     _checked = Signal(int, object)  # generation, Future
 
-    def __init__(self, card_thread: Any, parent: QObject | None = None) -> None:
+    def __init__(self, card_thread: Executor, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._card_thread = card_thread
         self._timer = QTimer(self)

@@ -9,8 +9,7 @@ import logging
 from datetime import UTC, datetime
 
 from client.alerts import acknowledge, compute_alerts
-from client.settings import load_settings
-from client.store import open_store
+from client.cli.context import CommandContext
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +19,10 @@ _LEVEL = {"urgent": "URGENT", "attention": "ATTENTION", "info": "INFO"}
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    now = datetime.now(UTC)
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        settings = cli.settings  # read before the database, as ever
+        now = datetime.now(UTC)
+        store = cli.store
         if args.ack:
             acknowledge(store, args.ack, now)
             if args.json:
@@ -32,8 +31,6 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
                 print(f"Alerte {args.ack} masquée.")
             return EXIT_OK
         alerts = compute_alerts(store, settings, now, include_acknowledged=args.all)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps([a.to_json() for a in alerts], ensure_ascii=False, indent=2))
         return EXIT_OK

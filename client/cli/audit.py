@@ -12,7 +12,9 @@ import logging
 import sqlite3
 import sys
 
-from client.store import Store, open_store
+from client.cli.context import CommandContext
+from client.store import Store
+from client.store.maintenance import JournalTable
 
 logger = logging.getLogger(__name__)
 
@@ -35,26 +37,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _undecodable(store: Store) -> str | None:
     """The first row of the journal or of the FSE history whose text is not UTF-8."""
-    conn = store.db.conn
-    for table, key, what in (
-        ("audit_journal", "seq", "entrée n° {} du journal d'audit"),
-        ("fse_events", "id", "événement n° {} de l'historique des FSE"),
-    ):
-        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-        raw = ", ".join(f"CAST({c} AS BLOB)" for c in columns if c != key)
-        for row in conn.execute(f"SELECT {key}, {raw} FROM {table} ORDER BY {key}"):  # noqa: S608
-            for value in row[1:]:
-                if isinstance(value, bytes):
-                    try:
-                        value.decode("utf-8")
-                    except UnicodeDecodeError:
-                        return what.format(row[0])
+    tables: tuple[tuple[JournalTable, str], ...] = (
+        ("audit_journal", "entrée n° {} du journal d'audit"),
+        ("fse_events", "événement n° {} de l'historique des FSE"),
+    )
+    for table, what in tables:
+        key = store.maintenance.first_undecodable(table)
+        if key is not None:
+            return what.format(key)
     return None
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         try:
             report = store.audit_verify()
         except sqlite3.OperationalError as exc:
@@ -69,8 +65,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAILED
-    finally:
-        store.close()
     if args.json:
         out = {
             "conforme": report.ok,

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from client.backup import backup, restore
-from client.store import open_store
+from client.cli.context import CommandContext
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         path = backup(store, args.out, force=args.force)
-    finally:
-        store.close()
     if args.json:
         doc = {"fichier": str(path), "octets": path.stat().st_size}
         print(json.dumps(doc, ensure_ascii=False, indent=2))

@@ -26,6 +26,8 @@ from cardio.errors import CardError, NoCardError, PinFormatError, ReaderUnavaila
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
 from cardio.vitale import VitaleReader
+from client.card_session import GivenPin, verify_pin
+from client.cli.pin import check_pin, read_pin
 from client.labels import CARD_KIND_LABELS
 from client.messages import describe
 from client.output_files import write_output
@@ -299,28 +301,19 @@ def _cps_session_work(use: Callable[[PractitionerCard], T]) -> Callable[[PcscBac
     return work
 
 
-def _read_pin(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return getpass.getpass("Code porteur de la CPS : ")
-
-
 def _cmd_sign(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as exc:
         print(f"Impossible de lire {args.file} : {exc.strerror}.", file=sys.stderr)
         return EXIT_USAGE
-    pin = _read_pin(args.pin_stdin)
-    try:
-        pin_block(pin)  # a malformed PIN never reaches the card
-    except PinFormatError as exc:
-        print(describe(exc), file=sys.stderr)
+    pin = read_pin(args.pin_stdin)
+    if not check_pin(pin):  # a malformed PIN never reaches the card
         return EXIT_USAGE
     digest = hashlib.sha256(data).digest()
 
     def sign(session: PractitionerCard) -> bytes:
-        session.verify_pin(pin)
+        verify_pin(session, GivenPin(pin), session.reader)
         return session.sign_digest(digest)
 
     signature = _on_card_thread(_cps_session_work(sign))

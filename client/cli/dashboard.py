@@ -10,7 +10,8 @@ import sys
 from datetime import UTC, date, datetime
 
 from client import dashboard
-from client.store import open_store
+from client.cli.context import CommandContext
+from client.usecases import views
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     if end < start:
         print(str(dashboard.DashboardPeriodError(start, end)), file=sys.stderr)
         return EXIT_USAGE
-    store = open_store()
-    try:
-        figures = dashboard.compute(store, start, end, now)
-    finally:
-        store.close()
+    with CommandContext() as cli:
+        figures = views.dashboard_figures(cli.store, cli, start, end, now=now)
     if args.json:
         print(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))
         return EXIT_OK

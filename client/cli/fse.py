@@ -10,29 +10,22 @@ run on the card thread, which opens its own store connection.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from billing.fse import SecuringMode, money
-from billing.fse_states import FseState
+from billing.fse import SecuringMode
 from billing.price_io import InputError
-from cardio import probe
 from cardio.backend import PractitionerCard
-from cardio.cps import pin_block
-from cardio.errors import CardError, PinFormatError
-from cardio.pcsc import PcscBackend
-from cardio.thread import CardThread
-from cardio.vitale import VitaleReader
 from client.cli import fse_list
+from client.cli.card_work import with_cards
+from client.cli.context import CommandContext
+from client.cli.fse_report import fse_summary, pj_line, pj_record
+from client.cli.pin import check_pin, read_pin
 from client.config import data_dir
 from client.desk import PaymentMeans
-from client.errors import ClientError
 from client.fse_service import (
     CpsSource,
     FseInput,
@@ -41,28 +34,12 @@ from client.fse_service import (
     VitaleSource,
     parse_fse_input,
 )
-from client.labels import LOT_STATE_LABELS, fse_state_label, mode_label
-from client.messages import describe
-from client.practitioner_card import load_card_settings, open_practitioner_card
-from client.scor.pj import PjRecord
-from client.store import FseRow, Store, open_store
-from client.vitale_public import VitalePublicOnlyError, read_whole_card
-
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
+from client.labels import fse_state_label, mode_label
+from client.usecases import payments
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-
-
-class CardMissingError(ClientError):
-    """A card the command needs is not in any reader."""
-
-    def __init__(self, card: str) -> None:
-        super().__init__(f"Aucune {card} dans les lecteurs : insérez-la et recommencez.")
-        self.card = card
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -124,162 +101,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rectify.set_defaults(handler=_cmd_rectify)
 
 
-# --- helpers shared with ``sesam lot`` ------------------------------------------------------
-
-
-def read_pin(from_stdin: bool) -> str:
-    """The CPS PIN: one line of stdin, or a prompt without echo."""
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return getpass.getpass("Code porteur de la CPS : ")
-
-
-def check_pin(pin: str) -> bool:
-    """False (message printed) when the PIN is malformed: it never reaches the card."""
-    try:
-        pin_block(pin)
-    except PinFormatError as exc:
-        print(describe(exc), file=sys.stderr)
-        return False
-    return True
-
-
-CardWork = Callable[[PractitionerCard, CpsSource, VitaleSource | None], T]
-
-
-def with_cards(pin: str, vitale_wanted: str, work: CardWork[T]) -> T:
-    """Run ``work`` on a card thread with the CPS opened (PIN verified) and read.
-
-    :param vitale_wanted: "if_present" (read it when inserted; a read error is raised:
-        never a silent dégradé), "best_effort" (dégradé chosen: an unreadable card is
-        ignored) or "no" (leave it alone).
-    """
-
-    def run(backend: PcscBackend) -> T:
-        settings = load_card_settings()
-        found = probe.find_cards(backend)
-        # A PKCS#11 token may sit in no PC/SC reader (SoftHSM2, a USB key): the middleware
-        # finds it, and says so in French when it does not.
-        if found.cps_reader is None and settings.backend != "pkcs11":
-            raise CardMissingError("carte CPS")
-        with open_practitioner_card(backend, found.cps_reader, settings) as session:
-            session.verify_pin(pin)
-            cps = CpsSource(session.read_identity(), session.read_situations())
-            if vitale_wanted == "no" or found.vitale_reader is None:
-                return work(session, cps, None)
-            with backend.connect(found.vitale_reader) as vitale_connection:
-                reader = VitaleReader(vitale_connection)
-                try:
-                    card = read_whole_card(reader)
-                except (CardError, VitalePublicOnlyError):
-                    if vitale_wanted != "best_effort":
-                        raise
-                    logger.warning("carte Vitale illisible, ignorée (mode choisi sans elle)")
-                    return work(session, cps, None)
-                return work(session, cps, VitaleSource(card, reader))
-
-    with CardThread() as thread:
-        backend = PcscBackend(thread=thread)
-        try:
-            return thread.call(run, backend)
-        finally:
-            thread.call(backend.close)
-
-
-def mask_nir(nir: str) -> str:
-    """A NIR as shown in listings: the sex and birth year/month only."""
-    return nir[:5] + "•" * max(len(nir) - 5, 0) if nir else ""
-
-
-def fse_summary(row: FseRow, store: Store) -> dict[str, Any]:
-    """What ``fse create`` and ``fse list --json`` print for one FSE (French keys, the
-    codes as values: docs/formats/cli.md)."""
-    document = json.loads(row.canonical)
-    body = document["body"]
-    lot = store.lot_by_id(row.lot_id) if row.lot_id else None
-    beneficiary = body["beneficiary"]
-    return {
-        "numero": row.number,
-        "id_fse": row.fse_uuid,
-        "praticien": row.practitioner_id,
-        "etat": row.state.value,
-        "libelle_etat": fse_state_label(row.state.value),
-        "mode": row.mode,
-        "motif_degrade": row.degrade_reason,
-        "date_soins": row.care_date.isoformat(),
-        "organisme": body["organism"],
-        "patient": {
-            "nir": mask_nir(beneficiary["assure_nir"]),
-            "date_naissance": beneficiary["birth_date"],
-            "rang": beneficiary["rang"],
-            "qualite": beneficiary["qualite"],
-        },
-        "actes": [_act_fr(act) for act in body["acts"]],
-        "montants": {
-            "honoraires": money(row.total_fees),
-            "amo": money(row.amo),
-            "participation_forfaitaire": money(row.participation_forfaitaire),
-            "amc": money(row.amc),
-            "reste_a_charge": money(row.patient_remainder),
-        },
-        "identification": beneficiary.get("identification", ""),
-        "reference_adri": beneficiary.get("adri_reference", ""),
-        # Only an FSE secured by the carte Vitale guarantees payment [002 L4317, L4380].
-        "garantie_paiement": row.mode == SecuringMode.VITALE.value,
-        "tiers_payant": body["tiers_payant"],
-        "mentions": body["mentions"],
-        "empreinte": row.digest,
-        "vitale": {"numero_serie": row.vitale_serial, "certification": row.vitale_certification}
-        if row.vitale_certification
-        else None,
-        "lot": {
-            "numero": lot.number,
-            "id": lot.id,
-            "etat": lot.state.value,
-            "libelle_etat": LOT_STATE_LABELS[lot.state],
-        }
-        if lot
-        else None,
-        # FSE rectificative: the rejected FSE it replaces; a rectified FSE: its replacement.
-        "rectifie": (
-            {"numero": body["rectifies"]["number"], "id_fse": body["rectifies"]["fse_id"]}
-            if "rectifies" in body
-            else None
-        ),
-        "rectifiee_par": _rectified_by(row, store),
-    }
-
-
-def _rectified_by(row: FseRow, store: Store) -> dict[str, Any] | None:
-    if row.state is not FseState.RECTIFIED:
-        return None
-    _, by = store.rectification_links(row.id)
-    return None if by is None else {"numero": by.number, "id_fse": by.fse_uuid}
-
-
-#: The act lines of the FSE document (docs/formats/fse.md), under the CLI's French keys.
-_ACT_KEYS = {
-    "date": "date",
-    "code": "code",
-    "quantity": "quantite",
-    "coefficient": "coefficient",
-    "fee": "honoraires",
-    "base": "base_remboursement",
-    "amo_rate": "taux_amo",
-    "amo": "amo",
-    "overrun_kind": "type_depassement",
-    "overrun": "depassement",
-}
-
-
-def _act_fr(act: dict[str, Any]) -> dict[str, Any]:
-    return {_ACT_KEYS.get(key, key): value for key, value in act.items()}
-
-
 # --- commands ---------------------------------------------------------------------------------
 
 
-def _load_input(path: Path) -> FseInput | None:
+def _load_input(path: Path, cli: CommandContext) -> FseInput | None:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except OSError as exc:
@@ -290,14 +115,14 @@ def _load_input(path: Path) -> FseInput | None:
         return None
     try:
         if isinstance(raw, dict) and "adri" in raw:
-            raw = identity_from_adri(raw)
+            raw = identity_from_adri(raw, cli)
         return parse_fse_input(raw)
     except FseInputError as exc:
         print(str(exc), file=sys.stderr)
         return None
 
 
-def identity_from_adri(raw: dict[str, Any]) -> dict[str, Any]:
+def identity_from_adri(raw: dict[str, Any], cli: CommandContext) -> dict[str, Any]:
     """Sans Vitale with only NIR, birth date and rang (key ``adri``): ask ADRi for the
     patient's rights at the date of care and fill the ``identity`` block with its answer.
 
@@ -308,8 +133,6 @@ def identity_from_adri(raw: dict[str, Any]) -> dict[str, Any]:
     from datetime import date
 
     from client.adri import PAYMENT_NOTICE, query_rights
-    from client.settings import load_settings
-    from client.transport import HttpsTransport
 
     keys = raw.get("adri")
     if not isinstance(keys, dict):
@@ -326,7 +149,7 @@ def identity_from_adri(raw: dict[str, Any]) -> dict[str, Any]:
     rank = keys.get("rang", "1")
     if not all(isinstance(v, str) for v in (nir, birth, rank)):
         raise FseInputError("adri", "nir, birth_date et rang sont des chaînes")
-    rights = query_rights(HttpsTransport(load_settings()), str(nir), str(birth), str(rank), care)
+    rights = query_rights(cli.transport, str(nir), str(birth), str(rank), care)
     print(PAYMENT_NOTICE, file=sys.stderr)
     filled = {k: v for k, v in raw.items() if k != "adri"}
     filled["identity"] = rights.identity_input()
@@ -334,7 +157,12 @@ def identity_from_adri(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cmd_create(args: argparse.Namespace) -> int:
-    request = _load_input(args.json)
+    with CommandContext() as cli:
+        return _create(args, cli)
+
+
+def _create(args: argparse.Namespace, cli: CommandContext) -> int:
+    request = _load_input(args.json, cli)
     if request is None:
         return EXIT_USAGE
     pin = read_pin(args.pin_stdin)
@@ -346,13 +174,13 @@ def _cmd_create(args: argparse.Namespace) -> int:
         wanted = "best_effort"
     else:
         wanted = "if_present"  # an absent card makes decide_mode refuse: never a downgrade
+    referential = cli.ensure_referential()  # with the cabinet's local tariffs, as `sesam price`
 
     def work(
         session: PractitionerCard, cps: CpsSource, vitale: VitaleSource | None
     ) -> dict[str, Any]:
-        store = open_store()
-        try:
-            row = FseService(store).create(request, cps, vitale)
+        with cli.card_store() as store:
+            row = FseService(store, referential).create(request, cps, vitale)
             summary = fse_summary(row, store)
             if row.mode == SecuringMode.DEGRADE.value:
                 # The paper sheet goes with the dégradé FSE: printed now, signed, scanned.
@@ -363,8 +191,6 @@ def _cmd_create(args: argparse.Namespace) -> int:
                 )
                 summary["feuille_de_soins"] = pdf
             return summary
-        finally:
-            store.close()
 
     try:
         summary = with_cards(pin, wanted, work)
@@ -408,8 +234,8 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         row = store.fse_by_number(args.number, args.practitioner)
         events = [
             {
@@ -481,47 +307,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 f"  {e['le']}  {e['evenement']:<13} {e['de'] or '-'} -> {e['vers']}"
                 + (f"  ({e['detail']})" if e["detail"] else "")
             )
-    finally:
-        store.close()
     return EXIT_OK
 
 
-def pj_record(store: Store, row: FseRow) -> PjRecord | None:
-    """The SCOR piece of a dégradé FSE, the 5-working-day rule applied first."""
-    if row.mode != SecuringMode.DEGRADE.value:
-        return None
-    from client.scor.service import pj_service
-
-    service = pj_service(store)
-    service.refresh()
-    return service.for_fse(row.number, practitioner_id=row.practitioner_id)
-
-
-def pj_line(store: Store, row: FseRow) -> str:
-    """What ``fse show`` says of the scanned feuille de soins of a dégradé FSE."""
-    if row.mode != SecuringMode.DEGRADE.value:
-        return ""
-    record = pj_record(store, row)
-    if record is None:
-        return (
-            "SCOR : feuille de soins signée à numériser "
-            f"(sesam scor scan {row.number} ou sesam scor import {row.number} FICHIER)"
-        )
-    line = f"SCOR : PJ {record.id} — {record.status.label}"
-    if record.paper_due:
-        line += (
-            " — ENVOYER LE DUPLICATA PAPIER À LA CAISSE "
-            f"(sesam print duplicata {row.number}, puis sesam scor posted {record.id})"
-        )
-    elif record.paper_deadline:
-        line += f" — à transmettre au plus tard le {record.paper_deadline:%d/%m/%Y}"
-    return line
-
-
 def _cmd_cancel(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
-        row = FseService(store).cancel(args.number, args.reason, args.practitioner)
+    with CommandContext() as cli:
+        row = payments.cancel_fse(cli.store, cli, args.number, args.reason, args.practitioner)
         if args.json:
             done = {
                 "numero": row.number,
@@ -533,14 +324,17 @@ def _cmd_cancel(args: argparse.Namespace) -> int:
             print(json.dumps(done, ensure_ascii=False, indent=2))
         else:
             print(f"FSE n° {row.number} annulée.")
-    finally:
-        store.close()
     return EXIT_OK
 
 
 def _cmd_rectify(args: argparse.Namespace) -> int:
     """The rectificative of a rejected FSE: checked before the PIN is asked, then built on
     the cards like ``fse create`` (the Vitale is read only when the corrections want it)."""
+    with CommandContext() as cli:
+        return _rectify(args, cli)
+
+
+def _rectify(args: argparse.Namespace, cli: CommandContext) -> int:
     from client.rectify import (
         RectifyRequest,
         check_rectifiable,
@@ -554,31 +348,27 @@ def _cmd_rectify(args: argparse.Namespace) -> int:
     except FseInputError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    store = open_store()
-    try:
-        original = store.fse_by_number(args.number, args.practitioner)
-        check_rectifiable(store, original)
-        if "adri" in corrections:
-            corrections = identity_from_adri(
-                {"mode": "sans_vitale", "date_of_care": original.care_date.isoformat()}
-                | corrections
-            )
-    finally:
-        store.close()
+    store = cli.store
+    original = store.fse_by_number(args.number, args.practitioner)
+    check_rectifiable(store, original)
+    if "adri" in corrections:
+        corrections = identity_from_adri(
+            {"mode": "sans_vitale", "date_of_care": original.care_date.isoformat()} | corrections,
+            cli,
+        )
+    cli.close()  # the card work below has its own connection, on the card thread
     pin = read_pin(args.pin_stdin)
     if not check_pin(pin):
         return EXIT_USAGE
     request = RectifyRequest(original.number, original.practitioner_id, corrections)
+    referential = cli.ensure_referential()
 
     def work(
         session: PractitionerCard, cps: CpsSource, vitale: VitaleSource | None
     ) -> dict[str, Any]:
-        store = open_store()
-        try:
-            done = rectify(FseService(store), request, cps, vitale)
+        with cli.card_store() as store:
+            done = rectify(FseService(store, referential), request, cps, vitale)
             return fse_summary(done.rectificative, store)
-        finally:
-            store.close()
 
     try:
         summary = with_cards(pin, vitale_wanted(corrections), work)

@@ -16,10 +16,11 @@ import sys
 from datetime import date
 
 from billing.fse_states import FseState
+from client.cli.context import CommandContext
 from client.fse_search import FseFilter, FseListRow, FseListTotals, practitioners, search, totals
 from client.labels import RECONCILIATION_LABELS, fse_state_label
 from client.reconciliation import Reconciliation
-from client.store import Store, open_store
+from client.store import Store
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -154,8 +155,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     )
     everything = args.tout or (args.json and args.page is None)
     page, size = args.page or 1, args.par_page
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         if args.praticien and args.praticien not in {p.id for p in practitioners(store)}:
             return _usage(f"aucun praticien « {args.praticien} » dans ce poste.")
         if everything:
@@ -164,8 +165,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
         else:
             rows = search(store, flt, limit=size, offset=(page - 1) * size)
             found = totals(store, flt)
-    finally:
-        store.close()
     if not rows and flt != FseFilter():
         print("Aucune FSE ne correspond à cette recherche.", file=sys.stderr)
     elif not rows and not args.json:

@@ -19,11 +19,13 @@ from billing.cms import CmsError
 from billing.lot import LotError, verify_lot
 from cardio.backend import PractitionerCard
 from client.bounded_read import InputFileError, read_bounded
-from client.cli.fse import check_pin, read_pin, with_cards
-from client.cli.scor import pj_service
+from client.cli.card_work import with_cards
+from client.cli.context import CommandContext
+from client.cli.pin import check_pin, read_pin
 from client.fse_service import CpsSource, FseService, VitaleSource
 from client.labels import LOT_STATE_LABELS, OUTBOX_STATUS_LABELS, mode_label
-from client.store import LotRow, Store, open_store
+from client.store import LotRow, Store
+from client.usecases import lots as lot_cases
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,11 @@ def lot_summary(lot: LotRow, store: Store) -> dict[str, Any]:
 
 
 def _cmd_close(args: argparse.Namespace) -> int:
+    with CommandContext() as cli:
+        return _close(args, cli)
+
+
+def _close(args: argparse.Namespace, cli: CommandContext) -> int:
     pin = read_pin(args.pin_stdin)
     if not check_pin(pin):
         return EXIT_USAGE
@@ -106,21 +113,17 @@ def _cmd_close(args: argparse.Namespace) -> int:
     def work(
         session: PractitionerCard, cps: CpsSource, _vitale: VitaleSource | None
     ) -> list[dict[str, Any]]:
-        store = open_store()
-        try:
-            service = FseService(store)
-            closed = service.close_lots(session, cps, args.all)
-            summaries = [lot_summary(c.lot, store) for c in closed]
+        with cli.card_store() as store:
             # The scans of dégradé FSE leave in PJ lots after their invoice lot: signed now
             # with the same CPS session (one PIN), no separate ``sesam scor lots``.
-            for pj_lot_id in pj_service(store).build_lots(session):
-                summaries.append(lot_summary(store.lot_by_id(pj_lot_id), store))
+            done = lot_cases.close_lots_in(store, cli, session, cps, all_lots=args.all)
+            summaries = [lot_summary(c.lot, store) for c in done.lots]
+            summaries += [lot_summary(store.lot_by_id(i), store) for i in done.pj_lot_ids]
             if not summaries and not args.all:
+                service = FseService(store)
                 mine = {s.billing_number + s.billing_key for s in cps.situations}
                 waiting.extend(_not_due(service, service.lots_to_close(True, mine)))
             return summaries
-        finally:
-            store.close()
 
     closed = with_cards(pin, "no", work)
     if not closed:
@@ -176,8 +179,8 @@ def _hours(age: timedelta) -> str:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         lots = store.lots()
         if args.json:
             print(
@@ -193,19 +196,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 f"{lot.number:>5}  {LOT_STATE_LABELS[lot.state]:<24} {mode_label(lot.mode):<11} "
                 f"{lot.organism}  {lot.fse_count:>3} FSE  envoi : {sending}"
             )
-    finally:
-        store.close()
     return EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         lot = FseService(store).export_lot(
             args.number, args.out, args.practitioner, force=args.force
         )
-    finally:
-        store.close()
     if args.json:
         done = {"numero": lot.number, "id": lot.id, "fichier": str(args.out)}
         print(json.dumps(done, ensure_ascii=False, indent=2))

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from client.cli.context import CommandContext
 from client.output_files import OutputPathError, write_output
-from client.store import Store, open_store
+from client.store import Store
 
 if TYPE_CHECKING:
     from client.documents import Paper
@@ -84,11 +85,8 @@ def _write(args: argparse.Namespace, data: bytes) -> int:
 
 
 def _with_store(work: Callable[[Store], bytes]) -> bytes:
-    store = open_store()
-    try:
-        return work(store)
-    finally:
-        store.close()
+    with CommandContext() as cli:
+        return work(cli.store)
 
 
 def _paper() -> Paper:
@@ -99,31 +97,28 @@ def _paper() -> Paper:
 
 
 def _cmd_fs(args: argparse.Namespace) -> int:
-    from client import documents  # fpdf: 0.2 s of every command's start
+    from client.usecases import payments  # fpdf: 0.2 s of every command's start
 
     paper = _paper()
-    pdf = _with_store(
-        lambda s: documents.feuille_de_soins_pdf(s, args.number, args.praticien, paper=paper)
-    )
+    with CommandContext() as cli:
+        pdf = payments.feuille_de_soins_pdf(cli.store, cli, args.number, args.praticien, paper)
     return _write(args, pdf)
 
 
 def _cmd_duplicata(args: argparse.Namespace) -> int:
-    from client import documents  # fpdf: 0.2 s of every command's start
+    from client.usecases import payments  # fpdf: 0.2 s of every command's start
 
-    now = dt.datetime.now(dt.UTC)
     paper = _paper()
-    pdf = _with_store(
-        lambda s: documents.duplicata_pdf(
-            s,
+    with CommandContext() as cli:
+        pdf = payments.duplicata_pdf(
+            cli.store,
+            cli,
             args.number,
             args.motif,
-            now=now,
+            args.praticien,
             patient_could_not_sign=args.could_not_sign,
-            practitioner_id=args.praticien,
             paper=paper,
         )
-    )
     return _write(args, pdf)
 
 

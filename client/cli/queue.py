@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from billing.fse_states import FseState
+from client.cli.context import CommandContext
 from client.labels import FSE_STATE_LABELS, OUTBOX_STATUS_LABELS
 from client.returns import last_contact
 from client.sender import Sender, SendProgress, SendStep
-from client.settings import load_settings
-from client.store import OutboxStatus, Store, open_store, parse_db_stamp
-from client.transport import HttpsTransport
+from client.store import OutboxStatus, Store, parse_db_stamp
+from client.usecases import lots as lot_cases
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +42,16 @@ def queue_status(store: Store) -> dict[str, Any]:
     # Lists of objects (not objects keyed by state codes): every key of the JSON is French,
     # the codes are values (docs/formats/cli.md).
     lots: list[dict[str, Any]] = []
-    for row in store.db.query(
-        "SELECT o.status, count(DISTINCT o.id) AS lots, count(f.id) AS fse, "
-        "coalesce(sum(f.total_fees), 0) AS total, coalesce(sum(f.amo), 0) AS amo, "
-        "coalesce(sum(f.amc), 0) AS amc FROM outbox o LEFT JOIN fse f ON f.lot_id = o.id "
-        "GROUP BY o.status"
-    ):
-        status = OutboxStatus(row["status"])
+    for row in store.outbox.by_status():
         lots.append(
             {
-                "statut": status.name.lower(),
-                "libelle": STATUS_LABELS[status],
-                "lots": row["lots"],
-                "fse": row["fse"],
-                "montant": _money(Decimal(str(row["total"]))),
-                "amo": _money(Decimal(str(row["amo"]))),
-                "amc": _money(Decimal(str(row["amc"]))),
+                "statut": row.status.name.lower(),
+                "libelle": STATUS_LABELS[row.status],
+                "lots": row.lots,
+                "fse": row.fse,
+                "montant": _money(row.total),
+                "amo": _money(row.amo),
+                "amc": _money(row.amc),
             }
         )
     fse: list[dict[str, Any]] = []
@@ -126,11 +120,9 @@ def _print_status(status: dict[str, Any]) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         status = queue_status(store)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2))
     else:
@@ -155,20 +147,16 @@ def progress_printer(stream: Any = None) -> Callable[[SendProgress], None]:
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    transport = HttpsTransport(settings)
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        transport = cli.transport  # the certificates are checked before the database
         sender = Sender(
-            store,
+            cli.store,
             transport,
-            settings=settings,
+            settings=cli.settings,
             clock=_now,
             on_progress=None if args.quiet else progress_printer(),
         )
         report = sender.run(until_empty=args.until_empty, max_seconds=args.timeout)
-    finally:
-        store.close()
     if args.quiet:
         print(_summary_line(report.acknowledged, report.refused, report.remaining), file=sys.stderr)
     if not report.lots and report.complete:
@@ -200,16 +188,14 @@ def _summary_line(acknowledged: int, refused: int, remaining: int) -> str:
 
 
 def _cmd_retry(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         lot = store.lot_by_number(args.lot)
         row = store.outbox_get(lot.id)
         if row is None or row.status not in (OutboxStatus.FAILED, OutboxStatus.PENDING):
             print(f"Le lot n° {args.lot} n'est pas en échec : rien à relancer.", file=sys.stderr)
             return EXIT_FAILED
-        store.outbox_retry(lot.id, _now())
-    finally:
-        store.close()
+        lot_cases.requeue_lot(store, cli, lot.id)
     if args.json:
         print(json.dumps({"lot": args.lot, "remis_en_file": True}, ensure_ascii=False, indent=2))
     else:

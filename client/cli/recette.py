@@ -10,9 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from client import recette
+from client.cli.context import CommandContext
 from client.output_files import OutputPathError, write_output
-from client.settings import load_settings
-from client.store import open_store
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +62,13 @@ def _cmd_recette(args: argparse.Namespace) -> int:
     if end < start:
         print(str(recette.RecettePeriodError(start, end)), file=sys.stderr)
         return EXIT_USAGE
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         figures = recette.compute(store, request)
         data = None
         if args.pdf is not None:
             # The letterhead's name; the practitioners' names when none is set.
-            data = recette.pdf(store, request, today, load_settings().cabinet_name)
-    finally:
-        store.close()
+            data = recette.pdf(store, request, today, cli.settings.cabinet_name)
     if data is not None:
         try:
             written = write_output(args.pdf, data, force=args.force)

@@ -11,25 +11,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from client.euro_status import status_by_number, status_lines
+from client.cli.context import CommandContext
+from client.euro_status import status_lines
 from client.reconciliation import Reconciliation
-from client.remainders import CLOSURE_LABELS, ClosureMotif, NothingToCloseError, close_remainder
+from client.remainders import CLOSURE_LABELS, ClosureMotif, NothingToCloseError
 from client.returns import (
     LABELS,
     ImportReport,
     NoemieImportError,
-    fetch_arls,
-    fetch_noemie,
     import_noemie_file,
-    match_payment_by_hand,
     reconcile,
     reconcile_counts,
     reconcile_page,
     unmatched_payments,
 )
-from client.settings import load_settings
-from client.store import open_store
-from client.transport import HttpsTransport
+from client.usecases import payments
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +92,10 @@ def _report_line(r: ImportReport) -> str:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    transport = HttpsTransport(load_settings())
-    store = open_store()
-    try:
-        arls = fetch_arls(store, transport, _now())
-        reports = fetch_noemie(store, transport, _now())
-    finally:
-        store.close()
+    with CommandContext() as cli:
+        _ = cli.transport  # the certificates are checked before the database
+        fetched = payments.fetch_returns_into(cli.store, cli)
+    arls, reports = fetched.arls, fetched.reports
     if args.json:
         doc = {
             "arl": {
@@ -128,14 +121,13 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
-        report = import_noemie_file(store, args.file, _now())
-    except NoemieImportError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        store.close()
+    with CommandContext() as cli:
+        store = cli.store
+        try:
+            report = import_noemie_file(store, args.file, _now())
+        except NoemieImportError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
     if args.json:
         print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
     else:
@@ -149,8 +141,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     page = max(args.page or 1, 1)
     size = max(args.par_page, 1)
     counts: dict[Reconciliation, int] = {}
-    store = open_store()
-    try:
+    with CommandContext() as cli:
+        store = cli.store
         unmatched = unmatched_payments(store)
         if args.non_rapproches:
             view = []
@@ -166,8 +158,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
             counts = reconcile_counts(store)
             if status is not None:
                 counts = {status: counts.get(status, 0)}
-    finally:
-        store.close()
     if args.json:
         print(
             json.dumps(
@@ -209,13 +199,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
-    store = open_store()
-    try:
-        done = match_payment_by_hand(
-            store, args.payment, args.fse, _now, by=args.par, practitioner_id=args.practitioner
+    with CommandContext() as cli:
+        done = payments.match_payment_in(
+            cli.store, cli, args.payment, args.fse, args.practitioner, by=args.par
         )
-    finally:
-        store.close()
     if args.json:
         doc = {
             "retour": done.payment_id,
@@ -236,11 +223,9 @@ def _cmd_match(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     """Every part of one FSE (AMO, AMC, patient) and where its money stands."""
-    store = open_store()
-    try:
-        status = status_by_number(store, args.fse, load_settings(), _now(), args.praticien)
-    finally:
-        store.close()
+    with CommandContext() as cli:
+        store = cli.store
+        status = payments.money_status(store, cli, store.fse_by_number(args.fse, args.praticien))
     if args.json:
         print(json.dumps(status.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -251,21 +236,20 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_close(args: argparse.Namespace) -> int:
     """Close the unpaid remainder of one FSE with a reason; exit 1 saying why when there
     is nothing to close."""
-    store = open_store()
-    try:
-        closure = close_remainder(
-            store,
-            args.fse,
-            ClosureMotif(args.motif),
-            _now,
-            comment=args.commentaire or "",
-            practitioner_id=args.praticien,
-        )
-    except NothingToCloseError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        store.close()
+    with CommandContext() as cli:
+        store = cli.store
+        try:
+            closure = payments.close_remainder_of(
+                store,
+                cli,
+                args.fse,
+                ClosureMotif(args.motif),
+                args.commentaire or "",
+                args.praticien,
+            )
+        except NothingToCloseError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_FAILED
     if args.json:
         doc = {
             "fse": args.fse,

@@ -8,10 +8,9 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 
-from client.adri import PAYMENT_NOTICE, RightsQueryError, query_rights
-from client.settings import load_settings
-from client.store import open_store
-from client.transport import HttpsTransport
+from client.adri import PAYMENT_NOTICE, RightsQueryError
+from client.cli.context import CommandContext
+from client.usecases.rights import ask_rights
 
 logger = logging.getLogger(__name__)
 
@@ -25,23 +24,14 @@ def _cmd_rights(args: argparse.Namespace) -> int:
     except ValueError:
         print("Date attendue au format AAAA-MM-JJ.", file=sys.stderr)
         return EXIT_USAGE
-    transport = HttpsTransport(load_settings())
-    store = open_store()
-    try:
-        rights = query_rights(
-            transport,
-            args.nir,
-            args.birth_date,
-            args.rank,
-            at,
-            store=store,
-            now=datetime.now(UTC),
-        )
-    except RightsQueryError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        store.close()
+    with CommandContext() as cli:
+        _ = cli.transport  # the certificates are checked before the database
+        store = cli.store
+        try:
+            rights = ask_rights(cli, args.nir, args.birth_date, args.rank, at, store=store)
+        except RightsQueryError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
     if args.identity:
         print(json.dumps(rights.identity_input(), ensure_ascii=False, indent=2))
         return EXIT_OK

@@ -11,11 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from client.cli.context import CommandContext
 from client.scor import scan
 from client.scor.config import load_scor_config
 from client.scor.pj import PjRecord, PjService
-from client.scor.service import pj_service
-from client.store import open_store
 
 if TYPE_CHECKING:  # fpdf and Pillow: 0.3 s of every command's start
     from cardio.backend import PractitionerCard
@@ -80,11 +79,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _with_service(work: Callable[[PjService], T]) -> T:
-    store = open_store()
-    try:
-        return work(pj_service(store))
-    finally:
-        store.close()
+    # Pillow (the normaliser, behind the use cases): loaded by the commands that use it.
+    from client.usecases.scor import pj_service
+
+    with CommandContext() as cli:
+        return work(pj_service(cli, cli.store))
 
 
 def _show(record: PjRecord) -> str:
@@ -172,7 +171,8 @@ def _cmd_lots(args: argparse.Namespace) -> int:
     # The CPS signs the PJ lots, opened like ``sesam lot close`` does (APDU or PKCS#11
     # per carte-cps.json); card calls run on the card thread, which also opens the store
     # for this one command (a sqlite connection stays on the thread that opened it).
-    from client.cli.fse import check_pin, read_pin, with_cards
+    from client.cli.card_work import with_cards
+    from client.cli.pin import check_pin, read_pin
 
     pin = read_pin(args.pin_stdin)
     if not check_pin(pin):

@@ -29,17 +29,13 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from enum import StrEnum
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
 from billing.fse import SecuringMode
 from billing.lot import LotState
-from billing.pj_lot import KIND_PJ, Piece, pj_lot_document, sign_pj_lot
+from billing.pj_lot import Piece, pj_lot_document, sign_pj_lot
 from billing.scor_rules import (
     ScorSettings,
     WorkingDayPredicate,
@@ -50,7 +46,12 @@ from billing.scor_rules import (
 )
 from billing.signing import Signer
 from client.scor.errors import PjNotFoundError, PjStateError
-from client.store import FseRow, OutboxStatus, Store, parse_db_stamp, stamp
+from client.scor.pj_records import PENDING as _PENDING
+from client.scor.pj_records import PjRecord, PjStatus, PurgeRecord
+from client.scor.pj_records import iso_stamp as _stamp
+from client.scor.pj_records import parse_stamp as _parse
+from client.store import FseRow, OutboxStatus, Store
+from client.store.scor import NewPj, PjLotMember, PjPurge, PjRow, ScorPieces
 
 if TYPE_CHECKING:  # fpdf and Pillow: 0.3 s of every command's start
     from client.scor.normalize import NormalizedPj
@@ -59,107 +60,7 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-
-class PjStatus(StrEnum):
-    """Where a PJ stands. Stored in ``scor_pj.status``."""
-
-    TO_CHECK = "to_check"  # normalised, waiting for the user to look at it
-    ACCEPTED = "accepted"  # checked; waits for its invoice lot to be closed
-    IN_LOT = "in_lot"  # in a signed PJ lot queued behind its invoice lot
-    ACKNOWLEDGED = "acknowledged"  # ARL PJ positive
-    REFUSED = "refused"  # ARL PJ negative; the sender sends the lot again
-    PAPER_DUE = "paper_due"  # 5 working days without success: send the paper duplicata
-    REPLACED = "replaced"  # superseded by a new scan before leaving
-    PURGED = "purged"  # retention over: file and content deleted
-
-    @property
-    def label(self) -> str:
-        """French label for lists."""
-        return _LABELS[self]
-
-
-_LABELS = {
-    PjStatus.TO_CHECK: "à vérifier",
-    PjStatus.ACCEPTED: "vérifiée, en attente du lot de facturation",
-    PjStatus.IN_LOT: "dans un lot PJ, en attente d'envoi",
-    PjStatus.ACKNOWLEDGED: "transmise (ARL PJ positif)",
-    PjStatus.REFUSED: "refusée (ARL PJ négatif), à renvoyer",
-    PjStatus.PAPER_DUE: "à envoyer sur papier (duplicata)",
-    PjStatus.REPLACED: "remplacée",
-    PjStatus.PURGED: "purgée",
-}
-
-#: Statuses in which a PJ is still waiting to be transmitted.
-_PENDING = (PjStatus.IN_LOT, PjStatus.REFUSED)
-
-
-def _stamp(moment: datetime) -> str:
-    return stamp(moment)
-
-
-def _parse(text: str | None) -> datetime | None:
-    return parse_db_stamp(text) if text else None
-
-
-@dataclass(frozen=True, slots=True)
-class PjRecord:
-    """A PJ as the status list shows it."""
-
-    id: int
-    fse_id: int
-    fse_number: int
-    status: PjStatus
-    source: str
-    file_path: Path | None  # absolute; None once purged
-    sha256: str
-    size: int
-    pages: int
-    dpi: int
-    created_at: datetime
-    lot_id: str | None
-    invoice_lot_id: str | None
-    first_attempt_at: datetime | None
-    transmitted_at: datetime | None
-    paper_deadline: date | None  # last day to keep trying (after a first attempt)
-    paper_due: bool
-    purge_on: date | None  # first day the file may be purged
-    last_error: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping, French keys (``sesam scor status --json``, docs/formats/cli.md)."""
-        return {
-            "id": self.id,
-            "numero_fse": self.fse_number,
-            "statut": self.status.value,
-            "libelle": self.status.label,
-            "source": self.source,
-            "fichier": str(self.file_path) if self.file_path else None,
-            "sha256": self.sha256,
-            "taille": self.size,
-            "pages": self.pages,
-            "dpi": self.dpi,
-            "cree_le": _stamp(self.created_at),
-            "id_lot": self.lot_id,
-            "id_lot_fse": self.invoice_lot_id,
-            "premier_essai_le": _stamp(self.first_attempt_at) if self.first_attempt_at else None,
-            "transmise_le": _stamp(self.transmitted_at) if self.transmitted_at else None,
-            "papier_avant_le": self.paper_deadline.isoformat() if self.paper_deadline else None,
-            "papier_a_envoyer": self.paper_due,
-            "purge_le": self.purge_on.isoformat() if self.purge_on else None,
-            "derniere_erreur": self.last_error,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class PurgeRecord:
-    """What a purge deleted (or would delete, in a dry run)."""
-
-    pj_id: int
-    fse_number: int
-    file_path: str
-    size: int
-    retention_start: date
-    purged_at: datetime
+__all__ = ["Clock", "PjRecord", "PjService", "PjStatus", "PurgeRecord"]
 
 
 class PjService:
@@ -175,7 +76,7 @@ class PjService:
         is_working_day: WorkingDayPredicate | None = None,
     ) -> None:
         self._store = store
-        self._db: Database = store.db
+        self._rows: ScorPieces = store.scor
         self._data_dir = data_dir
         self._settings = settings or ScorSettings()
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -213,17 +114,14 @@ class PjService:
                 "pièce justificative SCOR.",
                 "not_degrade",
             )
-        current = list(
-            self._db.query(
-                "SELECT id, status FROM scor_pj WHERE fse_id = ? AND status NOT IN (?, ?)",
-                [fse.id, PjStatus.REPLACED.value, PjStatus.TO_CHECK.value],
-            )
+        current = self._rows.statuses_of_fse(
+            fse.id, [PjStatus.REPLACED.value, PjStatus.TO_CHECK.value]
         )
-        if any(row["status"] != PjStatus.ACCEPTED.value for row in current):
+        if any(status != PjStatus.ACCEPTED.value for status in current):
             raise PjStateError(
                 f"La FSE n° {fse_number} a déjà une pièce justificative en cours d'envoi ou "
                 "transmise : consultez « sesam scor status ».",
-                current[0]["status"],
+                current[0],
             )
         now = self._clock()
         name = f"pj-{fse.fse_uuid}-{uuid.uuid4().hex[:8]}.pdf"
@@ -236,14 +134,9 @@ class PjService:
             out.flush()
             os.fsync(out.fileno())
         tmp.replace(path)
-        replaced = [
-            row["file_path"]
-            for row in self._db.query(
-                "SELECT file_path FROM scor_pj WHERE fse_id = ? AND status IN (?, ?) "
-                "AND file_path IS NOT NULL",
-                [fse.id, PjStatus.TO_CHECK.value, PjStatus.ACCEPTED.value],
-            )
-        ]
+        replaced = self._rows.files_of_fse(
+            fse.id, [PjStatus.TO_CHECK.value, PjStatus.ACCEPTED.value]
+        )
         try:
             pj_id = self._insert(fse.id, path, pj, source, now)
         except BaseException:
@@ -256,37 +149,20 @@ class PjService:
         return self.get(pj_id)
 
     def _insert(self, fse_id: int, path: Path, pj: NormalizedPj, source: str, now: datetime) -> int:
+        record = NewPj(
+            fse_id=fse_id,
+            status=PjStatus.TO_CHECK.value,
+            source=source,
+            file_path=str(path.relative_to(self._data_dir)),
+            sha256=hashlib.sha256(pj.pdf).hexdigest(),
+            size=len(pj.pdf),
+            pages=pj.pages,
+            dpi=pj.dpi,
+            encoding=pj.encoding,
+        )
+        replacing = [PjStatus.TO_CHECK.value, PjStatus.ACCEPTED.value]
         with self._store.write():
-            self._db.execute(
-                "UPDATE scor_pj SET status = ?, file_path = NULL, updated_at = ? "
-                "WHERE fse_id = ? AND status IN (?, ?)",
-                [
-                    PjStatus.REPLACED.value,
-                    _stamp(now),
-                    fse_id,
-                    PjStatus.TO_CHECK.value,
-                    PjStatus.ACCEPTED.value,
-                ],
-            )
-            cursor = self._db.execute(
-                """INSERT INTO scor_pj (fse_id, status, source, file_path, sha256, size, pages,
-                   dpi, encoding, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    fse_id,
-                    PjStatus.TO_CHECK.value,
-                    source,
-                    str(path.relative_to(self._data_dir)),
-                    hashlib.sha256(pj.pdf).hexdigest(),
-                    len(pj.pdf),
-                    pj.pages,
-                    pj.dpi,
-                    pj.encoding,
-                    _stamp(now),
-                    _stamp(now),
-                ],
-            )
-        return int(cursor.lastrowid or 0)
+            return self._rows.insert(record, PjStatus.REPLACED.value, replacing, _stamp(now))
 
     def accept(self, pj_id: int) -> PjRecord:
         """The user checked the PDF: it may leave with the next PJ lot.
@@ -301,10 +177,7 @@ class PjService:
             )
         now = _stamp(self._clock())
         with self._store.write():
-            self._db.execute(
-                "UPDATE scor_pj SET status = ?, checked_at = ?, updated_at = ? WHERE id = ?",
-                [PjStatus.ACCEPTED.value, now, now, pj_id],
-            )
+            self._rows.set_checked(pj_id, PjStatus.ACCEPTED.value, now)
         return self.get(pj_id)
 
     # -- PJ lots ---------------------------------------------------------------------
@@ -315,91 +188,46 @@ class PjService:
         One PJ lot per invoice lot; its outbox row has ``after_id`` = the invoice lot, so it
         leaves only after it. Returns the new PJ lot ids.
         """
-        rows = list(
-            self._db.query(
-                """SELECT p.id AS pj_id, p.file_path, f.fse_uuid, f.number AS fse_number,
-                          f.lot_id AS invoice_lot_id, f.practitioner_id,
-                          f.regime, f.caisse, f.centre
-                   FROM scor_pj p JOIN fse f ON f.id = p.fse_id
-                   JOIN lots l ON l.id = f.lot_id
-                   JOIN outbox o ON o.id = f.lot_id
-                   WHERE p.status = ? AND l.state NOT IN (?, ?)
-                   ORDER BY f.lot_id, f.number""",
-                [PjStatus.ACCEPTED.value, LotState.OPEN.value, LotState.VOIDED.value],
-            )
-        )
-        by_lot: dict[str, list[dict[str, Any]]] = {}
+        rows = self._rows.lot_members(PjStatus.ACCEPTED.value)
+        by_lot: dict[str, list[PjLotMember]] = {}
         for row in rows:
-            by_lot.setdefault(row["invoice_lot_id"], []).append(row)
+            by_lot.setdefault(row.invoice_lot_id, []).append(row)
         created: list[str] = []
         for invoice_lot_id, members in by_lot.items():
             created.append(self._build_one(invoice_lot_id, members, signer))
         return created
 
     def _build_one(
-        self, invoice_lot_id: str, members: Sequence[dict[str, Any]], signer: Signer
+        self, invoice_lot_id: str, members: Sequence[PjLotMember], signer: Signer
     ) -> str:
         now = self._clock()
         first = members[0]
         pieces = [
             Piece(
-                fse_id=row["fse_uuid"],
-                fse_number=row["fse_number"],
+                fse_id=row.fse_uuid,
+                fse_number=row.fse_number,
                 invoice_lot_id=invoice_lot_id,
-                pdf=(self._data_dir / row["file_path"]).read_bytes(),
+                pdf=(self._data_dir / row.file_path).read_bytes(),
             )
             for row in members
         ]
         lot_id = str(uuid.uuid4())
         with self._store.write():
-            number = self._store.next_lot_number(first["practitioner_id"])
+            number = self._store.next_lot_number(first.practitioner_id)
             document = pj_lot_document(
                 lot_id=lot_id,
                 number=number,
-                practitioner_id=first["practitioner_id"],
-                organism={
-                    "regime": first["regime"],
-                    "caisse": first["caisse"],
-                    "centre": first["centre"],
-                },
+                practitioner_id=first.practitioner_id,
+                organism={"regime": first.regime, "caisse": first.caisse, "centre": first.centre},
                 created_at=now,
                 pieces=pieces,
             )
             der = sign_pj_lot(document, signer, now)
             now_s = _stamp(now)
-            self._db.execute(
-                """INSERT INTO lots (id, practitioner_id, number, kind, regime, caisse, centre,
-                   mode, state, fse_count, oldest_fse_at, created_at, closed_at, signed_der,
-                   content_sha256, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)""",
-                [
-                    lot_id,
-                    first["practitioner_id"],
-                    number,
-                    KIND_PJ,
-                    first["regime"],
-                    first["caisse"],
-                    first["centre"],
-                    SecuringMode.DEGRADE.value,
-                    LotState.CLOSED.value,
-                    len(pieces),
-                    now_s,
-                    now_s,
-                    der,
-                    hashlib.sha256(der).hexdigest(),
-                    now_s,
-                ],
-            )
-            self._db.execute(
-                """INSERT INTO outbox (id, kind, status, attempts, next_attempt_at, after_id,
-                   created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?)""",
-                [lot_id, KIND_PJ, int(OutboxStatus.PENDING), now_s, invoice_lot_id, now_s, now_s],
-            )
+            sha = hashlib.sha256(der).hexdigest()
+            self._rows.insert_lot(first, lot_id, number, len(pieces), der, sha, now_s)
             for row in members:
-                self._db.execute(
-                    "UPDATE scor_pj SET status = ?, lot_id = ?, updated_at = ? WHERE id = ?",
-                    [PjStatus.IN_LOT.value, lot_id, now_s, row["pj_id"]],
-                )
+                self._rows.put_in_lot(row.pj_id, PjStatus.IN_LOT.value, lot_id, now_s)
         logger.info(
             "PJ lot %s (n° %d, %d piece(s)) queued after lot %s",
             lot_id,
@@ -419,38 +247,26 @@ class PjService:
         now = self._clock()
         now_s = _stamp(now)
         became_due: list[int] = []
-        rows = list(
-            self._db.query(
-                """SELECT p.id, p.status, p.first_attempt_at, l.state AS lot_state,
-                          o.status AS outbox_status, o.attempts, o.claimed_at,
-                          o.updated_at AS outbox_updated_at, o.last_error,
-                          t.first_attempt_at AS sender_first_attempt,
-                          a.received_at AS arl_received_at
-                   FROM scor_pj p JOIN lots l ON l.id = p.lot_id
-                   LEFT JOIN outbox o ON o.id = p.lot_id
-                   LEFT JOIN transmissions t ON t.lot_id = p.lot_id
-                   LEFT JOIN arl a ON a.lot_id = p.lot_id AND a.status = 'positif'
-                   WHERE p.status IN (?, ?, ?)""",
-                [PjStatus.IN_LOT.value, PjStatus.REFUSED.value, PjStatus.PAPER_DUE.value],
-            )
+        rows = self._rows.progress(
+            [PjStatus.IN_LOT.value, PjStatus.REFUSED.value, PjStatus.PAPER_DUE.value]
         )
         with self._store.write():
             for row in rows:
                 # The sender records the first attempt of each lot (client.returns); the
                 # outbox columns are the fallback when it did not.
-                first = row["sender_first_attempt"] or row["first_attempt_at"]
-                attempted = (row["attempts"] or 0) > 0 or row["outbox_status"] not in (
+                first = row.sender_first_attempt or row.first_attempt_at
+                attempted = (row.attempts or 0) > 0 or row.outbox_status not in (
                     None,
                     int(OutboxStatus.PENDING),
                 )
                 if first is None and attempted:
-                    first = row["claimed_at"] or row["outbox_updated_at"] or now_s
-                status = PjStatus(row["status"])
+                    first = row.claimed_at or row.outbox_updated_at or now_s
+                status = PjStatus(row.status)
                 transmitted = None
-                if row["lot_state"] == LotState.ACKNOWLEDGED.value:
+                if row.lot_state == LotState.ACKNOWLEDGED.value:
                     status = PjStatus.ACKNOWLEDGED
-                    transmitted = row["arl_received_at"] or row["outbox_updated_at"] or now_s
-                elif row["lot_state"] == LotState.REFUSED.value and status is PjStatus.IN_LOT:
+                    transmitted = row.arl_received_at or row.outbox_updated_at or now_s
+                elif row.lot_state == LotState.REFUSED.value and status is PjStatus.IN_LOT:
                     status = PjStatus.REFUSED
                 paper_due_at = None
                 if status in _PENDING and first is not None:
@@ -460,21 +276,9 @@ class PjService:
                     if verdict.paper_due:
                         status = PjStatus.PAPER_DUE
                         paper_due_at = now_s
-                        became_due.append(row["id"])
-                self._db.execute(
-                    """UPDATE scor_pj SET status = ?, first_attempt_at = ?,
-                       transmitted_at = COALESCE(transmitted_at, ?),
-                       paper_due_at = COALESCE(paper_due_at, ?), last_error = ?, updated_at = ?
-                       WHERE id = ?""",
-                    [
-                        status.value,
-                        first,
-                        transmitted,
-                        paper_due_at,
-                        row["last_error"],
-                        now_s,
-                        row["id"],
-                    ],
+                        became_due.append(row.id)
+                self._rows.set_progress(
+                    row.id, status.value, first, transmitted, paper_due_at, row.last_error, now_s
                 )
         for pj_id in became_due:
             logger.warning("PJ %d: 5 working days without transmission, paper duplicata due", pj_id)
@@ -490,23 +294,17 @@ class PjService:
             )
         now_s = _stamp(posted_on or self._clock())
         with self._store.write():
-            self._db.execute(
-                "UPDATE scor_pj SET posted_at = ?, updated_at = ? WHERE id = ?",
-                [now_s, now_s, pj_id],
-            )
+            self._rows.set_posted(pj_id, now_s)
         return self.get(pj_id)
 
     # -- reading ---------------------------------------------------------------------
 
-    _SELECT = """SELECT p.*, f.number AS fse_number, f.lot_id AS invoice_lot_id
-                 FROM scor_pj p JOIN fse f ON f.id = p.fse_id"""
-
-    def _record(self, row: dict[str, Any]) -> PjRecord:
-        status = PjStatus(row["status"])
-        first = _parse(row["first_attempt_at"])
-        transmitted = _parse(row["transmitted_at"])
-        posted = _parse(row["posted_at"])
-        created = _parse(row["created_at"])
+    def _record(self, row: PjRow) -> PjRecord:
+        status = PjStatus(row.status)
+        first = _parse(row.first_attempt_at)
+        transmitted = _parse(row.transmitted_at)
+        posted = _parse(row.posted_at)
+        created = _parse(row.created_at)
         assert created is not None  # noqa: S101 - NOT NULL column
         deadline = None
         due = status is PjStatus.PAPER_DUE
@@ -522,62 +320,49 @@ class PjService:
             due = due or (status in _PENDING and verdict.paper_due)
         start = transmitted or posted
         return PjRecord(
-            id=row["id"],
-            fse_id=row["fse_id"],
-            fse_number=row["fse_number"],
+            id=row.id,
+            fse_id=row.fse_id,
+            fse_number=row.fse_number,
             status=status,
-            source=row["source"],
-            file_path=self._data_dir / row["file_path"] if row["file_path"] else None,
-            sha256=row["sha256"],
-            size=row["size"],
-            pages=row["pages"],
-            dpi=row["dpi"],
+            source=row.source,
+            file_path=self._data_dir / row.file_path if row.file_path else None,
+            sha256=row.sha256,
+            size=row.size,
+            pages=row.pages,
+            dpi=row.dpi,
             created_at=created,
-            lot_id=row["lot_id"],
-            invoice_lot_id=row["invoice_lot_id"],
+            lot_id=row.lot_id,
+            invoice_lot_id=row.invoice_lot_id,
             first_attempt_at=first,
             transmitted_at=transmitted,
             paper_deadline=deadline,
             paper_due=due,
             purge_on=purge_date(start, self._settings) if start else None,
-            last_error=row["last_error"],
+            last_error=row.last_error,
         )
 
     def get(self, pj_id: int) -> PjRecord:
         """One PJ. :raises PjNotFoundError: no such PJ."""
-        rows = list(self._db.query(self._SELECT + " WHERE p.id = ?", [pj_id]))
-        if not rows:
+        row = self._rows.get(pj_id)
+        if row is None:
             raise PjNotFoundError(f"Pièce justificative n° {pj_id}")
-        return self._record(rows[0])
+        return self._record(row)
 
     def records(self, *, include_done: bool = True) -> list[PjRecord]:
         """Every PJ (replaced ones excluded), most recent first."""
-        sql = self._SELECT + " WHERE p.status != ?"
-        params: list[Any] = [PjStatus.REPLACED.value]
+        excluded = [PjStatus.REPLACED.value]
         if not include_done:
-            sql += " AND p.status != ?"
-            params.append(PjStatus.PURGED.value)
-        return [self._record(r) for r in self._db.query(sql + " ORDER BY p.id DESC", params)]
+            excluded.append(PjStatus.PURGED.value)
+        return [self._record(r) for r in self._rows.listed(excluded)]
 
     def records_page(self, limit: int, offset: int = 0) -> list[PjRecord]:
         """One page of the PJ (replaced ones excluded), oldest first: the SCOR page's list,
         read as it scrolls (in ``id`` order: a page reads a page of rows)."""
-        return [
-            self._record(r)
-            for r in self._db.query(
-                self._SELECT + " WHERE p.status != ? ORDER BY p.id LIMIT ? OFFSET ?",
-                [PjStatus.REPLACED.value, limit, offset],
-            )
-        ]
+        return [self._record(r) for r in self._rows.page(PjStatus.REPLACED.value, limit, offset)]
 
     def record_count(self) -> int:
         """How many PJ :meth:`records_page` lists in all."""
-        rows = list(
-            self._db.query(
-                "SELECT count(*) AS n FROM scor_pj WHERE status != ?", [PjStatus.REPLACED.value]
-            )
-        )
-        return int(rows[0]["n"])
+        return self._rows.count(PjStatus.REPLACED.value)
 
     #: A PJ in these statuses does not take its FSE off the « waiting » list.
     IDLE = (PjStatus.REPLACED.value, PjStatus.TO_CHECK.value)
@@ -585,13 +370,8 @@ class PjService:
     def for_fse(self, fse_number: int, *, practitioner_id: str | None = None) -> PjRecord | None:
         """The current PJ of an FSE (what the FSE shows: its SCOR status, paper due or not)."""
         fse = self._fse_row(fse_number, practitioner_id)
-        rows = list(
-            self._db.query(
-                self._SELECT + " WHERE p.fse_id = ? AND p.status != ? ORDER BY p.id DESC LIMIT 1",
-                [fse.id, PjStatus.REPLACED.value],
-            )
-        )
-        return self._record(rows[0]) if rows else None
+        row = self._rows.current_for_fse(fse.id, PjStatus.REPLACED.value)
+        return self._record(row) if row else None
 
     # -- purge -----------------------------------------------------------------------
 
@@ -601,73 +381,43 @@ class PjService:
         now = self._clock()
         now_s = _stamp(now)
         done: list[PurgeRecord] = []
-        candidates = list(
-            self._db.query(
-                self._SELECT + " WHERE p.purged_at IS NULL AND p.file_path IS NOT NULL"
-                " AND (p.transmitted_at IS NOT NULL OR p.posted_at IS NOT NULL)"
-            )
-        )
+        candidates = self._rows.purge_candidates()
         for row in candidates:
-            start = _parse(row["transmitted_at"]) or _parse(row["posted_at"])
+            start = _parse(row.transmitted_at) or _parse(row.posted_at)
             if not may_purge(start, now, self._settings, acknowledged=True):
                 continue
             assert start is not None  # noqa: S101 - may_purge is False for None
+            assert row.file_path is not None  # noqa: S101 - selected for its file
             record = PurgeRecord(
-                pj_id=row["id"],
-                fse_number=row["fse_number"],
-                file_path=row["file_path"],
-                size=row["size"],
+                pj_id=row.id,
+                fse_number=row.fse_number,
+                file_path=row.file_path,
+                size=row.size,
                 retention_start=start.date(),
                 purged_at=now,
             )
             done.append(record)
             if dry_run:
                 continue
+            purge = PjPurge(
+                pj_id=row.id,
+                fse_id=row.fse_id,
+                fse_number=row.fse_number,
+                file_path=row.file_path,
+                sha256=row.sha256,
+                size=row.size,
+                pages=row.pages,
+                retention_start=_stamp(start),
+                purged_at=now_s,
+            )
             with self._store.write():
-                cleared = 0
-                if row["lot_id"]:
-                    # The PJ lot's signed copy holds the PDF too: erase it once no piece of the
-                    # lot is still within its retention.
-                    others = self._db.execute(
-                        "SELECT COUNT(*) FROM scor_pj WHERE lot_id = ? AND id != ? "
-                        "AND purged_at IS NULL",
-                        [row["lot_id"], row["id"]],
-                    ).fetchone()[0]
-                    if others == 0:
-                        self._db.execute(
-                            "UPDATE lots SET signed_der = NULL, updated_at = ? "
-                            "WHERE id = ? AND kind = ?",
-                            [now_s, row["lot_id"], KIND_PJ],
-                        )
-                        cleared = 1
-                self._db.execute(
-                    """INSERT INTO scor_purges (pj_id, fse_id, fse_number, file_path, sha256,
-                       size, pages, retention_start, lot_content_cleared, purged_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [
-                        row["id"],
-                        row["fse_id"],
-                        row["fse_number"],
-                        row["file_path"],
-                        row["sha256"],
-                        row["size"],
-                        row["pages"],
-                        _stamp(start),
-                        cleared,
-                        now_s,
-                    ],
-                )
-                self._db.execute(
-                    "UPDATE scor_pj SET status = ?, file_path = NULL, purged_at = ?, "
-                    "updated_at = ? WHERE id = ?",
-                    [PjStatus.PURGED.value, now_s, now_s, row["id"]],
-                )
+                self._rows.record_purge(purge, row.lot_id, PjStatus.PURGED.value)
                 # Last, inside the transaction: if deleting fails nothing is recorded; if the
                 # commit fails after it, the next purge records the already missing file.
-                (self._data_dir / row["file_path"]).unlink(missing_ok=True)
+                (self._data_dir / row.file_path).unlink(missing_ok=True)
         logger.info("SCOR purge: %d PJ %s", len(done), "would be purged" if dry_run else "purged")
         return done
 
     def purge_log(self) -> list[dict[str, Any]]:
         """What was purged, oldest first."""
-        return list(self._db.query("SELECT * FROM scor_purges ORDER BY id"))
+        return self._rows.purge_log()

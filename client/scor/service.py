@@ -1,6 +1,6 @@
 """The PJ service as the commands use it: the store, the data directory and ``scor.json``.
 Apart from ``client.cli.scor`` so that ``client.cli.fse`` reaches it without an import circle
-(``sesam scor lots`` opens the CPS with ``client.cli.fse.with_cards``)."""
+(``sesam scor lots`` opens the CPS with ``client.cli.card_work.with_cards``)."""
 
 from __future__ import annotations
 

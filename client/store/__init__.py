@@ -17,10 +17,16 @@ counter and that file. So a number handed out is never handed out again, even wh
 older copy of the database is restored or the process dies between the two writes (a
 number can be skipped, never reused).
 
-Layout: ``errors``, ``rows`` (rows and timestamps), ``numbering``, then ``Store`` in
-layers, each on the one before: ``base`` (connection, transactions, numbers, patients),
-``queries``, ``journal`` (events, audit chain; ``books`` checks the books against it),
-``lots`` (lots, outbox), ``fse`` (FSE writes, ``Store``); ``opening`` (``open_store``).
+Layout: ``Store`` (``store``) holds one ``Connection`` (``connection``: the connection,
+``write()`` and read transactions) and repositories on it, one concern each: ``base``
+(numbers; practitioners and patients), ``queries`` (FSE, lots, outbox, history),
+``journal`` (events, audit chain; ``books`` checks the books against it), ``lots`` (lot
+writes, outbox), ``fse`` (FSE writes), ``returns`` (payments, remainders, unmatched NOEMIE
+lines), ``transmissions`` (sync state, transport log, ARL), ``figures`` (dashboard,
+recette), ``search`` (the FSE list), ``alerting`` (the alerts' queries). ``Store``'s
+methods of old delegate to them. ``rows`` and ``stamps`` hold the row types; ``mapping``
+builds rows from their fields; ``opening`` (``open_store``). The SQL of the client lives
+here; the client modules call the repositories (``store.returns.latest_payment(...)``).
 
 Nothing outside SQLite opens the database files: closing any descriptor of the file drops
 the process's POSIX locks, and another connection would then unlink the ``-wal`` under the
@@ -39,7 +45,6 @@ from client.store.errors import (
     StoreError,
     storage_error,
 )
-from client.store.fse import Store
 from client.store.numbering import Numbering
 from client.store.opening import BUSY_TIMEOUT_MS, DB_NAME, NUMBERING_NAME, default_path, open_store
 from client.store.rows import (
@@ -52,6 +57,7 @@ from client.store.rows import (
     parse_db_stamp,
     stamp,
 )
+from client.store.store import Store
 
 __all__ = [
     "BUSY_TIMEOUT_MS",

@@ -1,102 +1,24 @@
-"""The connection, its transactions, the numbering, practitioners and patients: the
-layer every other part of the store builds on."""
+"""Numbers (the counters of FSE, lots and closings), practitioners and patients: two
+repositories on the store's shared connection (``client.store.connection``)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sqlite3
-from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Self
-
-from sqlite_utils import Database
+from typing import Any
 
 from billing.fse import Beneficiary, FseBody, PractitionerSituation
-from client import presence
-from client.store.errors import storage_error
-from client.store.numbering import _COUNTER_COLUMNS, Numbering
+from client.store.connection import Repository
+from client.store.mapping import columns, row_of
+from client.store.numbering import _COUNTER_COLUMNS
 from client.store.rows import stamp
 
 logger = logging.getLogger(__name__)
 
 
-class StoreBase:
-    """The connection and its transactions, numbers, practitioners and patients."""
-
-    _presence = False  # this store holds a share of the presence lock (client.presence)
-    read_only = False  # opened for reading only: the disk refuses writes (store.fallback)
-
-    def __init__(self, db: Database, path: Path, numbering: Numbering) -> None:
-        self.db = db
-        self.path = path
-        self.numbering = numbering
-
-    def close(self) -> None:
-        """Close the connection (and this store's share of the presence lock)."""
-        self.db.close()
-        if self._presence:
-            self._presence = False
-            presence.release(self.path)
-
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Self]:
-        """One write transaction (``BEGIN IMMEDIATE``: takes the write lock up front).
-
-        Nested calls join the outer transaction through a savepoint.
-        """
-        conn = self.db.conn
-        if conn.in_transaction:
-            with self.db.atomic():
-                yield self
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            self._raise_storage(exc)
-            raise
-        try:
-            yield self
-        except BaseException as exc:
-            self._rollback()
-            self._raise_storage(exc)
-            raise
-        try:
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            self._rollback()
-            self._raise_storage(exc)
-            raise
-
-    def _rollback(self) -> None:
-        conn = self.db.conn
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                # SQLite rolls back by itself after some I/O errors; the original error
-                # is what the user must see.
-                logger.warning("rollback failed after a write error", exc_info=True)
-
-    def _raise_storage(self, exc: BaseException) -> None:
-        typed = storage_error(exc, self.path.parent)
-        if typed is not None and typed is not exc:
-            logger.error("store write failed: %s", type(exc).__name__)
-            raise typed from exc
-
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-        rows = list(self.db.query(sql, params))
-        return rows[0] if rows else None
-
-    def _require_transaction(self) -> None:
-        if not self.db.conn.in_transaction:
-            raise RuntimeError("this store method must run inside Store.write()")
-
-    def integrity_check(self) -> str:
-        """``PRAGMA integrity_check``: "ok" when the file is sound."""
-        row = self.db.execute("PRAGMA integrity_check").fetchone()
-        return str(row[0])
+class Numbers(Repository):
+    """FSE, lot and closing numbers, per practitioner (see ``client.store``)."""
 
     def _next(self, practitioner_id: str, kind: str) -> int:
         self._require_transaction()
@@ -132,6 +54,39 @@ class StoreBase:
             [practitioner_id],
         )
         return (row["last_fse_number"], row["last_lot_number"]) if row else (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PractitionerRecord:
+    """A practitioner as recorded here."""
+
+    id: str
+    national_id: str
+    last_name: str
+    first_name: str
+
+
+class People(Repository):
+    """Practitioners and patients (health data: never log them)."""
+
+    def practitioner(self, practitioner_id: str) -> PractitionerRecord | None:
+        """The practitioner recorded under this id, None when unknown here."""
+        row = self._one(
+            f"SELECT {columns(PractitionerRecord)} FROM practitioners WHERE id = ?",  # noqa: S608
+            [practitioner_id],
+        )
+        return row_of(PractitionerRecord, row) if row else None
+
+    def assure_names(self, assure_nir: str, assure_nir_key: str) -> tuple[str, str]:
+        """(last name, first name) of the assuré as the cabinet recorded him (his own row
+        of qualité 00), ("", "") when he was never recorded."""
+        found = self.db.execute(
+            "SELECT last_name, first_name FROM patients WHERE assure_nir = ? AND "
+            "assure_nir_key = ? AND qualite = '00' AND last_name != '' "
+            "ORDER BY updated_at DESC LIMIT 1",
+            [assure_nir, assure_nir_key],
+        ).fetchone()
+        return (str(found[0]), str(found[1])) if found is not None else ("", "")
 
     def upsert_practitioner(self, p: PractitionerSituation, now: datetime) -> str:
         """Record a practitioner (before numbering his FSE); returns its id."""

@@ -1,3 +1,4 @@
+# Over 500 lines: one check per kind of books row, all read against the same journal.
 """The books against the journal (issue #17): every fact a user reads, recomputed from the
 audit journal or from what the journal protects, and compared with the rows as they stand.
 
@@ -11,7 +12,8 @@ audit journal or from what the journal protects, and compared with the rows as t
 - Outbox: the entry each lot must have for its journaled state (held while open, present
   while signed and not voided, absent once voided).
 - Payments and rejections, NOEMIE files, unmatched lines, unpaid remainders closed by the
-  user: each row equals its journaled payload, and none journaled is missing.
+  user, what the patient paid at the desk (the last entry of each FSE): each row equals its
+  journaled payload, and none journaled is missing.
 
 ``check_books`` only reads; the caller holds one read transaction (a consistent snapshot).
 """
@@ -30,6 +32,7 @@ from billing.audit import (
     closure_payload,
     noemie_payload,
     payment_payload,
+    settlement_payload,
     unmatched_payload,
     unmatched_resolved_payload,
 )
@@ -111,7 +114,15 @@ _FIELD = {
     "comment_sha256": "commentaire",
     "closed_at": "date de clôture",
     "closed_by_sha256": "auteur de la clôture",
+    "means": "moyen de paiement",
+    "collected": "montant encaissé",
 }
+
+#: The desk settlements with their FSE's UUID (a row whose FSE is gone: not journaled).
+SETTLEMENTS_SQL = (
+    "SELECT f.fse_uuid, s.fse_id, s.means, s.amount, s.recorded_at "
+    "FROM fse_settlements s LEFT JOIN fse f ON f.id = s.fse_id"
+)
 
 
 def _label(field: str) -> str:
@@ -141,6 +152,7 @@ class _Expected:
         self.unmatched: dict[int, dict[str, Any]] = {}
         self.resolved: dict[int, dict[str, Any]] = {}
         self.closures: dict[int, dict[str, Any]] = {}
+        self.settlements: dict[str, dict[str, Any]] = {}  # by FSE UUID, the last one stands
         for entry in entries:
             self._read(entry, json.loads(entry.payload))
 
@@ -175,6 +187,8 @@ class _Expected:
             self.resolved[int(p["unmatched"])] = p
         elif e.kind == AuditKind.REMAINDER_CLOSED.value:
             self.closures[int(p["closure"])] = p
+        elif e.kind == AuditKind.SETTLEMENT.value:
+            self.settlements[str(p["fse"])] = p
 
 
 def _document_facts(fse: Fse) -> dict[str, Any]:
@@ -447,6 +461,14 @@ def check_books(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
         lambda k: f"clôture du reste dû n° {k}",
         expected.closures,
         closure_payload,
+    )
+    problems += _check_rows(
+        store,
+        f"({SETTLEMENTS_SQL})",
+        "fse_uuid",
+        lambda k: f"règlement au cabinet de la FSE n° {numbers.get(str(k), '?')}",
+        expected.settlements,
+        settlement_payload,
     )
     for row in store.db.query("SELECT sha256, content FROM noemie_files"):
         if hashlib.sha256(row["content"]).hexdigest() != row["sha256"]:

@@ -17,8 +17,8 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from client.migrations import MIGRATIONS
-from client.store.fse import Store
 from client.store.numbering import Numbering
+from client.store.store import Store
 
 logger = logging.getLogger(__name__)
 

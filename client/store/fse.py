@@ -1,5 +1,5 @@
-"""The store's FSE writes (insert, transitions, duplicata, cancellation) and ``Store``,
-the class the rest of the client uses."""
+"""The store's FSE writes: insert, transitions, rectification, duplicata, settlement at
+the desk, cancellation."""
 
 from __future__ import annotations
 
@@ -10,14 +10,23 @@ from billing.audit import AuditKind
 from billing.fse import Fse, decimal_text, money
 from billing.fse_states import FseEventKind, FseState, check_duplicata, check_transition
 from billing.lot import LotRules, LotState
+from client.store.base import People
+from client.store.connection import Connection, Repository
 from client.store.errors import StoreError
-from client.store.lots import LotStore
+from client.store.lots import LotWrites
 from client.store.packing import pack_document
 from client.store.rows import FseRow, OutboxStatus, stamp
 
 
-class Store(LotStore):
-    """Typed access to the database. One per thread (see ``client.store``)."""
+class FseWrites(Repository):
+    """Writing FSE; their lots through ``LotWrites``, their events through ``Journal``."""
+
+    def __init__(self, conn: Connection, people: People, lot_writes: LotWrites) -> None:
+        super().__init__(conn)
+        self.people = people
+        self.lot_writes = lot_writes
+        self.journal = lot_writes.journal
+        self.queries = lot_writes.queries
 
     def insert_fse(
         self,
@@ -34,8 +43,8 @@ class Store(LotStore):
         """
         self._require_transaction()
         body = fse.body
-        pid = self.upsert_practitioner(body.practitioner, now)
-        patient_id = self.upsert_patient(body, patient_names[0], patient_names[1], now)
+        pid = self.people.upsert_practitioner(body.practitioner, now)
+        patient_id = self.people.upsert_patient(body, patient_names[0], patient_names[1], now)
         amounts = body.amounts.to_document()
         cursor = self.db.execute(
             "INSERT INTO fse (fse_uuid, practitioner_id, number, patient_id, care_date, "
@@ -90,8 +99,8 @@ class Store(LotStore):
                     money(act.fee),
                 ],
             )
-        self._event(fse_id, now, FseEventKind.CREATED, None, FseState.DRAFT, None)
-        self._event(
+        self.journal.event(fse_id, now, FseEventKind.CREATED, None, FseState.DRAFT, None)
+        self.journal.event(
             fse_id,
             now,
             FseEventKind.SECURED,
@@ -100,8 +109,8 @@ class Store(LotStore):
             f"mode {body.mode.value}"
             + (f" : {body.degrade_reason}" if body.degrade_reason else ""),
         )
-        self._assign_to_open_lot(fse_id, now, rules)
-        row = self._fse_by_id(fse_id)
+        self.lot_writes.assign_to_open_lot(fse_id, now, rules)
+        row = self.queries.fse_by_id(fse_id)
         return row
 
     def transition_fse(
@@ -114,25 +123,26 @@ class Store(LotStore):
     ) -> FseRow:
         """Move one FSE to ``to_state`` (checked by the state machine) and record the event."""
         with self.write():
-            row = self._fse_by_id(fse_id)
+            row = self.queries.fse_by_id(fse_id)
             check_transition(row.state, to_state, row.number)
             self.db.execute(
                 "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
                 [to_state.value, stamp(now), fse_id],
             )
-            self._event(fse_id, now, kind, row.state, to_state, detail)
-            return self._fse_by_id(fse_id)
+            self.journal.event(fse_id, now, kind, row.state, to_state, detail)
+            return self.queries.fse_by_id(fse_id)
 
     def record_rectification(self, original_id: int, rectificative_id: int, now: datetime) -> None:
         """Link an FSE rectificative to the FSE it replaces, which becomes ``rectified``.
 
         Must run inside ``write()``, the transaction that stores the rectificative: both
-        are written or neither is.
+        are written or neither is. What the patient paid at the desk for the original is
+        recorded (and journaled) for the rectificative too.
         :raises FseStateError: the original is not rejected nor refused (or was rectified).
         """
         self._require_transaction()
-        original = self._fse_by_id(original_id)
-        rectificative = self._fse_by_id(rectificative_id)
+        original = self.queries.fse_by_id(original_id)
+        rectificative = self.queries.fse_by_id(rectificative_id)
         check_transition(original.state, FseState.RECTIFIED, original.number)
         self.db.execute(
             "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
@@ -142,7 +152,7 @@ class Store(LotStore):
             "INSERT INTO fse_rectifications (original_id, rectificative_id, at) VALUES (?, ?, ?)",
             [original_id, rectificative_id, stamp(now)],
         )
-        self._event(
+        self.journal.event(
             original_id,
             now,
             FseEventKind.RECTIFIED,
@@ -150,6 +160,15 @@ class Store(LotStore):
             FseState.RECTIFIED,
             f"remplacée par la FSE rectificative n° {rectificative.number}",
         )
+        # The patient paid at the desk once, for the original: the rectificative bills that
+        # care now, so it carries the payment (recette, patient part, receipt).
+        carried = self.db.execute(
+            "INSERT INTO fse_settlements (fse_id, means, amount, recorded_at) "
+            "SELECT ?, means, amount, recorded_at FROM fse_settlements WHERE fse_id = ?",
+            [rectificative_id, original_id],
+        )
+        if carried.rowcount:
+            self.journal.journal_settlement(rectificative_id, now)
 
     def rectification_links(self, fse_id: int) -> tuple[FseRow | None, FseRow | None]:
         """(the FSE this one rectifies, the FSE that rectifies this one), None where none."""
@@ -163,26 +182,28 @@ class Store(LotStore):
             return None, None
         original, rectificative = found["original"], found["rectificative"]
         return (
-            None if original is None else self._fse_by_id(int(original)),
-            None if rectificative is None else self._fse_by_id(int(rectificative)),
+            None if original is None else self.queries.fse_by_id(int(original)),
+            None if rectificative is None else self.queries.fse_by_id(int(rectificative)),
         )
 
     def record_duplicata(self, fse_id: int, now: datetime, detail: str | None = None) -> None:
         """Record that a duplicata of the FSE was issued (the state does not change)."""
         with self.write():
-            row = self._fse_by_id(fse_id)
+            row = self.queries.fse_by_id(fse_id)
             check_duplicata(row.state, row.number)
-            self._event(fse_id, now, FseEventKind.DUPLICATA, row.state, row.state, detail)
+            self.journal.event(fse_id, now, FseEventKind.DUPLICATA, row.state, row.state, detail)
 
     def record_settlement(self, fse_id: int, means: str, amount: Decimal, now: datetime) -> None:
         """How the patient paid at the desk (``especes``, ``cheque``, ``carte``) and how much
-        was collected; recorded again, it replaces the first (a corrected entry)."""
+        was collected, journaled; recorded again, it replaces the first (a corrected entry,
+        journaled anew: the last entry is what ``audit verify`` expects)."""
         with self.write():
             self.db.execute(
                 "INSERT OR REPLACE INTO fse_settlements (fse_id, means, amount, recorded_at) "
                 "VALUES (?, ?, ?, ?)",
                 [fse_id, means, str(amount.quantize(Decimal("0.01"))), stamp(now)],
             )
+            self.journal.journal_settlement(fse_id, now)
 
     def settlement(self, fse_id: int) -> tuple[str, Decimal] | None:
         """(means, amount collected) recorded for the FSE, None when nothing was."""
@@ -201,11 +222,11 @@ class Store(LotStore):
         :raises StoreError: its lot is being sent right now.
         """
         with self.write():
-            row = self._fse_by_id(fse_id)
+            row = self.queries.fse_by_id(fse_id)
             check_transition(row.state, FseState.CANCELLED, row.number)
             lot_id = row.lot_id
             if row.state is FseState.IN_LOT and lot_id is not None:
-                outbox = self.outbox_get(lot_id)
+                outbox = self.queries.outbox_get(lot_id)
                 if outbox is None or outbox.status is not OutboxStatus.PENDING:
                     raise StoreError(
                         f"La FSE n° {row.number} est dans un lot en cours d'envoi : "
@@ -216,8 +237,8 @@ class Store(LotStore):
                     "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
                     [LotState.VOIDED.value, stamp(now), lot_id],
                 )
-                self._journal_lot(lot_id, now, AuditKind.LOT_STATE, lot_event="voided")
-                for other in self.fse_list(lot_id=lot_id):
+                self.journal.lot_entry(lot_id, now, AuditKind.LOT_STATE, lot_event="voided")
+                for other in self.queries.fse_list(lot_id=lot_id):
                     if other.id == fse_id:
                         continue
                     check_transition(other.state, FseState.SECURED, other.number)
@@ -225,20 +246,23 @@ class Store(LotStore):
                         "UPDATE fse SET state = ?, lot_id = NULL, updated_at = ? WHERE id = ?",
                         [FseState.SECURED.value, stamp(now), other.id],
                     )
-                    self._event(
+                    voided = self.queries.lot_by_id(lot_id)
+                    self.journal.event(
                         other.id,
                         now,
                         FseEventKind.LOT_REOPENED,
                         other.state,
                         FseState.SECURED,
-                        f"lot n° {self.lot_by_id(lot_id).number} annulé (FSE n° {row.number})",
+                        f"lot n° {voided.number} annulé (FSE n° {row.number})",
                     )
-                    self._assign_to_open_lot(other.id, now, rules)
+                    self.lot_writes.assign_to_open_lot(other.id, now, rules)
             self.db.execute(
                 "UPDATE fse SET state = ?, lot_id = NULL, updated_at = ? WHERE id = ?",
                 [FseState.CANCELLED.value, stamp(now), fse_id],
             )
-            self._event(fse_id, now, FseEventKind.CANCELLED, row.state, FseState.CANCELLED, reason)
+            self.journal.event(
+                fse_id, now, FseEventKind.CANCELLED, row.state, FseState.CANCELLED, reason
+            )
             if lot_id is not None and row.state is not FseState.IN_LOT:
-                self._refresh_lot(lot_id, now)
-            return self._fse_by_id(fse_id)
+                self.lot_writes.refresh(lot_id, now)
+            return self.queries.fse_by_id(fse_id)

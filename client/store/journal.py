@@ -18,14 +18,16 @@ from billing.audit import (
     event_payload,
     noemie_payload,
     payment_payload,
+    settlement_payload,
     unmatched_payload,
     unmatched_resolved_payload,
     verify_chain,
 )
 from billing.fse_states import FseEventKind, FseState
-from client.store.books import check_anchors, check_books
+from client.store.books import SETTLEMENTS_SQL, check_anchors, check_books
+from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError
-from client.store.queries import QueryStore
+from client.store.queries import Queries
 from client.store.rows import FseRow, _audit_entry, _document_matches, _event_breach, stamp
 
 
@@ -39,10 +41,14 @@ def _books_report(chain: ChainReport, breach: Breach, problems: list[str]) -> Ch
     )
 
 
-class JournalStore(QueryStore):
+class Journal(Repository):
     """Events and audit entries, written in the caller's transaction; the chain's check."""
 
-    def _event(
+    def __init__(self, conn: Connection, queries: Queries) -> None:
+        super().__init__(conn)
+        self.queries = queries
+
+    def event(
         self,
         fse_id: int,
         at: datetime,
@@ -71,7 +77,7 @@ class JournalStore(QueryStore):
         if fse is None:
             raise NotFoundError(f"FSE (id interne {fse_id})")
         # Same transaction as the event: both are written or neither is.
-        self._journal(
+        self.append(
             at,
             kind.value,
             fse_id=fse["fse_uuid"],
@@ -88,7 +94,7 @@ class JournalStore(QueryStore):
             ),
         )
 
-    def _lot_events(
+    def lot_events(
         self,
         moved: list[FseRow],
         at: datetime,
@@ -96,7 +102,7 @@ class JournalStore(QueryStore):
         to_state: FseState,
         detail: str,
     ) -> None:
-        """``_event`` for every FSE of a lot at once: one insert of the events, one of their
+        """``event`` for every FSE of a lot at once: one insert of the events, one of their
         journal entries (chained in Python), in the caller's transaction."""
         self._require_transaction()
         if not moved:
@@ -155,7 +161,7 @@ class JournalStore(QueryStore):
             ],
         )
 
-    def _journal(
+    def append(
         self,
         at: datetime,
         kind: str,
@@ -192,9 +198,9 @@ class JournalStore(QueryStore):
         )
         return entry
 
-    def _journal_lot(self, lot_id: str, at: datetime, kind: AuditKind, **extra: Any) -> None:
-        lot = self.lot_by_id(lot_id)
-        self._journal(
+    def lot_entry(self, lot_id: str, at: datetime, kind: AuditKind, **extra: Any) -> None:
+        lot = self.queries.lot_by_id(lot_id)
+        self.append(
             at,
             kind.value,
             lot_id=lot_id,
@@ -223,7 +229,7 @@ class JournalStore(QueryStore):
         fse_id = (
             str(row["fse_uuid"]) if kind in (AuditKind.PAYMENT, AuditKind.REMAINDER_CLOSED) else ""
         )
-        self._journal(at, kind.value, fse_id=fse_id, payload=payload)
+        self.append(at, kind.value, fse_id=fse_id, payload=payload)
 
     def journal_payment(self, payment_id: int, at: datetime) -> None:
         """Journal a ``payments`` row just written (amounts included), same transaction."""
@@ -263,6 +269,19 @@ class JournalStore(QueryStore):
             closure_payload,
         )
 
+    def journal_settlement(self, fse_id: int, at: datetime) -> None:
+        """Journal the desk settlement of an FSE just written (a correction is a new entry),
+        same transaction."""
+        row = self._one(f"{SETTLEMENTS_SQL} WHERE s.fse_id = ?", [fse_id])
+        if row is None or row["fse_uuid"] is None:
+            raise NotFoundError(f"règlement de la FSE (id interne {fse_id})")
+        self.append(
+            at,
+            AuditKind.SETTLEMENT.value,
+            fse_id=str(row["fse_uuid"]),
+            payload=settlement_payload(row),
+        )
+
     def mark_fse_number_unused(
         self, practitioner_id: str, number: int, now: datetime, reason: str
     ) -> None:
@@ -278,7 +297,7 @@ class JournalStore(QueryStore):
     def record_audit(self, kind: AuditKind, now: datetime, payload: dict[str, Any]) -> None:
         """Journal an event that concerns no FSE nor lot (a restore, for instance)."""
         with self.write():
-            self._journal(now, kind.value, payload=payload)
+            self.append(now, kind.value, payload=payload)
 
     def audit_entries(self) -> list[AuditEntry]:
         """The whole audit journal, in order."""
@@ -303,13 +322,13 @@ class JournalStore(QueryStore):
             if not chain.ok:
                 return chain
             # A cut tail first: it explains the other mismatches that follow from it.
-            problems = check_anchors(self, entries)
+            problems = check_anchors(self.conn, entries)
             if problems:
                 return _books_report(chain, Breach.TRUNCATED, problems)
             report = self._verify_events(entries, chain)
             if not report.ok:
                 return report
-            problems = check_books(self, entries)
+            problems = check_books(self.conn, entries)
             if problems:
                 return _books_report(chain, Breach.BOOKS, problems)
             return report

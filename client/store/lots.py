@@ -11,20 +11,28 @@ from typing import Any
 from billing.audit import AuditKind, sha256_hex
 from billing.fse_states import FseEventKind, FseState, check_transition
 from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
+from client.store.base import Numbers
+from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError, StoreError
-from client.store.journal import JournalStore
+from client.store.journal import Journal
 from client.store.packing import pack_der
 from client.store.rows import LotRow, OutboxRow, OutboxStatus, _outbox_row, stamp
 
 logger = logging.getLogger(__name__)
 
 
-class LotStore(JournalStore):
+class LotWrites(Repository):
     """Lots, their transitions and the outbox rows the sender claims."""
 
-    def _assign_to_open_lot(self, fse_id: int, now: datetime, rules: LotRules) -> str:
+    def __init__(self, conn: Connection, numbers: Numbers, journal: Journal) -> None:
+        super().__init__(conn)
+        self.numbers = numbers
+        self.journal = journal
+        self.queries = journal.queries
+
+    def assign_to_open_lot(self, fse_id: int, now: datetime, rules: LotRules) -> str:
         """Put a secured FSE in the open lot of its (practitioner, organism, mode)."""
-        fse = self._fse_by_id(fse_id)
+        fse = self.queries.fse_by_id(fse_id)
         open_lot = self._one(
             "SELECT id FROM lots WHERE practitioner_id = ? AND kind = ? AND state = ? "
             "AND regime = ? AND caisse = ? AND centre = ? AND mode = ? AND fse_count < ? "
@@ -42,7 +50,7 @@ class LotStore(JournalStore):
         )
         if open_lot is None:
             lot_id = str(uuid.uuid4())
-            number = self.next_lot_number(fse.practitioner_id)
+            number = self.numbers.next_lot_number(fse.practitioner_id)
             self.db.execute(
                 "INSERT INTO lots (id, practitioner_id, number, kind, regime, caisse, centre, "
                 "mode, state, fse_count, oldest_fse_at, created_at, updated_at) "
@@ -69,9 +77,9 @@ class LotStore(JournalStore):
         else:
             lot_id = open_lot["id"]
         self.db.execute("UPDATE fse SET lot_id = ? WHERE id = ?", [lot_id, fse_id])
-        self._refresh_lot(lot_id, now)
-        lot = self.lot_by_id(lot_id)
-        self._journal(
+        self.refresh(lot_id, now)
+        lot = self.queries.lot_by_id(lot_id)
+        self.journal.append(
             now,
             AuditKind.LOT_MEMBER.value,
             fse_id=fse.fse_uuid,
@@ -84,7 +92,7 @@ class LotStore(JournalStore):
         )
         return lot_id
 
-    def _refresh_lot(self, lot_id: str, now: datetime) -> None:
+    def refresh(self, lot_id: str, now: datetime) -> None:
         self.db.execute(
             "UPDATE lots SET fse_count = (SELECT COUNT(*) FROM fse WHERE lot_id = lots.id), "
             "oldest_fse_at = (SELECT MIN(created_at) FROM fse WHERE lot_id = lots.id), "
@@ -108,11 +116,11 @@ class LotStore(JournalStore):
         read in this same transaction).
         """
         self._require_transaction()
-        lot = self.lot_by_id(lot_id)
+        lot = self.queries.lot_by_id(lot_id)
         if lot.state is not LotState.OPEN:
             raise StoreError(f"Le lot n° {lot.number} n'est plus ouvert.")
         # Counted on disk before commit: a restored older database will not reuse this lot.
-        self._next(lot.practitioner_id, "closing")
+        self.numbers._next(lot.practitioner_id, "closing")
         self.db.execute(
             "UPDATE lots SET state = ?, closed_at = ?, signed_der = ?, content_sha256 = ?, "
             "journal_seq = ?, journal_head = ?, updated_at = ? WHERE id = ?",
@@ -127,13 +135,13 @@ class LotStore(JournalStore):
                 lot_id,
             ],
         )
-        for fse in self.fse_list(lot_id=lot_id):
+        for fse in self.queries.fse_list(lot_id=lot_id):
             check_transition(fse.state, FseState.IN_LOT, fse.number)
             self.db.execute(
                 "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
                 [FseState.IN_LOT.value, stamp(now), fse.id],
             )
-            self._event(
+            self.journal.event(
                 fse.id,
                 now,
                 FseEventKind.LOT_CLOSED,
@@ -145,7 +153,7 @@ class LotStore(JournalStore):
             "UPDATE outbox SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
             [int(OutboxStatus.PENDING), stamp(now), stamp(now), lot_id],
         )
-        self._journal_lot(
+        self.journal.lot_entry(
             lot_id,
             now,
             AuditKind.LOT_SIGNED,
@@ -154,7 +162,7 @@ class LotStore(JournalStore):
             fse_count=lot.fse_count,
             journal_seq=journal_head[0] if journal_head else None,
         )
-        return self.lot_by_id(lot_id)
+        return self.queries.lot_by_id(lot_id)
 
     def lot_transition(
         self,
@@ -172,11 +180,11 @@ class LotStore(JournalStore):
         ``REFUSED``/``ARL_NEGATIVE``.
         """
         with self.write():
-            lot = self.lot_by_id(lot_id)
+            lot = self.queries.lot_by_id(lot_id)
             # A rectified FSE stays as it is: its rectificative, in another lot, replaces it.
             moved = [
                 f
-                for f in self.fse_list(lot_id=lot_id)
+                for f in self.queries.fse_list(lot_id=lot_id)
                 if f.state not in (FseState.CANCELLED, FseState.RECTIFIED)
             ]
             for fse in moved:
@@ -185,13 +193,13 @@ class LotStore(JournalStore):
                 "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
                 [(fse_state.value, stamp(now), fse.id) for fse in moved],
             )
-            self._lot_events(moved, now, kind, fse_state, detail or f"lot n° {lot.number}")
+            self.journal.lot_events(moved, now, kind, fse_state, detail or f"lot n° {lot.number}")
             self.db.execute(
                 "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
                 [lot_state.value, stamp(now), lot_id],
             )
-            self._journal_lot(lot_id, now, AuditKind.LOT_STATE, lot_event=kind.value)
-            return self.lot_by_id(lot_id)
+            self.journal.lot_entry(lot_id, now, AuditKind.LOT_STATE, lot_event=kind.value)
+            return self.queries.lot_by_id(lot_id)
 
     def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:
         """Claim the oldest due PENDING row whose ``after_id`` (if any) is DONE."""
@@ -313,17 +321,17 @@ class LotStore(JournalStore):
         right after numbering): its open lots may have been closed and sent since, under
         the same id. Void them and put their FSE in new lots with new ids and numbers."""
         now = datetime.now(UTC)
-        for lot in self.lots(state=LotState.OPEN, practitioner_id=practitioner_id):
+        for lot in self.queries.lots(state=LotState.OPEN, practitioner_id=practitioner_id):
             logger.warning("lot n° %d renewed: numbering is ahead of the database", lot.number)
             self.db.execute("DELETE FROM outbox WHERE id = ?", [lot.id])
             self.db.execute(
                 "UPDATE lots SET state = ?, fse_count = 0, updated_at = ? WHERE id = ?",
                 [LotState.VOIDED.value, stamp(now), lot.id],
             )
-            self._journal_lot(lot.id, now, AuditKind.LOT_STATE, lot_event="renewed")
-            for fse in self.fse_list(lot_id=lot.id):
+            self.journal.lot_entry(lot.id, now, AuditKind.LOT_STATE, lot_event="renewed")
+            for fse in self.queries.fse_list(lot_id=lot.id):
                 self.db.execute("UPDATE fse SET lot_id = NULL WHERE id = ?", [fse.id])
-                self._event(
+                self.journal.event(
                     fse.id,
                     now,
                     FseEventKind.LOT_REOPENED,
@@ -331,7 +339,7 @@ class LotStore(JournalStore):
                     fse.state,
                     f"lot n° {lot.number} remplacé (base restaurée ou arrêt brutal)",
                 )
-                self._assign_to_open_lot(fse.id, now, DEFAULT_RULES)
+                self.assign_to_open_lot(fse.id, now, DEFAULT_RULES)
 
     def reconcile_counters(self) -> None:
         """Raise every counter to the max of itself, the numbers in use and numbering.json."""
@@ -352,7 +360,7 @@ class LotStore(JournalStore):
                     "WHERE practitioner_id = ?) AS lot",
                     [pid, pid],
                 ) or {"fse": 0, "lot": 0}
-                last_fse, last_lot = self.counters(pid)
+                last_fse, last_lot = self.numbers.counters(pid)
                 closings = self._closings(pid)
                 mark = marks.get(pid, {})
                 fse_n = max(last_fse, used["fse"], mark.get("fse", 0))

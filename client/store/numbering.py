@@ -1,4 +1,11 @@
-"""The numbering high-water mark kept outside the database (``numbering.json``)."""
+"""The numbering high-water mark kept outside the database (``numbering.json``).
+
+The numbers themselves are allocated in the database (``counters``), in the transaction of
+the FSE or lot they number; unused ones are recorded with their reason
+(``fse_numbers_unused``). This mark is the one thing kept outside on purpose: a restored
+older copy of the database cannot carry a witness of the numbers handed out after it, a
+file beside it can (so it is never imported into the store, unlike the desk's side files).
+"""
 
 from __future__ import annotations
 

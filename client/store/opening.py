@@ -23,8 +23,9 @@ from client.store.errors import (
     storage_error,
 )
 from client.store.fallback import open_read_only
-from client.store.fse import Store
+from client.store.kept import import_side_files
 from client.store.numbering import Numbering
+from client.store.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def _open(path: Path | str | None) -> Store:
         with store.write():  # two processes starting together must not both migrate
             MIGRATIONS.apply(db)
         store.reconcile_counters()
+        import_side_files(store, db_path.parent)  # drafts and favourites of older versions
     except sqlite3.Error as exc:
         # Damage in the migrations' own table reads as « nothing applied yet », and the first
         # migration then fails on tables that exist: say « damaged », not « unexpected ».

@@ -1,4 +1,4 @@
-"""Reading FSE, lots, events, a patient's history and the outbox."""
+"""Reading FSE, lots, events, a patient's history and the outbox: the views' queries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
-from client.store.base import StoreBase
+from client.store.connection import Repository
 from client.store.errors import AmbiguousError, NotFoundError
 from client.store.packing import unpack_der
 from client.store.rows import (
@@ -27,10 +27,10 @@ from client.store.rows import (
 )
 
 
-class QueryStore(StoreBase):
-    """Reading FSE, lots, events, a patient's history and the outbox."""
+class Queries(Repository):
+    """Reading FSE, lots, events, a patient's history and the outbox: the views' queries."""
 
-    def _fse_by_id(self, fse_id: int) -> FseRow:
+    def fse_by_id(self, fse_id: int) -> FseRow:
         row = self._one("SELECT * FROM fse WHERE id = ?", [fse_id])
         if row is None:
             raise NotFoundError(f"FSE (id interne {fse_id})")

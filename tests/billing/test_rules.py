@@ -1,3 +1,4 @@
+# Over 500 lines: one table of the convention's rule cases, a row per case with its seed line.
 """The convention's rules, one table row per case, each with the seed line it comes from.
 
 Every case states the exact set of error codes the invoice must carry (empty: valid).

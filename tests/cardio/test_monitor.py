@@ -11,6 +11,7 @@ from cardio import layout
 from cardio.connection import ReaderState
 from cardio.errors import ReaderUnavailableError
 from cardio.monitor import EventKind, ReaderEvent, ReaderMonitor, ReaderSnapshot
+from cardio.probe import CardKind
 from cardio.thread import CardThread
 
 R0 = "Virtual PCD 00 00"
@@ -115,3 +116,16 @@ def test_background_loop_reports_and_stops(card_thread: CardThread) -> None:
         assert seen.wait(5)
     finally:
         monitor.stop()
+
+
+def test_an_event_names_the_card_family_the_probe_read_else_the_atr() -> None:
+    vitale_atr = layout.VITALE_ATR_PREFIX + b"\x00\x00"
+    # The probe has the last word: the desk reads the card it says, not the ATR's guess.
+    probed = ReaderEvent(EventKind.CARD_INSERTED, R0, vitale_atr, "cps:42")
+    assert probed.card_kind is CardKind.CPS
+    assert ReaderEvent(EventKind.CARD_INSERTED, R0, vitale_atr, "vitale:?").card_kind is (
+        CardKind.VITALE
+    )
+    # Not probed (a card that would not answer): the ATR's guess, as before.
+    assert ReaderEvent(EventKind.CARD_INSERTED, R0, layout.CPS_ATR).card_kind is CardKind.CPS
+    assert ReaderEvent(EventKind.CARD_INSERTED, R0, b"\x3b\x00").card_kind is CardKind.UNKNOWN

@@ -202,6 +202,22 @@ def test_a_wrong_pin_creates_nothing_and_says_how_many_tries_are_left(
     assert json.loads(sesam(data_dir, "fse", "list", "--json").stdout) == []
 
 
+@pytest.mark.pcsc
+def test_fse_create_bills_the_cabinet_local_tariff_as_sesam_price_does(
+    card_server: CardServer, tmp_path: Path, data_dir: Path
+) -> None:
+    (data_dir / "tarifs-locaux.csv").write_text(
+        "code;libelle;montant;debut;fin;specialites;zone;note\nVG;Visite;33,00;2025-01-01;;;;\n",
+        encoding="utf-8",
+    )
+    card_server.insert(0, "cps-generaliste")
+    card_server.insert(1, "vitale-famille")
+    path = request(tmp_path, "vg", beneficiary=0, acts=[{"code": "VG"}])
+    made = create(data_dir, path)
+    shown = json.loads(sesam(data_dir, "fse", "show", str(made["numero"]), "--json").stdout)
+    assert [a["fee"] for a in shown["document"]["body"]["acts"]] == ["33.00"]
+
+
 # --- commands that need no card (store filled with in-process emulated cards) ---------------
 
 

@@ -119,7 +119,9 @@ def test_recette_du_jour_by_payment_means(filled) -> None:  # type: ignore[no-un
     assert t.expected_amc == f.tp_full.amc
     line = next(x for x in day.lines if x.number == f.direct_unrecorded.number)
     assert line.paid_by == "non renseigné" and line.still_due == line.total
-    assert line.patient  # the patient's name, not a number
+    # The patient's name as the FSE list writes it: « DURAND Léa » (NOM Prénom).
+    patient = store.patient(f.direct_unrecorded.patient_id)
+    assert line.patient == f"{patient['last_name']} {patient['first_name'].title()}"
     cash = next(x for x in day.lines if x.number == f.direct_cash.number)
     assert cash.paid_by == "espèces" and cash.still_due == Decimal("0.00")
     assert all(isinstance(x.total, Decimal) for x in day.lines)
@@ -209,6 +211,8 @@ def test_cli_json_pdf_and_empty_day(filled, tmp_path: Path) -> None:  # type: ig
     assert "espèces" in text and "chèque" in text and "carte bancaire" in text
     assert "À encaisser" in text and "FSE annulées, rectifiées" in text
     assert "PAUL LEFÈVRE" in text  # a block per practitioner
+    patient = _store.patient(f.direct_cash.patient_id)
+    assert f"{patient['last_name']} {patient['first_name'].title()}" in text  # NOM Prénom
 
     (tmp_path / "settings.json").write_text(json.dumps({"cabinet_name": "Cabinet des Tilleuls"}))
     done = sesam(tmp_path, "recette", "--pdf", str(out), "--force")

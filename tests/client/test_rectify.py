@@ -21,9 +21,10 @@ from am_support import (
     seeded,
 )
 
+from billing.audit import AuditKind
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
-from client import dashboard
+from client import dashboard, recette
 from client.fse_service import FseService
 from client.rectify import RectifyRefusedError, RectifyRequest, rectify
 from client.remainders import open_remainders
@@ -176,6 +177,26 @@ def test_what_cannot_be_rectified_is_refused_in_french(store, am, cabinet) -> No
     with pytest.raises(RectifyRefusedError, match="« payée »"):
         rectify(service, RectifyRequest(new.number), cabinet.cps, None)
     assert store.fse_count() == 2
+    assert store.audit_verify().ok
+
+
+def test_the_rectificative_keeps_what_the_patient_paid_at_the_desk(store, am, cabinet) -> None:  # type: ignore[no-untyped-def]
+    clock = FakeClock()
+    (original,) = _rejected(store, am, cabinet, clock)
+    store.record_settlement(original.id, "cheque", original.total_fees, clock())
+    new = rectify(
+        FseService(store, clock=clock), RectifyRequest(original.number), cabinet.cps, None
+    ).rectificative
+    assert store.settlement(new.id) == ("cheque", original.total_fees)
+    assert store.settlement(original.id) == ("cheque", original.total_fees)  # its history
+    # The recette counts the payment once, on the rectificative.
+    day = recette.compute(store, recette.RecetteRequest(CARE_DATE, CARE_DATE))
+    [line] = day.lines
+    assert (line.number, line.means, line.collected) == (new.number, "cheque", new.total_fees)
+    assert day.totals.collected == original.total_fees
+    # Journaled in the rectification's transaction: the books check it.
+    journaled = [e for e in store.audit_entries() if e.kind == AuditKind.SETTLEMENT.value]
+    assert [e.fse_id for e in journaled] == [original.fse_uuid, new.fse_uuid]
     assert store.audit_verify().ok
 
 

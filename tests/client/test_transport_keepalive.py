@@ -15,6 +15,7 @@ from am_support import FakeClock, client_settings, close_lots, create_fse, open_
 
 from client.store import Store, open_store
 from client.transport import HttpsTransport
+from testbed.am import handlers as am_handlers
 from testbed.am import server as am_server_module
 from testbed.am.faults import FaultKind
 from testbed.am.server import AmServer
@@ -65,7 +66,7 @@ def test_several_lots_travel_on_one_connection(am, store, cabinet) -> None:  # t
 def test_a_connection_the_server_closed_while_idle_is_replaced(  # type: ignore[no-untyped-def]
     am, store, cabinet, monkeypatch
 ) -> None:
-    monkeypatch.setattr(am_server_module._Handler, "timeout", 0.3)
+    monkeypatch.setattr(am_handlers.AmHandler, "timeout", 0.3)
     transport = HttpsTransport(client_settings(am.url))
     (first_id, first), (second_id, second) = _lots(store, cabinet, 2)
     assert transport.send_lot(first_id, first).arl is not None

@@ -144,7 +144,9 @@ def closed_store_reads_and_refuses_writes(data: Path) -> dict[str, Any]:
 
 def full_closed(base: Path) -> dict[str, Any]:
     """Filled while no process had the store open (opening must create -wal/-shm)."""
-    run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(base))
+    # 2 MB: the fresh store's checkpoint at close needs its -wal and the file side by side
+    # (about 1 MB since m015); the fillers then take all that is left.
+    run("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(base))
     data = base / "data"
     os.environ["SESAM_DATA_DIR"] = str(data)
     store = open_store(data / "sesam.db")

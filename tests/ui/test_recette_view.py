@@ -97,7 +97,8 @@ def test_recette_tab_filters_and_prints(qtbot, window, ctx, tmp_path, monkeypatc
     rows = _cells(view.lines)
     paid_by = {r[8] for r in rows}
     assert paid_by == {"espèces", "carte bancaire", "non renseigné"}
-    assert all(r[2] for r in rows)  # the patient's name on every line
+    # The patient's name on every line, as the FSE list writes it: « DURAND Léa ».
+    assert all(r[2].split()[0].isupper() and not r[2].isupper() for r in rows), rows
     means = {r[0]: r[2] for r in _cells(view.means)}
     assert means["espèces"] == euros(amounts["cash"])
     assert means["carte bancaire"] == euros(amounts["card"])

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 import client.store
-from ui import services
+from client.usecases import lots
+from client.usecases import scor as scor_cases
 
 
 def disk_fails(*_args: Any, **_kwargs: Any) -> Any:
@@ -33,7 +34,7 @@ def assert_reported(window: Any, what: str) -> None:
 def test_the_sender_failing_on_its_store_is_said_and_offered_again(
     qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client.store, "open_store", disk_fails)  # the sender's own connection
+    monkeypatch.setattr(window.ctx, "connect_store", disk_fails)  # the sender's own connection
     queue = window.queue_page
     queue.send_now()
     qtbot.waitUntil(lambda: queue.send_button.isEnabled(), timeout=10000)
@@ -66,7 +67,7 @@ class GoneSender:
 def test_envoi_never_stays_on_screen_for_a_sender_that_is_gone(
     qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "make_sender", lambda *_a: GoneSender())
+    monkeypatch.setattr(lots, "make_sender", lambda *_a: GoneSender())
     queue = window.queue_page
     queue.send_now()
     assert "envoi…" in window.status.network_label.text()
@@ -79,7 +80,7 @@ def test_envoi_never_stays_on_screen_for_a_sender_that_is_gone(
 def test_cancel_ends_a_send_whose_sender_is_gone(
     qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "make_sender", lambda *_a: GoneSender())
+    monkeypatch.setattr(lots, "make_sender", lambda *_a: GoneSender())
     queue = window.queue_page
     queue._sender_watch.setInterval(60_000)  # only the button can end it here
     queue.send_now()
@@ -91,7 +92,7 @@ def test_cancel_ends_a_send_whose_sender_is_gone(
 def test_the_returns_import_failing_on_its_store_is_said_and_offered_again(
     qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client.store, "open_store", disk_fails)
+    monkeypatch.setattr(window.ctx, "connect_store", disk_fails)  # the returns' connection
     queue = window.queue_page
     queue.fetch_returns()
     qtbot.waitUntil(lambda: queue.returns_button.isEnabled(), timeout=10000)
@@ -102,7 +103,7 @@ def test_the_returns_import_failing_on_its_store_is_said_and_offered_again(
 def test_scanning_failing_on_the_disk_is_said_and_offered_again(
     qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "scan", disk_fails)
+    monkeypatch.setattr(scor_cases, "scan", disk_fails)
     scor = window.scor_page
     scor.scan()
     qtbot.waitUntil(lambda: scor.scan_button.isEnabled(), timeout=10000)

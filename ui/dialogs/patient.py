@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from billing.nir import NirError, validate_nir
 from client.context import LocalPatient
@@ -128,7 +127,7 @@ class NewPatientDialog(QDialog):
             found.append("date de naissance dans le futur")
         return found
 
-    def _check(self, *_args: Any) -> None:
+    def _check(self, *_args: object) -> None:  # also a slot of Qt signals
         found = self.problems()
         self.problem.setText(("À compléter : " + " ; ".join(found) + ".") if found else "")
         self.ok_button.setEnabled(not found)
@@ -155,7 +154,7 @@ class NewPatientDialog(QDialog):
             centre=self.centre.text(),
         )
 
-    def prefill(self, person: Any) -> None:
+    def prefill(self, person: object) -> None:
         """What a card gave (names, birth date, NIR when read): only the rest is typed."""
         self.last_name.setText(str(getattr(person, "nom", "") or ""))
         self.first_name.setText(str(getattr(person, "prenom", "") or ""))
@@ -168,7 +167,7 @@ class NewPatientDialog(QDialog):
         self._check()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, prefill: Any = None) -> LocalPatient | None:
+    def ask(cls, parent: QWidget | None, prefill: object = None) -> LocalPatient | None:
         dialog = cls(parent)
         if prefill is not None:
             dialog.prefill(prefill)

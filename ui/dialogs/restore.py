@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ui.errors import message_for
 from ui.qt import (
@@ -302,6 +302,6 @@ class RestoreDialog(QDialog):
         self._restyle(self.state_label)
 
     @staticmethod
-    def _restyle(label: Any) -> None:
+    def _restyle(label: QWidget) -> None:
         label.style().unpolish(label)
         label.style().polish(label)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from ui.qt import QLabel, QVBoxLayout, QWidget
+from ui.qt import QDialog, QLabel, QVBoxLayout, QWidget
 from ui.translation import tr
 
 if TYPE_CHECKING:
     from client.context import AppContext
+    from client.store import Store
     from ui.card_flow import CardFlow
     from ui.card_watch import CardWatcher
     from ui.session import SessionState
     from ui.status import StatusPanel
     from ui.tasks import TaskRunner
+
+T = TypeVar("T")
 
 
 class PageHost(Protocol):
@@ -29,9 +34,9 @@ class PageHost(Protocol):
 
     def go_to(self, index: int) -> None: ...
 
-    def open_restore_dialog(self) -> Any: ...
+    def open_restore_dialog(self) -> QDialog: ...
 
-    def print_document(self, path: Any, title: str = ...) -> None: ...
+    def print_document(self, path: Path, title: str = ...) -> None: ...
 
     def report_worker_failure(self, worker: str, exc: BaseException) -> None: ...
 
@@ -57,7 +62,12 @@ class Page(QWidget):
         heading.setProperty("role", "title")
         self.layout_.addWidget(heading)
 
-    def on_db(self, fn: Any, on_success: Any = None, label: str = "") -> None:
+    def on_db(
+        self,
+        fn: Callable[[Store], T],
+        on_success: Callable[[T], None] | None = None,
+        label: str = "",
+    ) -> None:
         """Run ``fn(store)`` on the database thread; ``on_success(result)`` on the GUI."""
         self.runner.submit(
             lambda: self.ctx.db.submit(fn).result(),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cardio.vitale import VitaleCard
 from ui import services
 from ui.pages.base import Page
 from ui.qt import QSplitter, Qt, QWidget, Slot
@@ -120,7 +122,7 @@ class BillingPage(Page):
         self.refresh_drafts()
 
     @Slot(object)
-    def _on_draft_requested(self, draft: dict[str, Any]) -> None:
+    def _on_draft_requested(self, draft: services.Draft) -> None:
         identity = draft.get("identity") or {}
         vitale = self.session.vitale
         card = vitale[1] if vitale else None
@@ -133,7 +135,7 @@ class BillingPage(Page):
         self.invoice_panel.load_draft(draft)
 
     @Slot(object)
-    def _on_date_changed(self, day: Any) -> None:
+    def _on_date_changed(self, day: dt.date) -> None:
         self.invoice_panel.on_date_changed(day, self.patient_panel.date_error)
 
     @Slot(object)
@@ -169,7 +171,7 @@ class BillingPage(Page):
         self.session.select_situation(index)
 
     @Slot(object)
-    def _on_vitale_changed(self, vitale: tuple[str, Any] | None) -> None:
+    def _on_vitale_changed(self, vitale: tuple[str, VitaleCard] | None) -> None:
         """A card leaves or comes: the invoice of the patient of the previous card never
         goes to the next one; the date of care goes back to today."""
         card = vitale[1] if vitale is not None else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ui import services
+from client.usecases import views
 from ui.errors import message_for
 from ui.fmt import euros
 from ui.pages.base import Page, hint
@@ -117,7 +117,7 @@ class DashboardPage(Page):
         self.tabs.addTab(self.recette, tr("Recette"))
         self.tabs.currentChanged.connect(self._on_tab)
         self.layout_.addWidget(self.tabs, 1)
-        self.view: services.DashboardView | None = None
+        self.view: views.DashboardView | None = None
 
     def activated(self) -> None:
         self.refresh()
@@ -130,7 +130,7 @@ class DashboardPage(Page):
 
     def refresh(self) -> None:
         self.runner.submit(
-            lambda: services.load_dashboard(self.ctx),
+            lambda: views.load_dashboard(self.ctx),
             self._on_loaded,
             self._on_load_failed,
             label="tableau de bord",
@@ -140,7 +140,7 @@ class DashboardPage(Page):
         self.alerts.clear()
         self.alerts.addItem("Tableau de bord indisponible : " + message_for(exc))
 
-    def _on_loaded(self, view: services.DashboardView) -> None:
+    def _on_loaded(self, view: views.DashboardView) -> None:
         self.view = view
         self.rate.value.setText(
             f"{view.vitale_rate} %".replace(".", ",") if view.vitale_rate is not None else "—"

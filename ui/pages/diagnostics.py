@@ -25,6 +25,7 @@ from ui.qt import (
 from ui.translation import QT_TRANSLATE_NOOP, tr
 
 if TYPE_CHECKING:
+    from client.context import AppContext
     from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def versions() -> dict[str, str]:
     return found
 
 
-def probe_pcscd(ctx: Any) -> str:
+def probe_pcscd(ctx: AppContext) -> str:
     """On the card thread: can we list readers through pcscd?"""
     if ctx.backend is None:
         return "pas de module PC/SC"
@@ -54,22 +55,22 @@ def probe_pcscd(ctx: Any) -> str:
     return f"joignable, {len(readers)} lecteur{'s' if len(readers) != 1 else ''}"
 
 
-def probe_server(ctx: Any) -> str:
+def probe_server(ctx: AppContext) -> str:
     """On a worker thread: is the concentrator reachable with our certificates?"""
-    from client.transport import HttpsTransport
-
     settings = getattr(ctx, "settings", None)
     if settings is None:
         return "non configuré"
     try:
-        answered = HttpsTransport(settings).ping()
+        answered = ctx.transport.ping()
     except Exception as exc:  # noqa: BLE001 - diagnostics report every failure as text
         return f"{settings.server_url} injoignable : " + message_for(exc)
     return f"{settings.server_url} joignable (heure du serveur {answered:%d/%m/%Y %H:%M})"
 
 
-def collect(ctx: Any, readers: tuple[ReaderView, ...]) -> dict[str, Any]:
-    """Everything support needs, and nothing about patients (no NIR, no name, no amount)."""
+def collect(ctx: AppContext, readers: tuple[ReaderView, ...]) -> dict[str, Any]:
+    """Everything support needs, and nothing about patients (no NIR, no name, no amount).
+
+    JSON (written as ``diagnostic.json``), hence ``Any``: no layer reads it back."""
     settings = getattr(ctx, "settings", None)
     settings_view = {}
     for key in (
@@ -98,7 +99,7 @@ def collect(ctx: Any, readers: tuple[ReaderView, ...]) -> dict[str, Any]:
     }
 
 
-def write_bundle(ctx: Any, readers: tuple[ReaderView, ...], path: Path) -> Path:
+def write_bundle(ctx: AppContext, readers: tuple[ReaderView, ...], path: Path) -> Path:
     """A zip with the diagnostics and versions; no database, no scans, no patient data."""
     info = collect(ctx, readers)
     info["pcscd"] = probe_pcscd_via_card_thread(ctx)
@@ -109,7 +110,7 @@ def write_bundle(ctx: Any, readers: tuple[ReaderView, ...], path: Path) -> Path:
     return path
 
 
-def probe_pcscd_via_card_thread(ctx: Any) -> str:
+def probe_pcscd_via_card_thread(ctx: AppContext) -> str:
     return str(ctx.run_on_card(probe_pcscd, ctx).result(timeout=10))
 
 

@@ -4,10 +4,14 @@ previewed, confirmed, then followed until its ARL PJ (or the paper duplicata aft
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
-from ui import services
+from client.context import AppContext
+from client.scor.pj import PjRecord
+from client.store.rows import FseRow
+from client.usecases import scor as scor_cases
 from ui.errors import message_for
 from ui.fmt import date_fr, euros
 from ui.models import Column, Deliver, LazyTable
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
+_Row = TypeVar("_Row")  # a row of one of the page's lazy tables
 
 
 class PreviewFrame(QFrame):
@@ -67,7 +72,7 @@ class PreviewFrame(QFrame):
             self.page.load_file(Path(urls[0].toLocalFile()))
             event.acceptProposedAction()
 
-    def show_scan(self, scanned: services.ScannedPj) -> None:
+    def show_scan(self, scanned: scor_cases.ScannedPj) -> None:
         image = QImage.fromData(scanned.preview) if scanned.preview else QImage()
         if image.isNull():
             self.image.setPixmap(QPixmap())
@@ -87,11 +92,11 @@ class PreviewFrame(QFrame):
         self.image.setText(tr("Déposez ici le fichier numérisé, ou numérisez."))
 
 
-def _waiting_text(row: Any) -> str:
+def _waiting_text(row: FseRow) -> str:
     return f"FSE n° {row.number} du {date_fr(row.care_date)} — {euros(row.total_fees)}"
 
 
-def _record_text(record: Any) -> str:
+def _record_text(record: PjRecord | str) -> str:
     if isinstance(record, str):  # the line that says the list is empty
         return record
     text = f"FSE n° {record.fse_number} : {record.status.label}"
@@ -109,8 +114,8 @@ class ScorPage(Page):
 
     def __init__(self, window: PageHost) -> None:
         super().__init__(window)
-        self.view: services.ScorView | None = None
-        self.scanned: services.ScannedPj | None = None
+        self.view: scor_cases.ScorView | None = None
+        self.scanned: scor_cases.ScannedPj | None = None
         columns = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel(tr("FSE en dégradé qui attendent leur feuille signée :")))
@@ -167,33 +172,39 @@ class ScorPage(Page):
     def refresh(self) -> None:
         keep = self.selected_fse()
         self.runner.submit(
-            lambda: services.load_scor(self.ctx, keep),
+            lambda: scor_cases.load_scor(self.ctx, keep),
             self._on_loaded,
             self._on_failed,
             label="SCOR",
         )
 
-    def _on_loaded(self, view: services.ScorView) -> None:
+    def _on_loaded(self, view: scor_cases.ScorView) -> None:
         self.view = view
         previous = self.selected_fse()
         self.waiting.set_source(self._waiting_page, view.waiting_count, view.waiting)
         if view.waiting:  # the FSE chosen before the refresh stays chosen (read down to it)
             ids = [row.id for row in view.waiting]
-            keep = previous is not None and previous.id in ids
-            self.waiting.select_row(ids.index(previous.id) if keep else 0)
+            kept = previous is not None and previous.id in ids
+            self.waiting.select_row(ids.index(previous.id) if previous is not None and kept else 0)
         if view.record_count:
             self.records.set_source(self._records_page, view.record_count, view.records)
         else:
             self.records.set_rows([tr("Aucune pièce pour l'instant.")])
         self._update()
 
-    def _waiting_page(self, offset: int, limit: int, deliver: Deliver) -> None:
-        self._read_page(services.scor_waiting_page, offset, limit, deliver)
+    def _waiting_page(self, offset: int, limit: int, deliver: Deliver[FseRow]) -> None:
+        self._read_page(scor_cases.scor_waiting_page, offset, limit, deliver)
 
-    def _records_page(self, offset: int, limit: int, deliver: Deliver) -> None:
-        self._read_page(services.scor_records_page, offset, limit, deliver)
+    def _records_page(self, offset: int, limit: int, deliver: Deliver[PjRecord | str]) -> None:
+        self._read_page(scor_cases.scor_records_page, offset, limit, deliver)
 
-    def _read_page(self, read: Any, offset: int, limit: int, deliver: Deliver) -> None:
+    def _read_page(
+        self,
+        read: Callable[[AppContext, int, int], Sequence[_Row]],
+        offset: int,
+        limit: int,
+        deliver: Deliver[_Row],
+    ) -> None:
         """Rows ``offset``.. of a list, read on the database thread (never the GUI's)."""
 
         def failed(exc: BaseException) -> None:
@@ -202,14 +213,15 @@ class ScorPage(Page):
 
         self.runner.submit(lambda: read(self.ctx, offset, limit), deliver, failed, label="SCOR")
 
-    def selected_fse(self) -> Any:
-        return self.waiting.current_object()
+    def selected_fse(self) -> FseRow | None:
+        fse: FseRow | None = self.waiting.current_object()
+        return fse
 
     def scan(self) -> None:
         self.info.setText(tr("Numérisation…"))
         self.scan_button.setEnabled(False)
         self.runner.submit(
-            lambda: services.scan(self.ctx),
+            lambda: scor_cases.scan(self.ctx),
             self._on_scanned,
             self._on_scan_failed,
             label="numérisation",
@@ -228,13 +240,13 @@ class ScorPage(Page):
     def load_file(self, path: Path) -> None:
         self.info.setText(f"Lecture de {path.name}…")
         self.runner.submit(
-            lambda: services.normalise_file(self.ctx, path),
+            lambda: scor_cases.normalise_file(self.ctx, path),
             self._on_scanned,
             self._on_scan_failed,
             label="import PJ",
         )
 
-    def _on_scanned(self, scanned: services.ScannedPj) -> None:
+    def _on_scanned(self, scanned: scor_cases.ScannedPj) -> None:
         self.scan_button.setEnabled(True)
         self.scanned = scanned
         self.preview.show_scan(scanned)
@@ -263,7 +275,7 @@ class ScorPage(Page):
             return
         self.confirm_button.setEnabled(False)
         self.runner.submit(
-            lambda: services.attach_pj(self.ctx, fse.number, fse.practitioner_id, scanned),
+            lambda: scor_cases.attach_pj(self.ctx, fse.number, fse.practitioner_id, scanned),
             self._on_attached,
             self._on_attach_failed,
             label="pièce jointe",
@@ -279,7 +291,7 @@ class ScorPage(Page):
             return
         self._on_failed(exc)
 
-    def _on_attached(self, record: Any) -> None:
+    def _on_attached(self, record: PjRecord) -> None:
         self.main.worker_recovered("numerisation")
         self.scanned = None
         self.preview.clear()

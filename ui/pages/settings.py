@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from client.settings import Settings
 from ui.card_watch import ReaderView
 from ui.pages.base import Page, hint
 from ui.qt import (
@@ -199,7 +201,7 @@ class SettingsPage(Page):
     def local_tariffs_path(self) -> Path:
         return Path(self.ctx.data_dir) / "tarifs-locaux.csv"
 
-    def _make_browse(self, edit: QLineEdit) -> Any:
+    def _make_browse(self, edit: QLineEdit) -> Callable[[], None]:
         def browse() -> None:
             path, _ = QFileDialog.getOpenFileName(
                 self, tr("Choisir le fichier"), edit.text(), "PEM (*.pem *.crt *.key);;Tous (*)"
@@ -209,7 +211,7 @@ class SettingsPage(Page):
 
         return browse
 
-    def _fill(self, settings: Any) -> None:
+    def _fill(self, settings: Settings | None) -> None:
         if settings is None:
             self.saved_label.setText(tr("Réglages par défaut."))
             return
@@ -235,10 +237,9 @@ class SettingsPage(Page):
             )
         )
 
-    def edited_settings(self) -> Any:
-        from client.settings import Settings
-
+    def edited_settings(self) -> Settings:
         base = self.ctx.settings if self.ctx.settings is not None else Settings()
+        # Settings fields by name, of several types: dataclasses.replace checks them (Any).
         values: dict[str, Any] = {
             "server_url": self.server_url.text().strip(),
             "connect_timeout": self.connect_timeout.value(),
@@ -264,6 +265,6 @@ class SettingsPage(Page):
             label="réglages",
         )
 
-    def _on_saved(self, settings: Any) -> None:
+    def _on_saved(self, settings: Settings) -> None:
         self.ctx.settings = settings
         self.saved_label.setText(tr("Réglages enregistrés."))

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
-from typing import Any
 
 from billing.fse_states import FseState
+from client.context import AppContext
 from client.fse_search import (
     FseFilter,
     FseListRow,
@@ -27,8 +27,9 @@ from client.fse_search import (
 )
 from client.labels import RECONCILIATION_LABELS, fse_state_label
 from client.reconciliation import Reconciliation
+from client.store import Store
 from ui.fmt import date_fr, euros
-from ui.models import BATCH, Column, Deliver, LazyTable
+from ui.models import BATCH, Column, Deliver, LazyTable, Source
 from ui.qt import (
     QBrush,
     QComboBox,
@@ -44,6 +45,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.tasks import TaskRunner
 from ui.translation import QT_TRANSLATE_NOOP, tr
 
 logger = logging.getLogger(__name__)
@@ -119,7 +121,7 @@ class FseListView:
     practitioners: list[PractitionerChoice]
 
 
-def read_view(store: Any, flt: FseFilter, first_page: int = BATCH) -> FseListView:
+def read_view(store: Store, flt: FseFilter, first_page: int = BATCH) -> FseListView:
     """The first page, the count and total, the practitioners (database thread)."""
     return FseListView(
         filter=flt,
@@ -140,7 +142,7 @@ class FseListWidget(QWidget):
     #: Emitted with each view shown (the list was searched again).
     loaded = Signal(object)
 
-    def __init__(self, runner: Any, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner, self.ctx = runner, ctx
         self.view: FseListView | None = None
@@ -322,8 +324,8 @@ class FseListWidget(QWidget):
             self.status.setText(tr("Aucune FSE ne correspond à cette recherche."))
         self.loaded.emit(view)
 
-    def _page(self, flt: FseFilter) -> Any:
-        def read(offset: int, limit: int, deliver: Deliver) -> None:
+    def _page(self, flt: FseFilter) -> Source[FseListRow]:
+        def read(offset: int, limit: int, deliver: Deliver[FseListRow]) -> None:
             """Rows ``offset``.. of this search, read on the database thread as it scrolls."""
 
             def failed(exc: BaseException) -> None:

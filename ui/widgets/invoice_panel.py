@@ -1,3 +1,4 @@
+# Over 500 lines: one class holds the invoice's state and its flows; its widgets are split out.
 """The invoice on screen: who is billed, for which day and how he pays; the acts, priced
 live, with rule errors next to the act they concern; then securing the FSE (CPS), or leaving
 it waiting for the practitioner. What is shown is what :class:`client.desk.Invoice` carries
@@ -8,94 +9,65 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
+from billing.pricing import PricedInvoice
 from client import desk
+from client.context import AppContext
 from ui import services
 from ui.dialogs.focus import back_to_window
 from ui.errors import message_for, show_error
 from ui.fmt import euros
 from ui.qt import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QCompleter,
-    QDoubleSpinBox,
-    QFrame,
-    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
     QKeySequence,
     QLabel,
-    QLineEdit,
     QMessageBox,
-    QPushButton,
     QShortcut,
-    QSizePolicy,
-    QSpinBox,
-    QStringListModel,
     Qt,
-    QTableWidget,
-    QTableWidgetItem,
     QTimer,
     QToolButton,
     QVBoxLayout,
     Signal,
 )
-from ui.session import Practitioner
-from ui.translation import QT_TRANSLATE_NOOP, tr
-from ui.widgets.patient_panel import PatientChoice
+from ui.session import Practitioner, SessionState
+from ui.tasks import TaskRunner
+from ui.translation import tr
+from ui.widgets.act_entry import ActEntry
+from ui.widgets.acts_table import COL_ALD, COL_ERROR, COLUMNS, ActsTable
+from ui.widgets.invoice_actions import InvoiceActions, Readiness
+from ui.widgets.invoice_notices import InvoiceNotices, secured_state
+from ui.widgets.invoice_options import AmountsGrid, CareOptions, PaymentRow
+from ui.widgets.patient_lookup import PatientLookup
+from ui.widgets.patient_panel import PatientChoice, PatientPanel
+
+# The columns are re-exported: tests import them from here.
+__all__ = [
+    "ACT_KIND",
+    "COLUMNS",
+    "COL_ALD",
+    "COL_ERROR",
+    "PRICING_DELAY_MS",
+    "DeskPage",
+    "InvoicePanel",
+]
 
 
 class DeskPage(Protocol):
     """What the panel needs of the billing page (no import of the page: no circle)."""
 
-    ctx: Any
-    runner: Any
-    session: Any
-    patient_panel: Any
+    ctx: AppContext
+    runner: TaskRunner
+    session: SessionState
+    patient_panel: PatientPanel
 
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = [
-    QT_TRANSLATE_NOOP("", "Code"),
-    QT_TRANSLATE_NOOP("", "Libellé"),
-    QT_TRANSLATE_NOOP("", "Qté"),
-    QT_TRANSLATE_NOOP("", "Coef."),
-    QT_TRANSLATE_NOOP("", "ALD"),
-    QT_TRANSLATE_NOOP("", "Honoraires"),
-    QT_TRANSLATE_NOOP("", "Part AMO"),
-    QT_TRANSLATE_NOOP("", "Règle"),
-]
-COL_CODE, COL_LABEL, COL_QTY, COL_COEF, COL_ALD, COL_FEE, COL_AMO, COL_ERROR = range(8)
-OVERRUN_KINDS = [
-    ("", QT_TRANSLATE_NOOP("", "aucun")),
-    ("DE", QT_TRANSLATE_NOOP("", "DE (exigence)")),
-    ("DA", QT_TRANSLATE_NOOP("", "DA (autorisé)")),
-    ("DP", QT_TRANSLATE_NOOP("", "DP (permanent)")),
-    ("ED", QT_TRANSLATE_NOOP("", "ED (entente directe)")),
-]
-OVERRUN_TIPS = {
-    "DE": QT_TRANSLATE_NOOP("", "Exigence particulière du patient"),
-    "DA": QT_TRANSLATE_NOOP("", "Dépassement autorisé plafonné"),
-    "DP": QT_TRANSLATE_NOOP("", "Dépassement permanent"),
-    "ED": QT_TRANSLATE_NOOP("", "Entente directe"),
-}
-PATHWAYS = [
-    ("in", QT_TRANSLATE_NOOP("", "dans le parcours")),
-    ("out", QT_TRANSLATE_NOOP("", "hors parcours")),
-    ("direct_access", QT_TRANSLATE_NOOP("", "accès direct")),
-    ("emergency", QT_TRANSLATE_NOOP("", "urgence")),
-]
 PRICING_DELAY_MS = 120
 #: Kind of the referential entries that are consultations / acts (not majorations, IK):
 #: the same one twice for a patient on one day asks for a confirmation.
 ACT_KIND = "acte"
-#: The state line keeps its height whatever its text: the buttons never move.
-STATE_LINES = 2
 
 
 class InvoicePanel(QGroupBox):
@@ -115,170 +87,57 @@ class InvoicePanel(QGroupBox):
         self.patient: PatientChoice | None = None
         self.care_date = self._today()
         self.date_error = ""
-        self.priced: Any = None
-        self.draft_id: Any = None
-        self.parked_draft_id: Any = None
+        self.priced: PricedInvoice | None = None
+        self.draft_id: str | None = None
+        self.parked_draft_id: str | None = None
         self._generation = 0
-        self._search_results: list[Any] = []
-        self._enter_guard = False
         self.billed_today_codes: set[str] = set()
         layout = QVBoxLayout(self)
 
-        self.header_label = QLabel("")
-        self.header_label.setObjectName("invoiceHeader")
-        self.header_label.setProperty("role", "title")
-        self.header_label.setWordWrap(True)
-        layout.addWidget(self.header_label)
-
-        self.confirmation = QLabel("")
-        self.confirmation.setObjectName("confirmation")
-        self.confirmation.setWordWrap(True)
-        self.confirmation.setStyleSheet(
-            "background: #e6f4ea; color: #0d4a22; border: 1px solid #1b7f3b; "
-            "border-radius: 4px; padding: 6px; font-size: 15px; font-weight: 600;"
-        )
-        self.confirmation.setVisible(False)
-        layout.addWidget(self.confirmation)
-
-        self.parked_banner = QFrame()
-        self.parked_banner.setObjectName("parkedBanner")
-        self.parked_banner.setStyleSheet(
-            "QFrame#parkedBanner { background: #fff4e5; border: 1px solid #b26a00; "
-            "border-radius: 4px; }"
-        )
-        banner_row = QHBoxLayout(self.parked_banner)
-        self.parked_label = QLabel("")
-        self.parked_label.setObjectName("parkedLabel")
-        self.parked_label.setWordWrap(True)
-        banner_row.addWidget(self.parked_label, 1)
-        self.abandon_button = QPushButton(tr("Abandonner cette facture"))
-        self.abandon_button.setObjectName("abandonParked")
+        self.notices = InvoiceNotices()
+        self.header_label = self.notices.header_label
+        self.confirmation = self.notices.confirmation
+        self.parked_banner = self.notices.parked_banner
+        self.parked_label = self.notices.parked_label
+        self.abandon_button = self.notices.abandon_button
         self.abandon_button.clicked.connect(self.abandon_parked)
-        banner_row.addWidget(self.abandon_button)
-        self.parked_banner.setVisible(False)
+        layout.addWidget(self.header_label)
+        layout.addWidget(self.confirmation)
         layout.addWidget(self.parked_banner)
 
-        search_row = QHBoxLayout()
-        self.code_edit = QLineEdit()
-        self.code_edit.setObjectName("codeSearch")
-        self.code_edit.setPlaceholderText(tr("Code ou libellé de l'acte, puis Entrée (Ctrl+K)"))
-        self.code_edit.setClearButtonEnabled(True)
-        self.completer_model = QStringListModel(self)
-        self.completer = QCompleter(self.completer_model, self)
-        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        # The referential already matched code and label words (accents folded).
-        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.code_edit.setCompleter(self.completer)
-        self.code_edit.textEdited.connect(self._on_code_edited)
-        self.code_edit.returnPressed.connect(self._on_code_entered)
-        self.completer.activated.connect(self._on_completion)
-        search_row.addWidget(self.code_edit, 1)
-        layout.addLayout(search_row)
+        self.entry = ActEntry(self, self.ctx, lambda: self.care_date)
+        self.entry.code_chosen.connect(self.add_act_checked)
+        self.code_edit = self.entry.code_edit
+        self.completer = self.entry.completer
+        self.edit_favourites_button = self.entry.edit_favourites_button
+        layout.addLayout(self.entry.search_row)
+        layout.addLayout(self.entry.favourites_row)
 
-        self.favourites_row = QHBoxLayout()
-        self.favourites_row.addWidget(QLabel(tr("Favoris :")))
-        self.favourite_buttons: list[QToolButton] = []
-        self._favourites_end = QHBoxLayout()
-        self.edit_favourites_button = QToolButton()
-        self.edit_favourites_button.setObjectName("editFavourites")
-        self.edit_favourites_button.setText(tr("Modifier…"))
-        self.edit_favourites_button.setToolTip(
-            tr("Favoris séparés par des virgules ; « G+MEG » ajoute les deux actes")
-        )
-        self.edit_favourites_button.clicked.connect(self.edit_favourites)
-        self._favourites_box = QHBoxLayout()
-        self.favourites_row.addLayout(self._favourites_box)
-        self.favourites_row.addWidget(self.edit_favourites_button)
-        self.favourites_row.addStretch(1)
-        layout.addLayout(self.favourites_row)
-        self.show_favourites(services.favourite_codes(self.ctx))
-
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("actsTable")
-        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
-        ald_header = self.table.horizontalHeaderItem(COL_ALD)
-        if ald_header is not None:
-            ald_header.setToolTip(
-                tr("En rapport avec l'ALD (ordonnancier bizone) : seul cet acte est exonéré")
-            )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
-        self.table.setWordWrap(True)
-        for col, width in (
-            (COL_CODE, 70),
-            (COL_QTY, 52),
-            (COL_COEF, 64),
-            (COL_ALD, 44),
-            (COL_FEE, 90),
-            (COL_AMO, 80),
-        ):
-            self.table.setColumnWidth(col, width)
-        self.table.verticalHeader().setVisible(False)
+        self.table = ActsTable()
+        self.table.edited.connect(self._schedule_pricing)
+        self.table.ald_toggled.connect(self._on_ald_toggled)
         layout.addWidget(self.table, 1)
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
         delete.activated.connect(self.remove_selected)
 
-        options = QHBoxLayout()
-        options.addWidget(QLabel(tr("Dépassement :")))
-        self.overrun_kind = QComboBox()
-        self.overrun_kind.setObjectName("overrunKind")
-        for value, text in OVERRUN_KINDS:
-            self.overrun_kind.addItem(tr(text), value)
-            self.overrun_kind.setItemData(
-                self.overrun_kind.count() - 1,
-                tr(OVERRUN_TIPS.get(value, "Pas de dépassement")),
-                Qt.ItemDataRole.ToolTipRole,
-            )
+        options = CareOptions()
+        self.overrun_kind = options.overrun_kind
+        self.overrun_amount = options.overrun_amount
+        self.pathway = options.pathway
+        self.treating = options.treating
         self.overrun_kind.currentIndexChanged.connect(self._schedule_pricing)
-        options.addWidget(self.overrun_kind)
-        self.overrun_amount = QDoubleSpinBox()
-        self.overrun_amount.setObjectName("overrunAmount")
-        self.overrun_amount.setRange(0, 9999)
-        self.overrun_amount.setDecimals(2)
-        self.overrun_amount.setSuffix(" €")
         self.overrun_amount.valueChanged.connect(self._schedule_pricing)
-        options.addWidget(self.overrun_amount)
-        options.addSpacing(12)
-        options.addWidget(QLabel(tr("Parcours :")))
-        self.pathway = QComboBox()
-        self.pathway.setObjectName("pathway")
-        for value, text in PATHWAYS:
-            self.pathway.addItem(tr(text), value)
         self.pathway.currentIndexChanged.connect(self._schedule_pricing)
-        options.addWidget(self.pathway)
-        self.treating = QCheckBox(tr("Médecin traitant"))
-        self.treating.setObjectName("treatingDoctor")
-        self.treating.setChecked(True)
         self.treating.toggled.connect(self._schedule_pricing)
-        options.addWidget(self.treating)
-        options.addStretch(1)
-        layout.addLayout(options)
+        layout.addLayout(options.row)
 
-        payment_row = QHBoxLayout()
-        payment_row.addWidget(QLabel(tr("Paiement :")))
-        self.payment_mode = QComboBox()
-        self.payment_mode.setObjectName("paymentMode")
-        for mode in desk.PaymentMode:
-            self.payment_mode.addItem(tr(mode.label), mode.value)
+        self.payment = PaymentRow()
+        self.payment_mode = self.payment.payment_mode
+        self.payment_means = self.payment.payment_means
+        self.payment_reason = self.payment.payment_reason
         self.payment_mode.currentIndexChanged.connect(self._on_payment_changed)
-        payment_row.addWidget(self.payment_mode)
-        payment_row.addSpacing(12)
-        payment_row.addWidget(QLabel(tr("Réglé par :")))
-        self.payment_means = QComboBox()
-        self.payment_means.setObjectName("paymentMeans")
-        for means in (desk.PaymentMeans.CARD, desk.PaymentMeans.CASH, desk.PaymentMeans.CHEQUE):
-            self.payment_means.addItem(tr(means.label), means.value)
         self.payment_means.currentIndexChanged.connect(self._show_to_collect)
-        payment_row.addWidget(self.payment_means)
-        payment_row.addStretch(1)
-        layout.addLayout(payment_row)
-        self.payment_reason = QLabel("")
-        self.payment_reason.setObjectName("paymentReason")
-        self.payment_reason.setProperty("role", "hint")
-        self.payment_reason.setWordWrap(True)
+        layout.addLayout(self.payment.row)
         layout.addWidget(self.payment_reason)
 
         self.errors_label = QLabel("")
@@ -287,58 +146,28 @@ class InvoicePanel(QGroupBox):
         self.errors_label.setWordWrap(True)
         layout.addWidget(self.errors_label)
 
-        breakdown = QGridLayout()
-        self.amount_labels: dict[str, QLabel] = {}
-        for col, (key, caption_text) in enumerate(
-            (
-                ("total_fees", "Honoraires"),
-                ("amo", "Part AMO"),
-                ("amc", "Part AMC"),
-                ("participation_forfaitaire", "Participation forfaitaire"),
-                ("patient_remainder", "Reste à charge patient"),
-                ("to_collect", "À encaisser maintenant"),
-            )
-        ):
-            caption = QLabel(caption_text)
-            caption.setProperty("role", "hint")
-            amount_label = QLabel("—")
-            amount_label.setObjectName(f"amount_{key}")
-            amount_label.setProperty("role", "amount")
-            if key == "to_collect":
-                amount_label.setStyleSheet("font-size: 18px; font-weight: 700; color: #1f3b57;")
-            breakdown.addWidget(caption, 0, col)
-            breakdown.addWidget(amount_label, 1, col)
-            self.amount_labels[key] = amount_label
-        layout.addLayout(breakdown)
+        amounts = AmountsGrid()
+        self.amount_labels = amounts.labels
+        layout.addLayout(amounts.grid)
 
-        self.state_label = QLabel("")
-        self.state_label.setObjectName("invoiceState")
-        self.state_label.setWordWrap(True)
-        self.state_label.setFixedHeight(self.state_label.fontMetrics().lineSpacing() * STATE_LINES)
-        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        layout.addWidget(self.state_label)
-        actions = QHBoxLayout()
-        self.print_receipt = QCheckBox(tr("Imprimer le reçu"))
-        self.print_receipt.setObjectName("printReceipt")
-        actions.addWidget(self.print_receipt)
-        actions.addStretch(1)
-        self.save_button = QPushButton(tr("Mettre en attente (Ctrl+S)"))
-        self.save_button.setObjectName("saveButton")
-        self.save_button.setShortcut(QKeySequence("Ctrl+S"))
+        self.foot = InvoiceActions()
+        self.state_label = self.foot.state_label
+        self.print_receipt = self.foot.print_receipt
+        self.save_button = self.foot.save_button
+        self.secure_button = self.foot.secure_button
         self.save_button.clicked.connect(self.save_for_practitioner)
-        actions.addWidget(self.save_button)
-        self.secure_button = QPushButton(tr("Sécuriser la FSE (Ctrl+Entrée)"))
-        self.secure_button.setObjectName("secureButton")
-        self.secure_button.setDefault(False)
         self.secure_button.clicked.connect(self.secure)
-        actions.addWidget(self.secure_button)
+        layout.addWidget(self.state_label)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             sc = QShortcut(QKeySequence(seq), self)
             sc.activated.connect(self.secure)
-        layout.addLayout(actions)
+        layout.addLayout(self.foot.row)
         focus = QShortcut(QKeySequence("Ctrl+K"), self)
         focus.activated.connect(self.focus_code)
 
+        self.lookup = PatientLookup(
+            self, self.ctx, self.runner, lambda: self.page.patient_panel, lambda: self.care_date
+        )
         self._pricing_timer = QTimer(self)
         self._pricing_timer.setSingleShot(True)
         self._pricing_timer.setInterval(PRICING_DELAY_MS)
@@ -352,47 +181,15 @@ class InvoicePanel(QGroupBox):
         return clock().date() if callable(clock) else dt.date.today()
 
     # --- favourites -----------------------------------------------------------------
+    @property
+    def favourite_buttons(self) -> list[QToolButton]:
+        return self.entry.favourite_buttons
+
     def show_favourites(self, favourites: tuple[str, ...]) -> None:
-        """One button per favourite; « G+MEG » adds both acts (Alt+1 … Alt+9)."""
-        for button in self.favourite_buttons:
-            self._favourites_box.removeWidget(button)
-            button.deleteLater()
-        self.favourite_buttons = []
-        for number, favourite in enumerate(favourites, start=1):
-            codes = services.favourite_parts(favourite)
-            if not codes:
-                continue
-            button = QToolButton()
-            button.setText(" + ".join(codes))
-            button.setObjectName("favourite_" + "_".join(codes))
-            if number <= 9:
-                button.setToolTip(f"Ajouter {' + '.join(codes)} (Alt+{number})")
-                button.setShortcut(QKeySequence(f"Alt+{number}"))
-            button.clicked.connect(self._make_add(codes))
-            self._favourites_box.addWidget(button)
-            self.favourite_buttons.append(button)
+        self.entry.show_favourites(favourites)
 
     def edit_favourites(self) -> None:
-        """Favourites typed as « G, G+MEG, VG+MD+IK », kept for the next sessions."""
-        dialog = QInputDialog(self)
-        dialog.setObjectName("favouritesDialog")
-        dialog.setWindowTitle(tr("Favoris"))
-        dialog.setLabelText(
-            tr("Codes séparés par des virgules ; « + » pour une combinaison (ex. G+MEG) :")
-        )
-        dialog.setTextValue(", ".join(b.text().replace(" + ", "+") for b in self.favourite_buttons))
-        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted
-        text = dialog.textValue()
-        dialog.deleteLater()
-        back_to_window(self)
-        if not accepted:
-            return
-        try:
-            favourites = services.save_favourites(self.ctx, text)
-        except OSError as exc:
-            show_error(self, exc, tr("Favoris non enregistrés"))
-            return
-        self.show_favourites(favourites)
+        self.entry.edit_favourites()
 
     # --- context ------------------------------------------------------------------
     def on_practitioner_changed(self, practitioner: Practitioner | None) -> None:
@@ -425,8 +222,7 @@ class InvoicePanel(QGroupBox):
         self._update_actions()
 
     def focus_code(self) -> None:
-        self.code_edit.setFocus()
-        self.code_edit.selectAll()
+        self.entry.focus()
 
     def _update_header(self) -> None:
         self.header_label.setText(
@@ -447,59 +243,13 @@ class InvoicePanel(QGroupBox):
             label="actes du jour",
         )
 
-    def _on_billed_today(self, patient: Any, day: dt.date, codes: set[str]) -> None:
+    def _on_billed_today(
+        self, patient: PatientChoice | None, day: dt.date, codes: set[str]
+    ) -> None:
         if patient == self.patient and day == self.care_date:
             self.billed_today_codes = set(codes)
 
     # --- acts ---------------------------------------------------------------------
-    def _make_add(self, codes: tuple[str, ...]) -> Any:
-        def add() -> None:
-            for code in codes:
-                self.add_act_checked(code)
-
-        return add
-
-    def _on_code_edited(self, text: str) -> None:
-        if len(text.strip()) < 1:
-            return
-        self._search_results = services.search_acts(self.ctx, text, self.care_date)
-        self.completer_model.setStringList(
-            [f"{services.act_code(e)} — {services.act_label(e)}" for e in self._search_results]
-        )
-        if self._search_results:
-            self.completer.complete()
-
-    def _on_completion(self, text: str) -> None:
-        """A completion picked with the mouse (or the Enter already handled: ignored)."""
-        QTimer.singleShot(0, self.code_edit.clear)
-        if self._enter_guard:
-            return
-        self.add_act_checked(text.split(" — ", 1)[0].strip())
-
-    def _on_code_entered(self) -> None:
-        """One Entrée, one act: the highlighted completion, else the code typed. QCompleter
-        also reports the same Enter as a completion right after: that one is ignored."""
-        popup = self.completer.popup()
-        code = ""
-        if popup is not None and popup.isVisible():
-            index = popup.currentIndex()
-            if index.isValid():
-                code = str(index.data()).split(" — ", 1)[0].strip()
-            popup.hide()
-        text = self.code_edit.text().strip()
-        if not code and text:
-            code = text.split(" — ", 1)[0].strip().upper()
-        self.code_edit.clear()
-        if not code:
-            return
-        self._enter_guard = True
-        QTimer.singleShot(0, self._release_enter_guard)
-        self.add_act_checked(code)
-
-    def _release_enter_guard(self) -> None:
-        self._enter_guard = False
-        self.code_edit.clear()
-
     def codes_on_invoice(self) -> list[str]:
         return [a.code.upper() for a in self.acts()]
 
@@ -542,37 +292,14 @@ class InvoicePanel(QGroupBox):
         """Append one act; its label comes from the referential (unknown codes show so)."""
         self.confirmation.setVisible(False)
         entry = services.lookup_act(self.ctx, code, self.care_date)
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        self.table.setItem(row, COL_CODE, QTableWidgetItem(code.upper()))
         label = services.act_label(entry) if entry is not None else "Code inconnu à cette date"
-        self.table.setItem(row, COL_LABEL, QTableWidgetItem(label))
-        qty = QSpinBox()
-        qty.setRange(1, 99)
-        qty.setValue(quantity)
-        qty.valueChanged.connect(self._schedule_pricing)
-        self.table.setCellWidget(row, COL_QTY, qty)
-        coef = QDoubleSpinBox()
-        coef.setRange(0.01, 999)
-        coef.setDecimals(2)
-        coef.setValue(float(services.default_coefficient(entry)))
-        coef.valueChanged.connect(self._schedule_pricing)
-        self.table.setCellWidget(row, COL_COEF, coef)
-        ald_box = QCheckBox()
-        ald_box.setObjectName(f"ald_{row}")
-        ald_box.setToolTip(tr("En rapport avec l'ALD"))
-        ald_box.setChecked(ald)
-        ald_box.toggled.connect(self._on_ald_toggled)
-        self.table.setCellWidget(row, COL_ALD, ald_box)
-        self.table.setItem(row, COL_FEE, QTableWidgetItem("…"))
-        self.table.setItem(row, COL_AMO, QTableWidgetItem(""))
-        self.table.setItem(row, COL_ERROR, QTableWidgetItem(""))
-        self.table.selectRow(row)
+        coefficient = float(services.default_coefficient(entry))
+        self.table.append_act(code, label, quantity, coefficient, ald=ald)
         self._refresh_ald_column()
         self._schedule_pricing()
         self._update_actions()
 
-    def _on_ald_toggled(self, _checked: bool) -> None:
+    def _on_ald_toggled(self) -> None:
         self._refresh_payment()
         self._schedule_pricing()
 
@@ -583,40 +310,26 @@ class InvoicePanel(QGroupBox):
 
     def _refresh_ald_column(self) -> None:
         """The « ALD » box only for a patient in ALD at the date of care."""
-        has_ald = self._patient_has_ald()
-        self.table.setColumnHidden(COL_ALD, not has_ald)
-        if not has_ald:
-            for row in range(self.table.rowCount()):
-                box = self.table.cellWidget(row, COL_ALD)
-                if isinstance(box, QCheckBox) and box.isChecked():
-                    box.blockSignals(True)
-                    box.setChecked(False)
-                    box.blockSignals(False)
+        self.table.show_ald(self._patient_has_ald())
 
     def set_ald(self, row: int, related: bool) -> None:
-        box = self.table.cellWidget(row, COL_ALD)
-        if isinstance(box, QCheckBox):
-            box.setChecked(related)
+        self.table.set_ald(row, related)
 
     def remove_selected(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
-        for row in rows:
-            self.table.removeRow(row)
+        self.table.remove_selected_rows()
         self._refresh_payment()
         self._schedule_pricing()
         self._update_actions()
 
-    def load_draft(self, draft: dict[str, Any]) -> None:
+    def load_draft(self, draft: services.Draft) -> None:
         """Reload an invoice prepared at the reception; securing it forgets the draft."""
         self.table.setRowCount(0)
         for act in draft.get("acts", []):
             self.add_act(
                 str(act["code"]), int(act.get("quantity", 1)), ald=bool(act.get("ald", False))
             )
-            coef = self.table.cellWidget(self.table.rowCount() - 1, COL_COEF)
-            if isinstance(coef, QDoubleSpinBox):
-                coef.setValue(float(act.get("coefficient", 1)))
-        overrun = draft.get("overrun") or {}
+            self.table.set_coefficient(self.table.rowCount() - 1, float(act.get("coefficient", 1)))
+        overrun = draft.get("overrun") or services.DraftOverrun(kind="", amount="0")
         self.set_overrun(str(overrun.get("kind", "")), Decimal(str(overrun.get("amount", "0"))))
         self.pathway.setCurrentIndex(max(0, self.pathway.findData(draft.get("care_pathway", "in"))))
         payment = self.payment_mode.findData(draft.get("payment", desk.PaymentMode.DIRECT.value))
@@ -642,34 +355,14 @@ class InvoicePanel(QGroupBox):
         self.overrun_amount.setValue(float(amount))
 
     def set_quantity(self, row: int, quantity: int) -> None:
-        spin = self.table.cellWidget(row, COL_QTY)
-        if isinstance(spin, QSpinBox):
-            spin.setValue(quantity)
+        self.table.set_quantity(row, quantity)
 
     def acts(self) -> list[desk.InvoiceAct]:
-        result = []
-        for row in range(self.table.rowCount()):
-            code_item = self.table.item(row, COL_CODE)
-            qty = self.table.cellWidget(row, COL_QTY)
-            coef = self.table.cellWidget(row, COL_COEF)
-            ald = self.table.cellWidget(row, COL_ALD)
-            if not (isinstance(qty, QSpinBox) and isinstance(coef, QDoubleSpinBox)):
-                continue
-            result.append(
-                desk.InvoiceAct(
-                    code=code_item.text() if code_item else "",
-                    quantity=qty.value(),
-                    coefficient=Decimal(f"{coef.value():.2f}"),
-                    ald=isinstance(ald, QCheckBox) and ald.isChecked(),
-                )
-            )
-        return result
+        return self.table.acts()
 
     # --- payment ------------------------------------------------------------------------
     def _selected_payment(self) -> desk.PaymentMode:
-        return desk.PaymentMode(
-            str(self.payment_mode.currentData() or desk.PaymentMode.DIRECT.value)
-        )
+        return self.payment.selected_mode()
 
     def current_payment(self) -> desk.PaymentMode:
         """The payment mode the invoice will carry (forced when the law says so)."""
@@ -683,26 +376,7 @@ class InvoicePanel(QGroupBox):
             choice = desk.PaymentChoice(tuple(desk.PaymentMode))
         else:
             choice = desk.payment_choice(self._invoice_for(self.patient, tuple(self.acts())))
-        model = self.payment_mode.model()
-        self.payment_mode.blockSignals(True)
-        for index in range(self.payment_mode.count()):
-            mode = desk.PaymentMode(str(self.payment_mode.itemData(index)))
-            item = model.item(index) if hasattr(model, "item") else None
-            if item is not None:
-                item.setEnabled(mode in choice.allowed)
-        wanted = self._selected_payment()
-        if wanted not in choice.allowed:
-            wanted = choice.forced or choice.allowed[0]
-        self.payment_mode.setCurrentIndex(self.payment_mode.findData(wanted.value))
-        self.payment_mode.blockSignals(False)
-        if choice.reason:
-            self.payment_reason.setText(choice.reason)
-        elif desk.PaymentMode.TIERS_PAYANT_AMO_AMC not in choice.allowed and self.patient:
-            self.payment_reason.setText(
-                tr("Pas de tiers payant complémentaire : la complémentaire ne l'accepte pas.")
-            )
-        else:
-            self.payment_reason.setText("")
+        self.payment.offer(choice, has_patient=self.patient is not None)
         self._update_header()
         self._show_to_collect()
 
@@ -710,7 +384,7 @@ class InvoicePanel(QGroupBox):
         self._refresh_payment()
         self._update_actions()
 
-    def _show_to_collect(self, *_args: Any) -> None:
+    def _show_to_collect(self, *_args: object) -> None:  # also a slot of Qt signals
         label = self.amount_labels["to_collect"]
         if self.priced is None:
             label.setText("—")
@@ -724,19 +398,19 @@ class InvoicePanel(QGroupBox):
         )
 
     def _means(self) -> desk.PaymentMeans:
-        return desk.PaymentMeans(
-            str(self.payment_means.currentData() or desk.PaymentMeans.CARD.value)
-        )
+        return self.payment.means()
 
     # --- the invoice ------------------------------------------------------------------
-    def _invoice_for(self, patient: PatientChoice, acts: tuple[desk.InvoiceAct, ...]) -> Any:
+    def _invoice_for(
+        self, patient: PatientChoice, acts: tuple[desk.InvoiceAct, ...]
+    ) -> desk.Invoice:
         holder = self.practitioner or self.page.session.staff
         return desk.Invoice(
             patient=patient,
             care_date=self.care_date,
             acts=acts,
             payment=self._selected_payment(),
-            situation=getattr(holder, "situation", None),
+            situation=holder.situation if holder is not None else None,
             overrun_kind=str(self.overrun_kind.currentData() or ""),
             overrun_amount=Decimal(f"{self.overrun_amount.value():.2f}"),
             care_pathway=str(self.pathway.currentData() or "in"),
@@ -758,7 +432,7 @@ class InvoicePanel(QGroupBox):
         return self.invoice()
 
     # --- pricing ------------------------------------------------------------------
-    def _schedule_pricing(self, *_args: Any) -> None:
+    def _schedule_pricing(self, *_args: object) -> None:  # also a slot of Qt signals
         self._generation += 1
         self._pricing_timer.start()
         self.secure_button.setEnabled(False)
@@ -780,7 +454,7 @@ class InvoicePanel(QGroupBox):
             label="tarification",
         )
 
-    def _on_priced(self, generation: int, priced: Any) -> None:
+    def _on_priced(self, generation: int, priced: PricedInvoice) -> None:
         if generation != self._generation:
             return
         self.priced = priced
@@ -795,7 +469,7 @@ class InvoicePanel(QGroupBox):
         self.errors_label.setText(message_for(exc))
         self._update_actions()
 
-    def _show_priced(self, priced: Any) -> None:
+    def _show_priced(self, priced: PricedInvoice | None) -> None:
         if priced is None:
             for label in self.amount_labels.values():
                 label.setText("—")
@@ -812,21 +486,7 @@ class InvoicePanel(QGroupBox):
                 general.append(message)
             else:
                 per_act.setdefault(index, []).append(message)
-        lines = list(getattr(priced, "lines", ()))
-        for row in range(self.table.rowCount()):
-            line = lines[row] if row < len(lines) else None
-            self.table.setItem(row, COL_FEE, QTableWidgetItem(euros(getattr(line, "amount", None))))
-            self.table.setItem(
-                row, COL_AMO, QTableWidgetItem(euros(getattr(line, "amo_amount", None)))
-            )
-            label_item = self.table.item(row, COL_LABEL)
-            if line is not None and line.label and label_item is not None:
-                label_item.setText(line.label)
-            text = " ".join(per_act.get(row, []))
-            item = QTableWidgetItem(text or "ok")
-            item.setForeground(Qt.GlobalColor.darkRed if text else Qt.GlobalColor.darkGreen)
-            item.setToolTip(text)
-            self.table.setItem(row, COL_ERROR, item)
+        self.table.show_priced(list(priced.lines), per_act)
         mixed = desk.mixed_ald_message(self.invoice()) if self.patient is not None else ""
         all_errors = (
             ([mixed] if mixed else [])
@@ -837,25 +497,16 @@ class InvoicePanel(QGroupBox):
 
     # --- actions ------------------------------------------------------------------
     def _update_actions(self) -> None:
-        has_acts = self.table.rowCount() > 0
-        valid = self.priced is not None and services.priced_valid(self.priced)
-        mixed = bool(self.patient is not None and desk.mixed_ald_message(self.invoice()))
-        can_sign = self.practitioner is not None and self.practitioner.may_sign
-        ready = has_acts and valid and not mixed and not self.date_error
-        self.secure_button.setEnabled(ready and can_sign and self.patient is not None)
-        self.save_button.setEnabled(has_acts and self.patient is not None)
-        if self.patient is None:
-            self.state_label.setText(tr("Choisissez le patient."))
-        elif self.date_error:
-            self.state_label.setText(self.date_error)
-        elif not has_acts:
-            self.state_label.setText(tr("Ajoutez les actes."))
-        elif not valid or mixed:
-            self.state_label.setText(tr("Corrigez les erreurs avant de sécuriser."))
-        elif not can_sign:
-            self.state_label.setText(tr("Prête : le praticien la sécurisera avec sa carte CPS."))
-        else:
-            self.state_label.setText(tr("Prête à sécuriser."))
+        self.foot.show_readiness(
+            Readiness(
+                has_patient=self.patient is not None,
+                date_error=self.date_error,
+                has_acts=self.table.rowCount() > 0,
+                valid=self.priced is not None and services.priced_valid(self.priced),
+                mixed_ald=bool(self.patient is not None and desk.mixed_ald_message(self.invoice())),
+                can_sign=self.practitioner is not None and self.practitioner.may_sign,
+            )
+        )
 
     def secure(self) -> None:
         """Validate → FSE secured (Vitale certifies, or dégradé) → receipt if asked."""
@@ -880,29 +531,9 @@ class InvoicePanel(QGroupBox):
         self.clear_acts()
         self.draft_id = None
         self._load_billed_today()  # the acts just secured count for the next invoice
-        text = outcome.summary
-        if outcome.documents:
-            # Written to the documents folder; « envoyé à l'imprimante » comes only once the
-            # user confirmed the print dialog (status bar).
-            text += " " + tr("Documents enregistrés : {names}.").format(
-                names=", ".join(p.name for p in outcome.documents)
-            )
-        self.state_label.setText(text)
+        self.state_label.setText(secured_state(outcome))
         self.fse_secured.emit(outcome)
-        collect = outcome.to_collect if outcome.to_collect is not None else Decimal("0.00")
-        means = request.means.label if request.means is not None else ""
-        if collect > 0:
-            money = tr("à encaisser maintenant : {amount} ({means})").format(
-                amount=euros(collect), means=means
-            )
-        else:
-            money = tr("rien à encaisser ({payment})").format(payment=outcome.payment)
-        self.confirmation.setText(
-            tr("FSE n° {number} sécurisée pour {name} — {money}.").format(
-                number=outcome.fse_id, name=outcome.patient_name, money=money
-            )
-        )
-        self.confirmation.setVisible(True)
+        self.notices.show_secured(outcome, request)
 
     def _on_secure_failed(self, exc: BaseException) -> None:
         self.state_label.setText("FSE non sécurisée : " + message_for(exc))
@@ -923,7 +554,7 @@ class InvoicePanel(QGroupBox):
             label="facture en attente",
         )
 
-    def _on_saved(self, draft_id: Any) -> None:
+    def _on_saved(self, draft_id: str) -> None:
         self.draft_id = draft_id
         self.state_label.setText(tr("Facture enregistrée : elle attend le praticien."))
         self.invoice_saved.emit(draft_id)
@@ -940,13 +571,7 @@ class InvoicePanel(QGroupBox):
         draft_id = self.draft_id
         self.clear_acts()
         self.draft_id = None
-        self.parked_label.setText(
-            tr(
-                "{reason} : la facture de {name} ({codes}) est mise en attente sous son nom. "
-                "Reprenez-la quand il revient, ou abandonnez-la."
-            ).format(reason=reason, name=name, codes=codes)
-        )
-        self.parked_banner.setVisible(True)
+        self.notices.show_parked(reason, name, codes)
         self.runner.submit(
             lambda: services.save_draft(self.ctx, request, draft_id),
             self._on_parked,
@@ -954,14 +579,12 @@ class InvoicePanel(QGroupBox):
             label="facture mise en attente",
         )
 
-    def _on_parked(self, draft_id: Any) -> None:
+    def _on_parked(self, draft_id: str) -> None:
         self.parked_draft_id = draft_id
         self.invoice_parked.emit(draft_id)
 
     def _on_park_failed(self, exc: BaseException) -> None:
-        self.parked_label.setText(
-            tr("La facture n'a pas pu être mise en attente : {why}").format(why=message_for(exc))
-        )
+        self.notices.show_park_failed(exc)
 
     def abandon_parked(self) -> None:
         draft_id = self.parked_draft_id
@@ -977,44 +600,14 @@ class InvoicePanel(QGroupBox):
 
     def _hide_parked(self) -> None:
         self.parked_draft_id = None
-        self.parked_banner.setVisible(False)
+        self.notices.hide_parked()
 
     # --- patients without a card -----------------------------------------------------
     def search_patients(self, text: str) -> None:
-        self.runner.submit(
-            lambda: self.ctx.db.submit(
-                lambda store: services.search_patients(store, text)
-            ).result(),
-            self.page.patient_panel.show_search_results,
-            lambda exc: show_error(self, exc, "Recherche de patient"),
-            label="recherche patient",
-        )
+        self.lookup.search(text)
 
     def request_adri(self, choice: PatientChoice | None) -> None:
-        if choice is None:
-            self.page.patient_panel.search_hint.setText(
-                tr("Choisissez d'abord le patient dont il faut actualiser les droits.")
-            )
-            return
-        self.page.patient_panel.search_hint.setText(tr("Interrogation ADRi…"))
-        self.runner.submit(
-            lambda: services.adri_refresh(self.ctx, choice, self.care_date),
-            self._on_adri_done,
-            self._on_adri_failed,
-            label="ADRi",
-        )
+        self.lookup.refresh_rights(choice)
 
     def lookup_nir(self, nir: str, birth: str, rank: str) -> None:
-        day = self.care_date
-        self.runner.submit(
-            lambda: services.query_adri(self.ctx, nir, birth, rank, day),
-            self._on_adri_done,
-            self._on_adri_failed,
-            label="ADRi",
-        )
-
-    def _on_adri_done(self, patient: services.AdriPatient) -> None:
-        self.page.patient_panel.show_adri(patient)
-
-    def _on_adri_failed(self, exc: BaseException) -> None:
-        self.page.patient_panel.search_hint.setText("ADRi : " + message_for(exc))
+        self.lookup.by_nir(nir, birth, rank)

@@ -6,21 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
 
-from cardio import layout
-from client.desk import DEGRADED_REASONS, DeskError, InvoicePatient, PatientSource, check_care_date
+from cardio.vitale import Beneficiary, PublicBeneficiary, VitaleCard
+from client.context import LocalPatient
+from client.desk import DeskError, InvoicePatient, PatientSource, check_care_date
+from client.usecases.rights import AdriPatient
 from ui.dialogs.focus import back_to_window
+from ui.dialogs.without_card import ask_degrade_reason, ask_nir
 from ui.fmt import date_fr, nir_display
 from ui.qt import (
     QAbstractItemView,
     QComboBox,
     QDate,
-    QDateEdit,
-    QFocusEvent,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QKeySequence,
     QLabel,
     QLineEdit,
@@ -30,28 +29,30 @@ from ui.qt import (
     QRegularExpressionValidator,
     QShortcut,
     Qt,
-    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from ui.services import Draft
 from ui.session import person_name
-from ui.translation import QT_TRANSLATE_NOOP, tr
+from ui.translation import tr
+from ui.widgets.beneficiary_text import QUALITES, is_public, rights_lines
+from ui.widgets.care_date import CareDateEdit
+
+# Re-exported: callers import these from the panel.
+__all__ = [
+    "QUALITES",
+    "SOURCE_DEGRADED",
+    "SOURCE_LOCAL",
+    "SOURCE_NIR",
+    "SOURCE_VITALE",
+    "CareDateEdit",
+    "PatientChoice",
+    "PatientPanel",
+    "rights_lines",
+]
 
 logger = logging.getLogger(__name__)
-
-QUALITES = {
-    "00": QT_TRANSLATE_NOOP("", "assuré"),
-    "01": QT_TRANSLATE_NOOP("", "ascendant"),
-    "02": QT_TRANSLATE_NOOP("", "conjoint"),
-    "03": QT_TRANSLATE_NOOP("", "conjoint divorcé"),
-    "04": QT_TRANSLATE_NOOP("", "concubin"),
-    "05": QT_TRANSLATE_NOOP("", "conjoint séparé"),
-    "06": QT_TRANSLATE_NOOP("", "enfant"),
-    "07": QT_TRANSLATE_NOOP("", "bénéficiaire hors article 313"),
-    "08": QT_TRANSLATE_NOOP("", "veuf"),
-    "09": QT_TRANSLATE_NOOP("", "autre ayant droit"),
-}
 
 #: How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé).
 SOURCE_VITALE = PatientSource.VITALE.value
@@ -61,65 +62,11 @@ SOURCE_DEGRADED = PatientSource.DEGRADED.value
 
 #: The patient being billed and how he was identified (the desk's typed invoice patient).
 PatientChoice = InvoicePatient
-
-
-class CareDateEdit(QDateEdit):
-    """The date of care, typed as digits (« 05122026 ») or picked in the calendar: entering
-    the field selects the day, so typing starts there whatever the mouse hit."""
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        QTimer.singleShot(0, self._select_day)
-
-    def _select_day(self) -> None:
-        self.setSelectedSection(QDateEdit.Section.DaySection)
-
-
-def rights_lines(beneficiary: Any, day: dt.date) -> list[tuple[str, str]]:
-    """(role, sentence) lines for the rights at ``day``: role is 'ok', 'error' or 'hint'."""
-    rights_at = getattr(beneficiary, "rights_at", None)
-    if not callable(rights_at):
-        return [("hint", "Droits non lus : vérifiez-les par ADRi.")]
-    rights = rights_at(day)
-    lines: list[tuple[str, str]] = []
-    if rights.amo:
-        lines.append(("ok", f"Droits AMO ouverts au {date_fr(day)}."))
-    else:
-        lines.append(("error", f"Pas de droits AMO au {date_fr(day)} : actualisez par ADRi."))
-    for coverage in rights.coverages:
-        lines.append(("ok", _coverage_text(coverage)))
-    amc = rights.amc
-    if amc is not None:
-        tp = "tiers payant" if amc.tiers_payant else "sans tiers payant"
-        lines.append(("hint", f"Complémentaire {amc.organism} ({tp})."))
-    else:
-        lines.append(("hint", "Pas de complémentaire sur la carte."))
-    return lines
-
-
-def _coverage_text(coverage: Any) -> str:
-    kind = str(getattr(coverage, "kind", ""))
-    code = str(getattr(coverage, "code", "") or "")
-    end = getattr(coverage, "end", None)
-    until = f" jusqu'au {date_fr(end)}" if end else ""
-    if kind == layout.COVERAGE_ALD:
-        return f"ALD (exonération du ticket modérateur){until} — code {code}."
-    if kind == layout.COVERAGE_C2S:
-        return f"C2S (complémentaire santé solidaire){until} : pas d'avance de frais."
-    if kind == layout.COVERAGE_MATERNITY:
-        return f"Maternité (prise en charge à 100 %){until}."
-    if kind == layout.COVERAGE_AT_MP:
-        return f"Accident du travail / maladie professionnelle{until}."
-    return f"{kind} {code}{until}."
-
-
-def _is_public(person: Any) -> bool:
-    """A bénéficiaire of a Vitale's public zone: a name, no identity for an FSE yet."""
-    return (
-        hasattr(person, "nir_with_key")
-        and not hasattr(person, "rights_at")
-        and not callable(getattr(person, "identity", None))
-    )
+#: Whom the list shows: a Vitale's bénéficiaire (or only its public zone, from a damaged
+#: card), a patient of the local file or typed by hand, or ADRi's answer.
+Person = Beneficiary | PublicBeneficiary | LocalPatient | AdriPatient
+#: A line of the list: (source, person, the Vitale he came with).
+_Item = tuple[str, Person, VitaleCard | None]
 
 
 class PatientPanel(QGroupBox):
@@ -146,7 +93,7 @@ class PatientPanel(QGroupBox):
         self.today = today
         self.deadline_working_days = deadline_working_days
         self.holiday_subdivision = holiday_subdivision
-        self.card: Any = None
+        self.card: VitaleCard | None = None
         self.reader: str | None = None
         self.choice: PatientChoice | None = None
         self.date_error = ""  # the date of care cannot be billed (future)
@@ -260,7 +207,7 @@ class PatientPanel(QGroupBox):
         date_shortcut = QShortcut(QKeySequence("Ctrl+D"), self)
         date_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         date_shortcut.activated.connect(self.date_edit.setFocus)
-        self._items: list[tuple[str, Any, Any]] = []  # (source, person, card)
+        self._items: list[_Item] = []
         self._nir_validator = QRegularExpressionValidator(r"[12]\d{12}(\d{2})?")
         #: Reason preset for the next dégradé (a Vitale that could not be read).
         self.preset_degrade_reason = ""
@@ -311,7 +258,7 @@ class PatientPanel(QGroupBox):
         self.date_changed.emit(self.care_date)
 
     # --- invoices prepared at the reception ------------------------------------------
-    def show_drafts(self, drafts: list[dict[str, Any]]) -> None:
+    def show_drafts(self, drafts: list[Draft]) -> None:
         self.drafts_combo.clear()
         for draft in drafts:
             acts = ", ".join(a["code"] for a in draft.get("acts", []))
@@ -341,10 +288,10 @@ class PatientPanel(QGroupBox):
         self.patient_chosen.emit(choice)
 
     # --- Vitale --------------------------------------------------------------------
-    def show_vitale(self, reader: str, card: Any) -> None:
+    def show_vitale(self, reader: str, card: VitaleCard) -> None:
         self.card, self.reader = card, reader
         self.preset_degrade_reason = ""
-        people = tuple(getattr(card, "beneficiaries", ()) or ())
+        people = card.beneficiaries
         if len(people) == 1:
             text = f"Carte Vitale ({reader}) : un bénéficiaire, choisi."
         else:
@@ -352,8 +299,7 @@ class PatientPanel(QGroupBox):
                 f"Carte Vitale ({reader}) : {len(people)} bénéficiaires. Choisissez avec les "
                 "flèches ou la souris ; Entrée passe aux actes."
             )
-        valid = getattr(card, "is_valid_at", None)
-        if callable(valid) and not valid(self.care_date):
+        if not card.is_valid_at(self.care_date):
             text += " Carte expirée : facturez en dégradé ou par ADRi."
         self.source_label.setText(text)
         self._fill([(SOURCE_VITALE, p, card) for p in people])
@@ -380,7 +326,7 @@ class PatientPanel(QGroupBox):
             "(Ctrl+Maj+D) : cherchez le patient ou saisissez-le (Nouveau patient)."
         )
 
-    def show_public_vitale(self, reader: str, people: tuple[Any, ...]) -> None:
+    def show_public_vitale(self, reader: str, people: tuple[PublicBeneficiary, ...]) -> None:
         """A Vitale that gave only its public zone (names, NIR; rights unreadable) or, damaged,
         only its names: those are shown to pick from, billed in dégradé, never « illisible »."""
         self.card, self.reader = None, reader
@@ -397,7 +343,7 @@ class PatientPanel(QGroupBox):
         if people:
             self.beneficiaries.setFocus()
 
-    def complete_public(self, person: Any) -> None:
+    def complete_public(self, person: Person) -> None:
         """The identity a damaged or public-only Vitale gave, completed by hand (qualité,
         régime, caisse, centre; the NIR when the card did not give it), billed in dégradé."""
         from ui.dialogs.patient import NewPatientDialog
@@ -408,7 +354,7 @@ class PatientPanel(QGroupBox):
             self.show_created(patient, self.preset_degrade_reason or "carte Vitale défectueuse")
             self.patient_confirmed.emit()
 
-    def show_search_results(self, people: list[Any]) -> None:
+    def show_search_results(self, people: list[LocalPatient]) -> None:
         self.card = None
         self._fill([(SOURCE_LOCAL, p, None) for p in people])
         self.source_label.setText(
@@ -420,9 +366,9 @@ class PatientPanel(QGroupBox):
         if people:
             self.beneficiaries.setFocus()
 
-    def _fill(self, items: list[tuple[str, Any, Any]], *, select: bool = True) -> None:
+    def _fill(self, items: list[_Item], *, select: bool = True) -> None:
         """Show ``items``; a single one is selected at once (it is the patient billed)."""
-        if not all(_is_public(person) for _s, person, _c in items) or not items:
+        if not all(is_public(person) for _s, person, _c in items) or not items:
             self._public_names = False
         self._items = items
         self.beneficiaries.blockSignals(True)
@@ -442,7 +388,7 @@ class PatientPanel(QGroupBox):
         if select and len(items) == 1:
             self.beneficiaries.setCurrentRow(0)
 
-    def show_adri(self, patient: Any) -> None:
+    def show_adri(self, patient: AdriPatient) -> None:
         """ADRi's answer: shown as the rights of record; the patient can be billed sans Vitale."""
         self._fill([(SOURCE_NIR, patient, None)])
         rights = patient.rights
@@ -452,7 +398,7 @@ class PatientPanel(QGroupBox):
         )
         self.beneficiaries.setFocus()
 
-    def show_created(self, patient: Any, degrade_reason: str = "") -> None:
+    def show_created(self, patient: LocalPatient, degrade_reason: str = "") -> None:
         """A patient typed by hand: billed sans Vitale, or in dégradé with its reason."""
         source = SOURCE_DEGRADED if degrade_reason else SOURCE_NIR
         self._fill([(source, patient, None)], select=False)
@@ -477,7 +423,7 @@ class PatientPanel(QGroupBox):
         self._show_rights(person)
         self.choose_row(row)
 
-    def _show_rights(self, person: Any) -> None:
+    def _show_rights(self, person: Person) -> None:
         colors = {"ok": "#1b7f3b", "error": "#b3261e", "hint": "#5a6570"}
         html = "<br>".join(
             f'<span style="color:{colors[role]}">{text}</span>'
@@ -530,40 +476,10 @@ class PatientPanel(QGroupBox):
 
     def ask_nir(self) -> None:
         """Sans Vitale: NIR, birth date and rang, then ADRi gives identity and rights."""
-        from ui.qt import QDialog, QDialogButtonBox, QFormLayout, QSpinBox
-
-        dialog = QDialog(self)
-        dialog.setObjectName("nirDialog")
-        dialog.setWindowTitle(tr("Identifier le patient par son NIR"))
-        form = QFormLayout(dialog)
-        nir = QLineEdit(
-            self.search_edit.text().strip()
-            if self.search_edit.text().strip().replace(" ", "").isdigit()
-            else ""
-        )
-        nir.setPlaceholderText(tr("13 ou 15 chiffres"))
-        birth = CareDateEdit()
-        birth.setDisplayFormat("dd/MM/yyyy")
-        birth.setDate(QDate(1980, 1, 1))
-        rank = QSpinBox()
-        rank.setRange(1, 9)
-        form.addRow(tr("NIR de l'assuré :"), nir)
-        form.addRow(tr("Date de naissance :"), birth)
-        form.addRow(tr("Rang de naissance :"), rank)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        form.addRow(buttons)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        back_to_window(self)
-        if accepted:
+        query = ask_nir(self, self.search_edit.text().strip())
+        if query is not None:
             self.search_hint.setText(tr("Interrogation ADRi…"))
-            self.nir_lookup_requested.emit(
-                nir.text().replace(" ", ""), birth.date().toString("yyyyMMdd"), str(rank.value())
-            )
-        dialog.deleteLater()
+            self.nir_lookup_requested.emit(query.nir, query.birth, query.rank)
 
     def create_patient(self, degrade_reason: str = "") -> None:
         """Type a patient's identity by hand (first visit without card, dégradé)."""
@@ -576,19 +492,7 @@ class PatientPanel(QGroupBox):
 
     def ask_degrade_reason(self) -> str | None:
         """Why the FSE is made in dégradé (the FSE carries it); None when cancelled."""
-        dialog = QInputDialog(self)
-        dialog.setObjectName("degradeReasonDialog")
-        dialog.setWindowTitle(tr("Mode dégradé"))
-        dialog.setLabelText(tr("Pourquoi facturer sans la carte Vitale ?"))
-        dialog.setComboBoxItems(list(DEGRADED_REASONS))
-        dialog.setComboBoxEditable(True)
-        if self.preset_degrade_reason in DEGRADED_REASONS:
-            dialog.setTextValue(self.preset_degrade_reason)
-        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted
-        reason = dialog.textValue().strip()
-        dialog.deleteLater()
-        back_to_window(self)
-        return reason if accepted and reason else None
+        return ask_degrade_reason(self, self.preset_degrade_reason)
 
     def _on_degraded(self) -> None:
         """Dégradé: its reason first, then the selected patient, or one typed by hand."""

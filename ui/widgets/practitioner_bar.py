@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from cardio.cps import Situation
 from ui.qt import QComboBox, QFrame, QHBoxLayout, QLabel, QWidget, Signal
 from ui.session import Practitioner, person_name
 from ui.translation import QT_TRANSLATE_NOOP, tr
@@ -23,12 +23,12 @@ MODES = {
 }
 
 
-def situation_text(situation: Any) -> str:
+def situation_text(situation: Situation) -> str:
     """'Cabinet X — libéral, secteur 1, n° 12345678' for the situation combo."""
-    name = getattr(situation, "structure_name", "") or "Situation"
-    mode = tr(MODES.get(str(getattr(situation, "mode", "")), ""))
-    sector = tr(SECTORS.get(str(getattr(situation, "secteur", "")), ""))
-    number = getattr(situation, "billing_number", "")
+    name = situation.structure_name or "Situation"
+    mode = tr(MODES.get(situation.mode, ""))
+    sector = tr(SECTORS.get(situation.secteur, ""))
+    number = situation.billing_number
     details = ", ".join(x for x in (mode, sector, f"n° {number}" if number else "") if x)
     return f"{name} — {details}" if details else name
 

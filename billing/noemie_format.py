@@ -1,0 +1,148 @@
+"""NOEMIE returns ("RSP": rejet, signalement, paiement): the format and its values.
+
+The layout follows the public description (field notes §4.6): fixed 128-character ``000``
+header and ``999`` trailer, variable entities terminated by ``@`` with the entity type in
+characters 0–2 and the level (niveau) in 3–4, patient (``120``) and act (``210``) entities,
+``990`` totals closing each group. Field positions are this project's and are documented in
+``docs/formats/noemie.md``. The parser reads outside data: it is strict and raises
+:class:`MalformedNoemieError` with the entity number on anything unexpected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from billing.errors import BillingError
+
+RECORD = 128
+REFERENCE = "576"
+MAX_SIZE = 50_000_000
+MAX_LABEL = 80
+TERMINATOR = "@"
+CENT = Decimal("0.01")
+
+#: Reject motifs of the simulated caisse (project codes), with their French label.
+REJECT_MOTIFS: Mapping[str, str] = {
+    "R01": "Droits du bénéficiaire fermés à la date des soins",
+    "R02": "Cotation de l'acte non conforme",
+    "R03": "Facture déjà payée (doublon)",
+    "R04": "Bénéficiaire inconnu de la caisse",
+    "R05": "Prescription absente ou non conforme",
+}
+
+#: Motifs of a payment below what was billed (« signalement », project codes ``Sxx``):
+#: why the caisse paid less. A payment in full carries none.
+PAYMENT_MOTIFS: Mapping[str, str] = {
+    "S01": "Acte remboursé sur la base du tarif de convention",
+    "S02": "Taux de remboursement ramené au taux normal (exonération non reconnue)",
+    "S03": "Participation forfaitaire ou franchise déduite du paiement",
+    "S04": "Cotation de l'acte ramenée par la caisse",
+}
+
+#: Every motif the caisse may send, rejects and partial payments.
+MOTIFS: Mapping[str, str] = {**REJECT_MOTIFS, **PAYMENT_MOTIFS}
+
+
+class MalformedNoemieError(BillingError):
+    """A NOEMIE file does not follow the format; ``entity`` is the 1-based record number."""
+
+    def __init__(self, reason: str, entity: int = 0) -> None:
+        where = f" (enregistrement {entity})" if entity else ""
+        super().__init__(f"Fichier de retour NOEMIE illisible{where} : {reason}.")
+        self.reason = reason
+        self.entity = entity
+
+
+class InvoiceOutcome(StrEnum):
+    """What the caisse did with one FSE."""
+
+    PAID = "P"
+    REJECTED = "R"
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieAct:
+    """One act line as the caisse liquidated it."""
+
+    line: int
+    care_date: date
+    code: str
+    quantity: int
+    coefficient: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class NoemiePatient:
+    """The bénéficiaire as the caisse names it; the birth date has no century (``JJMMAA``)."""
+
+    birth_ddmmyy: str
+    rank: int
+    last_name: str
+    first_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieInvoice:
+    """The outcome of one FSE: paid amounts, or reject motif."""
+
+    fse_id: str
+    lot_id: str
+    care_date: date
+    outcome: InvoiceOutcome
+    paid_amo: Decimal = Decimal("0.00")
+    paid_amc: Decimal = Decimal("0.00")
+    motif_code: str | None = None
+    motif_label: str = ""
+    patient: NoemiePatient | None = None
+    acts: tuple[NoemieAct, ...] = ()
+
+    @property
+    def paid_total(self) -> Decimal:
+        """AMO plus AMC paid."""
+        return self.paid_amo + self.paid_amc
+
+
+@dataclass(frozen=True, slots=True)
+class NoemiePayment:
+    """One virement and the FSE it pays."""
+
+    reference: str
+    paid_on: date
+    invoices: tuple[NoemieInvoice, ...]
+
+    @property
+    def total(self) -> Decimal:
+        """Amount of the virement."""
+        return sum((i.paid_total for i in self.invoices), Decimal("0.00"))
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieRejects:
+    """A group of rejected FSE processed on one date."""
+
+    processed_on: date
+    invoices: tuple[NoemieInvoice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoemieFile:
+    """A whole NOEMIE return file."""
+
+    emitter: str
+    receiver: str
+    file_number: int
+    created_on: date
+    payments: tuple[NoemiePayment, ...] = ()
+    rejects: tuple[NoemieRejects, ...] = ()
+
+    def invoices(self) -> Iterator[NoemieInvoice]:
+        """Every invoice of the file, payments first."""
+        for p in self.payments:
+            yield from p.invoices
+        for r in self.rejects:
+            yield from r.invoices

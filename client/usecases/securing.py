@@ -1,0 +1,135 @@
+"""Securing an FSE from the desk: price it with the patient's history, have the carte
+Vitale certify it, store it with its lot and outbox row, print what was asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from billing.price_io import parse_request
+from billing.pricing import PricedInvoice
+from billing.pricing import price as billing_price
+from cardio.cps import CpsIdentity, Situation
+from client import desk, documents
+from client.context import AppContext
+from client.fse_service import CpsSource, FseInput, FseService, VitaleSource
+from client.store import Store
+from client.store.rows import FseRow
+from client.usecases.common import CardThreadCertifier, write_document
+
+#: How many years of acts the pricing rules look back on (with a margin for leap years).
+HISTORY_DAYS = 3 * 366
+
+
+def cps_source(identity: CpsIdentity, situations: tuple[Situation, ...]) -> CpsSource:
+    """The CPS as the FSE service reads it (holder and situations as read with the PIN)."""
+    return CpsSource(identity, tuple(situations))
+
+
+def price(ctx: AppContext, request: desk.Invoice) -> PricedInvoice:
+    """Price with the acts history of the patient (the database thread reads it)."""
+    key = request.patient.store_key()
+    obj = desk.pricing_object(request)
+    referential = ctx.ensure_referential()
+
+    def work(store: Store) -> PricedInvoice:
+        if key is not None:
+            since = request.care_date - dt.timedelta(days=HISTORY_DAYS)
+            obj["history"] = [
+                {"date": h.act_date.isoformat(), "code": h.code, "quantity": h.quantity}
+                for h in store.history(key, since, request.care_date)
+            ]
+        return billing_price(parse_request(obj), referential)
+
+    return ctx.db.submit(work).result()
+
+
+def codes_billed_on(ctx: AppContext, request: desk.Invoice) -> set[str]:
+    """Codes already on a secured FSE of this patient on the date of care."""
+    key = request.patient.store_key()
+    if key is None:
+        return set()
+    day = request.care_date
+
+    def work(store: Store) -> set[str]:
+        return {h.code.upper() for h in store.history(key, day, day)}
+
+    return ctx.db.submit(work).result()
+
+
+@dataclass(frozen=True, slots=True)
+class SecureRequest:
+    """One FSE to secure: the invoice, the practitioner's CPS as read, the prepared
+    invoice it came from (forgotten once secured) and whether to print a receipt."""
+
+    invoice: desk.Invoice
+    cps: CpsSource
+    draft_id: str | None = None
+    print_receipt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Secured:
+    """The FSE as stored, the documents written, and what the patient pays now."""
+
+    fse: FseRow
+    patient_name: str
+    payment: desk.PaymentMode
+    to_collect: Decimal
+    documents: list[Path] = field(default_factory=list)
+
+
+def payment_mode(fse_request: FseInput) -> desk.PaymentMode:
+    """The payment mode the FSE says (its tiers payant), whatever the screen showed."""
+    if not fse_request.tiers_payant.amo:
+        return desk.PaymentMode.DIRECT
+    if fse_request.tiers_payant.amc:
+        return desk.PaymentMode.TIERS_PAYANT_AMO_AMC
+    return desk.PaymentMode.TIERS_PAYANT_AMO
+
+
+def secure_fse(ctx: AppContext, request: SecureRequest) -> Secured:
+    """Create and secure the FSE (the Vitale certifies on the card thread), write it with its
+    lot and outbox row in one transaction, then print what was asked."""
+    invoice = request.invoice
+    choice = invoice.patient
+    vitale = None
+    if choice.card is not None and choice.source in (
+        desk.PatientSource.VITALE,
+        desk.PatientSource.DEGRADED,
+    ):
+        certifier = CardThreadCertifier(ctx, choice.reader or "", bytes(choice.card.serial))
+        vitale = VitaleSource(choice.card, certifier)
+    fse_request = desk.fse_request(invoice)
+    referential = ctx.ensure_referential()
+    degraded = choice.source == desk.PatientSource.DEGRADED
+    payment = payment_mode(fse_request)
+    means = invoice.means.label if invoice.means is not None else ""
+    clock = ctx.utc_clock
+
+    def work(store: Store) -> Secured:
+        service = FseService(store, referential, clock=clock)
+        row = service.create(fse_request, request.cps, vitale)
+        collect = desk.to_collect(payment, row)
+        # « Réglé par » and the amount collected: a receipt reprinted later says them too.
+        if invoice.means is not None and collect > 0:
+            store.record_settlement(row.id, invoice.means.value, collect, clock())
+        printed: list[Path] = []
+        paper = documents.paper_of(ctx.settings, referential)
+        if degraded:
+            data = documents.feuille_de_soins_pdf(
+                store, row.number, row.practitioner_id, paper=paper
+            )
+            printed.append(write_document(ctx, f"feuille-de-soins-{row.number}.pdf", data))
+        if request.print_receipt:
+            data = documents.receipt_pdf(
+                store, row.number, row.practitioner_id, mode_paiement=means, paper=paper
+            )
+            printed.append(write_document(ctx, f"recu-{row.number}.pdf", data))
+        if request.draft_id and ctx.drafts is not None:
+            ctx.drafts.delete(request.draft_id)
+        return Secured(row, choice.name, payment, collect, printed)
+
+    return ctx.db.submit(work).result()

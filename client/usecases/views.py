@@ -1,0 +1,136 @@
+"""What the queue and dashboard pages show, read on the database thread: counts from SQL
+and the first page of each list; never every row of a list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from client import alerts, dashboard, returns
+from client.alerts import Alert
+from client.context import AppContext
+from client.returns import FseReconciliation, ReconcileSummary
+from client.store import Store
+from client.store.rows import LotRow, OutboxRow
+from client.usecases.common import Services
+
+#: A prepared invoice as the draft book keeps it (its JSON object).
+Draft = dict[str, Any]
+#: An unmatched NOEMIE payment line as ``client.returns`` reads it.
+UnmatchedPayment = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """What the queue page shows, read in one go: the counts and the first page of each list
+    (newest FSE and lots first; the next pages: :func:`fse_page`, :func:`lot_page`,
+    :func:`unmatched_page`, read as the lists scroll)."""
+
+    fse: list[FseReconciliation]  # the first page
+    summary: ReconcileSummary  # of the whole list
+    lots: list[tuple[LotRow, OutboxRow | None]]  # the first page
+    lot_count: int
+    unmatched: list[UnmatchedPayment]  # the first page
+    unmatched_count: int
+    drafts: list[Draft]
+    last_contact: str | None
+
+
+def read_queue(store: Store, first_page: int = 200, drafts: list[Draft] | None = None) -> QueueView:
+    """The queue page's content (on the database thread)."""
+    return QueueView(
+        fse=returns.reconcile_page(store, first_page),
+        summary=returns.reconcile_summary(store),
+        lots=store.lots_page(first_page),
+        lot_count=store.lot_count(),
+        unmatched=returns.unmatched_page(store, first_page),
+        unmatched_count=returns.unmatched_count(store),
+        drafts=list(drafts or []),
+        last_contact=returns.last_contact(store),
+    )
+
+
+def load_queue(ctx: AppContext, first_page: int = 200) -> QueueView:
+    """The queue page's content, with the prepared invoices."""
+    book = ctx.drafts
+    return ctx.db.submit(
+        lambda store: read_queue(store, first_page, book.list() if book is not None else [])
+    ).result()
+
+
+def fse_page(ctx: AppContext, offset: int, limit: int) -> list[FseReconciliation]:
+    """A page of the queue's FSE list, newest first (as the list scrolls)."""
+    return ctx.db.submit(lambda store: returns.reconcile_page(store, limit, offset)).result()
+
+
+def lot_page(ctx: AppContext, offset: int, limit: int) -> list[tuple[LotRow, OutboxRow | None]]:
+    """A page of the queue's lots, newest first, each with its outbox row (as it scrolls)."""
+    return ctx.db.submit(lambda store: store.lots_page(limit, offset)).result()
+
+
+def unmatched_page(ctx: AppContext, offset: int, limit: int) -> list[UnmatchedPayment]:
+    """A page of the unmatched payments, oldest first (as the list scrolls)."""
+    return ctx.db.submit(lambda store: returns.unmatched_page(store, limit, offset)).result()
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardView:
+    """Figures of the dashboard; money as Decimal, months as 'MM/AAAA'."""
+
+    months: list[str]
+    billed: list[Decimal]
+    received: list[Decimal]
+    waiting_amount: Decimal
+    rejects: int
+    vitale_rate: Decimal | None  # télétransmission rate, dégradé excluded
+    fse_count: int
+    days_since_transmission: int | None
+    alerts: list[Alert]
+    rejects_by_month: list[Decimal]
+    # Partly paid and rejected FSE whose remainder the user has not closed (any date).
+    unpaid_amount: Decimal = Decimal("0.00")
+    unpaid_count: int = 0
+
+
+def dashboard_figures(
+    store: Store,
+    ctx: Services,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    months: int = 6,
+    now: datetime | None = None,
+) -> dashboard.Dashboard:
+    """The figures over care dates ``start``..``end`` (by default: the ``months`` last
+    months, the current one included) as at ``now`` (by default the context's clock);
+    :raises DashboardPeriodError: ``end`` before ``start``."""
+    now = now or ctx.utc_clock()
+    last = end or now.date()
+    return dashboard.compute(store, start or dashboard.month_start(last, months - 1), last, now)
+
+
+def read_dashboard(store: Store, ctx: Services, months: int = 6) -> DashboardView:
+    """The dashboard page: the figures of the last months, and the alerts."""
+    now = ctx.utc_clock()
+    figures = dashboard_figures(store, ctx, months=months, now=now)
+    return DashboardView(
+        months=[m.label for m in figures.months],
+        billed=[m.billed for m in figures.months],
+        received=[m.received for m in figures.months],
+        waiting_amount=figures.waiting_amount,
+        rejects=figures.rejects,
+        vitale_rate=figures.teletransmission_rate,
+        fse_count=figures.fse_count,
+        days_since_transmission=figures.days_since_transmission,
+        alerts=alerts.compute_alerts(store, ctx.settings, now),
+        rejects_by_month=[Decimal(m.rejects) for m in figures.months],
+        unpaid_amount=figures.unpaid_amount,
+        unpaid_count=figures.unpaid_count,
+    )
+
+
+def load_dashboard(ctx: AppContext, months: int = 6) -> DashboardView:
+    """:func:`read_dashboard` on the desk's database thread."""
+    return ctx.db.submit(lambda store: read_dashboard(store, ctx, months)).result()
