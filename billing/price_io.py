@@ -51,28 +51,76 @@ def parse_request(obj: object) -> PricingRequest:
 
     :raises InputError: a field is missing or ill-typed; the error names it.
     """
-    root = _object(obj, "(racine)")
+    root = read_object(obj, "(racine)")
     on = _date(root, "date_of_care", "date_of_care")
     practitioner = _practitioner(_object(_required(root, "practitioner", ""), "practitioner"))
     patient = _patient(_object(_required(root, "patient", ""), "patient"), on)
+    acts = read_acts(root)
+    overrun = read_overrun(root)
+    return PricingRequest(on, practitioner, patient, acts, overrun, read_history(root))
+
+
+def read_object(obj: object, field: str) -> Mapping[str, Any]:
+    """``obj`` if it is a JSON object."""
+    return _object(obj, field)
+
+
+def read_overrun(root: Mapping[str, Any]) -> Overrun | None:
+    """The ``overrun`` of the request object, if any."""
+    overrun_raw = root.get("overrun")
+    return None if overrun_raw is None else _overrun(_object(overrun_raw, "overrun"))
+
+
+def read_acts(root: Mapping[str, Any]) -> tuple[Act, ...]:
+    """The ``acts`` of the request object (at least one)."""
     acts_raw = _required(root, "acts", "")
     if not isinstance(acts_raw, list):
         raise InputError("acts", "liste d'actes attendue")
     if not acts_raw:
         raise InputError("acts", "au moins un acte est attendu")
-    acts = tuple(_act(_object(item, f"acts[{i}]"), f"acts[{i}]") for i, item in enumerate(acts_raw))
-    overrun_raw = root.get("overrun")
-    overrun = None if overrun_raw is None else _overrun(_object(overrun_raw, "overrun"))
+    return tuple(_act(_object(item, f"acts[{i}]"), f"acts[{i}]") for i, item in enumerate(acts_raw))
+
+
+def read_history(root: Mapping[str, Any]) -> tuple[HistoryEntry, ...]:
+    """The ``history`` of the request object (none when absent or null)."""
     history_raw = root.get("history", [])
     if history_raw is None:
         history_raw = []
     if not isinstance(history_raw, list):
         raise InputError("history", "liste attendue")
-    history = tuple(
+    return tuple(
         _history(_object(item, f"history[{i}]"), f"history[{i}]")
         for i, item in enumerate(history_raw)
     )
-    return PricingRequest(on, practitioner, patient, acts, overrun, history)
+
+
+# --- the same checks on typed values (the desk builds its request without the JSON) ------
+
+
+def specialty_of(value: object) -> str:
+    """``value`` as ``practitioner.specialty`` (two digits)."""
+    return read_specialty({"specialty": value})
+
+
+def sector_of(value: object) -> Sector:
+    """``value`` as ``practitioner.sector``."""
+    return read_sector({"sector": value})
+
+
+def care_pathway_of(value: object) -> CarePathway:
+    """``value`` as ``patient.care_pathway``."""
+    return read_care_pathway({"care_pathway": value})
+
+
+def checked_act(code: str, quantity: int, coefficient: Decimal, field: str) -> Act:
+    """The act ``field`` (``acts[i]``) as ``sesam price`` reads it: code upper-cased,
+    quantity and coefficient within what an FSE can carry."""
+    return _act({"code": code, "quantity": quantity, "coefficient": str(coefficient)}, field)
+
+
+def checked_overrun(kind: str, amount: Decimal) -> Overrun:
+    """The ``overrun`` as ``sesam price`` reads it (a known kind, a positive amount)."""
+    return _overrun({"kind": kind, "amount": str(amount)})
 
 
 def to_json(priced: PricedInvoice) -> dict[str, Any]:
@@ -130,7 +178,11 @@ def _required(obj: Mapping[str, Any], name: str, parent: str) -> Any:
 
 
 def _date(obj: Mapping[str, Any], name: str, field: str) -> date:
-    value = obj.get(name)
+    return read_date(obj.get(name), field)
+
+
+def read_date(value: object, field: str) -> date:
+    """A date of the contract (text AAAA-MM-JJ); ``field`` names it in the error."""
     if value is None:
         raise InputError(field, "champ obligatoire absent (date AAAA-MM-JJ)")
     if not isinstance(value, str):
@@ -208,20 +260,27 @@ def _quantity(obj: Mapping[str, Any], field: str) -> int:
     return value
 
 
-def _practitioner(obj: Mapping[str, Any]) -> Practitioner:
+def read_specialty(obj: Mapping[str, Any]) -> str:
+    """``practitioner.specialty`` of ``obj`` (the practitioner object)."""
     specialty = _text(obj, "specialty", "practitioner.specialty")
     if not (len(specialty) == 2 and specialty.isdigit()):
         raise InputError("practitioner.specialty", "code spécialité CNAM à deux chiffres attendu")
+    return specialty
+
+
+def read_sector(obj: Mapping[str, Any]) -> Sector:
+    """``practitioner.sector`` of ``obj`` (the practitioner object)."""
     sector_text = _text(obj, "sector", "practitioner.sector")
     try:
-        sector = Sector(sector_text.upper())
+        return Sector(sector_text.upper())
     except ValueError:
         raise InputError("practitioner.sector", 'valeur attendue : "1", "1DP" ou "2"') from None
-    zone = obj.get("zone", "metropole")
-    if zone is None:
-        zone = "metropole"
-    if not isinstance(zone, str) or zone not in ZONES:
-        raise InputError("practitioner.zone", "zone attendue : " + ", ".join(ZONES))
+
+
+def _practitioner(obj: Mapping[str, Any]) -> Practitioner:
+    specialty = read_specialty(obj)
+    sector = read_sector(obj)
+    zone = read_zone(obj)
     return Practitioner(
         specialty=specialty,
         sector=sector,
@@ -231,28 +290,52 @@ def _practitioner(obj: Mapping[str, Any]) -> Practitioner:
     )
 
 
+def read_zone(obj: Mapping[str, Any]) -> str:
+    """``practitioner.zone`` of ``obj`` (métropole when absent)."""
+    zone = obj.get("zone", "metropole")
+    if zone is None:
+        zone = "metropole"
+    if not isinstance(zone, str) or zone not in ZONES:
+        raise InputError("practitioner.zone", "zone attendue : " + ", ".join(ZONES))
+    return zone
+
+
 def _patient(obj: Mapping[str, Any], on: date) -> Patient:
-    birth = _date(obj, "birth_date", "patient.birth_date")
-    if birth > on:
-        raise InputError("patient.birth_date", "date de naissance postérieure à la date des soins")
-    pathway_raw = obj.get("care_pathway", "in")
-    if pathway_raw is None:
-        pathway_raw = "in"
-    try:
-        pathway = CarePathway(pathway_raw)
-    except ValueError:
-        raise InputError(
-            "patient.care_pathway",
-            'valeur attendue : "in", "out", "direct_access" ou "emergency"',
-        ) from None
+    birth = check_birth(_date(obj, "birth_date", "patient.birth_date"), on)
     return Patient(
         birth_date=birth,
         ald=_bool(obj, "ald", "patient.ald"),
         c2s=_bool(obj, "c2s", "patient.c2s"),
         maternity=_bool(obj, "maternity", "patient.maternity"),
         at_mp=_bool(obj, "at_mp", "patient.at_mp"),
-        care_pathway=pathway,
+        care_pathway=read_care_pathway(obj),
     )
+
+
+def check_birth(birth: date, on: date) -> date:
+    """``birth`` unless it is after the date of care ``on``."""
+    if birth > on:
+        raise InputError("patient.birth_date", "date de naissance postérieure à la date des soins")
+    return birth
+
+
+def read_flag(obj: Mapping[str, Any], name: str, field: str) -> bool:
+    """A boolean of the contract (false when absent or null)."""
+    return _bool(obj, name, field)
+
+
+def read_care_pathway(obj: Mapping[str, Any]) -> CarePathway:
+    """``patient.care_pathway`` of ``obj`` (the patient object; « in » when absent)."""
+    pathway_raw = obj.get("care_pathway", "in")
+    if pathway_raw is None:
+        pathway_raw = "in"
+    try:
+        return CarePathway(pathway_raw)
+    except ValueError:
+        raise InputError(
+            "patient.care_pathway",
+            'valeur attendue : "in", "out", "direct_access" ou "emergency"',
+        ) from None
 
 
 def _act(obj: Mapping[str, Any], field: str) -> Act:

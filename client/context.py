@@ -155,7 +155,9 @@ class AppContext:
             return self.injected_transport
         with self._transport_lock:
             if self._https is None or self._https[0] is not self.settings:
-                self._https = (self.settings, HttpsTransport(self.settings))
+                previous, self._https = self._https, (self.settings, HttpsTransport(self.settings))
+                if previous is not None:
+                    previous[1].close()
             return self._https[1]
 
     def connect_store(self) -> Store:
@@ -259,6 +261,8 @@ class AppContext:
                 part.stop()
             except Exception:  # shutting down: log and go on closing the rest
                 logger.exception("stopping %r failed", part)
+        if self._https is not None:
+            self._https[1].close()
         self._closing.set()  # a backup under way stops at its next step (no copy kept)
         self.housekeeping.shutdown(wait=True, cancel_futures=True)
         self.card_thread.shutdown()

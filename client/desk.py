@@ -1,7 +1,7 @@
 """The invoice of the billing desk: one patient, one date of care, its acts, its payment mode.
 
 The desk (``ui/``) turns what its widgets hold into an :class:`Invoice`; pricing and securing
-read that object (:func:`pricing_object`, :func:`fse_request`). The bénéficiaire is held as
+read that object (:func:`pricing_draft`, :func:`fse_request`). The bénéficiaire is held as
 himself (the card's person, a patient of the local file, ADRi's answer), never as a position
 in a list: the person shown on screen is the person billed.
 """
@@ -17,11 +17,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from billing import price_io
 from billing.fse import SecuringMode, TiersPayant
 from billing.working_days import add_working_days
 from cardio import layout
 from client.errors import ClientError
-from client.fse_service import FseInput, PatientIdentity, parse_fse_input
+from client.fse_input import PricingDraft, parse_identity
+from client.fse_service import FseInput, PatientIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -366,43 +368,47 @@ def readable_rule_message(message: str) -> str:
 # --- towards pricing and securing ---------------------------------------------------------
 
 
-def pricing_object(invoice: Invoice) -> dict[str, Any]:
-    """The ``sesam price`` object of the invoice (``billing.price_io``)."""
+def pricing_draft(invoice: Invoice) -> PricingDraft:
+    """The pricing request of the invoice, checked as ``sesam price`` checks it; the
+    history is left to the store (``FseService``, :func:`client.usecases.securing.price`).
+
+    :raises DeskError: the patient's birth date is unknown.
+    :raises billing.price_io.InputError: a value is out of what pricing accepts.
+    """
     situation = invoice.situation
     patient = invoice.patient
     kinds = patient.coverage_kinds(invoice.care_date)
     born = patient.birth_date
     if born is None:
         raise DeskError("Date de naissance du patient inconnue : saisissez-la avant de facturer.")
-    obj: dict[str, Any] = {
-        "date_of_care": invoice.care_date.isoformat(),
-        "practitioner": {
-            "specialty": str(getattr(situation, "specialty", "01") or "01"),
-            "sector": str(getattr(situation, "secteur", "1") or "1"),
-            "optam": bool(getattr(situation, "optam", False)),
-            "is_treating_doctor": invoice.treating_doctor,
-        },
-        "patient": {
-            "birth_date": min(born, invoice.care_date).isoformat(),
-            # Exoneration for the ALD only for care in relation with it (ordonnancier bizone).
-            "ald": layout.COVERAGE_ALD in kinds and invoice.ald_related,
-            "c2s": layout.COVERAGE_C2S in kinds,
-            "maternity": layout.COVERAGE_MATERNITY in kinds,
-            "at_mp": layout.COVERAGE_AT_MP in kinds,
-            "care_pathway": invoice.care_pathway,
-        },
-        "acts": [
-            {
-                "code": a.code.strip().upper(),
-                "quantity": a.quantity,
-                "coefficient": str(a.coefficient),
-            }
-            for a in invoice.acts
-        ],
-    }
+    specialty = price_io.specialty_of(str(getattr(situation, "specialty", "01") or "01"))
+    sector = price_io.sector_of(str(getattr(situation, "secteur", "1") or "1"))
+    pathway = price_io.care_pathway_of(invoice.care_pathway)
+    acts = tuple(
+        price_io.checked_act(a.code, a.quantity, a.coefficient, f"acts[{i}]")
+        for i, a in enumerate(invoice.acts)
+    )
+    if not acts:
+        raise price_io.InputError("acts", "au moins un acte est attendu")
+    overrun = None
     if invoice.overrun_kind and invoice.overrun_amount > 0:
-        obj["overrun"] = {"kind": invoice.overrun_kind, "amount": str(invoice.overrun_amount)}
-    return obj
+        overrun = price_io.checked_overrun(invoice.overrun_kind, invoice.overrun_amount)
+    return PricingDraft(
+        date_of_care=invoice.care_date,
+        acts=acts,
+        specialty=specialty,
+        sector=sector,
+        optam=bool(getattr(situation, "optam", False)),
+        is_treating_doctor=invoice.treating_doctor,
+        birth_date=min(born, invoice.care_date),
+        # Exoneration for the ALD only for care in relation with it (ordonnancier bizone).
+        ald=layout.COVERAGE_ALD in kinds and invoice.ald_related,
+        c2s=layout.COVERAGE_C2S in kinds,
+        maternity=layout.COVERAGE_MATERNITY in kinds,
+        at_mp=layout.COVERAGE_AT_MP in kinds,
+        care_pathway=pathway,
+        overrun=overrun,
+    )
 
 
 def mixed_ald_message(invoice: Invoice) -> str:
@@ -421,10 +427,7 @@ def _identity_of(patient: InvoicePatient) -> PatientIdentity:
     identity = getattr(patient.beneficiary, "identity", None)
     if not callable(identity):
         raise DeskError("L'identité du patient manque : créez-le ou identifiez-le par son NIR.")
-    parsed = parse_fse_input({"identity": identity()}).identity
-    if parsed is None:  # pragma: no cover - parse_fse_input returns it when given
-        raise DeskError("L'identité du patient manque.")
-    return parsed
+    return parse_identity(identity())
 
 
 def beneficiary_selector(person: Any) -> dict[str, str]:
@@ -441,7 +444,7 @@ def fse_request(invoice: Invoice) -> FseInput:
     patient = invoice.patient
     situation = invoice.situation
     source = patient.source
-    pricing = pricing_object(invoice)
+    pricing = pricing_draft(invoice)
     selector: Mapping[str, str] | None = None
     identity: PatientIdentity | None = None
     reason = ""

@@ -1,19 +1,32 @@
 """The input of ``sesam fse create`` (``parse_fse_input``): the JSON of ``sesam price``
 plus optional keys, documented in ``docs/formats/fse.md`` ("Entrée de sesam fse create"),
-and the errors of the FSE use cases (:mod:`client.fse_service` re-exports them)."""
+read into the typed :class:`FseInput` the desk builds directly, and the errors of the FSE
+use cases (:mod:`client.fse_service` re-exports them)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from billing import price_io
 from billing.fse import (
     Beneficiary,
     Organism,
     PatientIdentification,
     SecuringMode,
     TiersPayant,
+)
+from billing.request import (
+    Act,
+    CarePathway,
+    HistoryEntry,
+    Overrun,
+    Patient,
+    Practitioner,
+    PricingRequest,
+    Sector,
 )
 from client.errors import ClientError
 
@@ -56,10 +69,141 @@ class PatientIdentity:
 
 
 @dataclass(frozen=True, slots=True)
+class PricingDraft:
+    """The pricing request as the desk (or the JSON) gives it; ``None`` where the cards
+    fill in (CPS situation, carte Vitale birth date and rights) or the store (history):
+    :meth:`complete` makes the :class:`PricingRequest` of it."""
+
+    date_of_care: date
+    acts: tuple[Act, ...]
+    specialty: str | None = None
+    sector: Sector | None = None
+    optam: bool = False
+    is_treating_doctor: bool = False
+    zone: str = "metropole"
+    birth_date: date | None = None
+    ald: bool | None = None
+    c2s: bool | None = None
+    maternity: bool | None = None
+    at_mp: bool | None = None
+    care_pathway: CarePathway = CarePathway.IN
+    overrun: Overrun | None = None
+    history: tuple[HistoryEntry, ...] | None = None
+
+    def complete(
+        self,
+        *,
+        specialty: str | None = None,
+        sector: str | None = None,
+        birth_date: str = "",
+        coverages: frozenset[str] = frozenset(),
+        history: tuple[HistoryEntry, ...] = (),
+    ) -> PricingRequest:
+        """The request, with the CPS situation's ``specialty`` and ``sector``, the card's
+        ``birth_date`` (AAAAMMJJ), the coverage kinds of the Vitale rights at the date of
+        care (``ALD``, ``MAT``, ``ATMP``, ``C2S``) and the store's ``history`` where the
+        draft is silent; checked as ``sesam price`` checks them (a value neither the draft
+        nor the cards give is reported missing).
+
+        :raises billing.price_io.InputError: a filled-in value is not valid.
+        """
+        # The CPS's values go through the checks of ``sesam price``, as if typed in.
+        practitioner = Practitioner(
+            specialty=price_io.specialty_of(specialty)
+            if self.specialty is None
+            else self.specialty,
+            sector=price_io.sector_of(sector) if self.sector is None else self.sector,
+            optam=self.optam,
+            is_treating_doctor=self.is_treating_doctor,
+            zone=self.zone,
+        )
+
+        on = self.date_of_care
+        born = self.birth_date
+        if born is None:
+            given = (
+                f"{birth_date[:4]}-{birth_date[4:6]}-{birth_date[6:]}"
+                if len(birth_date) == 8
+                else None
+            )
+            born = price_io.check_birth(price_io.read_date(given, "patient.birth_date"), on)
+
+        def covered(given: bool | None, kind: str) -> bool:
+            return kind in coverages if given is None else given
+
+        patient = Patient(
+            birth_date=born,
+            ald=covered(self.ald, "ALD"),
+            c2s=covered(self.c2s, "C2S"),
+            maternity=covered(self.maternity, "MAT"),
+            at_mp=covered(self.at_mp, "ATMP"),
+            care_pathway=self.care_pathway,
+        )
+        return PricingRequest(
+            on,
+            practitioner,
+            patient,
+            self.acts,
+            self.overrun,
+            history if self.history is None else self.history,
+        )
+
+
+def parse_pricing_draft(obj: object) -> PricingDraft:
+    """Read the ``sesam price`` keys of a ``sesam fse create`` input: a key left out is
+    filled in from the cards or the store (:meth:`PricingDraft.complete`).
+
+    :raises billing.price_io.InputError: a given key is malformed.
+    """
+    root = price_io.read_object(obj, "(racine)")
+    on = price_io.read_date(root.get("date_of_care"), "date_of_care")
+    situation = price_io.read_object(root.get("practitioner") or {}, "practitioner")
+    person = price_io.read_object(root.get("patient") or {}, "patient")
+    specialty = price_io.read_specialty(situation) if "specialty" in situation else None
+    sector = price_io.read_sector(situation) if "sector" in situation else None
+    zone = price_io.read_zone(situation)
+    optam = price_io.read_flag(situation, "optam", "practitioner.optam")
+    treating = price_io.read_flag(
+        situation, "is_treating_doctor", "practitioner.is_treating_doctor"
+    )
+    born = None
+    if "birth_date" in person:
+        born = price_io.check_birth(
+            price_io.read_date(person["birth_date"], "patient.birth_date"), on
+        )
+    pathway = price_io.read_care_pathway(person)
+
+    def flag(name: str) -> bool | None:  # left out: the carte Vitale's rights say it
+        return price_io.read_flag(person, name, f"patient.{name}") if name in person else None
+
+    ald, c2s, maternity, at_mp = flag("ald"), flag("c2s"), flag("maternity"), flag("at_mp")
+    acts = price_io.read_acts(root)
+    overrun = price_io.read_overrun(root)
+    history = price_io.read_history(root) if "history" in root else None
+    return PricingDraft(
+        date_of_care=on,
+        acts=acts,
+        specialty=specialty,
+        sector=sector,
+        optam=optam,
+        is_treating_doctor=treating,
+        zone=zone,
+        birth_date=born,
+        ald=ald,
+        c2s=c2s,
+        maternity=maternity,
+        at_mp=at_mp,
+        care_pathway=pathway,
+        overrun=overrun,
+        history=history,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class FseInput:
     """What ``sesam fse create`` was asked to do."""
 
-    pricing: Mapping[str, Any]  # the ``sesam price`` object (our keys left in: it ignores them)
+    pricing: PricingDraft
     beneficiary: int | Mapping[str, str] | None
     mode: SecuringMode | None
     degrade_reason: str
@@ -83,7 +227,11 @@ def _flag(obj: Mapping[str, Any], key: str, field: str) -> bool:
     return value
 
 
-def _identity(raw: object) -> PatientIdentity:
+def parse_identity(raw: object) -> PatientIdentity:
+    """Read the ``identity`` key of a ``sesam fse create`` input.
+
+    :raises FseInputError: it is malformed.
+    """
     if not isinstance(raw, dict):
         raise FseInputError("identity", "objet attendu")
     nir = _text(raw, "nir", "identity.nir", default="").upper()
@@ -134,8 +282,8 @@ def _identity(raw: object) -> PatientIdentity:
 def parse_fse_input(obj: object) -> FseInput:
     """Read the ``sesam fse create`` input (see ``docs/formats/fse.md``).
 
-    :raises FseInputError: one of the FSE keys is malformed (pricing keys are checked later
-        by ``billing.price_io``).
+    :raises FseInputError: one of the keys is malformed (the pricing keys as
+        ``billing.price_io`` checks them).
     """
     if not isinstance(obj, dict):
         raise FseInputError("(racine)", "objet JSON attendu")
@@ -161,16 +309,24 @@ def parse_fse_input(obj: object) -> FseInput:
     if not isinstance(tp_raw, dict):
         raise FseInputError("tiers_payant", 'objet {"amo": bool, "amc": bool} attendu')
     identity_raw = obj.get("identity")
+    degrade_reason = _text(obj, "degrade_reason", "degrade_reason", default="")
+    tiers_payant = TiersPayant(
+        amo=_flag(tp_raw, "amo", "tiers_payant.amo"),
+        amc=_flag(tp_raw, "amc", "tiers_payant.amc"),
+    )
+    acte_gratuit = _flag(obj, "acte_gratuit", "acte_gratuit")
+    identity = None if identity_raw is None else parse_identity(identity_raw)
+    try:  # after the FSE keys: the order in which a faulty input is reported
+        pricing = parse_pricing_draft(obj)
+    except price_io.InputError as exc:
+        raise FseInputError(exc.field, exc.message) from None
     return FseInput(
-        pricing=obj,
+        pricing=pricing,
         beneficiary=selector,
         mode=mode,
-        degrade_reason=_text(obj, "degrade_reason", "degrade_reason", default=""),
+        degrade_reason=degrade_reason,
         situation=situation,
-        tiers_payant=TiersPayant(
-            amo=_flag(tp_raw, "amo", "tiers_payant.amo"),
-            amc=_flag(tp_raw, "amc", "tiers_payant.amc"),
-        ),
-        acte_gratuit=_flag(obj, "acte_gratuit", "acte_gratuit"),
-        identity=None if identity_raw is None else _identity(identity_raw),
+        tiers_payant=tiers_payant,
+        acte_gratuit=acte_gratuit,
+        identity=identity,
     )

@@ -34,10 +34,9 @@ from billing.fse import (
     secure,
 )
 from billing.lot import DEFAULT_RULES, LotRules, LotState, lot_content, sign_lot
-from billing.price_io import parse_request
 from billing.pricing import PricedInvoice, price
 from billing.referential import Referential
-from billing.request import PricingRequest
+from billing.request import HistoryEntry, PricingRequest
 from billing.signing import Signer, sha256
 from client.fse_cards import (
     BeneficiaryNotOnCardError,
@@ -56,6 +55,7 @@ from client.fse_input import (
     FseInputError,
     FseServiceError,
     PatientIdentity,
+    PricingDraft,
     parse_fse_input,
 )
 from client.output_files import check_output, write_output
@@ -74,6 +74,7 @@ __all__ = [
     "FseService",
     "FseServiceError",
     "PatientIdentity",
+    "PricingDraft",
     "PricingRejectedError",
     "VitaleCardChangedError",
     "VitaleSource",
@@ -147,51 +148,31 @@ class FseService:
     ) -> PricingRequest:
         """The pricing request, completed from the cards and the store where it is silent
         (the history leaves out ``replaced``: a rectificative bills the same care again)."""
-        obj = dict(request.pricing)
-        situation = dict(obj.get("practitioner") or {})
-        situation.setdefault("specialty", practitioner.specialty)
-        situation.setdefault("sector", practitioner.sector)
-        obj["practitioner"] = situation
-        person = dict(obj.get("patient") or {})
-        birth = patient.beneficiary.birth_date
-        if "birth_date" not in person and len(birth) == 8:
-            person["birth_date"] = f"{birth[:4]}-{birth[4:6]}-{birth[6:]}"
-        care_raw = obj.get("date_of_care")
-        if vitale is not None and isinstance(care_raw, str) and len(care_raw) == 10:
-            try:
-                care = date.fromisoformat(care_raw)
-            except ValueError:
-                care = None
+        draft = request.pricing
+        care = draft.date_of_care
+        coverages: frozenset[str] = frozenset()
+        if vitale is not None:
             card_person = vitale.card.beneficiaries[
                 pick_beneficiary(vitale.card, request.beneficiary)
             ]
-            if care is not None:
-                rights = card_person.rights_at(care)
-                kinds = {c.kind for c in rights.coverages}
-                for key, kind in (
-                    ("ald", "ALD"),
-                    ("maternity", "MAT"),
-                    ("at_mp", "ATMP"),
-                    ("c2s", "C2S"),
-                ):
-                    person.setdefault(key, kind in kinds)
-        obj["patient"] = person
-        if "history" not in obj and isinstance(care_raw, str):
-            try:
-                care_day = date.fromisoformat(care_raw)
-            except ValueError:
-                care_day = None
-            if care_day is not None:
-                obj["history"] = [
-                    {"date": h.act_date.isoformat(), "code": h.code, "quantity": h.quantity}
-                    for h in self.store.history(
-                        patient.beneficiary.patient_key, care_day - HISTORY_WINDOW, care_day
-                    )
-                    if replaced is None
-                    or (h.fse_number, h.practitioner_id)
-                    != (replaced.number, replaced.practitioner_id)
-                ]
-        return parse_request(obj)
+            coverages = frozenset(c.kind for c in card_person.rights_at(care).coverages)
+        history: tuple[HistoryEntry, ...] = ()
+        if draft.history is None:
+            history = tuple(
+                HistoryEntry(date=h.act_date, code=h.code.strip().upper(), quantity=h.quantity)
+                for h in self.store.history(
+                    patient.beneficiary.patient_key, care - HISTORY_WINDOW, care
+                )
+                if replaced is None
+                or (h.fse_number, h.practitioner_id) != (replaced.number, replaced.practitioner_id)
+            )
+        return draft.complete(
+            specialty=practitioner.specialty,
+            sector=practitioner.sector,
+            birth_date=patient.beneficiary.birth_date,
+            coverages=coverages,
+            history=history,
+        )
 
     def create(
         self,
@@ -228,7 +209,7 @@ class FseService:
         )
         if mode is SecuringMode.VITALE:
             assert vitale is not None  # decide_mode checked it  # noqa: S101
-            _check_card_valid(vitale, request.pricing.get("date_of_care"))
+            _check_card_valid(vitale, request.pricing.date_of_care)
             patient = patient_from_vitale(vitale, request.beneficiary)
         elif request.identity is not None:
             patient = request.identity
@@ -414,13 +395,9 @@ class FseService:
         return row.status if row else None
 
 
-def _check_card_valid(vitale: VitaleSource, care_raw: object) -> None:
+def _check_card_valid(vitale: VitaleSource, care: date) -> None:
     """An expired carte Vitale cannot secure: the user must choose another mode."""
-    try:
-        care = date.fromisoformat(care_raw) if isinstance(care_raw, str) else None
-    except ValueError:
-        care = None  # price_io reports the malformed date
-    if care is not None and not vitale.card.is_valid_at(care):
+    if not vitale.card.is_valid_at(care):
         raise FseServiceError(
             "La carte Vitale n'est pas valable à la date des soins : elle ne peut pas "
             "sécuriser la FSE. Choisissez le mode SESAM sans Vitale (identité du patient) "

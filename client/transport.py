@@ -261,6 +261,14 @@ class HttpsTransport:
         self._idle: list[http.client.HTTPSConnection] = []
         self._idle_lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close the kept-alive connections (the application closes, or the settings changed):
+        the server's handler threads end now, not at their idle timeout."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
     @staticmethod
     def _ssl_context(settings: Settings) -> ssl.SSLContext:
         for path in (settings.ca_cert, settings.client_cert, settings.client_key):

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from billing.price_io import parse_request
 from billing.pricing import PricedInvoice
 from billing.pricing import price as billing_price
+from billing.request import HistoryEntry
 from cardio.cps import CpsIdentity, Situation
 from client import desk, documents
 from client.context import AppContext
@@ -31,17 +31,18 @@ def cps_source(identity: CpsIdentity, situations: tuple[Situation, ...]) -> CpsS
 def price(ctx: AppContext, request: desk.Invoice) -> PricedInvoice:
     """Price with the acts history of the patient (the database thread reads it)."""
     key = request.patient.store_key()
-    obj = desk.pricing_object(request)
+    draft = desk.pricing_draft(request)
     referential = ctx.ensure_referential()
 
     def work(store: Store) -> PricedInvoice:
+        history: tuple[HistoryEntry, ...] = ()
         if key is not None:
             since = request.care_date - dt.timedelta(days=HISTORY_DAYS)
-            obj["history"] = [
-                {"date": h.act_date.isoformat(), "code": h.code, "quantity": h.quantity}
+            history = tuple(
+                HistoryEntry(date=h.act_date, code=h.code.strip().upper(), quantity=h.quantity)
                 for h in store.history(key, since, request.care_date)
-            ]
-        return billing_price(parse_request(obj), referential)
+            )
+        return billing_price(draft.complete(history=history), referential)
 
     return ctx.db.submit(work).result()
 

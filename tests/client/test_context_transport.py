@@ -5,6 +5,8 @@ network), and the sender draining the outbox through the context's transport."""
 from __future__ import annotations
 
 import queue
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from client.fake_transport import InProcessTransport
 from client.sender import SendReport
 from client.store import open_store
 from client.transport import HttpsTransport
+from testbed.am.server import AmServer
 
 
 @pytest.fixture
@@ -84,3 +87,24 @@ def test_the_contexts_sender_sends_through_the_injected_transport(
         assert len(store.fse_list(state=FseState.ACKNOWLEDGED)) == 2
     finally:
         store.close()
+
+
+def test_closing_the_context_closes_the_kept_alive_connections(tmp_path: Path) -> None:
+    """A connection left open would keep a handler thread of the server alive until its idle
+    timeout: the application closes them when it closes (and when the settings change)."""
+    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
+    try:
+        ctx = build_context(client_settings(server.url), data_dir=tmp_path / "data", use_pcsc=False)
+        ctx.transport.ping()
+        assert _handlers_alive() == 1  # kept alive for the next request
+        ctx.close()
+        deadline = time.monotonic() + 5
+        while _handlers_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _handlers_alive() == 0
+    finally:
+        server.stop()
+
+
+def _handlers_alive() -> int:
+    return sum("process_request_thread" in t.name for t in threading.enumerate())

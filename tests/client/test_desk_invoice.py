@@ -92,9 +92,9 @@ def test_mandatory_tiers_payant_is_forced_and_explained(kinds, acts, forced, law
 def test_an_ald_patient_pays_directly_for_care_unrelated_to_the_ald() -> None:
     bill = invoice(Person(kinds=("ALD",)), InvoiceAct("G", ald=False))
     assert desk.payment_choice(bill).forced is None
-    assert desk.pricing_object(bill)["patient"]["ald"] is False  # no exoneration for a cold
+    assert desk.pricing_draft(bill).ald is False  # no exoneration for a cold
     related = invoice(Person(kinds=("ALD",)), InvoiceAct("G", ald=True))
-    assert desk.pricing_object(related)["patient"]["ald"] is True
+    assert desk.pricing_draft(related).ald is True
     mixed = invoice(Person(kinds=("ALD",)), InvoiceAct("G", ald=True), InvoiceAct("MEG"))
     assert "deux factures" in desk.mixed_ald_message(mixed)
 
