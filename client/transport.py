@@ -1,3 +1,4 @@
+# Over 500 lines: one class, one connection pool, one deadline per answer for every API call.
 """HTTPS transport to the concentrator: mutual TLS with the workstation's certificate, the
 server's CA pinned, timeouts, and every failure mapped to a typed error with ``retryable``.
 

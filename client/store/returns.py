@@ -131,7 +131,7 @@ def _status_filter(
     status: Reconciliation, not_listed: tuple[FseState, ...]
 ) -> tuple[str, list[str | int]]:
     """The SQL condition on FSE ``f`` whose reconciliation is ``status``
-    (``client.returns._status`` says which)."""
+    (``client.reconcile_views._status`` says which)."""
     settled: list[str | int] = [FseState.PAID.value, FseState.REJECTED.value]
     if status is Reconciliation.REFUSED:
         return "f.state = ?", [FseState.REFUSED.value]

@@ -1,3 +1,4 @@
+# Over 500 lines: one widget, the desk's patient column (card, list, search, NIR, dégradé).
 """The patient side of the point of care: bénéficiaires of the Vitale card and their rights,
 or, without a card, the local patients, identification by NIR, or dégradé chosen explicitly."""
 
