@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from client.cli import french
 from client.cli.unexpected import _data_dir, describe_unexpected
 from client.messages import describe
 from client.store import damage
@@ -44,6 +45,7 @@ EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    french.install()
     parser = argparse.ArgumentParser(
         prog="sesam", description="Facturation SESAM-Vitale au poste de soins."
     )
