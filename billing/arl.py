@@ -45,6 +45,8 @@ MOTIFS: Mapping[str, str] = {
     "A10": "Signataire du lot ni le praticien ni son remplaçant",
     "A11": "Numéro de lot déjà utilisé pour ce praticien",
     "A12": "FSE déjà acceptée dans un autre lot",
+    "A13": "Signature ApCV invalide",
+    "A14": "Session ApCV déjà utilisée pour une autre FSE",
 }
 
 

@@ -8,6 +8,11 @@ SHA-256 of the canonical form (RFC 8785, ``billing.canonical``) of every other f
 ``prev_hash`` included, so that editing, removing or reordering an entry breaks the chain
 at that entry. The first entry's ``prev_hash`` is ``GENESIS``.
 
+A store needs not keep what it can recompute (issue #27): ``payload_sha256`` is the digest of
+``payload`` and ``prev_hash`` the hash of the entry before. Rebuilt on reading, an edited
+payload or a removed entry then shows as a wrong ``hash`` (at the entry, or at the next one)
+where a stored copy would have shown a wrong digest or link: the chain is as strong.
+
 What the chain cannot show on its own: an attacker who rewrites every hash from the edited
 entry to the end, or who cuts the tail of the journal. Keeping the head (``head_hash``,
 ``count``) outside the workstation (printed, in a backup) closes both (docs/reliability.md).
@@ -20,7 +25,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from billing.canonical import canonical_bytes
 
@@ -43,6 +48,7 @@ class AuditKind(StrEnum):
     UNMATCHED_RESOLVED = "unmatched_resolved"  # such a line matched by hand
     REMAINDER_CLOSED = "remainder_closed"  # an unpaid remainder closed by the user (reason)
     SETTLEMENT = "settlement"  # what the patient paid at the desk (a correction: a new one)
+    AMC_PAYMENT = "amc_payment"  # an AMC paid or rejected the DRE of an FSE (gestion séparée)
     BASELINE = "baseline"  # a fact recorded before it was journaled, sealed by a migration
 
 
@@ -87,8 +93,26 @@ class AuditEntry:
         return sha256_hex(canonical_bytes(self.hashed_fields()))
 
 
+class ChainLink(Protocol):
+    """What the next entry needs of the one before: its place and its hash."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def hash(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The last entry of a journal as its store reads it (its place and hex hash)."""
+
+    seq: int
+    hash: str
+
+
 def build_entry(
-    previous: AuditEntry | None,
+    previous: ChainLink | None,
     *,
     at: str,
     kind: str,

@@ -42,7 +42,7 @@ from billing.fse_model import (
     parse_stamp,
     utc_stamp,
 )
-from billing.signing import CERTIFICATION_LENGTH, VitaleCertifier, sha256
+from billing.signing import CERTIFICATION_LENGTH, ApcvSigner, VitaleCertifier, sha256
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def decide_mode(
     vitale_present: bool,
     patient_given: bool,
     degrade_reason: str,
+    apcv_present: bool = False,
 ) -> SecuringMode:
     """The securing mode to use, from what the user asked and what is there.
 
@@ -89,6 +90,14 @@ def decide_mode(
     dégradé needs a reason; sans Vitale needs an explicit patient identity.
     :raises ModeUnavailableError: the wanted mode cannot be used.
     """
+    if requested is SecuringMode.APCV and not apcv_present:
+        raise ModeUnavailableError(
+            requested,
+            "Mode ApCV demandé mais aucune session ApCV n'est ouverte : faites lire le code de "
+            "l'application carte Vitale du patient.",
+        )
+    if requested is None and apcv_present and not vitale_present:
+        return SecuringMode.APCV
     if requested is None:
         if vitale_present:
             return SecuringMode.VITALE
@@ -120,8 +129,9 @@ def decide_mode(
     return requested
 
 
-def secure(body: FseBody, certifier: VitaleCertifier | None) -> Fse:
-    """Digest the body and, in vitale mode, have the card certify the digest.
+def secure(body: FseBody, certifier: VitaleCertifier | None, apcv: ApcvSigner | None = None) -> Fse:
+    """Digest the body and, in vitale mode, have the card certify the digest; in apcv
+    mode, have the ApCV service sign it for the session.
 
     :raises ModeUnavailableError: vitale mode without a certifier, or a certifier offered
         for another mode (a dégradé FSE carries no certification, by construction).
@@ -129,6 +139,10 @@ def secure(body: FseBody, certifier: VitaleCertifier | None) -> Fse:
         has the wrong length.
     """
     digest = sha256(body.canonical())
+    if body.mode is SecuringMode.APCV:
+        return _secure_apcv(body, digest, apcv)
+    if body.apcv_session:
+        raise FseError("Seule une FSE sécurisée ApCV porte une session ApCV.")
     if body.mode is not SecuringMode.VITALE:
         if body.vitale_serial:
             raise FseError("Une FSE non sécurisée Vitale ne porte pas de numéro de carte Vitale.")
@@ -146,3 +160,21 @@ def secure(body: FseBody, certifier: VitaleCertifier | None) -> Fse:
             f"{CERTIFICATION_LENGTH}."
         )
     return Fse(body=body, digest=digest, certification=certification)
+
+
+def _secure_apcv(body: FseBody, digest: bytes, apcv: ApcvSigner | None) -> Fse:
+    """The ApCV service's signature stands in for the card's certification."""
+    if apcv is None:
+        raise ModeUnavailableError(
+            body.mode, "Une session ApCV ouverte est nécessaire pour sécuriser en mode ApCV."
+        )
+    if body.vitale_serial:
+        raise FseError("Une FSE sécurisée ApCV ne porte pas de numéro de carte Vitale.")
+    if not body.apcv_session or apcv.session_id != body.apcv_session:
+        raise FseError(
+            "La session ApCV n'est pas celle de cette FSE : faites relire le code du patient."
+        )
+    signature = apcv.sign_fse(digest, body.beneficiary.patient_key)
+    if not signature:
+        raise FseError("Le service ApCV n'a pas signé la FSE.")
+    return Fse(body=body, digest=digest, apcv_signature=signature)

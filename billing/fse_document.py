@@ -137,6 +137,7 @@ def body_from_document(doc: Mapping[str, Any]) -> FseBody:
             mode=SecuringMode(_str(s, "mode")),
             vitale_serial=_str(s, "vitale_serial"),
             degrade_reason=_str(s, "degrade_reason"),
+            apcv_session=_str(s, "apcv_session") if "apcv_session" in s else "",
             acts=tuple(_act_from(act) for act in doc["acts"]),
             amounts=Amounts(
                 total_fees=parse_money(a["total_fees"], "total_fees"),
@@ -183,7 +184,8 @@ def fse_from_document(doc: Mapping[str, Any]) -> Fse:
         if digest.hex() != doc["digest"]:
             raise FseError(f"FSE n° {body.number} : l'empreinte ne correspond pas au contenu.")
         certification = bytes.fromhex(doc["vitale_certification"])
+        apcv_signature = bytes.fromhex(doc.get("apcv_signature", ""))
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         # outside data: a missing part, a wrong type, an amount out of Decimal's range
         raise FseError(f"FSE illisible : {exc}") from exc
-    return Fse(body=body, digest=digest, certification=certification)
+    return Fse(body=body, digest=digest, certification=certification, apcv_signature=apcv_signature)

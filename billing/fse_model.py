@@ -30,6 +30,15 @@ class SecuringMode(StrEnum):
     VITALE = "vitale"  # sécurisé Vitale: the card certifies the digest
     SANS_VITALE = "sans_vitale"  # SESAM sans Vitale: patient identified by NIR or ADRi
     DEGRADE = "degrade"  # SESAM dégradé: CPS only, paper duplicata signed by the patient
+    # The carte Vitale as an application on the patient's phone: the ApCV service signs
+    # the digest for the session opened from the patient's code (docs/formats/apcv.md).
+    APCV = "apcv"
+
+    @property
+    def lot_mode(self) -> SecuringMode:
+        """The mode of the lots this FSE goes in: an ApCV FSE is a secured one, with the
+        garantie de paiement, and travels in the secured (« vitale ») lots."""
+        return SecuringMode.VITALE if self is SecuringMode.APCV else self
 
 
 class PatientIdentification(StrEnum):
@@ -38,6 +47,7 @@ class PatientIdentification(StrEnum):
     VITALE = "vitale"  # read from the carte Vitale in the reader
     NIR = "nir"  # typed by the user (sans Vitale, dégradé)
     ADRI = "adri"  # an ADRi answer (sans Vitale, télémédecine)
+    APCV = "apcv"  # an ApCV session (the application carte Vitale)
 
 
 class FseError(BillingError):
@@ -298,6 +308,7 @@ class FseBody:
     referential_version: str = ""
     coverage: Mapping[str, str] = field(default_factory=dict)  # e.g. {"ald": "1"}
     rectifies: Rectifies | None = None  # an FSE rectificative: the FSE it replaces
+    apcv_session: str = ""  # apcv mode only: the ApCV session that signs the digest
 
     def to_document(self) -> dict[str, Any]:
         """The body as a JSON-ready mapping (integers, strings, booleans, null only)."""
@@ -313,6 +324,8 @@ class FseBody:
                 "mode": self.mode.value,
                 "vitale_serial": self.vitale_serial,
                 "degrade_reason": self.degrade_reason,
+                # Only in apcv mode: the digests of every other FSE stay what they were.
+                **({"apcv_session": self.apcv_session} if self.apcv_session else {}),
             },
             "acts": [act.to_document() for act in self.acts],
             "amounts": self.amounts.to_document(),
@@ -342,6 +355,7 @@ class Fse:
     body: FseBody
     digest: bytes  # SHA-256 of body.canonical()
     certification: bytes = b""  # 8 bytes in vitale mode, empty otherwise
+    apcv_signature: bytes = b""  # apcv mode: the ApCV service's signature of the digest
 
     @property
     def number(self) -> int:
@@ -359,6 +373,7 @@ class Fse:
             "body": self.body.to_document(),
             "digest": self.digest.hex(),
             "vitale_certification": self.certification.hex(),
+            **({"apcv_signature": self.apcv_signature.hex()} if self.apcv_signature else {}),
         }
 
     def canonical(self) -> bytes:

@@ -86,7 +86,7 @@ _BENEFICIARY = _obj(
         "birth_date": {"type": "string", "pattern": "^[0-9]{8}$"},
         "rang": {"type": "string", "pattern": "^[1-9]$"},
         "qualite": {"type": "string", "pattern": "^[0-9]{2}$"},
-        "identification": {"enum": ["vitale", "nir", "adri"]},
+        "identification": {"enum": ["vitale", "nir", "adri", "apcv"]},
         "adri_reference": {"type": "string", "maxLength": 64},
     }
 )
@@ -119,7 +119,7 @@ _BODY = _obj(
         "organism": {"$ref": "#/$defs/organism"},
         "securing": _obj(
             {
-                "mode": {"enum": ["vitale", "sans_vitale", "degrade"]},
+                "mode": {"enum": ["vitale", "sans_vitale", "degrade", "apcv"]},
                 "vitale_serial": {"type": "string", "pattern": "^([0-9a-f]{16})?$"},
                 "degrade_reason": {"type": "string", "maxLength": 200},
             }
@@ -153,6 +153,12 @@ _BODY["properties"]["rectifies"] = _obj(
     {"fse_id": _UUID, "number": {"type": "integer", "minimum": 1, "maximum": 999999999}}
 )
 
+# Optional (apcv mode only, docs/formats/apcv.md): the ApCV session that signed the digest.
+_BODY["properties"]["securing"]["properties"]["apcv_session"] = {
+    "type": "string",
+    "pattern": "^APCVS-[0-9A-F]{24}$",
+}
+
 _FSE = _obj(
     {
         "format": {"const": "SESAM-FSE"},
@@ -162,6 +168,9 @@ _FSE = _obj(
         "vitale_certification": {"type": "string", "pattern": "^([0-9a-f]{16})?$"},
     }
 )
+
+# Optional (apcv mode only): the ApCV service's ECDSA P-256 signature (DER) of the digest.
+_FSE["properties"]["apcv_signature"] = {"type": "string", "pattern": "^([0-9a-f]{2}){8,80}$"}
 
 _DEFS = {
     "organism": _ORGANISM,

@@ -93,7 +93,7 @@ class LotKey:
 def lot_key(fse: Fse) -> LotKey:
     """The lot an FSE belongs to: practitioner, destination organism, securing mode."""
     body = fse.body
-    return LotKey(body.practitioner.practitioner_id, body.organism.key, body.mode)
+    return LotKey(body.practitioner.practitioner_id, body.organism.key, body.mode.lot_mode)
 
 
 def group_into_lots(fses: Sequence[Fse], rules: LotRules = DEFAULT_RULES) -> list[list[Fse]]:
@@ -149,7 +149,7 @@ def lot_document(
         "lot_id": lot_id,
         "number": number,
         "kind": KIND_FSE,
-        "mode": first.mode.value,
+        "mode": first.mode.lot_mode.value,
         "practitioner": first.practitioner.to_document(),
         "organism": first.organism.to_document(),
         "created_at": utc_stamp(created_at),
@@ -262,6 +262,8 @@ def verify_lot(der: bytes, ca_cert: bytes) -> VerifiedLot:
             raise LotError(f"la FSE n° {fse.number} n'appartient pas à ce lot")
         if (fse.mode is SecuringMode.VITALE) != bool(fse.certification):
             raise LotError(f"FSE n° {fse.number} : certification Vitale incohérente avec le mode")
+        if (fse.mode is SecuringMode.APCV) != bool(fse.apcv_signature):
+            raise LotError(f"FSE n° {fse.number} : signature ApCV incohérente avec le mode")
     zero = Decimal("0.00")
     for name in ("total_fees", "amo", "amc"):
         total = sum((getattr(f.body.amounts, name) for f in fses), zero)

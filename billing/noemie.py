@@ -3,8 +3,9 @@
 The layout follows the public description (field notes §4.6): fixed 128-character ``000``
 header and ``999`` trailer, variable entities terminated by ``@`` with the entity type in
 characters 0–2 and the level (niveau) in 3–4, patient (``120``) and act (``210``) entities,
-``990`` totals closing each group. Field positions are this project's and are documented in
-``docs/formats/noemie.md``. The parser reads outside data: it is strict and raises
+``990`` totals closing each group; the part entities ``198`` / ``199`` and the act entity
+``210`` as in the public NOEMIE PS layout (``scresto09/sesamviewer``). All positions are
+documented in ``docs/formats/noemie.md``. The parser reads outside data: it is strict and raises
 :class:`MalformedNoemieError` with the entity number on anything unexpected.
 
 The format (values, motifs, types) is in :mod:`billing.noemie_format`, the writer in
@@ -28,9 +29,11 @@ from billing.noemie_format import (
     NoemieAct,
     NoemieFile,
     NoemieInvoice,
+    NoemiePart,
     NoemiePatient,
     NoemiePayment,
     NoemieRejects,
+    PartState,
 )
 from billing.noemie_parse import parse_noemie
 
@@ -47,9 +50,11 @@ __all__ = [
     "NoemieAct",
     "NoemieFile",
     "NoemieInvoice",
+    "NoemiePart",
     "NoemiePatient",
     "NoemiePayment",
     "NoemieRejects",
+    "PartState",
     "build_noemie",
     "parse_noemie",
 ]

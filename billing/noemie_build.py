@@ -17,7 +17,17 @@ from billing.noemie_format import (
     MalformedNoemieError,
     NoemieFile,
     NoemieInvoice,
+    NoemiePart,
 )
+
+#: Numeric fields of ``210`` this project does not carry, written as zeros: code gestion (2),
+#: justification (1, blank), mode de traitement (2), discipline (3), date de prescription (6),
+#: then after the dates: prix unitaire (8), base (8), taux (3).
+_ACT_HEAD = "00" + " " + "00" + "000" + "000000"
+_ACT_RATES = "0" * 8 + "0" * 8 + "000"
+#: After the coefficient: dénombrement (3), dépense (8), qualificatif (2, blank), taux and
+#: montant Alsace-Moselle (3 + 8), taux, montant and base mutuelle (3 + 8 + 8).
+_ACT_TAIL = "000" + "0" * 8 + "  " + "000" + "0" * 8 + "000" + "0" * 8 + "0" * 8
 
 
 def _text(value: str, width: int) -> str:
@@ -46,6 +56,20 @@ def _num(value: int, width: int) -> str:
     return str(value).zfill(width)
 
 
+def _signed(amount: Decimal) -> str:
+    """Paid amount on 8 then its sign (``P`` positive, ``N`` negative), as 198/199/210."""
+    return _cents(abs(amount), 8) + ("N" if amount < 0 else "P")
+
+
+def _part(kind: str, part: NoemiePart) -> str:
+    text = kind + "03" + _cents(part.requested, 8) + part.state.value + _signed(part.paid)
+    if kind == "198":
+        return text
+    if part.amc_number and not part.amc_number.isdigit():
+        raise MalformedNoemieError(f"numéro AMC {part.amc_number!r} non numérique")
+    return text + part.amc_number.zfill(10)[-10:] + _text(part.member_id, 15)
+
+
 def _invoice_entities(inv: NoemieInvoice) -> list[str]:
     motif = inv.motif_code or ""
     out = [
@@ -59,6 +83,10 @@ def _invoice_entities(inv: NoemieInvoice) -> list[str]:
         + motif.ljust(3)
         + _text(inv.motif_label, MAX_LABEL).rstrip()
     ]
+    if inv.amo is not None:
+        out.append(_part("198", inv.amo))
+    if inv.amc is not None:
+        out.append(_part("199", inv.amc))
     if inv.patient is not None:
         p = inv.patient
         out.append(
@@ -69,17 +97,22 @@ def _invoice_entities(inv: NoemieInvoice) -> list[str]:
             + _text(p.first_name, 15)
         )
     for act in inv.acts:
-        amount = act.amount
+        if not 1 <= len(act.code) <= 3:
+            raise MalformedNoemieError(f"nature de prestation {act.code!r} : 1 à 3 caractères")
+        day = act.care_date.strftime("%d%m%y")
         out.append(
             "21003"
-            + _num(act.line, 3).ljust(16)
-            + act.care_date.strftime("%d%m%y")
-            + " " * 25
-            + _cents(abs(amount), 8)
-            + ("-" if amount < 0 else "+")
-            + _text(act.code, 7)
+            + _num(act.line, 2)
+            + _ACT_HEAD
+            + day  # date des soins (début)
+            + day  # date de fin de soins
+            + _ACT_RATES
+            + _signed(act.amount)
+            + _text(act.code, 3)
+            + "  "  # code complémentaire à la nature d'acte
             + _num(act.quantity, 3)
             + _cents(act.coefficient, 5)
+            + _ACT_TAIL
         )
     return out
 

@@ -3,7 +3,9 @@
 The layout follows the public description (field notes §4.6): fixed 128-character ``000``
 header and ``999`` trailer, variable entities terminated by ``@`` with the entity type in
 characters 0–2 and the level (niveau) in 3–4, patient (``120``) and act (``210``) entities,
-``990`` totals closing each group. Field positions are this project's and are documented in
+``990`` totals closing each group. The part entities ``198`` (AMO) and ``199`` (AMC) and the
+act entity ``210`` follow the public NOEMIE PS layout (``scresto09/sesamviewer``,
+``data/noemie-ps.xml``); the other positions are this project's. All are documented in
 ``docs/formats/noemie.md``. The parser reads outside data: it is strict and raises
 :class:`MalformedNoemieError` with the entity number on anything unexpected.
 """
@@ -64,9 +66,38 @@ class InvoiceOutcome(StrEnum):
     REJECTED = "R"
 
 
+class PartState(StrEnum):
+    """« État paiement part AMO / AMC » of the ``198`` / ``199`` entities (public layout)."""
+
+    PAID = "P"
+    REJECTED = "R"
+    DEFERRED = "D"  # « différé »: the part will be paid later (by its own payer)
+    NOT_PROCESSED = " "  # « pas de traitement de cette part »: not this payer's to pay
+
+
+@dataclass(frozen=True, slots=True)
+class NoemiePart:
+    """One part of an invoice as the payer processed it (entity ``198`` AMO, ``199`` AMC).
+
+    ``paid`` is signed (the entity carries a sign ``P`` / ``N``). For the AMC part,
+    ``amc_number`` is the « N° AMC destinataire » (up to 10 digits) and ``member_id`` the
+    « N° identification AMC de l'adhérent »; both empty for the AMO part.
+    """
+
+    requested: Decimal
+    state: PartState
+    paid: Decimal = Decimal("0.00")
+    amc_number: str = ""
+    member_id: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class NoemieAct:
-    """One act line as the caisse liquidated it."""
+    """One act line as the caisse liquidated it (entity ``210``).
+
+    ``code`` is the « nature de prestation » on 3 characters (an NGAP key such as ``G``;
+    the public layout has no room for a 7-character CCAM code), ``line`` is 1 to 99.
+    """
 
     line: int
     care_date: date
@@ -100,6 +131,11 @@ class NoemieInvoice:
     motif_label: str = ""
     patient: NoemiePatient | None = None
     acts: tuple[NoemieAct, ...] = ()
+    #: The AMO part (``198``) and the AMC part (``199``), when the payer details them. In
+    #: gestion unique the caisse pays the AMC part too (``199`` paid); in gestion séparée
+    #: its ``199`` says « not processed » and the AMC pays on its own (DRE).
+    amo: NoemiePart | None = None
+    amc: NoemiePart | None = None
 
     @property
     def paid_total(self) -> Decimal:

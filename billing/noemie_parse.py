@@ -21,9 +21,11 @@ from billing.noemie_format import (
     NoemieAct,
     NoemieFile,
     NoemieInvoice,
+    NoemiePart,
     NoemiePatient,
     NoemiePayment,
     NoemieRejects,
+    PartState,
 )
 
 
@@ -171,23 +173,57 @@ def _patient(r: _Reader) -> NoemiePatient:
     )
 
 
+def _signed(r: _Reader, start: int, what: str) -> Decimal:
+    """An amount on 8 followed by its sign ``P`` / ``N`` (198, 199, 210)."""
+    amount = r.amount(start, 8, what)
+    sign = r.raw(start + 8, 1, f"signe du {what}")
+    if sign not in ("P", "N"):
+        raise r.fail(f"signe du {what} invalide (P ou N attendu)")
+    return -amount if sign == "N" else amount
+
+
+def _part(r: _Reader) -> NoemiePart:
+    """Entity 198 (part AMO, 23 characters) or 199 (part AMC, 48 characters)."""
+    amc = r.entity.kind == "199"
+    r.length(48 if amc else 23)
+    try:
+        state = PartState(r.raw(13, 1, "état de paiement de la part"))
+    except ValueError:
+        raise r.fail("état de paiement de la part inconnu") from None
+    requested = r.amount(5, 8, "montant demandé")
+    paid = _signed(r, 14, "montant payé")
+    if not amc:
+        return NoemiePart(requested, state, paid)
+    number = r.raw(23, 10, "numéro AMC")
+    if not (number.isascii() and number.isdigit()):
+        raise r.fail("numéro AMC non numérique")
+    return NoemiePart(
+        requested, state, paid, number.lstrip("0"), r.text(33, 15, "numéro d'adhérent AMC")
+    )
+
+
 def _act(r: _Reader) -> NoemieAct:
-    r.length(76)
-    sign = r.raw(60, 1, "signe")
-    if sign not in "+-":
-        raise r.fail("signe invalide")
-    amount = r.amount(52, 8, "montant remboursé")
-    code = r.text(61, 7, "code acte")
+    """Entity 210, public layout: line 5 on 2, care date 21, amount 52 on 8 and its sign at
+    60, nature de prestation 61 on 3, quantity 66 on 3, coefficient 69 on 5."""
+    r.length(117)
+    amount = _signed(r, 52, "montant remboursé")
+    code = r.text(61, 3, "nature de prestation")
     if not code:
-        raise r.fail("code acte vide")
+        raise r.fail("nature de prestation vide")
     return NoemieAct(
-        line=r.digits(5, 3, "numéro de ligne"),
+        line=r.digits(5, 2, "numéro de ligne"),
         care_date=r.dmy(21, "date des soins"),
         code=code,
-        quantity=r.digits(68, 3, "quantité"),
-        coefficient=r.amount(71, 5, "coefficient"),
-        amount=-amount if sign == "-" else amount,
+        quantity=r.digits(66, 3, "quantité"),
+        coefficient=r.amount(69, 5, "coefficient"),
+        amount=amount,
     )
+
+
+def _check_part(r: _Reader, part: NoemiePart | None, paid: Decimal, which: str) -> None:
+    """A part the payer details says what its invoice says it paid."""
+    if part is not None and part.paid != paid:
+        raise r.fail(f"part {which} payée ({part.paid}) différente de la facture ({paid})")
 
 
 def parse_noemie(data: bytes) -> NoemieFile:
@@ -250,11 +286,24 @@ def parse_noemie(data: bytes) -> NoemieFile:
             i += 1
             patient: NoemiePatient | None = None
             acts: list[NoemieAct] = []
-            while i < len(body) and body[i].kind in ("120", "210"):
+            parts: dict[str, NoemiePart] = {}
+            # Order: 110, its parts 198 then 199 (each at most once), the patient, the acts.
+            while i < len(body) and body[i].kind in ("198", "199", "120", "210"):
                 sub = _Reader(body[i])
+                kind = body[i].kind
                 if body[i].level != "03":
                     raise sub.fail("niveau 03 attendu")
-                if body[i].kind == "120":
+                if kind in ("198", "199"):
+                    if kind in parts or patient is not None or acts or "199" in parts:
+                        raise sub.fail("part en double ou mal placée")
+                    parts[kind] = _part(sub)
+                    _check_part(
+                        sub,
+                        parts[kind],
+                        inv.paid_amo if kind == "198" else inv.paid_amc,
+                        "AMO" if kind == "198" else "AMC",
+                    )
+                elif kind == "120":
                     if patient is not None or acts:
                         raise sub.fail("patient en double ou après les actes")
                     patient = _patient(sub)
@@ -273,6 +322,8 @@ def parse_noemie(data: bytes) -> NoemieFile:
                     motif_label=inv.motif_label,
                     patient=patient,
                     acts=tuple(acts),
+                    amo=parts.get("198"),
+                    amc=parts.get("199"),
                 )
             )
         if i >= len(body):

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from billing.amc import AmcCoverage, load_amc_rules
 from billing.errors import BillingError
 from billing.pricing import PricedInvoice
 from billing.request import (
@@ -57,7 +58,41 @@ def parse_request(obj: object) -> PricingRequest:
     patient = _patient(_object(_required(root, "patient", ""), "patient"), on)
     acts = read_acts(root)
     overrun = read_overrun(root)
-    return PricingRequest(on, practitioner, patient, acts, overrun, read_history(root))
+    amc = read_amc(root.get("amc"), on)
+    return PricingRequest(
+        on,
+        practitioner,
+        patient,
+        acts,
+        overrun,
+        read_history(root),
+        amc,
+        teleconsultation=read_teleconsultation(root),
+    )
+
+
+def read_teleconsultation(root: Mapping[str, Any]) -> bool:
+    """The ``teleconsultation`` key (default false): the act was done at a distance."""
+    return _bool(root, "teleconsultation", "teleconsultation")
+
+
+def read_amc(obj: object, on: date) -> AmcCoverage | None:
+    """The optional ``amc`` object: ``{"contract": "RESP150", "used_this_year": "0.00"}``,
+    the contract's rule taken from ``billing/tariffs/amc-garanties.json``."""
+    if obj is None:
+        return None
+    root = _object(obj, "amc")
+    contract = _text(root, "contract", "amc.contract")
+    rules = load_amc_rules()
+    rule = rules.rule(contract, on)
+    if rule is None:
+        known = ", ".join(sorted({r.contract for r in rules.rules}))
+        raise InputError("amc.contract", f"garantie {contract} inconnue à cette date ({known})")
+    used = root.get("used_this_year")
+    spent = Decimal("0.00") if used is None else _decimal(used, "amc.used_this_year")
+    if spent < 0 or spent > MAX_AMOUNT:
+        raise InputError("amc.used_this_year", "montant positif attendu")
+    return AmcCoverage(rule, spent)
 
 
 def read_object(obj: object, field: str) -> Mapping[str, Any]:
@@ -139,6 +174,7 @@ def to_json(priced: PricedInvoice) -> dict[str, Any]:
                 "base_remboursement": _money(line.reimbursement_base),
                 "taux_amo": _rate(line.amo_rate),
                 "montant_amo": _money(line.amo_amount),
+                "montant_amc": _money(line.amc_amount),
             }
             for line in priced.lines
         ],
@@ -146,6 +182,8 @@ def to_json(priced: PricedInvoice) -> dict[str, Any]:
         "amo": _money(priced.amo),
         "participation_forfaitaire": _money(priced.participation_forfaitaire),
         "amc": _money(priced.amc),
+        "amc_garantie": priced.amc_rule,
+        "amc_plafond": priced.amc_capped_by.value if priced.amc_capped_by else None,
         "reste_a_charge": _money(priced.patient_remainder),
     }
 

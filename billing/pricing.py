@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from billing.amc import CeilingKind, amc_part
 from billing.referential import (
     NotInForceError,
     Referential,
@@ -57,6 +58,7 @@ class PricedLine:
     overrun_amount: Decimal = ZERO
     local_tariff: bool = False
     source: str = ""
+    amc_amount: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,10 @@ class PricedInvoice:
     patient_remainder: Decimal
     errors: tuple[RuleError, ...]
     referential_version: str = ""
+    #: The contract rule that priced the AMC part ("" with no complémentaire, or the C2S).
+    amc_rule: str = ""
+    #: The ceiling that cut the AMC part, if any (the patient pays what it cut).
+    amc_capped_by: CeilingKind | None = None
 
     @property
     def valid(self) -> bool:
@@ -175,8 +181,19 @@ def price(request: PricingRequest, referential: Referential) -> PricedInvoice:
     rows = [item.row for item in resolved]
     pf = min(participation_forfaitaire_due(request, referential, rows), amo_gross)
     amo = amo_gross - pf
-    # C2S: tiers payant intégral, the complementary part covers the rest of the base.
-    amc = max(base_total - amo, ZERO) if request.patient.c2s else ZERO
+    amc_rule = ""
+    capped_by: CeilingKind | None = None
+    if request.patient.c2s:
+        # C2S: tiers payant intégral, the complementary part covers the rest of the base.
+        amc = max(base_total - amo, ZERO)
+    elif request.amc is not None:
+        part = amc_part(request.amc, lines)
+        lines = [replace(line, amc_amount=a) for line, a in zip(lines, part.per_line, strict=True)]
+        # Never beyond what the AMO leaves: the participation forfaitaire stays the patient's.
+        amc = min(part.total, max(total_fees - amo - pf, ZERO))
+        amc_rule, capped_by = request.amc.rule.contract, part.capped_by
+    else:
+        amc = ZERO
     remainder = total_fees - amo - amc
     invoice = PricedInvoice(
         lines=tuple(lines),
@@ -187,6 +204,8 @@ def price(request: PricingRequest, referential: Referential) -> PricedInvoice:
         patient_remainder=remainder,
         errors=tuple(errors),
         referential_version=referential.version,
+        amc_rule=amc_rule,
+        amc_capped_by=capped_by,
     )
     logger.debug("Priced %d acts: total %s, %d errors", len(lines), total_fees, len(invoice.errors))
     return invoice

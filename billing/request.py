@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from billing.amc import AmcCoverage
 from billing.referential import age_in_years
 
 
@@ -100,6 +101,10 @@ class PricingRequest:
     acts: tuple[Act, ...]
     overrun: Overrun | None = None
     history: tuple[HistoryEntry, ...] = ()
+    #: The patient's complémentaire (not the C2S, priced by its own rule), when known.
+    amc: AmcCoverage | None = None
+    #: A téléconsultation (NGAP art. 14.9.3): its own rules (``billing.rules.teleconsultation``).
+    teleconsultation: bool = False
 
     @property
     def patient_age(self) -> int:

@@ -60,6 +60,21 @@ class VitaleCertifier(Protocol):
         ...
 
 
+@runtime_checkable
+class ApcvSigner(Protocol):
+    """The application carte Vitale as billing sees it: an ApCV session whose service
+    signs the FSE digest in place of the card's certification (docs/formats/apcv.md)."""
+
+    @property
+    def session_id(self) -> str:
+        """The session opened from the patient's code (``APCVS-`` + 24 hex digits)."""
+        ...
+
+    def sign_fse(self, digest32: bytes, patient_key: str) -> bytes:
+        """The service's signature of ``digest32`` for the bénéficiaire ``patient_key``."""
+        ...
+
+
 def sha256(data: bytes) -> bytes:
     """SHA-256 of ``data``."""
     return hashlib.sha256(data).digest()

@@ -35,6 +35,8 @@ from cardio.probe import CardKind, CardsFound, card_identity, classify_atr, find
 from cardio.thread import CardThread
 from cardio.vitale import (
     AmcContract,
+    AmcGestion,
+    AmcService,
     Assure,
     Beneficiary,
     Coverage,
@@ -60,6 +62,8 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "AmcContract",
+    "AmcGestion",
+    "AmcService",
     "ApduError",
     "ApplicationNotFoundError",
     "Assure",

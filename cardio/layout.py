@@ -75,7 +75,8 @@ TAG_RIGHTS = 0x68
 TAG_AMO_PERIOD = 0xA0  # constructed: 80 start AAAAMMJJ, 81 end AAAAMMJJ (0 to 3)
 TAG_COVERAGE = 0xA1  # constructed: 80 start, 81 end, 82 kind, 83 ALD/situation code (0 to 7)
 TAG_AMC = 0xA2  # constructed: 80 organism id, 81 member number, 82 start, 83 end,
-#                  84 contract type, 85 tiers payant "1"/"0" (0 or 1)
+#                  84 contract type, 85 tiers payant "1"/"0", 86 gestion "U"/"S",
+#                  87 tiers payant services "CON,TEC,DEN" (0 or 1) — docs/formats/amc-card.md
 TAG_PERIOD_START = 0x80
 TAG_PERIOD_END = 0x81
 TAG_COVERAGE_KIND = 0x82
@@ -86,6 +87,8 @@ TAG_AMC_START = 0x82
 TAG_AMC_END = 0x83
 TAG_AMC_CONTRACT = 0x84
 TAG_AMC_TIERS_PAYANT = 0x85
+TAG_AMC_GESTION = 0x86  # "U" gestion unique, "S" gestion séparée (absent: séparée)
+TAG_AMC_TP_SERVICES = 0x87  # comma-separated AmcService codes (absent: every service)
 
 #: Coverage kinds stored under tag 82 of a coverage period.
 COVERAGE_ALD = "ALD"  # exonération du ticket modérateur (affection de longue durée)

@@ -22,6 +22,8 @@ from cardio.vitale_parse import (
 )
 from cardio.vitale_values import (
     AmcContract,
+    AmcGestion,
+    AmcService,
     Assure,
     Beneficiary,
     Coverage,
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "AmcContract",
+    "AmcGestion",
+    "AmcService",
     "Assure",
     "Beneficiary",
     "Coverage",

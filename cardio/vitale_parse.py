@@ -15,6 +15,8 @@ from cardio.vitale_values import (
     CORSICA,
     NIR13,
     AmcContract,
+    AmcGestion,
+    AmcService,
     Assure,
     Beneficiary,
     Coverage,
@@ -22,6 +24,7 @@ from cardio.vitale_values import (
     PublicBeneficiary,
     Rights,
     VitaleCard,
+    parse_tp_services,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,6 +92,21 @@ def _template_fields(data: bytes, tag: int) -> list[Fields]:
     return [tlv.values(t.value) for t in tlv.decode(data) if t.tag == tag] if data else []
 
 
+def _gestion(fields: Fields, where: str) -> AmcGestion:
+    raw = _opt(fields, layout.TAG_AMC_GESTION)
+    try:
+        return AmcGestion(raw) if raw else AmcGestion.SEPAREE
+    except ValueError:
+        raise MalformedResponseError(f"{where}: AMC gestion unknown") from None
+
+
+def _tp_services(fields: Fields, where: str) -> frozenset[AmcService]:
+    try:
+        return parse_tp_services(_opt(fields, layout.TAG_AMC_TP_SERVICES))
+    except ValueError:
+        raise MalformedResponseError(f"{where}: AMC tiers payant service unknown") from None
+
+
 def _parse_rights(children: list[tlv.Tlv], where: str) -> Rights:
     periods = []
     coverages = []
@@ -121,6 +139,8 @@ def _parse_rights(children: list[tlv.Tlv], where: str) -> Rights:
                 end=_optional_date(inner, layout.TAG_AMC_END, where),
                 contract_type=_opt(inner, layout.TAG_AMC_CONTRACT),
                 tiers_payant=_opt(inner, layout.TAG_AMC_TIERS_PAYANT) == "1",
+                gestion=_gestion(inner, where),
+                tp_services=_tp_services(inner, where),
             )
     return Rights(tuple(periods), tuple(coverages), amc)
 

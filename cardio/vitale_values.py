@@ -4,6 +4,7 @@ their AMO rights, coverages and complémentaire by period, and the NIR key."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from dataclasses import dataclass
 
@@ -37,9 +38,38 @@ class Coverage:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
+class AmcGestion(enum.Enum):
+    """Who receives the AMC part in tiers payant (card tag 86: "U" / "S")."""
+
+    #: gestion unique: the caisse receives the FSE and pays both parts (one lot).
+    UNIQUE = "U"
+    #: gestion séparée: the caisse pays the AMO part, the AMC its own (a DRE lot).
+    SEPAREE = "S"
+
+
+class AmcService(enum.Enum):
+    """A kind of care for which the AMC agrees to the tiers payant (card tag 87, codes of
+    three letters: project values; the GIE's own domain codes are not public)."""
+
+    CONSULTATIONS = "CON"  # consultations and visits of médecins
+    TECHNIQUES = "TEC"  # actes techniques (CCAM) of médecins
+    DENTAIRE = "DEN"  # soins dentaires
+    PROTHESE_DENTAIRE = "PRD"  # prothèses dentaires and orthodontie
+    PHARMACIE = "PHA"
+    BIOLOGIE = "BIO"
+    OPTIQUE = "OPT"
+    AUXILIAIRES = "AUX"  # auxiliaires médicaux
+    HOSPITALISATION = "HOS"
+
+
 @dataclass(frozen=True, slots=True)
 class AmcContract:
-    """The complémentaire santé (AMC) contract written on the card."""
+    """The complémentaire santé (AMC) contract written on the card (or sent by ADRi).
+
+    ``organism`` is the n° AMC (8 digits), ``contract_type`` the contract's code, which
+    the conventions table maps to a pricing rule. ``tiers_payant`` says whether the card
+    allows the tiers payant AMC at all; ``tp_services`` the kinds of care it covers
+    (empty with ``tiers_payant`` True: every kind)."""
 
     organism: str
     member_number: str
@@ -47,10 +77,22 @@ class AmcContract:
     end: dt.date | None
     contract_type: str
     tiers_payant: bool
+    gestion: AmcGestion = AmcGestion.SEPAREE
+    tp_services: frozenset[AmcService] = frozenset()
 
     def covers(self, day: dt.date) -> bool:
         """True when the contract is open at ``day``."""
         return self.start <= day and (self.end is None or day <= self.end)
+
+    def tiers_payant_for(self, service: AmcService) -> bool:
+        """True when the card allows the tiers payant AMC for this kind of care."""
+        return self.tiers_payant and (not self.tp_services or service in self.tp_services)
+
+
+def parse_tp_services(raw: str) -> frozenset[AmcService]:
+    """The services of tag 87 ("CON,TEC,DEN"); an unknown code is a ValueError."""
+    codes = [c.strip() for c in raw.split(",") if c.strip()]
+    return frozenset(AmcService(c) for c in codes)
 
 
 @dataclass(frozen=True, slots=True)

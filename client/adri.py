@@ -166,6 +166,14 @@ def _parse(doc: dict[str, Any], at: date) -> Rights:
     )
 
 
+def rights_from_answer(doc: dict[str, Any], at: date) -> Rights:
+    """An ADRi answer document read (the ApCV session carries one per bénéficiaire).
+
+    :raises MalformedAnswerError: the answer cannot be read.
+    """
+    return _parse(doc, at)
+
+
 def query_rights(
     transport: Transport,
     nir: str,

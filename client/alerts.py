@@ -23,7 +23,12 @@ from billing.lot import LotState
 from billing.working_days import add_working_days, working_days_between
 from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
 from client.reconciliation import Reconciliation
-from client.remainders import RemainderTotals, open_remainders, remainder_totals
+from client.remainders import (
+    RemainderTotals,
+    late_amc_parts,
+    open_remainders,
+    remainder_totals,
+)
 from client.settings import Settings
 from client.store import OutboxStatus, Store, parse_db_stamp
 
@@ -45,6 +50,7 @@ class AlertKind(StrEnum):
     NOT_QUEUED = "lot_hors_file"  # a signed lot without its outbox row: never sent
     PARTLY_PAID = "paiement_partiel"  # paid less than billed, remainder not closed
     REJECTED = "fse_rejetee"  # NOEMIE reject, remainder not closed
+    AMC_LATE = "part_amc_en_retard"  # AMC part (gestion séparée) unpaid beyond its delay
 
 
 class AlertLevel(StrEnum):
@@ -194,21 +200,57 @@ def _guarantee_cutoff(today: date, settings: Settings) -> date:
     return day
 
 
+#: Above this many FSE alerts of one kind (deadline, guarantee, indemnity), one alert sums
+#: them up, as for the remainders: tens of thousands of lines help nobody (issue #27).
+FSE_ONE_BY_ONE = 20
+
+_DEADLINE_ACTION = (
+    "Fermez le lot et envoyez-le (sesam queue send). En cas de nouvel échec, "
+    "établissez un duplicata papier de la FSE."
+)
+_INDEMNITY_ACTION = "Signalez le retard à la caisse et demandez l'indemnité de retard."
+_GUARANTEE_ACTION = "Récupérez les retours NOEMIE (sesam returns fetch) puis relancez la caisse."
+
+
 def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
     """Deadline and guarantee alerts. Only the FSE that have one are read (an index on the
-    state, a bound on the date): at a million FSE a walk of every row took half a minute."""
-    alerts: list[Alert] = []
+    state, a bound on the date): at a million FSE a walk of every row took half a minute.
+    Past :data:`FSE_ONE_BY_ONE` of a kind, one alert counts them."""
+    return [*_deadline_alerts(store, settings, now), *_guarantee_alerts(store, settings, now)]
+
+
+def _deadline_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
     today = _day(now)
     sub = settings.holiday_subdivision
     deadlines: dict[str, date] = {}
-    for fse in store.alerts.unsent_fse(_deadline_cutoff(today, settings).isoformat()):
-        care_text = fse.care_date
-        care_date = date.fromisoformat(care_text)
-        deadline = deadlines.get(care_text)
-        if deadline is None:
-            deadline = deadlines[care_text] = add_working_days(
-                care_date, settings.transmission_deadline_working_days, subdivision=sub
+    unsent = store.alerts.unsent_fse(_deadline_cutoff(today, settings).isoformat())
+    for fse in unsent:
+        if fse.care_date not in deadlines:
+            deadlines[fse.care_date] = add_working_days(
+                date.fromisoformat(fse.care_date),
+                settings.transmission_deadline_working_days,
+                subdivision=sub,
             )
+    if len(unsent) > FSE_ONE_BY_ONE:
+        late = sum(1 for fse in unsent if today > deadlines[fse.care_date])
+        oldest = unsent[0]  # oldest care first
+        return [
+            Alert(
+                f"{AlertKind.DEADLINE.value}:ensemble:{len(unsent)}",
+                AlertKind.DEADLINE,
+                AlertLevel.URGENT if late else AlertLevel.WARNING,
+                f"{len(unsent)} FSE pas encore transmises, dont {late} hors délai ; la plus "
+                f"ancienne : FSE n° {oldest.number} du "
+                f"{_fr(date.fromisoformat(oldest.care_date))}.",
+                "Fermez les lots et envoyez-les (sesam queue send). En cas de nouvel échec, "
+                "établissez un duplicata papier des FSE hors délai.",
+                oldest.care_date,
+            )
+        ]
+    alerts: list[Alert] = []
+    for fse in unsent:
+        care_date = date.fromisoformat(fse.care_date)
+        deadline = deadlines[fse.care_date]
         if today > deadline:
             level, when = AlertLevel.URGENT, f"délai dépassé depuis le {_fr(deadline)}"
         else:
@@ -219,40 +261,91 @@ def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
                 AlertKind.DEADLINE,
                 level,
                 f"FSE n° {fse.number} du {_fr(care_date)} pas encore transmise : {when}.",
-                "Fermez le lot et envoyez-le (sesam queue send). En cas de nouvel échec, "
-                "établissez un duplicata papier de la FSE.",
-                care_text,
+                _DEADLINE_ACTION,
+                fse.care_date,
             )
         )
+    return alerts
+
+
+def _guarantee_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
+    """Guarantee and indemnity alerts: the FSE are counted per ARL reception by the
+    database; read one by one only for a kind that has few."""
+    today = _day(now)
+    sub = settings.holiday_subdivision
     # No garantie de paiement without the carte Vitale: mode 'vitale' only.
     received_before = _guarantee_cutoff(today, settings) + timedelta(days=1)
     waits: dict[date, int] = {}
-    for row in store.alerts.acknowledged_vitale(received_before.isoformat()):
-        start = _day(parse_db_stamp(row.received_at))
+
+    def classified(stamp: str) -> tuple[AlertKind | None, date, int]:
+        start = _day(parse_db_stamp(stamp))
         waited = waits.get(start)
         if waited is None:
             waited = waits[start] = working_days_between(start, today, subdivision=sub)
         if waited > settings.indemnity_working_days:
-            kind, level = AlertKind.INDEMNITY, AlertLevel.URGENT
-            message = (
-                f"FSE n° {row.number} sécurisée Vitale non payée {waited} jours ouvrés après "
-                f"sa réception ({_fr(start)}) : au-delà de {settings.indemnity_working_days} "
-                "jours ouvrés, l'indemnité de retard de paiement est due."
-            )
-            action = "Signalez le retard à la caisse et demandez l'indemnité de retard."
-        elif waited > settings.guarantee_working_days:
-            kind, level = AlertKind.GUARANTEE, AlertLevel.WARNING
-            message = (
-                f"FSE n° {row.number} sécurisée Vitale non payée {waited} jours ouvrés après "
-                f"sa réception ({_fr(start)}) : la garantie de traitement sous "
-                f"{settings.guarantee_working_days} jours ouvrés est dépassée."
-            )
-            action = "Récupérez les retours NOEMIE (sesam returns fetch) puis relancez la caisse."
-        else:
+            return AlertKind.INDEMNITY, start, waited
+        if waited > settings.guarantee_working_days:
+            return AlertKind.GUARANTEE, start, waited
+        return None, start, waited
+
+    # Per kind: its ARL stamps (oldest first) and how many FSE they cover.
+    stamps: dict[AlertKind, list[str]] = {AlertKind.INDEMNITY: [], AlertKind.GUARANTEE: []}
+    counts: dict[AlertKind, int] = {AlertKind.INDEMNITY: 0, AlertKind.GUARANTEE: 0}
+    for group in store.alerts.acknowledged_vitale_by_arl(received_before.isoformat()):
+        kind, _start, _waited = classified(group.received_at)
+        if kind is not None:
+            stamps[kind].append(group.received_at)
+            counts[kind] += group.n
+    alerts: list[Alert] = []
+    for kind, kind_stamps in stamps.items():
+        if not kind_stamps:
             continue
-        alerts.append(
-            Alert(f"{kind.value}:{row.fse_uuid}", kind, level, message, action, start.isoformat())
+        indemnity = kind is AlertKind.INDEMNITY
+        level = AlertLevel.URGENT if indemnity else AlertLevel.WARNING
+        action = _INDEMNITY_ACTION if indemnity else _GUARANTEE_ACTION
+        if indemnity:
+            why = (
+                f"au-delà de {settings.indemnity_working_days} jours ouvrés, l'indemnité de "
+                "retard de paiement est due."
+            )
+        else:
+            why = (
+                f"la garantie de traitement sous {settings.guarantee_working_days} jours "
+                "ouvrés est dépassée."
+            )
+        if counts[kind] > FSE_ONE_BY_ONE:
+            oldest = _day(parse_db_stamp(kind_stamps[0]))
+            days = settings.indemnity_working_days if indemnity else settings.guarantee_working_days
+            alerts.append(
+                Alert(
+                    f"{kind.value}:ensemble:{counts[kind]}",
+                    kind,
+                    level,
+                    f"{counts[kind]} FSE sécurisées Vitale non payées plus de {days} jours "
+                    f"ouvrés après leur réception (la plus ancienne reçue le {_fr(oldest)}) : "
+                    f"{why}",
+                    action,
+                    oldest.isoformat(),
+                )
+            )
+            continue
+        # A kind's stamps are one range of receptions (the wait grows with the age).
+        rows = store.alerts.acknowledged_vitale(
+            received_before.isoformat(), since=kind_stamps[0], until=kind_stamps[-1]
         )
+        for row in rows:
+            _kind, start, waited = classified(row.received_at)
+            alerts.append(
+                Alert(
+                    f"{kind.value}:{row.fse_uuid}",
+                    kind,
+                    level,
+                    f"FSE n° {row.number} sécurisée Vitale non payée {waited} jours ouvrés "
+                    f"après sa réception ({_fr(start)}) : {why}",
+                    action,
+                    start.isoformat(),
+                )
+            )
     return alerts
 
 
@@ -316,6 +409,29 @@ def _remainder_alerts(store: Store) -> list[Alert]:
                 message,
                 action,
                 r.returned_on.isoformat(),
+            )
+        )
+    return alerts
+
+
+def _amc_alerts(store: Store, now: datetime) -> list[Alert]:
+    """AMC parts the caisse left to the AMC (gestion séparée) and the AMC has not paid
+    within its contractual delay (issue #23: « AMC payments up to 30 days late »)."""
+    alerts = []
+    for late in late_amc_parts(store, now):
+        amount = f"{late.amount:.2f}".replace(".", ",")
+        amc = f"l'AMC n° {late.amc_number}" if late.amc_number else "la complémentaire"
+        alerts.append(
+            Alert(
+                f"{AlertKind.AMC_LATE.value}:{late.fse_uuid}",
+                AlertKind.AMC_LATE,
+                AlertLevel.WARNING,
+                f"FSE n° {late.number} du {_fr(late.care_date)} : part complémentaire de "
+                f"{amount} € non payée par {amc}, délai dépassé depuis le "
+                f"{_fr(late.deadline)}.",
+                "Relancez la complémentaire (retour de la demande de remboursement, DRE) ; "
+                "si elle a payé autrement, enregistrez son paiement.",
+                late.deadline.isoformat(),
             )
         )
     return alerts
@@ -431,6 +547,7 @@ def compute_alerts(
         *_fse_alerts(store, settings, now),
         *_unmatched_alerts(store),
         *_remainder_alerts(store),
+        *_amc_alerts(store, now),
         *gap_alerts(store, now),
     ]
     if not include_acknowledged:

@@ -21,6 +21,11 @@ _ADVICE = {
     "numbering.json : contactez le support.",
     "A12": "Cette FSE a déjà été acceptée (et sera payée) dans un autre lot : ne la renvoyez "
     "pas ; les autres FSE du lot sont à renvoyer dans un nouveau lot.",
+    "A13": "La signature ApCV de cette FSE n'est pas celle du service ApCV : refaites la FSE "
+    "avec un nouveau code ApCV du patient, ou en SESAM sans Vitale (ADRi) ou en dégradé, sans "
+    "garantie de paiement.",
+    "A14": "La session ApCV de cette FSE a déjà sécurisé une autre FSE : refaites-la avec un "
+    "nouveau code ApCV du patient (un code ne sert qu'une fois).",
 }
 
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from billing.arl import Arl
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
-from client.store import NotFoundError, OutboxStatus, Store, stamp
+from client.store import LotStep, NotFoundError, OutboxStatus, Store, stamp
 from client.transport import ServerRejectedError, Transport
 
 #: Named as before the split of ``client.returns``: log filters and readers keep working.
@@ -92,28 +92,42 @@ def _motifs_json(arl: Arl) -> str:
     )
 
 
-def _acknowledge(store: Store, lot_id: str, now: datetime, detail: str) -> None:
+def _move_lot(store: Store, lot_id: str, now: datetime, to: LotStep) -> LotState:
+    """Move a lot to ``to`` (acknowledged or refused), through ``sent`` first when the
+    concentrator's answer is the first news of it: one transaction, each FSE row written
+    once. The lot's state after (unchanged when it was neither closed nor sent)."""
     lot = store.lot_by_id(lot_id)
     if lot.state in (LotState.CLOSED, LotState.REFUSED):
-        _mark_sent(store, lot_id, now, "lot remis au concentrateur")
-        lot = store.lot_by_id(lot_id)
-    if lot.state is LotState.SENT:
-        store.lot_transition(
-            lot_id,
-            LotState.ACKNOWLEDGED,
-            FseState.ACKNOWLEDGED,
-            FseEventKind.ARL_POSITIVE,
-            now,
-            detail,
+        sent = LotStep(
+            LotState.SENT, FseState.SENT, FseEventKind.SENT, "lot remis au concentrateur"
         )
+        store.lot_steps(lot_id, [sent, to], now)
+        store.transmissions.note_received(lot_id, now)
+        return to.lot_state
+    if lot.state is LotState.SENT:
+        store.lot_steps(lot_id, [to], now)
+        return to.lot_state
+    return lot.state
 
 
-def apply_arl(store: Store, arl: Arl, now: datetime, document: bytes = b"") -> ArlOutcome:
+def _acknowledge(store: Store, lot_id: str, now: datetime, detail: str) -> None:
+    """The lot is acknowledged (a positive ARL, or one deduced from a NOEMIE return)."""
+    to = LotStep(LotState.ACKNOWLEDGED, FseState.ACKNOWLEDGED, FseEventKind.ARL_POSITIVE, detail)
+    _move_lot(store, lot_id, now, to)
+
+
+def apply_arl(
+    store: Store, arl: Arl, now: datetime, document: bytes = b"", *, contact: str | None = None
+) -> ArlOutcome:
     """Record one ARL and move its lot and FSE (acknowledged or refused). Idempotent.
 
     Also marks the lot's outbox row DONE: an ARL in hand means nothing is left to send.
+    ``contact``: the transport log's ``contact`` line of the answer that brought the ARL,
+    written in the same transaction (one per lot sent: its cost is the sender's).
     """
     with store.write():
+        if contact is not None:
+            log_event(store, now, "contact", contact, arl.lot_id)
         known = store.transmissions.known_arl(arl.lot_id)
         if known is not None:
             if known.arl_id == arl.arl_id and known.status == arl.status.value:
@@ -132,23 +146,17 @@ def apply_arl(store: Store, arl: Arl, now: datetime, document: bytes = b"") -> A
         if arl.positive:
             _acknowledge(store, arl.lot_id, now, f"ARL positif {arl.arl_id}")
         else:
-            if lot.state in (LotState.CLOSED, LotState.REFUSED):
-                _mark_sent(store, arl.lot_id, now, "lot remis au concentrateur")
-                lot = store.lot_by_id(arl.lot_id)
             motifs = "; ".join(
                 f"{m.code} {m.label}" + (f" (FSE {m.fse_id})" if m.fse_id else "")
                 for m in arl.motifs
             )
-            if lot.state is LotState.SENT:
-                store.lot_transition(
-                    arl.lot_id,
-                    LotState.REFUSED,
-                    FseState.REFUSED,
-                    FseEventKind.ARL_NEGATIVE,
-                    now,
-                    f"ARL négatif : {motifs}"[:500],
-                )
-            else:
+            to = LotStep(
+                LotState.REFUSED,
+                FseState.REFUSED,
+                FseEventKind.ARL_NEGATIVE,
+                f"ARL négatif : {motifs}"[:500],
+            )
+            if _move_lot(store, arl.lot_id, now, to) is not LotState.REFUSED:
                 logger.warning("lot %s in state %s: negative ARL recorded only", lot.id, lot.state)
         store.transmissions.record_arl(
             arl, _motifs_json(arl), document.decode("utf-8", "replace"), now

@@ -70,7 +70,7 @@ from client.store import (
     damage,
     storage_error,
 )
-from client.store.errors import DamagedStoreError
+from client.store.errors import DamagedStoreError, ServerSideBackupError
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def backup(
     :raises OutputPathError: ``out`` is refused.
     :raises StorageError: the disk is full or read-only (the partial copy is removed).
     """
+    if store.conn.on_postgres:
+        raise ServerSideBackupError
     moment = now or utc_now()
     try:
         folder = backup_dir(store.path.parent)
@@ -168,6 +170,8 @@ def backup_if_due(
     application is when a damaged store must be told.
     :raises DamagedStoreError: the database is damaged.
     """
+    if store.conn.on_postgres:
+        return None  # the cabinet's server backs its database up (docs/architecture.md)
     now = clock()
     try:
         folder = backup_dir(store.path.parent)

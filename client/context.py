@@ -11,6 +11,7 @@ context and pass it around (no globals). No Qt here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -38,10 +39,12 @@ from client.backup import (
 )
 from client.config import data_dir as default_data_dir
 from client.desk_records import DraftBook
+from client.offline_journal import FseKeptOfflineError
 from client.sender import SenderThread
 from client.settings import SETTINGS_NAME, Settings, SettingsError, load_settings
 from client.store import Store, open_store
-from client.store.errors import DamagedStoreError
+from client.store.cabinet import Viewer
+from client.store.errors import DamagedStoreError, DatabaseUnavailableError, storage_error
 from client.tariffs_local import referential_with_local
 from client.transport import HttpsTransport, Transport
 
@@ -85,7 +88,26 @@ class DbWorker:
 
     def submit(self, fn: Callable[[Store], T]) -> Future[T]:
         """Run ``fn(store)`` on the database thread."""
-        return self._executor.submit(lambda: fn(self._get()))
+        return self._executor.submit(self._run, fn)
+
+    def _run(self, fn: Callable[[Store], T]) -> T:
+        try:
+            return fn(self._get())
+        except Exception as exc:
+            typed = storage_error(exc, None)  # a read outside a transaction is not typed
+            if not isinstance(exc, FseKeptOfflineError) and not isinstance(
+                typed, DatabaseUnavailableError
+            ):
+                raise
+            # The cabinet's server went away: its connection is dead. The next call opens
+            # a new one, so the post resumes by itself once the server answers.
+            store, self._store = self._store, None
+            if store is not None:
+                with contextlib.suppress(Exception):
+                    store.close()
+            if typed is not None and typed is not exc:
+                raise typed from exc
+            raise
 
     def submit_closed(self, fn: Callable[[], T]) -> Future[T]:
         """Run ``fn()`` on the database thread with the connection closed first (a
@@ -129,6 +151,11 @@ class AppContext:
     monitor: ReaderMonitor | None = None
     drafts: DraftBook | None = None
     last_card_errors: list[str] = field(default_factory=list)
+    #: Who is looking (issue #26: the card in the reader): the FSE list and the dashboard
+    #: show only these practitioners' accounts; None: the whole store (a practitioner alone).
+    viewer: Viewer | None = None
+    #: The national id of the card that decided ``viewer`` ('' when none is in).
+    viewer_card: str = ""
     #: Housekeeping (the scheduled backup) on a thread and a connection of its own: a
     #: copy of a big store takes seconds, the database thread serves the desk meanwhile.
     housekeeping: ThreadPoolExecutor = field(

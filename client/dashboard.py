@@ -111,6 +111,28 @@ class Dashboard:
     unpaid_count: int = 0
     claimed_amount: Decimal = ZERO  # claimed from the caisse (counted in waiting too)
     claimed_count: int = 0
+    # Of ``vitale_count``: the FSE secured by the application carte Vitale (ApCV).
+    apcv_count: int = 0
+
+    @property
+    def mode_counts(self) -> dict[str, int]:
+        """FSE by securing mode: the card, its application, sans Vitale, dégradé."""
+        return {
+            "vitale": self.vitale_count - self.apcv_count,
+            "apcv": self.apcv_count,
+            "sans_vitale": self.fse_count - self.vitale_count - self.degrade_count,
+            "degrade": self.degrade_count,
+        }
+
+    @property
+    def mode_shares(self) -> dict[str, Decimal]:
+        """The share of FSE of each securing mode, in percent (empty without FSE)."""
+        if not self.fse_count:
+            return {}
+        return {
+            mode: (Decimal(100 * n) / self.fse_count).quantize(Decimal("0.1"))
+            for mode, n in self.mode_counts.items()
+        }
 
     @property
     def teletransmission_rate(self) -> Decimal | None:
@@ -122,7 +144,7 @@ class Dashboard:
 
     @property
     def vitale_rate(self) -> Decimal | None:
-        """Percentage of FSE secured by the carte Vitale."""
+        """Percentage of FSE secured by the carte Vitale (the card or its application)."""
         if not self.fse_count:
             return None
         return (Decimal(100 * self.vitale_count) / self.fse_count).quantize(Decimal("0.1"))
@@ -141,6 +163,9 @@ class Dashboard:
             "fse_degrade": self.degrade_count,
             "taux_teletransmission": rate(self.teletransmission_rate),
             "taux_vitale": rate(self.vitale_rate),
+            "fse_apcv": self.apcv_count,
+            "fse_par_mode": self.mode_counts,
+            "part_par_mode": {k: str(v) for k, v in self.mode_shares.items()},
             "honoraires": str(self.fees),
             "facture_caisses": str(self.billed),
             "recu": str(self.received),
@@ -179,8 +204,15 @@ def _outside(start: date, end: date) -> list[tuple[date, date]]:
     return [(since, until) for since, until in outside if since < until]
 
 
-def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
-    """The dashboard over care dates ``start``..``end`` (included), read in one go.
+def compute(
+    store: Store,
+    start: date,
+    end: date,
+    now: datetime,
+    practitioners: frozenset[str] | None = None,
+) -> Dashboard:
+    """The dashboard over care dates ``start``..``end`` (included), read in one go; of
+    ``practitioners``' FSE and payments only when given (issue #26: who is looking).
 
     :raises DashboardPeriodError: ``end`` is before ``start``.
     """
@@ -194,7 +226,7 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
     fees = billed = received = ZERO
     reject_states = {s.value for s in REJECT_STATES}
     outside = _outside(start, end)
-    for group in store.figures.fse_groups(keys[0], keys[-1], outside):
+    for group in store.figures.fse_groups(keys[0], keys[-1], outside, practitioners):
         month = per_month[group.month]
         n = group.n
         amount = (group.amo + group.amc) * n
@@ -210,13 +242,13 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
         if group.state in reject_states:
             rejects += n
             month["rejects"] += n
-    for paid in store.figures.received_groups(keys[0], keys[-1], outside):
+    for paid in store.figures.received_groups(keys[0], keys[-1], outside, practitioners):
         amount = (paid.paid_amo + paid.paid_amc) * paid.n
         received += amount
         per_month[paid.month]["received"] += amount
     waiting = ZERO
     waiting_count = 0
-    for waits in store.figures.waiting_groups():
+    for waits in store.figures.waiting_groups(practitioners):
         waiting += (waits.amo + waits.amc) * waits.n
         waiting_count += waits.n
     remainders = remainder_totals(store)
@@ -241,6 +273,7 @@ def compute(store: Store, start: date, end: date, now: datetime) -> Dashboard:
         unpaid_count=remainders.unpaid_count,
         claimed_amount=remainders.claimed_amount,
         claimed_count=remainders.claimed_count,
+        apcv_count=store.apcv.count(start, end),
         rejects=rejects,
         last_transmission=last,
         days_since_transmission=days,

@@ -12,15 +12,16 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from billing import price_io
-from billing.fse import SecuringMode, TiersPayant
+from billing.fse import PatientIdentification, SecuringMode, TiersPayant
 from billing.working_days import add_working_days
 from cardio import layout
+from cardio.vitale_values import AmcContract
 from client.errors import ClientError
 from client.fse_input import PricingDraft, parse_identity
 from client.fse_service import FseInput, PatientIdentity
@@ -39,6 +40,7 @@ class PatientSource(StrEnum):
     LOCAL = "local"  # found in the local patient file
     NIR = "nir"  # identity typed or given by ADRi: SESAM sans Vitale
     DEGRADED = "degrade"
+    APCV = "apcv"  # the application carte Vitale: an ApCV session (client.apcv)
 
 
 class PaymentMode(StrEnum):
@@ -122,7 +124,7 @@ class InvoicePatient:
 
     source: str  # a PatientSource value
     beneficiary: Any  # cardio.vitale.Beneficiary, client.context.LocalPatient, ADRi's answer
-    card: Any = None  # cardio.vitale.VitaleCard when read from a card
+    card: Any = None  # cardio.vitale.VitaleCard when read from a card; the ApCV session
     reader: str | None = None
     patient_id: Any = None  # id in the local store, once created
     degrade_reason: str = ""
@@ -143,7 +145,7 @@ class InvoicePatient:
 
     @property
     def degraded(self) -> bool:
-        return self.source != PatientSource.VITALE
+        return self.source not in (PatientSource.VITALE, PatientSource.APCV)
 
     @property
     def birth_date(self) -> dt.date | None:
@@ -159,6 +161,15 @@ class InvoicePatient:
         if not callable(rights_at):
             return set()
         return {str(c.kind) for c in rights_at(day).coverages}
+
+    def amc_contract(self, day: dt.date) -> AmcContract | None:
+        """The complémentaire of the card's bénéficiaire open at ``day`` (the FSE prices the
+        AMC part from the card only: ``client.fse_service``)."""
+        rights_at = getattr(self.beneficiary, "rights_at", None)
+        if self.card is None or not callable(rights_at):
+            return None
+        amc = rights_at(day).amc
+        return amc if isinstance(amc, AmcContract) else None
 
     def amc_tiers_payant(self, day: dt.date) -> bool:
         """The complémentaire on the card (or ADRi) agrees to the tiers payant."""
@@ -219,6 +230,7 @@ class Invoice:
     treating_doctor: bool = True
     means: PaymentMeans | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    teleconsultation: bool = False  # priced by the téléconsultation rules
 
     @property
     def ald_related(self) -> bool:
@@ -408,6 +420,7 @@ def pricing_draft(invoice: Invoice) -> PricingDraft:
         at_mp=layout.COVERAGE_AT_MP in kinds,
         care_pathway=pathway,
         overrun=overrun,
+        teleconsultation=invoice.teleconsultation,
     )
 
 
@@ -451,6 +464,9 @@ def fse_request(invoice: Invoice) -> FseInput:
     if source == PatientSource.VITALE:
         mode = SecuringMode.VITALE
         selector = beneficiary_selector(patient.beneficiary)
+    elif source == PatientSource.APCV:
+        mode = SecuringMode.APCV  # the session signs: the identity is the service's answer
+        identity = _identity_of(patient)
     else:
         mode = (
             SecuringMode.DEGRADE if source == PatientSource.DEGRADED else SecuringMode.SANS_VITALE
@@ -463,6 +479,15 @@ def fse_request(invoice: Invoice) -> FseInput:
             selector = beneficiary_selector(patient.beneficiary)
         else:
             identity = _identity_of(patient)
+            if identity.beneficiary.identification is PatientIdentification.APCV:
+                # An ApCV patient billed otherwise (dégradé, a resumed draft): his identity
+                # and rights are the ADRi answer of the session, without its garantie.
+                identity = replace(
+                    identity,
+                    beneficiary=replace(
+                        identity.beneficiary, identification=PatientIdentification.ADRI
+                    ),
+                )
     payment = effective_payment(invoice)
     return FseInput(
         pricing=pricing,

@@ -226,6 +226,7 @@ def care_sheet(
         tiers_payant_amo=tp.amo,
         tiers_payant_amc=tp.amc,
         degrade=body.mode is SecuringMode.DEGRADE,
+        apcv=body.mode is SecuringMode.APCV,
         letterhead=letterhead,
         part_amo=amounts.amo,
         part_amc=amounts.amc,

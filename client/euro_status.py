@@ -4,7 +4,10 @@ to do), waiting (since when, and the deadline: those of ``client.alerts``), clos
 user (``client.remainders``).
 
 The caisse parts come from the FSE's latest payment line (NOEMIE), its lot's transmission
-and ARL; the patient part from what the desk recorded (``fse_settlements``, m011). A few
+and ARL; the patient part from what the desk recorded (``fse_settlements``, m011). Each part
+on its own (issue #23): in gestion séparée the AMC part goes to the AMC in a DRE (and the
+caisse's NOEMIE leaves it, 199 « pas de traitement »); it waits for the AMC's own payment
+(``amc_payments``) until its contractual delay (``billing/tariffs/amc-delais.json``). A few
 indexed lookups per FSE: the lists page through the database, never a walk of the store.
 """
 
@@ -17,13 +20,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from billing.amc_delays import load_amc_delays
 from billing.fse_states import FseState
 from billing.noemie import MOTIFS
 from billing.working_days import add_working_days
 from client.remainders import CLOSURE_LABELS, Closure, ClosureMotif, latest_closure
 from client.settings import Settings
 from client.store import FseRow, Store, parse_db_stamp
-from client.store.returns import PaymentRow
+from client.store.amc_lots import AmcPaymentRow
+from client.store.returns import AMC_LEFT_STATES, PaymentRow
 
 ZERO = Decimal("0.00")
 
@@ -217,7 +222,8 @@ def _waiting(
     since = _local_day(lot.arl_at) if lot and lot.arl_at else None
     if since is None:
         return "acceptée par la caisse, paiement attendu", None, None
-    if fse.mode != "vitale":  # no garantie de paiement without the carte Vitale
+    # No garantie de paiement without the carte Vitale (the card, or its application).
+    if fse.mode not in ("vitale", "apcv"):
         text = (
             f"acceptée le {_fr(since)}, paiement attendu (sans garantie de délai : FSE "
             "sans carte Vitale)"
@@ -310,6 +316,108 @@ def _caisse_part(
     return PartView(part, billed, paid, missing, status, text, code, words, action, since=returned)
 
 
+def _left_to_amc(
+    store: Store, fse: FseRow, amc_number: str, today: date
+) -> tuple[str, date | None, date | None]:
+    """(words, since, deadline) of an AMC part awaited from the AMC: its delay counts from
+    the AMC's acknowledgement of the DRE, else from the caisse's ARL."""
+    sent = store.alerts.amc_part_sent(fse.fse_uuid)
+    amc_number = sent.amc_number if sent is not None else amc_number
+    who = f"l'AMC n° {amc_number}" if amc_number else "la complémentaire"
+    if sent is not None:
+        since = _local_day(sent.ack_at) if sent.ack_at else None
+        if since is None:
+            return f"demande de remboursement (DRE) à {who} pas encore reçue", None, None
+    else:
+        lot = store.transmissions.lot_return_times(fse.lot_id or "")
+        since = _local_day(lot.arl_at) if lot and lot.arl_at else None
+        if since is None:
+            return f"à payer par {who} (gestion séparée)", None, None
+    deadline = since + timedelta(days=load_amc_delays().days(since, amc_number))
+    if today > deadline:
+        text = f"à payer par {who} (gestion séparée) : délai dépassé depuis le {_fr(deadline)}"
+    else:
+        text = f"à payer par {who} (gestion séparée) avant le {_fr(deadline)}"
+    return text, since, deadline
+
+
+def _paid_by_amc(fse: FseRow, own: AmcPaymentRow, closure: Closure | None) -> PartView:
+    """The AMC part as the AMC's own return (DRE) settled it."""
+    billed = fse.amc
+    words = own.motif_label or MOTIFS.get(own.motif_code, "")
+    if own.outcome == "rejete":
+        status, paid = PartStatus.REJECTED, ZERO
+        text = (
+            f"rejetée par la complémentaire le {_fr(own.paid_on)} : {words or 'motif non précisé'}"
+        )
+        action = "Lisez le motif de la complémentaire ; facturez le patient ou réclamez-lui."
+    elif own.paid_amc >= billed:
+        text = f"payée par la complémentaire le {_fr(own.paid_on)}"
+        return PartView(
+            Part.AMC, billed, own.paid_amc, ZERO, PartStatus.PAID, text, since=own.paid_on
+        )
+    else:
+        status, paid = PartStatus.PARTLY_PAID, own.paid_amc
+        text = (
+            f"payée partiellement par la complémentaire le {_fr(own.paid_on)} : "
+            f"{_euros(billed - paid)} non payés ({words or 'motif non communiqué'})"
+        )
+        action = PARTIAL_ACTION
+    if closure is not None:
+        status = PartStatus.LOST if closure.motif is ClosureMotif.LOSS else PartStatus.CLAIMED
+        text += f" — {closure.label}"
+    return PartView(
+        Part.AMC,
+        billed,
+        paid,
+        billed - paid,
+        status,
+        text,
+        own.motif_code or None,
+        words,
+        action,
+        since=own.paid_on,
+    )
+
+
+def _amc_part(
+    store: Store,
+    fse: FseRow,
+    pay: PaymentRow | None,
+    closure: Closure | None,
+    waiting: tuple[str, date | None, date | None] | None,
+    refusal: str,
+    today: date,
+) -> PartView:
+    """The AMC part on its own: the AMC's own payment when it came (gestion séparée), else
+    awaited from the AMC when a DRE carries it or the caisse left it to the AMC, else the
+    caisse's line (gestion unique: the caisse pays both parts)."""
+    if fse.amc <= 0 or fse.state in (FseState.CANCELLED, FseState.RECTIFIED, FseState.REFUSED):
+        return _caisse_part(Part.AMC, fse.amc, pay, fse, closure, waiting, refusal)
+    if not fse.tiers_payant_amc:  # the patient advanced it; his AMC repays him, not us
+        text = "réglée par le patient (sans tiers payant complémentaire)"
+        return PartView(Part.AMC, fse.amc, None, ZERO, PartStatus.NONE, text)
+    own = store.amc_lots.payment_of(fse.fse_uuid)
+    if own is not None:
+        return _paid_by_amc(fse, own, closure)
+    left = pay is not None and pay.amc_state in AMC_LEFT_STATES and fse.tiers_payant_amc
+    if not left and store.alerts.amc_part_sent(fse.fse_uuid) is None:
+        return _caisse_part(Part.AMC, fse.amc, pay, fse, closure, waiting, refusal)
+    text, since, deadline = _left_to_amc(store, fse, pay.amc_number if pay else "", today)
+    late = deadline is not None and today > deadline
+    return PartView(
+        Part.AMC,
+        fse.amc,
+        None,
+        ZERO,
+        PartStatus.WAITING,
+        text,
+        action="Relancez la complémentaire ; si elle a payé autrement, notez-le." if late else "",
+        since=since,
+        deadline=deadline,
+    )
+
+
 def _patient_part(store: Store, fse: FseRow) -> PartView:
     billed = fse.patient_remainder
     if fse.state in (FseState.CANCELLED, FseState.RECTIFIED):
@@ -362,7 +470,7 @@ def euro_status(store: Store, fse: FseRow, settings: Settings, now: datetime) ->
     refusal = _refusal_motif(store, fse) if fse.state is FseState.REFUSED else ""
     parts = (
         _caisse_part(Part.AMO, fse.amo, pay, fse, closure, waiting, refusal),
-        _caisse_part(Part.AMC, fse.amc, pay, fse, closure, waiting, refusal),
+        _amc_part(store, fse, pay, closure, waiting, refusal, now.astimezone().date()),
         _patient_part(store, fse),
     )
     return EuroStatus(

@@ -89,6 +89,7 @@ class PricingDraft:
     care_pathway: CarePathway = CarePathway.IN
     overrun: Overrun | None = None
     history: tuple[HistoryEntry, ...] | None = None
+    teleconsultation: bool = False  # priced by the téléconsultation rules
 
     def complete(
         self,
@@ -146,6 +147,7 @@ class PricingDraft:
             self.acts,
             self.overrun,
             history if self.history is None else self.history,
+            teleconsultation=self.teleconsultation,
         )
 
 
@@ -196,6 +198,7 @@ def parse_pricing_draft(obj: object) -> PricingDraft:
         care_pathway=pathway,
         overrun=overrun,
         history=history,
+        teleconsultation=price_io.read_teleconsultation(root),
     )
 
 
@@ -244,8 +247,8 @@ def parse_identity(raw: object) -> PatientIdentity:
     if len(birth) != 8 or not birth.isdigit():
         raise FseInputError("identity.birth_date", "date AAAA-MM-JJ ou AAAAMMJJ attendue")
     source = _text(raw, "identification", "identity.identification", default="nir")
-    if source not in ("nir", "adri"):
-        raise FseInputError("identity.identification", 'valeur attendue : "nir" ou "adri"')
+    if source not in ("nir", "adri", "apcv"):
+        raise FseInputError("identity.identification", 'valeur attendue : "nir", "adri" ou "apcv"')
     organism_raw = raw.get("organism")
     if not isinstance(organism_raw, dict):
         raise FseInputError("identity.organism", "objet {regime, caisse, centre} attendu")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -104,6 +105,44 @@ def _words(text: str) -> list[str]:
     return [w for w in re.split(r"[\s'’-]+", fold(text)) if w]
 
 
+@dataclass(frozen=True, slots=True)
+class _Folded:
+    """A patient as the search compares him: NIRs, and names folded once."""
+
+    id: str
+    assure_nir: str
+    beneficiary_nir: str
+    last: str  # the nom folded
+    names: tuple[str, ...]  # the words of the nom and the prénom, folded
+
+
+#: Each store's patients folded (folding is most of a search: 40 ms for 2 000 patients),
+#: with the ``patients_version`` they were read at.
+_FOLDED: weakref.WeakKeyDictionary[object, tuple[int, list[_Folded]]] = weakref.WeakKeyDictionary()
+
+
+def _folded(store: Store) -> list[_Folded]:
+    """The store's patients folded, read again only when a patient changed."""
+    version = store.search.patients_version()
+    kept = _FOLDED.get(store.search)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    folded = []
+    for r in store.search.patients():
+        last = fold(str(r.last_name))
+        folded.append(
+            _Folded(
+                r.id,
+                str(r.assure_nir),
+                str(r.beneficiary_nir),
+                last,
+                tuple(_words(last) + _words(str(r.first_name))),
+            )
+        )
+    _FOLDED[store.search] = (version, folded)
+    return folded
+
+
 def matching_patients(store: Store, text: str) -> tuple[list[str], int]:
     """Ids of the patients ``text`` names, and how many patients there are: a NIR's start
     (the assuré's or the bénéficiaire's), or every word starting the nom or
@@ -115,20 +154,17 @@ def matching_patients(store: Store, text: str) -> tuple[list[str], int]:
     words = _words(text)
     whole = " ".join(words)
     found: list[str] = []
-    among = 0
-    for r in store.search.patients():
-        among += 1
+    patients = _folded(store)
+    for r in patients:
         if by_nir:
-            hit = str(r.assure_nir).startswith(compact) or str(r.beneficiary_nir).startswith(
-                compact
-            )
+            hit = r.assure_nir.startswith(compact) or r.beneficiary_nir.startswith(compact)
         else:
-            last = fold(str(r.last_name))
-            names = _words(last) + _words(str(r.first_name))
-            hit = last.startswith(whole) or all(any(n.startswith(w) for n in names) for w in words)
+            hit = r.last.startswith(whole) or all(
+                any(n.startswith(w) for n in r.names) for w in words
+            )
         if hit:
             found.append(r.id)
-    return found, among
+    return found, len(patients)
 
 
 def _patients(store: Store, flt: FseFilter) -> PatientMatch | None:

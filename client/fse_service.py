@@ -20,10 +20,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from billing.cms import CmsError, check_own_signature
 from billing.fse import (
     Amounts,
+    Fse,
     FseAct,
     FseBody,
     Mentions,
@@ -37,7 +39,8 @@ from billing.lot import DEFAULT_RULES, LotRules, LotState, lot_content, sign_lot
 from billing.pricing import PricedInvoice, price
 from billing.referential import Referential
 from billing.request import HistoryEntry, PricingRequest
-from billing.signing import Signer, sha256
+from billing.signing import ApcvSigner, Signer, sha256
+from client import amc_pricing
 from client.fse_cards import (
     BeneficiaryNotOnCardError,
     CpsSource,
@@ -58,8 +61,14 @@ from client.fse_input import (
     PricingDraft,
     parse_fse_input,
 )
+from client.offline_journal import FseKeptOfflineError, OfflineJournal
 from client.output_files import check_output, write_output
 from client.store import FseRow, LotRow, OutboxStatus, Store
+from client.store.errors import DatabaseUnavailableError
+
+if TYPE_CHECKING:  # the engagement loads the network stack: only when it is used
+    from cardio.vitale_values import AmcContract
+    from client.amc.engagement import GateResult, OnlineEngagement
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +132,13 @@ class FseService:
         clock: Callable[[], datetime] = _utc_now,
         rules: LotRules = DEFAULT_RULES,
         before_certify: Callable[[], None] | None = None,
+        amc_gate: OnlineEngagement | None = None,
     ) -> None:
         self.store = store
+        #: Asked before securing in tiers payant AMC (``client.amc.engagement``); what it
+        #: answered for the last FSE created is ``last_amc`` (the screen says its notice).
+        self.amc_gate = amc_gate
+        self.last_amc: GateResult | None = None
         #: Called just before the carte Vitale is checked and certifies (tests, UI progress).
         self.before_certify = before_certify
         self._referential = referential
@@ -138,7 +152,7 @@ class FseService:
         return self._referential
 
     # --- create ----------------------------------------------------------------------------
-    def _pricing_request(
+    def pricing_request(
         self,
         request: FseInput,
         practitioner: PractitionerSituation,
@@ -181,6 +195,7 @@ class FseService:
         vitale: VitaleSource | None,
         *,
         rectifies: FseRow | None = None,
+        apcv: ApcvSigner | None = None,
     ) -> FseRow:
         """Price, secure and store one FSE; returns it as stored (state ``secured``).
 
@@ -194,6 +209,10 @@ class FseService:
         With ``rectifies`` (``client.rectify``), the FSE is the rectificative of that
         rejected one: its document names it, its acts are priced without the original's
         in the history, and the original becomes ``rectified`` in the same transaction.
+
+        With ``apcv`` (an ApCV session, ``client.apcv``), the FSE is secured « ApCV »: the
+        patient is the request's identity and the service signs the digest in place of the
+        card; a refusal of the service stores nothing (the number is marked unused).
         """
         practitioner = practitioner_situation(cps, request.situation)
         if rectifies is not None and practitioner.practitioner_id != rectifies.practitioner_id:
@@ -206,7 +225,10 @@ class FseService:
             vitale_present=vitale is not None,
             patient_given=request.identity is not None,
             degrade_reason=request.degrade_reason,
+            apcv_present=apcv is not None,
         )
+        if mode is SecuringMode.APCV and request.identity is None:
+            raise FseServiceError("L'identité du patient présenté par l'ApCV manque.")
         if mode is SecuringMode.VITALE:
             assert vitale is not None  # decide_mode checked it  # noqa: S101
             _check_card_valid(vitale, request.pricing.date_of_care)
@@ -217,19 +239,30 @@ class FseService:
             patient = patient_from_vitale(vitale, request.beneficiary)
         else:
             raise FseServiceError("L'identité du patient manque.")
-        pricing = self._pricing_request(
+        pricing = self.pricing_request(
             request,
             practitioner,
             patient,
             vitale if mode is not SecuringMode.SANS_VITALE else None,
             replaced=rectifies,
         )
+        contract = amc_pricing.card_contract(
+            vitale if mode is not SecuringMode.SANS_VITALE else None, request
+        )
+        pricing, amc = amc_pricing.with_amc(
+            self.store.amc_conventions, self.referential, pricing, contract, patient
+        )
         priced = price(pricing, self.referential)
         if not priced.valid:
             raise PricingRejectedError([e.message for e in priced.errors])
+        request = amc_pricing.with_tiers_payant(request, pricing, priced, amc)
+        self.last_amc = None
+        if self.amc_gate is not None and request.tiers_payant.amc and not pricing.patient.c2s:
+            request = self._engage_amc(request, practitioner, contract, priced)
         certifier = vitale.certifier if mode is SecuringMode.VITALE and vitale else None
         now = self.clock()
         store = self.store
+        self.replay_kept()
         # The number is handed out in a transaction of its own, and the card works outside
         # any: the sender and the other windows write meanwhile, whatever the card's speed.
         # An FSE that fails from here on leaves its number unused (numbers may be skipped,
@@ -237,6 +270,9 @@ class FseService:
         with store.write():
             store.upsert_practitioner(practitioner, now)
             number = store.next_fse_number(practitioner.practitioner_id)
+            # Held by this post until stored: a post killed meanwhile leaves the reason.
+            store.cabinet.reserve_fse_number(practitioner, number, now)
+        fse: Fse | None = None
         try:
             body = _body(
                 number=number,
@@ -248,9 +284,11 @@ class FseService:
                 pricing=pricing,
                 priced=priced,
                 vitale_serial=vitale.card.serial.hex() if certifier and vitale else "",
+                apcv_session=apcv.session_id if apcv and mode is SecuringMode.APCV else "",
                 rectifies=None
                 if rectifies is None
                 else Rectifies(fse_id=rectifies.fse_uuid, number=rectifies.number),
+                amc_engagement=self.last_amc.engagement if self.last_amc else "",
             )
             if certifier is not None and vitale is not None:
                 if self.before_certify is not None:
@@ -258,7 +296,7 @@ class FseService:
                 # The card certifying must be the one read: a card swapped in the meantime
                 # would secure this patient's FSE with another patient's card.
                 check_same_card(vitale, patient)
-            fse = secure(body, certifier)
+            fse = secure(body, certifier, apcv if mode is SecuringMode.APCV else None)
             with store.write():
                 row = store.insert_fse(
                     fse,
@@ -279,11 +317,21 @@ class FseService:
                 if rectifies is not None:
                     # Checked again here: another window may have rectified it meanwhile.
                     store.record_rectification(rectifies.id, row.id, now)
+                if self.last_amc is not None and self.last_amc.engagement_id is not None:
+                    store.amc_lots.link_engagement(self.last_amc.engagement_id, row.fse_uuid)
+                store.cabinet.release_fse_number(practitioner.practitioner_id, number)
+        except DatabaseUnavailableError as exc:
+            if fse is None:
+                raise
+            # Secured by the cards, the server gone: kept on this post, stored when it
+            # answers (client.offline_journal); the number stays held, not abandoned.
+            OfflineJournal.beside(store).keep(fse, (patient.last_name, patient.first_name), now)
+            raise FseKeptOfflineError(number, exc.detail) from exc
         except Exception as exc:
             # Nothing was stored under this number: say so, or the gap would be reported
             # as a lost FSE (client.alerts). Best effort: the store may be what failed.
             try:
-                store.mark_fse_number_unused(
+                store.cabinet.abandon_fse_number(
                     practitioner.practitioner_id, number, self.clock(), type(exc).__name__
                 )
             except Exception:
@@ -291,6 +339,45 @@ class FseService:
             raise
         logger.info("FSE n° %d secured (%s), lot %s", row.number, mode.value, row.lot_id)
         return row
+
+    def replay_kept(self) -> None:
+        """Store the FSE this post kept while the server did not answer (if any): the
+        server answers again when it reaches here."""
+        journal = OfflineJournal.beside(self.store)
+        if not journal.path.exists():
+            return
+        try:
+            done = journal.replay(self.store, self.rules, self.clock())
+        except Exception:
+            # Kept for the next time; this FSE must not wait on an older one.
+            logger.warning("kept FSE not replayed", exc_info=True)
+            return
+        if done.stored:
+            logger.info("%d FSE kept on this post now stored", done.stored)
+
+    def _engage_amc(
+        self,
+        request: FseInput,
+        practitioner: PractitionerSituation,
+        contract: AmcContract | None,
+        priced: PricedInvoice,
+    ) -> FseInput:
+        """The AMC's online engagement; without it the FSE loses its tiers payant AMC."""
+        from client.amc.engagement import GateInput
+
+        assert self.amc_gate is not None  # noqa: S101 - checked by the caller
+        result = self.amc_gate.decide(
+            GateInput(
+                practitioner=practitioner,
+                contract=contract,
+                care_date=request.pricing.date_of_care,
+                codes=tuple(line.code for line in priced.lines),
+                amc_amount=priced.amc,
+            ),
+            self.clock(),
+        )
+        self.last_amc = result
+        return result.applied_to(request)
 
     # --- cancel ------------------------------------------------------------------------------
     def cancel(self, number: int, reason: str, practitioner_id: str | None = None) -> FseRow:
@@ -417,6 +504,8 @@ def _body(
     priced: PricedInvoice,
     vitale_serial: str,
     rectifies: Rectifies | None = None,
+    apcv_session: str = "",
+    amc_engagement: str = "",
 ) -> FseBody:
     overrun_kinds = {line.overrun_kind.value for line in priced.lines if line.overrun_kind}
     coverage = {
@@ -430,6 +519,8 @@ def _body(
         if flag
     }
     coverage["care_pathway"] = pricing.patient.care_pathway.value
+    if amc_engagement:  # the AMC's agreement number (client.amc.engagement)
+        coverage["amc_engagement"] = amc_engagement
     return FseBody(
         fse_id=str(uuid.uuid4()),
         number=number,
@@ -470,4 +561,5 @@ def _body(
         referential_version=priced.referential_version,
         coverage=coverage,
         rectifies=rectifies,
+        apcv_session=apcv_session,
     )

@@ -12,7 +12,9 @@ from __future__ import annotations
 from billing.fse import SecuringMode
 from billing.fse_states import FseState
 from billing.lot import LotState
+from billing.ocam import OcamDossier, OcamProfession
 from cardio.probe import CardKind
+from cardio.vitale_values import AmcGestion, AmcService
 from client.reconciliation import Reconciliation
 from client.store import OutboxStatus
 
@@ -70,6 +72,7 @@ MODE_LABELS: dict[SecuringMode, str] = {
     SecuringMode.VITALE: QT_TRANSLATE_NOOP("", "Vitale"),
     SecuringMode.SANS_VITALE: QT_TRANSLATE_NOOP("", "sans Vitale"),
     SecuringMode.DEGRADE: QT_TRANSLATE_NOOP("", "dégradé"),
+    SecuringMode.APCV: QT_TRANSLATE_NOOP("", "ApCV (appli carte Vitale)"),
 }
 
 #: The card found in a reader.
@@ -110,3 +113,49 @@ def card_kind_label(value: str) -> str:
         return CARD_KIND_LABELS[CardKind(value)]
     except ValueError:
         return "carte"
+
+
+#: How the complémentaire is paid in tiers payant (card tag 86).
+AMC_GESTION_LABELS: dict[AmcGestion, str] = {
+    AmcGestion.UNIQUE: QT_TRANSLATE_NOOP("", "gestion unique (la caisse paie les deux parts)"),
+    AmcGestion.SEPAREE: QT_TRANSLATE_NOOP(
+        "", "gestion séparée (la complémentaire paie sa part elle-même)"
+    ),
+}
+
+#: The kinds of care for which the complémentaire accepts the tiers payant (card tag 87).
+AMC_SERVICE_LABELS: dict[AmcService, str] = {
+    AmcService.CONSULTATIONS: QT_TRANSLATE_NOOP("", "consultations"),
+    AmcService.TECHNIQUES: QT_TRANSLATE_NOOP("", "actes techniques"),
+    AmcService.DENTAIRE: QT_TRANSLATE_NOOP("", "soins dentaires"),
+    AmcService.PROTHESE_DENTAIRE: QT_TRANSLATE_NOOP("", "prothèses dentaires"),
+    AmcService.PHARMACIE: QT_TRANSLATE_NOOP("", "pharmacie"),
+    AmcService.BIOLOGIE: QT_TRANSLATE_NOOP("", "biologie"),
+    AmcService.OPTIQUE: QT_TRANSLATE_NOOP("", "optique"),
+    AmcService.AUXILIAIRES: QT_TRANSLATE_NOOP("", "auxiliaires médicaux"),
+    AmcService.HOSPITALISATION: QT_TRANSLATE_NOOP("", "hospitalisation"),
+}
+
+
+#: The files sent on an OCAM's information request (issue #23, seed 000).
+OCAM_DOSSIER_LABELS: dict[OcamDossier, str] = {
+    OcamDossier.ADMINISTRATIF: QT_TRANSLATE_NOOP("", "dossier administratif"),
+    OcamDossier.MEDICAL: QT_TRANSLATE_NOOP("", "dossier médical"),
+    OcamDossier.COPIE: QT_TRANSLATE_NOOP("", "copie des documents du patient"),
+}
+
+#: Who may receive a medical file for an OCAM.
+OCAM_PROFESSION_LABELS: dict[OcamProfession, str] = {
+    OcamProfession.DENTISTE: QT_TRANSLATE_NOOP("", "chirurgien-dentiste"),
+    OcamProfession.MEDECIN: QT_TRANSLATE_NOOP("", "médecin"),
+}
+
+
+#: The application refuses to start on a Qt binding that loses references (ui/qt_check.py,
+#: docs/upstream-faults.md); ``{version}``: the installed Qt version.
+QT_REFERENCE_FAULT = (
+    "La bibliothèque d'interface Qt {version} installée perd des références internes "
+    "(défaut connu de PySide6 6.12.0) : l'application s'arrêterait brutalement en cours de "
+    "travail. Réinstallez les versions testées avec « bash scripts/setup.sh » "
+    "(PySide6 6.11.3), puis relancez l'application."
+)

@@ -8,8 +8,9 @@ TEXT decimals ("25.00"), timestamps TEXT ISO 8601 UTC ("2026-11-22T15:04:05.1234
 
 from __future__ import annotations
 
+import datetime
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlite_utils import Database, Migrations
@@ -29,7 +30,60 @@ from billing.audit import (
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS = Migrations("sesam-client")
+
+def _on_postgres(db: Any) -> bool:
+    """Whether ``db`` is the store's PostgreSQL database (``client.store.postgres``)."""
+    return getattr(db, "dialect", "sqlite") == "postgresql"
+
+
+class StoreMigrations(Migrations):
+    """sqlite-utils' ``Migrations`` on SQLite, unchanged (``_sqlite_migrations``, the
+    records of existing stores); on PostgreSQL the same functions, their SQL translated by
+    the database (``client.store.dialect``), recorded in ``schema_migrations``."""
+
+    postgres_table = "schema_migrations"
+
+    def apply(self, db: Any, *, stop_before: str | Iterable[str] | None = None) -> None:
+        """Apply the pending migrations to ``db``: sqlite-utils' ``Database`` or the
+        store's ``PgDatabase`` (the same shape)."""
+        super().apply(db, stop_before=stop_before)
+
+    def applied(self, db: Any) -> list[Migrations._AppliedMigration]:
+        if not _on_postgres(db):
+            return super().applied(db)
+        if self.postgres_table not in db.table_names():
+            return []
+        return [
+            self._AppliedMigration(name=row["name"], applied_at=row["applied_at"])
+            for row in db.query(
+                f"SELECT name, applied_at FROM {self.postgres_table} "  # noqa: S608
+                "WHERE migration_set = ? ORDER BY id",
+                [self.name],
+            )
+        ]
+
+    def ensure_migrations_table(self, db: Any) -> None:
+        if not _on_postgres(db):
+            super().ensure_migrations_table(db)
+            return
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.postgres_table} (id INTEGER PRIMARY KEY, "
+            "migration_set TEXT NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, "
+            "UNIQUE (migration_set, name))"
+        )
+
+    def _record_applied(self, db: Any, name: str) -> None:
+        if not _on_postgres(db):
+            super()._record_applied(db, name)
+            return
+        db.execute(
+            f"INSERT INTO {self.postgres_table} (migration_set, name, applied_at) "  # noqa: S608
+            "VALUES (?, ?, ?)",
+            [self.name, name, str(datetime.datetime.now(datetime.UTC))],
+        )
+
+
+MIGRATIONS = StoreMigrations("sesam-client")
 
 _M001 = [
     """
@@ -558,6 +612,8 @@ def m007_month_totals(db: Database) -> None:
         db.execute(statement)
 
 
+# The journal's rows as they were before m020 (m008, m016 run before it); a migration after
+# m020 appends with ``client.store.journal.stored_entry``.
 def _append_entry(
     db: Database,
     previous: AuditEntry | None,
@@ -622,7 +678,9 @@ def m008_books_in_journal(db: Database) -> None:
         )
     }
     mentioned = {str(r["lot_id"]) for r in _rows(db, "SELECT DISTINCT lot_id FROM audit_journal")}
-    for lot in _rows(db, "SELECT * FROM lots WHERE kind = 'fse' ORDER BY rowid"):
+    # PostgreSQL has no rowid (its database is new: no lot to seal there).
+    order = "created_at, id" if _on_postgres(db) else "rowid"
+    for lot in _rows(db, f"SELECT * FROM lots WHERE kind = 'fse' ORDER BY {order}"):  # noqa: S608
         if lot["id"] in lot_level or (lot["state"] == "open" and lot["id"] in mentioned):
             continue
         signed = lot["signed_der"]
@@ -705,6 +763,13 @@ def m010_packed_documents(db: Database) -> None:
     # Here, not at the top: client.store imports this module while it loads.
     from client.store.packing import pack_der, pack_document
 
+    if _on_postgres(db):
+        # A PostgreSQL store is made by this version (nothing to convert): the documents
+        # are written packed, into a bytea column (SQLite keeps bytes in the TEXT column).
+        db.execute(
+            "ALTER TABLE fse ALTER COLUMN canonical TYPE BYTEA USING convert_to(canonical, 'UTF8')"
+        )
+        return
     conn = db.conn
     packers: tuple[tuple[str, str, Callable[[Any], bytes], str], ...] = (
         ("fse", "canonical", pack_document, "typeof(canonical) = 'text'"),
@@ -922,3 +987,848 @@ def m016_settlements_in_journal(db: Database) -> None:
             settlement_payload(row),
             fse_id=str(row["fse_uuid"]),
         )
+
+
+_M022 = [
+    # Issue #23. The caisse's payment lines say what it did with each part (the AMC's own
+    # payments of its part, gestion séparée, are ``amc_payments``, m018). The part states
+    # of NOEMIE 198 / 199: 'P' paid, 'R' rejected, 'D' deferred, ' ' not
+    # processed by this payer (the AMC part in gestion séparée); '' when not detailed.
+    "ALTER TABLE payments ADD COLUMN amo_state TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE payments ADD COLUMN amc_state TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE payments ADD COLUMN amc_number TEXT NOT NULL DEFAULT ''",
+    # The AMC parts the caisse left to their AMC (client.remainders.late_amc_parts).
+    "CREATE INDEX IF NOT EXISTS payments_amc_left ON payments (amc_state, fse_uuid)",
+    # The OCAM's information requests (seed 000): the patient's consents (who, when, for
+    # what) and the log of every file that left (what, to whom, when, by whom).
+    """
+    CREATE TABLE ocam_consents (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        subject_kind TEXT NOT NULL,          -- 'fse' or 'devis'
+        subject_id TEXT NOT NULL,            -- the FSE's uuid, the devis' id
+        ocam TEXT NOT NULL,                  -- the organisme the patient agrees to inform
+        purpose TEXT NOT NULL,               -- what for, as the patient agreed
+        given_by TEXT NOT NULL,              -- the patient, or his legal representative
+        given_on TEXT NOT NULL,              -- AAAA-MM-JJ
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ocam_consents_subject ON ocam_consents (subject_kind, subject_id)",
+    """
+    CREATE TABLE ocam_log (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        subject_kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        dossier TEXT NOT NULL,               -- 'administratif', 'medical', 'copie_patient'
+        recipient_kind TEXT NOT NULL,        -- 'ocam', 'consultant', 'patient'
+        recipient TEXT NOT NULL,
+        ocam TEXT NOT NULL DEFAULT '',
+        recipient_rpps TEXT NOT NULL DEFAULT '',
+        consent_id INTEGER REFERENCES ocam_consents(id),
+        documents TEXT NOT NULL,             -- what the file holds, one line each
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        sent_by TEXT NOT NULL,
+        sent_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ocam_log_patient ON ocam_log (patient_id, id)",
+    "CREATE INDEX IF NOT EXISTS ocam_log_subject ON ocam_log (subject_kind, subject_id, id)",
+]
+
+
+# From here on the steps run in the order of this file, which is the order they landed in,
+# not the order of their numbers (a number is only a name): m022, m018, m020, m017, m021, m019,
+# m023, m024. Each depends only on the steps above it.
+
+
+@MIGRATIONS()
+def m022_ocam_requests(db: Database) -> None:
+    """Issue #23: payment lines keep the NOEMIE part states (198 / 199), so each part is
+    reconciled on its own; the OCAM's requests: consents and log."""
+    for sql in _M022:
+        db.execute(sql)
+
+
+_M018 = [
+    """
+    CREATE TABLE amc_engagements (
+        id INTEGER PRIMARY KEY,
+        asked_at TEXT NOT NULL,
+        amc TEXT NOT NULL,                   -- n° AMC (8)
+        member TEXT NOT NULL,                -- n° d'adhérent
+        care_date TEXT NOT NULL,
+        amount TEXT NOT NULL,                -- AMC part asked
+        practitioner_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,               -- client.amc.engagement.Outcome
+        number TEXT NOT NULL DEFAULT '',     -- the agreement number when granted
+        gestion TEXT NOT NULL DEFAULT '',    -- unique | separee, when granted
+        motif TEXT NOT NULL DEFAULT '',      -- the refusal's code, or why it failed
+        fse_uuid TEXT                        -- the FSE secured under it
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS amc_engagements_fse ON amc_engagements (fse_uuid)",
+    """
+    CREATE TABLE amc_dre_lots (
+        id TEXT PRIMARY KEY,                 -- UUID, the idempotency key
+        number INTEGER NOT NULL,             -- per practitioner and AMC
+        amc TEXT NOT NULL,
+        practitioner_id TEXT NOT NULL,
+        closed_at TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        signed_der BLOB NOT NULL,
+        status TEXT NOT NULL,                -- its own outbox: client.amc.dre.DreStatus
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT NOT NULL DEFAULT '',
+        ack BLOB,
+        ack_at TEXT,
+        UNIQUE (practitioner_id, amc, number)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS amc_dre_lots_status ON amc_dre_lots (status, next_attempt_at)",
+    """
+    CREATE TABLE amc_dre_items (
+        fse_uuid TEXT PRIMARY KEY,           -- one DRE per FSE
+        lot_id TEXT NOT NULL REFERENCES amc_dre_lots(id),
+        engagement TEXT NOT NULL,
+        amount TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE amc_payments (
+        id INTEGER PRIMARY KEY,
+        return_id TEXT NOT NULL UNIQUE,      -- the AMC's id of the return
+        fse_uuid TEXT NOT NULL UNIQUE,       -- one answer per DRE: a second is a duplicate
+        lot_id TEXT NOT NULL,
+        engagement TEXT NOT NULL,
+        outcome TEXT NOT NULL,               -- paye | rejete
+        billed_amc TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        paid_on TEXT NOT NULL,
+        virement_ref TEXT NOT NULL DEFAULT '',
+        motif_code TEXT NOT NULL DEFAULT '',
+        motif_label TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE amc_feed (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_seq INTEGER NOT NULL
+    )
+    """,
+]
+
+
+@MIGRATIONS()
+def m018_amc_dre(db: Database) -> None:
+    """Issue #23: the AMC's online engagements, the DRE lots of gestion séparée (their own
+    outbox: status, attempts, acknowledgement) and the AMC's payments and rejections."""
+    for sql in _M018:
+        db.execute(sql)
+
+
+_M020_BEFORE = [
+    """
+    CREATE TABLE audit_journal_compact (
+        seq INTEGER PRIMARY KEY,             -- 1, 2, 3... with no gap
+        record BLOB NOT NULL,                -- at, kind, fse_id, lot_id, payload, packed
+        hash BLOB NOT NULL                   -- SHA-256 of the canonical entry, 32 bytes
+    )
+    """,
+    """
+    CREATE TABLE lot_certificates (
+        sha256 BLOB PRIMARY KEY,             -- SHA-256 of the certificate
+        certificate BLOB NOT NULL            -- DER, cut out of every signed lot carrying it
+    )
+    """,
+]
+_M020_AFTER = [
+    "ALTER TABLE audit_journal_compact RENAME TO audit_journal",
+    """
+    CREATE TRIGGER audit_journal_no_update BEFORE UPDATE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : modification interdite'); END
+    """,
+    """
+    CREATE TRIGGER audit_journal_no_delete BEFORE DELETE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : suppression interdite'); END
+    """,
+    """
+    CREATE TABLE packing_dictionaries (
+        dict_id INTEGER PRIMARY KEY,         -- the id zstd writes in every frame packed with it
+        kind TEXT NOT NULL,                  -- document | journal
+        dictionary BLOB NOT NULL,            -- never edited: the values packed with it need it
+        source TEXT NOT NULL,                -- what it was trained on
+        added_at TEXT NOT NULL
+    )
+    """,
+]
+
+
+def _m020_convert(
+    db: Database,
+    table: str,
+    columns: str,
+    convert: Callable[[tuple[Any, ...]], tuple[Any, ...] | None],
+    write: str,
+) -> None:
+    """Rows of ``table`` read in ``rowid`` order by batches of ``PACK_BATCH``, converted and
+    written with ``write`` (None: left as they are), the progress in the log."""
+    conn = db.conn
+    total = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(
+            f"SELECT rowid, {columns} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?",  # noqa: S608
+            [last, PACK_BATCH],
+        ).fetchall()
+        if not rows:
+            return
+        conn.executemany(write, [c for c in (convert(r) for r in rows) if c is not None])
+        last, done = rows[-1][0], done + len(rows)
+        logger.info("compactage de %s : %d / %d", table, done, total)
+
+
+@MIGRATIONS()
+def m020_compact_storage(db: Database) -> None:
+    """Issue #27 (≤ 3 KB per FSE): the audit journal keeps per entry its ``seq``, its fields
+    packed in one ``record`` and its hash as 32 raw bytes; the payload's digest and the
+    previous hash, recomputable, are rebuilt on reading, and the UNIQUE index on the hex hash
+    goes (``seq`` orders the chain). FSE documents and signed lots are packed with zstd and a
+    trained dictionary (``client.store.packing``), the dictionaries kept in
+    ``packing_dictionaries``; a signed FSE lot no longer holds a second copy of its FSE
+    documents (``client.store.lot_bytes``: put back on reading, checked by a hash); the
+    NOEMIE files received are compressed.
+    Converted in place, by batches, progress in the log, in the opening's transaction (cut
+    short, the store stays as it was); the hashes are unchanged: ``sesam audit verify``
+    passes after as before, and fails where it failed."""
+    # Here, not at the top: client.store imports this module while it loads.
+    from client.store.lot_bytes import packed_lot
+    from client.store.packing import (
+        SHIPPED,
+        is_current,
+        is_lot,
+        pack_der,
+        pack_document,
+        pack_file,
+        unpack_der,
+    )
+
+    for statement in _M020_BEFORE:
+        db.execute(statement)
+    if _on_postgres(db):
+        # A PostgreSQL store is made by this version: its journal is empty, nothing to
+        # convert; the trigger functions of the table dropped go with it.
+        db.execute("DROP TABLE audit_journal")
+        for name in ("audit_journal_no_update", "audit_journal_no_delete"):
+            db.execute(f"DROP FUNCTION IF EXISTS {name}_fn()")
+    else:
+
+        def document(r: tuple[Any, ...]) -> tuple[Any, ...] | None:
+            rowid, stored = r
+            if is_current(stored):
+                return None
+            try:
+                return pack_document(_m020_document(stored)), rowid
+            except ValueError:
+                return None  # damaged: left as found, ``sesam audit verify`` names the FSE
+
+        def lot(r: tuple[Any, ...]) -> tuple[Any, ...] | None:
+            rowid, lot_id, kind, stored = r
+            if stored is None or is_lot(stored):
+                return None
+            try:
+                der = unpack_der(stored)
+            except ValueError:
+                return None  # damaged: left as found, ``sesam audit verify`` names the lot
+            # An FSE lot without the documents its FSE rows hold (a PJ lot holds none).
+            return (packed_lot(db, lot_id, der) if kind == "fse" else pack_der(der)), rowid
+
+        _m020_journal(db)
+        db.execute("DROP TABLE audit_journal")
+        _m020_convert(
+            db, "fse", "canonical", document, "UPDATE fse SET canonical = ? WHERE rowid = ?"
+        )
+        _m020_convert(
+            db,
+            "lots",
+            "id, kind, signed_der",
+            lot,
+            "UPDATE lots SET signed_der = ? WHERE rowid = ?",
+        )
+
+        def received(r: tuple[Any, ...]) -> tuple[Any, ...] | None:
+            rowid, stored = r
+            return None if is_current(stored) else (pack_file(bytes(stored)), rowid)
+
+        _m020_convert(
+            db,
+            "noemie_files",
+            "content",
+            received,
+            "UPDATE noemie_files SET content = ? WHERE rowid = ?",
+        )
+    for statement in _M020_AFTER:
+        db.execute(statement)
+    added = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    for shipped in SHIPPED:
+        db.execute(
+            "INSERT INTO packing_dictionaries (dict_id, kind, dictionary, source, added_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [shipped.dict_id, shipped.kind.value, shipped.data, shipped.source, added],
+        )
+
+
+def _m020_fields(raw: list[bytes | None]) -> tuple[str, str, str, str, str] | None:
+    """An entry's fields read as bytes, as text; None when they are not text or hold a
+    separator (damaged, or put there outside the software)."""
+    try:
+        at, kind, fse_id, lot_id, payload = (bytes(f or b"").decode("utf-8") for f in raw)
+    except UnicodeDecodeError:
+        return None
+    fields = (at, kind, fse_id, lot_id, payload)
+    return None if any("\x1e" in f or "\x1f" in f for f in fields) else fields
+
+
+def _m020_journal(db: Database) -> None:
+    """The journal's rows into ``audit_journal_compact``: the entries a lot transition wrote
+    together (same time, kind and lot, following seqs) in one row, as the software writes
+    them now; an entry damaged kept as its bytes, which do not unpack, so that ``sesam audit
+    verify`` names it as before."""
+    from client.store.packing import pack_records
+
+    conn = db.conn
+    total = conn.execute("SELECT count(*) FROM audit_journal").fetchone()[0]
+    insert = "INSERT INTO audit_journal_compact (seq, record, hash) VALUES (?, ?, ?)"
+    group: list[tuple[int, tuple[str, str, str, str, str], bytes]] = []
+
+    def flush() -> None:
+        if group:
+            records = [fields for _, fields, _ in group]
+            hashes = b"".join(h for *_, h in group)
+            conn.execute(insert, [group[0][0], pack_records(records), hashes])
+            group.clear()
+
+    raw = ", ".join(
+        f"CAST({c} AS BLOB)" for c in ("at", "kind", "fse_id", "lot_id", "payload", "hash")
+    )
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(
+            f"SELECT seq, {raw} FROM audit_journal WHERE seq > ? ORDER BY seq LIMIT ?",  # noqa: S608
+            [last, PACK_BATCH],
+        ).fetchall()
+        if not rows:
+            break
+        for seq, *columns, hash_raw in rows:
+            fields = _m020_fields(columns)
+            try:
+                hash_bytes = bytes.fromhex(bytes(hash_raw or b"").decode("ascii"))
+            except (UnicodeDecodeError, ValueError):
+                hash_bytes = b""
+            if fields is None or len(hash_bytes) != 32:
+                flush()  # kept as found: verify names the entry
+                kept = b"\x1f".join(bytes(c or b"") for c in columns)
+                conn.execute(insert, [seq, kept, hash_raw or b""])
+                continue
+            together = (
+                group
+                and fields[2]
+                and fields[3]
+                and group[-1][0] == seq - 1
+                and group[-1][1][0::3] == fields[0::3]  # same time and lot
+                and group[-1][1][1] == fields[1]  # same kind
+            )
+            if not together:
+                flush()
+            group.append((seq, fields, hash_bytes))
+        last, done = rows[-1][0], done + len(rows)
+        logger.info("compactage de audit_journal : %d / %d", done, total)
+    flush()
+
+
+def _m020_document(stored: Any) -> str:
+    from client.store.packing import unpack_document
+
+    return unpack_document(stored if isinstance(stored, str | bytes) else str(stored))
+
+
+_M017 = [
+    # Issue #23. The AMC conventions the cabinet has (seeded from
+    # billing/tariffs/amc-conventions.json, then edited by the user): without one, no AMC
+    # part is priced and nothing goes to that AMC.
+    """
+    CREATE TABLE amc_conventions (
+        amc_number TEXT PRIMARY KEY,         -- n° AMC, 8 digits (card tag A2/80)
+        name TEXT NOT NULL,
+        convention TEXT NOT NULL,            -- the convention's reference
+        tiers_payant INTEGER NOT NULL,       -- 1: the cabinet may bill the AMC part in TP
+        updated_at TEXT NOT NULL
+    )
+    """,
+    # Devis (dental care, any act with a dépassement): the priced quote, per patient,
+    # turned into an FSE (fse_uuid) when the care is done.
+    """
+    CREATE TABLE devis (
+        id TEXT PRIMARY KEY,                 -- « DV-AAAA-NNNNN »
+        patient_id TEXT NOT NULL,
+        patient_name TEXT NOT NULL,
+        practitioner_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        care_date TEXT NOT NULL,             -- planned, AAAA-MM-JJ
+        valid_until TEXT NOT NULL,           -- AAAA-MM-JJ
+        state TEXT NOT NULL,                 -- 'ouvert', 'facture', 'abandonne'
+        request TEXT NOT NULL,               -- the sesam price JSON that priced it
+        total_fees TEXT NOT NULL,
+        amo TEXT NOT NULL,
+        amc TEXT NOT NULL,
+        patient_remainder TEXT NOT NULL,
+        amc_number TEXT NOT NULL DEFAULT '',
+        amc_contract TEXT NOT NULL DEFAULT '',
+        referential_version TEXT NOT NULL,
+        fse_uuid TEXT,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS devis_patient ON devis (patient_id, created_at)",
+    """
+    CREATE TABLE devis_lines (
+        devis_id TEXT NOT NULL REFERENCES devis(id),
+        line INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        label TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        amount TEXT NOT NULL,
+        reimbursement_base TEXT NOT NULL,
+        amo TEXT NOT NULL,
+        amc TEXT NOT NULL,
+        overrun TEXT NOT NULL,
+        PRIMARY KEY (devis_id, line)
+    )
+    """,
+]
+
+
+@MIGRATIONS()
+def m017_amc_conventions(db: Database) -> None:
+    """Issue #23: the AMC conventions table (seeded) and the devis with their lines."""
+    from billing.amc import load_convention_seed
+
+    for sql in _M017:
+        db.execute(sql)
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # as stamp()
+    for seed in load_convention_seed():
+        db.execute(
+            "INSERT INTO amc_conventions (amc_number, name, convention, tiers_payant, "
+            "updated_at) VALUES (?, ?, ?, ?, ?)",
+            [seed.amc_number, seed.name, seed.convention, int(seed.tiers_payant), now],
+        )
+
+
+# Issue #27: the unpaid remainders kept as their rows change (the dashboard and the alerts
+# walked every partly paid and rejected FSE's payment lines: 24 000 at 100 000 FSE, 0.1 s).
+# ``remainders``: the latest payment line of each FSE paid or rejected whose outcome leaves
+# money unpaid, with the motif of its latest closure ('' when none); ``remainder_counts``:
+# those rows counted per closure, outcome and amounts (what the totals sum). Written out in
+# full, as every migration: frozen text.
+_M021 = [
+    """
+    CREATE TABLE remainders (
+        fse_uuid TEXT PRIMARY KEY,
+        payment_id INTEGER NOT NULL,         -- its latest payment line
+        outcome TEXT NOT NULL,
+        billed_amo TEXT NOT NULL,
+        billed_amc TEXT NOT NULL,
+        paid_amo TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        closed TEXT NOT NULL DEFAULT ''      -- latest closure's motif, '' when none
+    )
+    """,
+    "CREATE INDEX remainders_closed ON remainders (closed, payment_id)",
+    """
+    CREATE TABLE remainder_counts (
+        closed TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        billed_amo TEXT NOT NULL,
+        billed_amc TEXT NOT NULL,
+        paid_amo TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (closed, outcome, billed_amo, billed_amc, paid_amo, paid_amc)
+    )
+    """,
+    """
+    CREATE TRIGGER remainder_counts_insert AFTER INSERT ON remainders BEGIN
+        INSERT INTO remainder_counts (closed, outcome, billed_amo, billed_amc, paid_amo,
+            paid_amc, n)
+        VALUES (NEW.closed, NEW.outcome, NEW.billed_amo, NEW.billed_amc, NEW.paid_amo,
+            NEW.paid_amc, 1)
+        ON CONFLICT (closed, outcome, billed_amo, billed_amc, paid_amo, paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER remainder_counts_delete AFTER DELETE ON remainders BEGIN
+        UPDATE remainder_counts SET n = n - 1
+        WHERE closed = OLD.closed AND outcome = OLD.outcome AND billed_amo = OLD.billed_amo
+          AND billed_amc = OLD.billed_amc AND paid_amo = OLD.paid_amo
+          AND paid_amc = OLD.paid_amc;
+    END
+    """,
+    """
+    CREATE TRIGGER remainder_counts_update AFTER UPDATE ON remainders BEGIN
+        UPDATE remainder_counts SET n = n - 1
+        WHERE closed = OLD.closed AND outcome = OLD.outcome AND billed_amo = OLD.billed_amo
+          AND billed_amc = OLD.billed_amc AND paid_amo = OLD.paid_amo
+          AND paid_amc = OLD.paid_amc;
+        INSERT INTO remainder_counts (closed, outcome, billed_amo, billed_amc, paid_amo,
+            paid_amc, n)
+        VALUES (NEW.closed, NEW.outcome, NEW.billed_amo, NEW.billed_amc, NEW.paid_amo,
+            NEW.paid_amc, 1)
+        ON CONFLICT (closed, outcome, billed_amo, billed_amc, paid_amo, paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    # The remainders of the store as it is (the triggers above count them).
+    """
+    INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc, paid_amo,
+        paid_amc, closed)
+    SELECT p.fse_uuid, p.id, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo, p.paid_amc,
+        coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid
+                  ORDER BY c.id DESC LIMIT 1), '')
+    FROM payments p JOIN fse f ON f.fse_uuid = p.fse_uuid
+    WHERE p.outcome IN ('payee_partiellement', 'rejetee') AND f.state IN ('paid', 'rejected')
+      AND p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = p.fse_uuid)
+    """,
+    # A new payment line replaces the FSE's latest (ids grow: the new line is the latest).
+    """
+    CREATE TRIGGER remainders_payment AFTER INSERT ON payments BEGIN
+        DELETE FROM remainders WHERE fse_uuid = NEW.fse_uuid
+            AND NEW.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid);
+        INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc,
+            paid_amo, paid_amc, closed)
+        SELECT NEW.fse_uuid, NEW.id, NEW.outcome, NEW.billed_amo, NEW.billed_amc,
+            NEW.paid_amo, NEW.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = NEW.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), '')
+        FROM fse f WHERE f.fse_uuid = NEW.fse_uuid AND f.state IN ('paid', 'rejected')
+            AND NEW.outcome IN ('payee_partiellement', 'rejetee')
+            AND NEW.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid);
+    END
+    """,
+    """
+    CREATE TRIGGER remainders_fse_insert AFTER INSERT ON fse BEGIN
+        INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc,
+            paid_amo, paid_amc, closed)
+        SELECT p.fse_uuid, p.id, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo,
+            p.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), '')
+        FROM payments p
+        WHERE p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid)
+            AND p.outcome IN ('payee_partiellement', 'rejetee')
+            AND NEW.state IN ('paid', 'rejected');
+    END
+    """,
+    # Paid or rejected, then rectified (any change of state): read again.
+    """
+    CREATE TRIGGER remainders_fse_update AFTER UPDATE OF state, fse_uuid ON fse BEGIN
+        DELETE FROM remainders WHERE fse_uuid = OLD.fse_uuid;
+        INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc,
+            paid_amo, paid_amc, closed)
+        SELECT p.fse_uuid, p.id, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo,
+            p.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), '')
+        FROM payments p
+        WHERE p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid)
+            AND p.outcome IN ('payee_partiellement', 'rejetee')
+            AND NEW.state IN ('paid', 'rejected');
+    END
+    """,
+    """
+    CREATE TRIGGER remainders_fse_delete AFTER DELETE ON fse BEGIN
+        DELETE FROM remainders WHERE fse_uuid = OLD.fse_uuid;
+    END
+    """,
+    # Closures are appended, the latest counts.
+    """
+    CREATE TRIGGER remainders_closure AFTER INSERT ON remainder_closures BEGIN
+        UPDATE remainders SET closed = NEW.motif WHERE fse_uuid = NEW.fse_uuid;
+    END
+    """,
+    # The gap check (issue #17, every start and the dashboard's alerts) counted a
+    # practitioner's FSE and signed lots: a walk of an index as long as his history.
+    """
+    CREATE TABLE fse_counts (
+        practitioner_id TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+    )
+    """,
+    """
+    INSERT INTO fse_counts (practitioner_id, n)
+    SELECT practitioner_id, count(*) FROM fse GROUP BY practitioner_id
+    """,
+    """
+    CREATE TRIGGER fse_counts_insert AFTER INSERT ON fse BEGIN
+        INSERT INTO fse_counts (practitioner_id, n) VALUES (NEW.practitioner_id, 1)
+        ON CONFLICT (practitioner_id) DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER fse_counts_delete AFTER DELETE ON fse BEGIN
+        UPDATE fse_counts SET n = n - 1 WHERE practitioner_id = OLD.practitioner_id;
+    END
+    """,
+    """
+    CREATE TRIGGER fse_counts_update AFTER UPDATE OF practitioner_id ON fse BEGIN
+        UPDATE fse_counts SET n = n - 1 WHERE practitioner_id = OLD.practitioner_id;
+        INSERT INTO fse_counts (practitioner_id, n) VALUES (NEW.practitioner_id, 1)
+        ON CONFLICT (practitioner_id) DO UPDATE SET n = n + 1;
+    END
+    """,
+    # The signed lots of a practitioner counted from an index alone.
+    "CREATE INDEX IF NOT EXISTS lots_signed ON lots (practitioner_id, kind, closed_at)",
+    # The FSE list's patient search folds every patient's names in Python (accents): it
+    # keeps them folded until a patient changes, which this number tells.
+    """
+    CREATE TABLE patients_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n INTEGER NOT NULL
+    )
+    """,
+    "INSERT INTO patients_version (id, n) VALUES (1, 0)",
+    """
+    CREATE TRIGGER patients_version_insert AFTER INSERT ON patients BEGIN
+        UPDATE patients_version SET n = n + 1 WHERE id = 1;
+    END
+    """,
+    """
+    CREATE TRIGGER patients_version_update
+    AFTER UPDATE OF id, last_name, first_name, assure_nir, beneficiary_nir ON patients BEGIN
+        UPDATE patients_version SET n = n + 1 WHERE id = 1;
+    END
+    """,
+    """
+    CREATE TRIGGER patients_version_delete AFTER DELETE ON patients BEGIN
+        UPDATE patients_version SET n = n + 1 WHERE id = 1;
+    END
+    """,
+]
+
+
+@MIGRATIONS()
+def m021_fast_pages(db: Database) -> None:
+    """Issue #27: the unpaid remainders (dashboard, alerts) and each practitioner's FSE
+    count (the gap check) kept by triggers in the transaction that writes payments, FSE and
+    closures, rather than read from every row; filled from the store as it is. An index
+    counts the signed lots; a number tells when a patient changed (the search's cache)."""
+    for sql in _M021:
+        db.execute(sql)
+
+
+@MIGRATIONS()
+def m019_apcv(db: Database) -> None:
+    """Issue #24: an FSE secured « ApCV » (the application carte Vitale) names its session.
+    The ``mode`` column keeps the lot family (``vitale``: a secured FSE with the garantie de
+    paiement, in the secured lots); the session tells the ApCV FSE apart in the lists, the
+    receipts and the dashboard's share by mode."""
+    db.execute("ALTER TABLE fse ADD COLUMN apcv_session TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX IF NOT EXISTS fse_apcv ON fse (care_date, apcv_session)")
+
+
+@MIGRATIONS()
+def m023_cabinet(db: Database) -> None:
+    """Issue #26: a cabinet's posts on one server. ``fse_number_reservations``: an FSE
+    number handed out and not yet stored, with the post that took it (a post killed while
+    the card signs leaves its row: the gap has its reason, ``sesam numbers gaps``);
+    ``cabinet_members``: who works for which practitioner (a receptionist's CPE, a
+    remplaçant's CPS) — the scope of what each card sees; a draft may be addressed to the
+    practitioner who will sign it, prepared by a receptionist's card."""
+    db.execute(
+        "CREATE TABLE fse_number_reservations (practitioner_id TEXT NOT NULL, "
+        "number INTEGER NOT NULL, post TEXT NOT NULL, at TEXT NOT NULL, "
+        "PRIMARY KEY (practitioner_id, number))"
+    )
+    db.execute(
+        "CREATE TABLE cabinet_members (member_id TEXT NOT NULL, practitioner_id TEXT NOT "
+        "NULL, role TEXT NOT NULL, since TEXT NOT NULL, PRIMARY KEY (member_id, practitioner_id))"
+    )
+    db.execute("ALTER TABLE drafts ADD COLUMN addressed_to TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE drafts ADD COLUMN prepared_by TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX IF NOT EXISTS drafts_addressed ON drafts (addressed_to, seq)")
+    if _on_postgres(db):
+        # The server itself hides another practitioner's FSE, lots and payments from a
+        # connection that says who is looking (``Cabinet.look_as``); one that says nothing
+        # (the sender, the returns' import, the audit) sees everything.
+        for sql in _M023_ROW_SECURITY:
+            db.execute(sql)
+
+
+_SEEN = "coalesce(current_setting('sesam.practitioners', true), '') = ''"
+_M023_ROW_SECURITY = [
+    *(
+        f"ALTER TABLE {table} {action} ROW LEVEL SECURITY"
+        for table in ("fse", "lots", "payments")
+        for action in ("ENABLE", "FORCE")
+    ),
+    *(
+        f"CREATE POLICY {table}_seen ON {table} USING ({_SEEN} OR practitioner_id = ANY "
+        "(string_to_array(current_setting('sesam.practitioners', true), ',')))"
+        for table in ("fse", "lots")
+    ),
+    (
+        f"CREATE POLICY payments_seen ON payments USING ({_SEEN} OR EXISTS "  # noqa: S608
+        "(SELECT 1 FROM fse f WHERE f.fse_uuid = payments.fse_uuid))"
+    ),
+]
+
+
+# Issue #26: the dashboard's month totals per practitioner, so that each card's dashboard
+# sums only its practitioners' rows (the scope is a WHERE on ``practitioner_id``). The
+# totals are derived: rebuilt from ``fse`` and ``payments`` as they stand, and the m007
+# triggers replaced by ones that also keep the practitioner (a payment's is its FSE's;
+# '' for a line whose FSE is not stored here). Written out in full: frozen text.
+_M024_TRIGGERS = (
+    ("fse_month_totals_insert", "fse"),
+    ("fse_month_totals_delete", "fse"),
+    ("fse_month_totals_update", "fse"),
+    ("payment_month_totals_insert", "payments"),
+    ("payment_month_totals_delete", "payments"),
+    ("payment_month_totals_update", "payments"),
+)
+_M024 = [
+    """
+    CREATE TABLE fse_month_totals_scoped (
+        month TEXT NOT NULL,                 -- substr(care_date, 1, 7): "AAAA-MM"
+        practitioner_id TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        state TEXT NOT NULL,
+        total_fees TEXT NOT NULL,
+        amo TEXT NOT NULL,
+        amc TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (month, practitioner_id, mode, state, total_fees, amo, amc)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE payment_month_totals_scoped (
+        month TEXT NOT NULL,                 -- substr(paid_on, 1, 7), '' without a date
+        practitioner_id TEXT NOT NULL,       -- the FSE's, '' when it is not stored here
+        outcome TEXT NOT NULL,
+        paid_amo TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (month, practitioner_id, outcome, paid_amo, paid_amc)
+    ) WITHOUT ROWID
+    """,
+    """
+    INSERT INTO fse_month_totals_scoped (month, practitioner_id, mode, state, total_fees,
+        amo, amc, n)
+    SELECT substr(care_date, 1, 7), practitioner_id, mode, state, total_fees, amo, amc,
+        count(*)
+    FROM fse GROUP BY 1, 2, 3, 4, 5, 6, 7
+    """,
+    """
+    INSERT INTO payment_month_totals_scoped (month, practitioner_id, outcome, paid_amo,
+        paid_amc, n)
+    SELECT coalesce(substr(p.paid_on, 1, 7), ''), coalesce(f.practitioner_id, ''),
+        p.outcome, p.paid_amo, p.paid_amc, count(*)
+    FROM payments p LEFT JOIN fse f ON f.fse_uuid = p.fse_uuid GROUP BY 1, 2, 3, 4, 5
+    """,
+    "DROP TABLE fse_month_totals",
+    "DROP TABLE payment_month_totals",
+    "ALTER TABLE fse_month_totals_scoped RENAME TO fse_month_totals",
+    "ALTER TABLE payment_month_totals_scoped RENAME TO payment_month_totals",
+    """
+    CREATE TRIGGER fse_month_totals_insert AFTER INSERT ON fse BEGIN
+        INSERT INTO fse_month_totals (month, practitioner_id, mode, state, total_fees, amo,
+            amc, n)
+        VALUES (substr(NEW.care_date, 1, 7), NEW.practitioner_id, NEW.mode, NEW.state,
+                NEW.total_fees, NEW.amo, NEW.amc, 1)
+        ON CONFLICT (month, practitioner_id, mode, state, total_fees, amo, amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER fse_month_totals_delete AFTER DELETE ON fse BEGIN
+        UPDATE fse_month_totals SET n = n - 1
+        WHERE month = substr(OLD.care_date, 1, 7) AND practitioner_id = OLD.practitioner_id
+          AND mode = OLD.mode AND state = OLD.state AND total_fees = OLD.total_fees
+          AND amo = OLD.amo AND amc = OLD.amc;
+    END
+    """,
+    """
+    CREATE TRIGGER fse_month_totals_update
+    AFTER UPDATE OF care_date, practitioner_id, mode, state, total_fees, amo, amc ON fse BEGIN
+        UPDATE fse_month_totals SET n = n - 1
+        WHERE month = substr(OLD.care_date, 1, 7) AND practitioner_id = OLD.practitioner_id
+          AND mode = OLD.mode AND state = OLD.state AND total_fees = OLD.total_fees
+          AND amo = OLD.amo AND amc = OLD.amc;
+        INSERT INTO fse_month_totals (month, practitioner_id, mode, state, total_fees, amo,
+            amc, n)
+        VALUES (substr(NEW.care_date, 1, 7), NEW.practitioner_id, NEW.mode, NEW.state,
+                NEW.total_fees, NEW.amo, NEW.amc, 1)
+        ON CONFLICT (month, practitioner_id, mode, state, total_fees, amo, amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER payment_month_totals_insert AFTER INSERT ON payments BEGIN
+        INSERT INTO payment_month_totals (month, practitioner_id, outcome, paid_amo,
+            paid_amc, n)
+        VALUES (coalesce(substr(NEW.paid_on, 1, 7), ''),
+                coalesce((SELECT f.practitioner_id FROM fse f
+                WHERE f.fse_uuid = NEW.fse_uuid), ''), NEW.outcome, NEW.paid_amo,
+                NEW.paid_amc, 1)
+        ON CONFLICT (month, practitioner_id, outcome, paid_amo, paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER payment_month_totals_delete AFTER DELETE ON payments BEGIN
+        UPDATE payment_month_totals SET n = n - 1
+        WHERE month = coalesce(substr(OLD.paid_on, 1, 7), '')
+          AND practitioner_id = coalesce((SELECT f.practitioner_id FROM fse f
+                WHERE f.fse_uuid = OLD.fse_uuid), '')
+          AND outcome = OLD.outcome AND paid_amo = OLD.paid_amo AND paid_amc = OLD.paid_amc;
+    END
+    """,
+    """
+    CREATE TRIGGER payment_month_totals_update
+    AFTER UPDATE OF paid_on, outcome, paid_amo, paid_amc ON payments BEGIN
+        UPDATE payment_month_totals SET n = n - 1
+        WHERE month = coalesce(substr(OLD.paid_on, 1, 7), '')
+          AND practitioner_id = coalesce((SELECT f.practitioner_id FROM fse f
+                WHERE f.fse_uuid = OLD.fse_uuid), '')
+          AND outcome = OLD.outcome AND paid_amo = OLD.paid_amo AND paid_amc = OLD.paid_amc;
+        INSERT INTO payment_month_totals (month, practitioner_id, outcome, paid_amo,
+            paid_amc, n)
+        VALUES (coalesce(substr(NEW.paid_on, 1, 7), ''),
+                coalesce((SELECT f.practitioner_id FROM fse f
+                WHERE f.fse_uuid = NEW.fse_uuid), ''), NEW.outcome, NEW.paid_amo,
+                NEW.paid_amc, 1)
+        ON CONFLICT (month, practitioner_id, outcome, paid_amo, paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+]
+
+
+@MIGRATIONS()
+def m024_scoped_totals(db: Database) -> None:
+    """Issue #26: the dashboard's month totals per practitioner (each card's dashboard sums
+    its practitioners' rows), rebuilt from the FSE and payments as they stand; the triggers
+    that keep them replaced (on PostgreSQL each is a function and a trigger)."""
+    for name, table in _M024_TRIGGERS:
+        if _on_postgres(db):
+            db.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            db.execute(f"DROP FUNCTION IF EXISTS {name}_fn()")
+        else:
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in _M024:
+        db.execute(sql)

@@ -27,6 +27,7 @@ from billing.noemie import (
     NoemieFile,
     NoemieInvoice,
     NoemiePayment,
+    PartState,
     parse_noemie,
 )
 from client.arl_returns import _acknowledge, _set_state, _state, log_event
@@ -36,6 +37,8 @@ from client.labels import FSE_STATE_LABELS
 from client.reconciliation import Reconciliation
 from client.store import NotFoundError, Store, stamp
 from client.transport import Transport
+
+ZERO = Decimal("0.00")
 
 #: Named as before the split of ``client.returns``: log filters and readers keep working.
 logger = logging.getLogger("client.returns")
@@ -71,6 +74,12 @@ class ImportReport:
     rejected: int = 0
     unmatched: int = 0
     total_paid: Decimal = Decimal("0.00")
+
+
+def caisse_leaves_amc(inv: NoemieInvoice) -> bool:
+    """Whether the caisse's NOEMIE leaves the AMC part to the AMC (gestion séparée: 199 « pas
+    de traitement » or « différé »)."""
+    return inv.amc is not None and inv.amc.state in (PartState.NOT_PROCESSED, PartState.DEFERRED)
 
 
 def _mask_patient(inv: NoemieInvoice) -> str:
@@ -134,6 +143,10 @@ def _reconcile_one(
     if fse.state is not FseState.ACKNOWLEDGED:
         _unmatched(store, sha, inv, pay, f"FSE n° {fse.number} à l'état « {fse.state.value} »", now)
         return None
+    # Gestion séparée: the AMC part goes to the AMC (a DRE carries it, NOEMIE 199 leaves
+    # it); the caisse was not asked for it: neither paid nor missing on the caisse's line.
+    separate = inv.amc is None and store.alerts.amc_part_sent(fse.fse_uuid) is not None
+    billed_amc = ZERO if caisse_leaves_amc(inv) or separate else fse.amc
     if inv.outcome is InvoiceOutcome.REJECTED:
         code = inv.motif_code or ""
         label = REJECT_MOTIFS.get(code, inv.motif_label)
@@ -142,15 +155,17 @@ def _reconcile_one(
         )
         result = Reconciliation.REJECTED
     else:
-        same = inv.paid_amo == fse.amo and inv.paid_amc == fse.amc
+        same = inv.paid_amo == fse.amo and inv.paid_amc == billed_amc
         result = Reconciliation.PAID if same else Reconciliation.PARTLY_PAID
+        left = "" if billed_amc == fse.amc else f", part AMC {fse.amc} € à payer par l'AMC"
         store.transition_fse(
             fse.id,
             FseState.PAID,
             FseEventKind.PAID,
             now,
             f"virement {pay.reference if pay else ''} : AMO {inv.paid_amo} € / AMC {inv.paid_amc} €"
-            + ("" if same else f" (facturé AMO {fse.amo} € / AMC {fse.amc} €)"),
+            + ("" if same else f" (facturé AMO {fse.amo} € / AMC {billed_amc} €)")
+            + left,
         )
     payment_id = store.returns.insert_payment(
         fse_uuid=inv.fse_id,
@@ -158,12 +173,17 @@ def _reconcile_one(
         outcome=result.value,
         virement_ref=pay.reference if pay else "",
         paid_on=pay.paid_on.isoformat() if pay else None,
-        billed=(fse.amo, fse.amc),
+        billed=(fse.amo, billed_amc),
         paid=(inv.paid_amo, inv.paid_amc),
         motif_code=inv.motif_code,
         motif_label=MOTIFS.get(inv.motif_code or "", inv.motif_label),
         now=now,
         or_ignore=True,
+        part_states=(
+            inv.amo.state.value if inv.amo else "",
+            inv.amc.state.value if inv.amc else "",
+        ),
+        amc_number=inv.amc.amc_number if inv.amc else "",
     )
     if payment_id is not None:  # the amounts paid or rejected are journaled with the row
         store.journal_payment(payment_id, now)

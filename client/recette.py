@@ -77,6 +77,8 @@ class RecetteRequest:
     end: date
     practitioner_id: str | None = None
     max_lines: int | None = None  # FSE listed at most (the totals count them all)
+    #: Who is looking (issue #26): only these practitioners' FSE; None: the whole store.
+    scope: frozenset[str] | None = None
 
     @classmethod
     def day(cls, day: date, practitioner_id: str | None = None) -> RecetteRequest:
@@ -301,12 +303,12 @@ def compute(store: Store, request: RecetteRequest) -> Recette:
     """
     if request.end < request.start:
         raise RecettePeriodError(request.start, request.end)
-    who = request.practitioner_id
+    who, scope = request.practitioner_id, request.scope
     names = dict(practitioners(store))
     with store.conn.read():  # the lines and the totals agree
         overall = _Sums()
         per: dict[str, _Sums] = {}
-        for row in store.figures.recette_groups(request.start, request.end, who):
+        for row in store.figures.recette_groups(request.start, request.end, who, scope):
             overall.add(row)
             per.setdefault(row.practitioner_id, _Sums()).add(row)
         limit = -1 if request.max_lines is None else request.max_lines
@@ -326,9 +328,9 @@ def compute(store: Store, request: RecetteRequest) -> Recette:
                 means=r.means or "",
                 collected=Decimal(r.collected or "0.00"),
             )
-            for r in store.figures.recette_lines(request.start, request.end, who, limit)
+            for r in store.figures.recette_lines(request.start, request.end, who, limit, scope)
         )
-        left_out = store.figures.recette_left_out(request.start, request.end, who)
+        left_out = store.figures.recette_left_out(request.start, request.end, who, scope)
     return Recette(
         start=request.start,
         end=request.end,

@@ -12,8 +12,8 @@ from typing import Any
 from billing.fse_states import FseState
 from client.labels import RECONCILIATION_LABELS
 from client.reconciliation import Reconciliation
-from client.store import FseRow, Store
-from client.store.returns import PaymentRow
+from client.store import Store
+from client.store.returns import ReconcileRow
 
 #: French labels of the reconciliation states: the table shared by the CLI and the GUI.
 LABELS = RECONCILIATION_LABELS
@@ -69,13 +69,10 @@ _WAITING_DETAIL = {
 
 
 def reconcile(store: Store) -> list[FseReconciliation]:
-    """The reconciliation of every FSE that exists (cancelled ones left out)."""
-    latest = store.returns.latest_payments()
-    return [
-        _reconciled(fse, latest.get(fse.fse_uuid))
-        for fse in store.fse_list()
-        if fse.state not in _NOT_LISTED
-    ]
+    """The reconciliation of every FSE that exists (cancelled ones left out), in number
+    order: ``sesam returns list --tout``; the pages read :func:`reconcile_page`."""
+    rows = store.returns.reconcile_rows(_NOT_LISTED, newest_first=False)
+    return [_reconciled(r) for r in rows]
 
 
 #: Left out of the reconciliation: no money expected (a rectified FSE's money is its
@@ -84,16 +81,20 @@ _NOT_LISTED = (FseState.CANCELLED, FseState.DRAFT, FseState.RECTIFIED)
 
 
 def reconcile_page(
-    store: Store, limit: int, offset: int = 0, *, status: Reconciliation | None = None
+    store: Store,
+    limit: int,
+    offset: int = 0,
+    *,
+    status: Reconciliation | None = None,
+    practitioners: frozenset[str] | None = None,
 ) -> list[FseReconciliation]:
     """One page of :func:`reconcile`, newest first (a list that fetches rows as shown),
-    optionally only the FSE of one status (filtered by the database)."""
-    if status is None:
-        rows = store.fse_list(exclude=_NOT_LISTED, newest_first=True, limit=limit, offset=offset)
-    else:
-        rows = store.returns.fse_page_with_status(status, _NOT_LISTED, limit=limit, offset=offset)
-    latest = store.returns.latest_payments([r.fse_uuid for r in rows])
-    return [_reconciled(fse, latest.get(fse.fse_uuid)) for fse in rows]
+    optionally only the FSE of one status (filtered by the database), only those of
+    ``practitioners`` when given (issue #26: who is looking)."""
+    rows = store.returns.reconcile_rows(
+        _NOT_LISTED, status, limit=limit, offset=offset, practitioners=practitioners
+    )
+    return [_reconciled(r) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +108,12 @@ class ReconcileSummary:
     refused: int  # NOEMIE reject or negative ARL
 
 
-def reconcile_summary(store: Store) -> ReconcileSummary:
-    """The counts of :func:`reconcile`'s statuses without reading every FSE."""
-    counts = _counts(store)
+def reconcile_summary(
+    store: Store, practitioners: frozenset[str] | None = None
+) -> ReconcileSummary:
+    """The counts of :func:`reconcile`'s statuses without reading every FSE (those of
+    ``practitioners`` only when given: who is looking)."""
+    counts = _counts(store, practitioners)
     statuses = _statuses(counts)
     by_state: dict[str, int] = {}
     for (state, _outcome), n in counts.items():
@@ -136,13 +140,20 @@ def _statuses(counts: dict[tuple[str, str | None], int]) -> dict[Reconciliation,
     return statuses
 
 
-def _counts(store: Store) -> dict[tuple[str, str | None], int]:
+def _counts(
+    store: Store, practitioners: frozenset[str] | None = None
+) -> dict[tuple[str, str | None], int]:
     """FSE listed by :func:`reconcile`, counted per state and latest payment outcome (the
     outcome of settled FSE only), from the counts the store's triggers keep."""
     not_listed = {s.value for s in _NOT_LISTED}
     settled = {FseState.PAID.value, FseState.REJECTED.value}
     counts: dict[tuple[str, str | None], int] = {}
-    for row in store.returns.status_counts():
+    rows = (
+        store.returns.status_counts()
+        if practitioners is None
+        else store.cabinet.status_counts(practitioners)
+    )
+    for row in rows:
         state = row.state
         if state in not_listed:
             continue
@@ -159,28 +170,29 @@ def _status(state: FseState, outcome: str | None) -> Reconciliation:
     return Reconciliation.WAITING
 
 
-def _reconciled(fse: FseRow, pay: PaymentRow | None) -> FseReconciliation:
+def _reconciled(row: ReconcileRow) -> FseReconciliation:
     paid_amo = paid_amc = None
     code: str | None = None
     label = ""
-    status = _status(fse.state, pay.outcome if pay is not None else None)
-    if fse.state is FseState.REFUSED:
+    state = row.state
+    status = _status(state, row.outcome)
+    if state is FseState.REFUSED:
         detail = "à corriger puis renvoyer"
-    elif pay is not None and fse.state in (FseState.PAID, FseState.REJECTED):
-        paid_amo, paid_amc = pay.paid_amo, pay.paid_amc
-        code, label = pay.motif_code, pay.motif_label or ""
-        detail = f"virement {pay.virement_ref}" if pay.virement_ref else ""
+    elif row.outcome is not None and state in (FseState.PAID, FseState.REJECTED):
+        paid_amo, paid_amc = row.paid_amo, row.paid_amc
+        code, label = row.motif_code, row.motif_label or ""
+        detail = f"virement {row.virement_ref}" if row.virement_ref else ""
     else:
-        detail = _WAITING_DETAIL.get(fse.state, "")
+        detail = _WAITING_DETAIL.get(state, "")
     return FseReconciliation(
-        fse_uuid=fse.fse_uuid,
-        number=fse.number,
-        care_date=fse.care_date.isoformat(),
-        mode=fse.mode,
-        state=fse.state,
+        fse_uuid=row.fse_uuid,
+        number=row.number,
+        care_date=row.care_date,
+        mode=row.mode,
+        state=state,
         status=status,
-        billed_amo=fse.amo,
-        billed_amc=fse.amc,
+        billed_amo=row.amo,
+        billed_amc=row.amc,
         paid_amo=paid_amo,
         paid_amc=paid_amc,
         motif_code=code,

@@ -15,10 +15,11 @@ import getpass
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from billing.amc_delays import AmcDelays, load_amc_delays
 from billing.fse_states import FseState
 from client.errors import ClientError
 from client.reconciliation import Reconciliation
@@ -147,6 +148,52 @@ def remainder_totals(store: Store) -> RemainderTotals:
         lost_amount=lost,
         lost_count=n_lost,
     )
+
+
+# ------------------------------------------------------------------ AMC parts paid late
+
+
+@dataclass(frozen=True, slots=True)
+class LateAmcPart:
+    """An AMC part left to its AMC (gestion séparée) and still unpaid after the AMC's
+    contractual delay (``billing/tariffs/amc-delais.json``, or the AMC's own)."""
+
+    fse_uuid: str
+    number: int
+    care_date: date
+    amount: Decimal
+    amc_number: str
+    transmitted_on: date  # the caisse's acknowledgement of the lot: the DRE left with it
+    deadline: date
+
+
+def late_amc_parts(
+    store: Store, now: datetime, delays: AmcDelays | None = None
+) -> list[LateAmcPart]:
+    """The AMC parts unpaid beyond their delay, oldest first. The database reads only the
+    lines whose AMC part the caisse left to the AMC, acknowledged before the shortest
+    delay; each AMC's own delay is applied here to those few."""
+    delays = delays or load_amc_delays()
+    today = now.astimezone().date()
+    bound = today - timedelta(days=delays.shortest())
+    out = []
+    for row in store.alerts.amc_parts_left(bound.isoformat()):
+        sent = parse_db_stamp(row.received_at).astimezone().date()
+        deadline = sent + timedelta(days=delays.days(sent, row.amc_number))
+        if today <= deadline:
+            continue
+        out.append(
+            LateAmcPart(
+                fse_uuid=row.fse_uuid,
+                number=row.number,
+                care_date=date.fromisoformat(row.care_date),
+                amount=Decimal(row.amc),
+                amc_number=row.amc_number,
+                transmitted_on=sent,
+                deadline=deadline,
+            )
+        )
+    return out
 
 
 # ------------------------------------------------------------------------------ closing

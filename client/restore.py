@@ -36,8 +36,8 @@ from client.store import (
     open_store,
     storage_error,
 )
-from client.store.errors import DamagedStoreError
-from client.store.opening import default_path
+from client.store.errors import DamagedStoreError, ServerSideRestoreError
+from client.store.opening import configured_database_url, default_path
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +161,11 @@ def restore(
     :raises StoreInUseError: another process has the store open; nothing was changed.
     :raises StorageError: the disk is full or read-only.
     """
+    db_path = Path(db_path) if db_path is not None else default_path()
+    if configured_database_url(db_path.parent):
+        raise ServerSideRestoreError
     check_backup(source)
     now = clock()
-    db_path = Path(db_path) if db_path is not None else default_path()
     folder = backup_dir(db_path.parent)
     clean_temporaries(folder)
     before_count: int | None = None

@@ -226,7 +226,8 @@ class Sender:
 
     def _apply(self, row: OutboxRow, arl: Arl, report: SendReport) -> None:
         now = self.clock()
-        outcome = apply_arl(self.store, arl, now)
+        # The contact, the ARL, the lot and its FSE: one transaction.
+        outcome = apply_arl(self.store, arl, now, contact="lot remis")
         label = self._lot_label(row.id)
         self._done += 1
         report.lots.append(row.id)
@@ -304,8 +305,8 @@ class Sender:
                 self._emit(SendStep.FAILED, f"{label.capitalize()} non envoyé : {message}", row.id)
             return
         report.network_ok = True
-        log_event(self.store, now, "contact", "lot remis", row.id)
         if answer.arl is None:
+            log_event(self.store, now, "contact", "lot remis", row.id)
             mark_received(self.store, row.id, now)
             delay = backoff_delay(
                 row.attempts, self.settings.backoff_base, self.settings.backoff_cap, self.rng
@@ -366,8 +367,9 @@ class Sender:
                 if since >= self._recovery_interval() or since < 0:  # < 0: the clock went back
                     report.recovered += self.recover()
                     last_recovery = now
-                row = self.store.outbox_claim(self.worker, now)
-                der = self._prepare(row, report) if row is not None else None
+                with self.store.write():  # the claim and its attempt: one commit
+                    row = self.store.outbox_claim(self.worker, now)
+                    der = self._prepare(row, report) if row is not None else None
                 sent = None
                 if row is not None and der is not None:
                     sent = (row, network.submit(self._deliver, row, der))
@@ -525,6 +527,11 @@ class SenderThread:
                 cancel=self.cancel,
             )
             self.result = sender.run(until_empty=until_empty)
+            if not self.cancel.is_set():
+                # The DRE lots (gestion séparée) leave with the FSE lots, to the AMC.
+                from client.amc.dre import send_dre_pass
+
+                send_dre_pass(store, self.settings, self.clock)
         except BaseException as exc:  # reported to the owner, never lost on the thread
             logger.exception("sender stopped on an error")
             self.result = exc

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 SETTINGS_NAME = "settings.json"
 TESTBED_DIR_ENV = "SESAM_TESTBED_DIR"
 DEFAULT_SERVER_URL = "https://127.0.0.1:8443"
+DEFAULT_APCV_URL = "https://127.0.0.1:8445"  # the testbed's simulated ApCV service
+DEFAULT_AMC_URL = "https://127.0.0.1:8453"  # the testbed's simulated AMC
 MAX_SETTINGS_SIZE = 1_000_000  # a settings file is a few hundred bytes
 
 
@@ -52,6 +54,7 @@ class Settings:
     """Télétransmission settings; see ``docs/transmission.md`` for each one."""
 
     server_url: str = DEFAULT_SERVER_URL
+    apcv_url: str = DEFAULT_APCV_URL  # the ApCV service: same certificates as the server
     client_cert: Path | None = None  # PEM certificate of this workstation
     client_key: Path | None = None  # its PEM private key
     ca_cert: Path | None = None  # the only CA trusted for the server (pinned)
@@ -72,6 +75,11 @@ class Settings:
     cabinet_name: str = ""
     cabinet_address: str = ""  # several lines, as printed
     cabinet_phone: str = ""
+    # The AMC platform (engagements, DRE): same client certificate and CA as the server.
+    amc_url: str = DEFAULT_AMC_URL
+    # The cabinet's PostgreSQL server (postgresql://user@host:port/base); empty: the SQLite
+    # file of this workstation. SESAM_DATABASE_URL, when set, wins (client.store.opening).
+    database_url: str = ""
 
     def resolved(self) -> Settings:
         """The settings with the certificate paths filled in from the testbed defaults."""
@@ -90,7 +98,16 @@ class Settings:
 
 
 _PATHS = {"client_cert", "client_key", "ca_cert"}
-_TEXTS = {"server_url", "holiday_subdivision", "cabinet_name", "cabinet_address", "cabinet_phone"}
+_TEXTS = {
+    "server_url",
+    "amc_url",
+    "apcv_url",
+    "holiday_subdivision",
+    "cabinet_name",
+    "cabinet_address",
+    "cabinet_phone",
+    "database_url",
+}
 
 
 def settings_path() -> Path:
@@ -125,7 +142,8 @@ def load_settings(path: Path | None = None) -> Settings:
         elif key in _TEXTS:
             if value is not None and not isinstance(value, str):
                 raise SettingsError(path, f"{key} doit être un texte")
-            values[key] = "" if value is None and key.startswith("cabinet_") else value
+            blank = key.startswith("cabinet_") or key == "database_url"
+            values[key] = "" if value is None and blank else value
         else:
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise SettingsError(path, f"{key} doit être un nombre positif")

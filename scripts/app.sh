@@ -19,6 +19,13 @@ pids+=($!)
 echo "==> Assurance Maladie simulée (HTTPS sur 127.0.0.1)"
 $py -m testbed am serve &
 pids+=($!)
+echo "==> Complémentaire santé simulée (HTTPS sur 127.0.0.1:8453)"
+$py -m testbed amc serve &
+pids+=($!)
+echo "==> Service ApCV simulé (application carte Vitale, HTTPS sur 127.0.0.1:8445)"
+echo "    Code du téléphone : $py -m testbed apcv show vitale-famille"
+$py -m testbed apcv serve &
+pids+=($!)
 # The application checks the server at start: wait until it answers (at most 30 s).
 $py - <<'PY'
 import socket, sys, time

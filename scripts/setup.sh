@@ -10,14 +10,15 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 # Debian packages: the PC/SC stack with the virtual reader driver, SANE, PDF tools,
-# Xvfb and the libraries Qt's platform plugins load.
+# Xvfb and the libraries Qt's platform plugins load; PostgreSQL (the suite runs the store
+# on a throw-away cluster too: scripts/pg-cluster.sh).
 packages=(pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev swig
           sane-utils libsane-dev qpdf poppler-utils xvfb xauth libxcb-cursor0
           libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
           libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
           libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 openssl python3-venv
           opensc cardpeek softhsm2
-          faketime gcc libc6-dev)
+          faketime gcc libc6-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -61,6 +62,9 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# The project's bytecode, written once here: a `sesam` command then starts without compiling
+# its modules even where PYTHONDONTWRITEBYTECODE is set (a stale file is simply recompiled).
+.venv/bin/python -m compileall -q -j 0 cardio billing client ui testbed benchmarks >/dev/null || true
 
 # pcscd: no service manager on these machines, start it when it is not running.
 if ! pgrep -x pcscd >/dev/null; then

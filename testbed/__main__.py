@@ -19,6 +19,8 @@ GROUPS: tuple[str, ...] = (
     "testbed.cards.cli",
     "testbed.pki_cli",
     "testbed.am.cli",
+    "testbed.amc.cli",
+    "testbed.apcv.cli",
 )
 
 

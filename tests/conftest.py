@@ -1,12 +1,17 @@
 """Shared fixtures: the testbed state directory, pcscd with the vpcd readers, the vpcd lock,
-the card server on the real virtual readers, and in-process emulated cards."""
+the card server on the real virtual readers, and in-process emulated cards; the store on
+PostgreSQL when ``SESAM_TEST_POSTGRES`` names a server (``scripts/test.sh`` starts one):
+every test then gets a fresh database, made from a migrated template, in
+``SESAM_DATABASE_URL`` (its subprocesses inherit it)."""
 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +24,151 @@ from testbed.cards.server import CardServer
 from testbed.state import TESTBED_DIR_ENV
 
 VPCD_LOCK = Path("/tmp/sesam-vpcd.lock")
+
+#: The PostgreSQL server of a run on PostgreSQL (``postgresql://user@host:port``), or "".
+TEST_POSTGRES_ENV = "SESAM_TEST_POSTGRES"
+_PG_TEMPLATE = "sesam_template"
+_pg_numbers = itertools.count(1)
+
+
+def _pg_admin(server: str, *statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.encode())
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root: as ``postgres`` then (Debian's package makes it).
+    if os.geteuid() == 0:
+        return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)]
+    return command
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server (``postgresql://sesam@127.0.0.1:PORT``): the run's own
+    (``SESAM_TEST_POSTGRES``), else a throw-away cluster started here for the session."""
+    given = os.environ.get(TEST_POSTGRES_ENV, "").rstrip("/")
+    if given:
+        yield given
+        return
+    import socket
+
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not bins:
+        pytest.fail("PostgreSQL manque : lancer scripts/setup.sh (paquet postgresql)")
+    bin_dir = bins[-1].parent
+    # Outside pytest's 0700 temporary tree: the server's user must reach its folder.
+    folder = Path(tempfile.mkdtemp(prefix="sesam-pg."))
+    folder.chmod(0o755)
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = folder / "data"
+    subprocess.run(
+        _as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sesam"]),
+        check=True,
+        capture_output=True,
+    )
+    options = f"'-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off'"
+    ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w"]
+    subprocess.run(_as_server_user([*ctl, "-o", options, "start"]), check=True, capture_output=True)
+    try:
+        yield f"postgresql://sesam@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_server_user([*ctl, "-m", "immediate", "stop"]), check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_database(postgres_server: str) -> Iterator[Callable[[], str]]:
+    """Factory: the URL of a new, empty database on ``postgres_server`` (dropped after)."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"sesam_x{os.getpid()}_{next(_pg_numbers)}"
+        _pg_admin(postgres_server, f"CREATE DATABASE {name}")
+        made.append(name)
+        return f"{postgres_server}/{name}"
+
+    yield make
+    for name in made:
+        _pg_admin(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL server of this run, its template database migrated ("" on SQLite)."""
+    server = os.environ.get(TEST_POSTGRES_ENV, "").rstrip("/")
+    if not server:
+        return ""
+    from client.store import open_store
+
+    _pg_admin(
+        server,
+        f"DROP DATABASE IF EXISTS {_PG_TEMPLATE} WITH (FORCE)",
+        f"CREATE DATABASE {_PG_TEMPLATE}",
+    )
+    open_store(Path("/nonexistent/sesam.db"), database_url=f"{server}/{_PG_TEMPLATE}").close()
+    return server
+
+
+def _new_database(server: str) -> str:
+    name = f"sesam_t{os.getpid()}_{next(_pg_numbers)}"
+    _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {_PG_TEMPLATE}")
+    return name
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """On PostgreSQL, a database for the module's own store fixtures (scope « module »:
+    built once, read by each test), in ``SESAM_DATABASE_URL`` before they open it."""
+    if not os.environ.get(TEST_POSTGRES_ENV):
+        yield ""
+        return
+    server = request.getfixturevalue("pg_server")
+    name = _new_database(server)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SESAM_DATABASE_URL", f"{server}/{name}")
+        yield name
+    _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _in_use(server: str, name: str) -> bool:
+    """Whether a connection is open on database ``name`` (a module's store, kept open)."""
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        row = conn.execute(
+            b"SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchone()
+    return bool(row and row[0])
+
+
+@pytest.fixture(autouse=True)
+def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """ "sqlite", or "postgresql" with a fresh database for this test in
+    ``SESAM_DATABASE_URL`` (the module's while a module-scoped store is open on it); a
+    test marked ``sqlite_only`` is skipped on PostgreSQL."""
+    if not os.environ.get(TEST_POSTGRES_ENV):
+        yield "sqlite"
+        return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite only (the file itself: PRAGMA, backup, restore)")
+    server = request.getfixturevalue("pg_server")
+    if _in_use(server, request.getfixturevalue("module_database")):
+        yield "postgresql"  # the module's store fixture is open on it: the test reads it
+        return
+    name = _new_database(server)
+    monkeypatch.setenv("SESAM_DATABASE_URL", f"{server}/{name}")
+    try:
+        yield "postgresql"
+    finally:
+        _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -98,6 +248,12 @@ def emulated() -> Callable[[str], EmulatedConnection]:
         return EmulatedConnection(make_card(profile))
 
     return connect
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: reads the SQLite file itself; skipped on PostgreSQL"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from client.context import AppContext, build_context
-from ui.qt import QApplication, QLibraryInfo, QLocale, QTranslator
+from ui.qt import QApplication, QLibraryInfo, QLocale, QMessageBox, QTranslator, qVersion
+from ui.qt_check import reference_fault
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Facturation SESAM-Vitale")
     app.setOrganizationName("sesam-client")
     install_translators(app, args.lang)
+    fault = reference_fault()
+    if fault is not None:  # a Qt binding that would abort the interpreter later on
+        logger.error("the Qt binding %s loses references: not starting", qVersion())
+        QMessageBox.critical(None, app.applicationName(), fault)
+        return 1
     ctx = build_context(data_dir=args.data_dir)
     import_worker_modules()
     from ui.main_window import MainWindow

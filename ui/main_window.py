@@ -64,6 +64,10 @@ class MainWindow(QMainWindow):
         self.card_flow = CardFlow(ctx, self.runner, self.session, self.interaction, self)
         self.status = StatusPanel(self)
         self.setStatusBar(self.status)
+        # The backup copies on its own thread in steps: its progress, read every second
+        # while it runs, in the status bar (minutes for a large store; the desk works on).
+        self._backup_progress_timer = QTimer(self)
+        self._backup_progress_timer.timeout.connect(self._show_backup_progress)
         self.worker_failures = WorkerFailures(self)
         self.worker_failures.changed.connect(self._on_worker_failure)
         self._closed = False
@@ -249,6 +253,21 @@ class MainWindow(QMainWindow):
             self._on_backup_failed,
             label="sauvegarde de la base",
         )
+        self._backup_progress_timer.start(1000)
+
+    @Slot()
+    def _show_backup_progress(self) -> None:
+        progress = self.ctx.backup_progress
+        if progress is None:
+            return
+        copied, total = progress
+        if total > 0:
+            self.status.showMessage(
+                tr("Sauvegarde de la base en cours : {percent} %").format(
+                    percent=min(100, copied * 100 // total)
+                ),
+                2000,
+            )
 
     def _on_gaps(self, alerts: list[Alert]) -> None:
         if not alerts:
@@ -260,11 +279,13 @@ class MainWindow(QMainWindow):
         self.gap_box = box
 
     def _on_backup_done(self, path: Path | None) -> None:
+        self._backup_progress_timer.stop()
         self.worker_recovered("sauvegarde")
         if path is not None:
             logger.info("backup written: %s", path.name)
 
     def _on_backup_failed(self, exc: BaseException) -> None:
+        self._backup_progress_timer.stop()
         # Retried by the hourly timer; said now, in the status bar and on the diagnostics.
         self.worker_failures.report("sauvegarde", exc)
         from client.store.errors import damage_error

@@ -50,6 +50,20 @@ class SecureOutcome:
     patient_name: str = ""
     to_collect: Decimal | None = None
     payment: str = ""
+    amc_notice: str = ""  # the complémentaire's answer to the engagement, if any
+
+
+def make_devis(ctx: AppContext, request: Invoice, practitioner: Practitioner) -> str:
+    """Keep the invoice as a devis and write its PDF (``client.usecases.devis``); the
+    sentence to show. Off the GUI thread."""
+    from client.usecases.devis import devis_from_invoice
+
+    made = devis_from_invoice(ctx, request, cps_of(practitioner))
+    d = made.devis
+    return (
+        f"Devis {d.id} enregistré pour {d.patient_name} : {euros(d.total_fees)} dont AMO "
+        f"{euros(d.amo)}, AMC {euros(d.amc)}, reste {euros(d.patient_remainder)} — {made.pdf}"
+    )
 
 
 # --- referential -----------------------------------------------------------------------
@@ -140,6 +154,7 @@ MODE_WORDS = {
     "vitale": "sécurisée Vitale",
     "sans_vitale": "SESAM sans Vitale",
     "degrade": "dégradé : faites signer la feuille de soins puis numérisez-la",
+    "apcv": "sécurisée ApCV (application carte Vitale, garantie de paiement)",
 }
 
 
@@ -173,6 +188,7 @@ def secure_fse(
         secured.patient_name,
         secured.to_collect,
         secured.payment.label,
+        secured.amc_notice,
     )
 
 

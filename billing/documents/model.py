@@ -141,6 +141,7 @@ class CareSheet:
     letterhead: Letterhead | None = None  # the cabinet's name, address and phone
     part_amo: Decimal | None = None  # part remboursable par l'Assurance Maladie, when priced
     part_amc: Decimal | None = None  # part de la complémentaire, when known
+    apcv: bool = False  # secured by the patient's application carte Vitale (ApCV)
 
     @property
     def total(self) -> Decimal:

@@ -83,6 +83,8 @@ def render_receipt(receipt: Receipt) -> bytes:
     if not patient.is_assure:
         rows.append(("Assuré(e)", patient.assure_display_name or "non renseigné"))
     rows.append(("Date", format_date(sheet.date_emission)))
+    if sheet.apcv:
+        rows.append(("FSE", "sécurisée par l'application carte Vitale (ApCV)"))
     page.fields(rows)
     page.section("Actes")
     page.table(

@@ -9,6 +9,7 @@ from billing.rules.cumul import check_cumul
 from billing.rules.eligibility import check_eligibility
 from billing.rules.frequency import check_frequency
 from billing.rules.overrun import check_overrun
+from billing.rules.teleconsultation import check_teleconsultation
 
 if TYPE_CHECKING:
     from billing.referential import Referential
@@ -24,4 +25,5 @@ def check_invoice(
     errors += check_cumul(acts, referential)
     errors += check_frequency(request, acts, referential)
     errors += check_overrun(request, acts, referential)
+    errors += check_teleconsultation(request, acts)
     return errors

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     OVERRUN_NOT_ALLOWED = "OVERRUN_NOT_ALLOWED"
     OVERRUN_CAP_EXCEEDED = "OVERRUN_CAP_EXCEEDED"
     MISSING_TARIFF = "MISSING_TARIFF"
+    TELECONSULTATION = "TELECONSULTATION"  # an act not billable in (or out of) téléconsultation
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,43 +22,61 @@ from client.store import damage
 from client.store.errors import DamagedStoreError, damage_error
 from client.store.opening import DB_NAME
 
-#: Sub-command modules, in the order of ``sesam --help``.
-GROUPS: tuple[str, ...] = (
-    "client.cli.cards",
-    "client.cli.price",
-    "client.cli.fse",
-    "client.cli.lot",
-    "client.cli.print_docs",
-    "client.cli.scor",
-    "client.cli.queue",
-    "client.cli.returns",
-    "client.cli.alerts",
-    "client.cli.rights",
-    "client.cli.audit",
-    "client.cli.backup",
-    "client.cli.dashboard",
-    "client.cli.recette",
-)
+#: Sub-command modules and the commands each registers, in the order of ``sesam --help``.
+#: A command imports only its own module: a listing answers without loading the PDF, card
+#: and network code of the others (``tests/client/test_cli_groups.py`` keeps this table true).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "client.cli.cards": ("cards", "cps"),
+    "client.cli.price": ("price",),
+    "client.cli.fse": ("fse",),
+    "client.cli.devis": ("devis",),
+    "client.cli.lot": ("lot",),
+    "client.cli.print_docs": ("print",),
+    "client.cli.scor": ("scor",),
+    "client.cli.queue": ("queue",),
+    "client.cli.drafts": ("drafts",),
+    "client.cli.numbers": ("numbers",),
+    "client.cli.returns": ("returns",),
+    "client.cli.alerts": ("alerts",),
+    "client.cli.ocam": ("ocam",),
+    "client.cli.rights": ("rights",),
+    "client.cli.amc": ("amc",),
+    "client.cli.apcv": ("apcv",),
+    "client.cli.audit": ("audit",),
+    "client.cli.backup": ("backup", "restore"),
+    "client.cli.store_copy": ("store",),
+    "client.cli.dashboard": ("dashboard",),
+    "client.cli.recette": ("recette",),
+}
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``command`` alone when it is known, else of every command (help,
+    typos)."""
     french.install()
     parser = argparse.ArgumentParser(
         prog="sesam", description="Facturation SESAM-Vitale au poste de soins."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé sur stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
-    for name in GROUPS:
+    wanted = [name for name, commands in GROUPS.items() if command in commands]
+    for name in wanted or GROUPS:
         importlib.import_module(name).register(sub)
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command word: the first argument that is not an option (``-v`` takes no value)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(arguments))
+    args = parser.parse_args(arguments)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import enum
 import getpass
 import hashlib
 import json
@@ -80,6 +81,7 @@ _FRENCH_FIELDS = {
     "organism": "organisme",
     "member_number": "numero_adherent",
     "contract_type": "type_contrat",
+    "tp_services": "soins_tiers_payant",
 }
 
 
@@ -192,6 +194,10 @@ def _jsonable(value: Any) -> Any:
         return data
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
+    if isinstance(value, frozenset):  # the AMC's tiers payant services: codes, sorted
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bytes):

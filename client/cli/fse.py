@@ -67,6 +67,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="mode dégradé : où écrire la feuille de soins à faire signer "
         "(défaut : dossier documents/ des données)",
     )
+    create.add_argument(
+        "--apcv",
+        metavar="CODE",
+        help="sécuriser avec l'application carte Vitale du patient : texte de son code "
+        "(lu par le lecteur, ou collé en téléconsultation)",
+    )
+    create.add_argument(
+        "--apcv-image", type=Path, metavar="F", help="photo ou capture du QR code ApCV"
+    )
     create.set_defaults(handler=_cmd_create)
 
     fse_list.register(sub)
@@ -162,6 +171,10 @@ def _cmd_create(args: argparse.Namespace) -> int:
 
 
 def _create(args: argparse.Namespace, cli: CommandContext) -> int:
+    if args.apcv or args.apcv_image:
+        from client.cli.apcv import create_with_apcv
+
+        return create_with_apcv(args, cli)
     request = _load_input(args.json, cli)
     if request is None:
         return EXIT_USAGE
@@ -180,8 +193,22 @@ def _create(args: argparse.Namespace, cli: CommandContext) -> int:
         session: PractitionerCard, cps: CpsSource, vitale: VitaleSource | None
     ) -> dict[str, Any]:
         with cli.card_store() as store:
-            row = FseService(store, referential).create(request, cps, vitale)
+            from client.amc.engagement import OnlineEngagement  # network stack: here only
+
+            gate = OnlineEngagement.from_settings(store, cli.settings, referential)
+            service = FseService(store, referential, amc_gate=gate)
+            row = service.create(request, cps, vitale)
             summary = fse_summary(row, store)
+            amc = service.last_amc
+            if amc is not None and amc.outcome is not None:
+                # The complémentaire's answer (docs/formats/cli.md): refused or unreachable,
+                # the FSE left without tiers payant AMC and the patient pays that part.
+                summary["engagement_amc"] = {
+                    "statut": amc.outcome.value,
+                    "numero": amc.engagement,
+                    "gestion": amc.gestion,
+                    "message": amc.notice,
+                }
             if row.mode == SecuringMode.DEGRADE.value:
                 # The paper sheet goes with the dégradé FSE: printed now, signed, scanned.
                 from client import documents  # fpdf: 0.2 s of every command's start

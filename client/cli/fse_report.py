@@ -51,8 +51,10 @@ def fse_summary(row: FseRow, store: Store) -> dict[str, Any]:
         },
         "identification": beneficiary.get("identification", ""),
         "reference_adri": beneficiary.get("adri_reference", ""),
-        # Only an FSE secured by the carte Vitale guarantees payment [002 L4317, L4380].
-        "garantie_paiement": row.mode == SecuringMode.VITALE.value,
+        # Only an FSE secured by the carte Vitale (the card or its application, ApCV)
+        # guarantees payment [002 L4317, L4380].
+        "garantie_paiement": row.mode in (SecuringMode.VITALE.value, SecuringMode.APCV.value),
+        "session_apcv": body["securing"].get("apcv_session", ""),
         "tiers_payant": body["tiers_payant"],
         "mentions": body["mentions"],
         "empreinte": row.digest,

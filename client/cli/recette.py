@@ -6,12 +6,14 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from client import recette
 from client.cli.context import CommandContext
 from client.output_files import OutputPathError, write_output
+from client.usecases.scope import looking, scope_of, viewer_for
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +66,14 @@ def _cmd_recette(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with CommandContext() as cli:
         store = cli.store
-        figures = recette.compute(store, request)
-        data = None
-        if args.pdf is not None:
-            # The letterhead's name; the practitioners' names when none is set.
-            data = recette.pdf(store, request, today, cli.settings.cabinet_name)
+        viewer = viewer_for(store, args.carte)  # who is looking (issue #26)
+        request = replace(request, scope=scope_of(viewer))
+        with looking(store, viewer):
+            figures = recette.compute(store, request)
+            data = None
+            if args.pdf is not None:
+                # The letterhead's name; the practitioners' names when none is set.
+                data = recette.pdf(store, request, today, cli.settings.cabinet_name)
     if data is not None:
         try:
             written = write_output(args.pdf, data, force=args.force)
@@ -115,6 +120,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cmd.add_argument("--du", dest="start", type=_day, metavar="AAAA-MM-JJ", help="début")
     cmd.add_argument("--au", dest="end", type=_day, metavar="AAAA-MM-JJ", help="fin incluse")
     cmd.add_argument("--praticien", dest="practitioner", metavar="ID", help="un seul praticien")
+    cmd.add_argument(
+        "--carte", metavar="ID", help="la carte (CPS, CPE) qui regarde : ses praticiens seuls"
+    )
     cmd.add_argument("--json", action="store_true", help="sortie JSON (montants en texte)")
     cmd.add_argument("--pdf", type=Path, metavar="FICHIER", help="écrire aussi la recette en PDF")
     cmd.add_argument("--force", action="store_true", help="remplacer le PDF s'il existe")

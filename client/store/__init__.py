@@ -1,4 +1,6 @@
-"""The local store: FSE, lots, outbox and numbering in one SQLite file (sqlite-utils).
+"""The store: FSE, lots, outbox and numbering in one SQLite file (sqlite-utils), or in the
+cabinet's PostgreSQL database when ``database_url`` / ``SESAM_DATABASE_URL`` names one
+(``postgres``, ``dialect``: the same repositories and migrations; see docs/architecture.md).
 
 Opening (``open_store``) creates the data directory (0700) and the database file (0600,
 and its ``-wal``/``-shm`` companions), sets ``journal_mode=WAL``, ``synchronous=FULL``,
@@ -45,6 +47,7 @@ from client.store.errors import (
     StoreError,
     storage_error,
 )
+from client.store.lots import LotStep
 from client.store.numbering import Numbering
 from client.store.opening import BUSY_TIMEOUT_MS, DB_NAME, NUMBERING_NAME, default_path, open_store
 from client.store.rows import (
@@ -70,6 +73,7 @@ __all__ = [
     "FseRow",
     "HistoryAct",
     "LotRow",
+    "LotStep",
     "NotFoundError",
     "Numbering",
     "OutboxRow",

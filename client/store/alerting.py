@@ -41,6 +41,14 @@ class AcknowledgedFse:
 
 
 @dataclass(frozen=True, slots=True)
+class ArlCount:
+    """How many acknowledged FSE an ARL reception stamp covers."""
+
+    received_at: str
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
 class RefusalArl:
     motifs: str  # JSON text
     received_at: str
@@ -53,6 +61,29 @@ class CounterRow:
     practitioner_id: str
     last_fse_number: int
     lot_closings: int
+
+
+@dataclass(frozen=True, slots=True)
+class AmcPartLeft:
+    """An FSE whose AMC part is awaited from the AMC (gestion séparée) and which the AMC has
+    not paid yet (issue #23)."""
+
+    fse_uuid: str
+    number: int
+    care_date: str
+    amc: str  # TEXT decimal: the AMC part billed
+    amc_number: str  # the AMC ('' when NOEMIE 199 did not name it)
+    received_at: str  # the AMC's acknowledgement of the DRE, else the caisse's ARL: the
+    # AMC's delay counts from it
+
+
+@dataclass(frozen=True, slots=True)
+class AmcPartSent:
+    """The DRE lot that carries an FSE's AMC part (gestion séparée)."""
+
+    amount: str  # TEXT decimal
+    amc_number: str
+    ack_at: str | None  # the AMC's positive acknowledgement of the lot, None before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +139,35 @@ class AlertQueries(Repository):
             )
         ]
 
-    def acknowledged_vitale(self, received_before: str) -> list[AcknowledgedFse]:
+    def acknowledged_vitale(
+        self, received_before: str, *, since: str = "", until: str | None = None
+    ) -> list[AcknowledgedFse]:
         """FSE secured with the carte Vitale, acknowledged by an ARL received before
-        ``received_before`` and not paid (only they carry a garantie de paiement)."""
+        ``received_before`` (and from ``since`` to ``until``, both included, when given)
+        and not paid (only they carry a garantie de paiement), oldest ARL first."""
         return [
             row_of(AcknowledgedFse, r)
             for r in self.db.query(
                 "SELECT f.fse_uuid, f.number, a.received_at "
                 "FROM fse f JOIN arl a ON a.lot_id = f.lot_id "
-                "WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ?",
+                "WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ? "
+                "AND a.received_at >= ? AND a.received_at <= ? "
+                "ORDER BY a.received_at, f.number",
+                [FseState.ACKNOWLEDGED.value, received_before, since, until or received_before],
+            )
+        ]
+
+    def acknowledged_vitale_by_arl(self, received_before: str) -> list[ArlCount]:
+        """:meth:`acknowledged_vitale` counted per ARL reception, oldest first: a few rows
+        per lot rather than one per FSE (tens of thousands in a store with weeks of FSE
+        waiting for their payment)."""
+        return [
+            row_of(ArlCount, r)
+            for r in self.db.query(
+                "SELECT a.received_at, count(*) AS n "
+                "FROM fse f JOIN arl a ON a.lot_id = f.lot_id "
+                "WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ? "
+                "GROUP BY a.received_at ORDER BY a.received_at",
                 [FseState.ACKNOWLEDGED.value, received_before],
             )
         ]
@@ -133,13 +184,25 @@ class AlertQueries(Repository):
         ]
 
     def fse_numbers_held(self, practitioner_id: str, given: int) -> int:
-        """How many of the numbers 1..``given`` have an FSE, or are known as unused."""
+        """How many of the numbers 1..``given`` have an FSE, or are known as unused. The
+        FSE are counted by the triggers (``fse_counts``, m021) when none has a number above
+        ``given`` (always, but in a store mended by hand): no walk of the history."""
+        top = self._one(
+            "SELECT (SELECT max(number) FROM fse WHERE practitioner_id = ?) AS top, "
+            "(SELECT n FROM fse_counts WHERE practitioner_id = ?) AS n",
+            [practitioner_id, practitioner_id],
+        )
+        if top is not None and (top["top"] is None or int(top["top"]) <= given):
+            fse = f"{int(top['n'] or 0)}"
+            params: list[str | int] = []
+        else:
+            fse = "(SELECT count(*) FROM fse WHERE practitioner_id = ? AND number <= ?)"
+            params = [practitioner_id, given]
         row = self._one(
-            "SELECT (SELECT count(*) FROM fse WHERE practitioner_id = ? AND number <= ?) "
-            "+ (SELECT count(*) FROM fse_numbers_unused WHERE practitioner_id = ? "
-            "AND number <= ? AND number NOT IN (SELECT number FROM fse "
-            "WHERE practitioner_id = ?)) AS n",
-            [practitioner_id, given, practitioner_id, given, practitioner_id],
+            f"SELECT {fse} + (SELECT count(*) FROM fse_numbers_unused "  # noqa: S608
+            "WHERE practitioner_id = ? AND number <= ? AND number NOT IN (SELECT number "
+            "FROM fse WHERE practitioner_id = ?)) AS n",
+            [*params, practitioner_id, given, practitioner_id],
         )
         return int(row["n"]) if row else given
 
@@ -173,3 +236,50 @@ class AlertQueries(Repository):
                 [LotState.CLOSED.value],
             )
         ]
+
+    def amc_parts_left(self, received_before: str) -> list[AmcPartLeft]:
+        """AMC parts awaited from their AMC (gestion séparée) and not paid by it yet
+        (``amc_payments``, m018), received before ``received_before``: those sent in a DRE
+        lot the AMC acknowledged (received = its acknowledgement), and those the caisse's
+        NOEMIE left to the AMC (199 « pas de traitement » or « différé ») that no DRE
+        carries (received = the caisse's ARL). Only those lines are read."""
+        return [
+            row_of(AmcPartLeft, r)
+            for r in self.db.query(
+                "SELECT f.fse_uuid, f.number, f.care_date, i.amount AS amc, "
+                "l.amc AS amc_number, l.ack_at AS received_at "
+                "FROM amc_dre_items i JOIN amc_dre_lots l ON l.id = i.lot_id "
+                "JOIN fse f ON f.fse_uuid = i.fse_uuid "
+                "WHERE l.status = 'acknowledged' AND l.ack_at < ? AND f.state NOT IN (?, ?) "
+                "AND NOT EXISTS (SELECT 1 FROM amc_payments m WHERE m.fse_uuid = i.fse_uuid) "
+                "UNION ALL "
+                "SELECT f.fse_uuid, f.number, f.care_date, f.amc, p.amc_number, a.received_at "
+                "FROM payments p JOIN fse f ON f.fse_uuid = p.fse_uuid "
+                "JOIN arl a ON a.lot_id = f.lot_id "
+                # ``+f.state``: from the few lines left to the AMC (``payments_amc_left``),
+                # not from every paid FSE (290 ms at 100 000 FSE).
+                "WHERE p.amc_state IN (' ', 'D') AND +f.state = ? AND f.tiers_payant_amc = 1 "
+                "AND a.received_at < ? "
+                "AND p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = p.fse_uuid) "
+                "AND NOT EXISTS (SELECT 1 FROM amc_dre_items d WHERE d.fse_uuid = p.fse_uuid) "
+                "AND NOT EXISTS (SELECT 1 FROM amc_payments m WHERE m.fse_uuid = p.fse_uuid) "
+                "ORDER BY 6, 2",
+                [
+                    received_before,
+                    FseState.CANCELLED.value,
+                    FseState.RECTIFIED.value,
+                    FseState.PAID.value,
+                    received_before,
+                ],
+            )
+        ]
+
+    def amc_part_sent(self, fse_uuid: str) -> AmcPartSent | None:
+        """The DRE that carries an FSE's AMC part to its AMC, None when none does."""
+        row = self._one(
+            "SELECT i.amount, l.amc AS amc_number, CASE WHEN l.status = 'acknowledged' "
+            "THEN l.ack_at END AS ack_at FROM amc_dre_items i "
+            "JOIN amc_dre_lots l ON l.id = i.lot_id WHERE i.fse_uuid = ?",
+            [fse_uuid],
+        )
+        return row_of(AmcPartSent, row) if row else None

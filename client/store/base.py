@@ -11,7 +11,7 @@ from typing import Any
 from billing.fse import Beneficiary, FseBody, PractitionerSituation
 from client.store.connection import Repository
 from client.store.mapping import columns, row_of
-from client.store.numbering import _COUNTER_COLUMNS
+from client.store.numbering import _COUNTER_COLUMNS, InDatabaseNumbering
 from client.store.rows import stamp
 
 logger = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ class Numbers(Repository):
     def _next(self, practitioner_id: str, kind: str) -> int:
         self._require_transaction()
         column = _COUNTER_COLUMNS[kind]
+        if isinstance(self.numbering, InDatabaseNumbering):
+            return self._next_in_database(practitioner_id, column)
         row = self._one(
             f"SELECT {column} AS n FROM counters WHERE practitioner_id = ?",  # noqa: S608
             [practitioner_id],
@@ -38,6 +40,19 @@ class Numbers(Repository):
             [practitioner_id, number],
         )
         return number
+
+    def _next_in_database(self, practitioner_id: str, column: str) -> int:
+        """The next number from the counter row itself, in this transaction (PostgreSQL:
+        no witness file; the row stays locked until the transaction ends)."""
+        row = self._one(
+            f"INSERT INTO counters (practitioner_id, {column}) VALUES (?, 1) "  # noqa: S608
+            f"ON CONFLICT (practitioner_id) DO UPDATE SET {column} = counters.{column} + 1 "
+            f"RETURNING {column} AS n",
+            [practitioner_id],
+        )
+        if row is None:  # an upsert returns its row
+            raise RuntimeError("counters: the upsert returned no row")
+        return int(row["n"])
 
     def next_fse_number(self, practitioner_id: str) -> int:
         """Hand out the next FSE number of a practitioner (inside ``write()``)."""

@@ -41,7 +41,8 @@ from billing.errors import BillingError
 from billing.fse import Fse, decimal_text, fse_from_document, money
 from billing.fse_states import FseEventKind
 from billing.lot import KIND_FSE, LotState
-from client.store.packing import PackedValueError, unpack_der, unpack_document
+from client.store.lot_bytes import stored_lot_der
+from client.store.packing import PackedValueError, unpack_document, unpack_file
 from client.store.rows import OutboxStatus
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ _FIELD = {
     "fse_uuid": "identifiant",
     "care_date": "date des soins",
     "mode": "mode de sécurisation",
+    "apcv_session": "session ApCV",
     "degrade_reason": "motif du mode dégradé",
     "regime": "régime",
     "caisse": "caisse",
@@ -201,7 +203,9 @@ def _document_facts(fse: Fse) -> dict[str, Any]:
         "practitioner_id": body.practitioner.practitioner_id,
         "patient_id": body.beneficiary.patient_key,
         "care_date": body.care_date.isoformat(),
-        "mode": body.mode.value,
+        # m019: an ApCV FSE is stored in the secured lots' mode, its session beside.
+        "mode": body.mode.lot_mode.value,
+        "apcv_session": body.apcv_session,
         "degrade_reason": body.degrade_reason,
         "regime": body.organism.regime,
         "caisse": body.organism.caisse,
@@ -313,17 +317,26 @@ def check_anchors(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
         "ORDER BY practitioner_id, number",
         [KIND_FSE],
     ):
-        number, der = int(row["number"]), _stored_der(row["signed_der"])
+        number, der = int(row["number"]), _stored_der(store, row["signed_der"])
         problem = _anchor_problem(number, der, entries, check_own_signature)
         if problem:
             problems.append(problem)
     return problems
 
 
-def _stored_der(stored: bytes) -> bytes:
-    """A signed lot as stored (packed or not); b'' when damaged: its hash then differs."""
+def _stored_file(stored: bytes) -> bytes:
+    """A received file as stored (packed or not); b'' when damaged: its hash then differs."""
     try:
-        return unpack_der(stored)
+        return unpack_file(stored)
+    except PackedValueError:
+        return b""
+
+
+def _stored_der(store: BooksSource, stored: bytes) -> bytes:
+    """A signed lot as stored (packed or not, its FSE documents put back); b'' when damaged
+    or when one of its documents changed: its hash then differs."""
+    try:
+        return stored_lot_der(store.db, stored)
     except PackedValueError:
         return b""
 
@@ -345,7 +358,7 @@ def _check_lots(store: BooksSource, expected: _Expected) -> list[str]:
             problems.append(f"{what} : absent du journal (ajouté hors du logiciel)")
             continue
         problems += _differ(what, row, {"number": journaled["number"], "state": journaled["state"]})
-        der = None if row["signed_der"] is None else _stored_der(row["signed_der"])
+        der = None if row["signed_der"] is None else _stored_der(store, row["signed_der"])
         if "signed_sha256" in journaled:
             if der is None or hashlib.sha256(der).hexdigest() != journaled["signed_sha256"]:
                 problems.append(f"{what} : lot signé modifié ou effacé")
@@ -464,14 +477,14 @@ def check_books(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
     )
     problems += _check_rows(
         store,
-        f"({SETTLEMENTS_SQL})",
+        f"({SETTLEMENTS_SQL}) AS settled",  # PostgreSQL wants the alias
         "fse_uuid",
         lambda k: f"règlement au cabinet de la FSE n° {numbers.get(str(k), '?')}",
         expected.settlements,
         settlement_payload,
     )
     for row in store.db.query("SELECT sha256, content FROM noemie_files"):
-        if hashlib.sha256(row["content"]).hexdigest() != row["sha256"]:
+        if hashlib.sha256(_stored_file(row["content"])).hexdigest() != row["sha256"]:
             problems.append(f"fichier NOEMIE {str(row['sha256'])[:12]}… : contenu modifié")
     problems += _check_rectifications(store)
     return problems

@@ -1,24 +1,27 @@
 """The store's one connection and its transactions, shared by every repository.
 
-``Connection`` owns the ``sqlite3`` connection (through sqlite-utils), the write
-transaction (``BEGIN IMMEDIATE``, savepoints when nested) and the typing of storage
-errors; ``Repository`` is what each part of the store (``client.store.store``) builds on:
-the shared connection and its helpers, nothing else.
+``Connection`` owns the ``sqlite3`` connection (through sqlite-utils) or the PostgreSQL
+one (``client.store.postgres``, the same shape), the write transaction (``BEGIN
+IMMEDIATE``; on PostgreSQL ``BEGIN`` and the writers' advisory lock; savepoints when
+nested) and the typing of storage errors; ``Repository`` is what each part of the store
+(``client.store.store``) builds on: the shared connection and its helpers, nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlite_utils import Database
 
 from client.store.errors import storage_error
 from client.store.numbering import Numbering
+
+if TYPE_CHECKING:
+    from client.store.postgres import PgDatabase
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +46,11 @@ class Connection:
                 yield
             return
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
+            if self.on_postgres:
+                self._pg.begin_write()
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+        except Exception as exc:  # sqlite3.Error, psycopg.Error: typed if the disk/server
             self._raise_storage(exc)
             raise
         try:
@@ -65,10 +71,19 @@ class Connection:
         if conn.in_transaction:
             try:
                 conn.execute("ROLLBACK")
-            except sqlite3.Error:
+            except Exception:
                 # SQLite rolls back by itself after some I/O errors; the original error
                 # is what the user must see.
                 logger.warning("rollback failed after a write error", exc_info=True)
+
+    @property
+    def on_postgres(self) -> bool:
+        """Whether the store is on PostgreSQL (psycopg is imported only then)."""
+        return getattr(self.db, "dialect", "sqlite") == "postgresql"
+
+    @property
+    def _pg(self) -> PgDatabase:
+        return cast("PgDatabase", self.db)
 
     def _raise_storage(self, exc: BaseException) -> None:
         typed = storage_error(exc, self.path.parent)
@@ -81,7 +96,9 @@ class Connection:
         """One read transaction (a consistent snapshot), unless the caller holds one."""
         conn = self.db.conn
         own = not conn.in_transaction
-        if own:
+        if own and self.on_postgres:
+            self._pg.begin_read()
+        elif own:
             conn.execute("BEGIN")
         try:
             yield
@@ -95,7 +112,10 @@ class Connection:
         return rows[0] if rows else None
 
     def integrity_check(self) -> str:
-        """``PRAGMA integrity_check``: "ok" when the file is sound."""
+        """``PRAGMA integrity_check``: "ok" when the file is sound (a PostgreSQL server
+        checks its own pages: "ok")."""
+        if self.on_postgres:
+            return "ok"
         row = self.db.execute("PRAGMA integrity_check").fetchone()
         return str(row[0])
 

@@ -1,5 +1,6 @@
 """The store's errors, in French for the user: not found, ambiguous number, and the
-storage failures (disk full, read-only, I/O) told apart from SQLite's own errors."""
+storage failures (disk full, read-only, I/O, the PostgreSQL server out of reach) told
+apart from SQLite's and PostgreSQL's own errors."""
 
 from __future__ import annotations
 
@@ -100,6 +101,63 @@ class DamagedStoreError(StorageError):
         self.detail = detail
 
 
+class DatabaseUnavailableError(StorageError):
+    """The cabinet's PostgreSQL server does not answer (stopped, network cut) or refused
+    the connection; nothing half-written was kept (the transaction rolled back)."""
+
+    def __init__(self, where: str = "", detail: str = "") -> None:
+        super().__init__(
+            f"Le serveur de base de données du cabinet ({where or 'PostgreSQL'}) ne répond "
+            "pas : rien n'a été enregistré. Vérifiez que le serveur est démarré et que ce "
+            "poste est relié au réseau du cabinet, puis recommencez."
+            + (f" (Détail : {detail})" if detail else "")
+        )
+        self.where = where
+        self.detail = detail
+
+
+class ServerSideBackupError(StoreError):
+    """A SQLite backup asked of a store that lives on the cabinet's PostgreSQL server."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "La base est sur le serveur PostgreSQL du cabinet : elle se sauvegarde sur le "
+            "serveur (pg_dump, voir docs/architecture.md), pas depuis un poste. Pour en "
+            "garder une copie SQLite ici : « sesam store copy --from postgresql://... » dans "
+            "un dossier de données vide."
+        )
+
+
+class ServerSideRestoreError(StoreError):
+    """A SQLite backup to restore on a post whose store is the cabinet's server."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Ce poste utilise la base PostgreSQL du cabinet : une sauvegarde SQLite ne la "
+            "remplace pas, rien n'a été restauré. La base du cabinet se restaure sur le "
+            "serveur (pg_restore, voir docs/architecture.md) ; pour y verser une base SQLite "
+            "neuve : « sesam store copy --to postgresql://... »."
+        )
+
+
+#: PostgreSQL's SQLSTATE classes that mean the server or the network, not the data:
+#: connection exceptions, insufficient resources, operator intervention (shut down).
+_PG_UNAVAILABLE = ("08", "53", "57")
+
+
+def _postgres_error(exc: BaseException) -> StorageError | None:
+    """A psycopg error as the store's typed error (psycopg is imported only on PostgreSQL:
+    its errors are recognised by their module)."""
+    if not type(exc).__module__.startswith("psycopg"):
+        return None
+    state = getattr(exc, "sqlstate", None) or ""
+    closed = type(exc).__name__ in ("OperationalError", "InterfaceError") and not state
+    if closed or state[:2] in _PG_UNAVAILABLE:
+        first = str(exc).strip().splitlines()
+        return DatabaseUnavailableError(detail=first[0] if first else "")
+    return None
+
+
 #: SQLite's primary result codes that mean the disk, not the data.
 _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
@@ -132,9 +190,13 @@ def _diagnose(path: Path | None) -> StorageError | None:
 
 
 def storage_error(exc: BaseException, path: Path | None) -> StorageError | None:
-    """The typed disk error behind an ``OSError`` or a ``sqlite3.Error``, or None."""
+    """The typed disk error behind an ``OSError``, a ``sqlite3.Error`` or a psycopg error
+    (the server out of reach), or None."""
     if isinstance(exc, StorageError):
         return exc
+    from_server = _postgres_error(exc)
+    if from_server is not None:
+        return from_server
     if isinstance(exc, OSError):
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return DiskFullError(path)

@@ -60,7 +60,7 @@ class FseWrites(Repository):
                 patient_id,
                 body.care_date.isoformat(),
                 stamp(body.created_at),
-                body.mode.value,
+                body.mode.lot_mode.value,  # an ApCV FSE: its session below (m019)
                 body.degrade_reason,
                 FseState.SECURED.value,
                 body.organism.regime,
@@ -81,6 +81,10 @@ class FseWrites(Repository):
             ],
         )
         fse_id = int(cursor.lastrowid or 0)
+        if body.apcv_session:
+            self.db.execute(
+                "UPDATE fse SET apcv_session = ? WHERE id = ?", [body.apcv_session, fse_id]
+            )
         for line, act in enumerate(body.acts, start=1):
             self.db.execute(
                 "INSERT INTO fse_acts (fse_id, line, patient_id, practitioner_id, act_date, "
@@ -199,8 +203,9 @@ class FseWrites(Repository):
         journaled anew: the last entry is what ``audit verify`` expects)."""
         with self.write():
             self.db.execute(
-                "INSERT OR REPLACE INTO fse_settlements (fse_id, means, amount, recorded_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO fse_settlements (fse_id, means, amount, recorded_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (fse_id) DO UPDATE SET means = excluded.means, "
+                "amount = excluded.amount, recorded_at = excluded.recorded_at",
                 [fse_id, means, str(amount.quantize(Decimal("0.01"))), stamp(now)],
             )
             self.journal.journal_settlement(fse_id, now)

@@ -1,9 +1,17 @@
 """FSE events and the audit journal (a hash chain written in the transaction that writes
-the event), and the chain's verification."""
+the event), and the chain's verification.
+
+A journal row keeps what cannot be recomputed (issue #27): the ``seq`` of its first entry,
+the entries' fields packed in one ``record`` (``client.store.packing.pack_records``) and
+their hashes as 32 raw bytes each, end to end. One entry per row, or the entries of a lot's
+FSE moving together (``lot_events``: one row for all). The payload's digest and the
+previous entry's hash are rebuilt on reading (``billing.audit``)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +20,7 @@ from billing.audit import (
     AuditEntry,
     AuditKind,
     Breach,
+    ChainHead,
     ChainReport,
     build_entry,
     closure_payload,
@@ -27,8 +36,76 @@ from billing.fse_states import FseEventKind, FseState
 from client.store.books import SETTLEMENTS_SQL, check_anchors, check_books
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError
+from client.store.packing import PackedValueError, Record, pack_records, unpack_records
 from client.store.queries import Queries
-from client.store.rows import FseRow, _audit_entry, _document_matches, _event_breach, stamp
+from client.store.rows import EventSubject, _document_matches, _event_breach, stamp
+
+_INSERT_ENTRY = "INSERT INTO audit_journal (seq, record, hash) VALUES (?, ?, ?)"
+#: The fields of an entry whose record no longer unpacks: its hash cannot match them.
+_UNREADABLE: Record = ("", "", "", "", "")
+_HASH = 32
+
+
+def stored_entries(entries: Sequence[AuditEntry]) -> tuple[int, bytes, bytes]:
+    """The row of the journal that keeps consecutive ``entries`` (one, or a lot's FSE moving
+    together): the first ``seq``, their records packed together, their hashes end to end."""
+    records = [(e.at, e.kind, e.fse_id, e.lot_id, e.payload) for e in entries]
+    hashes = b"".join(bytes.fromhex(e.hash) for e in entries)
+    return entries[0].seq, pack_records(records), hashes
+
+
+def stored_entry(entry: AuditEntry) -> tuple[int, bytes, bytes]:
+    """The row of the journal that keeps ``entry``."""
+    return stored_entries([entry])
+
+
+def stored_hash(value: object) -> str:
+    """A stored hash as hex; a damaged one as a text no SHA-256 gives (the chain breaks)."""
+    if isinstance(value, bytes) and len(value) == _HASH:
+        return value.hex()
+    return f"illisible:{value!r}"
+
+
+def _row_entries(record: object, hash_value: object) -> list[tuple[Record, str]]:
+    """The (fields, hex hash) of the entries a row keeps; a damaged row as one entry whose
+    hash cannot match (the chain breaks there)."""
+    hashes = bytes(hash_value) if isinstance(hash_value, bytes | memoryview) else b""
+    count = len(hashes) // _HASH
+    if count == 0 or len(hashes) % _HASH:
+        return [(_UNREADABLE, stored_hash(hash_value))]
+    try:
+        records = unpack_records(record) if isinstance(record, bytes | str) else []
+    except PackedValueError:
+        records = []
+    if len(records) != count:
+        records = [_UNREADABLE] * count
+    return [(records[i], hashes[i * _HASH : (i + 1) * _HASH].hex()) for i in range(count)]
+
+
+def read_entries(rows: Iterable[Sequence[Any]]) -> list[AuditEntry]:
+    """The entries of journal rows ``(seq, record, hash)`` read in ``seq`` order, with what
+    the store does not keep rebuilt: the payload's digest, the previous entry's hash."""
+    entries: list[AuditEntry] = []
+    previous = GENESIS
+    for seq, record, hash_value in rows:
+        for i, ((at, kind, fse_id, lot_id, payload), current) in enumerate(
+            _row_entries(record, hash_value)
+        ):
+            entries.append(
+                AuditEntry(
+                    seq=int(seq) + i,
+                    at=at,
+                    kind=kind,
+                    fse_id=fse_id,
+                    lot_id=lot_id,
+                    payload=payload,
+                    payload_sha256=hashlib.sha256(payload.encode("utf-8")).hexdigest(),
+                    prev_hash=previous,
+                    hash=current,
+                )
+            )
+            previous = current
+    return entries
 
 
 def _books_report(chain: ChainReport, breach: Breach, problems: list[str]) -> ChainReport:
@@ -96,14 +173,16 @@ class Journal(Repository):
 
     def lot_events(
         self,
-        moved: list[FseRow],
+        moved: Sequence[EventSubject],
         at: datetime,
         kind: FseEventKind,
         to_state: FseState,
         detail: str,
+        from_state: FseState | None = None,
     ) -> None:
         """``event`` for every FSE of a lot at once: one insert of the events, one of their
-        journal entries (chained in Python), in the caller's transaction."""
+        journal entries (chained in Python), in the caller's transaction. ``from_state``:
+        the state every FSE leaves, when not the one in its row (a lot moved by steps)."""
         self._require_transaction()
         if not moved:
             return
@@ -116,12 +195,19 @@ class Journal(Repository):
             "INSERT INTO fse_events (id, fse_id, at, kind, from_state, to_state, detail) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (first_id + i, fse.id, when, kind.value, fse.state.value, to_state.value, detail)
+                (
+                    first_id + i,
+                    fse.id,
+                    when,
+                    kind.value,
+                    (from_state or fse.state).value,
+                    to_state.value,
+                    detail,
+                )
                 for i, fse in enumerate(moved)
             ],
         )
-        last = self._one("SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
-        previous = _audit_entry(last) if last else None
+        previous: AuditEntry | ChainHead | None = self._chain_head()
         entries = []
         for i, fse in enumerate(moved):
             previous = build_entry(
@@ -135,31 +221,15 @@ class Journal(Repository):
                     fse_number=fse.number,
                     practitioner_id=fse.practitioner_id,
                     kind=kind.value,
-                    from_state=fse.state.value,
+                    from_state=(from_state or fse.state).value,
                     to_state=to_state.value,
                     detail=detail,
                     fse_digest=fse.digest,
                 ),
             )
             entries.append(previous)
-        self.db.conn.executemany(
-            "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
-            "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.seq,
-                    e.at,
-                    e.kind,
-                    e.fse_id,
-                    e.lot_id,
-                    e.payload,
-                    e.payload_sha256,
-                    e.prev_hash,
-                    e.hash,
-                )
-                for e in entries
-            ],
-        )
+        # One row for the lot's entries: they share most of their bytes (issue #27).
+        self.db.execute(_INSERT_ENTRY, list(stored_entries(entries)))
 
     def append(
         self,
@@ -172,31 +242,24 @@ class Journal(Repository):
     ) -> AuditEntry:
         """Append one entry to the audit journal (inside the event's own transaction)."""
         self._require_transaction()
-        last = self._one("SELECT * FROM audit_journal ORDER BY seq DESC LIMIT 1")
         entry = build_entry(
-            _audit_entry(last) if last else None,
+            self._chain_head(),
             at=stamp(at),
             kind=kind,
             fse_id=fse_id,
             lot_id=lot_id,
             payload=payload,
         )
-        self.db.execute(
-            "INSERT INTO audit_journal (seq, at, kind, fse_id, lot_id, payload, "
-            "payload_sha256, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                entry.seq,
-                entry.at,
-                entry.kind,
-                entry.fse_id,
-                entry.lot_id,
-                entry.payload,
-                entry.payload_sha256,
-                entry.prev_hash,
-                entry.hash,
-            ],
-        )
+        self.db.execute(_INSERT_ENTRY, list(stored_entry(entry)))
         return entry
+
+    def _chain_head(self) -> ChainHead | None:
+        """The last entry's place and hash (None: the journal is empty)."""
+        last = self._one("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1")
+        if last is None:
+            return None
+        kept = _row_entries(b"", last["hash"])  # the hashes alone: the record is not read
+        return ChainHead(int(last["seq"]) + len(kept) - 1, kept[-1][1])
 
     def lot_entry(self, lot_id: str, at: datetime, kind: AuditKind, **extra: Any) -> None:
         lot = self.queries.lot_by_id(lot_id)
@@ -214,8 +277,8 @@ class Journal(Repository):
 
     def journal_head(self) -> tuple[int, str]:
         """(seq, hash) of the last journal entry; (0, GENESIS) when empty."""
-        last = self._one("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1")
-        return (int(last["seq"]), str(last["hash"])) if last else (0, GENESIS)
+        head = self._chain_head()
+        return (head.seq, head.hash) if head else (0, GENESIS)
 
     def _journal_row(
         self, kind: AuditKind, at: datetime, table: str, key: str, value: Any, build: Any
@@ -301,7 +364,8 @@ class Journal(Repository):
 
     def audit_entries(self) -> list[AuditEntry]:
         """The whole audit journal, in order."""
-        return [_audit_entry(r) for r in self.db.query("SELECT * FROM audit_journal ORDER BY seq")]
+        rows = self.db.query("SELECT seq, record, hash FROM audit_journal ORDER BY seq")
+        return read_entries((r["seq"], r["record"], r["hash"]) for r in rows)
 
     def audit_verify(self) -> ChainReport:
         """Verify the chain, that every FSE event is journaled as it stands now, then that

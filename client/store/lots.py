@@ -5,20 +5,47 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from billing.audit import AuditKind, sha256_hex
+from billing.fse import SecuringMode
 from billing.fse_states import FseEventKind, FseState, check_transition
 from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
 from client.store.base import Numbers
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError, StoreError
 from client.store.journal import Journal
-from client.store.packing import pack_der
+from client.store.lot_bytes import packed_lot
 from client.store.rows import LotRow, OutboxRow, OutboxStatus, _outbox_row, stamp
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LotStep:
+    """One move of a lot and its FSE: the states reached, the event, its detail (default:
+    the lot's number)."""
+
+    lot_state: LotState
+    fse_state: FseState
+    kind: FseEventKind
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LotMember:
+    """An FSE of a lot as its transition names it in events (``rows.EventSubject``)."""
+
+    id: int
+    fse_uuid: str
+    practitioner_id: str
+    number: int
+    state: FseState
+    digest: str
+    lot_id: str | None
 
 
 class LotWrites(Repository):
@@ -33,6 +60,8 @@ class LotWrites(Repository):
     def assign_to_open_lot(self, fse_id: int, now: datetime, rules: LotRules) -> str:
         """Put a secured FSE in the open lot of its (practitioner, organism, mode)."""
         fse = self.queries.fse_by_id(fse_id)
+        # An ApCV FSE travels in the secured (« vitale ») lots: billing.lot.lot_key.
+        lot_mode = SecuringMode(fse.mode).lot_mode.value
         open_lot = self._one(
             "SELECT id FROM lots WHERE practitioner_id = ? AND kind = ? AND state = ? "
             "AND regime = ? AND caisse = ? AND centre = ? AND mode = ? AND fse_count < ? "
@@ -44,7 +73,7 @@ class LotWrites(Repository):
                 fse.regime,
                 fse.caisse,
                 fse.centre,
-                fse.mode,
+                lot_mode,
                 rules.max_fse,
             ],
         )
@@ -63,7 +92,7 @@ class LotWrites(Repository):
                     fse.regime,
                     fse.caisse,
                     fse.centre,
-                    fse.mode,
+                    lot_mode,
                     LotState.OPEN.value,
                     stamp(now),
                     stamp(now),
@@ -127,7 +156,7 @@ class LotWrites(Repository):
             [
                 LotState.CLOSED.value,
                 stamp(now),
-                pack_der(signed_der),
+                packed_lot(self.db, lot_id, signed_der),
                 content_sha256,
                 journal_head[0] if journal_head else None,
                 journal_head[1] if journal_head else None,
@@ -135,20 +164,17 @@ class LotWrites(Repository):
                 lot_id,
             ],
         )
-        for fse in self.queries.fse_list(lot_id=lot_id):
+        members = self.queries.fse_list(lot_id=lot_id)
+        for fse in members:
             check_transition(fse.state, FseState.IN_LOT, fse.number)
             self.db.execute(
                 "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
                 [FseState.IN_LOT.value, stamp(now), fse.id],
             )
-            self.journal.event(
-                fse.id,
-                now,
-                FseEventKind.LOT_CLOSED,
-                fse.state,
-                FseState.IN_LOT,
-                f"lot n° {lot.number}",
-            )
+        # The lot's events at once: one row of the journal for all (issue #27).
+        self.journal.lot_events(
+            members, now, FseEventKind.LOT_CLOSED, FseState.IN_LOT, f"lot n° {lot.number}"
+        )
         self.db.execute(
             "UPDATE outbox SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
             [int(OutboxStatus.PENDING), stamp(now), stamp(now), lot_id],
@@ -179,26 +205,61 @@ class LotWrites(Repository):
         FseEventKind.SENT, now)``, then ``ACKNOWLEDGED``/``ARL_POSITIVE`` or
         ``REFUSED``/``ARL_NEGATIVE``.
         """
+        return self.lot_steps(lot_id, [LotStep(lot_state, fse_state, kind, detail)], now)
+
+    def lot_steps(self, lot_id: str, steps: Sequence[LotStep], now: datetime) -> LotRow:
+        """Move a lot and its FSE through ``steps`` in order (sent then acknowledged, when
+        the ARL comes with the send's answer), in one transaction: every step checked and
+        journaled as ``lot_transition`` would, but each FSE row written once, with the last
+        state (a state change rewrites the row and fires its counters' triggers)."""
         with self.write():
             lot = self.queries.lot_by_id(lot_id)
             # A rectified FSE stays as it is: its rectificative, in another lot, replaces it.
+            # Only what the events name is read: not the documents.
             moved = [
-                f
-                for f in self.queries.fse_list(lot_id=lot_id)
-                if f.state not in (FseState.CANCELLED, FseState.RECTIFIED)
+                LotMember(
+                    id=r[0],
+                    fse_uuid=r[1],
+                    practitioner_id=r[2],
+                    number=r[3],
+                    state=FseState(r[4]),
+                    digest=r[5],
+                    lot_id=lot_id,
+                )
+                for r in self.db.execute(
+                    "SELECT id, fse_uuid, practitioner_id, number, state, digest FROM fse "
+                    "WHERE lot_id = ? AND state NOT IN (?, ?) ORDER BY practitioner_id, number",
+                    [lot_id, FseState.CANCELLED.value, FseState.RECTIFIED.value],
+                )
             ]
-            for fse in moved:
-                check_transition(fse.state, fse_state, fse.number)
-            self.db.conn.executemany(
-                "UPDATE fse SET state = ?, updated_at = ? WHERE id = ?",
-                [(fse_state.value, stamp(now), fse.id) for fse in moved],
-            )
-            self.journal.lot_events(moved, now, kind, fse_state, detail or f"lot n° {lot.number}")
-            self.db.execute(
-                "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
-                [lot_state.value, stamp(now), lot_id],
-            )
-            self.journal.lot_entry(lot_id, now, AuditKind.LOT_STATE, lot_event=kind.value)
+            when = stamp(now)
+            left: FseState | None = None  # the state of the step before (None: the rows')
+            for step in steps:
+                for fse in moved:
+                    check_transition(left or fse.state, step.fse_state, fse.number)
+                detail = step.detail or f"lot n° {lot.number}"
+                self.journal.lot_events(moved, now, step.kind, step.fse_state, detail, left)
+                self.db.execute(
+                    "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
+                    [step.lot_state.value, when, lot_id],
+                )
+                self.journal.lot_entry(lot_id, now, AuditKind.LOT_STATE, lot_event=step.kind.value)
+                left = step.fse_state
+            if moved and steps:
+                # One statement for the lot, the rows read above: SQLite opens a statement
+                # journal per execution of an UPDATE that fires triggers, 2.5× the cost of
+                # the write itself when each FSE is its own execution.
+                self.db.execute(
+                    "UPDATE fse SET state = ?, updated_at = ? WHERE lot_id = ? "
+                    "AND state NOT IN (?, ?)",
+                    [
+                        steps[-1].fse_state.value,
+                        when,
+                        lot_id,
+                        FseState.CANCELLED.value,
+                        FseState.RECTIFIED.value,
+                    ],
+                )
             return self.queries.lot_by_id(lot_id)
 
     def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:

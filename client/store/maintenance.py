@@ -55,8 +55,13 @@ class Maintenance(Repository):
         """
         key = _KEYS[table]
         conn = self.db.conn
-        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        # Only text columns: the journal's packed record and hash are bytes (issue #27).
+        columns = [
+            r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[2].upper() != "BLOB"
+        ]
         raw = ", ".join(f"CAST({c} AS BLOB)" for c in columns if c != key)
+        if not raw:
+            return None
         # ``table`` and ``key`` come from the constant table above; the columns from SQLite.
         for row in conn.execute(f"SELECT {key}, {raw} FROM {table} ORDER BY {key}"):  # noqa: S608
             for value in row[1:]:

@@ -73,3 +73,19 @@ class Numbering:
         entry[kind] = value
         data = json.dumps({"version": 1, "practitioners": marks}, sort_keys=True).encode()
         replace_file(self.path, data)
+
+
+class InDatabaseNumbering(Numbering):
+    """No witness outside the database: a PostgreSQL server keeps the cabinet's counters
+    (restoring an older copy of it is the server's own affair: point-in-time recovery),
+    and a workstation's folder must hold nothing of the cabinet. The numbers are allocated
+    in the database's transaction (``client.store.base.Numbers``)."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("/nonexistent/numbering.json"))
+
+    def read(self) -> dict[str, dict[str, int]]:
+        return {}
+
+    def mark(self, practitioner_id: str, kind: str, value: int) -> None:
+        """Nothing to record: the counter row is the witness."""

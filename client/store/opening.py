@@ -4,17 +4,21 @@ counters raised to the high-water mark."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from sqlite_utils import Database
 
 from client import presence
+from client.bounded_read import InputFileError, read_text_bounded
 from client.config import DATA_DIR_ENV, data_dir
 from client.migrations import MIGRATIONS
+from client.store.dictionaries import register_stored
 from client.store.errors import (
     DamagedStoreError,
     DiskFullError,
@@ -24,13 +28,20 @@ from client.store.errors import (
 )
 from client.store.fallback import open_read_only
 from client.store.kept import import_side_files
-from client.store.numbering import Numbering
+from client.store.numbering import InDatabaseNumbering, Numbering
 from client.store.store import Store
 
 logger = logging.getLogger(__name__)
 
 
 DB_NAME = "sesam.db"
+
+
+#: Environment variable naming the cabinet's PostgreSQL server (see ``database_url``).
+DATABASE_URL_ENV = "SESAM_DATABASE_URL"
+
+#: The settings file of the data folder (``client.settings``), read here for one key.
+SETTINGS_NAME = "settings.json"
 
 
 NUMBERING_NAME = "numbering.json"
@@ -69,11 +80,41 @@ def default_path() -> Path:
     return data_dir() / DB_NAME
 
 
-def open_store(path: Path | str | None = None) -> Store:
+def configured_database_url(directory: Path | None = None) -> str:
+    """The cabinet's PostgreSQL server this workstation uses: ``SESAM_DATABASE_URL``, else
+    ``database_url`` in the data folder's ``settings.json``; "" for the SQLite file.
+
+    Only that key is read here: a settings file otherwise wrong is reported by whoever
+    loads the settings, never taken as « no server » when it names one.
+    """
+    override = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if override:
+        return override
+    default = _default_path_quiet() if directory is None else None
+    folder = directory if directory is not None else default.parent if default else None
+    settings = folder / SETTINGS_NAME if folder is not None else None
+    if settings is None or not settings.is_file():
+        return ""
+    try:
+        doc = json.loads(read_text_bounded(settings, 1_000_000))
+    except (InputFileError, ValueError, RecursionError):
+        return ""
+    url = doc.get("database_url") if isinstance(doc, dict) else None
+    return url.strip() if isinstance(url, str) else ""
+
+
+def open_store(path: Path | str | None = None, *, database_url: str | None = None) -> Store:
     """Open (creating and migrating if needed) the store; see the module docstring.
 
     :param path: the database file; default ``client.config.data_dir() / "sesam.db"``.
+        On PostgreSQL it only names the data folder (nothing is created there).
+    :param database_url: ``postgresql://...`` for that server, "" for the SQLite file;
+        None (default): as configured (``configured_database_url``).
     """
+    if database_url is None:
+        database_url = configured_database_url(Path(path).parent if path is not None else None)
+    if database_url:
+        return _open_postgres(database_url, path)
     try:
         return _open(path)
     except (OSError, sqlite3.Error) as exc:
@@ -138,6 +179,7 @@ def _open(path: Path | str | None) -> Store:
     try:
         with store.write():  # two processes starting together must not both migrate
             MIGRATIONS.apply(db)
+        register_stored(db)  # the compression dictionaries the store's values need
         store.reconcile_counters()
         import_side_files(store, db_path.parent)  # drafts and favourites of older versions
     except sqlite3.Error as exc:
@@ -152,4 +194,38 @@ def _open(path: Path | str | None) -> Store:
         store.close()
         raise
     logger.info("store opened: %s", db_path)
+    return store
+
+
+def _open_postgres(url: str, path: Path | str | None) -> Store:
+    """The store on the cabinet's PostgreSQL server: migrated under the writers' lock (two
+    posts starting together do not both migrate); nothing written to the data folder."""
+    # Here, not at the top: psycopg is imported only by the workstations that use it.
+    import psycopg
+
+    from client.store.errors import DatabaseUnavailableError
+    from client.store.postgres import PgDatabase, connect, safe_url
+
+    db_path = Path(path) if path is not None else default_path()
+    # The data folder still holds this workstation's settings, scans and exports.
+    db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        raw = connect(url)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()
+        raise DatabaseUnavailableError(safe_url(url), first[0] if first else "") from exc
+    db = PgDatabase(raw, url)
+    store = Store(cast(Database, db), db_path, InDatabaseNumbering())
+    try:
+        with store.write():
+            MIGRATIONS.apply(db)
+        db.conn.schema_changed()
+        register_stored(db)
+        store.reconcile_counters()
+        # A workstation moving to the server brings its drafts and favourites of old.
+        import_side_files(store, db_path.parent)
+    except BaseException:
+        store.close()
+        raise
+    logger.info("store opened on PostgreSQL: %s", safe_url(url))
     return store

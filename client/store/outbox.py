@@ -37,8 +37,10 @@ class OutboxTotals(Repository):
             )
             for r in self.db.query(
                 "SELECT o.status, count(DISTINCT o.id) AS lots, count(f.id) AS fse, "
-                "coalesce(sum(f.total_fees), 0) AS total, coalesce(sum(f.amo), 0) AS amo, "
-                "coalesce(sum(f.amc), 0) AS amc FROM outbox o LEFT JOIN fse f ON f.lot_id = o.id "
+                "coalesce(sum(CAST(f.total_fees AS REAL)), 0) AS total, "
+                "coalesce(sum(CAST(f.amo AS REAL)), 0) AS amo, "
+                "coalesce(sum(CAST(f.amc AS REAL)), 0) AS amc "
+                "FROM outbox o LEFT JOIN fse f ON f.lot_id = o.id "
                 "GROUP BY o.status"
             )
         ]

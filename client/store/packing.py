@@ -1,22 +1,40 @@
-"""How the store keeps its two bulkiest values: the FSE documents and the signed lots,
-compressed (issue #27: 10 KB per FSE; a document is 1.4 KB of JSON, a signed lot holds its 50
-FSE documents a second time).
+"""How the store keeps its bulkiest values compressed: the FSE documents, the signed lots and
+the audit journal's records (issue #27: 10 KB per FSE; a document is 1.4 KB of JSON).
 
 A packed value is a BLOB that starts with a two-byte tag:
 
-- ``Z\\x01``: an FSE document (RFC 8785 JSON), raw deflate with the preset dictionary
-  ``DOCUMENT_DICTIONARY_V1`` (1 430 → ~230 bytes: the keys and common values are in it);
-- ``Z\\x00``: raw deflate without dictionary (signed lots: their 50 documents share the rest).
+- ``Z\\x02``: a zstd frame made with a trained dictionary, named in the frame by its
+  ``dict_id`` (1 430-byte document → ~100 bytes). The dictionaries are data
+  (``dictionaries.json``, with their source) and rows of the store's
+  ``packing_dictionaries`` table: a value stays readable as long as its dictionary is in
+  either. A better dictionary is a new ``dict_id``, never an edit of an old one;
+- ``Z\\x03``: a signed lot without the FSE documents it holds nor its signer's certificate
+  (``pack_lot``): its bytes cut where each was, the places and keys noted (the FSE's row id,
+  the certificate's SHA-256), and the SHA-256 of the whole, which ``unpack_lot`` checks after
+  putting the store's pieces back (a document is not stored twice);
+- a received file (NOEMIE) is a ``Z\\x02`` frame without dictionary (``dict_id`` 0);
+- ``Z\\x01``: an FSE document as written before (raw deflate, preset dictionary
+  ``DOCUMENT_DICTIONARY_V1``); ``Z\\x00``: raw deflate without dictionary (signed lots).
 
 Values written before (a document as TEXT, a lot as its DER, which starts with ``0x30``) are
-read as they are: a store is converted in place (``client.migrations``) but needs not be.
-zlib is in the standard library; the bytes the journal and the books hash are the unpacked
-ones, so a packed value changed outside the software is detected as before.
+read as they are: a store is converted in place (``client.migrations``). The bytes the journal
+and the books hash are the unpacked ones, so a packed value changed outside the software is
+detected as before.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import struct
 import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from importlib import resources
+
+import zstandard
 
 #: The dictionary of ``Z\\x01`` values. Every stored document needs it byte for byte: never
 #: change it; a better one gets a new tag (``Z\\x02``) and this one stays readable.
@@ -73,12 +91,102 @@ DOCUMENT_DICTIONARY_V1 = (
     b'rsion":1,"vitale_certification":"0000000000000000"}'
 )
 
+_LOT = b"Z\x03"
+_ZSTD = b"Z\x02"
 _DOCUMENT = b"Z\x01"
 _PLAIN = b"Z\x00"
+#: zstd level per kind: a document is packed once (19: ~60 µs, a few bytes less); journal
+#: records are written ~100 at a time when an ARL comes (9: ~3 µs each, 19 would take 26).
+_LEVELS = {"document": 19, "journal": 9}
 
 
 class PackedValueError(ValueError):
     """A stored value is neither packed as this module packs nor a value of before."""
+
+
+class DictionaryKind(StrEnum):
+    """What a dictionary is trained on (the values it packs)."""
+
+    DOCUMENT = "document"  # FSE documents, and the signed lots that hold them
+    JOURNAL = "journal"  # the audit journal's records (``pack_record``)
+
+
+@dataclass(frozen=True, slots=True)
+class Dictionary:
+    """A zstd dictionary as the store keeps it (a row of ``packing_dictionaries``)."""
+
+    dict_id: int
+    kind: DictionaryKind
+    data: bytes
+    source: str
+
+
+def _shipped() -> list[Dictionary]:
+    text = resources.files("client.store").joinpath("dictionaries.json").read_text("utf-8")
+    return [
+        Dictionary(
+            dict_id=int(d["dict_id"]),
+            kind=DictionaryKind(d["kind"]),
+            data=base64.b64decode(d["zstd"]),
+            source=str(d["source"]),
+        )
+        for d in json.loads(text)["dictionaries"]
+    ]
+
+
+#: The dictionaries this version ships, in the order they were added.
+SHIPPED: tuple[Dictionary, ...] = tuple(_shipped())
+#: Every dictionary known to this process (shipped, or read from a store), by ``dict_id``.
+_KNOWN: dict[int, zstandard.ZstdCompressionDict] = {}
+#: The dictionary new values of each kind are packed with: the last shipped of the kind.
+_CURRENT: dict[DictionaryKind, zstandard.ZstdCompressor] = {}
+
+
+def register(dictionary: Dictionary) -> None:
+    """Make a dictionary known (one read from a store's ``packing_dictionaries``).
+
+    :raises PackedValueError: its bytes do not carry its ``dict_id``.
+    """
+    loaded = zstandard.ZstdCompressionDict(dictionary.data)
+    if loaded.dict_id() != dictionary.dict_id:
+        raise PackedValueError(f"dictionnaire de compression n° {dictionary.dict_id} altéré")
+    _KNOWN.setdefault(dictionary.dict_id, loaded)
+
+
+for _shipped_dictionary in SHIPPED:
+    register(_shipped_dictionary)
+    _CURRENT[_shipped_dictionary.kind] = zstandard.ZstdCompressor(
+        level=_LEVELS[_shipped_dictionary.kind.value],
+        dict_data=_KNOWN[_shipped_dictionary.dict_id],
+        write_checksum=False,
+        write_content_size=True,
+        write_dict_id=True,
+    )
+
+
+#: Received files: level 19 once per file (a NOEMIE file of 50 FSE, ~20 KB: a few ms).
+_FILES = zstandard.ZstdCompressor(level=19, write_checksum=False)
+
+
+def _zstd(data: bytes, kind: DictionaryKind) -> bytes:
+    return _ZSTD + _CURRENT[kind].compress(data)
+
+
+def _unzstd(frame: bytes) -> bytes:
+    try:
+        params = zstandard.get_frame_parameters(frame)
+    except zstandard.ZstdError as exc:
+        raise PackedValueError(f"valeur compressée illisible : {exc}") from exc
+    dictionary = _KNOWN.get(params.dict_id)
+    if dictionary is None and params.dict_id != 0:  # 0: packed without a dictionary
+        raise PackedValueError(
+            f"valeur compressée avec un dictionnaire inconnu (n° {params.dict_id}) : "
+            "ouvrez la base avec la version du logiciel qui l'a écrite"
+        )
+    try:
+        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(frame)
+    except zstandard.ZstdError as exc:
+        raise PackedValueError(f"valeur compressée illisible : {exc}") from exc
 
 
 def _deflate(data: bytes, zdict: bytes | None) -> bytes:
@@ -100,9 +208,26 @@ def _inflate(data: bytes, zdict: bytes | None) -> bytes:
     return out
 
 
+def _unpack(data: bytes) -> bytes | None:
+    """The bytes of a packed value; None when it does not start with a known tag."""
+    tag = data[:2]
+    if tag == _ZSTD:
+        return _unzstd(data[2:])
+    if tag == _DOCUMENT:
+        return _inflate(data[2:], DOCUMENT_DICTIONARY_V1)
+    if tag == _PLAIN:
+        return _inflate(data[2:], None)
+    return None
+
+
+def is_current(stored: str | bytes | None) -> bool:
+    """Whether a stored value is already packed the way this version packs (zstd)."""
+    return isinstance(stored, bytes) and stored[:2] == _ZSTD
+
+
 def pack_document(canonical: str) -> bytes:
     """An FSE document as the store keeps it."""
-    return _DOCUMENT + _deflate(canonical.encode("utf-8"), DOCUMENT_DICTIONARY_V1)
+    return _zstd(canonical.encode("utf-8"), DictionaryKind.DOCUMENT)
 
 
 def unpack_document(stored: str | bytes) -> str:
@@ -112,12 +237,8 @@ def unpack_document(stored: str | bytes) -> str:
     """
     if isinstance(stored, str):
         return stored
-    data = bytes(stored)
-    if data[:2] == _DOCUMENT:
-        raw = _inflate(data[2:], DOCUMENT_DICTIONARY_V1)
-    elif data[:2] == _PLAIN:
-        raw = _inflate(data[2:], None)
-    else:
+    raw = _unpack(bytes(stored))
+    if raw is None:
         raise PackedValueError("document FSE stocké sous une forme inconnue")
     try:
         return raw.decode("utf-8")
@@ -125,9 +246,25 @@ def unpack_document(stored: str | bytes) -> str:
         raise PackedValueError("document FSE illisible") from exc
 
 
+def pack_file(data: bytes) -> bytes:
+    """A received file (a NOEMIE return: fixed-width records, padded with spaces) as the
+    store keeps it: zstd without dictionary (a file is long enough on its own, ~6×)."""
+    return _ZSTD + _FILES.compress(data)
+
+
+def unpack_file(stored: bytes) -> bytes:
+    """The bytes of a stored file, packed or as stored before (a NOEMIE file starts with
+    its header's digits, never with a tag).
+
+    :raises PackedValueError: the value is damaged.
+    """
+    data = bytes(stored)
+    return _unzstd(data[2:]) if data[:2] == _ZSTD else data
+
+
 def pack_der(der: bytes) -> bytes:
-    """A signed lot (DER) as the store keeps it."""
-    return _PLAIN + _deflate(der, None)
+    """A signed lot (DER) as the store keeps it (it holds FSE documents: their dictionary)."""
+    return _zstd(der, DictionaryKind.DOCUMENT)
 
 
 def unpack_der(stored: bytes) -> bytes:
@@ -136,8 +273,171 @@ def unpack_der(stored: bytes) -> bytes:
     :raises PackedValueError: the value is damaged.
     """
     data = bytes(stored)
-    if data[:2] == _PLAIN:
-        return _inflate(data[2:], None)
-    if data[:2] == _DOCUMENT:
-        return _inflate(data[2:], DOCUMENT_DICTIONARY_V1)
-    return data  # DER as stored before (0x30 …), or whatever was put there: the caller checks
+    if data[:2] == _LOT:
+        raise PackedValueError("lot signé sans ses FSE : lisez-le avec unpack_lot")
+    raw = _unpack(data)
+    return data if raw is None else raw  # DER as stored before (0x30 …): the caller checks
+
+
+#: Separate the fields of a journal record, and the records of consecutive entries kept in
+#: one row (never in them: the payload is canonical JSON, which escapes control characters;
+#: the others are timestamps, kinds and UUIDs).
+_FIELD = "\x1f"
+_ENTRY = "\x1e"
+
+#: A journal entry's fields but its place and hash: (at, kind, fse_id, lot_id, payload).
+Record = tuple[str, str, str, str, str]
+
+
+def pack_records(records: Sequence[Record]) -> bytes:
+    """The fields of consecutive audit journal entries (all but their places and hashes),
+    packed together: the entries of a lot's FSE moving at once share most of their bytes.
+
+    :raises PackedValueError: a field holds a separator (nothing the software writes).
+    """
+    if any(_FIELD in f or _ENTRY in f for record in records for f in record):
+        raise PackedValueError("champ du journal d'audit contenant un séparateur")
+    text = _ENTRY.join(_FIELD.join(record) for record in records)
+    return _zstd(text.encode("utf-8"), DictionaryKind.JOURNAL)
+
+
+def pack_record(at: str, kind: str, fse_id: str, lot_id: str, payload: str) -> bytes:
+    """One audit journal entry's fields, packed (``pack_records``)."""
+    return pack_records([(at, kind, fse_id, lot_id, payload)])
+
+
+def unpack_records(stored: bytes | str) -> list[Record]:
+    """The records of a packed journal row, in order.
+
+    :raises PackedValueError: the row is damaged.
+    """
+    raw = _unpack(stored.encode("utf-8") if isinstance(stored, str) else bytes(stored))
+    if raw is None:
+        raise PackedValueError("entrée du journal stockée sous une forme inconnue")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackedValueError("entrée du journal illisible") from exc
+    records = []
+    for part in text.split(_ENTRY):
+        fields = part.split(_FIELD)
+        if len(fields) != 5:
+            raise PackedValueError("entrée du journal incomplète")
+        records.append((fields[0], fields[1], fields[2], fields[3], fields[4]))
+    return records
+
+
+def repacked(stored: bytes, change: Callable[[bytes], bytes]) -> bytes:
+    """A packed value whose bytes went through ``change``, packed again the same way (the
+    benchmarks' generator renames keys inside them)."""
+    raw = _unpack(stored)
+    if raw is None:
+        return change(stored)
+    if stored[:2] == _ZSTD:
+        dict_id = zstandard.get_frame_parameters(stored[2:]).dict_id
+        compressor = zstandard.ZstdCompressor(
+            level=_LEVELS["journal"], dict_data=_KNOWN.get(dict_id), write_dict_id=True
+        )
+        return _ZSTD + compressor.compress(change(raw))
+    zdict = DOCUMENT_DICTIONARY_V1 if stored[:2] == _DOCUMENT else None
+    return stored[:2] + _deflate(change(raw), zdict)
+
+
+#: A lot's header in ``Z\x03`` values: how many pieces were cut out; then per piece its
+#: place in the cut bytes, its kind and its key (an FSE row id, a certificate's SHA-256).
+_LOT_COUNT = struct.Struct(">I")
+_LOT_REF = struct.Struct(">IB")
+_KEY_SIZES = {0: 8, 1: 32}
+
+
+class LotPiece(IntEnum):
+    """What is cut out of a signed lot, kept once elsewhere in the store."""
+
+    DOCUMENT = 0  # an FSE document (key: the FSE's row id, 8 bytes big-endian)
+    CERTIFICATE = 1  # the signer's certificate (key: its SHA-256), the same in every lot
+
+
+#: A piece of a lot: its kind and key.
+PieceKey = tuple[LotPiece, bytes]
+
+
+def document_key(fse_id: int) -> PieceKey:
+    """The key of an FSE's document in a lot."""
+    return LotPiece.DOCUMENT, struct.pack(">Q", fse_id)
+
+
+def certificate_key(certificate: bytes) -> PieceKey:
+    """The key of a certificate in a lot."""
+    return LotPiece.CERTIFICATE, hashlib.sha256(certificate).digest()
+
+
+def pack_lot(der: bytes, pieces: Iterable[tuple[PieceKey, bytes]]) -> bytes:
+    """A signed lot as the store keeps it: without the pieces (FSE documents, certificate)
+    found in it, which the store keeps once elsewhere."""
+    found = []
+    for key, data in pieces:
+        at = der.find(data)
+        if at >= 0 and data:
+            found.append((at, len(data), key))
+    found.sort()
+    cut, refs, position = bytearray(), [], 0
+    for at, length, (kind, piece) in found:
+        if at < position:
+            continue  # overlapping (never: a document holds its own FSE id): kept inline
+        cut += der[position:at]
+        refs.append(_LOT_REF.pack(len(cut), kind) + piece)
+        position = at + length
+    cut += der[position:]
+    body = _LOT_COUNT.pack(len(refs)) + b"".join(refs) + bytes(cut)
+    return _LOT + hashlib.sha256(der).digest() + _CURRENT[DictionaryKind.DOCUMENT].compress(body)
+
+
+def is_lot(stored: bytes | None) -> bool:
+    """Whether a stored signed lot needs its pieces to be read (``unpack_lot``)."""
+    return isinstance(stored, bytes) and stored[:2] == _LOT
+
+
+def lot_references(stored: bytes) -> list[PieceKey]:
+    """The pieces a ``pack_lot`` value needs.
+
+    :raises PackedValueError: the value is damaged.
+    """
+    return [key for _, key in _lot_parts(stored)[1]]
+
+
+def _lot_parts(stored: bytes) -> tuple[bytes, list[tuple[int, PieceKey]], bytes]:
+    data = bytes(stored)
+    digest, body = data[2:34], _unzstd(data[34:])
+    try:
+        (count,) = _LOT_COUNT.unpack_from(body)
+        refs, offset = [], _LOT_COUNT.size
+        for _ in range(count):
+            at, kind = _LOT_REF.unpack_from(body, offset)
+            offset += _LOT_REF.size
+            size = _KEY_SIZES[kind]
+            refs.append((at, (LotPiece(kind), body[offset : offset + size])))
+            offset += size
+    except (struct.error, KeyError, ValueError) as exc:
+        raise PackedValueError("lot signé stocké illisible") from exc
+    return digest, refs, body[offset:]
+
+
+def unpack_lot(stored: bytes, pieces: Mapping[PieceKey, bytes]) -> bytes:
+    """The DER of a ``pack_lot`` value, its pieces (``lot_references``) put back.
+
+    :raises PackedValueError: damaged, a piece missing or changed (the hash differs).
+    """
+    digest, refs, cut = _lot_parts(stored)
+    out, position = bytearray(), 0
+    for at, key in refs:
+        piece = pieces.get(key)
+        if piece is None:
+            raise PackedValueError("lot signé : une FSE ou le certificat qu'il contient a disparu")
+        out += cut[position:at]
+        out += piece
+        position = at
+    out += cut[position:]
+    der = bytes(out)
+    if hashlib.sha256(der).digest() != digest:
+        raise PackedValueError("lot signé : une FSE qu'il contient a été modifiée")
+    return der

@@ -10,7 +10,7 @@ from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
 from client.store.connection import Repository
 from client.store.errors import AmbiguousError, NotFoundError
-from client.store.packing import unpack_der
+from client.store.lot_bytes import stored_lot_der
 from client.store.rows import (
     _LOT_COLUMNS,
     EventRow,
@@ -337,7 +337,7 @@ class Queries(Repository):
         if row is None:
             raise NotFoundError(f"Lot {lot_id}")
         der = row["signed_der"]
-        return unpack_der(der) if der is not None else None
+        return stored_lot_der(self.db, der) if der is not None else None
 
     def outbox_get(self, outbox_id: str) -> OutboxRow | None:
         """The outbox row of a lot (None once removed)."""

@@ -13,6 +13,7 @@ from billing.fse_states import FseState
 from client.reconciliation import Reconciliation
 from client.store.connection import Connection, Repository
 from client.store.mapping import columns, row_of
+from client.store.packing import pack_file
 from client.store.queries import Queries
 from client.store.rows import FseRow, stamp
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:  # the NOEMIE parser is loaded by the returns, not by opening 
 
 #: Payment outcomes that leave money unpaid.
 UNPAID_OUTCOMES = (Reconciliation.PARTLY_PAID.value, Reconciliation.REJECTED.value)
-_SETTLED = (FseState.PAID.value, FseState.REJECTED.value)
 
 # The latest payment line of each FSE still paid or rejected (a rectified FSE left out: its
 # rectificative bills the care), partly paid or rejected, with the latest closure's motif.
@@ -35,6 +35,17 @@ SQL_REMAINDERS = (
     "FROM payments p JOIN fse f ON f.fse_uuid = p.fse_uuid "
     "WHERE p.outcome IN (?, ?) AND f.state IN (?, ?) "
     "AND p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = p.fse_uuid)"
+)
+
+
+#: :class:`RemainderRow` from the ``remainders`` kept by triggers (m021): the same rows as
+#: :data:`SQL_REMAINDERS` (which stays as the definition the tests compare them with).
+_REMAINDER_ROWS = (
+    "SELECT r.payment_id AS id, r.fse_uuid, r.outcome, r.billed_amo, r.billed_amc, "
+    "r.paid_amo, r.paid_amc, p.motif_code, p.motif_label, p.paid_on, p.recorded_at, "
+    "f.number, f.care_date, f.practitioner_id, nullif(r.closed, '') AS closed "
+    "FROM remainders r JOIN payments p ON p.id = r.payment_id "
+    "JOIN fse f ON f.fse_uuid = r.fse_uuid "
 )
 
 
@@ -52,6 +63,44 @@ class PaymentRow:
     motif_code: str | None
     motif_label: str
     recorded_at: str  # store stamp
+    amc_state: str = ""  # NOEMIE 199 state: P, R, D, " " (not the caisse's to pay), "" none
+    amc_number: str = ""  # the AMC named by NOEMIE 199 (m022)
+
+
+#: NOEMIE 199 states that leave the AMC part to the AMC (« pas de traitement », « différé »).
+AMC_LEFT_STATES = (" ", "D")
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileRow:
+    """What the reconciliation lists show of one FSE and its latest payment line (the
+    payment's columns None when it has none): never the FSE's document."""
+
+    fse_uuid: str
+    number: int
+    care_date: str
+    mode: str
+    state: FseState
+    amo: Decimal
+    amc: Decimal
+    outcome: str | None
+    virement_ref: str | None
+    paid_amo: Decimal | None
+    paid_amc: Decimal | None
+    motif_code: str | None
+    motif_label: str | None
+
+
+#: The columns of :class:`ReconcileRow`: the FSE ``f`` and its latest payment line ``p``.
+_RECONCILE_ROWS = (
+    "SELECT f.fse_uuid, f.number, f.care_date, "
+    # m019: an ApCV FSE is stored in the secured lots' mode, with its session.
+    "CASE WHEN f.apcv_session <> '' THEN 'apcv' ELSE f.mode END AS mode, "
+    "f.state, f.amo, f.amc, p.outcome, "
+    "p.virement_ref, p.paid_amo, p.paid_amc, p.motif_code, p.motif_label FROM fse f "
+    "LEFT JOIN payments p ON p.id = (SELECT max(q.id) FROM payments q "
+    "WHERE q.fse_uuid = f.fse_uuid) "
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +217,41 @@ class Returns(Repository):
         condition, values = _status_filter(status, not_listed)
         return self.queries.fse_matching(condition, values, limit=limit, offset=offset)
 
+    def reconcile_rows(
+        self,
+        not_listed: tuple[FseState, ...],
+        status: Reconciliation | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = True,
+        practitioners: frozenset[str] | None = None,
+    ) -> list[ReconcileRow]:
+        """The FSE of the reconciliation (``not_listed`` states left out), of one
+        ``status`` when given, of ``practitioners`` only when given (who is looking),
+        with their latest payment line, in the order of the ``(practitioner_id, number)``
+        index (newest first by default); a page with ``limit``. One query, the FSE's own
+        columns only."""
+        values: list[str | int]
+        if status is None:
+            marks = ", ".join("?" * len(not_listed))
+            condition, values = f"f.state NOT IN ({marks})", [s.value for s in not_listed]
+        else:
+            condition, values = _status_filter(status, not_listed)
+        if practitioners is not None:
+            ids = sorted(practitioners)
+            marks = ", ".join("?" * len(ids)) or "NULL"  # nobody: no row
+            condition = f"({condition}) AND f.practitioner_id IN ({marks})"
+            values = [*values, *ids]
+        order = " DESC" if newest_first else ""
+        sql = (
+            f"{_RECONCILE_ROWS}WHERE {condition} ORDER BY f.practitioner_id{order}, f.number{order}"
+        )
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            values = [*values, limit, offset]
+        return [row_of(ReconcileRow, r) for r in self.db.query(sql, values)]
+
     def latest_payment(self, fse_uuid: str) -> PaymentRow | None:
         """The latest payment line of an FSE (the one that counts)."""
         row = self._one(
@@ -189,10 +273,11 @@ class Returns(Repository):
         self, *, include_claimed: bool, limit: int | None = None, offset: int = 0
     ) -> list[RemainderRow]:
         """The remainders not closed (claimed ones too with ``include_claimed``), oldest
-        return first (a page when ``limit``)."""
-        closed = "c.closed IS NULL" + (" OR c.closed = 'reclame'" if include_claimed else "")
-        sql = f"SELECT * FROM ({SQL_REMAINDERS}) c WHERE ({closed}) ORDER BY c.id"  # noqa: S608
-        values: list[object] = [*UNPAID_OUTCOMES, *_SETTLED]
+        return first (a page when ``limit``), from the ``remainders`` the triggers keep
+        (m021) in the order of their index."""
+        closed = "r.closed = ''" + (" OR r.closed = 'reclame'" if include_claimed else "")
+        sql = f"{_REMAINDER_ROWS}WHERE {closed} ORDER BY r.payment_id"
+        values: list[object] = []
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             values += [limit, offset]
@@ -200,21 +285,18 @@ class Returns(Repository):
 
     def remainder_of(self, fse_uuid: str) -> RemainderRow | None:
         """The remainder of one FSE, closed or not; None when nothing is unpaid."""
-        row = self._one(
-            f"SELECT * FROM ({SQL_REMAINDERS}) c WHERE c.fse_uuid = ?",  # noqa: S608
-            [*UNPAID_OUTCOMES, *_SETTLED, fse_uuid],
-        )
+        row = self._one(f"{_REMAINDER_ROWS}WHERE r.fse_uuid = ?", [fse_uuid])
         return row_of(RemainderRow, row) if row else None
 
     def remainder_groups(self) -> list[RemainderGroup]:
-        """Every remainder, grouped by closure, outcome and amounts (summed by the caller)."""
-        sql = (
-            "SELECT c.closed, c.outcome, c.billed_amo, c.billed_amc, c.paid_amo, c.paid_amc, "  # noqa: S608
-            f"count(*) AS n FROM ({SQL_REMAINDERS}) c "
-            "GROUP BY c.closed, c.outcome, c.billed_amo, c.billed_amc, c.paid_amo, c.paid_amc"
-        )
+        """Every remainder, grouped by closure, outcome and amounts (summed by the caller),
+        as the triggers count them (``remainder_counts``, m021)."""
         return [
-            row_of(RemainderGroup, r) for r in self.db.query(sql, [*UNPAID_OUTCOMES, *_SETTLED])
+            row_of(RemainderGroup, r)
+            for r in self.db.query(
+                "SELECT nullif(closed, '') AS closed, outcome, billed_amo, billed_amc, "
+                "paid_amo, paid_amc, n FROM remainder_counts WHERE n > 0"
+            )
         ]
 
     def latest_closure(self, fse_uuid: str) -> ClosureRow | None:
@@ -272,7 +354,7 @@ class Returns(Repository):
                 noemie.created_on.isoformat(),
                 stamp(now),
                 invoices,
-                data,
+                pack_file(data),  # compressed (issue #27); books hash the file itself
             ],
         )
 
@@ -330,14 +412,17 @@ class Returns(Repository):
         motif_label: str,
         now: datetime,
         or_ignore: bool = False,
+        part_states: tuple[str, str] = ("", ""),
+        amc_number: str = "",
     ) -> int | None:
         """Record a payment line (AMO, AMC amounts billed and paid); its id, None when
-        ``or_ignore`` and the file already gave one for this FSE."""
+        ``or_ignore`` and the file already gave one for this FSE. ``part_states`` are the
+        NOEMIE 198 / 199 states, ``amc_number`` the AMC 199 names (m022)."""
         cursor = self.db.execute(
             f"INSERT {'OR IGNORE ' if or_ignore else ''}INTO payments (fse_uuid, "  # noqa: S608
             "noemie_sha256, outcome, virement_ref, paid_on, billed_amo, billed_amc, paid_amo, "
-            "paid_amc, motif_code, motif_label, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "paid_amc, motif_code, motif_label, recorded_at, amo_state, amc_state, "
+            "amc_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 fse_uuid,
                 noemie_sha256,
@@ -351,6 +436,9 @@ class Returns(Repository):
                 motif_code,
                 motif_label,
                 stamp(now),
+                part_states[0],
+                part_states[1],
+                amc_number,
             ],
         )
         return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None

@@ -1,6 +1,6 @@
 """Rows as the store hands them out (frozen dataclasses), and the conversions from SQLite
 rows (generated from the fields, ``client.store.mapping``, where columns and fields agree;
-written out where they differ: the packed FSE document, the audit entries kept raw)."""
+written out where they differ: the packed FSE document; audit entries in ``journal``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
-from typing import Any
+from typing import Any, Protocol
 
 from billing.audit import AuditEntry, Breach, ChainReport
 from billing.canonical import parse_canonical
@@ -19,6 +19,26 @@ from billing.lot import LotState
 from client.store.mapping import row_of
 from client.store.packing import PackedValueError, unpack_document
 from client.store.stamps import parse_db_stamp, stamp  # noqa: F401 - re-exported, lived here
+
+
+class EventSubject(Protocol):
+    """What an FSE's event and its journal entry name of it: an ``FseRow`` is one, and so
+    is the lighter row a lot transition reads (``client.store.lots.LotMember``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def fse_uuid(self) -> str: ...
+    @property
+    def practitioner_id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def state(self) -> FseState: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def lot_id(self) -> str | None: ...
 
 
 class OutboxStatus(IntEnum):
@@ -151,7 +171,8 @@ def _fse_row(r: dict[str, Any]) -> FseRow:
         patient_id=r["patient_id"],
         care_date=date.fromisoformat(r["care_date"]),
         created_at=parse_db_stamp(r["created_at"]),
-        mode=r["mode"],
+        # m019: an ApCV FSE is stored in the secured lots' mode, with its session.
+        mode="apcv" if r.get("apcv_session") else r["mode"],
         degrade_reason=r["degrade_reason"],
         state=FseState(r["state"]),
         regime=r["regime"],
@@ -178,20 +199,6 @@ def _lot_row(r: dict[str, Any]) -> LotRow:
 
 def _outbox_row(r: dict[str, Any]) -> OutboxRow:
     return row_of(OutboxRow, r)
-
-
-def _audit_entry(r: dict[str, Any]) -> AuditEntry:
-    return AuditEntry(
-        seq=r["seq"],
-        at=r["at"],
-        kind=r["kind"],
-        fse_id=r["fse_id"],
-        lot_id=r["lot_id"],
-        payload=r["payload"],
-        payload_sha256=r["payload_sha256"],
-        prev_hash=r["prev_hash"],
-        hash=r["hash"],
-    )
 
 
 def _event_breach(report: ChainReport, entry: AuditEntry | None, what: str) -> ChainReport:

@@ -34,7 +34,9 @@ _LATEST_OUTCOME = (
 )
 
 _ROWS = (
-    "SELECT f.fse_uuid, f.number, f.practitioner_id, f.care_date, f.mode, f.state, "
+    "SELECT f.fse_uuid, f.number, f.practitioner_id, f.care_date, "
+    # m019: an ApCV FSE is stored in the secured lots' mode, with its session.
+    "CASE WHEN f.apcv_session <> '' THEN 'apcv' ELSE f.mode END AS mode, f.state, "
     "f.total_fees, f.amo, f.amc, f.patient_remainder, "
     "pa.last_name AS patient_last, pa.first_name AS patient_first, "
     "pr.last_name AS pr_last, pr.first_name AS pr_first, "
@@ -126,6 +128,12 @@ class FseSearch(Repository):
             )
         ]
 
+    def patients_version(self) -> int:
+        """A number that changes whenever a patient is added, renamed or removed (kept by
+        triggers, m021): the folded names a caller keeps are good while it stays."""
+        row = self._one("SELECT n FROM patients_version WHERE id = 1")
+        return int(row["n"]) if row else -1
+
     def page(
         self, flt: FseFilter, patients: PatientMatch | None, *, limit: int, offset: int = 0
     ) -> list[SearchRow]:
@@ -139,15 +147,37 @@ class FseSearch(Repository):
 
     def totals(self, flt: FseFilter, patients: PatientMatch | None) -> tuple[int, int]:
         """(how many FSE match, their fees in cents: cancelled and rectified ones count 0)."""
+        if patients is None and flt == FseFilter(states=flt.states):
+            return self._totals_by_state(flt.states)
         where, params = self._where(flt, patients, page=False)
         marks = ", ".join("?" * len(_UNCOUNTED))
         # Whole cents per row (exact for the stored two-decimal texts) summed as integers:
         # no float total.
         row = self._one(
             "SELECT count(*) AS n, coalesce(sum(CASE WHEN f.state NOT IN "  # noqa: S608
-            f"({marks}) THEN CAST(round(f.total_fees * 100) AS INTEGER) END), 0) AS cents "
+            f"({marks}) THEN CAST(round(CAST(f.total_fees AS REAL) * 100) AS INTEGER) END), 0) "
+            "AS cents "
             f"FROM fse f WHERE {where}",
             [*_UNCOUNTED, *params],
+        )
+        return (int(row["n"]), int(row["cents"])) if row else (0, 0)
+
+    def _totals_by_state(self, states: tuple[FseState, ...]) -> tuple[int, int]:
+        """:meth:`totals` of a filter on states alone (the list as it opens), from the
+        month totals the triggers keep (m007): a few thousand rows whatever the size of the
+        store, rather than every FSE (40 ms at 100 000 FSE)."""
+        chosen = [s.value for s in states]
+        shown = f"state IN ({', '.join('?' * len(chosen))})" if chosen else ""
+        if not chosen:
+            chosen = [s.value for s in HIDDEN_BY_DEFAULT]
+            shown = f"state NOT IN ({', '.join('?' * len(chosen))})"
+        marks = ", ".join("?" * len(_UNCOUNTED))
+        row = self._one(
+            "SELECT coalesce(sum(n), 0) AS n, coalesce(sum(CASE WHEN state NOT IN "  # noqa: S608
+            f"({marks}) THEN CAST(round(CAST(total_fees AS REAL) * 100) AS INTEGER) * n END), 0) "
+            "AS cents "
+            f"FROM fse_month_totals WHERE {shown}",
+            [*_UNCOUNTED, *chosen],
         )
         return (int(row["n"]), int(row["cents"])) if row else (0, 0)
 

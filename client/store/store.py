@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,7 @@ from client.store.connection import Connection
 from client.store.figures import Figures
 from client.store.fse import FseWrites
 from client.store.journal import Journal
-from client.store.lots import LotWrites
+from client.store.lots import LotStep, LotWrites
 from client.store.numbering import Numbering
 from client.store.queries import Queries
 from client.store.returns import Returns
@@ -35,7 +35,13 @@ from client.store.rows import EventRow, FseRow, HistoryAct, LotRow, OutboxRow, O
 
 if TYPE_CHECKING:
     from client.store.alerting import AlertQueries
+    from client.store.amc_conventions import AmcConventions
+    from client.store.amc_lots import AmcLots
+    from client.store.apcv import ApcvFigures
+    from client.store.cabinet import Cabinet
+    from client.store.devis import DevisBook
     from client.store.maintenance import Maintenance
+    from client.store.ocam import OcamRequests
     from client.store.outbox import OutboxTotals
     from client.store.patients import PatientSearch
     from client.store.scor import ScorPieces
@@ -69,6 +75,12 @@ class Store:
         return Transmissions(self.conn)
 
     @functools.cached_property
+    def apcv(self) -> ApcvFigures:
+        from client.store.apcv import ApcvFigures
+
+        return ApcvFigures(self.conn)
+
+    @functools.cached_property
     def alerts(self) -> AlertQueries:
         from client.store.alerting import AlertQueries
 
@@ -87,6 +99,12 @@ class Store:
         return ScorPieces(self.conn)
 
     @functools.cached_property
+    def ocam(self) -> OcamRequests:
+        from client.store.ocam import OcamRequests
+
+        return OcamRequests(self.conn)
+
+    @functools.cached_property
     def maintenance(self) -> Maintenance:
         from client.store.maintenance import Maintenance
 
@@ -99,10 +117,34 @@ class Store:
         return PatientSearch(self.conn)
 
     @functools.cached_property
+    def amc_lots(self) -> AmcLots:
+        from client.store.amc_lots import AmcLots
+
+        return AmcLots(self.conn, self.journal)
+
+    @functools.cached_property
+    def cabinet(self) -> Cabinet:
+        from client.store.cabinet import Cabinet
+
+        return Cabinet(self.conn)
+
+    @functools.cached_property
     def outbox(self) -> OutboxTotals:
         from client.store.outbox import OutboxTotals
 
         return OutboxTotals(self.conn)
+
+    @functools.cached_property
+    def amc_conventions(self) -> AmcConventions:
+        from client.store.amc_conventions import AmcConventions
+
+        return AmcConventions(self.conn)
+
+    @functools.cached_property
+    def devis(self) -> DevisBook:
+        from client.store.devis import DevisBook
+
+        return DevisBook(self.conn)
 
     @property
     def db(self) -> Database:
@@ -316,6 +358,9 @@ class Store:
         detail: str | None = None,
     ) -> LotRow:
         return self.lot_writes.lot_transition(lot_id, lot_state, fse_state, kind, now, detail)
+
+    def lot_steps(self, lot_id: str, steps: Sequence[LotStep], now: datetime) -> LotRow:
+        return self.lot_writes.lot_steps(lot_id, steps, now)
 
     def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:
         return self.lot_writes.outbox_claim(worker, now)

@@ -59,8 +59,9 @@ class Transmissions(Repository):
         self.db.execute(
             "INSERT INTO transmissions (lot_id, first_attempt_at, last_attempt_at, attempts) "
             "VALUES (?, ?, ?, 1) ON CONFLICT (lot_id) DO UPDATE SET "
-            "last_attempt_at = excluded.last_attempt_at, attempts = attempts + 1, "
-            "first_attempt_at = coalesce(first_attempt_at, excluded.first_attempt_at)",
+            "last_attempt_at = excluded.last_attempt_at, attempts = transmissions.attempts + 1, "
+            "first_attempt_at = coalesce(transmissions.first_attempt_at, "
+            "excluded.first_attempt_at)",
             [lot_id, stamp(now), stamp(now)],
         )
 
@@ -69,7 +70,7 @@ class Transmissions(Repository):
         self.db.execute(
             "INSERT INTO transmissions (lot_id, received_at) VALUES (?, ?) "
             "ON CONFLICT (lot_id) DO UPDATE SET "
-            "received_at = coalesce(received_at, excluded.received_at)",
+            "received_at = coalesce(transmissions.received_at, excluded.received_at)",
             [lot_id, stamp(now)],
         )
 

@@ -4,11 +4,12 @@ sender that drains the outbox."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from billing.signing import Signer
 from client.alerts import Alert
 from client.alerts import gap_alerts as find_gaps
+from client.amc.dre import build_dre_lots
 from client.context import AppContext
 from client.errors import ClientError
 from client.fse_service import ClosedLot, CpsSource, FseService
@@ -24,9 +25,10 @@ class LotsClosed:
 
     lots: list[ClosedLot]
     pj_lot_ids: list[str]
+    dre_lot_ids: list[str] = field(default_factory=list)  # to the AMC (gestion séparée)
 
     def __len__(self) -> int:
-        return len(self.lots) + len(self.pj_lot_ids)
+        return len(self.lots) + len(self.pj_lot_ids) + len(self.dre_lot_ids)
 
 
 def close_lots_in(
@@ -37,7 +39,10 @@ def close_lots_in(
     CPS session (one PIN)."""
     closed = FseService(store, clock=ctx.utc_clock).close_lots(signer, cps, all_lots)
     # PJ lots (SCOR) leave after their invoice lot: built once that one is signed.
-    return LotsClosed(closed, pj_service(ctx, store).build_lots(signer))
+    pj = pj_service(ctx, store).build_lots(signer)
+    # DRE lots (gestion séparée) too: their FSE's lot signed, the same CPS session.
+    practitioners = {s.billing_number + s.billing_key for s in cps.situations if s.may_sign_lot}
+    return LotsClosed(closed, pj, build_dre_lots(store, signer, practitioners, ctx.utc_clock))
 
 
 def close_lots(ctx: AppContext, cps: CpsSource, session: Signer) -> int:

@@ -7,17 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from cardio.vitale_values import AmcContract, AmcGestion, parse_tp_services
 from client.adri import Rights, query_rights
 from client.store import Store
 from client.usecases.common import Services
-
-
-@dataclass(frozen=True, slots=True)
-class AdriAmc:
-    """The complémentaire ADRi names, like ``cardio.vitale.AmcContract``."""
-
-    organism: str
-    tiers_payant: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +28,7 @@ class AdriRightsAt:
 
     amo: bool
     coverages: tuple[AdriCoverage, ...]
-    amc: AdriAmc | None
+    amc: AmcContract | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,19 +70,38 @@ class AdriPatient:
         return str(self.rights.rank)
 
     def rights_at(self, _day: dt.date) -> AdriRightsAt:
-        amc = self.rights.amc
-        amc_view = (
-            AdriAmc(str(amc.get("organism", "")), bool(amc.get("tiers_payant"))) if amc else None
-        )
         return AdriRightsAt(
             bool(self.rights.amo_open),
             tuple(AdriCoverage(str(c)) for c in self.rights.coverages),
-            amc_view,
+            adri_amc(self.rights.amc),
         )
 
     def identity(self) -> dict[str, Any]:
         """The ``identity`` object of an FSE sans Vitale (``client.adri.Rights``)."""
         return self.rights.identity_input()
+
+
+def adri_amc(doc: dict[str, Any] | None) -> AmcContract | None:
+    """ADRi's ``amc`` object (``docs/formats/amc-card.md``) as the card's contract; an
+    answer that cannot be read as one is no complémentaire (the patient pays, nothing
+    is guessed)."""
+    if not doc:
+        return None
+    try:
+        start = dt.date.fromisoformat(str(doc.get("debut", "")))
+        end_raw = str(doc.get("fin") or "")
+        return AmcContract(
+            organism=str(doc.get("organisme", "")),
+            member_number=str(doc.get("adherent", "")),
+            start=start,
+            end=dt.date.fromisoformat(end_raw) if end_raw else None,
+            contract_type=str(doc.get("contrat", "")),
+            tiers_payant=doc.get("tiers_payant") is True,
+            gestion=AmcGestion(str(doc.get("gestion") or AmcGestion.SEPAREE.value)),
+            tp_services=parse_tp_services(str(doc.get("soins_tiers_payant") or "")),
+        )
+    except ValueError:
+        return None
 
 
 def ask_rights(

@@ -4,7 +4,7 @@ Vitale certify it, store it with its lot and outbox row, print what was asked.""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +12,9 @@ from billing.pricing import PricedInvoice
 from billing.pricing import price as billing_price
 from billing.request import HistoryEntry
 from cardio.cps import CpsIdentity, Situation
-from client import desk, documents
+from client import amc_pricing, desk, documents
+from client.amc.engagement import OnlineEngagement
+from client.apcv import SessionSigner, check_session_for
 from client.context import AppContext
 from client.fse_service import CpsSource, FseInput, FseService, VitaleSource
 from client.store import Store
@@ -42,7 +44,19 @@ def price(ctx: AppContext, request: desk.Invoice) -> PricedInvoice:
                 HistoryEntry(date=h.act_date, code=h.code.strip().upper(), quantity=h.quantity)
                 for h in store.history(key, since, request.care_date)
             )
-        return billing_price(draft.complete(history=history), referential)
+        pricing = draft.complete(history=history)
+        contract = request.patient.amc_contract(request.care_date)
+        if contract is not None and key is not None and not pricing.patient.c2s:
+            decision = amc_pricing.decide(
+                store.amc_conventions,
+                contract,
+                patient_id=key,
+                care=request.care_date,
+                service=amc_pricing.service_of(pricing.practitioner.specialty, referential),
+            )
+            if decision.coverage is not None:
+                pricing = replace(pricing, amc=decision.coverage)
+        return billing_price(pricing, referential)
 
     return ctx.db.submit(work).result()
 
@@ -80,6 +94,9 @@ class Secured:
     payment: desk.PaymentMode
     to_collect: Decimal
     documents: list[Path] = field(default_factory=list)
+    #: What the complémentaire answered (engagement granted, refused, unreachable), in
+    #: French for the screen; empty when no AMC was concerned.
+    amc_notice: str = ""
 
 
 def payment_mode(fse_request: FseInput) -> desk.PaymentMode:
@@ -87,6 +104,15 @@ def payment_mode(fse_request: FseInput) -> desk.PaymentMode:
     if not fse_request.tiers_payant.amo:
         return desk.PaymentMode.DIRECT
     if fse_request.tiers_payant.amc:
+        return desk.PaymentMode.TIERS_PAYANT_AMO_AMC
+    return desk.PaymentMode.TIERS_PAYANT_AMO
+
+
+def payment_of_row(row: FseRow) -> desk.PaymentMode:
+    """The payment mode of an FSE as stored."""
+    if not row.tiers_payant_amo:
+        return desk.PaymentMode.DIRECT
+    if row.tiers_payant_amc:
         return desk.PaymentMode.TIERS_PAYANT_AMO_AMC
     return desk.PaymentMode.TIERS_PAYANT_AMO
 
@@ -103,16 +129,24 @@ def secure_fse(ctx: AppContext, request: SecureRequest) -> Secured:
     ):
         certifier = CardThreadCertifier(ctx, choice.reader or "", bytes(choice.card.serial))
         vitale = VitaleSource(choice.card, certifier)
+    apcv = None
+    if choice.source == desk.PatientSource.APCV:
+        # Before a number is handed out: the session presents this patient, for this date.
+        check_session_for(choice.card, choice.beneficiary.patient_key, invoice.care_date)
+        apcv = SessionSigner(ctx, choice.card)
     fse_request = desk.fse_request(invoice)
     referential = ctx.ensure_referential()
     degraded = choice.source == desk.PatientSource.DEGRADED
-    payment = payment_mode(fse_request)
     means = invoice.means.label if invoice.means is not None else ""
     clock = ctx.utc_clock
 
     def work(store: Store) -> Secured:
-        service = FseService(store, referential, clock=clock)
-        row = service.create(fse_request, request.cps, vitale)
+        gate = OnlineEngagement.from_settings(store, ctx.settings, referential)
+        service = FseService(store, referential, clock=clock, amc_gate=gate)
+        row = service.create(fse_request, request.cps, vitale, apcv=apcv)
+        # As secured: the AMC tiers payant is dropped when there is no AMC part to bill or
+        # the convention refuses it, and the patient then pays that part.
+        payment = payment_of_row(row)
         collect = desk.to_collect(payment, row)
         # « Réglé par » and the amount collected: a receipt reprinted later says them too.
         if invoice.means is not None and collect > 0:
@@ -131,6 +165,7 @@ def secure_fse(ctx: AppContext, request: SecureRequest) -> Secured:
             printed.append(write_document(ctx, f"recu-{row.number}.pdf", data))
         if request.draft_id and ctx.drafts is not None:
             ctx.drafts.delete(request.draft_id)
-        return Secured(row, choice.name, payment, collect, printed)
+        notice = service.last_amc.notice if service.last_amc else ""
+        return Secured(row, choice.name, payment, collect, printed, notice)
 
     return ctx.db.submit(work).result()

@@ -3,18 +3,22 @@ and the first page of each list; never every row of a list."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from client import alerts, dashboard, returns
 from client.alerts import Alert
 from client.context import AppContext
+from client.remainders import LateAmcPart, late_amc_parts
 from client.returns import FseReconciliation, ReconcileSummary
 from client.store import Store
+from client.store.cabinet import Viewer
 from client.store.rows import LotRow, OutboxRow
 from client.usecases.common import Services
+from client.usecases.scope import fse_page as scoped_fse_page
+from client.usecases.scope import looking, scope_of
 
 #: A prepared invoice as the draft book keeps it (its JSON object).
 Draft = dict[str, Any]
@@ -36,33 +40,51 @@ class QueueView:
     unmatched_count: int
     drafts: list[Draft]
     last_contact: str | None
+    #: AMC parts (gestion séparée) unpaid beyond their AMC's delay (issue #23).
+    late_amc: list[LateAmcPart] = field(default_factory=list)
 
 
-def read_queue(store: Store, first_page: int = 200, drafts: list[Draft] | None = None) -> QueueView:
-    """The queue page's content (on the database thread)."""
+def read_queue(
+    store: Store,
+    first_page: int = 200,
+    drafts: list[Draft] | None = None,
+    viewer: Viewer | None = None,
+) -> QueueView:
+    """The queue page's content (on the database thread); the FSE list as ``viewer``
+    sees it (None: the whole store)."""
+    with looking(store, viewer):
+        return _read_queue(store, first_page, drafts, viewer)
+
+
+def _read_queue(
+    store: Store, first_page: int, drafts: list[Draft] | None, viewer: Viewer | None
+) -> QueueView:
     return QueueView(
-        fse=returns.reconcile_page(store, first_page),
-        summary=returns.reconcile_summary(store),
+        fse=scoped_fse_page(store, viewer, first_page),
+        summary=returns.reconcile_summary(store, scope_of(viewer)),
         lots=store.lots_page(first_page),
         lot_count=store.lot_count(),
         unmatched=returns.unmatched_page(store, first_page),
         unmatched_count=returns.unmatched_count(store),
         drafts=list(drafts or []),
         last_contact=returns.last_contact(store),
+        late_amc=late_amc_parts(store, datetime.now(UTC)),
     )
 
 
 def load_queue(ctx: AppContext, first_page: int = 200) -> QueueView:
     """The queue page's content, with the prepared invoices."""
     book = ctx.drafts
+    viewer = ctx.viewer
     return ctx.db.submit(
-        lambda store: read_queue(store, first_page, book.list() if book is not None else [])
+        lambda store: read_queue(store, first_page, book.list() if book is not None else [], viewer)
     ).result()
 
 
 def fse_page(ctx: AppContext, offset: int, limit: int) -> list[FseReconciliation]:
     """A page of the queue's FSE list, newest first (as the list scrolls)."""
-    return ctx.db.submit(lambda store: returns.reconcile_page(store, limit, offset)).result()
+    viewer = ctx.viewer
+    return ctx.db.submit(lambda store: scoped_fse_page(store, viewer, limit, offset)).result()
 
 
 def lot_page(ctx: AppContext, offset: int, limit: int) -> list[tuple[LotRow, OutboxRow | None]]:
@@ -92,6 +114,8 @@ class DashboardView:
     # Partly paid and rejected FSE whose remainder the user has not closed (any date).
     unpaid_amount: Decimal = Decimal("0.00")
     unpaid_count: int = 0
+    # Share of FSE by securing mode (card, ApCV, sans Vitale, dégradé), in percent.
+    mode_shares: dict[str, Decimal] = field(default_factory=dict)
 
 
 def dashboard_figures(
@@ -102,19 +126,26 @@ def dashboard_figures(
     *,
     months: int = 6,
     now: datetime | None = None,
+    viewer: Viewer | None = None,
 ) -> dashboard.Dashboard:
     """The figures over care dates ``start``..``end`` (by default: the ``months`` last
-    months, the current one included) as at ``now`` (by default the context's clock);
+    months, the current one included) as at ``now`` (by default the context's clock), of
+    the FSE and payments ``viewer`` may see (None: the whole store);
     :raises DashboardPeriodError: ``end`` before ``start``."""
     now = now or ctx.utc_clock()
     last = end or now.date()
-    return dashboard.compute(store, start or dashboard.month_start(last, months - 1), last, now)
+    first = start or dashboard.month_start(last, months - 1)
+    with looking(store, viewer):
+        return dashboard.compute(store, first, last, now, scope_of(viewer))
 
 
-def read_dashboard(store: Store, ctx: Services, months: int = 6) -> DashboardView:
-    """The dashboard page: the figures of the last months, and the alerts."""
+def read_dashboard(
+    store: Store, ctx: Services, months: int = 6, viewer: Viewer | None = None
+) -> DashboardView:
+    """The dashboard page: the figures of the last months as ``viewer`` sees them, and the
+    alerts."""
     now = ctx.utc_clock()
-    figures = dashboard_figures(store, ctx, months=months, now=now)
+    figures = dashboard_figures(store, ctx, months=months, now=now, viewer=viewer)
     return DashboardView(
         months=[m.label for m in figures.months],
         billed=[m.billed for m in figures.months],
@@ -128,9 +159,11 @@ def read_dashboard(store: Store, ctx: Services, months: int = 6) -> DashboardVie
         rejects_by_month=[Decimal(m.rejects) for m in figures.months],
         unpaid_amount=figures.unpaid_amount,
         unpaid_count=figures.unpaid_count,
+        mode_shares=figures.mode_shares,
     )
 
 
 def load_dashboard(ctx: AppContext, months: int = 6) -> DashboardView:
     """:func:`read_dashboard` on the desk's database thread."""
-    return ctx.db.submit(lambda store: read_dashboard(store, ctx, months)).result()
+    viewer = ctx.viewer
+    return ctx.db.submit(lambda store: read_dashboard(store, ctx, months, viewer)).result()

@@ -88,6 +88,8 @@ class Directory:
                 "adherent": b.amc.member,
                 "contrat": b.amc.contract,
                 "tiers_payant": b.amc.tiers_payant,
+                "gestion": b.amc.gestion,
+                "soins_tiers_payant": b.amc.tp_services,
                 "debut": _ymd(b.amc.start),
                 "fin": _ymd(b.amc.end),
             }

@@ -19,16 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from billing.arl import ArlMotif, motif
 from billing.cms import CmsError, verify_signed_data
-from billing.fse import SecuringMode
+from billing.fse import Fse, SecuringMode
 from billing.lot import LotError, verify_lot
 from billing.pj_lot import FORMAT as PJ_FORMAT
 from billing.pj_lot import PjLotError, content_format, verify_pj_lot
 from testbed import nir
+from testbed.apcv.service import signed_message
 from testbed.pki import ca_certificate
 from testbed.pki import crl as load_crl
 from testbed.vitale_keys import verify_certification
@@ -115,9 +118,11 @@ def check_lot(
     mother_key: bytes,
     organisms: frozenset[tuple[str, str]],
     crl: x509.CertificateRevocationList | None = None,
+    apcv_key: ec.EllipticCurvePublicKey | None = None,
 ) -> LotVerdict:
     """Run every check on one lot (an FSE lot, or a SCOR PJ lot answered by an ARL PJ);
-    ``crl``: the CA's revocation list (revoked signer: motif A09)."""
+    ``crl``: the CA's revocation list (revoked signer: motif A09); ``apcv_key``: the ApCV
+    service's key (an ApCV FSE whose signature is not its: A13; a session used twice: A14)."""
     verdict = LotVerdict()
     if content_format(der) == PJ_FORMAT:
         return _check_pj_lot(der, idempotency_key, ca_der, crl)
@@ -151,9 +156,16 @@ def check_lot(
             with_detail("A10", f"carte n° {signer or 'inconnu'}, lot de {lot.practitioner_id}")
         )
         return verdict
+    sessions: set[str] = set()
     for fse in lot.fses:
         body = fse.body
         fse_id = body.fse_id
+        if body.mode is SecuringMode.APCV:
+            if not apcv_signature_valid(fse, apcv_key):
+                verdict.motifs.append(motif("A13", fse_id))
+            if body.apcv_session in sessions:
+                verdict.motifs.append(motif("A14", fse_id))
+            sessions.add(body.apcv_session)
         if body.mode is SecuringMode.VITALE and not verify_certification(
             mother_key, bytes.fromhex(body.vitale_serial), fse.digest, fse.certification
         ):
@@ -168,6 +180,19 @@ def check_lot(
             verdict.motifs.append(motif("A06", fse_id))
         verdict.fse.append((fse_id, fse.to_document()))
     return verdict
+
+
+def apcv_signature_valid(fse: Fse, key: ec.EllipticCurvePublicKey | None) -> bool:
+    """The ApCV service signed this FSE's digest for its session and bénéficiaire."""
+    body = fse.body
+    if key is None or not body.apcv_session or not fse.apcv_signature:
+        return False
+    message = signed_message(body.apcv_session, body.beneficiary.patient_key, fse.digest.hex())
+    try:
+        key.verify(fse.apcv_signature, message, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def _signer_national_id(certificate_der: bytes) -> str | None:

@@ -155,6 +155,16 @@ class Ledger:
                     found[fse_id] = str(row[0])
         return found
 
+    def apcv_session_used(self, session: str, fse_id: str) -> str | None:
+        """The lot of another accepted FSE secured with this ApCV session, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT lot_id FROM fse WHERE fse_id != ? "
+                "AND json_extract(data, '$.body.securing.apcv_session') = ?",
+                (fse_id, session),
+            ).fetchone()
+        return str(row[0]) if row else None
+
     def note_reception(self, lot_id: str) -> None:
         """Count one more reception of an already known lot (never counted for billing)."""
         with self._tx() as db:

@@ -3,6 +3,10 @@ rejects with motif.
 
 Which FSE is paid in full, partly paid or rejected is decided from a hash of its identifier,
 so a replay always ends the same way and a large enough run shows every case.
+
+Each invoice details its parts as the public NOEMIE PS layout does: ``198`` (AMO) and, when
+an AMC part was billed, ``199``. In gestion unique the caisse pays the AMC part too (``199``
+paid); in gestion séparée it leaves it « not processed » and the AMC pays it (DRE).
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from billing.noemie import (
     NoemieAct,
     NoemieFile,
     NoemieInvoice,
+    NoemiePart,
     NoemiePatient,
     NoemiePayment,
     NoemieRejects,
+    PartState,
 )
 from testbed.am.adri import Directory
 from testbed.am.ledger import AcceptedFse
@@ -37,6 +43,9 @@ logger = logging.getLogger(__name__)
 EMITTER = "AMSIMUL01"
 _CENT = Decimal("0.01")
 _MAX_COEFFICIENT = Decimal("999.99")
+#: The 3-character « nature de prestation » written for a CCAM act (7 characters): the
+#: project's referential has no CCAM regroupement yet, so this is a project value.
+CCAM_NATURE = "CCA"
 
 
 class Fate(StrEnum):
@@ -87,16 +96,37 @@ def _patient(doc: dict[str, Any], directory: Directory) -> NoemiePatient:
     )
 
 
+def _complementaire(body: dict[str, Any], directory: Directory) -> tuple[bool, str, str]:
+    """(gestion séparée, n° AMC, n° d'adhérent) of the bénéficiaire's complémentaire as the
+    caisse's records know it (the same directory ADRi answers from: the FSE document does
+    not carry it); without one the caisse pays the AMC part (gestion unique)."""
+    b = body["beneficiary"]
+    person = directory.find(b["assure_nir"], str(b["birth_date"]), b["rang"])
+    amc = person.beneficiaire.amc if person is not None else None
+    if amc is None:
+        return False, "", ""
+    number = amc.organism if amc.organism.isdigit() else ""
+    return amc.gestion == "S", number, amc.member
+
+
+def _nature(code: str) -> str:
+    return code if len(code) <= 3 else CCAM_NATURE
+
+
 def _invoice(fse: AcceptedFse, policy: ReturnPolicy, directory: Directory) -> NoemieInvoice:
     body = fse.data["body"]
     amo = Decimal(body["amounts"]["amo"])
     amc = Decimal(body["amounts"]["amc"])
+    separate, amc_number, member = _complementaire(body, directory)
+    # The caisse pays the AMC part only in tiers payant AMC and gestion unique; in gestion
+    # séparée the AMC pays it (DRE), without tiers payant the patient paid it.
+    separate = separate or not body["tiers_payant"]["amc"]
     fate, code = policy.fate(fse.fse_id)
-    paid_amo, paid_amc = amo, amc
+    paid_amo, paid_amc = amo, (Decimal("0.00") if separate else amc)
     if fate is Fate.PARTLY_PAID:
         if amo > 0:
             paid_amo = amo - _cut(amo)
-        elif amc > 0:
+        elif paid_amc > 0:
             paid_amc = amc - _cut(amc)
     acts = []
     delta = amo - paid_amo
@@ -111,7 +141,7 @@ def _invoice(fse: AcceptedFse, policy: ReturnPolicy, directory: Directory) -> No
             NoemieAct(
                 line=line,
                 care_date=date.fromisoformat(act["date"]),
-                code=act["code"],
+                code=_nature(act["code"]),
                 quantity=int(act["quantity"]),
                 coefficient=min(coefficient, _MAX_COEFFICIENT),
                 amount=amount if fate is not Fate.REJECTED else Decimal("0.00"),
@@ -119,7 +149,16 @@ def _invoice(fse: AcceptedFse, policy: ReturnPolicy, directory: Directory) -> No
         )
     rejected = fate is Fate.REJECTED
     # A partial payment says why (a motif « signalement »): only when something was cut.
-    motif = code if rejected or (paid_amo, paid_amc) != (amo, amc) else ""
+    cut = (paid_amo, paid_amc) != (amo, Decimal("0.00") if separate else amc)
+    motif = code if rejected or cut else ""
+    state = PartState.REJECTED if rejected else PartState.PAID
+    zero = Decimal("0.00")
+    amo_part = NoemiePart(amo, state, zero if rejected else paid_amo)
+    amc_part = None
+    if amc > 0:
+        amc_state = PartState.NOT_PROCESSED if separate else state
+        amc_paid = zero if rejected or separate else paid_amc
+        amc_part = NoemiePart(amc, amc_state, amc_paid, amc_number, member)
     return NoemieInvoice(
         fse_id=fse.fse_id,
         lot_id=fse.lot_id,
@@ -131,6 +170,8 @@ def _invoice(fse: AcceptedFse, policy: ReturnPolicy, directory: Directory) -> No
         motif_label=MOTIFS[motif] if motif else "",
         patient=_patient(fse.data, directory),
         acts=tuple(acts),
+        amo=amo_part,
+        amc=amc_part,
     )
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Self
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from billing.arl import Arl, ArlStatus, build_arl
@@ -35,6 +36,7 @@ from testbed.am.handlers import (
 )
 from testbed.am.ledger import Ledger
 from testbed.am.noemie_gen import ReturnPolicy, generate
+from testbed.apcv.keys import apcv_certificate
 from testbed.pki import PkiPaths, ca_certificate, ensure_pki, vitale_mother_key
 from testbed.state import testbed_dir
 
@@ -81,6 +83,9 @@ class AmServer:
         self.ca_der = ca_certificate(pki_base).public_bytes(Encoding.DER)
         self.crl = revocation_list(pki_base)
         self.mother_key = vitale_mother_key(pki_base)
+        apcv_public = apcv_certificate(pki_base).public_key()
+        assert isinstance(apcv_public, ec.EllipticCurvePublicKey)  # noqa: S101 - keys.py makes it
+        self.apcv_key = apcv_public
         self.ledger = Ledger(ledger_path or default_ledger_path())
         self.faults = faults or Faults()
         self.clock = clock
@@ -185,6 +190,7 @@ class AmServer:
             mother_key=self.mother_key,
             organisms=self.organisms,
             crl=self.crl,
+            apcv_key=self.apcv_key,
         )
         with self._reception:
             replayed = self._replay(key, sha)  # the same lot, sent twice at once
@@ -236,6 +242,11 @@ class AmServer:
                 )
         for fse_id, lot_id in self.ledger.already_accepted([f for f, _ in verdict.fse]).items():
             verdict.motifs.append(with_detail("A12", f"acceptée dans le lot {lot_id}", fse_id))
+        for fse_id, doc in verdict.fse:
+            session = doc["body"]["securing"].get("apcv_session")
+            used = self.ledger.apcv_session_used(session, fse_id) if session else None
+            if used is not None:  # the same ApCV signature replayed on another FSE
+                verdict.motifs.append(with_detail("A14", f"dans le lot {used}", fse_id))
 
     def _replay(self, key: str, sha: str) -> tuple[int, bytes | None, bool] | None:
         """The answer to a lot already received under ``key`` (None when it is new)."""

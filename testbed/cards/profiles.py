@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from cardio import layout
+from cardio.vitale_values import parse_tp_services
 from testbed import nir
 
-_RELATIVE_DATE = re.compile(r"\+(?P<years>[0-9]{1,2})y(?P<mmdd>[0-9]{4})?")
+_RELATIVE_DATE = re.compile(r"(?P<sign>[+-])(?P<years>[0-9]{1,2})y(?P<mmdd>[0-9]{4})?")
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,10 @@ class Amc:
     end: str
     contract: str
     tiers_payant: bool
+    #: "U" gestion unique or "S" gestion séparée (card tag 86).
+    gestion: str = "S"
+    #: tiers payant services ("CON,TEC,DEN", card tag 87); "" = every service.
+    tp_services: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,12 +223,14 @@ class _Fields:
 
     def date(self, key: str) -> str:
         """A date AAAAMMJJ, or ``+Ny`` / ``+NyMMJJ``: 31 December (or MMJJ) of the year N
-        years after today's. Cards in use end years from now; written as fixed dates, the
-        suite would go red the day the calendar passed them."""
+        years after today's (``-Ny``: before, for what has already ended). Cards in use end
+        years from now; written as fixed dates, the suite would go red the day the calendar
+        passed them."""
         raw = self.data.get(key)
         relative = _RELATIVE_DATE.fullmatch(raw) if isinstance(raw, str) else None
         if relative is not None:
-            year = dt.date.today().year + int(relative["years"])
+            years = int(relative["years"])
+            year = dt.date.today().year + (years if relative["sign"] == "+" else -years)
             value = f"{year:04d}{relative['mmdd'] or '1231'}"
         else:
             value = self.text(key, digits=8)
@@ -304,7 +311,15 @@ def _beneficiaire(f: _Fields) -> Beneficiaire:
             end=end,
             contract=a.text("contract"),
             tiers_payant=a.flag("tiers_payant"),
+            gestion=a.optional_text("gestion") or "S",
+            tp_services=a.optional_text("tp_services") or "",
         )
+        if amc.gestion not in ("U", "S"):
+            raise a.error("gestion", 'must be "U" (unique) or "S" (séparée)')
+        try:
+            parse_tp_services(amc.tp_services)
+        except ValueError:
+            raise a.error("tp_services", "unknown service code") from None
     return Beneficiaire(
         nom=f.text("nom"),
         prenom=f.text("prenom"),

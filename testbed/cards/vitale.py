@@ -128,7 +128,13 @@ def _rights_entry(b: Beneficiaire) -> bytes:
             + tlv.encode(layout.TAG_AMC_START, b.amc.start)
             + tlv.encode(layout.TAG_AMC_END, b.amc.end)
             + tlv.encode(layout.TAG_AMC_CONTRACT, b.amc.contract)
-            + tlv.encode(layout.TAG_AMC_TIERS_PAYANT, "1" if b.amc.tiers_payant else "0"),
+            + tlv.encode(layout.TAG_AMC_TIERS_PAYANT, "1" if b.amc.tiers_payant else "0")
+            + tlv.encode(layout.TAG_AMC_GESTION, b.amc.gestion)
+            + (
+                tlv.encode(layout.TAG_AMC_TP_SERVICES, b.amc.tp_services)
+                if b.amc.tp_services
+                else b""
+            ),
         )
     return tlv.encode(layout.TAG_RIGHTS, value)
 

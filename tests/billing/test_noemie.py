@@ -17,9 +17,11 @@ from billing.noemie import (
     NoemieAct,
     NoemieFile,
     NoemieInvoice,
+    NoemiePart,
     NoemiePatient,
     NoemiePayment,
     NoemieRejects,
+    PartState,
     build_noemie,
     parse_noemie,
 )
@@ -90,7 +92,7 @@ def test_layout_follows_the_public_description() -> None:
     patient = next(line for line in body if line.startswith("12003"))
     assert patient[12:37].rstrip() == "DURAND" and patient[37:52].rstrip() == "PIERRE"
     act = next(line for line in body if line.startswith("21003"))
-    assert act[21:27] == "201126" and act[52:60] == "00001890" and act[60] == "+"
+    assert act[21:27] == "201126" and act[52:60] == "00001890" and act[60] == "P"
     assert [line[:5] for line in body if line.startswith("990")] == ["99002", "99002"]
 
 
@@ -178,9 +180,9 @@ def _invoice(draw: st.DrawFn, outcome: InvoiceOutcome) -> NoemieInvoice:
         st.lists(
             st.builds(
                 NoemieAct,
-                line=st.integers(1, 999),
+                line=st.integers(1, 99),
                 care_date=_DAY,
-                code=st.sampled_from(["G", "GS", "HBLD4260", "AMI", "C"]).map(lambda c: c[:7]),
+                code=st.sampled_from(["G", "GS", "SDE", "AMI", "C"]),
                 quantity=st.integers(1, 99),
                 coefficient=st.integers(1, 99999).map(lambda c: Decimal(c) / 100),
                 amount=st.integers(-9_999_999, 99_999_999).map(lambda c: Decimal(c) / 100),
@@ -188,13 +190,20 @@ def _invoice(draw: st.DrawFn, outcome: InvoiceOutcome) -> NoemieInvoice:
             max_size=3,
         )
     )
+    paid_amo = Decimal("0.00") if rejected else draw(_AMOUNT)
+    paid_amc = Decimal("0.00") if rejected else draw(_AMOUNT)
+    state = PartState.REJECTED if rejected else PartState.PAID
     return NoemieInvoice(
         fse_id=str(draw(st.uuids())),
         lot_id=str(draw(st.uuids())),
         care_date=draw(_DAY),
         outcome=outcome,
-        paid_amo=Decimal("0.00") if rejected else draw(_AMOUNT),
-        paid_amc=Decimal("0.00") if rejected else draw(_AMOUNT),
+        paid_amo=paid_amo,
+        paid_amc=paid_amc,
+        amo=draw(st.none() | st.just(NoemiePart(draw(_AMOUNT), state, paid_amo))),
+        amc=draw(
+            st.none() | st.just(NoemiePart(draw(_AMOUNT), state, paid_amc, "12345678", "ADH 42"))
+        ),
         motif_code=draw(st.sampled_from(["R01", "R02", "R05"])) if rejected else None,
         motif_label=draw(_UPPER) if rejected else "",
         patient=draw(
@@ -229,3 +238,78 @@ def test_any_well_formed_file_reads_back_identically(
         rejects=(NoemieRejects(date(2026, 11, 22), tuple(rejected)),) if rejected else (),
     )
     assert parse_noemie(build_noemie(noemie)) == noemie
+
+
+def _gestion_unique() -> NoemieFile:
+    """One FSE of 30 €: AMO 21 € and AMC 9 €, both paid by the caisse (gestion unique)."""
+    inv = NoemieInvoice(
+        FSE_A,
+        LOT,
+        date(2026, 11, 20),
+        InvoiceOutcome.PAID,
+        Decimal("21.00"),
+        Decimal("9.00"),
+        acts=(NoemieAct(1, date(2026, 11, 20), "G", 1, Decimal("1.00"), Decimal("21.00")),),
+        amo=NoemiePart(Decimal("21.00"), PartState.PAID, Decimal("21.00")),
+        amc=NoemiePart(Decimal("9.00"), PartState.PAID, Decimal("9.00"), "88776655", "ADH0042"),
+    )
+    return NoemieFile(
+        "AMSIMUL01",
+        "123456789",
+        7,
+        date(2026, 11, 22),
+        payments=(NoemiePayment("VIR7", date(2026, 11, 22), (inv,)),),
+    )
+
+
+def test_parts_and_acts_sit_where_the_public_noemie_ps_layout_puts_them() -> None:
+    """198 / 199 / 210 as in sesamviewer's data/noemie-ps.xml (1-based there, 0-based here)."""
+    body = build_noemie(_gestion_unique()).decode("latin-1").split("\r\n")
+    amo = next(line for line in body if line.startswith("198"))
+    amc = next(line for line in body if line.startswith("199"))
+    act = next(line for line in body if line.startswith("210"))
+    # 198: demandé 6-13, état 14, payé 15-22, signe 23, « @ » 24.
+    assert (amo[5:13], amo[13], amo[14:22], amo[22], amo[23:]) == (
+        "00002100",
+        "P",
+        "00002100",
+        "P",
+        "@",
+    )
+    # 199: the same, then n° AMC destinataire 24-33, n° d'adhérent 34-48, « @ » 49.
+    assert (amc[5:13], amc[13], amc[14:22], amc[22]) == ("00000900", "P", "00000900", "P")
+    assert amc[23:33] == "0088776655" and amc[33:48].rstrip() == "ADH0042" and amc[48:] == "@"
+    # 210: montant 53-60, signe 61, nature 62-64, quantité 67-69, coefficient 70-74, « @ » 118.
+    assert act[52:60] == "00002100" and act[60] == "P" and act[61:64] == "G  "
+    assert act[66:69] == "001" and act[69:74] == "00100" and act[117:] == "@"
+    back = parse_noemie(build_noemie(_gestion_unique())).payments[0].invoices[0]
+    assert back.amc == NoemiePart(
+        Decimal("9.00"), PartState.PAID, Decimal("9.00"), "88776655", "ADH0042"
+    )
+
+
+def test_a_part_that_contradicts_its_invoice_is_refused() -> None:
+    raw = build_noemie(_gestion_unique())
+    bad = raw.replace(b"19903000009", b"19903000009", 1).replace(
+        b"00000900P00000900P", b"00000900P00000800P", 1
+    )
+    assert bad != raw
+    with pytest.raises(MalformedNoemieError, match="part AMC"):
+        parse_noemie(bad)
+
+
+def test_an_act_code_longer_than_the_nature_field_is_not_written() -> None:
+    noemie = _gestion_unique()
+    inv = noemie.payments[0].invoices[0]
+    act = NoemieAct(1, date(2026, 11, 20), "HBLD426", 1, Decimal("1.00"), Decimal("21.00"))
+    wide = NoemieInvoice(inv.fse_id, inv.lot_id, inv.care_date, inv.outcome, acts=(act,))
+    with pytest.raises(MalformedNoemieError, match="nature de prestation"):
+        build_noemie(
+            NoemieFile(
+                "E",
+                "R",
+                1,
+                date(2026, 1, 1),
+                payments=(NoemiePayment("V", date(2026, 1, 1), (wide,)),),
+            )
+        )

@@ -137,6 +137,7 @@ def test_output_follows_the_contract() -> None:
                 "base_remboursement": "30.00",
                 "taux_amo": "70",
                 "montant_amo": "21.00",
+                "montant_amc": "0.00",
             },
             {
                 "code": "HS",
@@ -144,6 +145,7 @@ def test_output_follows_the_contract() -> None:
                 "base_remboursement": "11.50",
                 "taux_amo": "70",
                 "montant_amo": "8.05",
+                "montant_amc": "0.00",
             },
             {
                 "code": "IKM",
@@ -151,14 +153,43 @@ def test_output_follows_the_contract() -> None:
                 "base_remboursement": "12.00",
                 "taux_amo": "70",
                 "montant_amo": "8.40",
+                "montant_amc": "0.00",
             },
         ],
         "honoraires": "53.50",
         "amo": "35.45",
         "participation_forfaitaire": "2.00",
         "amc": "0.00",
+        "amc_garantie": "",
+        "amc_plafond": None,
         "reste_a_charge": "18.05",
     }
+
+
+def test_the_amc_contract_prices_the_amc_part() -> None:
+    doc = with_change("acts", [{"code": "G"}])
+    del doc["overrun"]
+    doc["amc"] = {"contract": "mut01"}
+    out = to_json(price(parse_request(doc), referential()))
+    assert (out["amo"], out["amc"], out["reste_a_charge"]) == ("19.00", "9.00", "2.00")
+    assert out["amc_garantie"] == "MUT01" and out["lignes"][0]["montant_amc"] == "9.00"
+
+
+@pytest.mark.parametrize(
+    ("amc", "field"),
+    [
+        ({"contract": "NOPE"}, "amc.contract"),
+        ({}, "amc.contract"),
+        ({"contract": "MUT01", "used_this_year": "-1"}, "amc.used_this_year"),
+        ("MUT01", "amc"),
+    ],
+)
+def test_a_bad_amc_object_names_its_field(amc: Any, field: str) -> None:
+    doc = with_change("overrun", None)
+    doc["amc"] = amc
+    with pytest.raises(InputError) as caught:
+        parse_request(doc)
+    assert caught.value.field == field
 
 
 def test_errors_are_objects_with_code_act_and_french_message() -> None:

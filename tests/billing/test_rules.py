@@ -535,6 +535,12 @@ CASES: list[tuple[str, str, dict[str, Any], set[str]]] = [
     ("CS of a cardiologist", "002 L3246", {"codes": ["CS"], "specialty": "03"}, {MISS}),
     ("VG without an amount", "002 L3244", {"codes": ["VG"]}, {MISS}),
     ("RQD of a physician", "002 L3547", {"codes": ["RQD"]}, {MISS}),
+    (
+        "TC2 outside a téléconsultation",
+        "002 L2089",
+        {"codes": ["TC2"], "specialty": "33"},
+        {"TELECONSULTATION", MISS},
+    ),
 ]
 
 

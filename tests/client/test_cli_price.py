@@ -69,12 +69,26 @@ def test_the_contract_example_from_stdin(tmp_path: Path) -> None:
         "base_remboursement": "30.00",
         "taux_amo": "70",
         "montant_amo": "21.00",
+        "montant_amc": "0.00",
     }
     assert out["honoraires"] == "51.50"  # 30 + 10 of DE + 23 × 0,5
     assert out["amo"] == "27.05"  # 21,00 + 8,05 - 2,00
     assert out["participation_forfaitaire"] == "2.00"
     assert out["amc"] == "0.00"
     assert out["reste_a_charge"] == "24.45"
+
+
+def test_sesam_price_answers_the_amc_part_of_the_contract(tmp_path: Path) -> None:
+    request = {**EXAMPLE, "amc": {"contract": "RESP150"}}
+    done = sesam(["price", "--json", "-"], tmp_path, json.dumps(request))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    # G at 30 € + 10 € DE: 40 € (under 150 % of 30 €) less the AMO's 21 € = 19 €; the HS
+    # has no dépassement: 11,50 − 8,05 = 3,45 €. The patient keeps the participation only.
+    assert out["amc_garantie"] == "RESP150" and out["amc"] == "22.45"
+    total = sum(Decimal(out[k]) for k in ("amo", "amc", "reste_a_charge"))
+    assert total == Decimal(out["honoraires"])
+    assert Decimal(out["amc"]) > 0 and Decimal(out["reste_a_charge"]) == Decimal("2.00")
 
 
 def test_a_file_argument_and_an_invalid_invoice_still_exit_0(tmp_path: Path) -> None:

@@ -149,6 +149,7 @@ def test_a_period_without_data_and_a_reversed_period(tmp_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_dashboard_queries_use_indexes(tmp_path: Path) -> None:
     store = open_store(tmp_path / "sesam.db")
     try:

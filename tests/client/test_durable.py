@@ -25,6 +25,7 @@ def test_a_replaced_file_is_whole_private_and_leaves_no_temporary(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["numbering.json"]
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_a_write_cut_by_a_crash_leaves_the_previous_draft(tmp_path: Path) -> None:
     # Drafts live in the store (m015): a save is one transaction, whole or not at all.
     store = open_store(tmp_path / "sesam.db")

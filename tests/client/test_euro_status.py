@@ -242,6 +242,7 @@ def test_nothing_to_close_says_why(store, cabinet) -> None:  # type: ignore[no-u
     assert store.db.execute("SELECT count(*) FROM remainder_closures").fetchone()[0] == 1
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_audit_verify_catches_an_edited_or_removed_closure(tmp_path: Path, cabinet) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "sesam.db"
     store = open_store(path)
@@ -341,6 +342,7 @@ def test_noemie_partial_payments_carry_their_motif() -> None:
     assert fate is Fate.PARTLY_PAID and code in PAYMENT_MOTIFS
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_remainders_read_only_the_partly_paid_and_rejected_lines(store) -> None:  # type: ignore[no-untyped-def]
     """No walk of the store: every step of the query is an index search (a SCAN of the FSE
     or of the payments would read them all: 250 ms at 100 000 FSE, 23 % unpaid)."""

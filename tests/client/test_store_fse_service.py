@@ -184,6 +184,7 @@ def test_a_lot_closed_by_another_process_meanwhile_is_skipped_not_an_error(
     assert store.lot_der(lot.id) is not None  # signed once, by the process that closed it
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_database_is_free_while_the_card_certifies(store: Store, tmp_path: Path) -> None:
     """A slow card must not hold the database: the sender (another connection) writes
     while the Vitale works; a failure at the card leaves its number unused, never reused."""

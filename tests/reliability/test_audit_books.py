@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from compaction_support import to_before_compaction
 from reliability_support import Clock, cards, fse_input
 
 from billing.audit import build_entry
@@ -270,6 +271,7 @@ def test_a_store_from_before_the_books_journal_verifies_after_migrating(
     with monkeypatch.context() as old_version:
         old_version.setattr(Store, "journal_head", lambda self: None)
         made = make_books(data_dir)
+    to_before_compaction(made)  # and of before the journal's compaction (m020)
     conn = attacker(made)
     kept = conn.execute(
         "SELECT at, kind, fse_id, lot_id, payload FROM audit_journal WHERE kind NOT IN "

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from compaction_support import to_before_compaction
 from reliability_support import Clock, cards, fse_input, personal_data
 
 from billing.audit import GENESIS, AuditEntry, Breach, build_entry, verify_chain
@@ -20,7 +21,7 @@ from billing.lot import LotState
 from client.cli import main
 from client.fse_service import FseService
 from client.store import Store, open_store
-from client.store.packing import pack_document, unpack_document
+from client.store.packing import pack_document, pack_record, unpack_document
 
 
 @pytest.fixture
@@ -55,6 +56,11 @@ def full_life(store: Store) -> None:
     store.transition_fse(rows[0].id, FseState.PAID, FseEventKind.PAID, clock.now, "virement")
     store.transition_fse(rows[1].id, FseState.REJECTED, FseEventKind.REJECTED, clock.now, "motif")
     store.record_duplicata(rows[0].id, clock.now, "remis au patient")
+
+
+def _record(entry: AuditEntry, payload: str) -> bytes:
+    """The journal row's record of ``entry`` with another payload, as an attacker packs it."""
+    return pack_record(entry.at, entry.kind, entry.fse_id, entry.lot_id, payload)
 
 
 def attacker(db: Path) -> sqlite3.Connection:
@@ -110,9 +116,9 @@ def test_every_event_is_journaled_and_the_chain_verifies(
 
 def test_the_journal_holds_no_nir_nor_name(store: Store) -> None:
     full_life(store)
+    # The journal's records are packed (issue #27): what they hold, read back.
     text = "\n".join(
-        "|".join(str(v) for v in row)
-        for row in store.db.execute("SELECT * FROM audit_journal").fetchall()
+        f"{e.at}|{e.kind}|{e.fse_id}|{e.lot_id}|{e.payload}" for e in store.audit_entries()
     )
     leaked = {secret for secret in personal_data() if secret in text}
     assert not leaked
@@ -123,7 +129,7 @@ def test_the_journal_holds_no_nir_nor_name(store: Store) -> None:
 def test_triggers_refuse_update_and_delete(store: Store) -> None:
     full_life(store)
     for sql in (
-        "UPDATE audit_journal SET payload = '{}' WHERE seq = 3",
+        "UPDATE audit_journal SET record = x'00' WHERE seq = 3",
         "DELETE FROM audit_journal WHERE seq = 3",
         "UPDATE fse_events SET detail = 'x' WHERE id = 1",
         "DELETE FROM fse_events WHERE id = 1",
@@ -152,30 +158,45 @@ def test_an_edited_payload_is_detected_at_its_entry(
     conn = attacker(store.path)
     forged = target.payload.replace('"number":', '"number":9')
     assert forged != target.payload
-    conn.execute("UPDATE audit_journal SET payload = ? WHERE seq = ?", [forged, target.seq])
+    conn.execute(
+        "UPDATE audit_journal SET record = ? WHERE seq = ?", [_record(target, forged), target.seq]
+    )
     conn.close()
     report = store.audit_verify()
-    assert (report.breach, report.first_bad_seq) == (Breach.PAYLOAD, target.seq)
+    # The payload's digest is recomputed on reading (issue #27): the entry's hash breaks.
+    assert (report.breach, report.first_bad_seq) == (Breach.HASH, target.seq)
     code, out, err = verify_cli(capsys)
     assert code == 1 and out["premiere_entree_fautive"] == target.seq
     assert f"entrée n° {target.seq}" in err and "altéré" in err
 
 
-def test_an_edited_payload_with_its_digest_recomputed_is_detected_by_the_hash(
+def test_an_edited_payload_with_its_hash_recomputed_is_detected_at_the_next_entry(
     store: Store,
 ) -> None:
     full_life(store)
     target = store.audit_entries()[4]
     forged = target.payload.replace('"to":"', '"to":"z')
     assert forged != target.payload
+    rehashed = AuditEntry(
+        seq=target.seq,
+        at=target.at,
+        kind=target.kind,
+        fse_id=target.fse_id,
+        lot_id=target.lot_id,
+        payload=forged,
+        payload_sha256=hashlib.sha256(forged.encode()).hexdigest(),
+        prev_hash=target.prev_hash,
+        hash="",
+    ).computed_hash()
     conn = attacker(store.path)
     conn.execute(
-        "UPDATE audit_journal SET payload = ?, payload_sha256 = ? WHERE seq = ?",
-        [forged, hashlib.sha256(forged.encode()).hexdigest(), target.seq],
+        "UPDATE audit_journal SET record = ?, hash = ? WHERE seq = ?",
+        [_record(target, forged), bytes.fromhex(rehashed), target.seq],
     )
     conn.close()
     report = store.audit_verify()
-    assert (report.breach, report.first_bad_seq) == (Breach.HASH, target.seq)
+    # The next entry was chained to the hash of before: it no longer gives its own hash.
+    assert (report.breach, report.first_bad_seq) == (Breach.HASH, target.seq + 1)
 
 
 def test_a_removed_entry_is_detected(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,14 +213,10 @@ def test_a_removed_entry_is_detected(store: Store, capsys: pytest.CaptureFixture
 def test_two_swapped_entries_are_detected(store: Store) -> None:
     full_life(store)
     conn = attacker(store.path)
-    columns = "at, kind, fse_id, lot_id, payload, payload_sha256, prev_hash, hash"
-    a = conn.execute(f"SELECT {columns} FROM audit_journal WHERE seq = 7").fetchone()  # noqa: S608
-    b = conn.execute(f"SELECT {columns} FROM audit_journal WHERE seq = 8").fetchone()  # noqa: S608
-    assignments = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
-    # hash is UNIQUE: park one row first, as an attacker would.
-    conn.execute("UPDATE audit_journal SET hash = 'tmp' WHERE seq = 7")
-    conn.execute(f"UPDATE audit_journal SET {assignments} WHERE seq = 8", [*a])  # noqa: S608
-    conn.execute(f"UPDATE audit_journal SET {assignments} WHERE seq = 7", [*b])  # noqa: S608
+    a = conn.execute("SELECT record, hash FROM audit_journal WHERE seq = 7").fetchone()
+    b = conn.execute("SELECT record, hash FROM audit_journal WHERE seq = 8").fetchone()
+    conn.execute("UPDATE audit_journal SET record = ?, hash = ? WHERE seq = 8", [*a])
+    conn.execute("UPDATE audit_journal SET record = ?, hash = ? WHERE seq = 7", [*b])
     conn.close()
     report = store.audit_verify()
     assert (report.breach, report.first_bad_seq) == (Breach.HASH, 7)
@@ -259,7 +276,8 @@ def test_an_existing_database_gets_its_history_journaled_by_the_migration(
     full_life(store)
     events = store.db.execute("SELECT COUNT(*) FROM fse_events").fetchone()[0]
     store.close()
-    conn = attacker(data_dir / "sesam.db")  # back to a database of before the journal
+    to_before_compaction(data_dir / "sesam.db")  # a store of before m020 ...
+    conn = attacker(data_dir / "sesam.db")  # ... and of before the journal
     conn.execute("DROP TABLE audit_journal")
     # ... and before the books were journaled (m008): its columns and table go too.
     conn.execute("DROP TABLE fse_numbers_unused")

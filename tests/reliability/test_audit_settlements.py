@@ -11,11 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from compaction_support import to_before_compaction
 from reliability_support import Clock, create_fses
 
 from billing.audit import AuditKind, build_entry
 from client.cli import main
 from client.store import open_store
+from client.store.journal import read_entries
 
 
 @pytest.fixture
@@ -55,12 +57,11 @@ def edit(db: Path, *sql: str) -> None:
 def test_every_recording_is_journaled_the_last_one_stands(settled: Path) -> None:
     conn = sqlite3.connect(settled)
     try:
+        rows = conn.execute("SELECT seq, record, hash FROM audit_journal ORDER BY seq")
         payloads = [
-            json.loads(p)
-            for (p,) in conn.execute(
-                "SELECT payload FROM audit_journal WHERE kind = ? ORDER BY seq",
-                [AuditKind.SETTLEMENT.value],
-            )
+            json.loads(e.payload)
+            for e in read_entries(rows.fetchall())
+            if e.kind == AuditKind.SETTLEMENT.value
         ]
     finally:
         conn.close()
@@ -116,6 +117,7 @@ def test_a_store_from_before_m016_verifies_after_migrating(
 ) -> None:
     """The previous version recorded settlements without journaling them: the migration
     seals them as they stand, and an edit after it is caught."""
+    to_before_compaction(settled)  # the journal of before its compaction (m020)
     conn = sqlite3.connect(settled, isolation_level=None)
     for name in ("audit_journal_no_update", "audit_journal_no_delete"):
         conn.execute(f"DROP TRIGGER {name}")

@@ -342,8 +342,8 @@ def test_audit_verify_names_an_undecodable_entry(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_journal'"
         ).fetchall():
             conn.execute(f"DROP TRIGGER {name}")
-        # Bytes flipped on the disk: the text of entry n° 2 is no longer UTF-8.
-        conn.execute("UPDATE audit_journal SET kind = CAST(X'C328A0FF' AS TEXT) WHERE seq = 2")
+        # Bytes flipped on the disk: the record of entry n° 2 no longer unpacks.
+        conn.execute("UPDATE audit_journal SET record = X'5A02C328A0FF' WHERE seq = 2")
         conn.commit()
     finally:
         conn.close()

@@ -8,12 +8,19 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from cardio.vitale import VitaleCard
+from client.usecases import scope
 from ui import services
 from ui.pages.base import Page
-from ui.qt import QSplitter, Qt, QWidget, Slot
+from ui.qt import QLabel, QSplitter, Qt, QWidget, Slot
 from ui.session import Practitioner
 from ui.translation import QT_TRANSLATE_NOOP
-from ui.widgets.patient_panel import SOURCE_NIR, SOURCE_VITALE, PatientChoice, PatientPanel
+from ui.widgets.patient_panel import (
+    SOURCE_APCV,
+    SOURCE_NIR,
+    SOURCE_VITALE,
+    PatientChoice,
+    PatientPanel,
+)
 from ui.widgets.practitioner_bar import PractitionerBar
 
 if TYPE_CHECKING:
@@ -31,6 +38,12 @@ class BillingPage(Page):
         super().__init__(window)
         self.practitioner_bar = PractitionerBar()
         self.layout_.addWidget(self.practitioner_bar)
+        # Issue #26: the invoices a receptionist prepared for the card in the reader.
+        self.addressed_notice = QLabel()
+        self.addressed_notice.setObjectName("addressed_drafts")
+        self.addressed_notice.setWordWrap(True)
+        self.addressed_notice.hide()
+        self.layout_.addWidget(self.addressed_notice)
         settings = getattr(self.ctx, "settings", None)
         self.patient_panel = PatientPanel(
             today=lambda: self.ctx.clock().date(),
@@ -61,6 +74,7 @@ class BillingPage(Page):
         self.patient_panel.search_requested.connect(self._on_search_requested)
         self.patient_panel.adri_requested.connect(self._on_adri_requested)
         self.patient_panel.nir_lookup_requested.connect(self._on_nir_lookup)
+        self.patient_panel.apcv_entry.code_entered.connect(self._on_apcv_code)
         self.patient_panel.date_changed.connect(self._on_date_changed)
         self.patient_panel.draft_requested.connect(self._on_draft_requested)
         self.invoice_panel.invoice_saved.connect(self._on_drafts_changed)
@@ -89,9 +103,13 @@ class BillingPage(Page):
             invoice.secure_button,
             # then the less frequent ones
             invoice.save_button,
+            invoice.devis_button,
+            invoice.teleconsultation,
             invoice.print_receipt,
             *invoice.favourite_buttons,
             patient.search_edit,
+            patient.apcv_entry.field,
+            patient.apcv_entry.image_button,
             patient.nir_button,
             patient.adri_button,
             patient.degraded_button,
@@ -161,10 +179,32 @@ class BillingPage(Page):
         self.practitioner_bar.show_practitioner(practitioner)
         self.refresh_drafts()
         self.invoice_panel.on_practitioner_changed(practitioner)
+        self._look_from(practitioner or self.session.staff)
 
     @Slot(object)
     def _on_staff_changed(self, staff: Practitioner | None) -> None:
         self.practitioner_bar.show_staff(staff)
+        self._look_from(self.session.practitioner or staff)
+
+    def _look_from(self, card: Practitioner | None) -> None:
+        """The card in the reader decides what the post shows (issue #26): the scope of
+        the FSE list and the dashboard, and the invoices prepared for it."""
+        card_id = card.identity.national_id if card is not None else None
+        own = frozenset(
+            s.billing_number + s.billing_key
+            for s in (card.situations if card is not None and card.may_sign else ())
+            if not s.replacement_number  # a remplaçant's: recorded as he bills
+        )
+        self.runner.submit(
+            lambda: scope.look_from_card(self.ctx, card_id, own),
+            self._show_addressed,
+            label="factures préparées pour la carte",
+        )
+
+    def _show_addressed(self, looking: scope.Looking) -> None:
+        text = scope.drafts_notice(looking.drafts)
+        self.addressed_notice.setText(text)
+        self.addressed_notice.setVisible(bool(text))
 
     @Slot(int)
     def _on_situation_selected(self, index: int) -> None:
@@ -177,7 +217,12 @@ class BillingPage(Page):
         card = vitale[1] if vitale is not None else None
         invoice = self.invoice_panel
         previous = invoice.patient
-        if previous is not None and previous.card is not None and not previous.is_on_card(card):
+        if (
+            previous is not None
+            and previous.card is not None
+            and previous.source != SOURCE_APCV  # an ApCV session has no card to lose
+            and not previous.is_on_card(card)
+        ):
             if invoice.has_acts():
                 invoice.park(
                     f"Carte Vitale de {previous.name} retirée"
@@ -206,6 +251,10 @@ class BillingPage(Page):
     @Slot(str, str, str)
     def _on_nir_lookup(self, nir: str, birth: str, rank: str) -> None:
         self.invoice_panel.lookup_nir(nir, birth, rank)
+
+    @Slot(str)
+    def _on_apcv_code(self, text: str) -> None:
+        self.invoice_panel.lookup.by_apcv(text)
 
     @Slot()
     def _on_adri_requested(self) -> None:

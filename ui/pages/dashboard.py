@@ -4,8 +4,10 @@ waiting, rejects, days since the last transmission, alerts — with charts."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from client.labels import mode_label
 from client.usecases import views
 from ui.errors import message_for
 from ui.fmt import euros
@@ -74,6 +76,9 @@ class DashboardPage(Page):
         for tile in (self.rate, self.waiting, self.unpaid, self.rejects, self.days):
             tiles.addWidget(tile)
         body.addLayout(tiles)
+        self.modes = hint("")  # the share of FSE by securing mode, ApCV included
+        self.modes.setObjectName("dashModes")
+        body.addWidget(self.modes)
         charts = QHBoxLayout()
         self.money_chart = BarChart(
             tr("Parts AMO + AMC facturées et paiements reçus des caisses (euros)"),
@@ -146,6 +151,7 @@ class DashboardPage(Page):
             f"{view.vitale_rate} %".replace(".", ",") if view.vitale_rate is not None else "—"
         )
         self.waiting.value.setText(euros(view.waiting_amount))
+        self.modes.setText(mode_shares_text(view.mode_shares))
         self.rejects.value.setText(str(view.rejects))
         self.unpaid.value.setText(
             tr("%1 non payés sur %2 FSE")
@@ -169,3 +175,13 @@ class DashboardPage(Page):
 
             item.setForeground(QColor(LEVEL_COLORS.get(alert.level.value, "#1f3b57")))
             self.alerts.addItem(item)
+
+
+def mode_shares_text(shares: dict[str, Decimal]) -> str:
+    """« FSE par mode : Vitale 60 %, ApCV (appli carte Vitale) 25 %, … »."""
+    if not shares:
+        return ""
+    parts = [
+        f"{tr(mode_label(mode))} {str(share).replace('.', ',')} %" for mode, share in shares.items()
+    ]
+    return tr("FSE par mode de sécurisation : ") + ", ".join(parts)

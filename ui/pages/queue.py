@@ -229,6 +229,11 @@ class QueuePage(Page):
         )
         if view.drafts:
             text += f" · {len(view.drafts)} facture(s) préparée(s) à l'accueil"
+        if view.late_amc:
+            text += (
+                f" · {len(view.late_amc)} part(s) complémentaire(s) en retard de paiement "
+                "(voir les alertes)"
+            )
         if view.last_contact:
             text += f"\nDernier échange avec l'Assurance Maladie : {date_fr(view.last_contact)}"
         self.summary.setText(text)

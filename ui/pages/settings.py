@@ -30,6 +30,7 @@ from ui.qt import (
     Slot,
 )
 from ui.translation import QT_TRANSLATE_NOOP, tr
+from ui.widgets.amc_conventions import AmcConventionsBox
 
 if TYPE_CHECKING:
     from ui.pages.base import PageHost
@@ -109,6 +110,9 @@ class SettingsPage(Page):
             dform.addRow(tr(label), spin)
             self.deadline_spins[key] = spin
         left.addWidget(deadlines)
+        self.amc_conventions = AmcConventionsBox(self.on_db)
+        left.addWidget(self.amc_conventions)
+        self.amc_conventions.reload()
         left.addStretch(1)
 
         cabinet = QGroupBox(tr("Cabinet (en-tête des documents imprimés)"))

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from cardio import layout
+from cardio.vitale_values import AmcContract, AmcService
+from client.labels import AMC_GESTION_LABELS, AMC_SERVICE_LABELS
 from ui.fmt import date_fr
 from ui.translation import QT_TRANSLATE_NOOP
 
@@ -35,20 +37,13 @@ class CoverageView(Protocol):
     def end(self) -> dt.date | None: ...
 
 
-class AmcView(Protocol):
-    @property
-    def organism(self) -> str: ...
-    @property
-    def tiers_payant(self) -> bool: ...
-
-
 class RightsView(Protocol):
     @property
     def amo(self) -> bool: ...
     @property
     def coverages(self) -> Sequence[CoverageView]: ...
     @property
-    def amc(self) -> AmcView | None: ...
+    def amc(self) -> AmcContract | None: ...
 
 
 @runtime_checkable
@@ -72,11 +67,24 @@ def rights_lines(beneficiary: object, day: dt.date) -> list[tuple[str, str]]:
         lines.append(("ok", coverage_text(coverage)))
     amc = rights.amc
     if amc is not None:
-        tp = "tiers payant" if amc.tiers_payant else "sans tiers payant"
-        lines.append(("hint", f"Complémentaire {amc.organism} ({tp})."))
+        lines.extend(("hint", line) for line in amc_lines(amc))
     else:
         lines.append(("hint", "Pas de complémentaire sur la carte."))
     return lines
+
+
+def amc_lines(amc: AmcContract) -> list[str]:
+    """The complémentaire in words: organism and contract, then its tiers payant."""
+    until = f" jusqu'au {date_fr(amc.end)}" if amc.end else ""
+    member = f", adhérent {amc.member_number}" if amc.member_number else ""
+    contract = f", contrat {amc.contract_type}" if amc.contract_type else ""
+    first = f"Complémentaire n° AMC {amc.organism}{contract}{member}{until}."
+    if not amc.tiers_payant:
+        return [first, "Sans tiers payant complémentaire : le patient avance la part AMC."]
+    services = amc.tp_services or frozenset(AmcService)
+    kinds = ", ".join(AMC_SERVICE_LABELS[s] for s in AmcService if s in services)
+    gestion = AMC_GESTION_LABELS[amc.gestion]
+    return [first, f"Tiers payant AMC en {gestion}, pour : {kinds}."]
 
 
 def coverage_text(coverage: CoverageView) -> str:

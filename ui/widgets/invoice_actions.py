@@ -43,6 +43,10 @@ class InvoiceActions:
         self.save_button.setObjectName("saveButton")
         self.save_button.setShortcut(QKeySequence("Ctrl+S"))
         self.row.addWidget(self.save_button)
+        self.devis_button = QPushButton(tr("Devis"))
+        self.devis_button.setObjectName("devisButton")
+        self.devis_button.setToolTip(tr("Chiffrer ces actes en devis (parts AMO, AMC, patient)"))
+        self.row.addWidget(self.devis_button)
         self.secure_button = QPushButton(tr("Sécuriser la FSE (Ctrl+Entrée)"))
         self.secure_button.setObjectName("secureButton")
         self.secure_button.setDefault(False)
@@ -53,6 +57,7 @@ class InvoiceActions:
         ready = r.has_acts and r.valid and not r.mixed_ald and not r.date_error
         self.secure_button.setEnabled(ready and r.can_sign and r.has_patient)
         self.save_button.setEnabled(r.has_acts and r.has_patient)
+        self.devis_button.setEnabled(ready and r.can_sign and r.has_patient)
         if not r.has_patient:
             self.state_label.setText(tr("Choisissez le patient."))
         elif r.date_error:

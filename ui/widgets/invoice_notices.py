@@ -70,11 +70,11 @@ class InvoiceNotices:
             )
         else:
             money = tr("rien à encaisser ({payment})").format(payment=outcome.payment)
-        self.confirmation.setText(
-            tr("FSE n° {number} sécurisée pour {name} — {money}.").format(
-                number=outcome.fse_id, name=outcome.patient_name, money=money
-            )
+        text = tr("FSE n° {number} sécurisée pour {name} — {money}.").format(
+            number=outcome.fse_id, name=outcome.patient_name, money=money
         )
+        # The complémentaire's answer (engagement refused, unreachable…): said, not hidden.
+        self.confirmation.setText(f"{text}\n{outcome.amc_notice}" if outcome.amc_notice else text)
         self.confirmation.setVisible(True)
 
     def show_parked(self, reason: str, name: str, codes: str) -> None:

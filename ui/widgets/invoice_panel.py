@@ -125,6 +125,8 @@ class InvoicePanel(QGroupBox):
         self.overrun_amount = options.overrun_amount
         self.pathway = options.pathway
         self.treating = options.treating
+        self.teleconsultation = options.teleconsultation
+        self.teleconsultation.toggled.connect(self._schedule_pricing)
         self.overrun_kind.currentIndexChanged.connect(self._schedule_pricing)
         self.overrun_amount.valueChanged.connect(self._schedule_pricing)
         self.pathway.currentIndexChanged.connect(self._schedule_pricing)
@@ -157,6 +159,8 @@ class InvoicePanel(QGroupBox):
         self.secure_button = self.foot.secure_button
         self.save_button.clicked.connect(self.save_for_practitioner)
         self.secure_button.clicked.connect(self.secure)
+        self.devis_button = self.foot.devis_button
+        self.devis_button.clicked.connect(self.make_devis)
         layout.addWidget(self.state_label)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             sc = QShortcut(QKeySequence(seq), self)
@@ -416,6 +420,7 @@ class InvoicePanel(QGroupBox):
             care_pathway=str(self.pathway.currentData() or "in"),
             treating_doctor=self.treating.isChecked(),
             means=self._means(),
+            teleconsultation=self.teleconsultation.isChecked(),
         )
 
     def invoice(self) -> desk.Invoice:
@@ -526,6 +531,28 @@ class InvoicePanel(QGroupBox):
             self._on_secure_failed,
             label="sécurisation FSE",
         )
+
+    def make_devis(self) -> None:
+        """The acts on screen kept as a devis for the patient (nothing secured)."""
+        if not self.devis_button.isEnabled() or self.practitioner is None:
+            return
+        request = self.invoice()
+        practitioner = self.practitioner
+        self.devis_button.setEnabled(False)
+        self.runner.submit(
+            lambda: services.make_devis(self.ctx, request, practitioner),
+            self._on_devis,
+            self._on_devis_failed,
+            label="devis",
+        )
+
+    def _on_devis(self, sentence: str) -> None:
+        self.state_label.setText(sentence)
+        self.devis_button.setEnabled(True)
+
+    def _on_devis_failed(self, exc: BaseException) -> None:
+        self.state_label.setText("Devis non enregistré : " + message_for(exc))
+        self.devis_button.setEnabled(True)
 
     def _on_secured(self, outcome: services.SecureOutcome, request: desk.Invoice) -> None:
         self.clear_acts()

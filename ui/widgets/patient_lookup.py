@@ -67,6 +67,18 @@ class PatientLookup:
             label="ADRi",
         )
 
+    def by_apcv(self, text: str) -> None:
+        """The patient's ApCV code: a session opened with the service (network)."""
+        from client.apcv import open_session
+
+        day = self._care_date()
+        self._runner.submit(
+            lambda: open_session(self._ctx, text, day),
+            self._patients().show_apcv,
+            lambda exc: self._patients().apcv_entry.say(message_for(exc), error=True),
+            label="ApCV",
+        )
+
     def _on_adri_done(self, patient: services.AdriPatient) -> None:
         self._patients().show_adri(patient)
 

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 
 from cardio.vitale import Beneficiary, PublicBeneficiary, VitaleCard
+from client.apcv import ApcvBeneficiary, ApcvSession
 from client.context import LocalPatient
 from client.desk import DeskError, InvoicePatient, PatientSource, check_care_date
 from client.usecases.rights import AdriPatient
@@ -60,14 +61,15 @@ SOURCE_VITALE = PatientSource.VITALE.value
 SOURCE_LOCAL = PatientSource.LOCAL.value
 SOURCE_NIR = PatientSource.NIR.value
 SOURCE_DEGRADED = PatientSource.DEGRADED.value
+SOURCE_APCV = PatientSource.APCV.value
 
 #: The patient being billed and how he was identified (the desk's typed invoice patient).
 PatientChoice = InvoicePatient
 #: Whom the list shows: a Vitale's bénéficiaire (or only its public zone, from a damaged
 #: card), a patient of the local file or typed by hand, or ADRi's answer.
-Person = Beneficiary | PublicBeneficiary | LocalPatient | AdriPatient
-#: A line of the list: (source, person, the Vitale he came with).
-_Item = tuple[str, Person, VitaleCard | None]
+Person = Beneficiary | PublicBeneficiary | LocalPatient | AdriPatient | ApcvBeneficiary
+#: A line of the list: (source, person, the Vitale or the ApCV session he came with).
+_Item = tuple[str, Person, VitaleCard | ApcvSession | None]
 
 
 class PatientPanel(QGroupBox):
@@ -182,6 +184,10 @@ class PatientPanel(QGroupBox):
         self.degraded_button.clicked.connect(self._on_degraded)
         search_row.addWidget(self.degraded_button)
         layout_.addLayout(search_row)
+        from ui.widgets.apcv_entry import ApcvEntry
+
+        self.apcv_entry = ApcvEntry()  # the application carte Vitale's code
+        layout_.addWidget(self.apcv_entry)
         buttons_row = QHBoxLayout()
         self.nir_button = QPushButton(tr("Identifier par NIR (ADRi)… Ctrl+I"))
         self.nir_button.setObjectName("nirButton")
@@ -399,6 +405,18 @@ class PatientPanel(QGroupBox):
         )
         self.beneficiaries.setFocus()
 
+    def show_apcv(self, session: ApcvSession) -> None:
+        """An ApCV session: its bénéficiaires and rights shown like a card's; the one
+        chosen is billed « ApCV » (the session signs the FSE)."""
+        from ui.widgets.apcv_entry import session_text
+
+        self.card, self.reader = None, None
+        self.preset_degrade_reason = ""
+        self._fill([(SOURCE_APCV, p, session) for p in session.beneficiaries])
+        self.source_label.setText(session_text(session))
+        self.apcv_entry.say("")
+        self.beneficiaries.setFocus()
+
     def show_created(self, patient: LocalPatient, degrade_reason: str = "") -> None:
         """A patient typed by hand: billed sans Vitale, or in dégradé with its reason."""
         source = SOURCE_DEGRADED if degrade_reason else SOURCE_NIR
@@ -503,6 +521,8 @@ class PatientPanel(QGroupBox):
         row = self.beneficiaries.currentRow()
         if 0 <= row < len(self._items):
             _source, person, card = self._items[row]
+            if isinstance(card, ApcvSession):  # the ApCV did not secure: its identity only
+                card = None
             self.choice = PatientChoice(
                 SOURCE_DEGRADED, person, card, None, getattr(person, "id", None), reason
             )

@@ -1,0 +1,170 @@
+"""Who is looking (issue #26): the card in the reader decides which practitioners' FSE,
+payments, recette and dashboard a post shows, for the desk and ``sesam`` alike.
+
+- A practitioner alone (the SQLite default: no cabinet, or one practitioner with his
+  remplaçant) sees everything, as before: :func:`viewer_for` gives None.
+- In a cabinet, a CPS sees its practitioner's accounts (a remplaçant's, those of the
+  practitioner he replaces), a receptionist's CPE those of the practitioners she works
+  for (``cabinet_members``); a card that works for nobody sees nothing.
+- No card in: the card the post is set to (``SESAM_CARTE``, or ``sesam … --carte``),
+  else the whole store as before (a post of the cabinet should be given its card).
+
+The store's queries take the scope as a WHERE on the practitioner (both backends); on
+PostgreSQL :func:`looking` also sets the connection's row-level security for the reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from client.context import AppContext
+from client.recette import Recette, RecetteRequest
+from client.recette import compute as compute_recette
+from client.reconcile_views import FseReconciliation, reconcile_page
+from client.store import Store
+from client.store.cabinet import AddressedDraft, Viewer
+
+#: The card a post is set to when no card is in the reader (a card's national id).
+POST_CARD_ENV = "SESAM_CARTE"
+
+
+def post_card() -> str:
+    """The card this post is set to (empty: none)."""
+    return os.environ.get(POST_CARD_ENV, "").strip()
+
+
+def viewer_for(
+    store: Store, card_id: str | None, own: frozenset[str] = frozenset()
+) -> Viewer | None:
+    """Who looks when ``card_id`` (a CPS's or CPE's national id) is in the reader, or
+    the post's card; None: the whole store (a practitioner alone, or no card at all).
+    ``own``: the practitioner ids the CPS itself bills under (its situations), seen even
+    before it billed here."""
+    card = (card_id or "").strip() or post_card()
+    if not card or len(store.cabinet.member_practitioners() | own) <= 1:
+        return None
+    found = store.cabinet.viewer(card)
+    return Viewer(found.card_id, found.practitioner_ids | own)
+
+
+def scope_of(viewer: Viewer | None) -> frozenset[str] | None:
+    """The practitioners whose rows the queries keep (None: all)."""
+    return None if viewer is None else viewer.practitioner_ids
+
+
+@contextmanager
+def looking(store: Store, viewer: Viewer | None) -> Iterator[None]:
+    """Reads as ``viewer`` on top of the scoped queries: on PostgreSQL the server hides
+    the other practitioners' rows meanwhile; the connection sees everything again after
+    (the sender and the returns' import share it)."""
+    if viewer is None:
+        yield
+        return
+    store.cabinet.look_as(viewer)
+    try:
+        yield
+    finally:
+        store.cabinet.look_as(None)
+
+
+def fse_page(
+    store: Store, viewer: Viewer | None, limit: int, offset: int = 0
+) -> list[FseReconciliation]:
+    """A page of the FSE list with their payments, newest first, as ``viewer`` sees it."""
+    with looking(store, viewer):
+        return reconcile_page(store, limit, offset, practitioners=scope_of(viewer))
+
+
+def recette(store: Store, viewer: Viewer | None, request: RecetteRequest) -> Recette:
+    """The recette of ``request`` as ``viewer`` sees it."""
+    with looking(store, viewer):
+        return compute_recette(
+            store,
+            RecetteRequest(
+                request.start,
+                request.end,
+                request.practitioner_id,
+                request.max_lines,
+                scope_of(viewer),
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DraftNotice:
+    """A prepared invoice waiting for a practitioner's CPS (no patient data: the desk
+    shows who prepared it, for whom, and when)."""
+
+    id: str
+    addressed_to: str
+    prepared_by: str
+    saved_at: datetime
+    acts: tuple[str, ...]
+
+
+def _acts(draft: AddressedDraft) -> tuple[str, ...]:
+    try:
+        doc = json.loads(draft.document)
+    except ValueError:
+        return ()
+    acts = doc.get("actes") if isinstance(doc, dict) else None
+    return tuple(str(a) for a in acts) if isinstance(acts, list) else ()
+
+
+def addressed_drafts(
+    store: Store, card_id: str | None, own: frozenset[str] = frozenset()
+) -> list[DraftNotice]:
+    """The invoices prepared for a practitioner the card ``card_id`` (or the post's card)
+    works for, oldest first; none without a card (a draft is addressed to a practitioner,
+    even in a cabinet of one doctor and his receptionist). ``own``: as :func:`viewer_for`."""
+    card = (card_id or "").strip() or post_card()
+    if not card:
+        return []
+    return [
+        DraftNotice(d.id, d.addressed_to, d.prepared_by, d.saved_at, _acts(d))
+        for d in store.cabinet.drafts_for(
+            Viewer(card, store.cabinet.viewer(card).practitioner_ids | own)
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Looking:
+    """What the desk shows once a card is in (or out): its scope and its drafts."""
+
+    viewer: Viewer | None
+    drafts: list[DraftNotice]
+
+
+def look_from_card(
+    ctx: AppContext, card_id: str | None, own: frozenset[str] = frozenset()
+) -> Looking:
+    """The card ``card_id`` (None: taken out) now decides what this post shows: the
+    context's viewer is set for the FSE list and the dashboard (their next reads), and
+    the invoices prepared for its practitioners are returned for the billing page."""
+
+    def work(store: Store) -> Looking:
+        return Looking(viewer_for(store, card_id, own), addressed_drafts(store, card_id, own))
+
+    looking_now = ctx.db.submit(work).result()
+    ctx.viewer, ctx.viewer_card = looking_now.viewer, (card_id or "").strip()
+    return looking_now
+
+
+def drafts_notice(drafts: list[DraftNotice]) -> str:
+    """The billing page's notice of the invoices prepared for this card ('' when none)."""
+    if not drafts:
+        return ""
+    first = drafts[0]
+    acts = ", ".join(first.acts) or "actes à compléter"
+    more = f" (et {len(drafts) - 1} autre(s))" if len(drafts) > 1 else ""
+    return (
+        f"{len(drafts)} facture(s) préparée(s) pour vous à signer : la première par la carte "
+        f"{first.prepared_by} le {first.saved_at:%d/%m/%Y à %H:%M} ({acts}){more}. "
+        "Ouvrez-la dans « Factures préparées »."
+    )

@@ -1,0 +1,108 @@
+"""A store as the version before issue #27's compaction (m020) left it, made from a store of
+today: the journal with its nine columns (hex hashes, the payload's digest, the previous
+hash, the UNIQUE index), FSE documents packed with deflate (``Z\\x01``), signed lots with
+deflate (``Z\\x00``, holding their FSE documents and certificate), no ``lot_certificates``
+nor ``packing_dictionaries``, NOEMIE files as received, m020 not applied."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from client.store.journal import read_entries
+from client.store.lot_bytes import stored_lot_der
+from client.store.packing import DOCUMENT_DICTIONARY_V1, unpack_document, unpack_file
+
+#: The journal as m004 made it (frozen: the schema of before).
+_OLD_JOURNAL = [
+    """
+    CREATE TABLE audit_journal (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        fse_id TEXT NOT NULL DEFAULT '',
+        lot_id TEXT NOT NULL DEFAULT '',
+        payload TEXT NOT NULL,
+        payload_sha256 TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE
+    )
+    """,
+    """
+    CREATE TRIGGER audit_journal_no_update BEFORE UPDATE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : modification interdite'); END
+    """,
+    """
+    CREATE TRIGGER audit_journal_no_delete BEFORE DELETE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : suppression interdite'); END
+    """,
+]
+
+
+def _deflate(data: bytes, zdict: bytes | None) -> bytes:
+    if zdict is None:
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    else:
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
+    return packer.compress(data) + packer.flush()
+
+
+def to_before_compaction(db: Path) -> None:
+    """Rewrite the closed store ``db`` as the previous version kept it (same content)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        rows = conn.execute("SELECT seq, record, hash FROM audit_journal ORDER BY seq")
+        entries = read_entries(rows.fetchall())
+        conn.execute("DROP TABLE audit_journal")
+        for statement in _OLD_JOURNAL:
+            conn.execute(statement)
+        conn.executemany(
+            "INSERT INTO audit_journal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e.seq,
+                    e.at,
+                    e.kind,
+                    e.fse_id,
+                    e.lot_id,
+                    e.payload,
+                    e.payload_sha256,
+                    e.prev_hash,
+                    e.hash,
+                )
+                for e in entries
+            ],
+        )
+        # The lots with their documents and certificate back inside (read before the
+        # documents are rewritten: either form reads).
+        lots = [
+            (b"Z\x00" + _deflate(stored_lot_der(Database(conn), d), None), i)
+            for i, d in conn.execute(
+                "SELECT id, signed_der FROM lots WHERE signed_der IS NOT NULL"
+            ).fetchall()
+        ]
+        conn.executemany(
+            "UPDATE fse SET canonical = ? WHERE id = ?",
+            [
+                (b"Z\x01" + _deflate(unpack_document(c).encode(), DOCUMENT_DICTIONARY_V1), i)
+                for i, c in conn.execute("SELECT id, canonical FROM fse").fetchall()
+            ],
+        )
+        conn.executemany("UPDATE lots SET signed_der = ? WHERE id = ?", lots)
+        conn.executemany(
+            "UPDATE noemie_files SET content = ? WHERE sha256 = ?",
+            [
+                (unpack_file(c), k)
+                for k, c in conn.execute("SELECT sha256, content FROM noemie_files").fetchall()
+            ],
+        )
+        conn.execute("DROP TABLE lot_certificates")
+        conn.execute("DROP TABLE packing_dictionaries")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm020_compact_storage'")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
