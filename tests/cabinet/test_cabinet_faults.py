@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -81,6 +83,19 @@ def test_a_post_killed_mid_transaction_leaves_nothing_half_written(
     assert lines[0].split()[:3] == ["fse", RENAUD, "2"]
 
 
+def first_line(process: subprocess.Popen[str]) -> str:
+    """The worker's first line, read byte by byte from its pipe: nothing is left in a Python
+    buffer that ``communicate`` (which reads the pipe itself) would not see."""
+    assert process.stdout is not None
+    fd, line = process.stdout.fileno(), b""
+    while not line.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        line += byte
+    return line.decode().strip()
+
+
 def test_server_restarted_under_load_loses_nothing(cluster: Cluster, tmp_path: Path) -> None:
     open_store(tmp_path / "first" / "sesam.db", database_url=cluster.url).close()
     posts = [
@@ -91,11 +106,14 @@ def test_server_restarted_under_load_loses_nothing(cluster: Cluster, tmp_path: P
             ("c", "cps-deux-cabinets"),
         )
     ]
-    time.sleep(2)  # the posts are billing
+    # Every post has secured its first FSE (of 25): the stop falls in the middle of the work,
+    # whatever the machine's load.
+    first = [first_line(p) for p in posts]
+    assert all(line.startswith("fse") for line in first), first
     cluster.stop()
     time.sleep(1)
     cluster.start()
-    outputs = [finish(p) for p in posts]
+    outputs = [[line, *finish(p)] for line, p in zip(first, posts, strict=True)]
     told = [line for lines in outputs for line in lines if line.startswith(("fse", "kept"))]
     # The stop did fall in the middle of the work: posts were refused, and came back.
     assert any(line == "down" or line.startswith("kept") for lines in outputs for line in lines)

@@ -72,7 +72,7 @@ def check_db(db: Path) -> dict[str, Any]:
 
 
 def full(base: Path, sqlite_only: bool) -> dict[str, Any]:
-    run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(base))
+    run("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(base))
     data = base / "data"
     os.environ["SESAM_DATA_DIR"] = str(data)
     store = open_store(data / "sesam.db")

@@ -1,5 +1,5 @@
-"""A full disk and a read-only data directory, for real: the data directory sits on a 1 MB
-tmpfs (filled up) or under a read-only bind mount, inside ``unshare -m`` so that no mount
+"""A full disk and a read-only data directory, for real: the data directory sits on a 2 MB
+tmpfs (room for an empty store of ~0.6 MB and its daily backup; filled up) or under a read-only bind mount, inside ``unshare -m`` so that no mount
 leaks to the host (tests run as root, where chmod would not stop a write). The store must
 answer with a typed ``ClientError`` saying what to do, keep the database sound and every
 FSE already stored, and work again once space is back."""
