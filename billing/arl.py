@@ -47,6 +47,7 @@ MOTIFS: Mapping[str, str] = {
     "A12": "FSE déjà acceptée dans un autre lot",
     "A13": "Signature ApCV invalide",
     "A14": "Session ApCV déjà utilisée pour une autre FSE",
+    "A15": "Acte hors des règles de la téléconsultation",
 }
 
 

@@ -290,6 +290,26 @@ def payment_payload(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def amc_payment_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of an ``amc_payments`` row: an AMC paid or rejected the DRE of an FSE
+    (gestion séparée); the motif's text by its digest."""
+    return {
+        "amc_payment": int(row["id"]),
+        "return_id": str(row["return_id"]),
+        "fse": str(row["fse_uuid"]),
+        "dre_lot": str(row["lot_id"]),
+        "engagement": str(row["engagement"]),
+        "outcome": str(row["outcome"]),
+        "billed_amc": str(row["billed_amc"]),
+        "paid_amc": str(row["paid_amc"]),
+        "paid_on": str(row["paid_on"]),
+        "virement_ref": str(row["virement_ref"]),
+        "motif_code": str(row["motif_code"]),
+        "motif_label_sha256": sha256_hex(str(row["motif_label"]).encode()),
+        "recorded_at": str(row["recorded_at"]),
+    }
+
+
 def noemie_payload(row: Mapping[str, Any]) -> dict[str, Any]:
     """The payload of a ``noemie_files`` row (the file itself through its SHA-256)."""
     return {

@@ -161,6 +161,7 @@ def body_from_document(doc: Mapping[str, Any]) -> FseBody:
             rectifies=None
             if r is None
             else Rectifies(fse_id=_str(r, "fse_id"), number=_int(r, "number")),
+            teleconsultation=_bool(doc, "teleconsultation") if "teleconsultation" in doc else False,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, FseError):

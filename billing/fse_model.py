@@ -40,6 +40,12 @@ class SecuringMode(StrEnum):
         garantie de paiement, and travels in the secured (« vitale ») lots."""
         return SecuringMode.VITALE if self is SecuringMode.APCV else self
 
+    @property
+    def guarantees_payment(self) -> bool:
+        """Only an FSE secured by the carte Vitale, the card or its application (ApCV),
+        carries the garantie de paiement [002 L4380]."""
+        return self.lot_mode is SecuringMode.VITALE
+
 
 class PatientIdentification(StrEnum):
     """Where the patient's identity comes from."""
@@ -309,6 +315,9 @@ class FseBody:
     coverage: Mapping[str, str] = field(default_factory=dict)  # e.g. {"ald": "1"}
     rectifies: Rectifies | None = None  # an FSE rectificative: the FSE it replaces
     apcv_session: str = ""  # apcv mode only: the ApCV session that signs the digest
+    # Done at a distance (NGAP art. 14.9.3 [002 L3410-3503]): priced by its rules, and the
+    # caisse checks that a code reserved to it comes with it (testbed/am/checks.py).
+    teleconsultation: bool = False
 
     def to_document(self) -> dict[str, Any]:
         """The body as a JSON-ready mapping (integers, strings, booleans, null only)."""
@@ -341,6 +350,8 @@ class FseBody:
         # Only when set: the bytes (and digests) of every other FSE stay what they were.
         if self.rectifies is not None:
             document["rectifies"] = self.rectifies.to_document()
+        if self.teleconsultation:
+            document["teleconsultation"] = True
         return document
 
     def canonical(self) -> bytes:

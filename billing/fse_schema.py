@@ -159,6 +159,9 @@ _BODY["properties"]["securing"]["properties"]["apcv_session"] = {
     "pattern": "^APCVS-[0-9A-F]{24}$",
 }
 
+# Optional (present, and true, only for a téléconsultation): the act was done at a distance.
+_BODY["properties"]["teleconsultation"] = {"const": True}
+
 _FSE = _obj(
     {
         "format": {"const": "SESAM-FSE"},

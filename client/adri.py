@@ -72,8 +72,10 @@ class Rights:
     payment_guaranteed: bool = False  # ADRi alone: never
 
     def identity_input(self) -> dict[str, Any]:
-        """The ``identity`` object of ``sesam fse create`` for a sans-Vitale FSE."""
-        return {
+        """The ``identity`` object of ``sesam fse create`` for a sans-Vitale FSE (with the
+        complémentaire ADRi returned, billed on like the card's)."""
+        amc = {"amc": self.amc} if self.amc else {}
+        return amc | {
             "nir": self.assure_nir,
             "beneficiary_nir": self.beneficiary_nir
             if self.beneficiary_nir != self.assure_nir

@@ -24,6 +24,7 @@ from billing.working_days import add_working_days, working_days_between
 from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
 from client.reconciliation import Reconciliation
 from client.remainders import (
+    OpenRemainder,
     RemainderTotals,
     late_amc_parts,
     open_remainders,
@@ -105,10 +106,14 @@ def acknowledge(store: Store, key: str, now: datetime) -> bool:
     return True
 
 
-def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
+#: Who is looking (issue #26): the practitioners whose alerts are shown; None: all.
+Scope = frozenset[str] | None
+
+
+def _lot_alerts(store: Store, settings: Settings, now: datetime, seen: Scope) -> list[Alert]:
     alerts: list[Alert] = []
     limit = timedelta(days=settings.arl_alert_days)
-    for row in store.alerts.lots_without_arl():
+    for row in store.alerts.lots_without_arl(seen):
         start_text = row.received_at or row.first_attempt_at
         if start_text is None:
             continue
@@ -141,7 +146,11 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
                 _day(start).isoformat(),
             )
         )
-    for failed in store.outbox_rows(OutboxStatus.FAILED):
+    failures = store.outbox_rows(OutboxStatus.FAILED)
+    if seen is not None:  # another practitioner's lots are not this card's business
+        mine = store.alerts.seen_lots([f.id for f in failures], seen)
+        failures = [f for f in failures if f.id in mine]
+    for failed in failures:
         lot = store.lot_by_id(failed.id)
         alerts.append(
             Alert(
@@ -154,6 +163,8 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
             )
         )
     for lot in store.lots(state=LotState.REFUSED):
+        if seen is not None and lot.practitioner_id not in seen:
+            continue  # another practitioner's lot (few refused lots: filtered here)
         arl = store.alerts.refusal(lot.id)
         motifs = json.loads(arl.motifs) if arl else []
         text = "; ".join(f"{m['code']} {m['libelle']}" for m in motifs[:3]) or "motif non précisé"
@@ -212,18 +223,21 @@ _INDEMNITY_ACTION = "Signalez le retard à la caisse et demandez l'indemnité de
 _GUARANTEE_ACTION = "Récupérez les retours NOEMIE (sesam returns fetch) puis relancez la caisse."
 
 
-def _fse_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
+def _fse_alerts(store: Store, settings: Settings, now: datetime, seen: Scope) -> list[Alert]:
     """Deadline and guarantee alerts. Only the FSE that have one are read (an index on the
     state, a bound on the date): at a million FSE a walk of every row took half a minute.
     Past :data:`FSE_ONE_BY_ONE` of a kind, one alert counts them."""
-    return [*_deadline_alerts(store, settings, now), *_guarantee_alerts(store, settings, now)]
+    return [
+        *_deadline_alerts(store, settings, now, seen),
+        *_guarantee_alerts(store, settings, now, seen),
+    ]
 
 
-def _deadline_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
+def _deadline_alerts(store: Store, settings: Settings, now: datetime, seen: Scope) -> list[Alert]:
     today = _day(now)
     sub = settings.holiday_subdivision
     deadlines: dict[str, date] = {}
-    unsent = store.alerts.unsent_fse(_deadline_cutoff(today, settings).isoformat())
+    unsent = store.alerts.unsent_fse(_deadline_cutoff(today, settings).isoformat(), seen)
     for fse in unsent:
         if fse.care_date not in deadlines:
             deadlines[fse.care_date] = add_working_days(
@@ -268,7 +282,7 @@ def _deadline_alerts(store: Store, settings: Settings, now: datetime) -> list[Al
     return alerts
 
 
-def _guarantee_alerts(store: Store, settings: Settings, now: datetime) -> list[Alert]:
+def _guarantee_alerts(store: Store, settings: Settings, now: datetime, seen: Scope) -> list[Alert]:
     """Guarantee and indemnity alerts: the FSE are counted per ARL reception by the
     database; read one by one only for a kind that has few."""
     today = _day(now)
@@ -291,7 +305,7 @@ def _guarantee_alerts(store: Store, settings: Settings, now: datetime) -> list[A
     # Per kind: its ARL stamps (oldest first) and how many FSE they cover.
     stamps: dict[AlertKind, list[str]] = {AlertKind.INDEMNITY: [], AlertKind.GUARANTEE: []}
     counts: dict[AlertKind, int] = {AlertKind.INDEMNITY: 0, AlertKind.GUARANTEE: 0}
-    for group in store.alerts.acknowledged_vitale_by_arl(received_before.isoformat()):
+    for group in store.alerts.acknowledged_vitale_by_arl(received_before.isoformat(), seen):
         kind, _start, _waited = classified(group.received_at)
         if kind is not None:
             stamps[kind].append(group.received_at)
@@ -331,7 +345,10 @@ def _guarantee_alerts(store: Store, settings: Settings, now: datetime) -> list[A
             continue
         # A kind's stamps are one range of receptions (the wait grows with the age).
         rows = store.alerts.acknowledged_vitale(
-            received_before.isoformat(), since=kind_stamps[0], until=kind_stamps[-1]
+            received_before.isoformat(),
+            since=kind_stamps[0],
+            until=kind_stamps[-1],
+            practitioners=seen,
         )
         for row in rows:
             _kind, start, waited = classified(row.received_at)
@@ -349,9 +366,9 @@ def _guarantee_alerts(store: Store, settings: Settings, now: datetime) -> list[A
     return alerts
 
 
-def _unmatched_alerts(store: Store) -> list[Alert]:
+def _unmatched_alerts(store: Store, seen: Scope) -> list[Alert]:
     alerts = []
-    for row in store.returns.unmatched():
+    for row in store.returns.unmatched(practitioners=seen):
         what = (
             f"paiement de {row['paid_amo']} € AMO + {row['paid_amc']} € AMC"
             if row["outcome"] == "P"
@@ -377,16 +394,19 @@ def _unmatched_alerts(store: Store) -> list[Alert]:
 REMAINDERS_ONE_BY_ONE = 20
 
 
-def _remainder_alerts(store: Store) -> list[Alert]:
+def _remainder_alerts(store: Store, seen: Scope) -> list[Alert]:
     """Partly paid and rejected FSE whose unpaid remainder the user has not closed (a loss
     or a claim: ``client.remainders``); the database reads those FSE only."""
-    totals = remainder_totals(store)
+    totals = remainder_totals(store, seen)
     if totals.unpaid_count > REMAINDERS_ONE_BY_ONE:
-        return [_remainders_summed_up(store, totals)]
+        return [_remainders_summed_up(store, totals, seen)]
     alerts = []
-    for r in open_remainders(store):
+    for r in open_remainders(store, practitioners=seen):
         motif = " ".join(x for x in (r.motif_code or "", r.motif_label) if x)
         amount = f"{r.missing:.2f}".replace(".", ",")
+        if r.amc:  # the complémentaire's own answer to its DRE (gestion séparée)
+            alerts.append(_amc_remainder_alert(r, motif, amount))
+            continue
         if r.status is Reconciliation.REJECTED:
             kind, level = AlertKind.REJECTED, AlertLevel.URGENT
             message = (
@@ -414,11 +434,34 @@ def _remainder_alerts(store: Store) -> list[Alert]:
     return alerts
 
 
-def _amc_alerts(store: Store, now: datetime) -> list[Alert]:
+#: What to do of an AMC part paid short or rejected by the AMC itself.
+AMC_REMAINDER_ACTION = (
+    "Lisez le motif de la complémentaire : réclamez-lui le montant (retour de la DRE) ou "
+    "classez-le en perte (« Clore le reste dû… », sesam returns close)."
+)
+
+
+def _amc_remainder_alert(r: OpenRemainder, motif: str, amount: str) -> Alert:
+    amc = f"la complémentaire n° {r.amc_number}" if r.amc_number else "la complémentaire"
+    rejected = r.status is Reconciliation.REJECTED
+    done = f"rejetée par {amc}" if rejected else f"payée partiellement par {amc}"
+    kind = AlertKind.REJECTED if rejected else AlertKind.PARTLY_PAID
+    return Alert(
+        f"{kind.value}:{r.fse_uuid}:amc",
+        kind,
+        AlertLevel.URGENT if rejected else AlertLevel.WARNING,
+        f"FSE n° {r.number} du {_fr(r.care_date)} : part complémentaire {done} : "
+        f"{motif or 'motif non précisé'} ({amount} € non payés).",
+        AMC_REMAINDER_ACTION,
+        r.returned_on.isoformat(),
+    )
+
+
+def _amc_alerts(store: Store, now: datetime, seen: Scope) -> list[Alert]:
     """AMC parts the caisse left to the AMC (gestion séparée) and the AMC has not paid
     within its contractual delay (issue #23: « AMC payments up to 30 days late »)."""
     alerts = []
-    for late in late_amc_parts(store, now):
+    for late in late_amc_parts(store, now, practitioners=seen):
         amount = f"{late.amount:.2f}".replace(".", ",")
         amc = f"l'AMC n° {late.amc_number}" if late.amc_number else "la complémentaire"
         alerts.append(
@@ -437,8 +480,8 @@ def _amc_alerts(store: Store, now: datetime) -> list[Alert]:
     return alerts
 
 
-def _remainders_summed_up(store: Store, totals: RemainderTotals) -> Alert:
-    oldest = open_remainders(store, limit=1)
+def _remainders_summed_up(store: Store, totals: RemainderTotals, seen: Scope) -> Alert:
+    oldest = open_remainders(store, limit=1, practitioners=seen)
     partly = totals.unpaid_count - totals.rejected_count
     amount = f"{totals.unpaid_amount:.2f}".replace(".", ",")
     return Alert(
@@ -472,15 +515,17 @@ _LOST_ACTION = (
 )
 
 
-def gap_alerts(store: Store, now: datetime) -> list[Alert]:
+def gap_alerts(store: Store, now: datetime, seen: Scope = None) -> list[Alert]:
     """Gaps the user must hear of (issue #17): FSE numbers handed out (the counters and
     ``numbering.json``) with no FSE in the store and not known as unused, lots signed
-    (counted outside the store) missing from it, signed lots missing from the outbox."""
+    (counted outside the store) missing from it, signed lots missing from the outbox;
+    those of the practitioners ``seen`` only when given."""
     alerts: list[Alert] = []
     today = _day(now).isoformat()
     marks = store.numbering.read()
-    counters = {r.practitioner_id: r for r in store.alerts.counters()}
-    for pid in sorted(set(counters) | set(marks)):
+    counters = {r.practitioner_id: r for r in store.alerts.counters(seen)}
+    marked = {pid for pid in marks if seen is None or pid in seen}
+    for pid in sorted(set(counters) | marked):
         row = counters.get(pid)
         mark = marks.get(pid, {})
         given = max(row.last_fse_number if row else 0, mark.get("fse", 0))
@@ -519,7 +564,7 @@ def gap_alerts(store: Store, now: datetime) -> list[Alert]:
                     today,
                 )
             )
-    for lot in store.alerts.unqueued_lots():
+    for lot in store.alerts.unqueued_lots(seen):
         alerts.append(
             Alert(
                 f"{AlertKind.NOT_QUEUED.value}:{lot.id}",
@@ -539,16 +584,23 @@ _ORDER = {AlertLevel.URGENT: 0, AlertLevel.WARNING: 1, AlertLevel.INFO: 2}
 
 
 def compute_alerts(
-    store: Store, settings: Settings, now: datetime, *, include_acknowledged: bool = False
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    *,
+    include_acknowledged: bool = False,
+    practitioners: Scope = None,
 ) -> list[Alert]:
-    """Every current alert, most urgent first."""
+    """Every current alert, most urgent first; those of ``practitioners``' FSE, lots and
+    payments only when given (issue #26: who is looking)."""
+    seen = practitioners
     alerts = [
-        *_lot_alerts(store, settings, now),
-        *_fse_alerts(store, settings, now),
-        *_unmatched_alerts(store),
-        *_remainder_alerts(store),
-        *_amc_alerts(store, now),
-        *gap_alerts(store, now),
+        *_lot_alerts(store, settings, now, seen),
+        *_fse_alerts(store, settings, now, seen),
+        *_unmatched_alerts(store, seen),
+        *_remainder_alerts(store, seen),
+        *_amc_alerts(store, now, seen),
+        *gap_alerts(store, now, seen),
     ]
     if not include_acknowledged:
         hidden = _acked(store)

@@ -91,9 +91,10 @@ def decide(
 
 def card_contract(vitale: VitaleSource | None, request: FseInput) -> AmcContract | None:
     """The complémentaire of the request's bénéficiaire on the card, open at the date of
-    care (None sans Vitale: ADRi's answer is not a guarantee to bill on)."""
+    care; sans Vitale, the one ADRi returned with the identity (billed on alike: its part,
+    its tiers payant when the convention allows it)."""
     if vitale is None:
-        return None
+        return request.identity.amc if request.identity is not None else None
     person = vitale.card.beneficiaries[pick_beneficiary(vitale.card, request.beneficiary)]
     return person.rights_at(request.pricing.date_of_care).amc
 

@@ -26,6 +26,9 @@ _ADVICE = {
     "garantie de paiement.",
     "A14": "La session ApCV de cette FSE a déjà sécurisé une autre FSE : refaites-la avec un "
     "nouveau code ApCV du patient (un code ne sert qu'une fois).",
+    "A15": "Un acte de cette FSE ne se facture qu'en téléconsultation (ou jamais en "
+    "téléconsultation) : corrigez-la (FSE rectificative) en cochant « téléconsultation » ou "
+    "en cotant l'acte fait au cabinet.",
 }
 
 

@@ -251,7 +251,7 @@ def compute(
     for waits in store.figures.waiting_groups(practitioners):
         waiting += (waits.amo + waits.amc) * waits.n
         waiting_count += waits.n
-    remainders = remainder_totals(store)
+    remainders = remainder_totals(store, practitioners)
     waiting += remainders.claimed_amount
     waiting_count += remainders.claimed_count
     last = store.figures.last_transmission()
@@ -273,7 +273,7 @@ def compute(
         unpaid_count=remainders.unpaid_count,
         claimed_amount=remainders.claimed_amount,
         claimed_count=remainders.claimed_count,
-        apcv_count=store.apcv.count(start, end),
+        apcv_count=store.apcv.count(start, end, practitioners),
         rejects=rejects,
         last_transmission=last,
         days_since_transmission=days,

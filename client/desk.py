@@ -163,10 +163,10 @@ class InvoicePatient:
         return {str(c.kind) for c in rights_at(day).coverages}
 
     def amc_contract(self, day: dt.date) -> AmcContract | None:
-        """The complémentaire of the card's bénéficiaire open at ``day`` (the FSE prices the
-        AMC part from the card only: ``client.fse_service``)."""
+        """The complémentaire of the bénéficiaire open at ``day``: the card's, or the one
+        ADRi returned (the FSE prices the AMC part from them: ``client.amc_pricing``)."""
         rights_at = getattr(self.beneficiary, "rights_at", None)
-        if self.card is None or not callable(rights_at):
+        if not callable(rights_at):
             return None
         amc = rights_at(day).amc
         return amc if isinstance(amc, AmcContract) else None

@@ -227,6 +227,7 @@ def care_sheet(
         tiers_payant_amc=tp.amc,
         degrade=body.mode is SecuringMode.DEGRADE,
         apcv=body.mode is SecuringMode.APCV,
+        teleconsultation=body.teleconsultation,
         letterhead=letterhead,
         part_amo=amounts.amo,
         part_amc=amounts.amc,

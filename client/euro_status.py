@@ -20,11 +20,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from billing.amc_delays import load_amc_delays
 from billing.fse_states import FseState
 from billing.noemie import MOTIFS
 from billing.working_days import add_working_days
-from client.remainders import CLOSURE_LABELS, Closure, ClosureMotif, latest_closure
+from client.labels import mode_guarantees_payment
+from client.remainders import (
+    CLOSURE_LABELS,
+    Closure,
+    ClosureMotif,
+    amc_delays,
+    latest_closure,
+)
 from client.settings import Settings
 from client.store import FseRow, Store, parse_db_stamp
 from client.store.amc_lots import AmcPaymentRow
@@ -223,7 +229,7 @@ def _waiting(
     if since is None:
         return "acceptée par la caisse, paiement attendu", None, None
     # No garantie de paiement without the carte Vitale (the card, or its application).
-    if fse.mode not in ("vitale", "apcv"):
+    if not mode_guarantees_payment(fse.mode):
         text = (
             f"acceptée le {_fr(since)}, paiement attendu (sans garantie de délai : FSE "
             "sans carte Vitale)"
@@ -333,7 +339,7 @@ def _left_to_amc(
         since = _local_day(lot.arl_at) if lot and lot.arl_at else None
         if since is None:
             return f"à payer par {who} (gestion séparée)", None, None
-    deadline = since + timedelta(days=load_amc_delays().days(since, amc_number))
+    deadline = since + timedelta(days=amc_delays(store).days(since, amc_number))
     if today > deadline:
         text = f"à payer par {who} (gestion séparée) : délai dépassé depuis le {_fr(deadline)}"
     else:

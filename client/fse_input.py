@@ -28,6 +28,7 @@ from billing.request import (
     PricingRequest,
     Sector,
 )
+from cardio.vitale_values import AmcContract, AmcGestion, parse_tp_services
 from client.errors import ClientError
 
 #: Keys of the ``sesam fse create`` input that ``sesam price`` does not know.
@@ -66,6 +67,8 @@ class PatientIdentity:
     organism: Organism
     last_name: str
     first_name: str
+    #: The complémentaire ADRi (or the ApCV session) returned: billed on like the card's.
+    amc: AmcContract | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +282,43 @@ def parse_identity(raw: object) -> PatientIdentity:
         organism=organism,
         last_name=_text(raw, "last_name", "identity.last_name", default=""),
         first_name=_text(raw, "first_name", "identity.first_name", default=""),
+        amc=amc_contract(raw.get("amc"), "identity.amc"),
+    )
+
+
+def amc_contract(doc: object, field: str = "amc") -> AmcContract | None:
+    """ADRi's ``amc`` object (``docs/formats/amc.md``: organisme, adherent, contrat,
+    tiers_payant, gestion, soins_tiers_payant, debut, fin) as the card's contract; None
+    when absent. :raises FseInputError: present but not readable as one."""
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise FseInputError(field, "objet de la complémentaire attendu (ou absent)")
+    organism = _text(doc, "organisme", f"{field}.organisme", default="")
+    if len(organism) != 8 or not organism.isdigit():
+        raise FseInputError(f"{field}.organisme", "n° AMC sur 8 chiffres attendu")
+    try:
+        start = date.fromisoformat(_text(doc, "debut", f"{field}.debut", default=""))
+        end_raw = _text(doc, "fin", f"{field}.fin", default="")
+        end = date.fromisoformat(end_raw) if end_raw else None
+    except ValueError:
+        raise FseInputError(f"{field}.debut", "dates AAAA-MM-JJ attendues") from None
+    try:
+        gestion = AmcGestion(_text(doc, "gestion", f"{field}.gestion", default="S") or "S")
+        services = parse_tp_services(
+            _text(doc, "soins_tiers_payant", f"{field}.soins_tiers_payant", default="")
+        )
+    except ValueError:
+        raise FseInputError(field, "gestion (U, S) ou soins (CON, TEC, DEN…) inconnus") from None
+    return AmcContract(
+        organism=organism,
+        member_number=_text(doc, "adherent", f"{field}.adherent", default=""),
+        start=start,
+        end=end,
+        contract_type=_text(doc, "contrat", f"{field}.contrat", default=""),
+        tiers_payant=_flag(doc, "tiers_payant", f"{field}.tiers_payant"),
+        gestion=gestion,
+        tp_services=services,
     )
 
 

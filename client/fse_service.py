@@ -68,7 +68,8 @@ from client.store.errors import DatabaseUnavailableError
 
 if TYPE_CHECKING:  # the engagement loads the network stack: only when it is used
     from cardio.vitale_values import AmcContract
-    from client.amc.engagement import GateResult, OnlineEngagement
+    from client.amc.engagement import GateInput, GateResult, OnlineEngagement
+    from client.amc.transport import EngagementQuery
 
 logger = logging.getLogger(__name__)
 
@@ -214,51 +215,12 @@ class FseService:
         patient is the request's identity and the service signs the digest in place of the
         card; a refusal of the service stores nothing (the number is marked unused).
         """
-        practitioner = practitioner_situation(cps, request.situation)
-        if rectifies is not None and practitioner.practitioner_id != rectifies.practitioner_id:
-            raise FseServiceError(
-                f"La FSE n° {rectifies.number} a été facturée par un autre praticien (ou une "
-                "autre situation) : sa rectificative doit l'être avec la même carte CPS."
-            )
-        mode = decide_mode(
-            request.mode,
-            vitale_present=vitale is not None,
-            patient_given=request.identity is not None,
-            degrade_reason=request.degrade_reason,
-            apcv_present=apcv is not None,
-        )
-        if mode is SecuringMode.APCV and request.identity is None:
-            raise FseServiceError("L'identité du patient présenté par l'ApCV manque.")
-        if mode is SecuringMode.VITALE:
-            assert vitale is not None  # decide_mode checked it  # noqa: S101
-            _check_card_valid(vitale, request.pricing.date_of_care)
-            patient = patient_from_vitale(vitale, request.beneficiary)
-        elif request.identity is not None:
-            patient = request.identity
-        elif vitale is not None:  # dégradé chosen while the card is readable
-            patient = patient_from_vitale(vitale, request.beneficiary)
-        else:
-            raise FseServiceError("L'identité du patient manque.")
-        pricing = self.pricing_request(
-            request,
-            practitioner,
-            patient,
-            vitale if mode is not SecuringMode.SANS_VITALE else None,
-            replaced=rectifies,
-        )
-        contract = amc_pricing.card_contract(
-            vitale if mode is not SecuringMode.SANS_VITALE else None, request
-        )
-        pricing, amc = amc_pricing.with_amc(
-            self.store.amc_conventions, self.referential, pricing, contract, patient
-        )
-        priced = price(pricing, self.referential)
-        if not priced.valid:
-            raise PricingRejectedError([e.message for e in priced.errors])
-        request = amc_pricing.with_tiers_payant(request, pricing, priced, amc)
+        done = self._price_for(request, cps, vitale, rectifies=rectifies, apcv=apcv)
+        practitioner, mode, patient = done.practitioner, done.mode, done.patient
+        pricing, priced, request = done.pricing, done.priced, done.request
         self.last_amc = None
-        if self.amc_gate is not None and request.tiers_payant.amc and not pricing.patient.c2s:
-            request = self._engage_amc(request, practitioner, contract, priced)
+        if self._asks_amc(done):
+            request = self._engage_amc(request, practitioner, done.contract, priced)
         certifier = vitale.certifier if mode is SecuringMode.VITALE and vitale else None
         now = self.clock()
         store = self.store
@@ -340,6 +302,86 @@ class FseService:
         logger.info("FSE n° %d secured (%s), lot %s", row.number, mode.value, row.lot_id)
         return row
 
+    def _price_for(
+        self,
+        request: FseInput,
+        cps: CpsSource,
+        vitale: VitaleSource | None,
+        *,
+        rectifies: FseRow | None,
+        apcv: ApcvSigner | None,
+    ) -> _Priced:
+        """The mode, the patient and the invoice priced with its AMC part (nothing stored)."""
+        practitioner = practitioner_situation(cps, request.situation)
+        if rectifies is not None and practitioner.practitioner_id != rectifies.practitioner_id:
+            raise FseServiceError(
+                f"La FSE n° {rectifies.number} a été facturée par un autre praticien (ou une "
+                "autre situation) : sa rectificative doit l'être avec la même carte CPS."
+            )
+        mode = decide_mode(
+            request.mode,
+            vitale_present=vitale is not None,
+            patient_given=request.identity is not None,
+            degrade_reason=request.degrade_reason,
+            apcv_present=apcv is not None,
+        )
+        if mode is SecuringMode.APCV and request.identity is None:
+            raise FseServiceError("L'identité du patient présenté par l'ApCV manque.")
+        if mode is SecuringMode.VITALE:
+            assert vitale is not None  # decide_mode checked it  # noqa: S101
+            _check_card_valid(vitale, request.pricing.date_of_care)
+            patient = patient_from_vitale(vitale, request.beneficiary)
+        elif request.identity is not None:
+            patient = request.identity
+        elif vitale is not None:  # dégradé chosen while the card is readable
+            patient = patient_from_vitale(vitale, request.beneficiary)
+        else:
+            raise FseServiceError("L'identité du patient manque.")
+        pricing = self.pricing_request(
+            request,
+            practitioner,
+            patient,
+            vitale if mode is not SecuringMode.SANS_VITALE else None,
+            replaced=rectifies,
+        )
+        contract = amc_pricing.card_contract(
+            vitale if mode is not SecuringMode.SANS_VITALE else None, request
+        )
+        pricing, amc = amc_pricing.with_amc(
+            self.store.amc_conventions, self.referential, pricing, contract, patient
+        )
+        priced = price(pricing, self.referential)
+        if not priced.valid:
+            raise PricingRejectedError([e.message for e in priced.errors])
+        request = amc_pricing.with_tiers_payant(request, pricing, priced, amc)
+        return _Priced(practitioner, mode, patient, pricing, contract, priced, request)
+
+    def _asks_amc(self, done: _Priced) -> bool:
+        return (
+            self.amc_gate is not None
+            and done.request.tiers_payant.amc
+            and not done.pricing.patient.c2s
+        )
+
+    def amc_query(
+        self,
+        request: FseInput,
+        cps: CpsSource,
+        vitale: VitaleSource | None,
+        *,
+        apcv: ApcvSigner | None = None,
+    ) -> EngagementQuery | None:
+        """What the AMC gate will ask the AMC for this FSE (None: nothing to ask, or no
+        convention to ask under); nothing is stored. The desk asks it before securing, off
+        its database thread (``client.amc.ahead``), and ``create`` then finds the answer."""
+        done = self._price_for(request, cps, vitale, rectifies=None, apcv=apcv)
+        if not self._asks_amc(done):
+            return None
+        assert self.amc_gate is not None  # noqa: S101 - _asks_amc checked it
+        return self.amc_gate.query_for(
+            _gate_input(done.practitioner, done.contract, request, done.priced)
+        )
+
     def replay_kept(self) -> None:
         """Store the FSE this post kept while the server did not answer (if any): the
         server answers again when it reaches here."""
@@ -363,18 +405,9 @@ class FseService:
         priced: PricedInvoice,
     ) -> FseInput:
         """The AMC's online engagement; without it the FSE loses its tiers payant AMC."""
-        from client.amc.engagement import GateInput
-
         assert self.amc_gate is not None  # noqa: S101 - checked by the caller
         result = self.amc_gate.decide(
-            GateInput(
-                practitioner=practitioner,
-                contract=contract,
-                care_date=request.pricing.date_of_care,
-                codes=tuple(line.code for line in priced.lines),
-                amc_amount=priced.amc,
-            ),
-            self.clock(),
+            _gate_input(practitioner, contract, request, priced), self.clock()
         )
         self.last_amc = result
         return result.applied_to(request)
@@ -482,6 +515,36 @@ class FseService:
         return row.status if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    """An FSE request priced, before anything is stored or asked of the AMC."""
+
+    practitioner: PractitionerSituation
+    mode: SecuringMode
+    patient: PatientIdentity
+    pricing: PricingRequest
+    contract: AmcContract | None
+    priced: PricedInvoice
+    request: FseInput
+
+
+def _gate_input(
+    practitioner: PractitionerSituation,
+    contract: AmcContract | None,
+    request: FseInput,
+    priced: PricedInvoice,
+) -> GateInput:
+    from client.amc.engagement import GateInput
+
+    return GateInput(
+        practitioner=practitioner,
+        contract=contract,
+        care_date=request.pricing.date_of_care,
+        codes=tuple(line.code for line in priced.lines),
+        amc_amount=priced.amc,
+    )
+
+
 def _check_card_valid(vitale: VitaleSource, care: date) -> None:
     """An expired carte Vitale cannot secure: the user must choose another mode."""
     if not vitale.card.is_valid_at(care):
@@ -562,4 +625,5 @@ def _body(
         coverage=coverage,
         rectifies=rectifies,
         apcv_session=apcv_session,
+        teleconsultation=pricing.teleconsultation,
     )

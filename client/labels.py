@@ -107,6 +107,15 @@ def mode_label(value: str) -> str:
         return value
 
 
+def mode_guarantees_payment(value: str) -> bool:
+    """Whether an FSE of this (stored) mode carries the garantie de paiement: secured by
+    the carte Vitale, the card or its application (ApCV) [002 L4380]."""
+    try:
+        return SecuringMode(value).guarantees_payment
+    except ValueError:
+        return False
+
+
 def card_kind_label(value: str) -> str:
     """The words of a card kind (``CardKind`` value); an unknown value: « carte »."""
     try:
@@ -114,6 +123,9 @@ def card_kind_label(value: str) -> str:
     except ValueError:
         return "carte"
 
+
+#: Said while the desk asks the complémentaire's agreement (tiers payant AMC) before securing.
+AMC_ASKING = QT_TRANSLATE_NOOP("", "Demande d'accord à la complémentaire…")
 
 #: How the complémentaire is paid in tiers payant (card tag 86).
 AMC_GESTION_LABELS: dict[AmcGestion, str] = {

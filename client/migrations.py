@@ -1832,3 +1832,291 @@ def m024_scoped_totals(db: Database) -> None:
             db.execute(f"DROP TRIGGER IF EXISTS {name}")
     for sql in _M024:
         db.execute(sql)
+
+
+#: Issue #27: indexes whose queries another index serves as well, each one repeating the
+#: first columns of an index the same queries use (the plans of the pages and listings are
+#: checked by tests/reliability/test_pruned_indexes.py).
+M027_PRUNED_INDEXES = (
+    "fse_care_date",  # (care_date): fse_apcv (care_date, apcv_session), fse_dashboard
+    "payments_paid_on",  # (paid_on): payments_dashboard (paid_on, outcome, paid_amo, paid_amc)
+    "fse_uuid_state",  # (fse_uuid, state): the UNIQUE fse_uuid, then the row by its rowid
+)
+
+
+@MIGRATIONS()
+def m027_pruned_indexes(db: Database) -> None:
+    """Issue #27: three indexes no query needs are dropped (~120 B per FSE of the
+    3 000 B goal). Nothing to convert: the freed pages take the next rows (``VACUUM``
+    gives them back to the disk)."""
+    for name in M027_PRUNED_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+# Issue #23: what an AMC did not pay of its part (gestion séparée: a DRE paid short or
+# rejected, ``amc_payments``) kept as the caisse's remainders are (m021): ``amc_remainders``,
+# one row per FSE whose AMC part is unpaid in part or in full, with the motif of the FSE's
+# latest closure ('' when none: a closure closes the FSE's whole remainder, the caisse's
+# and the AMC's); ``amc_remainder_counts``: those rows counted per practitioner, closure,
+# outcome and amounts (what each card's dashboard sums). Outcomes are the caisse's words
+# (``Reconciliation``).
+# Written out in full, as every migration: frozen text.
+_M025 = [
+    """
+    CREATE TABLE amc_remainders (
+        fse_uuid TEXT PRIMARY KEY,
+        amc_payment_id INTEGER NOT NULL,     -- its amc_payments line
+        practitioner_id TEXT NOT NULL,       -- its FSE's (each card sees its own)
+        outcome TEXT NOT NULL,               -- payee_partiellement | rejetee
+        billed_amc TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        closed TEXT NOT NULL DEFAULT ''      -- latest closure's motif, '' when none
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS amc_remainders_closed ON amc_remainders (closed, amc_payment_id)",
+    """
+    CREATE TABLE amc_remainder_counts (
+        practitioner_id TEXT NOT NULL,
+        closed TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        billed_amc TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (practitioner_id, closed, outcome, billed_amc, paid_amc)
+    )
+    """,
+    """
+    CREATE TRIGGER amc_remainder_counts_insert AFTER INSERT ON amc_remainders BEGIN
+        INSERT INTO amc_remainder_counts (practitioner_id, closed, outcome, billed_amc,
+            paid_amc, n)
+        VALUES (NEW.practitioner_id, NEW.closed, NEW.outcome, NEW.billed_amc, NEW.paid_amc, 1)
+        ON CONFLICT (practitioner_id, closed, outcome, billed_amc, paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER amc_remainder_counts_delete AFTER DELETE ON amc_remainders BEGIN
+        UPDATE amc_remainder_counts SET n = n - 1
+        WHERE practitioner_id = OLD.practitioner_id AND closed = OLD.closed
+          AND outcome = OLD.outcome AND billed_amc = OLD.billed_amc
+          AND paid_amc = OLD.paid_amc;
+    END
+    """,
+    """
+    CREATE TRIGGER amc_remainder_counts_update AFTER UPDATE ON amc_remainders BEGIN
+        UPDATE amc_remainder_counts SET n = n - 1
+        WHERE practitioner_id = OLD.practitioner_id AND closed = OLD.closed
+          AND outcome = OLD.outcome AND billed_amc = OLD.billed_amc
+          AND paid_amc = OLD.paid_amc;
+        INSERT INTO amc_remainder_counts (practitioner_id, closed, outcome, billed_amc,
+            paid_amc, n)
+        VALUES (NEW.practitioner_id, NEW.closed, NEW.outcome, NEW.billed_amc, NEW.paid_amc, 1)
+        ON CONFLICT (practitioner_id, closed, outcome, billed_amc, paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    # The AMC's answers already recorded (the triggers above count them).
+    """
+    INSERT INTO amc_remainders (fse_uuid, amc_payment_id, practitioner_id, outcome,
+        billed_amc, paid_amc, closed)
+    SELECT m.fse_uuid, m.id, f.practitioner_id,
+        CASE WHEN m.outcome = 'rejete' THEN 'rejetee' ELSE 'payee_partiellement' END,
+        m.billed_amc, m.paid_amc,
+        coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = m.fse_uuid
+                  ORDER BY c.id DESC LIMIT 1), '')
+    FROM amc_payments m JOIN fse f ON f.fse_uuid = m.fse_uuid
+    WHERE (m.outcome = 'rejete' OR m.paid_amc <> m.billed_amc)
+      AND f.state NOT IN ('cancelled', 'rectified')
+    """,
+    # One answer per DRE (amc_payments.fse_uuid is unique): an insert is the FSE's answer.
+    """
+    CREATE TRIGGER amc_remainders_payment AFTER INSERT ON amc_payments BEGIN
+        INSERT INTO amc_remainders (fse_uuid, amc_payment_id, practitioner_id, outcome,
+            billed_amc, paid_amc, closed)
+        SELECT NEW.fse_uuid, NEW.id, f.practitioner_id,
+            CASE WHEN NEW.outcome = 'rejete' THEN 'rejetee' ELSE 'payee_partiellement' END,
+            NEW.billed_amc, NEW.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = NEW.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), '')
+        FROM fse f WHERE f.fse_uuid = NEW.fse_uuid
+            AND f.state NOT IN ('cancelled', 'rectified')
+            AND (NEW.outcome = 'rejete' OR NEW.paid_amc <> NEW.billed_amc);
+    END
+    """,
+    # Rectified (its rectificative bills the care again) or cancelled: nothing is owed.
+    """
+    CREATE TRIGGER amc_remainders_fse_update AFTER UPDATE OF state ON fse BEGIN
+        DELETE FROM amc_remainders WHERE fse_uuid = OLD.fse_uuid
+            AND NEW.state IN ('cancelled', 'rectified');
+    END
+    """,
+    """
+    CREATE TRIGGER amc_remainders_fse_delete AFTER DELETE ON fse BEGIN
+        DELETE FROM amc_remainders WHERE fse_uuid = OLD.fse_uuid;
+    END
+    """,
+    # Closures are appended, the latest counts (for the caisse's remainder and this one).
+    """
+    CREATE TRIGGER amc_remainders_closure AFTER INSERT ON remainder_closures BEGIN
+        UPDATE amc_remainders SET closed = NEW.motif WHERE fse_uuid = NEW.fse_uuid;
+    END
+    """,
+]
+
+
+@MIGRATIONS()
+def m025_amc_remainders(db: Database) -> None:
+    """Issue #23: what an AMC paid short or rejected (gestion séparée) enters the unpaid
+    remainders — their list, their closing with a reason and the dashboard's totals — kept
+    by triggers as the caisse's are (m021), filled from the AMC's answers recorded; and the
+    payment delay of each AMC convention, which the user edits with it."""
+    for sql in _M025:
+        db.execute(sql)
+    # Its payment delay per convention (the late-AMC alert): NULL, the file's default.
+    db.execute("ALTER TABLE amc_conventions ADD COLUMN delay_days INTEGER")
+
+
+# Issue #26: the unpaid remainders per practitioner, so that each card's dashboard and
+# alerts count only its practitioners' (the scope is a WHERE on ``practitioner_id``).
+# ``remainders`` gains its FSE's practitioner, filled from ``fse``; ``remainder_counts`` is
+# rebuilt with it from ``remainders``; m021's triggers that write both are replaced (the
+# same SQL on both backends). Written out in full: frozen text.
+_M026_TRIGGERS = (
+    ("remainder_counts_insert", "remainders"),
+    ("remainder_counts_delete", "remainders"),
+    ("remainder_counts_update", "remainders"),
+    ("remainders_payment", "payments"),
+    ("remainders_fse_insert", "fse"),
+    ("remainders_fse_update", "fse"),
+)
+_M026 = [
+    "ALTER TABLE remainders ADD COLUMN practitioner_id TEXT NOT NULL DEFAULT ''",
+    """
+    UPDATE remainders SET practitioner_id = coalesce((SELECT f.practitioner_id FROM fse f
+        WHERE f.fse_uuid = remainders.fse_uuid), '')
+    """,
+    (
+        "CREATE INDEX IF NOT EXISTS remainders_practitioner ON remainders (practitioner_id, "
+        "closed, payment_id)"
+    ),
+    """
+    CREATE TABLE remainder_counts_scoped (
+        closed TEXT NOT NULL,
+        practitioner_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        billed_amo TEXT NOT NULL,
+        billed_amc TEXT NOT NULL,
+        paid_amo TEXT NOT NULL,
+        paid_amc TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (closed, practitioner_id, outcome, billed_amo, billed_amc, paid_amo,
+            paid_amc)
+    )
+    """,
+    """
+    INSERT INTO remainder_counts_scoped (closed, practitioner_id, outcome, billed_amo,
+        billed_amc, paid_amo, paid_amc, n)
+    SELECT closed, practitioner_id, outcome, billed_amo, billed_amc, paid_amo, paid_amc,
+        count(*)
+    FROM remainders GROUP BY closed, practitioner_id, outcome, billed_amo, billed_amc,
+        paid_amo, paid_amc
+    """,
+    "DROP TABLE remainder_counts",
+    "ALTER TABLE remainder_counts_scoped RENAME TO remainder_counts",
+    """
+    CREATE TRIGGER remainder_counts_insert AFTER INSERT ON remainders BEGIN
+        INSERT INTO remainder_counts (closed, practitioner_id, outcome, billed_amo,
+            billed_amc, paid_amo, paid_amc, n)
+        VALUES (NEW.closed, NEW.practitioner_id, NEW.outcome, NEW.billed_amo,
+            NEW.billed_amc, NEW.paid_amo, NEW.paid_amc, 1)
+        ON CONFLICT (closed, practitioner_id, outcome, billed_amo, billed_amc, paid_amo,
+            paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER remainder_counts_delete AFTER DELETE ON remainders BEGIN
+        UPDATE remainder_counts SET n = n - 1
+        WHERE closed = OLD.closed AND practitioner_id = OLD.practitioner_id
+          AND outcome = OLD.outcome AND billed_amo = OLD.billed_amo
+          AND billed_amc = OLD.billed_amc AND paid_amo = OLD.paid_amo
+          AND paid_amc = OLD.paid_amc;
+    END
+    """,
+    """
+    CREATE TRIGGER remainder_counts_update AFTER UPDATE ON remainders BEGIN
+        UPDATE remainder_counts SET n = n - 1
+        WHERE closed = OLD.closed AND practitioner_id = OLD.practitioner_id
+          AND outcome = OLD.outcome AND billed_amo = OLD.billed_amo
+          AND billed_amc = OLD.billed_amc AND paid_amo = OLD.paid_amo
+          AND paid_amc = OLD.paid_amc;
+        INSERT INTO remainder_counts (closed, practitioner_id, outcome, billed_amo,
+            billed_amc, paid_amo, paid_amc, n)
+        VALUES (NEW.closed, NEW.practitioner_id, NEW.outcome, NEW.billed_amo,
+            NEW.billed_amc, NEW.paid_amo, NEW.paid_amc, 1)
+        ON CONFLICT (closed, practitioner_id, outcome, billed_amo, billed_amc, paid_amo,
+            paid_amc)
+        DO UPDATE SET n = n + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER remainders_payment AFTER INSERT ON payments BEGIN
+        DELETE FROM remainders WHERE fse_uuid = NEW.fse_uuid
+            AND NEW.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid);
+        INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc,
+            paid_amo, paid_amc, closed, practitioner_id)
+        SELECT NEW.fse_uuid, NEW.id, NEW.outcome, NEW.billed_amo, NEW.billed_amc,
+            NEW.paid_amo, NEW.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = NEW.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), ''), f.practitioner_id
+        FROM fse f WHERE f.fse_uuid = NEW.fse_uuid AND f.state IN ('paid', 'rejected')
+            AND NEW.outcome IN ('payee_partiellement', 'rejetee')
+            AND NEW.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid);
+    END
+    """,
+    """
+    CREATE TRIGGER remainders_fse_insert AFTER INSERT ON fse BEGIN
+        INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc,
+            paid_amo, paid_amc, closed, practitioner_id)
+        SELECT p.fse_uuid, p.id, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo,
+            p.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), ''), NEW.practitioner_id
+        FROM payments p
+        WHERE p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid)
+            AND p.outcome IN ('payee_partiellement', 'rejetee')
+            AND NEW.state IN ('paid', 'rejected');
+    END
+    """,
+    """
+    CREATE TRIGGER remainders_fse_update AFTER UPDATE OF state, fse_uuid ON fse BEGIN
+        DELETE FROM remainders WHERE fse_uuid = OLD.fse_uuid;
+        INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc,
+            paid_amo, paid_amc, closed, practitioner_id)
+        SELECT p.fse_uuid, p.id, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo,
+            p.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), ''), NEW.practitioner_id
+        FROM payments p
+        WHERE p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid)
+            AND p.outcome IN ('payee_partiellement', 'rejetee')
+            AND NEW.state IN ('paid', 'rejected');
+    END
+    """,
+]
+
+
+@MIGRATIONS()
+def m026_scoped_remainders(db: Database) -> None:
+    """Issue #26: the unpaid remainders and their counts per practitioner (each card's
+    dashboard and alerts count its practitioners' own), converted in place from the
+    store as it stands; the triggers that keep them replaced (on PostgreSQL each is a
+    function and a trigger)."""
+    for name, table in _M026_TRIGGERS:
+        if _on_postgres(db):
+            db.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            db.execute(f"DROP FUNCTION IF EXISTS {name}_fn()")
+        else:
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in _M026:
+        db.execute(sql)

@@ -210,7 +210,8 @@ def import_noemie(
     sha = hashlib.sha256(data).hexdigest()
     counts: dict[Reconciliation | None, int] = {}
     total = Decimal("0.00")
-    with store.write():
+    # One journal row for the file's entries (payments, events, the file): issue #27.
+    with store.write(), store.journal.grouped():
         if store.returns.noemie_imported(sha):
             return ImportReport(name=name, already_imported=True)
         invoices = list(noemie.invoices())

@@ -68,10 +68,13 @@ _WAITING_DETAIL = {
 }
 
 
-def reconcile(store: Store) -> list[FseReconciliation]:
+def reconcile(store: Store, practitioners: frozenset[str] | None = None) -> list[FseReconciliation]:
     """The reconciliation of every FSE that exists (cancelled ones left out), in number
-    order: ``sesam returns list --tout``; the pages read :func:`reconcile_page`."""
-    rows = store.returns.reconcile_rows(_NOT_LISTED, newest_first=False)
+    order: ``sesam returns list --tout``; the pages read :func:`reconcile_page`. Those of
+    ``practitioners`` only when given (issue #26: who is looking)."""
+    rows = store.returns.reconcile_rows(
+        _NOT_LISTED, newest_first=False, practitioners=practitioners
+    )
     return [_reconciled(r) for r in rows]
 
 
@@ -127,9 +130,11 @@ def reconcile_summary(
     )
 
 
-def reconcile_counts(store: Store) -> dict[Reconciliation, int]:
+def reconcile_counts(
+    store: Store, practitioners: frozenset[str] | None = None
+) -> dict[Reconciliation, int]:
     """How many FSE of :func:`reconcile` have each status (counted by the database)."""
-    return _statuses(_counts(store))
+    return _statuses(_counts(store, practitioners))
 
 
 def _statuses(counts: dict[tuple[str, str | None], int]) -> dict[Reconciliation, int]:
@@ -201,16 +206,21 @@ def _reconciled(row: ReconcileRow) -> FseReconciliation:
     )
 
 
-def unmatched_payments(store: Store, include_resolved: bool = False) -> list[dict[str, Any]]:
-    """Payments and rejects that matched no FSE here (kept, never dropped)."""
-    return store.returns.unmatched(include_resolved)
+def unmatched_payments(
+    store: Store, include_resolved: bool = False, practitioners: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Payments and rejects that matched no FSE here (kept, never dropped); those of
+    ``practitioners`` only when given (their lots', or addressed to them)."""
+    return store.returns.unmatched(include_resolved, practitioners)
 
 
-def unmatched_page(store: Store, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+def unmatched_page(
+    store: Store, limit: int, offset: int = 0, practitioners: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
     """One page of :func:`unmatched_payments` (the queue page's list, read as it scrolls)."""
-    return store.returns.unmatched_page(limit, offset)
+    return store.returns.unmatched_page(limit, offset, practitioners)
 
 
-def unmatched_count(store: Store) -> int:
+def unmatched_count(store: Store, practitioners: frozenset[str] | None = None) -> int:
     """How many payments :func:`unmatched_payments` lists (counted by the database)."""
-    return store.returns.unmatched_count()
+    return store.returns.unmatched_count(practitioners)

@@ -26,6 +26,7 @@ from typing import Any
 
 from billing.fse import SecuringMode, money
 from billing.fse_states import RECTIFIABLE_STATES, FseState
+from billing.signing import ApcvSigner
 from client.fse_service import (
     CpsSource,
     FseInputError,
@@ -57,6 +58,8 @@ class RectifyRequest:
     number: int
     practitioner_id: str | None = None
     corrections: Mapping[str, Any] = field(default_factory=dict)
+    # A rejected ApCV FSE: the patient's new code (``client.rectify_apcv``); never logged.
+    apcv_code: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,7 @@ def original_input(store: Store, original: FseRow) -> dict[str, Any]:
         "situation": body.practitioner.situation,
         "tiers_payant": {"amo": body.tiers_payant.amo, "amc": body.tiers_payant.amc},
         "acte_gratuit": body.mentions.acte_gratuit,
+        "teleconsultation": body.teleconsultation,
         "mode": SecuringMode.SANS_VITALE.value,
         "identity": {
             "nir": b.assure_nir + b.assure_nir_key,
@@ -161,6 +165,7 @@ class RectifyDraft:
     tiers_payant_amo: bool
     tiers_payant_amc: bool
     patient: str  # « NOM Prénom » as stored
+    apcv: bool = False  # secured by an ApCV session: a new code, or sans Vitale by ADRi
 
 
 def rectify_draft(store: Store, fse_uuid: str) -> RectifyDraft:
@@ -185,6 +190,7 @@ def rectify_draft(store: Store, fse_uuid: str) -> RectifyDraft:
         patient=" ".join(
             str(patient.get(k) or "") for k in ("last_name", "first_name") if patient.get(k)
         ),
+        apcv=body.mode is SecuringMode.APCV,
     )
 
 
@@ -233,8 +239,10 @@ def rectify(
     request: RectifyRequest,
     cps: CpsSource,
     vitale: VitaleSource | None,
+    apcv: ApcvSigner | None = None,
 ) -> Rectified:
-    """Build, price, secure and store the rectificative of FSE n° ``request.number``.
+    """Build, price, secure and store the rectificative of FSE n° ``request.number``
+    (``apcv``: the new session of a rejected ApCV FSE, ``client.rectify_apcv.prepare``).
 
     :raises NotFoundError: no such FSE.
     :raises RectifyRefusedError: it cannot be rectified.
@@ -246,7 +254,7 @@ def rectify(
     check_rectifiable(store, original)
     fse_request = parse_fse_input(merged_input(store, original, request.corrections))
     try:
-        row = service.create(fse_request, cps, vitale, rectifies=original)
+        row = service.create(fse_request, cps, vitale, rectifies=original, apcv=apcv)
     except Exception:
         # Rectified by another window between the check and the write: say it that way.
         check_rectifiable(store, store.fse_by_number(original.number, original.practitioner_id))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import getpass
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -24,6 +24,7 @@ from billing.fse_states import FseState
 from client.errors import ClientError
 from client.reconciliation import Reconciliation
 from client.store import Store, parse_db_stamp, returns
+from client.store.amc_remainders import AmcRemainderGroup
 from client.store.returns import ClosureRow, RemainderGroup, RemainderRow
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,12 @@ class OpenRemainder:
     missing: Decimal
     motif_code: str | None
     motif_label: str
-    returned_on: date  # the day the NOEMIE return was recorded
+    returned_on: date  # the day the NOEMIE return (or the AMC's answer) was recorded
     claimed: bool = False
+    #: The complémentaire's part, unpaid by the AMC itself (gestion séparée, its DRE paid
+    #: short or rejected), not the caisse's: its n° AMC.
+    amc: bool = False
+    amc_number: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +99,65 @@ def _row_missing(row: RemainderRow | RemainderGroup) -> Decimal:
 
 
 def open_remainders(
-    store: Store, limit: int | None = None, offset: int = 0, *, include_claimed: bool = False
+    store: Store,
+    limit: int | None = None,
+    offset: int = 0,
+    *,
+    include_claimed: bool = False,
+    practitioners: frozenset[str] | None = None,
 ) -> list[OpenRemainder]:
     """The FSE with money unpaid and not closed, oldest return first (a page when
-    ``limit``); the claimed ones too with ``include_claimed``."""
+    ``limit``), the caisse's then the AMC's (gestion séparée); the claimed ones too with
+    ``include_claimed``; those of ``practitioners`` only when given (issue #26: who is
+    looking)."""
+    out = _caisse_remainders(store, limit, offset, include_claimed, practitioners)
+    # The AMC's come after the caisse's: their page starts where the caisse's rows end.
+    closed = {None, ClosureMotif.CLAIMED.value} if include_claimed else {None}
+    caisse_rows = sum(
+        g.n for g in store.returns.remainder_groups(practitioners) if g.closed in closed
+    )
+    if limit is not None:
+        limit = max(0, offset + limit - max(offset, caisse_rows))
+        if limit == 0:
+            return out
+    for a in store.amc_remainders.remainders(
+        include_claimed=include_claimed,
+        limit=limit,
+        offset=max(0, offset - caisse_rows),
+        practitioners=practitioners,
+    ):
+        missing = max(a.billed_amc - a.paid_amc, ZERO)
+        if missing <= 0:
+            continue  # paid differently, not less: nothing owed
+        out.append(
+            OpenRemainder(
+                fse_uuid=a.fse_uuid,
+                number=a.number,
+                practitioner_id=a.practitioner_id,
+                care_date=date.fromisoformat(a.care_date),
+                status=Reconciliation(a.outcome),
+                missing=missing,
+                motif_code=a.motif_code or None,
+                motif_label=a.motif_label,
+                returned_on=parse_db_stamp(a.recorded_at).astimezone().date(),
+                claimed=a.closed == ClosureMotif.CLAIMED.value,
+                amc=True,
+                amc_number=a.amc_number,
+            )
+        )
+    return out
+
+
+def _caisse_remainders(
+    store: Store,
+    limit: int | None,
+    offset: int,
+    include_claimed: bool,
+    practitioners: frozenset[str] | None,
+) -> list[OpenRemainder]:
     out = []
     for row in store.returns.remainders(
-        include_claimed=include_claimed, limit=limit, offset=offset
+        include_claimed=include_claimed, limit=limit, offset=offset, practitioners=practitioners
     ):
         missing = _row_missing(row)
         if missing <= 0:
@@ -122,12 +179,17 @@ def open_remainders(
     return out
 
 
-def remainder_totals(store: Store) -> RemainderTotals:
-    """The dashboard's figures: grouped by amounts in SQL, summed here as ``Decimal``."""
+def remainder_totals(store: Store, practitioners: frozenset[str] | None = None) -> RemainderTotals:
+    """The dashboard's figures: grouped by amounts in SQL, summed here as ``Decimal`` (the
+    caisse's remainders and the AMC's, gestion séparée); those of ``practitioners`` only
+    when given (issue #26: who is looking)."""
     unpaid = claimed = lost = ZERO
     n_unpaid = n_rejected = n_claimed = n_lost = 0
-    for group in store.returns.remainder_groups():
-        missing = _row_missing(group)
+    groups: list[tuple[Decimal, RemainderGroup | AmcRemainderGroup]] = [
+        (_row_missing(g), g) for g in store.returns.remainder_groups(practitioners)
+    ]
+    groups += [(max(g.billed_amc - g.paid_amc, ZERO), g) for g in _amc_groups(store, practitioners)]
+    for missing, group in groups:
         if missing <= 0:
             continue
         n = group.n
@@ -150,6 +212,12 @@ def remainder_totals(store: Store) -> RemainderTotals:
     )
 
 
+def _amc_groups(store: Store, practitioners: frozenset[str] | None) -> list[AmcRemainderGroup]:
+    """The AMC's remainders grouped (of ``practitioners`` when given: the m025 counts
+    carry each FSE's practitioner)."""
+    return store.amc_remainders.groups(practitioners)
+
+
 # ------------------------------------------------------------------ AMC parts paid late
 
 
@@ -167,17 +235,33 @@ class LateAmcPart:
     deadline: date
 
 
+def amc_delays(store: Store, delays: AmcDelays | None = None) -> AmcDelays:
+    """The AMC payment delays: the file's (``billing/tariffs/amc-delais.json``), each
+    convention's own « délai de paiement » (the conventions table the user edits) over it."""
+    delays = delays or load_amc_delays()
+    own = {
+        c.amc_number.lstrip("0"): c.delay_days
+        for c in store.amc_conventions.conventions()
+        if c.delay_days
+    }
+    return replace(delays, by_amc={**delays.by_amc, **own}) if own else delays
+
+
 def late_amc_parts(
-    store: Store, now: datetime, delays: AmcDelays | None = None
+    store: Store,
+    now: datetime,
+    delays: AmcDelays | None = None,
+    practitioners: frozenset[str] | None = None,
 ) -> list[LateAmcPart]:
     """The AMC parts unpaid beyond their delay, oldest first. The database reads only the
     lines whose AMC part the caisse left to the AMC, acknowledged before the shortest
-    delay; each AMC's own delay is applied here to those few."""
-    delays = delays or load_amc_delays()
+    delay; each AMC's own delay (its convention's, else the file's) is applied here to
+    those few."""
+    delays = amc_delays(store, delays)
     today = now.astimezone().date()
     bound = today - timedelta(days=delays.shortest())
     out = []
-    for row in store.alerts.amc_parts_left(bound.isoformat()):
+    for row in store.alerts.amc_parts_left(bound.isoformat(), practitioners):
         sent = parse_db_stamp(row.received_at).astimezone().date()
         deadline = sent + timedelta(days=delays.days(sent, row.amc_number))
         if today <= deadline:
@@ -286,6 +370,10 @@ def close_remainder(
         fse = store.fse_by_number(number, practitioner_id)
         remainder = store.returns.remainder_of(fse.fse_uuid)
         missing = _row_missing(remainder) if remainder else ZERO
+        # What the AMC did not pay (gestion séparée) is closed with the caisse's.
+        amc = store.amc_remainders.remainder_of(fse.fse_uuid)
+        if amc is not None:
+            missing += max(amc.billed_amc - amc.paid_amc, ZERO)
         if missing <= 0:
             raise NothingToCloseError(_nothing_reason(fse.number, fse.state))
         previous = latest_closure(store, fse.fse_uuid)

@@ -80,6 +80,9 @@ class Settings:
     # The cabinet's PostgreSQL server (postgresql://user@host:port/base); empty: the SQLite
     # file of this workstation. SESAM_DATABASE_URL, when set, wins (client.store.opening).
     database_url: str = ""
+    # The card (a CPS's or CPE's national id) this post looks as when none is in the reader
+    # (issue #26: whose accounts it shows); SESAM_CARTE, when set, wins. Empty: none.
+    carte: str = ""
 
     def resolved(self) -> Settings:
         """The settings with the certificate paths filled in from the testbed defaults."""
@@ -107,6 +110,7 @@ _TEXTS = {
     "cabinet_address",
     "cabinet_phone",
     "database_url",
+    "carte",
 }
 
 
@@ -142,7 +146,7 @@ def load_settings(path: Path | None = None) -> Settings:
         elif key in _TEXTS:
             if value is not None and not isinstance(value, str):
                 raise SettingsError(path, f"{key} doit être un texte")
-            blank = key.startswith("cabinet_") or key == "database_url"
+            blank = key.startswith("cabinet_") or key in ("database_url", "carte")
             values[key] = "" if value is None and blank else value
         else:
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:

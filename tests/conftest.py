@@ -171,6 +171,37 @@ def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture
+def separate_database(
+    store_backend: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], str | None]]:
+    """Factory: the ``database_url`` of a store other than the test's (another post with
+    its own data): None on SQLite (the file named decides), a new database on PostgreSQL."""
+    if store_backend != "postgresql":
+        yield lambda: None
+        return
+    server = request.getfixturevalue("pg_server")
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(_new_database(server))
+        return f"{server}/{made[-1]}"
+
+    yield make
+    for name in made:
+        _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_reader_scope() -> Iterator[None]:
+    """``sesam`` does not look in the readers for the card that decides what it shows
+    (issue #26): another test's card in a reader must not change a listing; the tests of
+    that reading take the readers (``card_server``) and unset it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SESAM_NO_READER_SCOPE", "1")
+        yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def testbed_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """SESAM_TESTBED_DIR points at a session temp dir: the test PKI is generated there once

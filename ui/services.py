@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -170,11 +170,15 @@ def secure_fse(
     draft_id: str | None,
     *,
     print_receipt: bool,
+    on_progress: Callable[[str], None] | None = None,
 ) -> SecureOutcome:
-    """Secure the FSE (``client.usecases.securing``) and say it; off the GUI thread."""
+    """Secure the FSE (``client.usecases.securing``) and say it; off the GUI thread
+    (``on_progress`` is told what it waits for, on that thread)."""
     secured = securing.secure_fse(
         ctx,
-        securing.SecureRequest(request, cps_of(practitioner), draft_id or None, print_receipt),
+        securing.SecureRequest(
+            request, cps_of(practitioner), draft_id or None, print_receipt, on_progress
+        ),
     )
     row = secured.fse
     summary = (

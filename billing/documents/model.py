@@ -142,6 +142,7 @@ class CareSheet:
     part_amo: Decimal | None = None  # part remboursable par l'Assurance Maladie, when priced
     part_amc: Decimal | None = None  # part de la complémentaire, when known
     apcv: bool = False  # secured by the patient's application carte Vitale (ApCV)
+    teleconsultation: bool = False  # the care was given at a distance
 
     @property
     def total(self) -> Decimal:

@@ -85,6 +85,8 @@ def render_receipt(receipt: Receipt) -> bytes:
     rows.append(("Date", format_date(sheet.date_emission)))
     if sheet.apcv:
         rows.append(("FSE", "sécurisée par l'application carte Vitale (ApCV)"))
+    if sheet.teleconsultation:
+        rows.append(("Soins", "Téléconsultation (à distance)"))
     page.fields(rows)
     page.section("Actes")
     page.table(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from billing.referential_files import read_data_file
@@ -21,6 +21,19 @@ if TYPE_CHECKING:
 def _lists() -> tuple[Mapping[str, str], Mapping[str, str]]:
     data = json.loads(read_data_file("teleconsultation.json"))
     return dict(data["only_in_teleconsultation"]), dict(data["not_in_teleconsultation"])
+
+
+def misplaced_codes(codes: Iterable[str], teleconsultation: bool) -> list[str]:
+    """What the rules refuse among ``codes``, each as « CODE seulement en
+    téléconsultation » or « CODE jamais en téléconsultation » (the caisse's check too)."""
+    only, never = _lists()
+    found = []
+    for code in dict.fromkeys(codes):
+        if teleconsultation and code in never:
+            found.append(f"{code} jamais en téléconsultation")
+        elif not teleconsultation and code in only:
+            found.append(f"{code} seulement en téléconsultation")
+    return found
 
 
 def check_teleconsultation(

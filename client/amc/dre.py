@@ -23,7 +23,7 @@ from client.amc.transport import AmcApi, AmcError
 from client.errors import ClientError
 from client.settings import Settings
 from client.store import Store
-from client.store.amc_lots import DreCandidate, DreStatus
+from client.store.amc_lots import DreCandidate, DreLotRow, DreStatus
 
 logger = logging.getLogger(__name__)
 
@@ -162,3 +162,30 @@ def send_dre_pass(store: Store, settings: Settings, clock: Clock) -> DreSendRepo
         return None
     finally:
         transport.close()
+
+
+class DreResendError(ClientError):
+    """The DRE lot cannot be sent again (it is neither refused nor failed)."""
+
+
+def resend_dre_lot(store: Store, lot: DreLotRow, now: datetime) -> str:
+    """Send a failed or refused DRE lot again (``sesam amc dre send --lot N``, the queue
+    page's « Renvoyer »); what happens, in French.
+
+    A failed lot is queued again as it is (same id, same bytes: the AMC counts it once); a
+    refused one gives its DRE back to a new lot signed at the next closing (the AMC kept
+    nothing of it, and refuses the same bytes again).
+    :raises DreResendError: the lot is neither refused nor failed."""
+    label = f"Lot de DRE n° {lot.number} (complémentaire {lot.amc})"
+    if lot.status is DreStatus.FAILED and store.amc_lots.dre_requeue(lot.id, now):
+        return f"{label} remis en file d'envoi."
+    if lot.status is DreStatus.REFUSED:
+        count = store.amc_lots.dre_release(lot.id)
+        if count:
+            return (
+                f"{label} : ses {count} DRE repartent dans un nouveau lot, signé à la "
+                "prochaine clôture des lots (carte CPS), puis envoyé."
+            )
+    raise DreResendError(
+        f"{label} n'est ni refusé ni en échec : rien à renvoyer (sesam amc dre list)."
+    )

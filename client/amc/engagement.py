@@ -36,8 +36,10 @@ logger = logging.getLogger(__name__)
 
 #: The C2S is the caisse's business (tiers payant intégral): never asked of an AMC.
 C2S_CONTRACT = "C2S"
-#: The patient is at the desk: an engagement that takes longer is taken as unreachable.
-ENGAGEMENT_DEADLINE = 15.0
+#: The patient is at the desk: an engagement that takes longer is taken as unreachable
+#: (asked off the desk's database thread, ``client.amc.ahead``, with its progress said).
+ENGAGEMENT_DEADLINE = 10.0
+ENGAGEMENT_CONNECT = 3.0
 _CCAM = re.compile(r"[A-Z]{4}[0-9]{3}")
 
 #: The French line the screen shows for each outcome but a grant.
@@ -98,19 +100,25 @@ class OnlineEngagement:
     @classmethod
     def from_settings(cls, store: Store, settings: Settings, ref: Referential) -> OnlineEngagement:
         """With the platform of the settings, on a short deadline (the patient waits)."""
+        return cls(store, cls.network(settings), ref)
+
+    @staticmethod
+    def network(settings: Settings) -> Engager:
+        """The AMC platform of the settings on the engagement's short deadline (no store:
+        the desk asks it on its own thread, ``client.amc.ahead``)."""
         short = replace(
             settings.resolved(),
             answer_deadline=min(settings.answer_deadline, ENGAGEMENT_DEADLINE),
-            connect_timeout=min(settings.connect_timeout, 5.0),
+            connect_timeout=min(settings.connect_timeout, ENGAGEMENT_CONNECT),
         )
-        return cls(store, _LazyTransport(short), ref)
+        return _LazyTransport(short)
 
-    def decide(self, gate: GateInput, now: datetime) -> GateResult:
-        """Ask the AMC of the card's contract for the FSE being secured."""
+    def query_of(self, gate: GateInput) -> EngagementQuery | None:
+        """What to ask the AMC of the card's contract (None: nothing to ask an AMC)."""
         contract = gate.contract
         if contract is None or contract.contract_type == C2S_CONTRACT or gate.amc_amount <= 0:
-            return GateResult(tiers_payant_amc=True)  # nothing to ask an AMC
-        query = EngagementQuery(
+            return None
+        return EngagementQuery(
             amc=contract.organism,
             member=contract.member_number,
             care_date=gate.care_date,
@@ -118,6 +126,21 @@ class OnlineEngagement:
             amount=gate.amc_amount,
             practitioner=gate.practitioner.billing_number,
         )
+
+    def query_for(self, gate: GateInput) -> EngagementQuery | None:
+        """The query to send the AMC ahead of securing: None when there is nothing to ask
+        or no tiers payant convention to ask under (nothing is kept here)."""
+        query = self.query_of(gate)
+        if query is None:
+            return None
+        convention = self.store.amc_conventions.convention(query.amc)
+        return query if convention is not None and convention.tiers_payant else None
+
+    def decide(self, gate: GateInput, now: datetime) -> GateResult:
+        """Ask the AMC of the card's contract for the FSE being secured."""
+        query = self.query_of(gate)
+        if query is None:
+            return GateResult(tiers_payant_amc=True)  # nothing to ask an AMC
         return self.ask(query, gate.practitioner.practitioner_id, now)
 
     def ask(self, query: EngagementQuery, practitioner_id: str, now: datetime) -> GateResult:

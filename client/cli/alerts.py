@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from client.alerts import acknowledge, compute_alerts
 from client.cli.context import CommandContext
+from client.cli.looking import add_card_option, looking_as
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,10 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
             else:
                 print(f"Alerte {args.ack} masquée.")
             return EXIT_OK
-        alerts = compute_alerts(store, settings, now, include_acknowledged=args.all)
+        with looking_as(store, settings, args.carte) as seen:  # who is looking (issue #26)
+            alerts = compute_alerts(
+                store, settings, now, include_acknowledged=args.all, practitioners=seen
+            )
     if args.json:
         print(json.dumps([a.to_json() for a in alerts], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -49,4 +53,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cmd.add_argument("--json", action="store_true", help="sortie JSON")
     cmd.add_argument("--all", action="store_true", help="y compris les alertes masquées")
     cmd.add_argument("--ack", metavar="CLE", help="masquer une alerte")
+    add_card_option(cmd)
     cmd.set_defaults(handler=_cmd_alerts)

@@ -9,14 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from typing import Any
 
 from client.cli import amc_lots
 from client.cli.context import CommandContext
+from client.remainders import amc_delays
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+#: A payment delay longer than a year is a typing error, not a convention.
+MAX_DELAY_DAYS = 365
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +47,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         required=True,
         help="la convention permet-elle le tiers payant de la part AMC",
     )
+    put.add_argument(
+        "--delai",
+        type=int,
+        metavar="JOURS",
+        help="délai de paiement de l'AMC en jours, au-delà duquel le poste alerte "
+        "(0 : le délai par défaut ; sans l'option : inchangé)",
+    )
     put.set_defaults(handler=_cmd_set)
 
     remove = sub.add_parser("remove", help="supprimer une convention")
@@ -62,6 +74,8 @@ def _check_number(number: str) -> bool:
 def _cmd_list(args: argparse.Namespace) -> int:
     with CommandContext() as cli:
         rows = cli.store.amc_conventions.conventions()
+        delays = amc_delays(cli.store)
+    today = date.today()
     if args.json:
         out: list[dict[str, Any]] = [
             {
@@ -69,6 +83,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 "nom": c.name,
                 "convention": c.convention,
                 "tiers_payant": c.tiers_payant,
+                "delai_paiement_jours": delays.days(today, c.amc_number),
+                "delai_par_defaut": c.delay_days is None,
                 "enregistre_le": c.updated_at.isoformat(),
             }
             for c in rows
@@ -79,7 +95,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print("Aucune convention : aucune part AMC n'est calculée.")
     for c in rows:
         tp = "tiers payant AMC" if c.tiers_payant else "sans tiers payant"
-        print(f"{c.amc_number}  {c.name} — convention {c.convention} — {tp}")
+        days = delays.days(today, c.amc_number)
+        delay = f"payée sous {days} jours" + (" (par défaut)" if c.delay_days is None else "")
+        print(f"{c.amc_number}  {c.name} — convention {c.convention} — {tp} — {delay}")
     return EXIT_OK
 
 
@@ -91,10 +109,20 @@ def _cmd_set(args: argparse.Namespace) -> int:
     if not name or not convention:
         print("Le nom et la convention ne peuvent pas être vides.", file=sys.stderr)
         return EXIT_USAGE
+    if args.delai is not None and not 0 <= args.delai <= MAX_DELAY_DAYS:
+        print(
+            f"Délai de paiement invalide : de 1 à {MAX_DELAY_DAYS} jours (0 : par défaut).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with CommandContext() as cli:
-        existed = cli.store.amc_conventions.convention(number) is not None
+        existing = cli.store.amc_conventions.convention(number)
+        existed = existing is not None
+        delay = existing.delay_days if existing is not None else None
+        if args.delai is not None:
+            delay = args.delai or None
         cli.store.amc_conventions.set_convention(
-            number, name, convention, args.tiers_payant == "oui", cli.utc_clock()
+            number, name, convention, args.tiers_payant == "oui", cli.utc_clock(), delay
         )
     print(f"Convention {'modifiée' if existed else 'ajoutée'} : {number} {name}.")
     return EXIT_OK

@@ -21,6 +21,7 @@ _STATUS_WORDS = {
     "acknowledged": "accusé de réception positif",
     "refused": "refusé par la complémentaire",
     "failed": "en échec, à vérifier",
+    "released": "refusé ; ses DRE repartent dans un nouveau lot",
 }
 
 
@@ -99,11 +100,40 @@ def _cmd_dre_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _resend(cli: CommandContext, number: int, amc: str) -> bool:
+    """``--lot N``: the failed or refused DRE lot n° N sent again, said on stderr."""
+    from client.amc.dre import DreResendError, resend_dre_lot
+
+    lots = [
+        lot
+        for lot in cli.store.amc_lots.dre_lots()
+        if lot.number == number and amc in ("", lot.amc)
+    ]
+    if not lots:
+        print(f"Aucun lot de DRE n° {number} : voyez « sesam amc dre list ».", file=sys.stderr)
+        return False
+    if len(lots) > 1:
+        print(
+            f"Plusieurs lots de DRE portent le n° {number} (un par complémentaire) : "
+            "précisez --amc.",
+            file=sys.stderr,
+        )
+        return False
+    try:
+        print(resend_dre_lot(cli.store, lots[0], _now()), file=sys.stderr)
+    except DreResendError as exc:
+        print(str(exc), file=sys.stderr)
+        return False
+    return True
+
+
 def _cmd_dre_send(args: argparse.Namespace) -> int:
     from client.amc.dre import send_dre_lots
     from client.amc.transport import AmcTransport
 
     with CommandContext() as cli:
+        if args.lot is not None and not _resend(cli, args.lot, args.amc):
+            return EXIT_FAILED
         transport = AmcTransport(cli.settings)
         try:
             report = send_dre_lots(cli.store, transport, cli.settings, _now)
@@ -191,6 +221,10 @@ def register_actions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     dre_list.add_argument("--json", action="store_true", help="sortie JSON")
     dre_list.set_defaults(handler=_cmd_dre_list)
     dre_send = dre_sub.add_parser("send", help="envoyer les lots de DRE en attente")
+    dre_send.add_argument(
+        "--lot", type=int, metavar="N", help="renvoyer d'abord le lot n° N, refusé ou en échec"
+    )
+    dre_send.add_argument("--amc", default="", help="n° AMC du lot (si plusieurs portent ce n°)")
     dre_send.add_argument("--json", action="store_true", help="bilan JSON")
     dre_send.set_defaults(handler=_cmd_dre_send)
     returns = sub.add_parser("returns", help="paiements et rejets de la complémentaire")

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 
 from client import dashboard
 from client.cli.context import CommandContext
+from client.cli.looking import add_card_option, command_viewer
 from client.usecases import views
-from client.usecases.scope import viewer_for
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         print(str(dashboard.DashboardPeriodError(start, end)), file=sys.stderr)
         return EXIT_USAGE
     with CommandContext() as cli:
-        viewer = viewer_for(cli.store, args.carte)  # who is looking (issue #26)
+        viewer = command_viewer(cli.store, cli.settings, args.carte)  # who is looking (#26)
         figures = views.dashboard_figures(cli.store, cli, start, end, now=now, viewer=viewer)
     if args.json:
         print(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))
@@ -87,7 +87,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--from", dest="start", type=_day, metavar="AAAA-MM-JJ", help="début (date des soins)"
     )
     cmd.add_argument("--to", type=_day, metavar="AAAA-MM-JJ", help="fin incluse")
-    cmd.add_argument(
-        "--carte", metavar="ID", help="la carte (CPS, CPE) qui regarde : ses praticiens seuls"
-    )
+    add_card_option(cmd)
     cmd.set_defaults(handler=_cmd_dashboard)

@@ -105,6 +105,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="corrections, mêmes clés que fse create (défaut : la FSE rejetée telle quelle)",
     )
     rectify.add_argument(
+        "--apcv",
+        metavar="CODE",
+        default="",
+        help="FSE ApCV rejetée : nouveau code ApCV du patient (garantie de paiement) ; sans "
+        "lui, SESAM sans Vitale, droits par ADRi (sans garantie de paiement)",
+    )
+    rectify.add_argument(
         "--pin-stdin", action="store_true", help="lire le code porteur de la CPS sur stdin"
     )
     rectify.set_defaults(handler=_cmd_rectify)
@@ -295,6 +302,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(
             f"FSE n° {row.number} ({row.fse_uuid}) — {fse_state_label(row.state.value)}, "
             f"mode {mode_label(row.mode)}"
+            + (", téléconsultation" if summary["teleconsultation"] else "")
         )
         print(
             f"  soins du {row.care_date.isoformat()}, organisme {row.regime}-{row.caisse}-"
@@ -323,7 +331,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             origin = (
                 f"droits par ADRi, réf. {summary['reference_adri']}"
                 if summary["identification"] == "adri"
-                else f"mode {row.mode}"
+                else f"mode {mode_label(row.mode)}"
             )
             print(f"  sans garantie de paiement ({origin}, carte Vitale non lue)")
         pj = pj_line(store, row)
@@ -383,18 +391,28 @@ def _rectify(args: argparse.Namespace, cli: CommandContext) -> int:
             {"mode": "sans_vitale", "date_of_care": original.care_date.isoformat()} | corrections,
             cli,
         )
+    from client.rectify_apcv import APCV_CHOICES, prepare, secured_by_apcv
+
+    if secured_by_apcv(original) and not args.apcv and "identity" not in corrections:
+        print(APCV_CHOICES, file=sys.stderr)
+    # The ApCV service and ADRi answer before the PIN is asked and anything is written.
+    request, signer = prepare(
+        cli,
+        original,
+        RectifyRequest(original.number, original.practitioner_id, corrections),
+        args.apcv,
+    )
     cli.close()  # the card work below has its own connection, on the card thread
     pin = read_pin(args.pin_stdin)
     if not check_pin(pin):
         return EXIT_USAGE
-    request = RectifyRequest(original.number, original.practitioner_id, corrections)
     referential = cli.ensure_referential()
 
     def work(
         session: PractitionerCard, cps: CpsSource, vitale: VitaleSource | None
     ) -> dict[str, Any]:
         with cli.card_store() as store:
-            done = rectify(FseService(store, referential), request, cps, vitale)
+            done = rectify(FseService(store, referential), request, cps, vitale, apcv=signer)
             return fse_summary(done.rectificative, store)
 
     try:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from datetime import date
 
 from billing.fse_states import FseState
 from client.cli.context import CommandContext
+from client.cli.looking import add_card_option, looking_as
 from client.fse_search import FseFilter, FseListRow, FseListTotals, practitioners, search, totals
 from client.labels import RECONCILIATION_LABELS, fse_state_label
 from client.reconciliation import Reconciliation
@@ -61,6 +63,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     listing.add_argument("--praticien", metavar="ID", help="n° de facturation + clé")
     listing.add_argument("--json", action="store_true", help="sortie JSON")
+    add_card_option(listing)
     listing.add_argument(
         "--page", type=int, metavar="N", help="page N, la 1 étant la plus récente (défaut : 1)"
     )
@@ -159,13 +162,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
         store = cli.store
         if args.praticien and args.praticien not in {p.id for p in practitioners(store)}:
             return _usage(f"aucun praticien « {args.praticien} » dans ce poste.")
-        if everything:
-            rows = _everything(store, flt)
-            found = FseListTotals(count=len(rows), total=totals(store, flt).total)
-        else:
-            rows = search(store, flt, limit=size, offset=(page - 1) * size)
-            found = totals(store, flt)
-    if not rows and flt != FseFilter():
+        with looking_as(store, cli.settings, args.carte) as seen:  # who is looking (#26)
+            flt = replace(flt, practitioners=seen)
+            if everything:
+                rows = _everything(store, flt)
+                found = FseListTotals(count=len(rows), total=totals(store, flt).total)
+            else:
+                rows = search(store, flt, limit=size, offset=(page - 1) * size)
+                found = totals(store, flt)
+    if not rows and replace(flt, practitioners=None) != FseFilter():
         print("Aucune FSE ne correspond à cette recherche.", file=sys.stderr)
     elif not rows and not args.json:
         print("Aucune FSE.")

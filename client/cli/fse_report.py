@@ -8,7 +8,7 @@ from typing import Any
 
 from billing.fse import SecuringMode, money
 from billing.fse_states import FseState
-from client.labels import LOT_STATE_LABELS, fse_state_label
+from client.labels import LOT_STATE_LABELS, fse_state_label, mode_guarantees_payment
 from client.scor.pj import PjRecord
 from client.store import FseRow, Store
 
@@ -53,8 +53,9 @@ def fse_summary(row: FseRow, store: Store) -> dict[str, Any]:
         "reference_adri": beneficiary.get("adri_reference", ""),
         # Only an FSE secured by the carte Vitale (the card or its application, ApCV)
         # guarantees payment [002 L4317, L4380].
-        "garantie_paiement": row.mode in (SecuringMode.VITALE.value, SecuringMode.APCV.value),
+        "garantie_paiement": mode_guarantees_payment(row.mode),
         "session_apcv": body["securing"].get("apcv_session", ""),
+        "teleconsultation": bool(body.get("teleconsultation", False)),
         "tiers_payant": body["tiers_payant"],
         "mentions": body["mentions"],
         "empreinte": row.digest,

@@ -13,6 +13,7 @@ from typing import Any
 
 from billing.fse_states import FseState
 from client.cli.context import CommandContext
+from client.cli.looking import add_card_option, looking_as
 from client.labels import FSE_STATE_LABELS, OUTBOX_STATUS_LABELS
 from client.returns import last_contact
 from client.sender import Sender, SendProgress, SendStep
@@ -37,12 +38,13 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def queue_status(store: Store) -> dict[str, Any]:
-    """Counts and amounts by state, the oldest waiting lot, the last contact."""
+def queue_status(store: Store, practitioners: frozenset[str] | None = None) -> dict[str, Any]:
+    """Counts and amounts by state, the oldest waiting lot, the last contact; those of
+    ``practitioners``' lots and FSE only when given (issue #26: who is looking)."""
     # Lists of objects (not objects keyed by state codes): every key of the JSON is French,
     # the codes are values (docs/formats/cli.md).
     lots: list[dict[str, Any]] = []
-    for row in store.outbox.by_status():
+    for row in store.outbox.by_status(practitioners):
         lots.append(
             {
                 "statut": row.status.name.lower(),
@@ -55,7 +57,8 @@ def queue_status(store: Store) -> dict[str, Any]:
             }
         )
     fse: list[dict[str, Any]] = []
-    totals = store.fse_totals_by_state()  # kept by triggers: no walk of every FSE
+    # Kept by triggers (per practitioner): no walk of every FSE.
+    totals = store.fse_totals_by_state(practitioners)
     for state in FseState:
         if totals.get(state, (0,))[0]:
             count, fees, amo, amc = totals[state]
@@ -75,6 +78,9 @@ def queue_status(store: Store) -> dict[str, Any]:
         for r in store.outbox_rows()
         if r.status in (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT, OutboxStatus.FAILED)
     ]
+    if practitioners is not None and waiting:
+        mine = store.alerts.seen_lots([r.id for r in waiting], practitioners)
+        waiting = [r for r in waiting if r.id in mine]
     if waiting:
         first = min(waiting, key=lambda r: r.created_at)
         lot = store.lot_by_id(first.id)
@@ -122,7 +128,8 @@ def _print_status(status: dict[str, Any]) -> None:
 def _cmd_status(args: argparse.Namespace) -> int:
     with CommandContext() as cli:
         store = cli.store
-        status = queue_status(store)
+        with looking_as(store, cli.settings, args.carte) as seen:  # who is looking (#26)
+            status = queue_status(store, seen)
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2))
     else:
@@ -157,9 +164,16 @@ def _cmd_send(args: argparse.Namespace) -> int:
             on_progress=None if args.quiet else progress_printer(),
         )
         report = sender.run(until_empty=args.until_empty, max_seconds=args.timeout)
+        # The DRE lots (gestion séparée) leave with the FSE lots, to the AMC (as the desk's).
+        from client.amc.dre import send_dre_pass
+
+        dre = send_dre_pass(cli.store, cli.settings, _now)
+    if dre is not None and not args.quiet:
+        for line in dre.messages:
+            print(line, file=sys.stderr)
     if args.quiet:
         print(_summary_line(report.acknowledged, report.refused, report.remaining), file=sys.stderr)
-    if not report.lots and report.complete:
+    if not report.lots and report.complete and dre is None:
         # Sending drains the queue: an empty queue is its aim, not a failure (the desk's
         # background sender empties the same queue), but the user is told why.
         print(
@@ -177,9 +191,20 @@ def _cmd_send(args: argparse.Namespace) -> int:
             "lots": list(report.lots),
             "complet": report.complete,
             "derniere_erreur": report.last_error,
+            "dre": None
+            if dre is None
+            else {
+                "acceptes": dre.acknowledged,
+                "refuses": dre.refused,
+                "en_attente": dre.retry,
+                "en_echec": dre.failed,
+                "derniere_erreur": dre.last_error,
+            },
         }
         print(json.dumps(done, ensure_ascii=False, indent=2))
     ok = report.complete and report.refused == 0
+    if dre is not None:
+        ok = ok and dre.refused == dre.failed == dre.retry == 0
     return EXIT_OK if ok else EXIT_FAILED
 
 
@@ -209,6 +234,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = group.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
     status = sub.add_parser("status", help="lots et FSE par état, plus ancien en attente")
     status.add_argument("--json", action="store_true", help="sortie JSON")
+    add_card_option(status)
     status.set_defaults(handler=_cmd_status)
     send = sub.add_parser("send", help="envoyer les lots en attente au concentrateur")
     send.add_argument(

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from client import recette
 from client.cli.context import CommandContext
+from client.cli.looking import add_card_option, command_viewer
 from client.output_files import OutputPathError, write_output
-from client.usecases.scope import looking, scope_of, viewer_for
+from client.usecases.scope import looking, scope_of
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _cmd_recette(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with CommandContext() as cli:
         store = cli.store
-        viewer = viewer_for(store, args.carte)  # who is looking (issue #26)
+        viewer = command_viewer(store, cli.settings, args.carte)  # who is looking (#26)
         request = replace(request, scope=scope_of(viewer))
         with looking(store, viewer):
             figures = recette.compute(store, request)
@@ -120,9 +121,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cmd.add_argument("--du", dest="start", type=_day, metavar="AAAA-MM-JJ", help="début")
     cmd.add_argument("--au", dest="end", type=_day, metavar="AAAA-MM-JJ", help="fin incluse")
     cmd.add_argument("--praticien", dest="practitioner", metavar="ID", help="un seul praticien")
-    cmd.add_argument(
-        "--carte", metavar="ID", help="la carte (CPS, CPE) qui regarde : ses praticiens seuls"
-    )
+    add_card_option(cmd)
     cmd.add_argument("--json", action="store_true", help="sortie JSON (montants en texte)")
     cmd.add_argument("--pdf", type=Path, metavar="FICHIER", help="écrire aussi la recette en PDF")
     cmd.add_argument("--force", action="store_true", help="remplacer le PDF s'il existe")

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from client.cli.context import CommandContext
+from client.cli.looking import add_card_option, looking_as
 from client.euro_status import status_lines
+from client.labels import mode_guarantees_payment
 from client.reconciliation import Reconciliation
 from client.remainders import CLOSURE_LABELS, ClosureMotif, NothingToCloseError
 from client.returns import (
@@ -143,21 +145,25 @@ def _cmd_list(args: argparse.Namespace) -> int:
     counts: dict[Reconciliation, int] = {}
     with CommandContext() as cli:
         store = cli.store
-        unmatched = unmatched_payments(store)
-        if args.non_rapproches:
-            view = []
-        elif everything:
-            view = reconcile(store)
-            if status is not None:
-                view = [r for r in view if r.status is status]
-            for r in view:
-                counts[r.status] = counts.get(r.status, 0) + 1
-        else:
-            # A page of the newest, filtered and ordered by the database, in number order.
-            view = reconcile_page(store, size, (page - 1) * size, status=status)[::-1]
-            counts = reconcile_counts(store)
-            if status is not None:
-                counts = {status: counts.get(status, 0)}
+        with looking_as(store, cli.settings, args.carte) as seen:  # who is looking (#26)
+            unmatched = unmatched_payments(store, practitioners=seen)
+            if args.non_rapproches:
+                view = []
+            elif everything:
+                view = reconcile(store, seen)
+                if status is not None:
+                    view = [r for r in view if r.status is status]
+                for r in view:
+                    counts[r.status] = counts.get(r.status, 0) + 1
+            else:
+                # A page of the newest, filtered and ordered by the database, in number
+                # order.
+                view = reconcile_page(
+                    store, size, (page - 1) * size, status=status, practitioners=seen
+                )[::-1]
+                counts = reconcile_counts(store, seen)
+                if status is not None:
+                    counts = {status: counts.get(status, 0)}
     if args.json:
         print(
             json.dumps(
@@ -176,7 +182,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 f" payé AMO {r.paid_amo} € / AMC {r.paid_amc} €" if r.paid_amo is not None else ""
             )
             motif = f" motif {r.motif_code} {r.motif_label}" if r.motif_code else ""
-            guarantee = "" if r.mode == "vitale" else " [sans garantie de paiement]"
+            guarantee = "" if mode_guarantees_payment(r.mode) else " [sans garantie de paiement]"
             print(
                 f"FSE n° {r.number:>6} {r.care_date} {LABELS[r.status]:<40} "
                 f"facturé AMO {r.billed_amo} € / AMC {r.billed_amc} €{paid}{motif}"
@@ -293,6 +299,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lst.add_argument(
         "--tout", action="store_true", help="toutes les FSE (défaut de --json sans --page)"
     )
+    add_card_option(lst)
     lst.set_defaults(handler=_cmd_list)
     match = sub.add_parser("match", help="rapprocher à la main un retour non rapproché d'une FSE")
     match.add_argument("payment", type=int, metavar="PAIEMENT", help="n° du retour non rapproché")

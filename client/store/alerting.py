@@ -12,6 +12,7 @@ from billing.lot import LotState
 from client.store.connection import Repository
 from client.store.mapping import row_of
 from client.store.rows import stamp
+from client.store.scoping import within
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,76 +111,113 @@ class AlertQueries(Repository):
                 [key, stamp(now)],
             )
 
-    def lots_without_arl(self) -> list[LotWithoutArl]:
-        """Lots tried or sent without an ARL. Lots with an ARL (acknowledged or refused,
-        nearly all of them) are left out through the index on the state."""
+    def lots_without_arl(self, practitioners: frozenset[str] | None = None) -> list[LotWithoutArl]:
+        """Lots tried or sent without an ARL (of ``practitioners`` when given: who is
+        looking, issue #26). Lots with an ARL (acknowledged or refused, nearly all of
+        them) are left out through the index on the state."""
         waiting = [s.value for s in LotState if s not in (LotState.ACKNOWLEDGED, LotState.REFUSED)]
         marks = ", ".join("?" * len(waiting))
+        seen, ids = within("l.practitioner_id", practitioners)
         sql = (
             "SELECT t.lot_id, t.first_attempt_at, t.received_at, t.attempts, l.number, "  # noqa: S608
             "l.state FROM lots l JOIN transmissions t ON t.lot_id = l.id "
             f"LEFT JOIN arl a ON a.lot_id = t.lot_id WHERE l.state IN ({marks}) "
-            "AND a.lot_id IS NULL"
+            f"AND a.lot_id IS NULL{seen}"
         )
-        return [row_of(LotWithoutArl, r) for r in self.db.query(sql, waiting)]
+        return [row_of(LotWithoutArl, r) for r in self.db.query(sql, [*waiting, *ids])]
+
+    def seen_lots(self, lot_ids: list[str], practitioners: frozenset[str]) -> set[str]:
+        """Which of ``lot_ids`` are lots of ``practitioners`` (who is looking)."""
+        if not lot_ids:
+            return set()
+        seen, ids = within("practitioner_id", practitioners)
+        marks = ", ".join("?" * len(lot_ids))
+        return {
+            str(r["id"])
+            for r in self.db.query(
+                f"SELECT id FROM lots WHERE id IN ({marks}){seen}",  # noqa: S608
+                [*lot_ids, *ids],
+            )
+        }
 
     def refusal(self, lot_id: str) -> RefusalArl | None:
         """The negative ARL of a lot, None when none was recorded."""
         row = self._one("SELECT motifs, received_at FROM arl WHERE lot_id = ?", [lot_id])
         return row_of(RefusalArl, row) if row else None
 
-    def unsent_fse(self, care_until: str) -> list[UnsentFse]:
+    def unsent_fse(
+        self, care_until: str, practitioners: frozenset[str] | None = None
+    ) -> list[UnsentFse]:
         """FSE not sent yet whose care date is ``care_until`` or before, oldest first."""
+        seen, ids = within("practitioner_id", practitioners)
         return [
             row_of(UnsentFse, r)
             for r in self.db.query(
-                "SELECT fse_uuid, number, care_date FROM fse WHERE state IN (?, ?) "
-                "AND care_date <= ? ORDER BY care_date, number",
-                [FseState.SECURED.value, FseState.IN_LOT.value, care_until],
+                "SELECT fse_uuid, number, care_date FROM fse WHERE state IN (?, ?) "  # noqa: S608
+                f"AND care_date <= ?{seen} ORDER BY care_date, number",
+                [FseState.SECURED.value, FseState.IN_LOT.value, care_until, *ids],
             )
         ]
 
     def acknowledged_vitale(
-        self, received_before: str, *, since: str = "", until: str | None = None
+        self,
+        received_before: str,
+        *,
+        since: str = "",
+        until: str | None = None,
+        practitioners: frozenset[str] | None = None,
     ) -> list[AcknowledgedFse]:
         """FSE secured with the carte Vitale, acknowledged by an ARL received before
         ``received_before`` (and from ``since`` to ``until``, both included, when given)
         and not paid (only they carry a garantie de paiement), oldest ARL first."""
+        seen, ids = within("f.practitioner_id", practitioners)
         return [
             row_of(AcknowledgedFse, r)
             for r in self.db.query(
-                "SELECT f.fse_uuid, f.number, a.received_at "
+                "SELECT f.fse_uuid, f.number, a.received_at "  # noqa: S608
                 "FROM fse f JOIN arl a ON a.lot_id = f.lot_id "
                 "WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ? "
-                "AND a.received_at >= ? AND a.received_at <= ? "
+                f"AND a.received_at >= ? AND a.received_at <= ?{seen} "
                 "ORDER BY a.received_at, f.number",
-                [FseState.ACKNOWLEDGED.value, received_before, since, until or received_before],
+                [
+                    FseState.ACKNOWLEDGED.value,
+                    received_before,
+                    since,
+                    until or received_before,
+                    *ids,
+                ],
             )
         ]
 
-    def acknowledged_vitale_by_arl(self, received_before: str) -> list[ArlCount]:
+    def acknowledged_vitale_by_arl(
+        self, received_before: str, practitioners: frozenset[str] | None = None
+    ) -> list[ArlCount]:
         """:meth:`acknowledged_vitale` counted per ARL reception, oldest first: a few rows
         per lot rather than one per FSE (tens of thousands in a store with weeks of FSE
         waiting for their payment)."""
+        seen, ids = within("f.practitioner_id", practitioners)
         return [
             row_of(ArlCount, r)
             for r in self.db.query(
-                "SELECT a.received_at, count(*) AS n "
+                "SELECT a.received_at, count(*) AS n "  # noqa: S608
                 "FROM fse f JOIN arl a ON a.lot_id = f.lot_id "
-                "WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ? "
+                f"WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ?{seen} "
                 "GROUP BY a.received_at ORDER BY a.received_at",
-                [FseState.ACKNOWLEDGED.value, received_before],
+                [FseState.ACKNOWLEDGED.value, received_before, *ids],
             )
         ]
 
     # ------------------------------------------------------------------------------ gaps
 
-    def counters(self) -> list[CounterRow]:
-        """Every practitioner's counters."""
+    def counters(self, practitioners: frozenset[str] | None = None) -> list[CounterRow]:
+        """Every practitioner's counters (those of ``practitioners`` when given)."""
+        seen, ids = within("practitioner_id", practitioners)
         return [
             row_of(CounterRow, r)
             for r in self.db.query(
-                "SELECT practitioner_id, last_fse_number, lot_closings FROM counters"
+                "SELECT practitioner_id, last_fse_number, lot_closings FROM counters "  # noqa: S608
+                f"WHERE 1 = 1{seen}",
+                ids,
             )
         ]
 
@@ -226,33 +264,38 @@ class AlertQueries(Repository):
         )
         return int(row["n"]) if row else 0
 
-    def unqueued_lots(self) -> list[UnqueuedLot]:
-        """Signed lots absent from the outbox."""
+    def unqueued_lots(self, practitioners: frozenset[str] | None = None) -> list[UnqueuedLot]:
+        """Signed lots absent from the outbox (of ``practitioners`` when given)."""
+        seen, ids = within("l.practitioner_id", practitioners)
         return [
             row_of(UnqueuedLot, r)
             for r in self.db.query(
-                "SELECT l.id, l.number, l.closed_at FROM lots l LEFT JOIN outbox o ON o.id = l.id "
-                "WHERE l.kind = 'fse' AND l.state = ? AND o.id IS NULL",
-                [LotState.CLOSED.value],
+                "SELECT l.id, l.number, l.closed_at FROM lots l LEFT JOIN outbox o ON o.id = l.id "  # noqa: S608
+                f"WHERE l.kind = 'fse' AND l.state = ? AND o.id IS NULL{seen}",
+                [LotState.CLOSED.value, *ids],
             )
         ]
 
-    def amc_parts_left(self, received_before: str) -> list[AmcPartLeft]:
+    def amc_parts_left(
+        self, received_before: str, practitioners: frozenset[str] | None = None
+    ) -> list[AmcPartLeft]:
         """AMC parts awaited from their AMC (gestion séparée) and not paid by it yet
         (``amc_payments``, m018), received before ``received_before``: those sent in a DRE
         lot the AMC acknowledged (received = its acknowledgement), and those the caisse's
         NOEMIE left to the AMC (199 « pas de traitement » or « différé ») that no DRE
-        carries (received = the caisse's ARL). Only those lines are read."""
+        carries (received = the caisse's ARL). Only those lines are read; those of
+        ``practitioners`` when given."""
+        seen, ids = within("f.practitioner_id", practitioners)
         return [
             row_of(AmcPartLeft, r)
             for r in self.db.query(
-                "SELECT f.fse_uuid, f.number, f.care_date, i.amount AS amc, "
+                "SELECT f.fse_uuid, f.number, f.care_date, i.amount AS amc, "  # noqa: S608
                 "l.amc AS amc_number, l.ack_at AS received_at "
                 "FROM amc_dre_items i JOIN amc_dre_lots l ON l.id = i.lot_id "
                 "JOIN fse f ON f.fse_uuid = i.fse_uuid "
                 "WHERE l.status = 'acknowledged' AND l.ack_at < ? AND f.state NOT IN (?, ?) "
-                "AND NOT EXISTS (SELECT 1 FROM amc_payments m WHERE m.fse_uuid = i.fse_uuid) "
-                "UNION ALL "
+                "AND NOT EXISTS (SELECT 1 FROM amc_payments m WHERE m.fse_uuid = i.fse_uuid)"
+                f"{seen} UNION ALL "
                 "SELECT f.fse_uuid, f.number, f.care_date, f.amc, p.amc_number, a.received_at "
                 "FROM payments p JOIN fse f ON f.fse_uuid = p.fse_uuid "
                 "JOIN arl a ON a.lot_id = f.lot_id "
@@ -262,14 +305,16 @@ class AlertQueries(Repository):
                 "AND a.received_at < ? "
                 "AND p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = p.fse_uuid) "
                 "AND NOT EXISTS (SELECT 1 FROM amc_dre_items d WHERE d.fse_uuid = p.fse_uuid) "
-                "AND NOT EXISTS (SELECT 1 FROM amc_payments m WHERE m.fse_uuid = p.fse_uuid) "
-                "ORDER BY 6, 2",
+                "AND NOT EXISTS (SELECT 1 FROM amc_payments m WHERE m.fse_uuid = p.fse_uuid)"
+                f"{seen} ORDER BY 6, 2",
                 [
                     received_before,
                     FseState.CANCELLED.value,
                     FseState.RECTIFIED.value,
+                    *ids,
                     FseState.PAID.value,
                     received_before,
+                    *ids,
                 ],
             )
         ]

@@ -21,6 +21,9 @@ class AmcConvention:
     convention: str
     tiers_payant: bool
     updated_at: datetime
+    #: Its payment delay in days (the late-AMC alert); None: the default of
+    #: ``billing/tariffs/amc-delais.json`` (column of m025).
+    delay_days: int | None = None
 
 
 class AmcConventions(Repository):
@@ -29,7 +32,7 @@ class AmcConventions(Repository):
     def conventions(self) -> list[AmcConvention]:
         """Every convention, by n° AMC."""
         rows = self.db.execute(
-            "SELECT amc_number, name, convention, tiers_payant, updated_at "
+            "SELECT amc_number, name, convention, tiers_payant, updated_at, delay_days "
             "FROM amc_conventions ORDER BY amc_number"
         ).fetchall()
         return [_convention(row) for row in rows]
@@ -37,23 +40,30 @@ class AmcConventions(Repository):
     def convention(self, amc_number: str) -> AmcConvention | None:
         """The convention with this AMC, or None (no AMC part, nothing sent to it)."""
         row = self.db.execute(
-            "SELECT amc_number, name, convention, tiers_payant, updated_at "
+            "SELECT amc_number, name, convention, tiers_payant, updated_at, delay_days "
             "FROM amc_conventions WHERE amc_number = ?",
             [amc_number],
         ).fetchone()
         return _convention(row) if row else None
 
     def set_convention(
-        self, amc_number: str, name: str, convention: str, tiers_payant: bool, now: datetime
+        self,
+        amc_number: str,
+        name: str,
+        convention: str,
+        tiers_payant: bool,
+        now: datetime,
+        delay_days: int | None = None,
     ) -> None:
-        """Add or replace a convention."""
+        """Add or replace a convention (``delay_days`` None: the default delay)."""
         with self.write():
             self.db.execute(
                 "INSERT INTO amc_conventions (amc_number, name, convention, tiers_payant, "
-                "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (amc_number) DO UPDATE SET "
-                "name = excluded.name, convention = excluded.convention, "
-                "tiers_payant = excluded.tiers_payant, updated_at = excluded.updated_at",
-                [amc_number, name, convention, int(tiers_payant), stamp(now)],
+                "updated_at, delay_days) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (amc_number) "
+                "DO UPDATE SET name = excluded.name, convention = excluded.convention, "
+                "tiers_payant = excluded.tiers_payant, updated_at = excluded.updated_at, "
+                "delay_days = excluded.delay_days",
+                [amc_number, name, convention, int(tiers_payant), stamp(now), delay_days],
             )
 
     def remove_convention(self, amc_number: str) -> bool:
@@ -77,7 +87,12 @@ class AmcConventions(Repository):
 
 
 def _convention(row: tuple[object, ...]) -> AmcConvention:
-    number, name, convention, tp, updated = row
+    number, name, convention, tp, updated, delay = row
     return AmcConvention(
-        str(number), str(name), str(convention), bool(tp), parse_db_stamp(str(updated))
+        str(number),
+        str(name),
+        str(convention),
+        bool(tp),
+        parse_db_stamp(str(updated)),
+        None if delay is None else int(str(delay)),
     )

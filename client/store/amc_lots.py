@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from billing.audit import AuditKind, payload_text, sha256_hex
+from billing.audit import AuditKind, amc_payment_payload, payload_text
 from billing.fse_states import FseState
 from billing.lot import LotState
 from client.store.connection import Connection, Repository
@@ -34,6 +34,7 @@ class DreStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"  # the AMC's acknowledgement is positive
     REFUSED = "refused"  # negative acknowledgement: its motifs say why
     FAILED = "failed"  # the AMC refused the request itself: the user must look
+    RELEASED = "released"  # refused, its DRE given back to a new lot (sent again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,25 +156,6 @@ def _payment(r: dict[str, Any]) -> AmcPaymentRow:
         motif_code=r["motif_code"],
         motif_label=r["motif_label"],
     )
-
-
-def amc_payment_payload(row: dict[str, Any]) -> dict[str, Any]:
-    """The journal's payload of an ``amc_payments`` row (the motif's text by its digest)."""
-    return {
-        "amc_payment": int(row["id"]),
-        "return_id": str(row["return_id"]),
-        "fse": str(row["fse_uuid"]),
-        "dre_lot": str(row["lot_id"]),
-        "engagement": str(row["engagement"]),
-        "outcome": str(row["outcome"]),
-        "billed_amc": str(row["billed_amc"]),
-        "paid_amc": str(row["paid_amc"]),
-        "paid_on": str(row["paid_on"]),
-        "virement_ref": str(row["virement_ref"]),
-        "motif_code": str(row["motif_code"]),
-        "motif_label_sha256": sha256_hex(str(row["motif_label"]).encode()),
-        "recorded_at": str(row["recorded_at"]),
-    }
 
 
 class AmcLots(Repository):
@@ -381,6 +363,31 @@ class AmcLots(Repository):
                 "next_attempt_at = NULL, last_error = ? WHERE id = ?",
                 [DreStatus.FAILED.value, error[:500], lot_id],
             )
+
+    def dre_requeue(self, lot_id: str, now: datetime) -> bool:
+        """A failed lot queued again, due now: the same signed bytes under the same id (the
+        idempotency key), so the AMC counts it once. False when it is not failed."""
+        with self.write():
+            cursor = self.db.execute(
+                "UPDATE amc_dre_lots SET status = ?, next_attempt_at = ?, last_error = '' "
+                "WHERE id = ? AND status = ?",
+                [DreStatus.PENDING.value, stamp(now), lot_id, DreStatus.FAILED.value],
+            )
+            return cursor.rowcount == 1
+
+    def dre_release(self, lot_id: str) -> int:
+        """A refused lot gives its DRE back: they go in a new lot, signed at the next
+        closing (the AMC kept nothing of a refused lot). How many DRE; 0 when the lot is
+        not refused. The refused lot stays, with its signed bytes and acknowledgement."""
+        with self.write():
+            cursor = self.db.execute(
+                "UPDATE amc_dre_lots SET status = ? WHERE id = ? AND status = ?",
+                [DreStatus.RELEASED.value, lot_id, DreStatus.REFUSED.value],
+            )
+            if cursor.rowcount != 1:
+                return 0
+            released = self.db.execute("DELETE FROM amc_dre_items WHERE lot_id = ?", [lot_id])
+            return int(released.rowcount)
 
     def dre_item(self, fse_uuid: str) -> tuple[str, str, Decimal] | None:
         """(DRE lot id, engagement, AMC amount asked) of an FSE's DRE."""

@@ -11,9 +11,10 @@ audit journal or from what the journal protects, and compared with the rows as t
   caisse keeps) must still be in the chain, so a cut tail is detected.
 - Outbox: the entry each lot must have for its journaled state (held while open, present
   while signed and not voided, absent once voided).
-- Payments and rejections, NOEMIE files, unmatched lines, unpaid remainders closed by the
-  user, what the patient paid at the desk (the last entry of each FSE): each row equals its
-  journaled payload, and none journaled is missing.
+- Payments and rejections, the AMC's own (gestion séparée, issue #23), NOEMIE files,
+  unmatched lines, unpaid remainders closed by the user, what the patient paid at the desk
+  (the last entry of each FSE): each row equals its journaled payload, and none journaled
+  is missing.
 
 ``check_books`` only reads; the caller holds one read transaction (a consistent snapshot).
 """
@@ -29,6 +30,7 @@ from billing.audit import (
     GENESIS,
     AuditEntry,
     AuditKind,
+    amc_payment_payload,
     closure_payload,
     noemie_payload,
     payment_payload,
@@ -97,6 +99,10 @@ _FIELD = {
     "paid_amo": "AMO payé",
     "paid_amc": "AMC payé",
     "motif_code": "code du motif",
+    "amc_payment": "numéro",
+    "return_id": "retour de la complémentaire",
+    "dre_lot": "lot de DRE",
+    "engagement": "engagement",
     "motif_label_sha256": "libellé du motif",
     "recorded_at": "date d'enregistrement",
     "file_number": "numéro de fichier",
@@ -155,6 +161,7 @@ class _Expected:
         self.resolved: dict[int, dict[str, Any]] = {}
         self.closures: dict[int, dict[str, Any]] = {}
         self.settlements: dict[str, dict[str, Any]] = {}  # by FSE UUID, the last one stands
+        self.amc_payments: dict[int, dict[str, Any]] = {}
         for entry in entries:
             self._read(entry, json.loads(entry.payload))
 
@@ -191,6 +198,8 @@ class _Expected:
             self.closures[int(p["closure"])] = p
         elif e.kind == AuditKind.SETTLEMENT.value:
             self.settlements[str(p["fse"])] = p
+        elif e.kind == AuditKind.AMC_PAYMENT.value:
+            self.amc_payments[int(p["amc_payment"])] = p
 
 
 def _document_facts(fse: Fse) -> dict[str, Any]:
@@ -482,6 +491,14 @@ def check_books(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
         lambda k: f"règlement au cabinet de la FSE n° {numbers.get(str(k), '?')}",
         expected.settlements,
         settlement_payload,
+    )
+    problems += _check_rows(
+        store,
+        "amc_payments",
+        "id",
+        lambda k: f"paiement de la complémentaire n° {k}",
+        expected.amc_payments,
+        amc_payment_payload,
     )
     for row in store.db.query("SELECT sha256, content FROM noemie_files"):
         if hashlib.sha256(_stored_file(row["content"])).hexdigest() != row["sha256"]:

@@ -5,10 +5,11 @@ PostgreSQL each statement goes through ``to_postgres`` before it is sent: placeh
 ``?`` → ``%s``, ``INSERT OR IGNORE`` → ``ON CONFLICT DO NOTHING``, ``IS [NOT] ?`` →
 ``IS [NOT] DISTINCT FROM``, ``LIKE`` → ``ILIKE`` (SQLite's ``LIKE`` ignores the case),
 ``json_each(?)`` → ``json_array_elements_text``, ``LIMIT -1`` → ``LIMIT NULL``, ``? IS
-NULL`` typed as text, SQLite's unary ``+`` (keeps a column off its index) and ``INDEXED
-BY`` dropped, the DDL's types (``INTEGER`` → ``BIGINT``, ``BLOB`` → ``BYTEA``, ``REAL`` →
-``DOUBLE PRECISION``, ``id INTEGER PRIMARY KEY`` → an identity column, no ``WITHOUT
-ROWID``) and SQLite's triggers → a plpgsql function each.
+NULL`` typed as text, ``x [NOT] IN ()`` (an empty list) as FALSE / TRUE, SQLite's
+unary ``+`` (keeps a column off its index) and ``INDEXED BY`` dropped, the DDL's types
+(``INTEGER`` → ``BIGINT``, ``BLOB`` → ``BYTEA``, ``REAL`` → ``DOUBLE PRECISION``, ``id
+INTEGER PRIMARY KEY`` → an identity column, no ``WITHOUT ROWID``) and SQLite's triggers →
+a plpgsql function each.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ _TYPES = (
     (re.compile(r"\bREAL\b", re.IGNORECASE), "DOUBLE PRECISION"),
     (re.compile(r"\)\s*WITHOUT\s+ROWID\b", re.IGNORECASE), ")"),
 )
+#: A column or a quoted literal (masked), the left of ``IN ()``.
+_OPERAND = r"(?<![\w.])(?:(?!NOT\b)[\w.]+|\x00\d+\x00)"
 _REWRITES = (
     (re.compile(r"\bIS\s+NOT\s+\?", re.IGNORECASE), "IS DISTINCT FROM ?"),
     (re.compile(r"\bIS\s+\?", re.IGNORECASE), "IS NOT DISTINCT FROM ?"),
@@ -87,6 +90,10 @@ _REWRITES = (
         ),
         r"\1",
     ),
+    # An empty list: SQLite's ``x IN ()`` is false and ``x NOT IN ()`` true; PostgreSQL
+    # refuses the syntax (a list built from an empty tuple of states).
+    (re.compile(rf"{_OPERAND}\s+NOT\s+IN\s*\(\s*\)", re.IGNORECASE), "TRUE"),
+    (re.compile(rf"{_OPERAND}\s+IN\s*\(\s*\)", re.IGNORECASE), "FALSE"),
     (re.compile(r"\bNOT\s+LIKE\b", re.IGNORECASE), "NOT ILIKE"),
     (re.compile(r"(?<!NOT )\bLIKE\b", re.IGNORECASE), "ILIKE"),
     (

@@ -3,15 +3,17 @@ the event), and the chain's verification.
 
 A journal row keeps what cannot be recomputed (issue #27): the ``seq`` of its first entry,
 the entries' fields packed in one ``record`` (``client.store.packing.pack_records``) and
-their hashes as 32 raw bytes each, end to end. One entry per row, or the entries of a lot's
-FSE moving together (``lot_events``: one row for all). The payload's digest and the
-previous entry's hash are rebuilt on reading (``billing.audit``)."""
+their hashes as 32 raw bytes each, end to end. One entry per row, the entries of a lot's
+FSE moving together (``lot_events``: one row for all), or the entries one operation writes
+together (:meth:`Journal.grouped`: a NOEMIE file imported). The payload's
+digest and the previous entry's hash are rebuilt on reading (``billing.audit``)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -124,6 +126,35 @@ class Journal(Repository):
     def __init__(self, conn: Connection, queries: Queries) -> None:
         super().__init__(conn)
         self.queries = queries
+        #: The entries appended inside :meth:`grouped`, written as one row when it ends.
+        self._group: list[AuditEntry] | None = None
+
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """The entries appended inside (events, payments, a lot's entries) are written as
+        one row when the block ends, in the caller's transaction: their records share most
+        of their bytes (issue #27). Each entry keeps its own ``seq`` and hash: the chain and
+        its check are unchanged. For an operation that fails whole: a failure inside writes
+        none of them (the transaction is rolled back), but a savepoint rolled back and caught
+        inside would leave its entries in the group. Nested: joins the outer group."""
+        self._require_transaction()
+        if self._group is not None:
+            yield
+            return
+        self._group = []
+        try:
+            yield
+            if self._group:
+                self.db.execute(_INSERT_ENTRY, list(stored_entries(self._group)))
+        finally:
+            self._group = None
+
+    def _store(self, entries: Sequence[AuditEntry]) -> None:
+        """Write consecutive entries as one row, or keep them for the open group's row."""
+        if self._group is not None:
+            self._group.extend(entries)
+        else:
+            self.db.execute(_INSERT_ENTRY, list(stored_entries(entries)))
 
     def event(
         self,
@@ -229,7 +260,7 @@ class Journal(Repository):
             )
             entries.append(previous)
         # One row for the lot's entries: they share most of their bytes (issue #27).
-        self.db.execute(_INSERT_ENTRY, list(stored_entries(entries)))
+        self._store(entries)
 
     def append(
         self,
@@ -250,11 +281,13 @@ class Journal(Repository):
             lot_id=lot_id,
             payload=payload,
         )
-        self.db.execute(_INSERT_ENTRY, list(stored_entry(entry)))
+        self._store([entry])
         return entry
 
     def _chain_head(self) -> ChainHead | None:
         """The last entry's place and hash (None: the journal is empty)."""
+        if self._group:  # not written yet: the open group's last entry
+            return ChainHead(self._group[-1].seq, self._group[-1].hash)
         last = self._one("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1")
         if last is None:
             return None
@@ -376,11 +409,9 @@ class Journal(Repository):
         (``client.store.books``) an edit of what the user reads. Everything is read in one
         read transaction: billing beside it never shows a half-written state.
         """
-        conn = self.db.conn
-        own = not conn.in_transaction
-        if own:
-            conn.execute("BEGIN")
-        try:
+        # One snapshot (on PostgreSQL REPEATABLE READ: « BEGIN » alone reads each statement
+        # anew, and billing beside it would look like an edit).
+        with self.conn.read():
             entries = self.audit_entries()
             chain = verify_chain(entries)
             if not chain.ok:
@@ -396,9 +427,6 @@ class Journal(Repository):
             if problems:
                 return _books_report(chain, Breach.BOOKS, problems)
             return report
-        finally:
-            if own and conn.in_transaction:
-                conn.execute("ROLLBACK")
 
     def _verify_events(self, entries: list[AuditEntry], report: ChainReport) -> ChainReport:
         by_event: dict[int, AuditEntry] = {}

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from client.store.connection import Repository
 from client.store.rows import OutboxStatus
+from client.store.scoping import within
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,9 @@ class OutboxTotal:
 class OutboxTotals(Repository):
     """Counts and amounts of the outbox, by status."""
 
-    def by_status(self) -> list[OutboxTotal]:
+    def by_status(self, practitioners: frozenset[str] | None = None) -> list[OutboxTotal]:
+        """The queue's lots and their FSE per status (of ``practitioners`` when given)."""
+        seen, ids = within("l.practitioner_id", practitioners)
         return [
             OutboxTotal(
                 status=OutboxStatus(r["status"]),
@@ -36,11 +39,13 @@ class OutboxTotals(Repository):
                 amc=Decimal(str(r["amc"])),
             )
             for r in self.db.query(
-                "SELECT o.status, count(DISTINCT o.id) AS lots, count(f.id) AS fse, "
+                "SELECT o.status, count(DISTINCT o.id) AS lots, count(f.id) AS fse, "  # noqa: S608
                 "coalesce(sum(CAST(f.total_fees AS REAL)), 0) AS total, "
                 "coalesce(sum(CAST(f.amo AS REAL)), 0) AS amo, "
                 "coalesce(sum(CAST(f.amc AS REAL)), 0) AS amc "
-                "FROM outbox o LEFT JOIN fse f ON f.lot_id = o.id "
-                "GROUP BY o.status"
+                "FROM outbox o JOIN lots l ON l.id = o.id "
+                f"LEFT JOIN fse f ON f.lot_id = o.id WHERE 1 = 1{seen} "
+                "GROUP BY o.status",
+                ids,
             )
         ]

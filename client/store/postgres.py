@@ -9,6 +9,12 @@ connection runs in autocommit mode and the store opens its transactions itself (
 Values read back as SQLite gives them: sums of integers as ``int`` (PostgreSQL's
 ``numeric``), ``bytea`` as ``bytes``; parameters ``bool`` sent as 0/1 (the columns are
 integers, as in SQLite).
+
+The server stopped or the network cut: every statement's error is the store's French
+``DatabaseUnavailableError`` (reads included, not only the write transactions), and the
+next statement after the transaction under way is ended opens a new connection, so a
+post resumes by itself once the server answers. A transaction cut with its connection is
+never carried on in a new one: its statements are refused until its owner rolls it back.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from client.store.dialect import (
     inserted_table,
     to_postgres,
 )
+from client.store.errors import DatabaseUnavailableError, StoreError, storage_error
 
 DATABASE_URL_ENV = "SESAM_DATABASE_URL"
 
@@ -39,6 +46,17 @@ WRITE_LOCK_KEY = 0x5E5A_4D01
 
 #: Seconds to reach the server before saying it does not answer.
 CONNECT_TIMEOUT = 10
+
+
+class UnstorableTextError(StoreError):
+    """A text holding a NUL character (0x00): PostgreSQL refuses it, SQLite keeps it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Une donnée à enregistrer contient un caractère nul (0x00), que le serveur "
+            "PostgreSQL du cabinet refuse : rien n'a été enregistré. Elle vient sans doute "
+            "d'un fichier endommagé : vérifiez-le ou demandez-en une nouvelle copie."
+        )
 
 
 class _NumericLoader(Loader):
@@ -71,56 +89,141 @@ def _params(params: Sequence[Any] | None) -> list[Any]:
     return [int(v) if isinstance(v, bool) else v for v in params or ()]
 
 
+def _unavailable(exc: psycopg.Error, url: str) -> DatabaseUnavailableError | None:
+    typed = storage_error(exc, None)
+    if not isinstance(typed, DatabaseUnavailableError):
+        return None
+    return DatabaseUnavailableError(safe_url(url), typed.detail)
+
+
 class PgCursor:
     """What the repositories read of a ``sqlite3.Cursor``: rows, ``description``,
-    ``rowcount`` and ``lastrowid`` (the ``id`` an ``INSERT`` returned)."""
+    ``rowcount`` and ``lastrowid`` (the ``id`` an ``INSERT`` returned); the server's
+    errors while rows are fetched typed as on ``execute``."""
 
-    def __init__(self, cursor: psycopg.Cursor[Any], lastrowid: int | None = None) -> None:
+    def __init__(
+        self, cursor: psycopg.Cursor[Any] | None, url: str = "", lastrowid: int | None = None
+    ) -> None:
         self._cursor = cursor
+        self._url = url
         self.lastrowid = lastrowid
-        self.rowcount = cursor.rowcount
+        self.rowcount = cursor.rowcount if cursor is not None else -1
 
     @property
     def description(self) -> list[tuple[str, ...]] | None:
-        described = self._cursor.description
+        described = self._cursor.description if self._cursor is not None else None
         return [(c.name,) for c in described] if described else None
 
     def fetchone(self) -> tuple[Any, ...] | None:
-        if self._cursor.description is None:
+        if self._cursor is None or self._cursor.description is None:
             return None
-        return self._cursor.fetchone()
+        with self._typed():
+            return self._cursor.fetchone()
 
     def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
-        if self._cursor.description is None:
+        if self._cursor is None or self._cursor.description is None:
             return []
-        return self._cursor.fetchmany(size)
+        with self._typed():
+            return self._cursor.fetchmany(size)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        if self._cursor.description is None:
+        if self._cursor is None or self._cursor.description is None:
             return []
-        return self._cursor.fetchall()
+        with self._typed():
+            return self._cursor.fetchall()
+
+    @contextlib.contextmanager
+    def _typed(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.Error as exc:
+            typed = _unavailable(exc, self._url)
+            if typed is None:
+                raise
+            raise typed from exc
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.fetchall())
 
 
 class PgConnection:
-    """What the repositories use of a ``sqlite3.Connection``."""
+    """What the repositories use of a ``sqlite3.Connection``; a new connection to the
+    server when the last one broke (see the module docstring)."""
 
-    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+    def __init__(self, raw: psycopg.Connection[Any], url: str = "") -> None:
         self.raw = raw
+        self.url = url
         self._identity: set[str] | None = None
+        #: A transaction was under way when the connection broke: lost with it (the
+        #: server rolled it back); its owner's ``ROLLBACK`` ends it here.
+        self._lost = False
+        self._closed = False  # closed by the store: never opened again
+
+    @property
+    def broken(self) -> bool:
+        """Whether the server dropped the connection (stopped, restarted, network cut)."""
+        return not self._closed and (self.raw.closed or self.raw.broken)
 
     @property
     def in_transaction(self) -> bool:
+        if self.broken:
+            return self._lost
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def run(self, statement: bytes, params: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
+        """``statement`` sent as is (already PostgreSQL's), the server's absence typed."""
+        if self.broken:
+            self._reconnect()
+        was_open = self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(statement, params)
+        except psycopg.Error as exc:
+            typed = self._typed(exc, was_open)
+            if typed is None:
+                raise
+            raise typed from exc
+        return cursor
+
+    def _typed(self, exc: psycopg.Error, was_open: bool) -> StoreError | None:
+        """``exc`` as the store's French error (None: a bug or the data, raised as is);
+        a transaction under way lost when the connection broke."""
+        if self.broken:
+            self._lost = was_open
+        unavailable = _unavailable(exc, self.url)
+        if unavailable is not None:
+            return unavailable
+        if isinstance(exc, psycopg.DataError) and "(0x00)" in str(exc):
+            return UnstorableTextError()
+        return None
+
+    def _reconnect(self) -> None:
+        """A new connection in place of the broken one: never inside a lost transaction
+        (its first statements ran on the server gone; the rest must not run alone)."""
+        if self._lost:
+            raise DatabaseUnavailableError(
+                safe_url(self.url), "connexion perdue pendant l'enregistrement, annulé"
+            )
+        try:
+            self.raw = connect(self.url)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()
+            raise DatabaseUnavailableError(safe_url(self.url), first[0] if first else "") from exc
+
+    def end_lost(self, statement: bytes) -> bool:
+        """Whether ``statement`` is the ``ROLLBACK`` that ends a lost transaction (nothing
+        to send: the server rolled it back when the connection broke)."""
+        if self.broken and self._lost and statement.strip().upper() == b"ROLLBACK":
+            self._lost = False
+            return True
+        return False
 
     def identity_tables(self) -> set[str]:
         """The tables whose ``id`` the database numbers (``lastrowid`` of an insert)."""
         if self._identity is None:
-            rows = self.raw.execute(
-                "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
-                "AND is_identity = 'YES' AND table_schema = current_schema()"
+            rows = self.run(
+                b"SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
+                b"AND is_identity = 'YES' AND table_schema = current_schema()"
             ).fetchall()
             self._identity = {str(r[0]) for r in rows}
         return self._identity
@@ -132,37 +235,47 @@ class PgConnection:
         statements = to_postgres(sql)
         if len(statements) > 1:  # a trigger: its function, then the trigger
             for statement in statements:
-                self.raw.execute(statement.encode())
+                self.run(statement.encode())
             self.schema_changed()
-            return PgCursor(self.raw.cursor())
+            return PgCursor(None)
         statement = statements[0]
+        if self.end_lost(statement.encode()):
+            return PgCursor(None)
         table = inserted_table(sql)
         returning = table is not None and not has_returning(sql) and table in self.identity_tables()
         if returning:
             statement += " RETURNING id"
-        cursor = self.raw.cursor()
-        cursor.execute(statement.encode(), _params(params))
+        cursor = self.run(statement.encode(), _params(params))
         self._follow_given_ids(sql, table)
         if returning:
-            row = cursor.fetchone()
-            return PgCursor(cursor, int(row[0]) if row else None)
+            row = PgCursor(cursor, self.url).fetchone()
+            return PgCursor(cursor, self.url, int(row[0]) if row else None)
         if table is None and sql.lstrip()[:6].upper() in ("CREATE", "ALTER ", "DROP T"):
             self.schema_changed()
-        return PgCursor(cursor)
+        return PgCursor(cursor, self.url)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
         (statement,) = to_postgres(sql)
+        if self.broken:
+            self._reconnect()
+        was_open = self.raw.info.transaction_status != pq.TransactionStatus.IDLE
         cursor = self.raw.cursor()
-        cursor.executemany(statement.encode(), [_params(p) for p in seq])
+        try:
+            cursor.executemany(statement.encode(), [_params(p) for p in seq])
+        except psycopg.Error as exc:
+            typed = self._typed(exc, was_open)
+            if typed is None:
+                raise
+            raise typed from exc
         self._follow_given_ids(sql, inserted_table(sql))
-        return PgCursor(cursor)
+        return PgCursor(cursor, self.url)
 
     def _follow_given_ids(self, sql: str, table: str | None) -> None:
         """After rows inserted with their ``id`` given (the journal's batches number their
         events as SQLite would), the next generated ``id`` comes after them."""
         if table is None or table not in self.identity_tables() or not gives_id(sql):
             return
-        self.raw.execute(
+        self.run(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - catalog
             f"(SELECT max(id) FROM {table}))".encode()
         )
@@ -170,9 +283,10 @@ class PgConnection:
     def commit(self) -> None:
         """As ``sqlite3.Connection.commit``: ends the transaction under way, if any."""
         if self.in_transaction:
-            self.raw.execute(b"COMMIT")
+            self.run(b"COMMIT")
 
     def close(self) -> None:
+        self._closed = True
         self.raw.close()
 
 
@@ -183,7 +297,7 @@ class PgDatabase:
     dialect = POSTGRESQL
 
     def __init__(self, raw: psycopg.Connection[Any], url: str) -> None:
-        self.conn = PgConnection(raw)
+        self.conn = PgConnection(raw, url)
         self.url = url
         self._savepoints = itertools.count(1)
 
@@ -200,36 +314,42 @@ class PgDatabase:
     def atomic(self) -> Iterator[None]:
         """A savepoint inside the transaction, else a transaction."""
         if not self.conn.in_transaction:
-            self.conn.raw.execute(b"BEGIN")
+            self.conn.run(b"BEGIN")
             try:
                 yield
             except BaseException:
-                self.conn.raw.execute(b"ROLLBACK")
+                self.conn.execute("ROLLBACK")
                 raise
-            self.conn.raw.execute(b"COMMIT")
+            self.conn.run(b"COMMIT")
             return
         name = f"sp{next(self._savepoints)}"
-        self.conn.raw.execute(f"SAVEPOINT {name}".encode())
+        self.conn.run(f"SAVEPOINT {name}".encode())
         try:
             yield
         except BaseException:
-            self.conn.raw.execute(f"ROLLBACK TO SAVEPOINT {name}".encode())
+            if not self.conn.broken:  # else the whole transaction is lost: its owner ends it
+                self.conn.run(f"ROLLBACK TO SAVEPOINT {name}".encode())
             raise
-        self.conn.raw.execute(f"RELEASE SAVEPOINT {name}".encode())
+        self.conn.run(f"RELEASE SAVEPOINT {name}".encode())
 
     def begin_write(self) -> None:
         """``BEGIN`` and the writers' lock (see ``WRITE_LOCK_KEY``)."""
-        self.conn.raw.execute(b"BEGIN")
-        self.conn.raw.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})".encode())
+        self.conn.run(b"BEGIN")
+        try:
+            self.conn.run(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})".encode())
+        except BaseException:
+            with contextlib.suppress(psycopg.Error, DatabaseUnavailableError):
+                self.conn.execute("ROLLBACK")  # the caller has no transaction to end
+            raise
 
     def begin_read(self) -> None:
         """A read transaction on one snapshot."""
-        self.conn.raw.execute(b"BEGIN ISOLATION LEVEL REPEATABLE READ")
+        self.conn.run(b"BEGIN ISOLATION LEVEL REPEATABLE READ")
 
     def table_names(self) -> list[str]:
-        rows = self.conn.raw.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema() ORDER BY table_name"
+        rows = self.conn.run(
+            b"SELECT table_name FROM information_schema.tables "
+            b"WHERE table_schema = current_schema() ORDER BY table_name"
         ).fetchall()
         return [str(r[0]) for r in rows]
 

@@ -25,6 +25,7 @@ from client.store.rows import (
     _where,
     parse_db_stamp,
 )
+from client.store.scoping import within
 
 
 class Queries(Repository):
@@ -126,13 +127,18 @@ class Queries(Repository):
         row = self._one(f"SELECT count(*) AS n FROM fse{clause}", values)  # noqa: S608
         return int(row["n"]) if row else 0
 
-    def fse_totals_by_state(self) -> dict[FseState, tuple[int, Decimal, Decimal, Decimal]]:
-        """(count, total fees, AMO, AMC) of the FSE in each state, from the month totals the
-        triggers keep (a few rows per distinct amount, whatever the size of the store)."""
+    def fse_totals_by_state(
+        self, practitioners: frozenset[str] | None = None
+    ) -> dict[FseState, tuple[int, Decimal, Decimal, Decimal]]:
+        """(count, total fees, AMO, AMC) of the FSE in each state (of ``practitioners``
+        when given), from the month totals the triggers keep (a few rows per distinct
+        amount, whatever the size of the store; per practitioner since m024)."""
         totals: dict[FseState, tuple[int, Decimal, Decimal, Decimal]] = {}
+        seen, ids = within("practitioner_id", practitioners)
         for r in self.db.query(
-            "SELECT state, total_fees, amo, amc, sum(n) AS n FROM fse_month_totals "
-            "WHERE n > 0 GROUP BY state, total_fees, amo, amc"
+            "SELECT state, total_fees, amo, amc, sum(n) AS n FROM fse_month_totals "  # noqa: S608
+            f"WHERE n > 0{seen} GROUP BY state, total_fees, amo, amc",
+            ids,
         ):
             n = int(r["n"])
             count, fees, amo, amc = totals.get(
@@ -272,16 +278,20 @@ class Queries(Repository):
             )
         ]
 
-    def lots_page(self, limit: int, offset: int = 0) -> list[tuple[LotRow, OutboxRow | None]]:
-        """One page of the lots, newest first, each with its outbox row (None once sent or
-        never queued): the queue page's list, read as it scrolls. The order is the one of
-        the ``UNIQUE (practitioner_id, number)`` index: a page reads a page of rows."""
+    def lots_page(
+        self, limit: int, offset: int = 0, practitioners: frozenset[str] | None = None
+    ) -> list[tuple[LotRow, OutboxRow | None]]:
+        """One page of the lots (of ``practitioners`` when given), newest first, each with
+        its outbox row (None once sent or never queued): the queue page's list, read as it
+        scrolls. The order is the one of the ``UNIQUE (practitioner_id, number)`` index: a
+        page reads a page of rows."""
+        seen, ids = within("practitioner_id", practitioners)
         lots = [
             _lot_row(r)
             for r in self.db.query(
-                f"SELECT {_LOT_COLUMNS} FROM lots "  # noqa: S608
+                f"SELECT {_LOT_COLUMNS} FROM lots WHERE 1 = 1{seen} "  # noqa: S608
                 "ORDER BY practitioner_id DESC, number DESC LIMIT ? OFFSET ?",
-                [limit, offset],
+                [*ids, limit, offset],
             )
         ]
         outbox: dict[str, OutboxRow] = {}
@@ -303,9 +313,10 @@ class Queries(Repository):
                     outbox[row.id] = dataclasses.replace(row, attempts=int(r["attempts"]))
         return [(lot, outbox.get(lot.id)) for lot in lots]
 
-    def lot_count(self) -> int:
+    def lot_count(self, practitioners: frozenset[str] | None = None) -> int:
         """How many lots :meth:`lots_page` lists in all (counted on an index)."""
-        row = self._one("SELECT count(*) AS n FROM lots", [])
+        seen, ids = within("practitioner_id", practitioners)
+        row = self._one(f"SELECT count(*) AS n FROM lots WHERE 1 = 1{seen}", ids)  # noqa: S608
         return int(row["n"]) if row else 0
 
     def lot_by_id(self, lot_id: str) -> LotRow:

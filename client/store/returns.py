@@ -15,7 +15,8 @@ from client.store.connection import Connection, Repository
 from client.store.mapping import columns, row_of
 from client.store.packing import pack_file
 from client.store.queries import Queries
-from client.store.rows import FseRow, stamp
+from client.store.rows import FSE_MODE_SQL, FseRow, stamp
+from client.store.scoping import unmatched_within, within
 
 if TYPE_CHECKING:  # the NOEMIE parser is loaded by the returns, not by opening the store
     from billing.noemie import NoemieFile, NoemieInvoice, NoemiePayment
@@ -93,9 +94,7 @@ class ReconcileRow:
 
 #: The columns of :class:`ReconcileRow`: the FSE ``f`` and its latest payment line ``p``.
 _RECONCILE_ROWS = (
-    "SELECT f.fse_uuid, f.number, f.care_date, "
-    # m019: an ApCV FSE is stored in the secured lots' mode, with its session.
-    "CASE WHEN f.apcv_session <> '' THEN 'apcv' ELSE f.mode END AS mode, "
+    f"SELECT f.fse_uuid, f.number, f.care_date, {FSE_MODE_SQL} AS mode, "  # noqa: S608
     "f.state, f.amo, f.amc, p.outcome, "
     "p.virement_ref, p.paid_amo, p.paid_amc, p.motif_code, p.motif_label FROM fse f "
     "LEFT JOIN payments p ON p.id = (SELECT max(q.id) FROM payments q "
@@ -270,14 +269,20 @@ class Returns(Repository):
         return row_of(SettlementRow, row) if row else None
 
     def remainders(
-        self, *, include_claimed: bool, limit: int | None = None, offset: int = 0
+        self,
+        *,
+        include_claimed: bool,
+        limit: int | None = None,
+        offset: int = 0,
+        practitioners: frozenset[str] | None = None,
     ) -> list[RemainderRow]:
         """The remainders not closed (claimed ones too with ``include_claimed``), oldest
         return first (a page when ``limit``), from the ``remainders`` the triggers keep
-        (m021) in the order of their index."""
+        (m021) in the order of their index; those of ``practitioners`` when given (m026)."""
         closed = "r.closed = ''" + (" OR r.closed = 'reclame'" if include_claimed else "")
-        sql = f"{_REMAINDER_ROWS}WHERE {closed} ORDER BY r.payment_id"
-        values: list[object] = []
+        seen, ids = within("r.practitioner_id", practitioners)
+        sql = f"{_REMAINDER_ROWS}WHERE ({closed}){seen} ORDER BY r.payment_id"
+        values: list[object] = list(ids)
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             values += [limit, offset]
@@ -288,14 +293,18 @@ class Returns(Repository):
         row = self._one(f"{_REMAINDER_ROWS}WHERE r.fse_uuid = ?", [fse_uuid])
         return row_of(RemainderRow, row) if row else None
 
-    def remainder_groups(self) -> list[RemainderGroup]:
-        """Every remainder, grouped by closure, outcome and amounts (summed by the caller),
-        as the triggers count them (``remainder_counts``, m021)."""
+    def remainder_groups(self, practitioners: frozenset[str] | None = None) -> list[RemainderGroup]:
+        """Every remainder (of ``practitioners`` when given), grouped by closure, outcome
+        and amounts (summed by the caller), as the triggers count them
+        (``remainder_counts``, m021, per practitioner since m026)."""
+        seen, ids = within("practitioner_id", practitioners)
         return [
             row_of(RemainderGroup, r)
             for r in self.db.query(
-                "SELECT nullif(closed, '') AS closed, outcome, billed_amo, billed_amc, "
-                "paid_amo, paid_amc, n FROM remainder_counts WHERE n > 0"
+                "SELECT nullif(closed, '') AS closed, outcome, billed_amo, billed_amc, "  # noqa: S608
+                f"paid_amo, paid_amc, sum(n) AS n FROM remainder_counts WHERE n > 0{seen} "
+                "GROUP BY closed, outcome, billed_amo, billed_amc, paid_amo, paid_amc",
+                ids,
             )
         ]
 
@@ -466,24 +475,40 @@ class Returns(Repository):
 
     # ------------------------------------------------------------------------ unmatched
 
-    def unmatched(self, include_resolved: bool = False) -> list[dict[str, Any]]:
-        """Payments and rejects that matched no FSE here (rows as the lists show them)."""
-        clause = "" if include_resolved else " WHERE resolved_at IS NULL"
-        return list(self.db.query(f"SELECT * FROM unmatched_payments{clause} ORDER BY id"))  # noqa: S608
-
-    def unmatched_page(self, limit: int, offset: int = 0) -> list[dict[str, Any]]:
-        """One page of the unresolved ones."""
+    def unmatched(
+        self, include_resolved: bool = False, practitioners: frozenset[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Payments and rejects that matched no FSE here (rows as the lists show them);
+        those of ``practitioners`` when given (:func:`client.store.scoping.unmatched_within`)."""
+        clause = "1 = 1" if include_resolved else "resolved_at IS NULL"
+        seen, ids = unmatched_within(practitioners)
         return list(
             self.db.query(
-                "SELECT * FROM unmatched_payments WHERE resolved_at IS NULL "
-                "ORDER BY id LIMIT ? OFFSET ?",
-                [limit, offset],
+                f"SELECT * FROM unmatched_payments WHERE {clause}{seen} ORDER BY id",  # noqa: S608
+                ids,
             )
         )
 
-    def unmatched_count(self) -> int:
-        """How many are unresolved."""
-        row = self._one("SELECT count(*) AS n FROM unmatched_payments WHERE resolved_at IS NULL")
+    def unmatched_page(
+        self, limit: int, offset: int = 0, practitioners: frozenset[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """One page of the unresolved ones (of ``practitioners`` when given)."""
+        seen, ids = unmatched_within(practitioners)
+        return list(
+            self.db.query(
+                f"SELECT * FROM unmatched_payments WHERE resolved_at IS NULL{seen} "  # noqa: S608
+                "ORDER BY id LIMIT ? OFFSET ?",
+                [*ids, limit, offset],
+            )
+        )
+
+    def unmatched_count(self, practitioners: frozenset[str] | None = None) -> int:
+        """How many are unresolved (of ``practitioners`` when given)."""
+        seen, ids = unmatched_within(practitioners)
+        row = self._one(
+            f"SELECT count(*) AS n FROM unmatched_payments WHERE resolved_at IS NULL{seen}",  # noqa: S608
+            ids,
+        )
         return int(row["n"]) if row else 0
 
     def unmatched_by_id(self, payment_id: int) -> dict[str, Any] | None:

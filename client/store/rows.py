@@ -153,6 +153,16 @@ class HistoryAct:
     fee: Decimal
 
 
+#: The securing mode of FSE ``f`` as every list shows it: an ApCV FSE is stored in the
+#: secured lots' mode (``vitale``) and names its session (m019), read « apcv ».
+FSE_MODE_SQL = "CASE WHEN f.apcv_session <> '' THEN 'apcv' ELSE f.mode END"
+
+
+def fse_mode(stored_mode: str, apcv_session: str | None) -> str:
+    """:data:`FSE_MODE_SQL` for a row read whole."""
+    return "apcv" if apcv_session else stored_mode
+
+
 def _document_text(stored: str | bytes) -> str:
     """The FSE document of a stored value; '' when it is damaged (its parse then fails where
     it is read, and ``sesam audit verify`` names the FSE), rather than a list that breaks."""
@@ -171,8 +181,7 @@ def _fse_row(r: dict[str, Any]) -> FseRow:
         patient_id=r["patient_id"],
         care_date=date.fromisoformat(r["care_date"]),
         created_at=parse_db_stamp(r["created_at"]),
-        # m019: an ApCV FSE is stored in the secured lots' mode, with its session.
-        mode="apcv" if r.get("apcv_session") else r["mode"],
+        mode=fse_mode(r["mode"], r.get("apcv_session")),
         degrade_reason=r["degrade_reason"],
         state=FseState(r["state"]),
         regime=r["regime"],

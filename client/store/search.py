@@ -14,6 +14,8 @@ from billing.fse_states import FseState
 from client.reconciliation import Reconciliation
 from client.store.connection import Repository
 from client.store.mapping import row_of
+from client.store.rows import FSE_MODE_SQL
+from client.store.scoping import within
 
 #: States the list leaves out unless asked for by name (« État »): nothing was billed.
 HIDDEN_BY_DEFAULT = (FseState.DRAFT, FseState.CANCELLED)
@@ -34,9 +36,8 @@ _LATEST_OUTCOME = (
 )
 
 _ROWS = (
-    "SELECT f.fse_uuid, f.number, f.practitioner_id, f.care_date, "
-    # m019: an ApCV FSE is stored in the secured lots' mode, with its session.
-    "CASE WHEN f.apcv_session <> '' THEN 'apcv' ELSE f.mode END AS mode, f.state, "
+    f"SELECT f.fse_uuid, f.number, f.practitioner_id, f.care_date, {FSE_MODE_SQL} AS mode, "  # noqa: S608
+    "f.state, "
     "f.total_fees, f.amo, f.amc, f.patient_remainder, "
     "pa.last_name AS patient_last, pa.first_name AS patient_first, "
     "pr.last_name AS pr_last, pr.first_name AS pr_first, "
@@ -61,6 +62,8 @@ class FseFilter:
     states: tuple[FseState, ...] = ()  # none: every state but drafts and cancelled FSE
     payment: Reconciliation | None = None
     practitioner_id: str | None = None
+    #: Who is looking (issue #26): only these practitioners' FSE; None: every one's.
+    practitioners: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,4 +257,8 @@ class FseSearch(Repository):
             # Most FSE are a practitioner's: walk the dates rather than sort all of his.
             parts.append(f"{'+' if page else ''}f.practitioner_id = ?")
             params.append(flt.practitioner_id)
+        if flt.practitioners is not None:
+            seen, ids = within("f.practitioner_id", flt.practitioners)
+            parts.append(seen.removeprefix(" AND "))
+            params += ids
         return " AND ".join(parts), params

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from client.store.alerting import AlertQueries
     from client.store.amc_conventions import AmcConventions
     from client.store.amc_lots import AmcLots
+    from client.store.amc_remainders import AmcRemainders
     from client.store.apcv import ApcvFigures
     from client.store.cabinet import Cabinet
     from client.store.devis import DevisBook
@@ -121,6 +122,12 @@ class Store:
         from client.store.amc_lots import AmcLots
 
         return AmcLots(self.conn, self.journal)
+
+    @functools.cached_property
+    def amc_remainders(self) -> AmcRemainders:
+        from client.store.amc_remainders import AmcRemainders
+
+        return AmcRemainders(self.conn)
 
     @functools.cached_property
     def cabinet(self) -> Cabinet:
@@ -243,8 +250,10 @@ class Store:
     ) -> int:
         return self.queries.fse_count(state, practitioner_id, exclude=exclude)
 
-    def fse_totals_by_state(self) -> dict[FseState, tuple[int, Decimal, Decimal, Decimal]]:
-        return self.queries.fse_totals_by_state()
+    def fse_totals_by_state(
+        self, practitioners: frozenset[str] | None = None
+    ) -> dict[FseState, tuple[int, Decimal, Decimal, Decimal]]:
+        return self.queries.fse_totals_by_state(practitioners)
 
     def fse_degrade_open(self) -> list[FseRow]:
         return self.queries.fse_degrade_open()
@@ -276,11 +285,13 @@ class Store:
     ) -> list[LotRow]:
         return self.queries.lots(state, practitioner_id, kind)
 
-    def lots_page(self, limit: int, offset: int = 0) -> list[tuple[LotRow, OutboxRow | None]]:
-        return self.queries.lots_page(limit, offset)
+    def lots_page(
+        self, limit: int, offset: int = 0, practitioners: frozenset[str] | None = None
+    ) -> list[tuple[LotRow, OutboxRow | None]]:
+        return self.queries.lots_page(limit, offset, practitioners)
 
-    def lot_count(self) -> int:
-        return self.queries.lot_count()
+    def lot_count(self, practitioners: frozenset[str] | None = None) -> int:
+        return self.queries.lot_count(practitioners)
 
     def lot_by_id(self, lot_id: str) -> LotRow:
         return self.queries.lot_by_id(lot_id)

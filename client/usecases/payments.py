@@ -166,11 +166,19 @@ def rectify_draft(ctx: AppContext, fse_uuid: str) -> RectifyDraft:
 
 def rectify_fse(ctx: AppContext, request: RectifyRequest, cps: CpsSource) -> Rectified:
     """Sign and store the FSE rectificative (``client.rectify.rectify``) with the
-    practitioner's CPS as read; it waits in an open lot like any FSE."""
+    practitioner's CPS as read; it waits in an open lot like any FSE. A rejected ApCV FSE
+    goes with the patient's new code, or sans Vitale by ADRi (``client.rectify_apcv``):
+    the network answers before anything is written."""
+    from client.rectify_apcv import prepare
+
+    original = ctx.db.submit(
+        lambda store: store.fse_by_number(request.number, request.practitioner_id)
+    ).result()
+    prepared, signer = prepare(ctx, original, request, request.apcv_code)
 
     def work(store: Store) -> Rectified:
         service = FseService(store, ctx.ensure_referential(), clock=ctx.utc_clock)
-        return rectification.rectify(service, request, cps, None)
+        return rectification.rectify(service, prepared, cps, None, apcv=signer)
 
     return ctx.db.submit(work).result()
 

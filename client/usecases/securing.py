@@ -4,6 +4,7 @@ Vitale certify it, store it with its lot and outbox row, print what was asked.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,9 @@ from billing.pricing import price as billing_price
 from billing.request import HistoryEntry
 from cardio.cps import CpsIdentity, Situation
 from client import amc_pricing, desk, documents
+from client.amc.ahead import NOT_ASKED, engagement_ahead
 from client.amc.engagement import OnlineEngagement
+from client.amc.transport import EngagementQuery, Engager
 from client.apcv import SessionSigner, check_session_for
 from client.context import AppContext
 from client.fse_service import CpsSource, FseInput, FseService, VitaleSource
@@ -83,6 +86,9 @@ class SecureRequest:
     cps: CpsSource
     draft_id: str | None = None
     print_receipt: bool = False
+    #: Told what is being done while it lasts (« Demande d'accord à la complémentaire… »),
+    #: from the calling thread.
+    on_progress: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +145,21 @@ def secure_fse(ctx: AppContext, request: SecureRequest) -> Secured:
     degraded = choice.source == desk.PatientSource.DEGRADED
     means = invoice.means.label if invoice.means is not None else ""
     clock = ctx.utc_clock
+    # The AMC is asked here, between two jobs of the database thread: never while holding it.
+    asked: Engager = NOT_ASKED
+    if fse_request.tiers_payant.amc:
+
+        def query(store: Store) -> EngagementQuery | None:
+            gate = OnlineEngagement(store, NOT_ASKED, referential)
+            service = FseService(store, referential, clock=clock, amc_gate=gate)
+            return service.amc_query(fse_request, request.cps, vitale, apcv=apcv)
+
+        asked = engagement_ahead(
+            ctx.db, query, OnlineEngagement.network(ctx.settings), request.on_progress
+        )
 
     def work(store: Store) -> Secured:
-        gate = OnlineEngagement.from_settings(store, ctx.settings, referential)
+        gate = OnlineEngagement(store, asked, referential)
         service = FseService(store, referential, clock=clock, amc_gate=gate)
         row = service.create(fse_request, request.cps, vitale, apcv=apcv)
         # As secured: the AMC tiers payant is dropped when there is no AMC part to bill or

@@ -59,17 +59,19 @@ def read_queue(
 def _read_queue(
     store: Store, first_page: int, drafts: list[Draft] | None, viewer: Viewer | None
 ) -> QueueView:
-    return QueueView(
-        fse=scoped_fse_page(store, viewer, first_page),
-        summary=returns.reconcile_summary(store, scope_of(viewer)),
-        lots=store.lots_page(first_page),
-        lot_count=store.lot_count(),
-        unmatched=returns.unmatched_page(store, first_page),
-        unmatched_count=returns.unmatched_count(store),
-        drafts=list(drafts or []),
-        last_contact=returns.last_contact(store),
-        late_amc=late_amc_parts(store, datetime.now(UTC)),
-    )
+    seen = scope_of(viewer)
+    with looking(store, viewer):
+        return QueueView(
+            fse=scoped_fse_page(store, viewer, first_page),
+            summary=returns.reconcile_summary(store, seen),
+            lots=store.lots_page(first_page, 0, seen),
+            lot_count=store.lot_count(seen),
+            unmatched=returns.unmatched_page(store, first_page, 0, seen),
+            unmatched_count=returns.unmatched_count(store, seen),
+            drafts=list(drafts or []),
+            last_contact=returns.last_contact(store),
+            late_amc=late_amc_parts(store, datetime.now(UTC), practitioners=seen),
+        )
 
 
 def load_queue(ctx: AppContext, first_page: int = 200) -> QueueView:
@@ -88,13 +90,27 @@ def fse_page(ctx: AppContext, offset: int, limit: int) -> list[FseReconciliation
 
 
 def lot_page(ctx: AppContext, offset: int, limit: int) -> list[tuple[LotRow, OutboxRow | None]]:
-    """A page of the queue's lots, newest first, each with its outbox row (as it scrolls)."""
-    return ctx.db.submit(lambda store: store.lots_page(limit, offset)).result()
+    """A page of the queue's lots, newest first, each with its outbox row (as it scrolls),
+    those the card in the reader may see."""
+    viewer = ctx.viewer
+
+    def work(store: Store) -> list[tuple[LotRow, OutboxRow | None]]:
+        with looking(store, viewer):
+            return store.lots_page(limit, offset, scope_of(viewer))
+
+    return ctx.db.submit(work).result()
 
 
 def unmatched_page(ctx: AppContext, offset: int, limit: int) -> list[UnmatchedPayment]:
-    """A page of the unmatched payments, oldest first (as the list scrolls)."""
-    return ctx.db.submit(lambda store: returns.unmatched_page(store, limit, offset)).result()
+    """A page of the unmatched payments, oldest first (as the list scrolls), those the
+    card in the reader may see."""
+    viewer = ctx.viewer
+
+    def work(store: Store) -> list[UnmatchedPayment]:
+        with looking(store, viewer):
+            return returns.unmatched_page(store, limit, offset, scope_of(viewer))
+
+    return ctx.db.submit(work).result()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +171,18 @@ def read_dashboard(
         vitale_rate=figures.teletransmission_rate,
         fse_count=figures.fse_count,
         days_since_transmission=figures.days_since_transmission,
-        alerts=alerts.compute_alerts(store, ctx.settings, now),
+        alerts=_alerts(store, ctx, now, viewer),
         rejects_by_month=[Decimal(m.rejects) for m in figures.months],
         unpaid_amount=figures.unpaid_amount,
         unpaid_count=figures.unpaid_count,
         mode_shares=figures.mode_shares,
     )
+
+
+def _alerts(store: Store, ctx: Services, now: datetime, viewer: Viewer | None) -> list[Alert]:
+    """The alerts of what ``viewer`` may see (issue #26)."""
+    with looking(store, viewer):
+        return alerts.compute_alerts(store, ctx.settings, now, practitioners=scope_of(viewer))
 
 
 def load_dashboard(ctx: AppContext, months: int = 6) -> DashboardView:

@@ -30,6 +30,7 @@ from billing.fse import Fse, SecuringMode
 from billing.lot import LotError, verify_lot
 from billing.pj_lot import FORMAT as PJ_FORMAT
 from billing.pj_lot import PjLotError, content_format, verify_pj_lot
+from billing.rules.teleconsultation import misplaced_codes
 from testbed import nir
 from testbed.apcv.service import signed_message
 from testbed.pki import ca_certificate
@@ -178,6 +179,9 @@ def check_lot(
             verdict.motifs.append(motif("A05", fse_id))
         if (body.organism.regime, body.organism.caisse) not in organisms:
             verdict.motifs.append(motif("A06", fse_id))
+        misplaced = misplaced_codes((a.code for a in body.acts), body.teleconsultation)
+        if misplaced:  # TC2 outside a téléconsultation, or an act it excludes inside one
+            verdict.motifs.append(with_detail("A15", ", ".join(misplaced), fse_id))
         verdict.fse.append((fse_id, fse.to_document()))
     return verdict
 

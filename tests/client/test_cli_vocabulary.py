@@ -37,15 +37,15 @@ from testbed.am.server import AmServer
 from testbed.pki import ensure_pki
 
 #: The words the keys are made of (split on « _ »): French, or the acronyms and codes of
-#: the trade (AMO, AMC, NIR, FSE, PJ, ARL, NOEMIE, ADRi, ApCV, SHA-256, dpi, ATR, id). A new key
-#: whose word is missing here fails the test: add the word if it is French.
+#: the trade (AMO, AMC, NIR, FSE, PJ, ARL, NOEMIE, ADRi, ApCV, DRE, SHA-256, dpi, ATR, id).
+#: A new key whose word is missing here fails the test: add the word if it is French.
 _WORDS = """
     a acceptes acte actes action adherent adri amc amo ancien annulees arl assure atr attendu
     attente au avec avertissement base beneficiaires bloques caisse caisses carte centre
     certification charge civilite cle cloture code coefficient complet complete conforme
     conservee contact contenu contrat convention couvertures cps cree date de debut degrade devis
-    deja depassement depuis dernier derniere detail document double dpi droits du ecart
-    echeance echec ed empreinte en encaisse encaisser endommagee enregistre entree entrees
+    defaut deja delai depassement depuis dernier derniere detail document double dpi dre droits du
+    ecart echeance echec ed empreinte en encaisse encaisser endommagee enregistre entree entrees
     envoi erreur erreurs essai essais etat evenement exclues facturation facture fautive ferme
     feuille fichier fin forfaitaire fse garantie gestion gratuit historique honoraires id
     identifiant identification identite ik importe jours le lecteur lecture les libelle lignes
@@ -59,7 +59,7 @@ _WORDS = """
     resultat resume retour sans secteur serie sha256 signataire signe simulation situations
     soins source specialite statut structure taille tarifaire taux teletransmission texte tiers
     total totaux traites transmise transmission type usage valide vers virement vitale zone
-    apcv session
+    apcv session teleconsultation
 """
 FRENCH_WORDS = frozenset(re.findall(r"[a-z0-9]+", _WORDS))
 

@@ -171,6 +171,7 @@ _EXTRA_PAYMENT = (
         ("UPDATE fse SET lot_id = NULL WHERE number = 5", "FSE n° 5 : lot"),
     ],
 )
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edit_of_the_books_is_named(
     made: Path, capsys: pytest.CaptureFixture[str], sql: str, named: str
 ) -> None:
@@ -189,6 +190,7 @@ def attacker(db: Path) -> sqlite3.Connection:
     return conn
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_cut_tail_is_caught_through_the_signed_lots_anchor(
     made: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -205,6 +207,7 @@ def test_a_cut_tail_is_caught_through_the_signed_lots_anchor(
     assert "journal tronqué" in str(out["message"])
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_the_last_entries_cut_are_caught(made: Path, capsys: pytest.CaptureFixture[str]) -> None:
     conn = attacker(made)
     top = conn.execute("SELECT max(seq) FROM audit_journal").fetchone()[0]
@@ -262,6 +265,7 @@ def test_verify_beside_active_billing_never_cries_wolf(made: Path) -> None:
         store.close()
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_store_from_before_the_books_journal_verifies_after_migrating(
     data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -126,6 +126,7 @@ def test_the_journal_holds_no_nir_nor_name(store: Store) -> None:
     assert "DURAND" not in text
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_triggers_refuse_update_and_delete(store: Store) -> None:
     full_life(store)
     for sql in (
@@ -150,6 +151,7 @@ def test_a_failed_transaction_journals_nothing(store: Store) -> None:
     assert store.audit_verify().ok
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edited_payload_is_detected_at_its_entry(
     store: Store, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -170,6 +172,7 @@ def test_an_edited_payload_is_detected_at_its_entry(
     assert f"entrée n° {target.seq}" in err and "altéré" in err
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edited_payload_with_its_hash_recomputed_is_detected_at_the_next_entry(
     store: Store,
 ) -> None:
@@ -199,6 +202,7 @@ def test_an_edited_payload_with_its_hash_recomputed_is_detected_at_the_next_entr
     assert (report.breach, report.first_bad_seq) == (Breach.HASH, target.seq + 1)
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_removed_entry_is_detected(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     full_life(store)
     conn = attacker(store.path)
@@ -210,6 +214,7 @@ def test_a_removed_entry_is_detected(store: Store, capsys: pytest.CaptureFixture
     assert code == 1 and "entrée n° 5" in err
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_two_swapped_entries_are_detected(store: Store) -> None:
     full_life(store)
     conn = attacker(store.path)
@@ -222,6 +227,7 @@ def test_two_swapped_entries_are_detected(store: Store) -> None:
     assert (report.breach, report.first_bad_seq) == (Breach.HASH, 7)
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edited_or_removed_fse_event_is_detected(store: Store) -> None:
     full_life(store)
     conn = attacker(store.path)
@@ -233,6 +239,7 @@ def test_an_edited_or_removed_fse_event_is_detected(store: Store) -> None:
     assert json.loads(entry.payload)["event"] == 2
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_removed_fse_event_is_detected(store: Store) -> None:
     full_life(store)
     conn = attacker(store.path)
@@ -243,6 +250,7 @@ def test_a_removed_fse_event_is_detected(store: Store) -> None:
     assert report.breach is Breach.EVENT and "disparu" in report.message()
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_fse_document_changed_after_securing_is_detected(store: Store) -> None:
     full_life(store)
     row = store.fse_list()[0]
@@ -257,6 +265,7 @@ def test_an_fse_document_changed_after_securing_is_detected(store: Store) -> Non
     assert report.breach is Breach.EVENT and f"FSE n° {row.number}" in report.message()
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_damaged_compressed_fse_document_is_detected(store: Store) -> None:
     full_life(store)
     row = store.fse_list()[0]
@@ -268,6 +277,7 @@ def test_a_damaged_compressed_fse_document_is_detected(store: Store) -> None:
     assert report.breach is Breach.EVENT and f"FSE n° {row.number}" in report.message()
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_existing_database_gets_its_history_journaled_by_the_migration(
     store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,6 +54,7 @@ def edit(db: Path, *sql: str) -> None:
         conn.close()
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_every_recording_is_journaled_the_last_one_stands(settled: Path) -> None:
     conn = sqlite3.connect(settled)
     try:
@@ -103,6 +104,7 @@ def test_an_untouched_store_passes(settled: Path, capsys: pytest.CaptureFixture[
         ),
     ],
 )
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edit_of_a_settlement_is_named(
     settled: Path, capsys: pytest.CaptureFixture[str], sql: str, named: str
 ) -> None:
@@ -112,6 +114,7 @@ def test_an_edit_of_a_settlement_is_named(
     assert named in str(out["message"]), out["message"]
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_store_from_before_m016_verifies_after_migrating(
     settled: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

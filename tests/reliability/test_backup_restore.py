@@ -52,6 +52,7 @@ def fse_numbers(path: Path) -> list[int]:
         conn.close()
 
 
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_a_backup_is_a_private_sound_copy_named_by_its_date(store: Store) -> None:
     create_fses(store, 2)
     clock = Clock()
@@ -66,6 +67,7 @@ def test_a_backup_is_a_private_sound_copy_named_by_its_date(store: Store) -> Non
     assert not list(path.parent.glob("*.tmp")) and not Path(str(path) + "-wal").exists()
 
 
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_only_the_last_backups_are_kept(store: Store) -> None:
     clock = Clock()
     made = []
@@ -74,6 +76,7 @@ def test_only_the_last_backups_are_kept(store: Store) -> None:
     assert backups(made[0].parent) == made[2:]
 
 
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_the_scheduled_backup_runs_once_a_day(store: Store) -> None:
     clock = Clock()
     first = backup_if_due(store, every=timedelta(hours=24), clock=clock)
@@ -86,6 +89,7 @@ def test_the_scheduled_backup_runs_once_a_day(store: Store) -> None:
     assert backups(first.parent) == [first, second]
 
 
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_restore_never_hands_out_a_number_again_and_the_journal_still_verifies(
     store: Store, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,6 +133,7 @@ def test_restore_never_hands_out_a_number_again_and_the_journal_still_verifies(
     assert main(["audit", "verify"]) == 0
 
 
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_restore_keeps_the_numbering_even_if_numbering_json_was_lost(
     store: Store, data_dir: Path
 ) -> None:
@@ -146,6 +151,7 @@ def test_restore_keeps_the_numbering_even_if_numbering_json_was_lost(
 
 
 @pytest.mark.parametrize("kind", ["random", "other-sqlite", "damaged", "missing"])
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_restore_refuses_what_is_not_a_sound_sesam_backup(
     store: Store, data_dir: Path, tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

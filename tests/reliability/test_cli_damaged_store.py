@@ -61,7 +61,7 @@ def damage_index_page(db: Path) -> None:
     try:
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         page = conn.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name = 'payments_paid_on'"
+            "SELECT rootpage FROM sqlite_master WHERE name = 'payments_dashboard'"
         ).fetchone()[0]
     finally:
         conn.close()
@@ -86,6 +86,7 @@ def damage_index_entries(db: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["header", "index-page", "index-entries"])
+@pytest.mark.sqlite_only  # damages the SQLite file's pages
 def test_every_command_says_the_store_is_damaged_and_restore_quiets_them(
     data_dir: Path, damage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,8 +1,9 @@
 """A full disk and a read-only data directory, for real: the data directory sits on a 2 MB
-tmpfs (room for an empty store of ~0.6 MB and its daily backup; filled up) or under a read-only bind mount, inside ``unshare -m`` so that no mount
-leaks to the host (tests run as root, where chmod would not stop a write). The store must
-answer with a typed ``ClientError`` saying what to do, keep the database sound and every
-FSE already stored, and work again once space is back."""
+tmpfs (room for an empty store of ~0.6 MB and its daily backup; filled up) or under a
+read-only bind mount, inside ``unshare -m`` so that no mount leaks to the host (tests run as
+root, where chmod would not stop a write). The store must answer with a typed
+``ClientError`` saying what to do, keep the database sound and every FSE already stored, and
+work again once space is back."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def scenario(name: str, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", ["full", "full-sqlite"])
+@pytest.mark.sqlite_only  # the SQLite file on a full or read-only disk
 def test_a_full_disk_gives_a_clear_error_and_loses_nothing(name: str, tmp_path: Path) -> None:
     report = scenario(name, tmp_path)
     assert report["fillers"] > 50  # the disk really was filled
@@ -65,6 +67,7 @@ def test_a_full_disk_gives_a_clear_error_and_loses_nothing(name: str, tmp_path: 
     assert report["final"]["numbers"] == [1, 2, 3, *report["recovered"]]
 
 
+@pytest.mark.sqlite_only  # the SQLite file on a full or read-only disk
 def test_a_read_only_data_directory_reads_and_refuses_writes(tmp_path: Path) -> None:
     report = scenario("readonly-open", tmp_path)
     assert report["probe_write"]["raised"] == "OSError"  # the mount really is read-only
@@ -83,6 +86,7 @@ def test_a_read_only_data_directory_reads_and_refuses_writes(tmp_path: Path) -> 
     assert report["after"] == {"integrity": "ok", "numbers": [1, 2, 3]}
 
 
+@pytest.mark.sqlite_only  # the SQLite file on a full or read-only disk
 def test_a_disk_filled_while_the_store_was_closed_reads_and_says_full(tmp_path: Path) -> None:
     report = scenario("full-closed", tmp_path)
     assert report["fillers"] > 50 and report["companions_left"] == []
@@ -97,6 +101,7 @@ def test_a_disk_filled_while_the_store_was_closed_reads_and_says_full(tmp_path: 
     assert report["final"] == {"integrity": "ok", "numbers": [1, 2, 3]}
 
 
+@pytest.mark.sqlite_only  # the SQLite file on a full or read-only disk
 def test_a_data_directory_turned_read_only_under_a_running_store(tmp_path: Path) -> None:
     report = scenario("readonly-write", tmp_path)
     assert report["probe_write"]["raised"] == "OSError"

@@ -246,6 +246,7 @@ def test_scor_images_from_disk(fuzz_count, work: Path) -> None:  # type: ignore[
                read, (ClientError,), max_seconds_each=30)  # fmt: skip
 
 
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_backups_checked_before_restore(fuzz_count, work: Path, store: Store) -> None:  # type: ignore[no-untyped-def]
     create_fses(store, 3)
     seed = backup(store, work / "seed.db").read_bytes()
@@ -330,6 +331,7 @@ def test_special_file_errors_are_told_in_french(work: Path, store: Store) -> Non
     assert "NOEMIE" in str(info.value) and "fichier ordinaire" in str(info.value)
 
 
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
 def test_a_backup_whose_text_is_not_utf8_is_refused(work: Path, store: Store) -> None:
     """Found by the long run (input 3 340 of ``check_backup``): damaged bytes in a name
     made ``integrity_check``'s report undecodable (UnicodeDecodeError, not a refusal)."""

@@ -225,6 +225,7 @@ def populated(data_dir: Path) -> Iterator[Store]:
     store.close()
 
 
+@pytest.mark.sqlite_only  # the modes of the SQLite file and its backups
 def test_data_at_rest_is_private(populated: Store, data_dir: Path) -> None:
     assert mode(data_dir) == 0o700
     files = files_under(data_dir)

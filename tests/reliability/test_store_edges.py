@@ -72,6 +72,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 # ------------------------------------------------------------------ output paths
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself (backup, restore, damaged pages)
 def test_no_output_path_replaces_the_store_or_its_companions(
     store: Store, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -158,6 +159,7 @@ def test_lot_export_is_private_and_never_overwrites(
 # ---------------------------------------------------------------------- backups
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself (backup, restore, damaged pages)
 def test_a_killed_backups_temporaries_are_removed_at_the_next_start(
     store: Store, data_dir: Path
 ) -> None:
@@ -219,6 +221,7 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize("damage", ["header", "pages"])
+@pytest.mark.sqlite_only  # the SQLite file itself (backup, restore, damaged pages)
 def test_a_damaged_store_is_told_in_french_and_restore_gets_out(
     data_dir: Path, damage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -262,6 +265,7 @@ def test_a_damaged_store_is_told_in_french_and_restore_gets_out(
     assert run(["audit", "verify"], capsys)[0] == 0
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself (backup, restore, damaged pages)
 def test_restore_works_when_the_database_is_not_a_database_at_all(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -301,6 +305,7 @@ time.sleep(60)
 """
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself (backup, restore, damaged pages)
 def test_restore_refuses_while_another_process_has_the_store_open(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -332,6 +337,7 @@ def test_restore_refuses_while_another_process_has_the_store_open(
     assert fse_count(data_dir / "sesam.db") == 2
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself (backup, restore, damaged pages)
 def test_audit_verify_names_an_undecodable_entry(
     store: Store, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

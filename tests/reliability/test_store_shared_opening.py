@@ -85,6 +85,7 @@ def thread_opens_and_closes(db: Path) -> None:
 
 
 @pytest.mark.parametrize("loop", range(4))
+@pytest.mark.sqlite_only  # the SQLite file's WAL
 def test_a_held_store_keeps_every_write_whatever_opens_it_beside(tmp_path: Path, loop: int) -> None:
     data = tmp_path / "data"
     db = data / "sesam.db"

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,7 @@ def _send(store, settings) -> tuple[object, list[str]]:  # type: ignore[no-untyp
     return report, [p.message for p in shown if p.step is SendStep.REFUSED]
 
 
+@pytest.mark.sqlite_only  # a.db and b.db share the folder's numbering.json: lot n° 2 after 1
 def test_a_lot_signed_by_another_doctor_is_refused_and_the_remplacant_is_not(
     tmp_path: Path,
 ) -> None:
@@ -91,7 +93,9 @@ def test_a_lot_signed_by_another_doctor_is_refused_and_the_remplacant_is_not(
             store.close()
 
 
-def test_a_reused_lot_number_is_refused_and_told_with_what_to_do(tmp_path: Path) -> None:
+def test_a_reused_lot_number_is_refused_and_told_with_what_to_do(
+    tmp_path: Path, separate_database: Callable[[], str | None]
+) -> None:
     """Two stores for one practitioner (a second workstation set up from a copy without
     the numbering): both sign a lot n° 1."""
     with AmServer(ledger_path=tmp_path / "ledger.sqlite", control_port=None) as am:
@@ -99,7 +103,7 @@ def test_a_reused_lot_number_is_refused_and_told_with_what_to_do(tmp_path: Path)
         cabinet = open_cabinet()
         results = []
         for name in ("poste1", "poste2"):
-            store = open_store(tmp_path / name / "sesam.db")
+            store = open_store(tmp_path / name / "sesam.db", database_url=separate_database())
             try:
                 clock = FakeClock()
                 create_fse(store, cabinet, 2, clock)
@@ -116,6 +120,7 @@ def test_a_reused_lot_number_is_refused_and_told_with_what_to_do(tmp_path: Path)
         assert am.ledger.summary()["fse_acceptees"] == 2
 
 
+@pytest.mark.sqlite_only  # a SQLite backup restored (the server: pg_dump)
 def test_an_fse_already_accepted_is_refused_in_another_lot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -168,6 +168,7 @@ def _shown(table) -> list[str]:
     return [table.text(row, 0) for row in range(table.model().rowCount())]
 
 
+@pytest.mark.sqlite_only  # builds its 10 000 FSE in the SQLite file with sqlite3
 def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx):
     from ui.main_window import MainWindow
 
@@ -246,6 +247,7 @@ def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx):
         window.shutdown()
 
 
+@pytest.mark.sqlite_only  # builds its 10 000 FSE in the SQLite file with sqlite3
 def test_the_pages_of_the_fse_list_are_the_whole_reconciliation(tmp_path, large_store):
     """The queue reads its FSE by pages and counts them in SQL: same rows, same figures as
     the whole reconciliation read at once."""

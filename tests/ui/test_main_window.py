@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cardio import layout
 from ui.qt import Qt
 
@@ -55,6 +57,7 @@ def test_english_is_the_second_language(qtbot, ctx):
             app.removeTranslator(translator)
 
 
+@pytest.mark.sqlite_only  # the SQLite file's backup at start (the server: pg_dump)
 def test_the_database_is_backed_up_when_the_application_starts(qtbot, window, ctx):
     backups = ctx.data_dir / "sauvegardes"
     assert not any(backups.glob("sesam-*.db"))

@@ -72,6 +72,7 @@ def started(qtbot, app_ctx: AppContext):
     win.shutdown()
 
 
+@pytest.mark.sqlite_only  # damages and restores the SQLite file
 def test_a_damaged_store_starts_degraded_and_the_restore_brings_the_fse_back(
     qtbot, data: Path, app_ctx: AppContext, started
 ) -> None:
@@ -142,6 +143,7 @@ time.sleep(60)
 """
 
 
+@pytest.mark.sqlite_only  # damages and restores the SQLite file
 def test_the_restore_is_refused_while_another_process_holds_the_store(
     qtbot, data: Path, started
 ) -> None:
@@ -174,6 +176,7 @@ def test_the_restore_is_refused_while_another_process_holds_the_store(
         holder.wait(10)
 
 
+@pytest.mark.sqlite_only  # damages and restores the SQLite file
 def test_damage_only_a_full_check_sees_is_told_at_start_too(qtbot, data: Path, started) -> None:
     """An index out of step with its table passes ``quick_check``; the last backup's full
     check found it (and refused the copy): the application says it at start all the same."""

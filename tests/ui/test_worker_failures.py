@@ -111,6 +111,7 @@ def test_scanning_failing_on_the_disk_is_said_and_offered_again(
     assert_reported(window, "Numérisation")
 
 
+@pytest.mark.sqlite_only  # the SQLite file's backup and its numbering.json witness
 def test_the_backup_failing_is_said_and_the_next_one_clears_it(qtbot: Any, window: Any) -> None:
     folder = window.ctx.store_path.parent / "sauvegardes"
     folder.write_bytes(b"")  # a file where the backups' folder goes: the disk refuses
@@ -125,6 +126,7 @@ def test_the_backup_failing_is_said_and_the_next_one_clears_it(qtbot: Any, windo
     assert "Sauvegarde de la base" in window.diagnostics_page.report.toPlainText()
 
 
+@pytest.mark.sqlite_only  # the SQLite file's backup and its numbering.json witness
 def test_a_gap_in_the_numbers_is_said_at_start(qtbot: Any, window: Any) -> None:
     """FSE n° 5 to 8 handed out (numbering.json, kept outside the database) but absent:
     said at start, with what to do."""

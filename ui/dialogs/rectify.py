@@ -8,6 +8,7 @@ import datetime as dt
 
 from billing.fse_states import FseState
 from client.rectify import RectifyDraft, RectifyRequest, corrections_from
+from client.rectify_apcv import APCV_CHOICES
 from ui.dialogs.focus import back_to_window
 from ui.fmt import date_fr
 from ui.qt import (
@@ -76,6 +77,15 @@ class RectifyDialog(QDialog):
         self.amc_box.setChecked(draft.tiers_payant_amc)
         form.addRow(tr("Tiers payant :"), self.amo_box)
         form.addRow("", self.amc_box)
+        # A rejected ApCV FSE: its session is used up; a new code, or sans Vitale by ADRi.
+        self.apcv_code: QLineEdit | None = None
+        if draft.apcv:
+            self.apcv_code = QLineEdit()
+            self.apcv_code.setObjectName("rectifyApcvCode")
+            self.apcv_code.setPlaceholderText(
+                tr("Code ApCV du patient (vide : SESAM sans Vitale par ADRi)")
+            )
+            form.addRow(tr("Nouveau code ApCV :"), self.apcv_code)
         layout.addLayout(form)
         hint = QLabel(
             tr(
@@ -83,10 +93,21 @@ class RectifyDialog(QDialog):
                 "n°\u00a0%1 reste dans l'historique, marquée « rectifiée », et ne compte plus dans "
                 "les totaux. Le patient est identifié par son NIR (sans carte Vitale)."
             ).replace("%1", str(draft.number))
+            if not draft.apcv
+            else tr(
+                "La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE "
+                "n°\u00a0%1 reste dans l'historique, marquée « rectifiée », et ne compte plus dans "
+                "les totaux."
+            ).replace("%1", str(draft.number))
         )
         hint.setWordWrap(True)
         hint.setObjectName("rectifyHint")
         layout.addWidget(hint)
+        self.apcv_notice = QLabel(APCV_CHOICES if draft.apcv else "")
+        self.apcv_notice.setObjectName("rectifyApcv")
+        self.apcv_notice.setWordWrap(True)
+        self.apcv_notice.setVisible(draft.apcv)
+        layout.addWidget(self.apcv_notice)
         self.buttons = QDialogButtonBox()
         self.sign_button = self.buttons.addButton(
             tr(SIGN_BUTTON), QDialogButtonBox.ButtonRole.AcceptRole
@@ -114,7 +135,10 @@ class RectifyDialog(QDialog):
             self.amo_box.isChecked(),
             self.amc_box.isChecked(),
         )
-        return RectifyRequest(self.draft.number, self.draft.practitioner_id, corrections)
+        code = self.apcv_code.text().strip() if self.apcv_code is not None else ""
+        return RectifyRequest(
+            self.draft.number, self.draft.practitioner_id, corrections, apcv_code=code
+        )
 
 
 def ask_rectification(

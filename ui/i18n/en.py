@@ -307,6 +307,84 @@ EN = {
     "Non payés (paiements partiels et rejets à clore)":
         "Unpaid (partial payments and rejects to close)",
     "%1 non payés sur %2 FSE": "%1 unpaid on %2 FSE",
+    # The patient's application carte Vitale, the AMC, the devis, the conventions (#21-#26).
+    "Code ApCV : scannez le QR code du téléphone, ou collez":
+        "ApCV code: scan the phone's QR code, or paste",
+    "Application carte Vitale : le lecteur (QR code ou NFC) tape le code puis Entrée ; en "
+    "téléconsultation, collez le code que le patient vous transmet.":
+        "Carte Vitale app: the reader (QR code or NFC) types the code then Enter; in a "
+        "teleconsultation, paste the code the patient sends you.",
+    "Image…": "Image…",
+    "Lire le QR code ApCV dans une photo ou une capture":
+        "Read the ApCV QR code from a photo or a screenshot",
+    "Ouverture de la session ApCV…": "Opening the ApCV session…",
+    "Image du QR code ApCV": "Image of the ApCV QR code",
+    "Images (*.png *.jpg *.jpeg *.bmp)": "Images (*.png *.jpg *.jpeg *.bmp)",
+    "Caméra": "Camera",
+    "Lire le QR code ApCV du téléphone présenté à la caméra":
+        "Read the ApCV QR code of the phone held up to the camera",
+    "Présentez le QR code du téléphone à la caméra…": "Hold the phone's QR code up to the camera…",
+    "Aucun QR code ApCV vu par la caméra : recommencez, ou ouvrez une photo avec « Image… ».":
+        "The camera saw no ApCV QR code: try again, or open a photo with “Image…”.",
+    "Nouveau code ApCV :": "New ApCV code:",
+    "Code ApCV du patient (vide : SESAM sans Vitale par ADRi)":
+        "The patient's ApCV code (empty: SESAM without Vitale, by ADRi)",
+    "AMC": "AMC",
+    "tiers payant part complémentaire (AMC)": "third-party payment, complementary part (AMC)",
+    "Parts AMO + AMC facturées et paiements reçus des caisses (euros)":
+        "AMO + AMC parts billed and payments received from the funds (euros)",
+    "Pas de tiers payant complémentaire : la complémentaire ne l'accepte pas.":
+        "No complementary third-party payment: the complementary insurer does not accept it.",
+    "gestion unique (la caisse paie les deux parts)":
+        "single management (the fund pays both parts)",
+    "gestion séparée (la complémentaire paie sa part elle-même)":
+        "separate management (the complementary insurer pays its own part)",
+    "Devis": "Quote",
+    "Chiffrer ces actes en devis (parts AMO, AMC, patient)":
+        "Price these acts as a quote (AMO, AMC and patient parts)",
+    "Conventions avec les complémentaires (AMC)": "Agreements with complementary insurers (AMC)",
+    "N° AMC": "AMC no.",
+    "n° AMC": "AMC no.",
+    "Nom": "Name",
+    "nom": "name",
+    "Convention": "Agreement",
+    "convention": "agreement",
+    "Tiers payant": "Third-party payment",
+    "tiers payant": "third-party payment",
+    "Enregistrer la convention": "Save the agreement",
+    "Supprimer": "Delete",
+    "oui": "yes",
+    "non": "no",
+    "Le n° AMC a 8 chiffres (carte Vitale, attestation).":
+        "The AMC number has 8 digits (carte Vitale, certificate).",
+    "Indiquez le nom de la complémentaire et sa convention.":
+        "Give the complementary insurer's name and its agreement.",
+    "Convention enregistrée.": "Agreement saved.",
+    "Convention supprimée.": "Agreement deleted.",
+    "consultations": "consultations",
+    "actes techniques": "technical acts",
+    "soins dentaires": "dental care",
+    "prothèses dentaires": "dental prostheses",
+    "pharmacie": "pharmacy",
+    "biologie": "laboratory tests",
+    "optique": "optics",
+    "auxiliaires médicaux": "allied health professionals",
+    "hospitalisation": "hospitalisation",
+    "Factures préparées ou mises en attente": "Invoices prepared or put on hold",
+    "{reason} : la facture de {name} ({codes}) est mise en attente sous son nom. Reprenez-la "
+    "quand il revient, ou abandonnez-la.":
+        "{reason}: the invoice of {name} ({codes}) is put on hold under his name. Resume it "
+        "when he comes back, or abandon it.",
+    "La facture n'a pas pu être mise en attente : {why}":
+        "The invoice could not be put on hold: {why}",
+    "Abandonner cette facture": "Abandon this invoice",
+    # The cabinet: invoices prepared at the reception for the practitioner's card (#26).
+    "%1 facture(s) préparée(s) pour vous à signer : la première par la carte %2 le %3 à %4 "
+    "(%5)%6. Ouvrez-la dans « Factures préparées ».":
+        "%1 invoice(s) prepared for you to sign: the first one by card %2 on %3 at %4 "
+        "(%5)%6. Open it from “Prepared invoices”.",
+    " (et %1 autre(s))": " (and %1 other(s))",
+    "actes à compléter": "acts to complete",
 }
 # fmt: on
 

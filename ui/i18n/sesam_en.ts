@@ -50,11 +50,11 @@
     </message>
     <message>
         <location filename="../printing.py" line="146" />
-        <location filename="../dialogs/patient.py" line="97" />
+        <location filename="../dialogs/patient.py" line="96" />
         <location filename="../dialogs/close_remainder.py" line="66" />
         <location filename="../dialogs/restore.py" line="206" />
         <location filename="../dialogs/pin.py" line="69" />
-        <location filename="../dialogs/rectify.py" line="95" />
+        <location filename="../dialogs/rectify.py" line="116" />
         <location filename="../dialogs/puk.py" line="93" />
         <source>Annuler</source>
         <translation>Cancel</translation>
@@ -65,53 +65,53 @@
         <translation>An unexpected error occurred. Nothing was done. Try again; if it happens again, export the support bundle (Diagnostics page) and send it.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="47" />
+        <location filename="../main_window.py" line="57" />
         <source>Facturation SESAM-Vitale</source>
         <translation>SESAM-Vitale billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="80" />
-        <location filename="../pages/billing.py" line="26" />
+        <location filename="../main_window.py" line="94" />
+        <location filename="../pages/billing.py" line="56" />
         <source>Patient et facturation</source>
         <extracomment>The damaged store's French report (None: the store is sound or not yet checked): the application runs on, degraded, and offers a restore (``open_restore_dialog``).</extracomment>
         <translation>Patient and billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="81" />
+        <location filename="../main_window.py" line="95" />
         <source>File d'attente</source>
         <translation>Queue</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="82" />
-        <location filename="../pages/dashboard.py" line="58" />
+        <location filename="../main_window.py" line="96" />
+        <location filename="../pages/dashboard.py" line="60" />
         <source>Tableau de bord</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="83" />
+        <location filename="../main_window.py" line="97" />
         <source>SCOR</source>
         <translation>SCOR</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="84" />
-        <location filename="../pages/settings.py" line="59" />
+        <location filename="../main_window.py" line="98" />
+        <location filename="../pages/settings.py" line="62" />
         <source>Réglages</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="85" />
-        <location filename="../pages/diagnostics.py" line="119" />
+        <location filename="../main_window.py" line="99" />
+        <location filename="../pages/diagnostics.py" line="120" />
         <source>Diagnostic</source>
         <translation>Diagnostics</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183" />
+        <location filename="../main_window.py" line="195" />
         <source>Le fichier de la base de données {path} est endommagé ({detail}) : n'y enregistrez plus rien, restaurez une sauvegarde.</source>
         <extracomment>Print the documents made (receipt, feuille de soins, duplicata) through the Qt print dialog (``ui.printing``); off in tests unless they ask for it.</extracomment>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="187" />
+        <location filename="../main_window.py" line="199" />
         <source>La base de données ne peut pas être utilisée : son fichier est endommagé (disque abîmé, coupure pendant une écriture…).
 
 {path}
@@ -121,44 +121,49 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="194" />
+        <location filename="../main_window.py" line="206" />
         <source>Base de données endommagée</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="197" />
-        <location filename="../pages/diagnostics.py" line="145" />
-        <location filename="../pages/settings.py" line="178" />
+        <location filename="../main_window.py" line="209" />
+        <location filename="../pages/diagnostics.py" line="146" />
+        <location filename="../pages/settings.py" line="184" />
         <source>Restaurer une sauvegarde…</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="211" />
         <source>Plus tard</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="204" />
+        <location filename="../main_window.py" line="216" />
         <source>⚠ Base de données endommagée : restaurez une sauvegarde (Réglages ou Diagnostic).</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="229" />
+        <location filename="../main_window.py" line="241" />
         <source>Base restaurée à partir de {name}.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="251" />
+        <location filename="../main_window.py" line="266" />
+        <source>Sauvegarde de la base en cours : {percent} %</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../main_window.py" line="276" />
         <source>Registre incomplet</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="288" />
+        <location filename="../main_window.py" line="315" />
         <source>⚠ {what} arrêtée (voir Diagnostic)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="306" />
+        <location filename="../main_window.py" line="333" />
         <source>Carte</source>
         <translation>Card</translation>
     </message>
@@ -167,71 +172,76 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="vanished">Share of Vitale-secured FSE</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="70" />
+        <location filename="../pages/dashboard.py" line="72" />
         <source>Montants en attente de paiement</source>
         <translation>Amounts awaiting payment</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="71" />
+        <location filename="../pages/dashboard.py" line="73" />
         <source>Rejets et refus</source>
         <translation>Rejects and refusals</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="72" />
+        <location filename="../pages/dashboard.py" line="74" />
         <source>Jours depuis la dernière transmission</source>
         <translation>Days since the last transmission</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="73" />
+        <location filename="../pages/dashboard.py" line="75" />
         <source>Non payés (paiements partiels et rejets à clore)</source>
         <translation>Unpaid (partial payments and rejects to close)</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="79" />
+        <location filename="../pages/dashboard.py" line="84" />
         <source>Parts AMO + AMC facturées et paiements reçus des caisses (euros)</source>
-        <translation type="unfinished" />
+        <translation>AMO + AMC parts billed and payments received from the funds (euros)</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="81" />
+        <location filename="../pages/dashboard.py" line="86" />
         <source>Facturé : FSE par mois des soins</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="82" />
+        <location filename="../pages/dashboard.py" line="87" />
         <source>Reçu : paiements des caisses par mois de paiement</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="84" />
+        <location filename="../pages/dashboard.py" line="89" />
         <source>euros</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="88" />
+        <location filename="../pages/dashboard.py" line="93" />
         <source>Rejets et refus par mois des soins</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="89" />
+        <location filename="../pages/dashboard.py" line="94" />
         <source>FSE rejetées ou refusées</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="91" />
+        <location filename="../pages/dashboard.py" line="96" />
         <source>nombre de FSE</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="99" />
+        <location filename="../pages/dashboard.py" line="104" />
         <source>Un mois peut recevoir plus qu'il n'a facturé : les caisses y paient aussi des soins des mois précédents.</source>
         <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="187" />
+        <source>FSE par mode de sécurisation : </source>
+        <translation>FSE by securing mode: </translation>
     </message>
     <message>
         <source>Honoraires facturés et reçus (AMO + AMC) par mois de soins</source>
         <translation type="vanished">Fees billed and received (AMO + AMC) per month of care</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="69" />
+        <location filename="../pages/dashboard.py" line="71" />
         <source>Taux de télétransmission (hors dégradé)</source>
         <translation>Teletransmission rate (degraded mode excluded)</translation>
     </message>
@@ -256,68 +266,68 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Rejects</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="108" />
+        <location filename="../pages/dashboard.py" line="113" />
         <source>Alertes</source>
         <translation>Alerts</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="116" />
+        <location filename="../pages/dashboard.py" line="121" />
         <source>Vue d'ensemble</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="117" />
+        <location filename="../pages/dashboard.py" line="122" />
         <source>Recette</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="151" />
+        <location filename="../pages/dashboard.py" line="157" />
         <source>%1 non payés sur %2 FSE</source>
         <translation>%1 unpaid on %2 FSE</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="164" />
+        <location filename="../pages/dashboard.py" line="170" />
         <source>Aucune alerte.</source>
         <translation>No alert.</translation>
     </message>
     <message>
-        <location filename="../pages/diagnostics.py" line="126" />
+        <location filename="../pages/diagnostics.py" line="127" />
         <source>État du poste : service de cartes, lecteurs, dernières erreurs, serveur, versions. Le dossier de support ne contient aucune donnée patient.</source>
         <translation>Workstation state: smart card service, readers, last errors, server, versions. The support bundle contains no patient data.</translation>
     </message>
     <message>
-        <location filename="../pages/diagnostics.py" line="136" />
+        <location filename="../pages/diagnostics.py" line="137" />
         <source>Actualiser (F5)</source>
         <translation>Refresh (F5)</translation>
     </message>
     <message>
-        <location filename="../pages/diagnostics.py" line="141" />
+        <location filename="../pages/diagnostics.py" line="142" />
         <source>Exporter le dossier de support…</source>
         <translation>Export the support bundle…</translation>
     </message>
     <message>
-        <location filename="../pages/diagnostics.py" line="211" />
+        <location filename="../pages/diagnostics.py" line="212" />
         <source>Dossier de support</source>
         <translation>Support bundle</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="28" />
+        <location filename="../../client/labels.py" line="30" />
         <source>brouillon</source>
         <extracomment>An FSE's state (singular, the FSE is feminine).</extracomment>
         <translation>draft</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="29" />
+        <location filename="../../client/labels.py" line="31" />
         <source>sécurisée, lot ouvert</source>
         <translation>secured, lot open</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="30" />
+        <location filename="../../client/labels.py" line="32" />
         <source>lot signé, à envoyer</source>
         <translation>lot signed, to send</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="31" />
+        <location filename="../../client/labels.py" line="33" />
         <source>envoyée, ARL attendu</source>
         <translation>sent, ARL awaited</translation>
     </message>
@@ -326,69 +336,164 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="vanished">received (positive ARL)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="32" />
+        <location filename="../../client/labels.py" line="34" />
         <source>acceptée (ARL positif)</source>
         <translation>accepted (positive ARL)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="33" />
-        <location filename="../../client/labels.py" line="64" />
+        <location filename="../../client/labels.py" line="35" />
+        <location filename="../../client/labels.py" line="66" />
         <source>refusée (ARL négatif)</source>
         <translation>refused (negative ARL)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="34" />
-        <location filename="../../client/labels.py" line="61" />
+        <location filename="../../client/labels.py" line="36" />
+        <location filename="../../client/labels.py" line="63" />
         <source>payée</source>
         <extracomment>Where an FSE stands for the practitioner's money (ARL and NOEMIE returns).</extracomment>
         <translation>paid</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="35" />
-        <location filename="../../client/labels.py" line="63" />
+        <location filename="../../client/labels.py" line="37" />
+        <location filename="../../client/labels.py" line="65" />
         <source>rejetée</source>
         <translation>rejected</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="36" />
+        <location filename="../../client/labels.py" line="38" />
         <source>annulée</source>
         <translation>cancelled</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="37" />
+        <location filename="../../client/labels.py" line="39" />
         <source>rectifiée (remplacée par sa FSE rectificative)</source>
         <translation>rectified (replaced by its corrected FSE)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="42" />
+        <location filename="../../client/labels.py" line="44" />
         <source>ouvert</source>
         <extracomment>A lot's state.</extracomment>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="43" />
+        <location filename="../../client/labels.py" line="45" />
         <source>signé, à envoyer</source>
         <translation>signed, to send</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="44" />
+        <location filename="../../client/labels.py" line="46" />
         <source>envoyé, ARL attendu</source>
         <translation>sent, ARL awaited</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="45" />
+        <location filename="../../client/labels.py" line="47" />
         <source>accepté (ARL positif)</source>
         <translation>accepted (positive ARL)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="46" />
+        <location filename="../../client/labels.py" line="48" />
         <source>refusé (ARL négatif) : à renvoyer</source>
         <translation>refused (negative ARL): send again</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="78" />
+        <location filename="../../client/labels.py" line="75" />
+        <source>ApCV (appli carte Vitale)</source>
+        <translation>ApCV (Vitale app)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="81" />
         <source>carte CPS/CPE</source>
         <translation>CPS/CPE card</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="128" />
+        <source>Demande d'accord à la complémentaire…</source>
+        <extracomment>Said while the desk asks the complémentaire's agreement (tiers payant AMC) before securing.</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="132" />
+        <source>gestion unique (la caisse paie les deux parts)</source>
+        <extracomment>How the complémentaire is paid in tiers payant (card tag 86).</extracomment>
+        <translation>single management (the fund pays both parts)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="133" />
+        <source>gestion séparée (la complémentaire paie sa part elle-même)</source>
+        <translation>separate management (the complementary insurer pays its own part)</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="140" />
+        <source>consultations</source>
+        <extracomment>The kinds of care for which the complémentaire accepts the tiers payant (card tag 87).</extracomment>
+        <translation>consultations</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="141" />
+        <source>actes techniques</source>
+        <translation>technical acts</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="142" />
+        <source>soins dentaires</source>
+        <translation>dental care</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="143" />
+        <source>prothèses dentaires</source>
+        <translation>dental prostheses</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="144" />
+        <source>pharmacie</source>
+        <translation>pharmacy</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="145" />
+        <source>biologie</source>
+        <translation>laboratory tests</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="146" />
+        <source>optique</source>
+        <translation>optics</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="147" />
+        <source>auxiliaires médicaux</source>
+        <translation>allied health professionals</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="148" />
+        <source>hospitalisation</source>
+        <translation>hospitalisation</translation>
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="154" />
+        <source>dossier administratif</source>
+        <extracomment>The files sent on an OCAM's information request (issue #23, seed 000).</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="155" />
+        <source>dossier médical</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="156" />
+        <source>copie des documents du patient</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="161" />
+        <source>chirurgien-dentiste</source>
+        <extracomment>Who may receive a medical file for an OCAM.</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../client/labels.py" line="162" />
+        <source>médecin</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>ARL positif</source>
@@ -399,87 +504,87 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="vanished">negative ARL: send again</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="47" />
+        <location filename="../../client/labels.py" line="49" />
         <source>annulé</source>
         <translation>voided</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="52" />
+        <location filename="../../client/labels.py" line="54" />
         <source>lot ouvert (pas encore signé)</source>
         <extracomment>A lot's place in the télétransmission queue (its outbox row).</extracomment>
         <translation>lot open (not signed yet)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="53" />
+        <location filename="../../client/labels.py" line="55" />
         <source>en attente d'envoi</source>
         <translation>waiting to be sent</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="54" />
+        <location filename="../../client/labels.py" line="56" />
         <source>envoi en cours</source>
         <translation>sending</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="55" />
+        <location filename="../../client/labels.py" line="57" />
         <source>envoyé</source>
         <translation>sent</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="56" />
+        <location filename="../../client/labels.py" line="58" />
         <source>en échec (action requise)</source>
         <translation>failed (action needed)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="62" />
+        <location filename="../../client/labels.py" line="64" />
         <source>payée partiellement (montant différent)</source>
         <translation>partly paid (amount differs)</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="65" />
+        <location filename="../../client/labels.py" line="67" />
         <source>en attente</source>
         <translation>waiting</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="70" />
+        <location filename="../../client/labels.py" line="72" />
         <source>Vitale</source>
         <extracomment>How an FSE was secured.</extracomment>
         <translation>Vitale</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="71" />
+        <location filename="../../client/labels.py" line="73" />
         <source>sans Vitale</source>
         <translation>without Vitale</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="72" />
+        <location filename="../../client/labels.py" line="74" />
         <source>dégradé</source>
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="95" />
+        <location filename="../widgets/fse_list.py" line="97" />
         <source>N°</source>
         <extracomment>Typing pauses this long (ms) before the list is searched again. The « no date » of the du / au fields (shown blank).</extracomment>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="79" />
-        <location filename="../widgets/fse_list.py" line="98" />
+        <location filename="../pages/queue.py" line="88" />
+        <location filename="../widgets/fse_list.py" line="100" />
         <source>Date des soins</source>
         <translation>Date of care</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="62" />
+        <location filename="../pages/queue.py" line="71" />
         <source>Mode</source>
         <translation>Mode</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="65" />
-        <location filename="../widgets/fse_list.py" line="103" />
+        <location filename="../pages/queue.py" line="74" />
+        <location filename="../widgets/fse_list.py" line="105" />
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="106" />
+        <location filename="../widgets/fse_list.py" line="108" />
         <source>Rapprochement</source>
         <translation>Reconciliation</translation>
     </message>
@@ -488,539 +593,539 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>AMO billed</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="97" />
+        <location filename="../widgets/fse_list.py" line="99" />
         <source>Patient</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="99" />
+        <location filename="../widgets/fse_list.py" line="101" />
         <source>Total</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="100" />
+        <location filename="../widgets/fse_list.py" line="102" />
         <source>AMO</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="101" />
+        <location filename="../widgets/fse_list.py" line="103" />
         <source>AMC</source>
-        <translation type="unfinished" />
+        <translation>AMC</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="102" />
+        <location filename="../widgets/fse_list.py" line="104" />
         <source>Part patient</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="104" />
+        <location filename="../widgets/fse_list.py" line="106" />
         <source>AMO payé</source>
         <translation>AMO paid</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="105" />
+        <location filename="../widgets/fse_list.py" line="107" />
         <source>Payé le</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="107" />
+        <location filename="../widgets/fse_list.py" line="109" />
         <source>Motif / détail</source>
         <translation>Reason / detail</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="154" />
+        <location filename="../widgets/fse_list.py" line="156" />
         <source>Patient : nom, prénom ou NIR…</source>
         <extracomment>Emitted with each view shown (the list was searched again).</extracomment>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="156" />
+        <location filename="../widgets/fse_list.py" line="158" />
         <source>Le début du nom ou du prénom (accents et majuscules indifférents), ou du NIR</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="162" />
+        <location filename="../widgets/fse_list.py" line="164" />
         <source>Soins à partir du (vide : sans limite)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="163" />
+        <location filename="../widgets/fse_list.py" line="165" />
         <source>Soins jusqu'au (vide : sans limite)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="164" />
+        <location filename="../widgets/fse_list.py" line="166" />
         <source>du</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="170" />
+        <location filename="../widgets/fse_list.py" line="172" />
         <source>Tous les états</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="177" />
+        <location filename="../widgets/fse_list.py" line="179" />
         <source>Tous les paiements</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="194" />
+        <location filename="../widgets/fse_list.py" line="196" />
         <source>Effacer</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="196" />
+        <location filename="../widgets/fse_list.py" line="198" />
         <source>Effacer la recherche et les filtres</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="289" />
+        <location filename="../widgets/fse_list.py" line="291" />
         <source>La date « du » est après la date « au » : rien à chercher.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="304" />
+        <location filename="../widgets/fse_list.py" line="312" />
         <source>Liste des FSE illisible : </source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="320" />
+        <location filename="../widgets/fse_list.py" line="329" />
         <source>Aucune FSE pour l'instant.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="322" />
+        <location filename="../widgets/fse_list.py" line="331" />
         <source>Aucune FSE ne correspond à cette recherche.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="59" />
+        <location filename="../pages/queue.py" line="68" />
         <source>Lot</source>
         <translation>Lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="60" />
+        <location filename="../pages/queue.py" line="69" />
         <source>Type</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="61" />
+        <location filename="../pages/queue.py" line="70" />
         <source>Caisse</source>
         <translation>Fund</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="63" />
+        <location filename="../pages/queue.py" line="72" />
         <source>FSE</source>
         <translation>FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="68" />
+        <location filename="../pages/queue.py" line="77" />
         <source>Envoi</source>
         <translation>Sending</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="72" />
+        <location filename="../pages/queue.py" line="81" />
         <source>Reçu le</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="76" />
+        <location filename="../pages/queue.py" line="85" />
         <source>Facture</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="80" />
+        <location filename="../pages/queue.py" line="89" />
         <source>Payé AMO</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="81" />
+        <location filename="../pages/queue.py" line="90" />
         <source>Motif</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="101" />
+        <location filename="../pages/queue.py" line="97" />
         <source>File d'attente et retours</source>
         <translation>Queue and returns</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="123" />
+        <location filename="../pages/queue_sending.py" line="64" />
         <source>Envoyer maintenant (F9)</source>
         <translation>Send now (F9)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="128" />
+        <location filename="../pages/queue_sending.py" line="69" />
         <source>Annuler l'envoi (Échap)</source>
         <translation>Cancel sending (Esc)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="134" />
+        <location filename="../pages/queue_sending.py" line="75" />
         <source>Relever les retours (F10)</source>
         <translation>Fetch returns (F10)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="162" />
+        <location filename="../pages/queue.py" line="131" />
         <source>Feuilles de soins</source>
         <translation>Care sheets</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="163" />
+        <location filename="../pages/queue.py" line="132" />
         <source>Lots</source>
         <translation>Lots</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="164" />
+        <location filename="../pages/queue.py" line="133" />
         <source>Paiements non rapprochés</source>
         <translation>Unmatched payments</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="168" />
+        <location filename="../pages/queue_fse_actions.py" line="44" />
         <source>Duplicata… (Ctrl+D)</source>
         <translation>Duplicate… (Ctrl+D)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="173" />
+        <location filename="../pages/queue_fse_actions.py" line="49" />
         <source>Imprimer la feuille de soins / duplicata…</source>
         <translation>Print the care sheet / duplicate…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="177" />
+        <location filename="../pages/queue_fse_actions.py" line="53" />
         <source>Ctrl+P : imprimer la feuille de soins (ou le duplicata) de la FSE choisie</source>
         <translation>Ctrl+P: print the care sheet (or the duplicate) of the chosen FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="181" />
+        <location filename="../pages/queue_fse_actions.py" line="57" />
         <source>Annuler la FSE (Suppr)</source>
         <translation>Cancel the FSE (Del)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="185" />
+        <location filename="../pages/queue.py" line="144" />
         <source>Renvoyer le lot refusé</source>
         <translation>Resend the refused lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="189" />
+        <location filename="../pages/queue_fse_actions.py" line="61" />
         <source>Corriger et renvoyer…</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="192" />
+        <location filename="../pages/queue_fse_actions.py" line="64" />
         <source>FSE rejetée ou refusée : la corriger et la signer à nouveau (FSE rectificative)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="198" />
+        <location filename="../pages/queue.py" line="148" />
         <source>Rapprocher… (Alt+R)</source>
         <translation>Match… (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="202" />
+        <location filename="../pages/queue.py" line="152" />
         <source>Rapprocher à la main le paiement choisi d'une FSE acceptée (ARL positif)</source>
         <translation>Match the chosen payment by hand with an accepted FSE (positive ARL)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="206" />
+        <location filename="../pages/queue_fse_actions.py" line="70" />
         <source>Clore le reste dû…</source>
         <translation>Close the unpaid remainder…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="209" />
+        <location filename="../pages/queue_fse_actions.py" line="73" />
         <source>FSE payée partiellement ou rejetée : perte acceptée ou réclamé à la caisse</source>
         <translation>FSE partly paid or rejected: accepted loss or claimed from the caisse</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="224" />
+        <location filename="../pages/queue.py" line="162" />
         <source>Une FSE ne peut être annulée que tant qu'elle n'est pas partie. Un lot refusé (ARL négatif) est renvoyé tel quel après correction de la cause indiquée.</source>
         <translation>An FSE can only be cancelled until it has left. A refused lot (negative ARL) is sent again as is once the stated cause is fixed.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="351" />
+        <location filename="../pages/queue_sending.py" line="102" />
         <source>Signature des lots avec la carte CPS…</source>
         <translation>Signing the lots with the CPS card…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="386" />
+        <location filename="../pages/queue_sending.py" line="139" />
         <source>Réseau : envoi…</source>
         <translation>Network: sending…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="408" />
+        <location filename="../pages/queue_sending.py" line="161" />
         <source>Annulation demandée : l'envoi en cours se termine.</source>
         <translation>Cancel requested: the transfer in progress finishes.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="432" />
+        <location filename="../pages/queue_sending.py" line="185" />
         <source>Réseau : envoi arrêté</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="506" />
+        <location filename="../pages/queue_fse_actions.py" line="129" />
         <source>Imprimer la feuille de soins</source>
         <translation>Print the care sheet</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="557" />
+        <location filename="../pages/queue_fse_actions.py" line="180" />
         <source>Insérez la carte CPS du praticien : c'est elle qui signe la FSE corrigée.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="609" />
+        <location filename="../pages/queue.py" line="348" />
         <source>Choisissez d'abord le paiement dans l'onglet Paiements non rapprochés.</source>
         <translation>First choose the payment in the Unmatched payments tab.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="615" />
+        <location filename="../pages/queue.py" line="354" />
         <source>Rapprocher un paiement</source>
         <translation>Match a payment</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="255" />
-        <location filename="../pages/queue.py" line="467" />
+        <location filename="../pages/queue.py" line="206" />
+        <location filename="../pages/queue_sending.py" line="220" />
         <source>Réseau : injoignable</source>
         <translation>Network: unreachable</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="448" />
+        <location filename="../pages/queue_sending.py" line="201" />
         <source>Relève des retours de l'Assurance Maladie…</source>
         <translation>Fetching the Assurance Maladie returns…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="255" />
-        <location filename="../pages/queue.py" line="460" />
+        <location filename="../pages/queue.py" line="206" />
+        <location filename="../pages/queue_sending.py" line="213" />
         <source>Réseau : ok</source>
         <translation>Network: ok</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="473" />
-        <location filename="../pages/queue.py" line="491" />
-        <location filename="../pages/queue.py" line="669" />
+        <location filename="../pages/queue_fse_actions.py" line="96" />
+        <location filename="../pages/queue_fse_actions.py" line="114" />
+        <location filename="../pages/queue_fse_actions.py" line="238" />
         <source>Choisissez d'abord la FSE.</source>
         <translation>Choose the FSE first.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="475" />
+        <location filename="../pages/queue_fse_actions.py" line="98" />
         <source>Duplicata</source>
         <translation>Duplicate</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="510" />
+        <location filename="../pages/queue_fse_actions.py" line="133" />
         <source>Imprimer le duplicata</source>
         <translation>Print the duplicate</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="519" />
+        <location filename="../pages/queue_fse_actions.py" line="142" />
         <source>Annuler la FSE</source>
         <translation>Cancel the FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="593" />
+        <location filename="../pages/queue.py" line="332" />
         <source>Choisissez le lot refusé dans l'onglet Lots.</source>
         <translation>Choose the refused lot in the Lots tab.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="51" />
+        <location filename="../pages/scor.py" line="56" />
         <source>Déposez ici le fichier numérisé (PDF, TIFF, PNG, JPEG),
 ou numérisez la feuille de soins signée.</source>
         <translation>Drop the scanned file here (PDF, TIFF, PNG, JPEG),
 or scan the signed care sheet.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="87" />
+        <location filename="../pages/scor.py" line="92" />
         <source>Déposez ici le fichier numérisé, ou numérisez.</source>
         <translation>Drop the scanned file here, or scan.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="108" />
+        <location filename="../pages/scor.py" line="113" />
         <source>SCOR — pièces justificatives</source>
         <translation>SCOR — supporting documents</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="116" />
+        <location filename="../pages/scor.py" line="121" />
         <source>FSE en dégradé qui attendent leur feuille signée :</source>
         <translation>Degraded FSE waiting for their signed sheet:</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="120" />
+        <location filename="../pages/scor.py" line="125" />
         <source>Pièces et leur suivi :</source>
         <translation>Documents and their follow-up:</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="128" />
+        <location filename="../pages/scor.py" line="133" />
         <source>Numériser (Ctrl+N)</source>
         <translation>Scan (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="133" />
+        <location filename="../pages/scor.py" line="138" />
         <source>Importer un fichier… (Ctrl+O)</source>
         <translation>Import a file… (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="145" />
+        <location filename="../pages/scor.py" line="150" />
         <source>Joindre à la FSE (Ctrl+Entrée)</source>
         <translation>Attach to the FSE (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="155" />
+        <location filename="../pages/scor.py" line="160" />
         <source>La pièce part dans un lot PJ après le lot de sa FSE, à l'envoi suivant (page File d'attente, F9). Sans ARL PJ positif après 5 jours ouvrés, envoyez le duplicata papier à la caisse.</source>
         <translation>The document leaves in a PJ lot after its FSE's lot, at the next sending (Queue page, F9). Without a positive PJ ARL after 5 working days, post the paper duplicate to the fund.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="187" />
+        <location filename="../pages/scor.py" line="192" />
         <source>Aucune pièce pour l'instant.</source>
         <translation>No document yet.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="209" />
+        <location filename="../pages/scor.py" line="221" />
         <source>Numérisation…</source>
         <translation>Scanning…</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="221" />
+        <location filename="../pages/scor.py" line="233" />
         <source>Feuille de soins numérisée</source>
         <translation>Scanned care sheet</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="41" />
+        <location filename="../pages/settings.py" line="44" />
         <source>Délai de télétransmission (jours ouvrés)</source>
         <extracomment>(field, label, minimum, maximum) of the integer settings shown.</extracomment>
         <translation>Transmission deadline (working days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="47" />
+        <location filename="../pages/settings.py" line="50" />
         <source>Prévenir avant l'échéance (jours ouvrés)</source>
         <translation>Warn before the deadline (working days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="51" />
+        <location filename="../pages/settings.py" line="54" />
         <source>Alerte lot sans ARL après (jours)</source>
         <translation>Alert for a lot without ARL after (days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="52" />
+        <location filename="../pages/settings.py" line="55" />
         <source>Garantie de paiement (jours ouvrés)</source>
         <translation>Payment guarantee (working days)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="70" />
+        <location filename="../pages/settings.py" line="73" />
         <source>Concentrateur de télétransmission</source>
         <translation>Transmission concentrator</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="74" />
-        <location filename="../pages/settings.py" line="123" />
+        <location filename="../pages/settings.py" line="77" />
+        <location filename="../pages/settings.py" line="129" />
         <source>Adresse :</source>
         <translation>Address:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="85" />
-        <location filename="../pages/settings.py" line="205" />
+        <location filename="../pages/settings.py" line="88" />
+        <location filename="../pages/settings.py" line="211" />
         <source>Choisir le fichier</source>
         <translation>Choose the file</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="97" />
+        <location filename="../pages/settings.py" line="100" />
         <source>Délai de connexion :</source>
         <translation>Connection timeout:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="100" />
+        <location filename="../pages/settings.py" line="103" />
         <source>Délais et alertes</source>
         <translation>Deadlines and alerts</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="112" />
+        <location filename="../pages/settings.py" line="118" />
         <source>Cabinet (en-tête des documents imprimés)</source>
         <translation>Practice (letterhead of printed documents)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="116" />
+        <location filename="../pages/settings.py" line="122" />
         <source>ex. Cabinet médical des Tilleuls</source>
         <translation>e.g. Cabinet médical des Tilleuls</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="117" />
+        <location filename="../pages/settings.py" line="123" />
         <source>Nom du cabinet :</source>
         <translation>Practice name:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="122" />
+        <location filename="../pages/settings.py" line="128" />
         <source>Rue
 Code postal et ville</source>
         <translation>Street
 Postcode and town</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="126" />
+        <location filename="../pages/settings.py" line="132" />
         <source>Téléphone :</source>
         <translation>Phone:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="129" />
+        <location filename="../pages/settings.py" line="135" />
         <source>Imprimés sur les reçus, les feuilles de soins et les duplicata.</source>
         <translation>Printed on receipts, care sheets and duplicates.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="133" />
+        <location filename="../pages/settings.py" line="139" />
         <source>Lecteurs de cartes</source>
         <translation>Card readers</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="142" />
+        <location filename="../pages/settings.py" line="148" />
         <source>Les lecteurs sont détectés automatiquement (PC/SC). Un lecteur bi-fente accepte la carte Vitale et la CPS dans l'une ou l'autre fente.</source>
         <translation>Readers are detected automatically (PC/SC). A dual-slot reader takes the Vitale card and the CPS in either slot.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="150" />
+        <location filename="../pages/settings.py" line="156" />
         <source>Données</source>
         <translation>Data</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="155" />
+        <location filename="../pages/settings.py" line="161" />
         <source>Dossier des données :</source>
         <translation>Data directory:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="160" />
+        <location filename="../pages/settings.py" line="166" />
         <source>Pour en changer, démarrez avec --data-dir ou la variable SESAM_DATA_DIR. Il contient des données de santé : accès réservé à l'utilisateur.</source>
         <translation>To change it, start with --data-dir or the SESAM_DATA_DIR variable. It holds health data: user access only.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="168" />
+        <location filename="../pages/settings.py" line="174" />
         <source>Tarifs locaux :</source>
         <translation>Local tariffs:</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="173" />
+        <location filename="../pages/settings.py" line="179" />
         <source>Fichier CSV au format du référentiel (code;label;amount;…) : ses lignes priment sur le référentiel livré.</source>
         <translation>CSV file in the referential's format (code;label;amount;…): its rows override the shipped referential.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="181" />
+        <location filename="../pages/settings.py" line="187" />
         <source>Sauvegardes :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/settings.py" line="190" />
+        <location filename="../pages/settings.py" line="196" />
         <source>Enregistrer (Ctrl+Entrée)</source>
         <translation>Save (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="214" />
+        <location filename="../pages/settings.py" line="220" />
         <source>Réglages par défaut.</source>
         <translation>Default settings.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="230" />
+        <location filename="../pages/settings.py" line="236" />
         <source>Aucun lecteur détecté.</source>
         <translation>No reader detected.</translation>
     </message>
     <message>
-        <location filename="../pages/settings.py" line="269" />
+        <location filename="../pages/settings.py" line="274" />
         <source>Réglages enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="77" />
+        <location filename="../../client/labels.py" line="80" />
         <source>carte Vitale</source>
         <extracomment>The card found in a reader.</extracomment>
         <translation>Vitale card</translation>
@@ -1030,7 +1135,7 @@ Postcode and town</translation>
         <translation type="vanished">CPS card</translation>
     </message>
     <message>
-        <location filename="../../client/labels.py" line="79" />
+        <location filename="../../client/labels.py" line="82" />
         <source>carte non reconnue</source>
         <translation>unknown card</translation>
     </message>
@@ -1096,288 +1201,305 @@ Postcode and town</translation>
         <translation>, {n} reject(s)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="64" />
+        <location filename="../widgets/acts_table.py" line="27" />
         <source>Code</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="65" />
+        <location filename="../widgets/acts_table.py" line="28" />
         <source>Libellé</source>
         <translation>Label</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="66" />
+        <location filename="../widgets/acts_table.py" line="29" />
         <source>Qté</source>
         <translation>Qty</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="67" />
+        <location filename="../widgets/acts_table.py" line="30" />
         <source>Coef.</source>
         <translation>Coef.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="68" />
+        <location filename="../widgets/acts_table.py" line="31" />
         <source>ALD</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="69" />
+        <location filename="../widgets/acts_table.py" line="32" />
         <source>Honoraires</source>
         <translation>Fees</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="70" />
+        <location filename="../widgets/acts_table.py" line="33" />
         <source>Part AMO</source>
         <translation>AMO share</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="71" />
+        <location filename="../widgets/acts_table.py" line="34" />
         <source>Règle</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="75" />
+        <location filename="../widgets/invoice_options.py" line="21" />
         <source>aucun</source>
         <translation>none</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="76" />
+        <location filename="../widgets/invoice_options.py" line="22" />
         <source>DE (exigence)</source>
         <translation>DE (patient request)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="77" />
+        <location filename="../widgets/invoice_options.py" line="23" />
         <source>DA (autorisé)</source>
         <translation>DA (authorised)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="78" />
+        <location filename="../widgets/invoice_options.py" line="24" />
         <source>DP (permanent)</source>
         <translation>DP (permanent)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="79" />
+        <location filename="../widgets/invoice_options.py" line="25" />
         <source>ED (entente directe)</source>
         <translation>ED (direct agreement)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="82" />
+        <location filename="../widgets/invoice_options.py" line="28" />
         <source>Exigence particulière du patient</source>
         <translation>Particular request of the patient</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="83" />
+        <location filename="../widgets/invoice_options.py" line="29" />
         <source>Dépassement autorisé plafonné</source>
         <translation>Authorised capped overrun</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="84" />
+        <location filename="../widgets/invoice_options.py" line="30" />
         <source>Dépassement permanent</source>
         <translation>Permanent overrun</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="85" />
+        <location filename="../widgets/invoice_options.py" line="31" />
         <source>Entente directe</source>
         <translation>Direct agreement</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="88" />
+        <location filename="../widgets/invoice_options.py" line="34" />
         <source>dans le parcours</source>
         <translation>within the care pathway</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="89" />
+        <location filename="../widgets/invoice_options.py" line="35" />
         <source>hors parcours</source>
         <translation>outside the pathway</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="90" />
+        <location filename="../widgets/invoice_options.py" line="36" />
         <source>accès direct</source>
         <translation>direct access</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="91" />
+        <location filename="../widgets/invoice_options.py" line="37" />
         <source>urgence</source>
         <translation>emergency</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="154" />
+        <location filename="../widgets/invoice_notices.py" line="58" />
         <source>Abandonner cette facture</source>
-        <extracomment>Kind of the referential entries that are consultations / acts (not majorations, IK): the same one twice for a patient on one day asks for a confirmation. The state line keeps its height whatever its text: the buttons never move.</extracomment>
-        <translation type="unfinished" />
+        <translation>Abandon this invoice</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="164" />
+        <location filename="../widgets/act_entry.py" line="50" />
         <source>Code ou libellé de l'acte, puis Entrée (Ctrl+K)</source>
         <translation>Act code or label, then Enter (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="179" />
+        <location filename="../widgets/act_entry.py" line="64" />
         <source>Favoris :</source>
         <translation>Favourites:</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="184" />
+        <location filename="../widgets/act_entry.py" line="68" />
         <source>Modifier…</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="186" />
+        <location filename="../widgets/act_entry.py" line="70" />
         <source>Favoris séparés par des virgules ; « G+MEG » ajoute les deux actes</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="202" />
+        <location filename="../widgets/acts_table.py" line="52" />
         <source>En rapport avec l'ALD (ordonnancier bizone) : seul cet acte est exonéré</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="225" />
+        <location filename="../widgets/invoice_options.py" line="55" />
         <source>Dépassement :</source>
+        <extracomment>The amounts under the acts, in their order on screen: (key, caption).</extracomment>
         <translation>Overrun:</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="245" />
+        <location filename="../widgets/invoice_options.py" line="73" />
         <source>Parcours :</source>
         <translation>Pathway:</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="252" />
+        <location filename="../widgets/invoice_options.py" line="79" />
         <source>Médecin traitant</source>
         <translation>Treating doctor</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="261" />
+        <location filename="../widgets/invoice_options.py" line="84" />
+        <source>Téléconsultation</source>
+        <translation>Teleconsultation</translation>
+    </message>
+    <message>
+        <location filename="../widgets/invoice_options.py" line="95" />
         <source>Paiement :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="269" />
+        <location filename="../widgets/invoice_options.py" line="102" />
         <source>Réglé par :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="321" />
+        <location filename="../widgets/invoice_actions.py" line="38" />
         <source>Imprimer le reçu</source>
+        <extracomment>The state line keeps its height whatever its text: the buttons never move.</extracomment>
         <translation>Print the receipt</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="325" />
+        <location filename="../widgets/invoice_actions.py" line="42" />
         <source>Mettre en attente (Ctrl+S)</source>
         <translation>Keep for later (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="330" />
+        <location filename="../widgets/invoice_actions.py" line="46" />
+        <source>Devis</source>
+        <translation>Quote</translation>
+    </message>
+    <message>
+        <location filename="../widgets/invoice_actions.py" line="48" />
+        <source>Chiffrer ces actes en devis (parts AMO, AMC, patient)</source>
+        <translation>Price these acts as a quote (AMO, AMC and patient parts)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/invoice_actions.py" line="50" />
         <source>Sécuriser la FSE (Ctrl+Entrée)</source>
         <translation>Secure the FSE (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="379" />
+        <location filename="../widgets/act_entry.py" line="104" />
         <source>Favoris</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="381" />
+        <location filename="../widgets/act_entry.py" line="106" />
         <source>Codes séparés par des virgules ; « + » pour une combinaison (ex. G+MEG) :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="393" />
+        <location filename="../widgets/act_entry.py" line="118" />
         <source>Favoris non enregistrés</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="515" />
+        <location filename="../widgets/invoice_panel.py" line="273" />
         <source>est déjà sur cette facture</source>
+        <extracomment>Kind of the referential entries that are consultations / acts (not majorations, IK): the same one twice for a patient on one day asks for a confirmation. What the securing waits for (the AMC's agreement), said from its worker thread.</extracomment>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="517" />
+        <location filename="../widgets/invoice_panel.py" line="275" />
         <source>a déjà été facturé à ce patient ce jour-là</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="524" />
+        <location filename="../widgets/invoice_panel.py" line="282" />
         <source>ce patient</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="528" />
+        <location filename="../widgets/invoice_panel.py" line="286" />
         <source>Même acte deux fois</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="530" />
+        <location filename="../widgets/invoice_panel.py" line="288" />
         <source>Ajouter quand même</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="531" />
+        <location filename="../widgets/invoice_panel.py" line="289" />
         <source>Ne pas ajouter</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="563" />
+        <location filename="../widgets/acts_table.py" line="92" />
         <source>En rapport avec l'ALD</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="702" />
+        <location filename="../widgets/invoice_options.py" line="143" />
         <source>Pas de tiers payant complémentaire : la complémentaire ne l'accepte pas.</source>
-        <translation type="unfinished" />
+        <translation>No complementary third-party payment: the complementary insurer does not accept it.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="721" />
+        <location filename="../widgets/invoice_panel.py" line="403" />
         <source>Ce que le patient règle maintenant ({means})</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="848" />
+        <location filename="../widgets/invoice_actions.py" line="62" />
         <source>Choisissez le patient.</source>
         <translation>Choose the patient.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="852" />
+        <location filename="../widgets/invoice_actions.py" line="66" />
         <source>Ajoutez les actes.</source>
         <translation>Add the acts.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="854" />
+        <location filename="../widgets/invoice_actions.py" line="68" />
         <source>Corrigez les erreurs avant de sécuriser.</source>
         <translation>Fix the errors before securing.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="856" />
+        <location filename="../widgets/invoice_actions.py" line="70" />
         <source>Prête : le praticien la sécurisera avec sa carte CPS.</source>
         <translation>Ready: the practitioner will secure it with his CPS card.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="858" />
+        <location filename="../widgets/invoice_actions.py" line="72" />
         <source>Prête à sécuriser.</source>
         <translation>Ready to secure.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="869" />
+        <location filename="../widgets/invoice_panel.py" line="529" />
         <source>Sécurisation de la FSE…</source>
         <translation>Securing the FSE…</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="887" />
+        <location filename="../widgets/invoice_notices.py" line="23" />
         <source>Documents enregistrés : {names}.</source>
         <translation>Documents saved: {names}.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="895" />
+        <location filename="../widgets/invoice_notices.py" line="68" />
         <source>à encaisser maintenant : {amount} ({means})</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="899" />
+        <location filename="../widgets/invoice_notices.py" line="72" />
         <source>rien à encaisser ({payment})</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="901" />
+        <location filename="../widgets/invoice_notices.py" line="73" />
         <source>FSE n° {number} sécurisée pour {name} — {money}.</source>
         <translation type="unfinished" />
     </message>
@@ -1386,131 +1508,146 @@ Postcode and town</translation>
         <translation type="vanished">Printed: {names}.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="928" />
+        <location filename="../widgets/invoice_panel.py" line="599" />
         <source>Facture enregistrée : elle attend le praticien.</source>
         <translation>Invoice saved: it waits for the practitioner.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="945" />
+        <location filename="../widgets/invoice_notices.py" line="83" />
         <source>{reason} : la facture de {name} ({codes}) est mise en attente sous son nom. Reprenez-la quand il revient, ou abandonnez-la.</source>
-        <translation type="unfinished" />
+        <translation>{reason}: the invoice of {name} ({codes}) is put on hold under his name. Resume it when he comes back, or abandon it.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="963" />
+        <location filename="../widgets/invoice_notices.py" line="91" />
         <source>La facture n'a pas pu être mise en attente : {why}</source>
-        <translation type="unfinished" />
+        <translation>The invoice could not be put on hold: {why}</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="996" />
+        <location filename="../widgets/patient_lookup.py" line="49" />
         <source>Choisissez d'abord le patient dont il faut actualiser les droits.</source>
         <translation>First choose the patient whose rights to refresh.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="562" />
-        <location filename="../widgets/invoice_panel.py" line="999" />
+        <location filename="../widgets/patient_lookup.py" line="52" />
+        <location filename="../widgets/patient_panel.py" line="500" />
         <source>Interrogation ADRi…</source>
         <translation>Asking ADRi…</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="44" />
+        <location filename="../widgets/beneficiary_text.py" line="17" />
         <source>assuré</source>
         <translation>insured</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="45" />
+        <location filename="../widgets/beneficiary_text.py" line="18" />
         <source>ascendant</source>
         <translation>ascendant</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="46" />
+        <location filename="../widgets/beneficiary_text.py" line="19" />
         <source>conjoint</source>
         <translation>spouse</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="47" />
+        <location filename="../widgets/beneficiary_text.py" line="20" />
         <source>conjoint divorcé</source>
         <translation>divorced spouse</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="48" />
+        <location filename="../widgets/beneficiary_text.py" line="21" />
         <source>concubin</source>
         <translation>partner</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="49" />
+        <location filename="../widgets/beneficiary_text.py" line="22" />
         <source>conjoint séparé</source>
         <translation>separated spouse</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="50" />
+        <location filename="../widgets/beneficiary_text.py" line="23" />
         <source>enfant</source>
         <translation>child</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="51" />
+        <location filename="../widgets/beneficiary_text.py" line="24" />
         <source>bénéficiaire hors article 313</source>
         <translation>beneficiary (not article 313)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="52" />
+        <location filename="../widgets/beneficiary_text.py" line="25" />
         <source>veuf</source>
         <translation>widow(er)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="53" />
+        <location filename="../widgets/beneficiary_text.py" line="26" />
         <source>autre ayant droit</source>
         <translation>other dependant</translation>
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="42" />
+        <location filename="../dialogs/rectify.py" line="43" />
         <source>Corriger et renvoyer la FSE n° %1</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="47" />
+        <location filename="../dialogs/rectify.py" line="48" />
         <source>refusée par l'Assurance Maladie (ARL négatif)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="49" />
+        <location filename="../dialogs/rectify.py" line="50" />
         <source>rejetée par la caisse</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="67" />
-        <location filename="../widgets/patient_panel.py" line="156" />
+        <location filename="../dialogs/rectify.py" line="68" />
+        <location filename="../widgets/patient_panel.py" line="106" />
         <source>Date des soins :</source>
-        <extracomment>How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé). The patient being billed and how he was identified (the desk's typed invoice patient).</extracomment>
+        <extracomment>How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé). The patient being billed and how he was identified (the desk's typed invoice patient). Whom the list shows: a Vitale's bénéficiaire (or only its public zone, from a damaged card), a patient of the local file or typed by hand, or ADRi's answer. A line of the list: (source, person, the Vitale or the ApCV session he came with).</extracomment>
         <translation>Date of care:</translation>
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="70" />
+        <location filename="../dialogs/rectify.py" line="71" />
         <source>Codes des actes séparés par des virgules, ex. : G, MEG</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="72" />
+        <location filename="../dialogs/rectify.py" line="73" />
         <source>Actes :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="73" />
+        <location filename="../dialogs/rectify.py" line="74" />
         <source>tiers payant part obligatoire (AMO)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="75" />
+        <location filename="../dialogs/rectify.py" line="76" />
         <source>tiers payant part complémentaire (AMC)</source>
-        <translation type="unfinished" />
+        <translation>third-party payment, complementary part (AMC)</translation>
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="77" />
+        <location filename="../dialogs/rectify.py" line="78" />
         <source>Tiers payant :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/rectify.py" line="82" />
+        <location filename="../dialogs/rectify.py" line="86" />
+        <source>Code ApCV du patient (vide : SESAM sans Vitale par ADRi)</source>
+        <translation>The patient's ApCV code (empty: SESAM without Vitale, by ADRi)</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="88" />
+        <source>Nouveau code ApCV :</source>
+        <translation>New ApCV code:</translation>
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="92" />
         <source>La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE n° %1 reste dans l'historique, marquée « rectifiée », et ne compte plus dans les totaux. Le patient est identifié par son NIR (sans carte Vitale).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../dialogs/rectify.py" line="98" />
+        <source>La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE n° %1 reste dans l'historique, marquée « rectifiée », et ne compte plus dans les totaux.</source>
         <translation type="unfinished" />
     </message>
     <message>
@@ -1518,152 +1655,152 @@ Postcode and town</translation>
         <translation>Invoices prepared at the reception, waiting for the CPS</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="161" />
+        <location filename="../widgets/patient_panel.py" line="111" />
         <source>Tapez la date (ex. 05122026) ou choisissez-la ; Ctrl+D</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="177" />
+        <location filename="../widgets/patient_panel.py" line="127" />
         <source>Factures préparées ou mises en attente</source>
-        <translation type="unfinished" />
+        <translation>Invoices prepared or put on hold</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="179" />
+        <location filename="../widgets/patient_panel.py" line="129" />
         <source>Reprendre (Ctrl+E)</source>
         <translation>Resume (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="190" />
+        <location filename="../widgets/patient_panel.py" line="140" />
         <source>Insérez la carte Vitale, ou cherchez le patient.</source>
         <translation>Insert the Vitale card, or search for the patient.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="211" />
+        <location filename="../widgets/patient_panel.py" line="161" />
         <source>Actualiser les droits (ADRi)</source>
         <translation>Refresh the rights (ADRi)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="213" />
+        <location filename="../widgets/patient_panel.py" line="163" />
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="221" />
+        <location filename="../widgets/patient_panel.py" line="171" />
         <source>Nom du patient ou NIR (Ctrl+F)</source>
         <translation>Patient name or NIR (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="225" />
-        <location filename="../widgets/patient_panel.py" line="581" />
+        <location filename="../dialogs/without_card.py" line="68" />
+        <location filename="../widgets/patient_panel.py" line="175" />
         <source>Mode dégradé</source>
         <translation>Degraded mode</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="229" />
+        <location filename="../widgets/patient_panel.py" line="179" />
         <source>Facturer sans carte Vitale : feuille de soins papier signée par le patient, puis numérisée (SCOR). Ctrl+Maj+D</source>
         <translation>Bill without the Vitale card: paper care sheet signed by the patient, then scanned (SCOR). Ctrl+Shift+D</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="238" />
+        <location filename="../widgets/patient_panel.py" line="192" />
         <source>Identifier par NIR (ADRi)… Ctrl+I</source>
         <translation>Identify by NIR (ADRi)… Ctrl+I</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="243" />
+        <location filename="../widgets/patient_panel.py" line="197" />
         <source>Nouveau patient… Ctrl+N</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="246" />
+        <location filename="../widgets/patient_panel.py" line="200" />
         <source>Saisir l'identité d'un patient sans carte (première visite, mode dégradé)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="370" />
+        <location filename="../widgets/patient_panel.py" line="323" />
         <source>Carte Vitale retirée. Insérez une carte, ou cherchez le patient.</source>
         <extracomment>Reason preset for the next dégradé (a Vitale that could not be read). The list holds names a damaged or public-only Vitale gave (Entrée completes them).</extracomment>
         <translation>Vitale card removed. Insert a card, or search for the patient.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="537" />
+        <location filename="../dialogs/without_card.py" line="37" />
         <source>Identifier le patient par son NIR</source>
         <translation>Identify the patient by his NIR</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="544" />
+        <location filename="../dialogs/without_card.py" line="40" />
         <source>13 ou 15 chiffres</source>
         <translation>13 or 15 digits</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="582" />
+        <location filename="../dialogs/without_card.py" line="69" />
         <source>Pourquoi facturer sans la carte Vitale ?</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="607" />
+        <location filename="../widgets/patient_panel.py" line="532" />
         <source>Mode dégradé ({reason}) : la feuille de soins sera imprimée pour signature.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="47" />
+        <location filename="../dialogs/patient.py" line="46" />
         <source>Nouveau patient</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="56" />
+        <location filename="../dialogs/patient.py" line="55" />
         <source>15 caractères, clé comprise</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="78" />
+        <location filename="../dialogs/patient.py" line="77" />
         <source>Nom :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="79" />
+        <location filename="../dialogs/patient.py" line="78" />
         <source>Prénom :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="80" />
-        <location filename="../widgets/patient_panel.py" line="550" />
+        <location filename="../dialogs/patient.py" line="79" />
+        <location filename="../dialogs/without_card.py" line="46" />
         <source>NIR de l'assuré :</source>
         <translation>Insured person's NIR:</translation>
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="81" />
-        <location filename="../widgets/patient_panel.py" line="551" />
+        <location filename="../dialogs/patient.py" line="80" />
+        <location filename="../dialogs/without_card.py" line="47" />
         <source>Date de naissance :</source>
         <translation>Date of birth:</translation>
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="82" />
-        <location filename="../widgets/patient_panel.py" line="552" />
+        <location filename="../dialogs/patient.py" line="81" />
+        <location filename="../dialogs/without_card.py" line="48" />
         <source>Rang de naissance :</source>
         <translation>Birth rank:</translation>
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="83" />
+        <location filename="../dialogs/patient.py" line="82" />
         <source>Qualité :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="84" />
+        <location filename="../dialogs/patient.py" line="83" />
         <source>Régime (2 chiffres) :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="85" />
+        <location filename="../dialogs/patient.py" line="84" />
         <source>Caisse (3 chiffres) :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="86" />
+        <location filename="../dialogs/patient.py" line="85" />
         <source>Centre (4 chiffres) :</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../dialogs/patient.py" line="96" />
+        <location filename="../dialogs/patient.py" line="95" />
         <source>Créer</source>
         <translation type="unfinished" />
     </message>
@@ -1932,7 +2069,7 @@ Les pages de l'application seront rechargées à partir de la base restaurée.</
     <message>
         <location filename="../pages/recette.py" line="112" />
         <location filename="../pages/recette.py" line="267" />
-        <location filename="../widgets/fse_list.py" line="184" />
+        <location filename="../widgets/fse_list.py" line="186" />
         <source>Tous les praticiens</source>
         <extracomment>FSE listed on screen at most (the totals count them all; the printed recette lists all).</extracomment>
         <translation type="unfinished" />
@@ -1959,13 +2096,13 @@ Les pages de l'application seront rechargées à partir de la base restaurée.</
     </message>
     <message>
         <location filename="../pages/recette.py" line="123" />
-        <location filename="../widgets/fse_list.py" line="166" />
+        <location filename="../widgets/fse_list.py" line="168" />
         <source>au</source>
         <translation type="unfinished" />
     </message>
     <message>
         <location filename="../pages/recette.py" line="124" />
-        <location filename="../widgets/fse_list.py" line="96" />
+        <location filename="../widgets/fse_list.py" line="98" />
         <source>Praticien</source>
         <translation type="unfinished" />
     </message>
@@ -2004,6 +2141,184 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
         <location filename="../pages/recette.py" line="291" />
         <source>Imprimer la recette</source>
         <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="54" />
+        <source>Code ApCV : scannez le QR code du téléphone, ou collez</source>
+        <translation>ApCV code: scan the phone's QR code, or paste</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="57" />
+        <source>Application carte Vitale : le lecteur (QR code ou NFC) tape le code puis Entrée ; en téléconsultation, collez le code que le patient vous transmet.</source>
+        <translation>Carte Vitale app: the reader (QR code or NFC) types the code then Enter; in a teleconsultation, paste the code the patient sends you.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="63" />
+        <source>Image…</source>
+        <translation>Image…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="65" />
+        <source>Lire le QR code ApCV dans une photo ou une capture</source>
+        <translation>Read the ApCV QR code from a photo or a screenshot</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="68" />
+        <source>Caméra</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="70" />
+        <source>Lire le QR code ApCV du téléphone présenté à la caméra</source>
+        <translation>Read the ApCV QR code of the phone held up to the camera</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="86" />
+        <location filename="../widgets/apcv_entry.py" line="100" />
+        <location filename="../widgets/apcv_entry.py" line="137" />
+        <source>Ouverture de la session ApCV…</source>
+        <translation>Opening the ApCV session…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="115" />
+        <source>Aucun QR code ApCV vu par la caméra : recommencez, ou ouvrez une photo avec « Image… ».</source>
+        <translation>The camera saw no ApCV QR code: try again, or open a photo with “Image…”.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="121" />
+        <source>Présentez le QR code du téléphone à la caméra…</source>
+        <translation>Hold the phone's QR code up to the camera…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="143" />
+        <source>Image du QR code ApCV</source>
+        <translation>Image of the ApCV QR code</translation>
+    </message>
+    <message>
+        <location filename="../widgets/apcv_entry.py" line="143" />
+        <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
+        <translation>Images (*.png *.jpg *.jpeg *.bmp)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="40" />
+        <source>Conventions avec les complémentaires (AMC)</source>
+        <extracomment>``Page.on_db``: run a store function on the database thread, a callback on the GUI's. A payment delay longer than a year is a typing error, not a convention.</extracomment>
+        <translation>Agreements with complementary insurers (AMC)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="47" />
+        <source>N° AMC</source>
+        <translation>AMC no.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="48" />
+        <source>Nom</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="49" />
+        <source>Convention</source>
+        <translation>Agreement</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="50" />
+        <source>Tiers payant</source>
+        <translation>Third-party payment</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="51" />
+        <source>Délai de paiement (jours)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="64" />
+        <source>n° AMC</source>
+        <translation>AMC no.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="68" />
+        <source>nom</source>
+        <translation>name</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="71" />
+        <source>convention</source>
+        <translation>agreement</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="72" />
+        <source>tiers payant</source>
+        <translation>third-party payment</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="76" />
+        <source>délai (jours), vide : %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="86" />
+        <source>Enregistrer la convention</source>
+        <translation>Save the agreement</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="89" />
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="104" />
+        <source>oui</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="104" />
+        <source>non</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="124" />
+        <source>Le n° AMC a 8 chiffres (carte Vitale, attestation).</source>
+        <translation>The AMC number has 8 digits (carte Vitale, certificate).</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="127" />
+        <source>Indiquez le nom de la complémentaire et sa convention.</source>
+        <translation>Give the complementary insurer's name and its agreement.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="133" />
+        <source>Le délai de paiement est un nombre de jours, de 1 à 365 (vide : par défaut).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="144" />
+        <source>Convention enregistrée.</source>
+        <translation>Agreement saved.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="153" />
+        <source>Convention supprimée.</source>
+        <translation>Agreement deleted.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/amc_conventions.py" line="157" />
+        <source>%1 (par défaut)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/billing.py" line="38" />
+        <source> (et %1 autre(s))</source>
+        <translation> (and %1 other(s))</translation>
+    </message>
+    <message>
+        <location filename="../pages/billing.py" line="41" />
+        <source>%1 facture(s) préparée(s) pour vous à signer : la première par la carte %2 le %3 à %4 (%5)%6. Ouvrez-la dans « Factures préparées ».</source>
+        <translation>%1 invoice(s) prepared for you to sign: the first one by card %2 on %3 at %4 (%5)%6. Open it from “Prepared invoices”.</translation>
+    </message>
+    <message>
+        <location filename="../pages/billing.py" line="48" />
+        <source>actes à compléter</source>
+        <translation>acts to complete</translation>
     </message>
 </context>
 </TS>

@@ -13,7 +13,7 @@ from ui import services
 from ui.pages.base import Page
 from ui.qt import QLabel, QSplitter, Qt, QWidget, Slot
 from ui.session import Practitioner
-from ui.translation import QT_TRANSLATE_NOOP
+from ui.translation import QT_TRANSLATE_NOOP, tr
 from ui.widgets.patient_panel import (
     SOURCE_APCV,
     SOURCE_NIR,
@@ -27,6 +27,27 @@ if TYPE_CHECKING:
     from ui.pages.base import PageHost
 
 logger = logging.getLogger(__name__)
+
+
+def drafts_notice(drafts: list[scope.DraftNotice]) -> str:
+    """The notice of the invoices prepared for this card ('' when none), in the
+    interface's language (``scope.drafts_notice``'s sentence, translatable)."""
+    if not drafts:
+        return ""
+    first = drafts[0]
+    more = tr(" (et %1 autre(s))").replace("%1", str(len(drafts) - 1)) if len(drafts) > 1 else ""
+    return (
+        tr(
+            "%1 facture(s) préparée(s) pour vous à signer : la première par la carte %2 le %3 "
+            "à %4 (%5)%6. Ouvrez-la dans « Factures préparées »."
+        )
+        .replace("%1", str(len(drafts)))
+        .replace("%2", first.prepared_by)
+        .replace("%3", f"{first.saved_at:%d/%m/%Y}")
+        .replace("%4", f"{first.saved_at:%H:%M}")
+        .replace("%5", ", ".join(first.acts) or tr("actes à compléter"))
+        .replace("%6", more)
+    )
 
 
 class BillingPage(Page):
@@ -202,7 +223,7 @@ class BillingPage(Page):
         )
 
     def _show_addressed(self, looking: scope.Looking) -> None:
-        text = scope.drafts_notice(looking.drafts)
+        text = drafts_notice(looking.drafts)
         self.addressed_notice.setText(text)
         self.addressed_notice.setVisible(bool(text))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from client.context import AppContext
 from client.fse_search import FseListRow
@@ -17,7 +17,7 @@ from client.store.rows import LotRow, OutboxRow
 from client.usecases import lots, payments, views
 from ui.errors import message_for
 from ui.fmt import date_fr, euros
-from ui.models import Column, Deliver, LazyTable
+from ui.models import Column, Deliver, LazyTable, Prepared
 from ui.pages.base import Page, hint
 from ui.pages.queue_fse_actions import FseActions
 from ui.pages.queue_sending import SendControls
@@ -53,6 +53,14 @@ def _lot_sending(row: tuple[LotRow, OutboxRow | None]) -> str:
     if outbox.last_error:
         sending += f" — {outbox.last_error}"
     return sending
+
+
+class _Loaded(NamedTuple):
+    """The page's content and its lists' first pages, formatted where they were read."""
+
+    view: views.QueueView
+    lots: Prepared[tuple[LotRow, OutboxRow | None]]
+    unmatched: Prepared[views.UnmatchedPayment]
 
 
 # A lot row is (LotRow, OutboxRow | None).
@@ -207,20 +215,30 @@ class QueuePage(Page):
 
     def refresh(self) -> None:
         self.runner.submit(
-            lambda: views.load_queue(self.ctx),
+            self._load,
             self._on_loaded,
             self._on_load_failed,
             label="file d'attente",
         )
 
+    def _load(self) -> _Loaded:
+        """Read the page (database thread) and format its first pages here, on the worker:
+        the GUI thread only shows them (issue #27)."""
+        view = views.load_queue(self.ctx)
+        return _Loaded(
+            view,
+            self.lot_table.rows.prepare(view.lots),
+            self.unmatched_table.rows.prepare(view.unmatched),
+        )
+
     def _on_load_failed(self, exc: BaseException) -> None:
         self.summary.setText("File d'attente illisible : " + message_for(exc))
 
-    def _on_loaded(self, view: views.QueueView) -> None:
-        self.view = view
+    def _on_loaded(self, loaded: _Loaded) -> None:
+        view = self.view = loaded.view
         self._fill_fse(view)
-        self._fill_lots(view)
-        self._fill_unmatched(view)
+        self._fill_lots(view, loaded.lots)
+        self._fill_unmatched(view, loaded.unmatched)
         counts = view.summary
         waiting, sent, rejected, paid = counts.waiting, counts.sent, counts.refused, counts.paid
         text = (
@@ -246,34 +264,45 @@ class QueuePage(Page):
     def _lot_page(
         self, offset: int, limit: int, deliver: Deliver[tuple[LotRow, OutboxRow | None]]
     ) -> None:
-        self._read_page(views.lot_page, "liste des lots", offset, limit, deliver)
+        prepare = self.lot_table.rows.prepare
+        self._read_page(views.lot_page, prepare, "liste des lots", offset, limit, deliver)
 
     def _unmatched_page(
         self, offset: int, limit: int, deliver: Deliver[views.UnmatchedPayment]
     ) -> None:
-        self._read_page(views.unmatched_page, "paiements non rapprochés", offset, limit, deliver)
+        prepare = self.unmatched_table.rows.prepare
+        label = "paiements non rapprochés"
+        self._read_page(views.unmatched_page, prepare, label, offset, limit, deliver)
 
     def _read_page(
         self,
         read: Callable[[AppContext, int, int], Sequence[_Row]],
+        prepare: Callable[[Sequence[_Row]], Prepared[_Row]],
         label: str,
         offset: int,
         limit: int,
         deliver: Deliver[_Row],
     ) -> None:
-        """Rows ``offset``.. of a list, read on the database thread (never the GUI's)."""
+        """Rows ``offset``.. of a list, read on the database thread and formatted on the
+        worker (never the GUI's)."""
 
         def failed(exc: BaseException) -> None:
             logger.warning("%s: page not read: %r", label, exc)
             deliver(None)
 
-        self.runner.submit(lambda: read(self.ctx, offset, limit), deliver, failed, label=label)
+        self.runner.submit(
+            lambda: prepare(read(self.ctx, offset, limit)), deliver, failed, label=label
+        )
 
-    def _fill_lots(self, view: views.QueueView) -> None:
-        self.lot_table.set_source(self._lot_page, view.lot_count, view.lots)
+    def _fill_lots(
+        self, view: views.QueueView, first: Prepared[tuple[LotRow, OutboxRow | None]]
+    ) -> None:
+        self.lot_table.set_source(self._lot_page, view.lot_count, first)
 
-    def _fill_unmatched(self, view: views.QueueView) -> None:
-        self.unmatched_table.set_source(self._unmatched_page, view.unmatched_count, view.unmatched)
+    def _fill_unmatched(
+        self, view: views.QueueView, first: Prepared[views.UnmatchedPayment]
+    ) -> None:
+        self.unmatched_table.set_source(self._unmatched_page, view.unmatched_count, first)
         self.tabs.setTabText(2, f"Paiements non rapprochés ({view.unmatched_count})")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

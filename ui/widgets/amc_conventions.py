@@ -1,5 +1,6 @@
 """Réglages → « Conventions AMC »: the cabinet's conventions with the complémentaires (which
-AMC, which convention, tiers payant or not), as ``sesam amc conventions`` edits them.
+AMC, which convention, tiers payant or not, its payment delay for the late-AMC alert), as
+``sesam amc conventions`` edits them.
 
 Reads and writes go through the page's database thread (``Page.on_db``)."""
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from billing.amc_delays import load_amc_delays
 from client.store import Store
 from client.store.amc_conventions import AmcConvention
 from ui.qt import (
@@ -27,6 +29,9 @@ from ui.translation import tr
 #: ``Page.on_db``: run a store function on the database thread, a callback on the GUI's.
 OnDb = Callable[..., None]
 
+#: A payment delay longer than a year is a typing error, not a convention.
+MAX_DELAY_DAYS = 365
+
 
 class AmcConventionsBox(QGroupBox):
     """The conventions table with a line to add, change or remove one."""
@@ -35,11 +40,19 @@ class AmcConventionsBox(QGroupBox):
         super().__init__(tr("Conventions avec les complémentaires (AMC)"))
         self._on_db = on_db
         layout = QVBoxLayout(self)
-        self.table = QTableWidget(0, 4)
+        self.table = QTableWidget(0, 5)
         self.table.setObjectName("amcConventions")
         self.table.setHorizontalHeaderLabels(
-            [tr("N° AMC"), tr("Nom"), tr("Convention"), tr("Tiers payant")]
+            [
+                tr("N° AMC"),
+                tr("Nom"),
+                tr("Convention"),
+                tr("Tiers payant"),
+                tr("Délai de paiement (jours)"),
+            ]
         )
+        # Shown where a convention sets none (billing/tariffs/amc-delais.json).
+        self._default_delay = load_amc_delays().days(datetime.now(UTC).date())
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.itemSelectionChanged.connect(self._selected)
@@ -58,7 +71,11 @@ class AmcConventionsBox(QGroupBox):
         self.convention.setPlaceholderText(tr("convention"))
         self.tiers_payant = QCheckBox(tr("tiers payant"))
         self.tiers_payant.setObjectName("amcTiersPayant")
-        for widget in (self.number, self.name, self.convention, self.tiers_payant):
+        self.delay = QLineEdit()
+        self.delay.setObjectName("amcDelay")
+        self.delay.setPlaceholderText(tr("délai (jours), vide : %1").replace("%1", self._default))
+        self.delay.setMaxLength(3)
+        for widget in (self.number, self.name, self.convention, self.tiers_payant, self.delay):
             row.addWidget(widget)
         layout.addLayout(row)
         buttons = QHBoxLayout()
@@ -85,7 +102,8 @@ class AmcConventionsBox(QGroupBox):
         self.table.setRowCount(len(rows))
         for i, c in enumerate(rows):
             tp = tr("oui") if c.tiers_payant else tr("non")
-            for j, text in enumerate((c.amc_number, c.name, c.convention, tp)):
+            delay = str(c.delay_days) if c.delay_days else self._default
+            for j, text in enumerate((c.amc_number, c.name, c.convention, tp, delay)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
 
@@ -97,6 +115,7 @@ class AmcConventionsBox(QGroupBox):
             self.name.setText(c.name)
             self.convention.setText(c.convention)
             self.tiers_payant.setChecked(c.tiers_payant)
+            self.delay.setText(str(c.delay_days) if c.delay_days else "")
 
     def save(self) -> None:
         number = self.number.text().strip()
@@ -108,9 +127,18 @@ class AmcConventionsBox(QGroupBox):
             self.message.setText(tr("Indiquez le nom de la complémentaire et sa convention."))
             return
         tp = self.tiers_payant.isChecked()
+        typed = self.delay.text().strip()
+        if typed and not (typed.isascii() and typed.isdigit() and 0 < int(typed) <= MAX_DELAY_DAYS):
+            self.message.setText(
+                tr("Le délai de paiement est un nombre de jours, de 1 à 365 (vide : par défaut).")
+            )
+            return
+        delay = int(typed) if typed else None
 
         def work(store: Store) -> list[AmcConvention]:
-            store.amc_conventions.set_convention(number, name, convention, tp, datetime.now(UTC))
+            store.amc_conventions.set_convention(
+                number, name, convention, tp, datetime.now(UTC), delay
+            )
             return store.amc_conventions.conventions()
 
         self._on_db(work, self._done(tr("Convention enregistrée.")), "conventions")
@@ -123,6 +151,10 @@ class AmcConventionsBox(QGroupBox):
             return store.amc_conventions.conventions()
 
         self._on_db(work, self._done(tr("Convention supprimée.")), "conventions")
+
+    @property
+    def _default(self) -> str:
+        return tr("%1 (par défaut)").replace("%1", str(self._default_delay))
 
     def _done(self, text: str) -> Callable[[Any], None]:
         def done(rows: list[AmcConvention]) -> None:

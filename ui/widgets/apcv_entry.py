@@ -1,8 +1,9 @@
 """Where the patient's ApCV code (application carte Vitale) arrives at the desk: a
 keyboard-wedge scanner or an NFC reader types it into the field and ends with Entrée, a
 téléconsultation's patient pastes it, or it is read from an image file (a photo, a
-screenshot, a camera's saved frame) by the zxing-cpp decoder. Each emits ``code_entered``;
-the session is opened by the desk's look-ups (``ui.widgets.patient_lookup``)."""
+screenshot) or a camera's frame (``ui.widgets.apcv_camera``) by the zxing-cpp decoder.
+Each emits ``code_entered``; the session is opened by the desk's look-ups
+(``ui.widgets.patient_lookup``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from client.apcv import ApcvError, ApcvFault, ApcvSession, decode_image
 from ui.qt import (
     QFileDialog,
     QHBoxLayout,
+    QImage,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -20,6 +22,7 @@ from ui.qt import (
     Signal,
 )
 from ui.translation import tr
+from ui.widgets.apcv_camera import CameraReader, camera_unavailable, frame_image
 
 
 def session_text(session: ApcvSession) -> str:
@@ -62,6 +65,12 @@ class ApcvEntry(QWidget):
         self.image_button.setToolTip(tr("Lire le QR code ApCV dans une photo ou une capture"))
         self.image_button.clicked.connect(self._choose_image)
         row.addWidget(self.image_button)
+        self.camera_button = QPushButton(tr("Caméra"))
+        self.camera_button.setObjectName("apcvCamera")
+        self.camera_button.setToolTip(tr("Lire le QR code ApCV du téléphone présenté à la caméra"))
+        self.camera_button.clicked.connect(self.use_camera)
+        row.addWidget(self.camera_button)
+        self._camera: CameraReader | None = None
         layout.addLayout(row)
         self.hint = QLabel("")
         self.hint.setObjectName("apcvHint")
@@ -90,6 +99,44 @@ class ApcvEntry(QWidget):
             return
         self.say(tr("Ouverture de la session ApCV…"))
         self.code_entered.emit(text)
+
+    def use_camera(self) -> None:
+        """Look for the code in the camera's frames; without a camera, say so at once."""
+        why = camera_unavailable()
+        if why:
+            self.say(why, error=True)
+            return
+        if self._camera is None:
+            self._camera = CameraReader(self)
+            self._camera.frame.connect(self._on_camera_frame)
+            self._camera.gave_up.connect(
+                lambda: self.say(
+                    tr(
+                        "Aucun QR code ApCV vu par la caméra : recommencez, ou ouvrez une photo "
+                        "avec « Image… »."
+                    ),
+                    error=True,
+                )
+            )
+        self.say(tr("Présentez le QR code du téléphone à la caméra…"))
+        self._camera.start()
+
+    def _on_camera_frame(self, image: QImage) -> None:
+        if self.read_frame(image, quiet=True) and self._camera is not None:
+            self._camera.stop()
+
+    def read_frame(self, image: QImage, *, quiet: bool = False) -> bool:
+        """Decode the QR code of a camera frame and use it as if typed; whether it held one
+        (``quiet``: the camera's frames without a code say nothing, the next one may)."""
+        text = decode_image(frame_image(image))
+        if not text:
+            if not quiet:
+                refusal = ApcvError(ApcvFault.NOT_A_CODE, "aucun QR code dans l'image")
+                self.say(str(refusal), error=True)
+            return False
+        self.say(tr("Ouverture de la session ApCV…"))
+        self.code_entered.emit(text)
+        return True
 
     def _choose_image(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(

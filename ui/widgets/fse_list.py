@@ -29,7 +29,7 @@ from client.labels import RECONCILIATION_LABELS, fse_state_label
 from client.reconciliation import Reconciliation
 from client.store import Store
 from ui.fmt import date_fr, euros
-from ui.models import BATCH, Column, Deliver, LazyTable, Source
+from ui.models import BATCH, Column, Deliver, LazyTable, Prepared, Source
 from ui.qt import (
     QBrush,
     QComboBox,
@@ -293,11 +293,17 @@ class FseListWidget(QWidget):
             return
         self._asked = flt
         self.runner.submit(
-            lambda: self.ctx.db.submit(lambda store: read_view(store, flt)).result(),
+            lambda: self._read(flt),
             self._on_view,
             self._on_failed,
             label="liste des FSE",
         )
+
+    def _read(self, flt: FseFilter) -> tuple[FseListView, Prepared[FseListRow]]:
+        """The search (database thread), its first page formatted here, on the worker: the
+        GUI thread only shows it (issue #27)."""
+        view = self.ctx.db.submit(lambda store: read_view(store, flt)).result()
+        return view, self.table.rows.prepare(view.first)
 
     def _on_failed(self, exc: BaseException) -> None:
         from ui.errors import message_for
@@ -305,13 +311,14 @@ class FseListWidget(QWidget):
         logger.warning("FSE list not read: %r", exc)
         self.status.setText(tr("Liste des FSE illisible : ") + message_for(exc))
 
-    def _on_view(self, view: FseListView) -> None:
+    def _on_view(self, loaded: tuple[FseListView, Prepared[FseListRow]]) -> None:
+        view, first = loaded
         if view.filter != self._asked:
             return  # an older search answering after a newer one was asked
         self.view = view
         self._fill_practitioners(view.practitioners)
         chosen = self.selected()
-        self.table.set_source(self._page(view.filter), view.found.count, view.first)
+        self.table.set_source(self._page(view.filter), view.found.count, first)
         if chosen is not None:  # still listed: still chosen (the actions act on it)
             uuids = [r.fse_uuid for r in view.first]
             if chosen.fse_uuid in uuids:
@@ -333,9 +340,10 @@ class FseListWidget(QWidget):
                 deliver(None)
 
             def work() -> Sequence[FseListRow]:
-                return self.ctx.db.submit(
+                rows = self.ctx.db.submit(
                     lambda store: search(store, flt, limit=limit, offset=offset)
                 ).result()
+                return self.table.rows.prepare(rows)  # formatted here, not on the GUI thread
 
             self.runner.submit(work, deliver, failed, label="liste des FSE")
 

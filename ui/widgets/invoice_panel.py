@@ -29,6 +29,7 @@ from ui.qt import (
     QToolButton,
     QVBoxLayout,
     Signal,
+    Slot,
 )
 from ui.session import Practitioner, SessionState
 from ui.tasks import TaskRunner
@@ -76,6 +77,8 @@ class InvoicePanel(QGroupBox):
     fse_secured = Signal(object)
     invoice_saved = Signal(object)
     invoice_parked = Signal(object)  # draft id of an invoice parked at a card change
+    #: What the securing waits for (the AMC's agreement), said from its worker thread.
+    securing_progress = Signal(str)
 
     def __init__(self, page: DeskPage) -> None:
         super().__init__("Actes et montants")
@@ -159,6 +162,7 @@ class InvoicePanel(QGroupBox):
         self.secure_button = self.foot.secure_button
         self.save_button.clicked.connect(self.save_for_practitioner)
         self.secure_button.clicked.connect(self.secure)
+        self.securing_progress.connect(self._say_securing)
         self.devis_button = self.foot.devis_button
         self.devis_button.clicked.connect(self.make_devis)
         layout.addWidget(self.state_label)
@@ -525,12 +529,21 @@ class InvoicePanel(QGroupBox):
         self.state_label.setText(tr("Sécurisation de la FSE…"))
         self.runner.submit(
             lambda: services.secure_fse(
-                self.ctx, request, practitioner, draft_id, print_receipt=print_receipt
+                self.ctx,
+                request,
+                practitioner,
+                draft_id,
+                print_receipt=print_receipt,
+                on_progress=self.securing_progress.emit,
             ),
             lambda outcome: self._on_secured(outcome, request),
             self._on_secure_failed,
             label="sécurisation FSE",
         )
+
+    @Slot(str)
+    def _say_securing(self, text: str) -> None:
+        self.state_label.setText(tr(text))
 
     def make_devis(self) -> None:
         """The acts on screen kept as a devis for the patient (nothing secured)."""
