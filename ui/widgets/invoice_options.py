@@ -80,10 +80,10 @@ class CareOptions:
         self.treating.setObjectName("treatingDoctor")
         self.treating.setChecked(True)
         self.row.addWidget(self.treating)
-        # Done at a distance (NGAP art. 14.9.3): priced by the téléconsultation rules.
+        # Done at a distance (NGAP art. 14.9.3): priced by the téléconsultation rules. The
+        # panel shows it on the payment row: this row already fills a 1366-pixel screen.
         self.teleconsultation = QCheckBox(tr("Téléconsultation"))
         self.teleconsultation.setObjectName("teleconsultation")
-        self.row.addWidget(self.teleconsultation)
         self.row.addStretch(1)
 
 

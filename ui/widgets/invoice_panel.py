@@ -142,6 +142,7 @@ class InvoicePanel(QGroupBox):
         self.payment_reason = self.payment.payment_reason
         self.payment_mode.currentIndexChanged.connect(self._on_payment_changed)
         self.payment_means.currentIndexChanged.connect(self._show_to_collect)
+        self.payment.row.insertWidget(self.payment.row.count() - 1, self.teleconsultation)
         layout.addLayout(self.payment.row)
         layout.addWidget(self.payment_reason)
 
