@@ -1041,8 +1041,8 @@ _M022 = [
 
 
 # From here on the steps run in the order of this file, which is the order they landed in,
-# not the order of their numbers (a number is only a name): m022, m018, m020, m017, m021, m019,
-# m023, m024. Each depends only on the steps above it.
+# not the order of their numbers (a number is only a name). Each depends only on the steps
+# above it.
 
 
 @MIGRATIONS()
