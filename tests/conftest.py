@@ -11,11 +11,11 @@ import itertools
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pg_cluster import throwaway_cluster
 
 from testbed.cards.emulated_connection import EmulatedConnection
 from testbed.cards.factory import make_card
@@ -39,13 +39,6 @@ def _pg_admin(server: str, *statements: str) -> None:
             conn.execute(statement.encode())
 
 
-def _as_server_user(command: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root: as ``postgres`` then (Debian's package makes it).
-    if os.geteuid() == 0:
-        return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)]
-    return command
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server (``postgresql://sesam@127.0.0.1:PORT``): the run's own
@@ -54,34 +47,9 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield given
         return
-    import socket
-
-    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not bins:
-        pytest.fail("PostgreSQL manque : lancer scripts/setup.sh (paquet postgresql)")
-    bin_dir = bins[-1].parent
-    # Outside pytest's 0700 temporary tree: the server's user must reach its folder.
-    folder = Path(tempfile.mkdtemp(prefix="sesam-pg."))
-    folder.chmod(0o755)
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data = folder / "data"
-    subprocess.run(
-        _as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sesam"]),
-        check=True,
-        capture_output=True,
-    )
-    options = f"'-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off'"
-    ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w"]
-    subprocess.run(_as_server_user([*ctl, "-o", options, "start"]), check=True, capture_output=True)
-    try:
-        yield f"postgresql://sesam@127.0.0.1:{port}"
-    finally:
-        subprocess.run(_as_server_user([*ctl, "-m", "immediate", "stop"]), check=False)
-        shutil.rmtree(folder, ignore_errors=True)
+    # fsync off: the shared server is thrown away with the run (the fault tests keep it on).
+    with throwaway_cluster("sesam-pg.", "-c fsync=off") as cluster:
+        yield cluster.server
 
 
 @pytest.fixture

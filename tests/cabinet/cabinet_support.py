@@ -1,5 +1,5 @@
 """Helpers of the cabinet tests: the cards of a post (emulated, in process), the worker
-processes (one post each) and their output, a cluster whose server a test stops."""
+processes (one post each) and their output."""
 
 from __future__ import annotations
 
@@ -81,32 +81,3 @@ def fse_input(beneficiary: int, day: str, **extra: Any) -> FseInput:
         {"date_of_care": day, "acts": [{"code": "G"}], "beneficiary": beneficiary, "situation": 1}
         | extra
     )
-
-
-def as_server_user(command: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root: as ``postgres`` then (Debian's package makes it).
-    if os.geteuid() == 0:
-        return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)]
-    return command
-
-
-@dataclass
-class Cluster:
-    """A throw-away cluster: its database's URL, and its server stopped or started."""
-
-    url: str
-    ctl: list[str]
-    options: str
-
-    def stop(self) -> None:
-        """The server stops at once (``immediate``: as a power cut of the server)."""
-        subprocess.run(
-            as_server_user([*self.ctl, "-m", "immediate", "stop"]), check=True, capture_output=True
-        )
-
-    def start(self) -> None:
-        subprocess.run(
-            as_server_user([*self.ctl, "-o", self.options, "start"]),
-            check=True,
-            capture_output=True,
-        )

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from cabinet_support import RENAUD, Cluster, cards, finish, fse_input, start_worker
+from cabinet_support import RENAUD, cards, finish, fse_input, start_worker
+from pg_cluster import Cluster
 
 from client.context import DbWorker
 from client.fse_service import FseService

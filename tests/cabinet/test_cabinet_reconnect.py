@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from cabinet_support import RENAUD, Cluster, cards, fse_input
+from cabinet_support import RENAUD, cards, fse_input
+from pg_cluster import Cluster
 
 from client.fse_service import FseService
 from client.messages import describe
