@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import statistics
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +15,7 @@ from benchmarks.common import (
     Figure,
     NotMeasured,
     RunContext,
+    RunSample,
     ensure_pcscd,
     interleaved,
     require,
@@ -103,6 +106,19 @@ class BareLoop:
     def close(self) -> None:
         self.scard.SCardDisconnect(self.handle, self.scard.SCARD_LEAVE_CARD)
         self.scard.SCardReleaseContext(self.context)
+
+
+def thread_cpu_us(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median CPU time of the calling thread per call (µs), the functions in alternation.
+    The card, pcscd and the emulated card's thread are not in it: only what the read runs
+    on the host thread (pyscard and pcsc-lite's client included, for the bare loop too)."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.thread_time()
+            fn()
+            samples[name].append(time.thread_time() - start)
+    return {name: round(statistics.median(v) * 1e6, 1) for name, v in samples.items()}
 
 
 def vitale_card_with(n: int, base: Any = None) -> Any:
@@ -215,19 +231,15 @@ def _measure(
         bare_c.send_recorded(recorded_c)
 
     runs = []
+    fns: dict[str, Callable[[], object]] = {
+        "product": product,
+        "bare": bare,
+        "bare+transactions": bare_with_transactions,
+    }
     try:
         for _ in range(runs_of(repeat)):
-            runs.append(
-                interleaved(
-                    {
-                        "product": product,
-                        "bare": bare,
-                        "bare+transactions": bare_with_transactions,
-                    },
-                    repeat,
-                    warmup=2,
-                )
-            )
+            runs.append(interleaved(fns, repeat, warmup=2))
+        cpu = thread_cpu_us(fns, repeat)
     finally:
         bare_v.close()
         bare_c.close()
@@ -247,6 +259,7 @@ def _measure(
         goal=f"≤ {GOAL_RATIO}× bare loop",
         met=ratio <= GOAL_RATIO,
         sizes={"beneficiaires": n, "repeat": repeat, "runs": len(runs)},
+        per_run=[RunSample(r["product"].median * 1e3, r["bare"].median * 1e3) for r in runs],
         extra={
             "ratio_per_run": {
                 "median": round(ratio, 3),
@@ -260,6 +273,14 @@ def _measure(
             "ratio_to_bare_with_transactions": round(
                 value.median / stats["bare+transactions"].median, 3
             ),
+            # CPU of the calling thread (µs per read, medians): what the read itself costs
+            # the host, which preemption on a loaded machine does not inflate.
+            "host_cpu_us": {
+                **cpu,
+                "product_above_bare_with_transactions": round(
+                    cpu["product"] - cpu["bare+transactions"], 1
+                ),
+            },
             "apdus": len(apdus_v) + len(apdus_c),
             "apdus_vitale": len(apdus_v),
             "apdus_cps": len(apdus_c),

@@ -4,6 +4,7 @@ the vpcd lock and the testbed environment."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
@@ -40,15 +41,29 @@ class Figure:
     met: bool | None = None
     sizes: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Each run's own measure (``--runs``): value and baseline of the same run.
+    per_run: list[RunSample] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
-        """value / baseline, when there is a baseline."""
+        """The median of the runs' own ratios (each against the baseline of its run);
+        value / baseline with one run."""
+        ratios = [r.ratio for r in self.per_run]
+        if len(ratios) > 1 and all(r is not None for r in ratios):
+            return statistics.median(r for r in ratios if r is not None)
         if self.baseline in (None, 0):
             return None
         return self.value / self.baseline
 
+    def runs(self) -> list[RunSample]:
+        """The runs this figure summarises (itself alone when it had one)."""
+        return self.per_run or [RunSample(self.value, self.baseline, self.met)]
+
     def to_json(self) -> dict[str, Any]:
+        runs = self.runs()
+        values = [r.value for r in runs]
+        baselines = [r.baseline for r in runs if r.baseline is not None]
+        ratios = [r.ratio for r in runs if r.ratio is not None]
         return {
             "figure": self.figure,
             "unit": self.unit,
@@ -59,8 +74,76 @@ class Figure:
             "goal": self.goal,
             "met": self.met,
             "sizes": self.sizes,
+            "runs": len(runs),
+            "median": {
+                "value": round(statistics.median(values), 4),
+                "baseline": round(statistics.median(baselines), 4) if baselines else None,
+                "ratio": round(statistics.median(ratios), 3) if ratios else None,
+            },
+            "spread": {
+                "value": [round(min(values), 4), round(max(values), 4)],
+                "baseline": [round(min(baselines), 4), round(max(baselines), 4)]
+                if baselines
+                else None,
+                "ratio": [round(min(ratios), 3), round(max(ratios), 3)] if ratios else None,
+            },
+            "per_run": [r.to_json() for r in runs],
             "extra": self.extra,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class RunSample:
+    """One run's measure of a figure, against the baseline measured in that run."""
+
+    value: float
+    baseline: float | None = None
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline in (None, 0):
+            return None
+        return self.value / self.baseline
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": round(self.value, 4),
+            "baseline": None if self.baseline is None else round(self.baseline, 4),
+            "ratio": None if self.ratio is None else round(self.ratio, 3),
+            "met": self.met,
+        }
+
+
+def merge_runs(runs: list[list[Figure]]) -> list[Figure]:
+    """One figure per name from a module's repeated runs: the median value and baseline,
+    the median of the runs' own ratios, met when met in most runs; the sizes, goal and
+    details of the run nearest the median; every run kept in ``per_run``."""
+    names: dict[str, list[Figure]] = {}
+    for produced in runs:
+        for figure in produced:
+            names.setdefault(figure.figure, []).append(figure)
+    merged = []
+    for same in names.values():
+        samples = [s for f in same for s in f.runs()]
+        if len(same) == 1:
+            same[0].per_run = samples if len(samples) > 1 else []
+            merged.append(same[0])
+            continue
+        value = statistics.median(s.value for s in samples)
+        bases = [s.baseline for s in samples if s.baseline is not None]
+        verdicts = [s.met for s in samples if s.met is not None]
+        nearest = min(same, key=lambda f: abs(f.value - value))
+        merged.append(
+            dataclasses.replace(
+                nearest,
+                value=value,
+                baseline=statistics.median(bases) if len(bases) == len(samples) else None,
+                met=None if not verdicts else 2 * sum(verdicts) > len(verdicts),
+                per_run=samples,
+            )
+        )
+    return merged
 
 
 @dataclass(slots=True)
@@ -71,6 +154,14 @@ class RunContext:
     tiny: bool
     workdir: Path
     max_fse: int | None = None  # cap on generated store sizes (--max-fse)
+    #: How many times each figure is measured (``--runs``); modules in
+    #: ``__main__.RUNS_INSIDE`` repeat their own comparison that many times.
+    runs: int = 1
+    #: The backends measured (``--backend``): "sqlite", "postgresql" or both.
+    backends: tuple[str, ...] = ("sqlite",)
+    #: The throw-away PostgreSQL server of this run (``postgresql://user@host:port``), ""
+    #: when no figure needs it.
+    pg_server: str = ""
 
     def scaled(self, full: int, quick: int, tiny: int = 1) -> int:
         """A repetition count or size for the current mode."""

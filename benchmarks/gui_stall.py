@@ -339,6 +339,8 @@ def _pages_figures(
     from ui.qt import QModelIndex
 
     count = ctx.scaled(full=100_000, quick=10_000, tiny=1000)
+    if os.environ.get("SESAM_BENCH_PAGES_FSE"):  # e.g. 1000000: the round on the 1M store
+        count = int(os.environ["SESAM_BENCH_PAGES_FSE"])
     if ctx.max_fse is not None:
         count = min(count, ctx.max_fse)
     directory, _seconds = build_store(ctx, count)

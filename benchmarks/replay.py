@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Figure, RunContext, require
+from benchmarks.common import Figure, RunContext, RunSample, require
 from benchmarks.pipeline import (
     am_process,
     client_settings,
@@ -76,6 +76,19 @@ def _copy(cache: Path, target: Path) -> Path:
     shutil.copytree(cache, target)
     target.chmod(0o700)
     return target / "sesam.db"
+
+
+def _product_store(ctx: RunContext, path: Path, backend: str) -> Any:
+    """The store the sender drains: the SQLite copy, or it copied into a new database of
+    the run's PostgreSQL server (``benchmarks.postgres``; untimed)."""
+    from client.store import open_store
+
+    if backend == "sqlite":
+        return open_store(path)
+    from benchmarks import postgres
+
+    copied = postgres.copy_into(postgres.server(ctx), path, "replay", path.parent / "pg")
+    return postgres.open_copy(copied.url, path.parent / "pg")
 
 
 def raw_post(url: str, settings: Any, lots: list[tuple[str, bytes]]) -> tuple[float, int, float]:
@@ -177,16 +190,16 @@ class Run:
     record_cpu: list[float] = field(default_factory=list)  # seconds per lot with an ARL
 
 
-def _runs(ctx: RunContext, count: int, load: str) -> list[Run]:
+def _runs(ctx: RunContext, count: int, load: str, backend: str = "sqlite") -> list[Run]:
     cache, built = pending_store(ctx, count)
     if built is not None:
         logger.info("replay store of %d FSE built in %.1f s", count, built)
     spinning = busy_cores(os.cpu_count() or 2) if load == "loaded" else contextlib.nullcontext()
     with spinning:
-        return [_run(ctx, cache, count) for _ in range(1 if ctx.tiny else 3)]
+        return [_run(ctx, cache, count, backend) for _ in range(ctx.runs)]
 
 
-def _run(ctx: RunContext, cache: Path, count: int) -> Run:
+def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> Run:
     from client.store import OutboxStatus, open_store
 
     # Baseline: the same signed lot files, raw, to a fresh server.
@@ -202,7 +215,7 @@ def _run(ctx: RunContext, cache: Path, count: int) -> Run:
     with am_process(ctx.workdir / "replay" / "ledger-raw.sqlite") as url:
         raw_seconds, connections, raw_cpu = raw_post(url, client_settings(url), lots)
     # The product: the sender drains the outbox of a copy of the same store.
-    store = open_store(_copy(cache, run_dir))
+    store = _product_store(ctx, _copy(cache, run_dir), backend)
     try:
         with am_process(ctx.workdir / "replay" / "ledger-product.sqlite") as url:
             start, cpu = time.perf_counter(), time.process_time()
@@ -258,6 +271,7 @@ def _rate_figure(count: int, load: str, runs: list[Run]) -> Figure:
         goal=(f"≥ {GOAL_RATE:.0f} FSE/s and " if quiet else "") + f"≥ {GOAL_RATIO}× raw",
         met=(rate >= GOAL_RATE or not quiet) and ratio >= GOAL_RATIO,
         sizes={"fse": count, "lots": lots, "lot_size": LOT_SIZE, "runs": len(runs)},
+        per_run=[RunSample(p, r) for p, r in zip(rates, raw_rates, strict=True)],
         extra={
             "load": "none added" if quiet else f"{cores} spinning processes, one per core",
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],

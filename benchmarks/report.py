@@ -11,6 +11,7 @@ import platform
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,19 @@ def _pcscd_version() -> str | None:
     return None
 
 
+def _postgresql_version() -> str | None:
+    """The PostgreSQL server the ``--backend postgresql`` figures start (the newest)."""
+    servers = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    if not servers:
+        return None
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        done = subprocess.run(  # noqa: S603 - Debian's server binary, fixed arguments
+            [str(servers[-1]), "--version"], check=False, capture_output=True, text=True, timeout=10
+        )
+        return done.stdout.strip() or None
+    return None
+
+
 def machine() -> dict[str, Any]:
     """CPU, cores, memory, load and the versions that matter to the figures."""
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
@@ -99,6 +113,7 @@ def machine() -> dict[str, Any]:
         "pyside6": _version("PySide6-Essentials") or _version("PySide6"),
         "pyscard": _version("pyscard"),
         "sqlite": sqlite3.sqlite_version,
+        "postgresql": _postgresql_version(),
         "cryptography": _version("cryptography"),
         "pcscd": _pcscd_version(),
         "commit": _git_commit(),
@@ -115,21 +130,42 @@ def _num(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+def _spread(values: list[float], fmt: Callable[[float], str]) -> str:
+    """`` (min–max)`` of several runs' values; "" for one run."""
+    if len(values) < 2:
+        return ""
+    return f" ({fmt(min(values))}–{fmt(max(values))})"
+
+
 def table(figures: list[Figure], skipped: dict[str, str]) -> str:
-    """A Markdown table (it reads fine in a terminal too)."""
+    """A Markdown table (it reads fine in a terminal too): with several runs, each figure's
+    median and its spread (min–max) over the runs, the ratio being the median of each run's
+    own ratio to the baseline it measured."""
     lines = [
-        "| figure | value | baseline (same run) | ratio | goal | met |",
-        "|---|---|---|---|---|---|",
+        "| figure | value | baseline (same run) | ratio | runs | goal | met |",
+        "|---|---|---|---|---|---|---|",
     ]
     for f in figures:
-        base = f"{_num(f.baseline)} {f.unit} ({f.baseline_label})" if f.baseline else "—"
-        ratio = f"{f.ratio:.2f}×" if f.ratio is not None else "—"
+        runs = f.runs()
+        value = f"{_num(f.value)} {f.unit}" + _spread([r.value for r in runs], _num)
+        bases = [r.baseline for r in runs if r.baseline is not None]
+        base = (
+            f"{_num(f.baseline)} {f.unit}{_spread(bases, _num)} ({f.baseline_label})"
+            if f.baseline
+            else "—"
+        )
+        ratios = [r.ratio for r in runs if r.ratio is not None]
+        ratio = (
+            f"{f.ratio:.2f}×" + _spread(ratios, lambda x: f"{x:.2f}")
+            if f.ratio is not None
+            else "—"
+        )
         met = {True: "yes", False: "**no**", None: "—"}[f.met]
         lines.append(
-            f"| {f.figure} | {_num(f.value)} {f.unit} | {base} | {ratio} | {f.goal} | {met} |"
+            f"| {f.figure} | {value} | {base} | {ratio} | {len(runs)} | {f.goal} | {met} |"
         )
     for name, reason in skipped.items():
-        lines.append(f"| {name} | not measured: {reason} | | | | |")
+        lines.append(f"| {name} | not measured: {reason} | | | | | |")
     return "\n".join(lines)
 
 
@@ -139,11 +175,17 @@ def write_json(
     skipped: dict[str, str],
     mode: str,
     durations: dict[str, float],
+    runs: int = 1,
+    backends: tuple[str, ...] = ("sqlite",),
 ) -> dict[str, Any]:
-    """Write bench-results.json and return what was written."""
+    """Write bench-results.json and return what was written. Each figure carries ``runs``,
+    ``median`` (value, baseline, ratio: the median of the runs' own ratios), ``spread``
+    (min and max of each) and ``per_run``."""
     doc = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "mode": mode,
+        "runs": runs,
+        "backends": list(backends),
         "machine": machine(),
         "figures": [f.to_json() for f in figures],
         "not_measured": [{"module": k, "reason": v} for k, v in skipped.items()],

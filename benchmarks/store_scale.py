@@ -110,6 +110,7 @@ _SINGLETONS = {
     "lot_certificates",  # the CPS certificate, cut out of every signed lot
     "amc_conventions",
     "amc_feed",
+    "fse_event_ids",  # the last event number handed out (m029)
 }
 #: Tables whose rows name the block's keys only inside packed values (the audit journal's
 #: records, issue #27): per block all the same.
@@ -123,6 +124,14 @@ _DERIVED = {
     "remainder_counts",
     "fse_counts",
     "patients_version",
+    "patient_fse_totals",
+    "lot_signed_counts",
+    "outbox_totals",
+    "fse_outcome_totals",
+    # Written with the patients in Python, not by triggers: left stale by the cloning (their
+    # stamp is not ``patients_version``), the first search writes them again.
+    "patient_words",
+    "patient_words_version",
 }
 
 
@@ -249,6 +258,8 @@ class Cloner:
                         values[i] = value + b * self.int_pk[fks[i]]
                     elif i == number_col:
                         values[i] = value + b * self.max_number[table]
+                    elif i in dated and isinstance(value, int):  # seconds (fse_events, m029)
+                        values[i] = value - int(days_back * 86400)
                     elif isinstance(value, str):
                         if value in key_map:
                             values[i] = key_map[value]

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from billing.canonical import CanonicalError, canonical_bytes, parse_canonical
 from billing.errors import BillingError
-from billing.fse import (
+from billing.fse_model import (
     Fse,
     FseError,
     Organism,
     SecuringMode,
-    fse_from_document,
     money,
     parse_money,
     parse_stamp,
@@ -241,6 +240,8 @@ def verify_lot(der: bytes, ca_cert: bytes) -> VerifiedLot:
         validate_lot(doc)
     except (CanonicalError, SchemaError) as exc:
         raise LotError(str(exc)) from exc
+    from billing.fse import fse_from_document  # signing code only when a lot is read
+
     try:
         fses = tuple(fse_from_document(item) for item in doc["fse"])
     except FseError as exc:

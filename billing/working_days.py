@@ -12,8 +12,6 @@ import logging
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 from billing.errors import BillingError
 
 logger = logging.getLogger(__name__)
@@ -25,6 +23,8 @@ class WorkingDaysError(BillingError):
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int, subdivision: str | None) -> frozenset[date]:
+    import holidays  # ~0.1 s: only for the commands that count working days (issue #27)
+
     calendar = holidays.country_holidays("FR", subdiv=subdivision, years=year)
     return frozenset(calendar.keys())
 

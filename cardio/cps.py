@@ -133,9 +133,9 @@ def _get(fields: dict[int, bytes], tag: int, where: str) -> str:
     return value.decode("latin-1")
 
 
-def _opt(fields: dict[int, bytes], tag: int) -> str | None:
-    value = fields.get(tag)
-    return value.decode("latin-1") if value is not None else None
+def _text(value: bytes | None) -> str:
+    """An optional field as text, "" when absent."""
+    return value.decode("latin-1") if value else ""
 
 
 def parse_identity(data: bytes) -> CpsIdentity:
@@ -143,20 +143,21 @@ def parse_identity(data: bytes) -> CpsIdentity:
 
     :raises MalformedResponseError: template A0 or a field is missing.
     """
-    holder = tlv.find(tlv.decode(data), layout.TAG_CPS_HOLDER)
+    # ``values(x).get(tag)`` is ``find(decode(x), tag)``'s value, without the elements.
+    holder = tlv.values(data).get(layout.TAG_CPS_HOLDER)
     if holder is None:
         raise MalformedResponseError("CPS identity: template A0 missing")
-    c = tlv.values(holder.value)  # the first of each tag, as tlv.find
+    c = tlv.values(holder)  # the first of each tag, as tlv.find
     where = "CPS identity"
     return CpsIdentity(
         card_type_code=_get(c, layout.TAG_CPS_CARD_TYPE, where),
         id_type=_get(c, layout.TAG_CPS_ID_TYPE, where),
         national_id=_get(c, layout.TAG_CPS_ID, where),
-        national_id_key=_opt(c, layout.TAG_CPS_ID_KEY) or "",
-        civilite=_opt(c, layout.TAG_CPS_CIVILITE) or "",
+        national_id_key=_text(c.get(layout.TAG_CPS_ID_KEY)),
+        civilite=_text(c.get(layout.TAG_CPS_CIVILITE)),
         nom=_get(c, layout.TAG_CPS_NOM, where),
         prenom=_get(c, layout.TAG_CPS_PRENOM, where),
-        serial=_opt(c, layout.TAG_CPS_SERIAL) or "",
+        serial=_text(c.get(layout.TAG_CPS_SERIAL)),
     )
 
 
@@ -168,25 +169,35 @@ def parse_situations(data: bytes) -> tuple[Situation, ...]:
     situations = []
     for index, template in enumerate(tlv.find_all(tlv.decode(data), layout.TAG_CPS_SITUATION)):
         c = tlv.values(template.value)
-        where = f"CPS situation {index + 1}"
+        get = c.get
+        try:  # the required fields by ``c[tag]``: the KeyError names the missing one
+            number = c[layout.TAG_SIT_NUMBER]
+            mode = c[layout.TAG_SIT_MODE]
+            billing_number = c[layout.TAG_SIT_BILLING_NUMBER]
+            billing_key = c[layout.TAG_SIT_BILLING_KEY]
+            specialty = c[layout.TAG_SIT_SPECIALTY]
+        except KeyError as exc:
+            raise MalformedResponseError(
+                f"CPS situation {index + 1}: tag {exc.args[0]:02X} missing"
+            ) from None
         situations.append(
             Situation(
-                number=_get(c, layout.TAG_SIT_NUMBER, where),
-                mode=_get(c, layout.TAG_SIT_MODE, where),
-                statut=_opt(c, layout.TAG_SIT_STATUS) or "",
-                secteur=_opt(c, layout.TAG_SIT_SECTOR) or "",
-                structure=_opt(c, layout.TAG_SIT_STRUCTURE) or "",
-                billing_number=_get(c, layout.TAG_SIT_BILLING_NUMBER, where),
-                billing_key=_get(c, layout.TAG_SIT_BILLING_KEY, where),
-                replacement_number=_opt(c, layout.TAG_SIT_REPLACEMENT_NUMBER) or None,
-                convention_code=_opt(c, layout.TAG_SIT_CONVENTION_CODE) or "",
-                specialty=_get(c, layout.TAG_SIT_SPECIALTY, where),
-                price_zone=_opt(c, layout.TAG_SIT_PRICE_ZONE) or "",
-                ik_zone=_opt(c, layout.TAG_SIT_IK_ZONE) or "",
-                may_sign_fse=_opt(c, layout.TAG_SIT_MAY_SIGN_FSE) == "1",
-                may_sign_lot=_opt(c, layout.TAG_SIT_MAY_SIGN_LOT) == "1",
-                structure_name=_opt(c, layout.TAG_SIT_STRUCTURE_NAME) or "",
-                optam=_opt(c, layout.TAG_SIT_OPTAM) == "1",
+                number=number.decode("latin-1"),
+                mode=mode.decode("latin-1"),
+                statut=_text(get(layout.TAG_SIT_STATUS)),
+                secteur=_text(get(layout.TAG_SIT_SECTOR)),
+                structure=_text(get(layout.TAG_SIT_STRUCTURE)),
+                billing_number=billing_number.decode("latin-1"),
+                billing_key=billing_key.decode("latin-1"),
+                replacement_number=_text(get(layout.TAG_SIT_REPLACEMENT_NUMBER)) or None,
+                convention_code=_text(get(layout.TAG_SIT_CONVENTION_CODE)),
+                specialty=specialty.decode("latin-1"),
+                price_zone=_text(get(layout.TAG_SIT_PRICE_ZONE)),
+                ik_zone=_text(get(layout.TAG_SIT_IK_ZONE)),
+                may_sign_fse=get(layout.TAG_SIT_MAY_SIGN_FSE) == b"1",
+                may_sign_lot=get(layout.TAG_SIT_MAY_SIGN_LOT) == b"1",
+                structure_name=_text(get(layout.TAG_SIT_STRUCTURE_NAME)),
+                optam=get(layout.TAG_SIT_OPTAM) == b"1",
             )
         )
     return tuple(situations)
@@ -315,11 +326,13 @@ class CpsSession:
                 self._reserved = False
 
     def _read(self, file_id: bytes) -> bytes:
-        command = _select_file(file_id)
-        with self.reserved():
+        if not self._reserved:  # a transaction of its own (no generator when one is held)
+            with self.reserved():
+                return self._read(file_id)
+        if not self._selected:
             self.select()
-            apdu.exchange(self._connection, command)
-            return apdu.read_file(self._connection)
+        apdu.exchange(self._connection, _select_file(file_id))
+        return apdu.read_file(self._connection)
 
     def read_identity(self) -> CpsIdentity:
         """The card holder (cached for the session)."""
@@ -440,8 +453,8 @@ def _tries_from_docp(data: bytes) -> int:
 
 def _odf_path(odf: bytes, tag: int) -> bytes:
     """The path of the directory file ``tag`` (A0 PrKDF, A4 CDF, A8 AODF) in the ODF."""
-    entry = tlv.find(tlv.decode(odf), tag)
-    path = _path_of(entry.value) if entry is not None else None
+    entry = tlv.values(odf).get(tag)
+    path = _path_of(entry) if entry is not None else None
     if path is None:
         raise CardFileNotFoundError(layout.SW_FILE_NOT_FOUND, f"ODF entry {tag:02X}")
     return path
@@ -449,9 +462,8 @@ def _odf_path(odf: bytes, tag: int) -> bytes:
 
 def _path_of(value: bytes) -> bytes | None:
     """The OCTET STRING of a PKCS#15 Path (30 { 04 path ... })."""
-    sequence = tlv.find(tlv.decode(value), 0x30)
-    octets = tlv.find(sequence.children(), 0x04) if sequence is not None else None
-    return octets.value if octets is not None else None
+    sequence = tlv.values(value).get(0x30)
+    return tlv.values(sequence).get(0x04) if sequence is not None else None
 
 
 def _cdf_certificate_path(cdf: bytes, key_id: bytes) -> bytes:
@@ -460,10 +472,10 @@ def _cdf_certificate_path(cdf: bytes, key_id: bytes) -> bytes:
         parts = entry.children()
         if len(parts) < 3 or parts[1].tag != 0x30 or parts[2].tag != 0xA1:
             continue
-        cert_id = tlv.find(parts[1].children(), 0x04)
-        attributes = tlv.find(tlv.decode(parts[2].value), 0x30)  # X509CertificateAttributes
-        if cert_id is not None and cert_id.value == key_id and attributes is not None:
-            path = _path_of(attributes.value)
+        cert_id = tlv.values(parts[1].value).get(0x04)
+        attributes = tlv.values(parts[2].value).get(0x30)  # X509CertificateAttributes
+        if cert_id is not None and cert_id == key_id and attributes is not None:
+            path = _path_of(attributes)
             if path is not None:
                 return path
     raise CardFileNotFoundError(layout.SW_FILE_NOT_FOUND, "signing certificate in the CDF")

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _OK = scard.SCARD_S_SUCCESS
+_transmit = scard.SCardTransmit  # bound once, like the bare loop of the benchmark
 #: The service or our context is gone (pcscd stopped or restarted): a fresh context may help.
 _SERVICE_GONE = frozenset(
     {
@@ -222,7 +223,10 @@ class PcscConnection(CardConnection):
         return self._handle
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int]:
-        hresult, response = scard.SCardTransmit(self._live_handle(), self._protocol, list(apdu))
+        handle = self._handle  # ``_live_handle`` inline: this runs for every APDU
+        if handle is None or self._backend._thread is not None:
+            handle = self._live_handle()
+        hresult, response = _transmit(handle, self._protocol, list(apdu))
         if hresult and _code(hresult) != _OK:  # 0 is success: no masking on the way
             code = _code(hresult)
             cause = _driver_error(hresult, "SCardTransmit")
@@ -231,8 +235,12 @@ class PcscConnection(CardConnection):
             raise CardCommunicationError(f"exchange with {self._reader} failed") from cause
         if len(response) < 2:
             raise CardCommunicationError(f"{self._reader}: answer without a status word")
-        # pyscard answers a list of ints: the status word is read from it, not from bytes.
-        return bytes(response[:-2]), response[-2] << 8 | response[-1]
+        # pyscard answers a list of ints: bytearray() converts a 256-byte answer 3-4× faster
+        # than bytes() (which takes a slow path for long lists), and the SW is cut off in place.
+        data = bytearray(response)
+        sw = data[-2] << 8 | data[-1]
+        del data[-2:]
+        return bytes(data), sw
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

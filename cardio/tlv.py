@@ -6,10 +6,14 @@ that both sides agree on one codec. Malformed input raises ``MalformedResponseEr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from cardio.errors import MalformedResponseError
+
+#: Padding between and after elements (card files are padded to their allocated size).
+_PADDING = re.compile(rb"[\x00\xff]*").match
 
 
 class Tlv(NamedTuple):
@@ -69,6 +73,13 @@ def _read_length(data: bytes, pos: int) -> tuple[int, int]:
     return int.from_bytes(data[pos : pos + count], "big"), pos + count
 
 
+def _after_padding(data: bytes, pos: int) -> int:
+    """Where the run of padding bytes at ``pos`` ends: a file padded to its allocated size
+    is skipped in one C call, not byte by byte."""
+    run = _PADDING(data, pos)
+    return run.end() if run is not None else pos + 1
+
+
 def decode(data: bytes) -> list[Tlv]:
     """Decode a whole sequence of TLV elements. Padding bytes 00 and FF between elements
     are skipped, as card files are often padded to their allocated size.
@@ -81,7 +92,7 @@ def decode(data: bytes) -> list[Tlv]:
     while pos < size:
         tag = data[pos]
         if tag == 0x00 or tag == 0xFF:
-            pos += 1
+            pos = _after_padding(data, pos)
             continue
         if tag & 0x1F == 0x1F:
             tag, pos = _read_tag(data, pos)
@@ -112,7 +123,7 @@ def values(data: bytes) -> dict[int, bytes]:
     while pos < size:
         tag = data[pos]
         if tag == 0x00 or tag == 0xFF:
-            pos += 1
+            pos = _after_padding(data, pos)
             continue
         if tag & 0x1F == 0x1F:
             tag, pos = _read_tag(data, pos)

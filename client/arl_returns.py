@@ -17,7 +17,7 @@ from enum import StrEnum
 from billing.arl import Arl
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
-from client.store import LotStep, NotFoundError, OutboxStatus, Store, stamp
+from client.store import LotRow, LotStep, NotFoundError, OutboxStatus, Store, stamp
 from client.transport import ServerRejectedError, Transport
 
 #: Named as before the split of ``client.returns``: log filters and readers keep working.
@@ -92,11 +92,14 @@ def _motifs_json(arl: Arl) -> str:
     )
 
 
-def _move_lot(store: Store, lot_id: str, now: datetime, to: LotStep) -> LotState:
+def _move_lot(
+    store: Store, lot_id: str, now: datetime, to: LotStep, lot: LotRow | None = None
+) -> LotState:
     """Move a lot to ``to`` (acknowledged or refused), through ``sent`` first when the
     concentrator's answer is the first news of it: one transaction, each FSE row written
-    once. The lot's state after (unchanged when it was neither closed nor sent)."""
-    lot = store.lot_by_id(lot_id)
+    once. The lot's state after (unchanged when it was neither closed nor sent). ``lot``:
+    the lot as just read in the caller's transaction."""
+    lot = lot or store.lot_by_id(lot_id)
     if lot.state in (LotState.CLOSED, LotState.REFUSED):
         sent = LotStep(
             LotState.SENT, FseState.SENT, FseEventKind.SENT, "lot remis au concentrateur"
@@ -110,10 +113,12 @@ def _move_lot(store: Store, lot_id: str, now: datetime, to: LotStep) -> LotState
     return lot.state
 
 
-def _acknowledge(store: Store, lot_id: str, now: datetime, detail: str) -> None:
+def _acknowledge(
+    store: Store, lot_id: str, now: datetime, detail: str, lot: LotRow | None = None
+) -> None:
     """The lot is acknowledged (a positive ARL, or one deduced from a NOEMIE return)."""
     to = LotStep(LotState.ACKNOWLEDGED, FseState.ACKNOWLEDGED, FseEventKind.ARL_POSITIVE, detail)
-    _move_lot(store, lot_id, now, to)
+    _move_lot(store, lot_id, now, to, lot)
 
 
 def apply_arl(
@@ -144,7 +149,7 @@ def apply_arl(
             logger.warning("ARL for unknown lot %s ignored", arl.lot_id)
             return ArlOutcome.UNKNOWN_LOT
         if arl.positive:
-            _acknowledge(store, arl.lot_id, now, f"ARL positif {arl.arl_id}")
+            _acknowledge(store, arl.lot_id, now, f"ARL positif {arl.arl_id}", lot)
         else:
             motifs = "; ".join(
                 f"{m.code} {m.label}" + (f" (FSE {m.fse_id})" if m.fse_id else "")
@@ -156,7 +161,7 @@ def apply_arl(
                 FseEventKind.ARL_NEGATIVE,
                 f"ARL négatif : {motifs}"[:500],
             )
-            if _move_lot(store, arl.lot_id, now, to) is not LotState.REFUSED:
+            if _move_lot(store, arl.lot_id, now, to, lot) is not LotState.REFUSED:
                 logger.warning("lot %s in state %s: negative ARL recorded only", lot.id, lot.state)
         store.transmissions.record_arl(
             arl, _motifs_json(arl), document.decode("utf-8", "replace"), now

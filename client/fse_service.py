@@ -64,6 +64,7 @@ from client.fse_input import (
 from client.offline_journal import FseKeptOfflineError, OfflineJournal
 from client.output_files import check_output, write_output
 from client.store import FseRow, LotRow, OutboxStatus, Store
+from client.store.cabinet import DraftAlreadyBilledError
 from client.store.errors import DatabaseUnavailableError
 
 if TYPE_CHECKING:  # the engagement loads the network stack: only when it is used
@@ -197,8 +198,13 @@ class FseService:
         *,
         rectifies: FseRow | None = None,
         apcv: ApcvSigner | None = None,
+        draft_id: str | None = None,
     ) -> FseRow:
         """Price, secure and store one FSE; returns it as stored (state ``secured``).
+
+        With ``draft_id`` (the prepared invoice it bills, issue #26), the draft is taken
+        in the FSE's transaction: billed on another post meanwhile, nothing is stored
+        (``DraftAlreadyBilledError``; checked before the number too, so usually no gap).
 
         The mode follows what is there (``billing.fse.decide_mode``): never a silent
         dégradé. The number is handed out (one transaction), the Vitale certifies (no
@@ -230,6 +236,8 @@ class FseService:
         # An FSE that fails from here on leaves its number unused (numbers may be skipped,
         # never reused: the high-water mark is on disk before the number is used).
         with store.write():
+            if draft_id and not store.cabinet.draft_waiting(draft_id):
+                raise DraftAlreadyBilledError()
             store.upsert_practitioner(practitioner, now)
             number = store.next_fse_number(practitioner.practitioner_id)
             # Held by this post until stored: a post killed meanwhile leaves the reason.
@@ -282,12 +290,16 @@ class FseService:
                 if self.last_amc is not None and self.last_amc.engagement_id is not None:
                     store.amc_lots.link_engagement(self.last_amc.engagement_id, row.fse_uuid)
                 store.cabinet.release_fse_number(practitioner.practitioner_id, number)
+                if draft_id:
+                    store.cabinet.take_draft(draft_id)
         except DatabaseUnavailableError as exc:
             if fse is None:
                 raise
             # Secured by the cards, the server gone: kept on this post, stored when it
             # answers (client.offline_journal); the number stays held, not abandoned.
-            OfflineJournal.beside(store).keep(fse, (patient.last_name, patient.first_name), now)
+            OfflineJournal.beside(store).keep(
+                fse, (patient.last_name, patient.first_name), now, draft_id or ""
+            )
             raise FseKeptOfflineError(number, exc.detail) from exc
         except Exception as exc:
             # Nothing was stored under this number: say so, or the gap would be reported

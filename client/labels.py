@@ -9,7 +9,7 @@ translations are in ``ui/i18n/en.py``). Each table covers every member of its en
 
 from __future__ import annotations
 
-from billing.fse import SecuringMode
+from billing.fse_model import SecuringMode  # not billing.fse: its signing code
 from billing.fse_states import FseState
 from billing.lot import LotState
 from billing.ocam import OcamDossier, OcamProfession

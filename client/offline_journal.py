@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 
 from billing.fse import Fse
@@ -57,15 +58,19 @@ class KeptFse:
     fse: Fse
     patient_names: tuple[str, str]
     kept_at: datetime
+    draft_id: str = ""  # the prepared invoice it bills (issue #26), taken when stored
 
 
 @dataclass(frozen=True, slots=True)
 class Replayed:
-    """What a replay did: FSE stored now, FSE found already stored, FSE still waiting."""
+    """What a replay did: FSE stored now, FSE found already stored, FSE still waiting,
+    and FSE not stored because their prepared invoice was billed on another post
+    meanwhile (never twice: their number is recorded unused)."""
 
     stored: int
     already: int
     waiting: int
+    billed_elsewhere: int = 0
 
 
 class OfflineJournal:
@@ -89,17 +94,12 @@ class OfflineJournal:
         finally:
             os.close(fd)
 
-    def keep(self, fse: Fse, patient_names: tuple[str, str], now: datetime) -> None:
-        """Append ``fse``; on disk (fsynced) when this returns."""
-        line = json.dumps(
-            {
-                "version": _VERSION,
-                "fse": fse.to_document(),
-                "patient": list(patient_names),
-                "kept_at": now.isoformat(),
-            },
-            sort_keys=True,
-        )
+    def keep(
+        self, fse: Fse, patient_names: tuple[str, str], now: datetime, draft_id: str = ""
+    ) -> None:
+        """Append ``fse`` (and the prepared invoice it bills); on disk (fsynced) when this
+        returns."""
+        line = _line(KeptFse(fse, patient_names, now, draft_id))
         with self._locked():
             created = not self.path.exists()
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -130,6 +130,7 @@ class OfflineJournal:
                         fse=fse_from_document(raw["fse"]),
                         patient_names=(str(names[0]), str(names[1])),
                         kept_at=datetime.fromisoformat(raw["kept_at"]),
+                        draft_id=str(raw.get("draft", "") or ""),
                     )
                 )
             except (ValueError, KeyError, TypeError, IndexError, ClientError):
@@ -141,7 +142,7 @@ class OfflineJournal:
     def replay(self, store: Store, rules: LotRules, now: datetime) -> Replayed:
         """Store every FSE waiting (each in its own transaction, with its lot); stops at
         the first server failure and keeps the rest for the next time."""
-        stored = already = 0
+        stored = already = elsewhere = 0
         with self._locked():
             kept = self._read()
             if not kept:
@@ -149,47 +150,67 @@ class OfflineJournal:
             done = 0
             try:
                 for item in kept:
-                    if _store_one(store, item, rules, now):
-                        stored += 1
-                    else:
-                        already += 1
+                    outcome = _store_one(store, item, rules, now)
+                    if outcome is _Outcome.BILLED_ELSEWHERE:
+                        body = item.fse.body
+                        store.cabinet.abandon_fse_number(
+                            body.practitioner.practitioner_id, item.fse.number, now, _ELSEWHERE
+                        )
+                    stored += outcome is _Outcome.STORED
+                    already += outcome is _Outcome.ALREADY
+                    elsewhere += outcome is _Outcome.BILLED_ELSEWHERE
                     done += 1
             except StorageError:
                 logger.warning("offline journal: the server failed again, %d kept", len(kept))
             finally:
                 self._rewrite(kept[done:])
-            return Replayed(stored, already, len(kept) - done)
+            return Replayed(stored, already, len(kept) - done, elsewhere)
 
     def _rewrite(self, rest: list[KeptFse]) -> None:
         if not rest:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
             return
-        lines = [
-            json.dumps(
-                {
-                    "version": _VERSION,
-                    "fse": k.fse.to_document(),
-                    "patient": list(k.patient_names),
-                    "kept_at": k.kept_at.isoformat(),
-                },
-                sort_keys=True,
-            )
-            for k in rest
-        ]
+        lines = [_line(k) for k in rest]
         replace_file(self.path, ("\n".join(lines) + "\n").encode())
 
 
-def _store_one(store: Store, item: KeptFse, rules: LotRules, now: datetime) -> bool:
-    """Store one kept FSE; False when it is stored already (a replay cut short)."""
+def _line(kept: KeptFse) -> str:
+    record = {
+        "version": _VERSION,
+        "fse": kept.fse.to_document(),
+        "patient": list(kept.patient_names),
+        "kept_at": kept.kept_at.isoformat(),
+    }
+    if kept.draft_id:
+        record["draft"] = kept.draft_id
+    return json.dumps(record, sort_keys=True)
+
+
+class _Outcome(Enum):
+    STORED = "stored"
+    ALREADY = "already"  # a replay cut short stored it
+    BILLED_ELSEWHERE = "billed_elsewhere"  # its prepared invoice: by another post meanwhile
+
+
+#: The reason recorded for the number of a kept FSE whose invoice another post billed.
+_ELSEWHERE = "facture préparée facturée sur un autre poste pendant la panne"
+
+
+def _store_one(store: Store, item: KeptFse, rules: LotRules, now: datetime) -> _Outcome:
+    """Store one kept FSE, taking its prepared invoice in the same transaction."""
     fse = item.fse
     with store.write():
         try:
             store.fse_by_uuid(fse.body.fse_id)
-            return False
+            return _Outcome.ALREADY
         except NotFoundError:
             pass
+        if item.draft_id and not store.cabinet.draft_waiting(item.draft_id):
+            return _Outcome.BILLED_ELSEWHERE
         store.upsert_practitioner(fse.body.practitioner, now)
         store.insert_fse(fse, patient_names=item.patient_names, now=now, rules=rules)
         store.cabinet.release_fse_number(fse.body.practitioner.practitioner_id, fse.number)
-    return True
+        if item.draft_id:
+            store.cabinet.take_draft(item.draft_id)
+    return _Outcome.STORED

@@ -57,7 +57,9 @@ def diagnose_store(db_path: Path | None = None) -> DamagedStoreError | None:
     the error to show, or None (sound, or no database yet). Other failures (disk full,
     read-only) are raised as they are."""
     db_path = Path(db_path) if db_path is not None else default_path()
-    if not db_path.exists():
+    if not db_path.exists() or configured_database_url(db_path.parent):
+        # On the cabinet's server the store is not this file (a SQLite file left after
+        # moving in): the server checks its own pages.
         return None
     try:
         store = open_store(db_path)
@@ -187,7 +189,7 @@ def restore(
                         f"avant-restauration-{now.astimezone(UTC).strftime(STAMP)}.db"
                     )
                     try:
-                        copy_database(current.db.conn, previous_copy)
+                        copy_database(current.conn.sqlite, previous_copy)
                     except NotASesamDatabaseError:
                         # Its copy fails integrity_check (an index out of step, which
                         # quick_check passes): damaged after all, moved aside whole below.

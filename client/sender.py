@@ -160,6 +160,8 @@ class Sender:
         self.worker = worker or worker_id()
         self._done = 0
         self._total = 0
+        #: Each lot's label, read once (a lot's number never changes).
+        self._labels: dict[str, str] = {}
 
     # ------------------------------------------------------------------ reporting
 
@@ -172,10 +174,13 @@ class Sender:
             logger.exception("progress callback failed")
 
     def _lot_label(self, lot_id: str) -> str:
-        try:
-            return f"lot n° {self.store.lot_by_id(lot_id).number}"
-        except ClientError:
-            return f"lot {lot_id[:8]}"
+        label = self._labels.get(lot_id)
+        if label is None:
+            try:
+                label = self._labels[lot_id] = f"lot n° {self.store.lot_by_id(lot_id).number}"
+            except ClientError:
+                return f"lot {lot_id[:8]}"
+        return label
 
     # ------------------------------------------------------------------- recovery
 

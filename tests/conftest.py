@@ -87,8 +87,21 @@ def pg_server() -> str:
 
 def _new_database(server: str) -> str:
     name = f"sesam_t{os.getpid()}_{next(_pg_numbers)}"
-    _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {_PG_TEMPLATE}")
+    # FILE_COPY: a copy of the template's files, 2 to 3 times faster than the default
+    # (WAL_LOG: each page logged) on a cluster without fsync; one per test adds up.
+    _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {_PG_TEMPLATE} STRATEGY FILE_COPY")
     return name
+
+
+#: The folders whose tests open no store (billing and cardio import no client): on
+#: PostgreSQL they get no database of their own, only the URL of one that does not exist,
+#: so that a store opened there fails at once rather than on the wrong backend.
+_NO_STORE = tuple(Path(__file__).parent / name for name in ("billing", "cardio"))
+_NO_DATABASE = "sesam_no_store"
+
+
+def _opens_no_store(request: pytest.FixtureRequest) -> bool:
+    return any(folder in request.path.parents for folder in _NO_STORE)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -99,6 +112,11 @@ def module_database(request: pytest.FixtureRequest) -> Iterator[str]:
         yield ""
         return
     server = request.getfixturevalue("pg_server")
+    if _opens_no_store(request):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SESAM_DATABASE_URL", f"{server}/{_NO_DATABASE}")
+            yield ""
+        return
     name = _new_database(server)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SESAM_DATABASE_URL", f"{server}/{name}")
@@ -126,8 +144,11 @@ def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         yield "sqlite"
         return
     if request.node.get_closest_marker("sqlite_only"):
-        pytest.skip("SQLite only (the file itself: PRAGMA, backup, restore)")
+        pytest.skip("SQLite only: the SQLite file itself (see the marker's comment)")
     server = request.getfixturevalue("pg_server")
+    if _opens_no_store(request):
+        yield "postgresql"  # no database (see ``_NO_STORE``)
+        return
     if _in_use(server, request.getfixturevalue("module_database")):
         yield "postgresql"  # the module's store fixture is open on it: the test reads it
         return

@@ -29,7 +29,7 @@ from client.desk_records import DraftBook
 from client.errors import ClientError
 from client.fse_service import CpsSource
 from client.store import Store
-from client.usecases import rights, securing
+from client.usecases import rights, scope, securing
 from client.usecases.payments import ReturnsFetched
 from ui.fmt import euros
 from ui.session import Practitioner
@@ -225,8 +225,25 @@ class Draft(TypedDict, total=False):
     birth_date: str
 
 
-def save_draft(ctx: AppContext, request: Invoice, draft_id: str | None) -> str:
-    """Reception: keep the prepared invoice for the practitioner (database thread)."""
+def prepared_by(holder: Practitioner | None) -> scope.PreparedBy | None:
+    """The card in the reader that prepares an invoice (a receptionist's CPE, or a CPS)
+    and the practitioner its situation bills for (a CPE's: her employer)."""
+    situation = holder.situation if holder is not None else None
+    if holder is None or situation is None:
+        return None
+    return scope.PreparedBy(
+        holder.identity.national_id,
+        holder.display_name,
+        situation.billing_number + situation.billing_key,
+    )
+
+
+def save_draft(
+    ctx: AppContext, request: Invoice, draft_id: str | None, by: scope.PreparedBy | None = None
+) -> str:
+    """Reception: keep the prepared invoice for the practitioner (database thread);
+    with the card in the reader (``by``: :func:`prepared_by`), addressed to its
+    practitioner, who finds it on whichever post his CPS is in (issue #26)."""
     choice = request.patient
     person = choice.beneficiary
     draft: Draft = {
@@ -249,6 +266,8 @@ def save_draft(ctx: AppContext, request: Invoice, draft_id: str | None) -> str:
         "payment": request.payment.value,
         "birth_date": getattr(person, "birth_date_raw", ""),
     }
+    if by is not None:
+        return scope.keep_draft(ctx, dict(draft), draft_id, by)
     book = _book(ctx)
     return ctx.db.submit(lambda _store: book.save(dict(draft), draft_id)).result()
 

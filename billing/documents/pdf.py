@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
 logger = logging.getLogger(__name__)
 
 _FOLD = {
@@ -57,6 +54,10 @@ class PdfPage:
     MARGIN = 12.0
 
     def __init__(self, title: str, *, created: date) -> None:
+        # fpdf2 takes ~0.2 s to import: only when a document is drawn, not in every
+        # ``sesam`` command that merely imports the documents' models.
+        from fpdf import FPDF
+
         self._pdf = FPDF(orientation="P", unit="mm", format="A4")
         self._pdf.set_margins(self.MARGIN, self.MARGIN, self.MARGIN)
         self._pdf.set_auto_page_break(auto=True, margin=self.MARGIN)
@@ -78,10 +79,10 @@ class PdfPage:
     def title(self, text: str, subtitle: str = "") -> None:
         """Centred heading, with an optional smaller line under it."""
         self._pdf.set_font("Helvetica", "B", 14)
-        self._pdf.cell(0, 8, latin1(text), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._pdf.cell(0, 8, latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
         if subtitle:
             self._pdf.set_font("Helvetica", "", 9)
-            self._pdf.cell(0, 5, latin1(subtitle), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self._pdf.cell(0, 5, latin1(subtitle), align="C", new_x="LMARGIN", new_y="NEXT")
         self._pdf.set_font("Helvetica", "", 9)
         self._pdf.ln(2)
 
@@ -89,7 +90,7 @@ class PdfPage:
         """The cabinet's letterhead, top left: its name in bold, then address and phone."""
         for index, line in enumerate(lines):
             self._pdf.set_font("Helvetica", "B" if index == 0 else "", 10 if index == 0 else 9)
-            self._pdf.cell(0, 4.5, latin1(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self._pdf.cell(0, 4.5, latin1(line), new_x="LMARGIN", new_y="NEXT")
         self._pdf.set_font("Helvetica", "", 9)
         if lines:
             self._pdf.ln(3)
@@ -97,9 +98,7 @@ class PdfPage:
     def banner(self, text: str) -> None:
         """A framed, bold line that must not be missed (mode dégradé, duplicata)."""
         self._pdf.set_font("Helvetica", "B", 10)
-        self._pdf.multi_cell(
-            0, 6, latin1(text), border=1, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        self._pdf.multi_cell(0, 6, latin1(text), border=1, align="C", new_x="LMARGIN", new_y="NEXT")
         self._pdf.set_font("Helvetica", "", 9)
         self._pdf.ln(2)
 
@@ -108,7 +107,7 @@ class PdfPage:
         self._pdf.ln(1)
         self._pdf.set_fill_color(220, 220, 220)
         self._pdf.set_font("Helvetica", "B", 9)
-        self._pdf.cell(0, 5, latin1(text), border=1, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._pdf.cell(0, 5, latin1(text), border=1, fill=True, new_x="LMARGIN", new_y="NEXT")
         self._pdf.set_font("Helvetica", "", 9)
 
     def fields(self, rows: Sequence[tuple[str, str]], *, label_width: float = 55.0) -> None:
@@ -118,9 +117,9 @@ class PdfPage:
             self._pdf.cell(label_width, 5, latin1(label), border="L")
             self._pdf.set_font("Helvetica", "", 9)
             self._pdf.multi_cell(
-                0, 5, latin1(value) or " ", border="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                0, 5, latin1(value) or " ", border="R", new_x="LMARGIN", new_y="NEXT"
             )
-        self._pdf.cell(0, 0, "", border="T", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._pdf.cell(0, 0, "", border="T", new_x="LMARGIN", new_y="NEXT")
 
     def checkbox(self, checked: bool, label: str) -> None:
         """A drawn box, with "[X]"/"[ ]" also in the text layer so that it can be read back."""
@@ -131,7 +130,7 @@ class PdfPage:
             self._pdf.line(x, y + 4.2, x + 3.4, y + 0.8)
         self._pdf.set_x(x + 5)
         mark = "[X]" if checked else "[ ]"
-        self._pdf.cell(0, 5, latin1(f"{mark} {label}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._pdf.cell(0, 5, latin1(f"{mark} {label}"), new_x="LMARGIN", new_y="NEXT")
 
     def table(
         self,
@@ -176,7 +175,7 @@ class PdfPage:
     def text(self, text: str, *, bold: bool = False, size: float = 9, align: Align = "L") -> None:
         """A paragraph that wraps."""
         self._pdf.set_font("Helvetica", "B" if bold else "", size)
-        self._pdf.multi_cell(0, 5, latin1(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._pdf.multi_cell(0, 5, latin1(text), align=align, new_x="LMARGIN", new_y="NEXT")
         self._pdf.set_font("Helvetica", "", 9)
 
     def signature_boxes(self, labels: Sequence[str], *, height: float = 28.0) -> None:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from client.cli import french
 from client.cli.unexpected import _data_dir, describe_unexpected
-from client.messages import describe
 from client.store import damage
 from client.store.errors import DamagedStoreError, damage_error
 from client.store.opening import DB_NAME
@@ -91,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - every error ends here as a French sentence
         # Nothing unexpected reaches the user as a traceback (logged to erreurs.log).
+        from client.messages import describe  # the card errors' module only on a failure
+
         message = describe(exc) or describe_unexpected(exc)
         found = damage_error(exc, db_path)
         if found is not None:

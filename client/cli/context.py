@@ -21,14 +21,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from billing.referential import Referential
 from client.config import data_dir as default_data_dir
 from client.settings import Settings, load_settings
 from client.store import Store, open_store
-from client.tariffs_local import referential_with_local
-from client.transport import HttpsTransport, Transport
+
+if TYPE_CHECKING:
+    from billing.referential import Referential
+    from client.transport import Transport
 
 
 class CommandContext:
@@ -40,13 +41,13 @@ class CommandContext:
         *,
         settings: Callable[[], Settings] = load_settings,
         store: Callable[[], Store] = open_store,
-        transport: Callable[[Settings], Transport] = HttpsTransport,
+        transport: Callable[[Settings], Transport] | None = None,
         data_dir: Callable[[], Path] = default_data_dir,
     ) -> None:
         self._data_dir = data_dir
         self._load_settings = settings
         self._open_store = store
-        self._make_transport = transport
+        self._make_transport = transport or _https_transport
         self._settings: Settings | None = None
         self._store: Store | None = None
         self._transport: Transport | None = None
@@ -64,6 +65,8 @@ class CommandContext:
     def ensure_referential(self) -> Referential:
         """The tariff referential with the local tariffs, loaded once (on first use)."""
         if self._referential is None:
+            from client.tariffs_local import referential_with_local  # tariffs: pricing only
+
             self._referential = referential_with_local(self.data_dir)
         return self._referential
 
@@ -115,3 +118,11 @@ class CommandContext:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _https_transport(settings: Settings) -> Transport:
+    """The concentrator over HTTPS: ssl, http.client and the card errors' wording are
+    imported by the commands that talk to it only (issue #27)."""
+    from client.transport import HttpsTransport
+
+    return HttpsTransport(settings)

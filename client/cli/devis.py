@@ -20,7 +20,7 @@ from billing.price_io import InputError
 from cardio.backend import PractitionerCard
 from client.cli.card_work import with_cards
 from client.cli.context import CommandContext
-from client.cli.fse import write_private
+from client.cli.fse_commands import write_private
 from client.cli.fse_report import fse_summary
 from client.cli.pin import check_pin, read_pin
 from client.fse_service import CpsSource, FseInputError, FseService, VitaleSource

@@ -33,6 +33,7 @@ EXIT_OK = 0
 _MAX_LOT_FILE = 50_000_000  # a signed lot of a few hundred FSE is far smaller
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+PAGE_SIZE = 50  # lots a screenful lists (``--par-page``)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +53,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     listing = sub.add_parser("list", help="liste des lots")
     listing.add_argument("--json", action="store_true", help="sortie JSON")
+    listing.add_argument(
+        "--page", type=int, metavar="N", help="page N, la 1 étant la plus récente (défaut : 1)"
+    )
+    listing.add_argument(
+        "--par-page", type=int, default=PAGE_SIZE, metavar="N", help="lots par page"
+    )
+    listing.add_argument(
+        "--tout", action="store_true", help="tous les lots (défaut de --json sans --page)"
+    )
     listing.set_defaults(handler=_cmd_list)
 
     export = sub.add_parser("export", help="écrire le lot signé (CMS, DER) dans un fichier")
@@ -179,23 +189,44 @@ def _hours(age: timedelta) -> str:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    if args.par_page < 1 or (args.page is not None and args.page < 1):
+        print("--page et --par-page comptent à partir de 1.", file=sys.stderr)
+        return EXIT_USAGE
+    everything = args.tout or (args.json and args.page is None)
     with CommandContext() as cli:
         store = cli.store
-        lots = store.lots()
-        if args.json:
-            print(
-                json.dumps([lot_summary(lot, store) for lot in lots], ensure_ascii=False, indent=2)
-            )
-            return EXIT_OK
-        if not lots:
-            print("Aucun lot.")
-        for lot in lots:
-            outbox = store.outbox_get(lot.id)
-            sending = OUTBOX_STATUS_LABELS[outbox.status] if outbox else "-"
-            print(
-                f"{lot.number:>5}  {LOT_STATE_LABELS[lot.state]:<24} {mode_label(lot.mode):<11} "
-                f"{lot.organism}  {lot.fse_count:>3} FSE  envoi : {sending}"
-            )
+        if everything:
+            lots = store.lots()
+            if args.json:
+                summaries = [lot_summary(lot, store) for lot in lots]
+                print(json.dumps(summaries, ensure_ascii=False, indent=2))
+                return EXIT_OK
+            shown = [(lot, store.outbox_get(lot.id)) for lot in lots]
+            count = len(shown)
+        else:
+            # A screenful, the newest (a ten-year store holds 100 000 lots): one page read
+            # on the lots' number index with its outbox rows, printed oldest first.
+            page, size = args.page or 1, args.par_page
+            shown = list(reversed(store.lots_page(size, (page - 1) * size)))
+            count = store.lot_count()
+            if args.json:
+                summaries = [lot_summary(lot, store) for lot, _ in shown]
+                print(json.dumps(summaries, ensure_ascii=False, indent=2))
+                return EXIT_OK
+    if not shown:
+        print("Aucun lot.")
+    for lot, outbox in shown:
+        sending = OUTBOX_STATUS_LABELS[outbox.status] if outbox else "-"
+        print(
+            f"{lot.number:>5}  {LOT_STATE_LABELS[lot.state]:<24} {mode_label(lot.mode):<11} "
+            f"{lot.organism}  {lot.fse_count:>3} FSE  envoi : {sending}"
+        )
+    if not everything and count > len(shown) + ((args.page or 1) - 1) * args.par_page:
+        page = args.page or 1
+        print(
+            f"({len(shown)} lots sur {count}, page {page} : --page {page + 1} pour les "
+            "précédents, --tout pour tous)"
+        )
     return EXIT_OK
 
 

@@ -73,10 +73,12 @@ def queue_status(store: Store, practitioners: frozenset[str] | None = None) -> d
                 }
             )
     oldest = None
+    # The waiting statuses' rows only, each from the ``outbox_due`` index (not the whole
+    # outbox: 100 000 rows in a ten-year store).
     waiting = [
         r
-        for r in store.outbox_rows()
-        if r.status in (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT, OutboxStatus.FAILED)
+        for status in (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT, OutboxStatus.FAILED)
+        for r in store.outbox_rows(status)
     ]
     if practitioners is not None and waiting:
         mine = store.alerts.seen_lots([r.id for r in waiting], practitioners)

@@ -10,24 +10,23 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
-from client.euro_status import status_lines
 from client.labels import mode_guarantees_payment
-from client.reconciliation import Reconciliation
-from client.remainders import CLOSURE_LABELS, ClosureMotif, NothingToCloseError
-from client.returns import (
+from client.reconcile_views import (
     LABELS,
-    ImportReport,
-    NoemieImportError,
-    import_noemie_file,
     reconcile,
     reconcile_counts,
     reconcile_page,
     unmatched_payments,
 )
-from client.usecases import payments
+from client.reconciliation import Reconciliation
+from client.remainders import CLOSURE_LABELS, ClosureMotif, NothingToCloseError
+
+if TYPE_CHECKING:
+    from client.noemie_returns import ImportReport
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +93,8 @@ def _report_line(r: ImportReport) -> str:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
+    from client.usecases import payments  # network and documents: not for `returns list`
+
     with CommandContext() as cli:
         _ = cli.transport  # the certificates are checked before the database
         fetched = payments.fetch_returns_into(cli.store, cli)
@@ -123,6 +124,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from client.noemie_returns import NoemieImportError, import_noemie_file  # NOEMIE parser
+
     with CommandContext() as cli:
         store = cli.store
         try:
@@ -205,6 +208,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
+    from client.usecases import payments  # network and documents: not for `returns list`
+
     with CommandContext() as cli:
         done = payments.match_payment_in(
             cli.store, cli, args.payment, args.fse, args.practitioner, by=args.par
@@ -228,6 +233,9 @@ def _cmd_match(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from client.euro_status import status_lines  # working days (holidays): status only
+    from client.usecases import payments  # network and documents: not for `returns list`
+
     """Every part of one FSE (AMO, AMC, patient) and where its money stands."""
     with CommandContext() as cli:
         store = cli.store
@@ -240,6 +248,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_close(args: argparse.Namespace) -> int:
+    from client.usecases import payments  # network and documents: not for `returns list`
+
     """Close the unpaid remainder of one FSE with a reason; exit 1 saying why when there
     is nothing to close."""
     with CommandContext() as cli:

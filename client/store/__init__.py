@@ -37,6 +37,8 @@ open ones (issue #17). Modes are set by umask at creation and ``chmod`` by name.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from client.store.errors import (
     AmbiguousError,
     DiskFullError,
@@ -47,7 +49,6 @@ from client.store.errors import (
     StoreError,
     storage_error,
 )
-from client.store.lots import LotStep
 from client.store.numbering import Numbering
 from client.store.opening import BUSY_TIMEOUT_MS, DB_NAME, NUMBERING_NAME, default_path, open_store
 from client.store.rows import (
@@ -61,6 +62,20 @@ from client.store.rows import (
     stamp,
 )
 from client.store.store import Store
+
+if TYPE_CHECKING:
+    from client.store.lots import LotStep
+
+
+def __getattr__(name: str) -> object:
+    # The lot writer (audit chain, certificates) is imported when asked for: a listing
+    # command never is (issue #27).
+    if name == "LotStep":
+        from client.store.lots import LotStep
+
+        return LotStep
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BUSY_TIMEOUT_MS",

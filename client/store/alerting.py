@@ -196,14 +196,17 @@ class AlertQueries(Repository):
         per lot rather than one per FSE (tens of thousands in a store with weeks of FSE
         waiting for their payment)."""
         seen, ids = within("f.practitioner_id", practitioners)
+        # Counted per lot from the partial index ``fse_guarantee`` (m032: only these FSE;
+        # its condition must be written as literals for the planner to use it), then
+        # per ARL: not a row read per waiting FSE (53–183 ms at 1M FSE).
         return [
             row_of(ArlCount, r)
             for r in self.db.query(
-                "SELECT a.received_at, count(*) AS n "  # noqa: S608
-                "FROM fse f JOIN arl a ON a.lot_id = f.lot_id "
-                f"WHERE f.state = ? AND f.mode = 'vitale' AND a.received_at < ?{seen} "
-                "GROUP BY a.received_at ORDER BY a.received_at",
-                [FseState.ACKNOWLEDGED.value, received_before, *ids],
+                "SELECT a.received_at, sum(c.n) AS n FROM (SELECT f.lot_id, count(*) AS n "  # noqa: S608
+                "FROM fse f WHERE f.state = 'acknowledged' AND f.mode = 'vitale'"
+                f"{seen} GROUP BY f.lot_id) c JOIN arl a ON a.lot_id = c.lot_id "
+                "WHERE a.received_at < ? GROUP BY a.received_at ORDER BY a.received_at",
+                [*ids, received_before],
             )
         ]
 
@@ -257,10 +260,9 @@ class AlertQueries(Repository):
 
     def signed_lot_count(self, practitioner_id: str) -> int:
         """How many lots of a practitioner were signed (closed), by the database."""
+        # Kept by triggers (m032): the count of the index was 100 000 rows at 1M FSE.
         row = self._one(
-            "SELECT count(*) AS n FROM lots WHERE practitioner_id = ? AND kind = 'fse' "
-            "AND closed_at IS NOT NULL",
-            [practitioner_id],
+            "SELECT n FROM lot_signed_counts WHERE practitioner_id = ?", [practitioner_id]
         )
         return int(row["n"]) if row else 0
 

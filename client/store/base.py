@@ -6,13 +6,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from billing.fse import Beneficiary, FseBody, PractitionerSituation
 from client.store.connection import Repository
 from client.store.mapping import columns, row_of
 from client.store.numbering import _COUNTER_COLUMNS, InDatabaseNumbering
 from client.store.rows import stamp
+
+if TYPE_CHECKING:
+    from billing.fse import Beneficiary, FseBody, PractitionerSituation
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +106,20 @@ class People(Repository):
         return (str(found[0]), str(found[1])) if found is not None else ("", "")
 
     def upsert_practitioner(self, p: PractitionerSituation, now: datetime) -> str:
-        """Record a practitioner (before numbering his FSE); returns its id."""
+        """Record a practitioner (before numbering his FSE); returns its id.
+
+        A remplaçant bills under the replaced practitioner's number: the row stays the
+        titulaire's (his identity is never overwritten by the remplaçant's card; left
+        blank until the titulaire's own CPS bills here). Who actually signed is in the
+        FSE (its replacement group) and in ``cabinet_members`` (role remplaçant)."""
+        if p.replacement is not None:
+            self.db.execute(
+                "INSERT INTO practitioners (id, billing_number, billing_key, national_id, "
+                "last_name, first_name, created_at) VALUES (?, ?, ?, '', '', '', ?) "
+                "ON CONFLICT (id) DO NOTHING",
+                [p.practitioner_id, p.billing_number, p.billing_key, stamp(now)],
+            )
+            return p.practitioner_id
         self.db.execute(
             "INSERT INTO practitioners (id, billing_number, billing_key, national_id, "
             "last_name, first_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -131,6 +146,10 @@ class People(Repository):
         assuré read with a child's card (his name goes on the receipt and the feuille de
         soins, ``client.documents``); returns the patient key."""
         key = b.patient_key
+        from client.store.patient_words import PatientWords
+
+        words = PatientWords(self.conn)
+        synced = words.synced()
         self.db.execute(
             "INSERT INTO patients (id, assure_nir, assure_nir_key, beneficiary_nir, "
             "beneficiary_nir_key, birth_date, rang, qualite, last_name, first_name, "
@@ -156,6 +175,8 @@ class People(Repository):
                 stamp(now),
             ],
         )
+        # His search keys, when his names or NIRs changed (m033).
+        words.refresh(key, synced)
         return key
 
     def patient(self, patient_id: str) -> dict[str, Any] | None:

@@ -48,14 +48,15 @@ from client.store.packing import PackedValueError, unpack_document, unpack_file
 from client.store.rows import OutboxStatus
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from client.store.protocol import StoreDatabase
 
 
 class BooksSource(Protocol):
     """What the books are read from: the store's connection. A protocol rather than the
     store class, which calls this module (no import circle)."""
 
-    db: Database
+    @property
+    def db(self) -> StoreDatabase: ...
 
 
 _FSE_KINDS = frozenset(k.value for k in FseEventKind)

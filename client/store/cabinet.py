@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from billing.fse import PractitionerSituation
 from billing.fse_states import FseState
 from client.store.connection import Repository
+from client.store.errors import StoreError
 from client.store.mapping import row_of
 from client.store.returns import StatusCount
 from client.store.rows import FseRow, _fse_row
 from client.store.stamps import parse_db_stamp, stamp
+
+if TYPE_CHECKING:
+    from billing.fse import PractitionerSituation
 
 
 class MemberRole(StrEnum):
@@ -64,6 +69,16 @@ class AddressedDraft:
     prepared_by: str  # card id of whoever prepared it
 
 
+class DraftAlreadyBilledError(StoreError):
+    """The prepared invoice was billed meanwhile (on another post): nothing stored here."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Cette facture préparée vient d'être facturée sur un autre poste (ou abandonnée) : "
+            "rien n'a été enregistré ici, pas de double facturation. Consultez la liste des FSE."
+        )
+
+
 def this_post() -> str:
     """The name this workstation's process gives itself in the reservations."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -71,6 +86,9 @@ def this_post() -> str:
 
 class Cabinet(Repository):
     """Reservations and gaps of FSE numbers, members, scoped lists, addressed drafts."""
+
+    #: Whom this connection reads as now (:meth:`look_as`): None, the whole store.
+    looking_as: Viewer | None = None
 
     # --- numbers ------------------------------------------------------------------------
     def reserve_fse_number(
@@ -129,6 +147,15 @@ class Cabinet(Repository):
                 [practitioner_id],
             )
             last = int(counter["last_fse_number"]) if counter else 0
+            # Every number 1..last has its FSE (the usual case): told by the count the
+            # triggers keep (m021) and the highest number, not by reading a million numbers.
+            full = self._one(
+                "SELECT (SELECT n FROM fse_counts WHERE practitioner_id = ?) AS n, "
+                "(SELECT max(number) FROM fse WHERE practitioner_id = ?) AS top",
+                [practitioner_id, practitioner_id],
+            )
+            if full is not None and full["n"] == last and full["top"] == last:
+                return []
             stored = {
                 int(r["number"])
                 for r in self.db.query(
@@ -209,6 +236,7 @@ class Cabinet(Repository):
         of ``viewer``'s practitioners, whatever the query (row-level security, m023); None:
         everything again (the sender, the returns' import, the audit need the whole
         cabinet). SQLite has no such thing: there the scoped queries below are the rule."""
+        self.looking_as = viewer
         if not self.conn.on_postgres:
             return
         # A card that works for nobody sees nothing (« - »), never « no scope » ("").
@@ -294,13 +322,40 @@ class Cabinet(Repository):
             f"WHERE addressed_to IN ({marks}) ORDER BY seq",
             ids,
         )
-        return [
-            AddressedDraft(
-                id=str(r["id"]),
-                document=str(r["document"]),
-                saved_at=parse_db_stamp(str(r["saved_at"])),
-                addressed_to=str(r["addressed_to"]),
-                prepared_by=str(r["prepared_by"]),
-            )
-            for r in rows
-        ]
+        return [_draft(r) for r in rows]
+
+    def desk_drafts(self, viewer: Viewer | None) -> list[AddressedDraft]:
+        """The desk's « Factures préparées », oldest first: every draft (``viewer`` None:
+        a practitioner alone, or no card in); else those addressed to nobody (parked on
+        a card change), to a practitioner ``viewer`` works for, or prepared by his card."""
+        sql = "SELECT id, document, saved_at, addressed_to, prepared_by FROM drafts"
+        values: list[str] = []
+        if viewer is not None:
+            ids = sorted(viewer.practitioner_ids)
+            marks = ", ".join("?" * len(ids)) or "NULL"
+            sql += f" WHERE addressed_to = '' OR addressed_to IN ({marks}) OR prepared_by = ?"
+            values = [*ids, viewer.card_id]
+        return [_draft(r) for r in self.db.query(f"{sql} ORDER BY seq", values)]
+
+    def draft_waiting(self, draft_id: str) -> bool:
+        """Whether ``draft_id`` still waits (not billed, not abandoned)."""
+        return self._one("SELECT 1 AS x FROM drafts WHERE id = ?", [draft_id]) is not None
+
+    def take_draft(self, draft_id: str) -> None:
+        """The FSE of ``draft_id`` is being stored (in its transaction): the draft is gone
+        for every post. Another post took it first: :class:`DraftAlreadyBilledError`, and
+        the FSE's transaction rolls back (never billed twice)."""
+        self._require_transaction()
+        cursor = self.db.execute("DELETE FROM drafts WHERE id = ?", [draft_id])
+        if cursor.rowcount != 1:
+            raise DraftAlreadyBilledError()
+
+
+def _draft(r: Mapping[str, Any]) -> AddressedDraft:
+    return AddressedDraft(
+        id=str(r["id"]),
+        document=str(r["document"]),
+        saved_at=parse_db_stamp(str(r["saved_at"])),
+        addressed_to=str(r["addressed_to"]),
+        prepared_by=str(r["prepared_by"]),
+    )

@@ -1,38 +1,41 @@
 """The store's one connection and its transactions, shared by every repository.
 
 ``Connection`` owns the ``sqlite3`` connection (through sqlite-utils) or the PostgreSQL
-one (``client.store.postgres``, the same shape), the write transaction (``BEGIN
-IMMEDIATE``; on PostgreSQL ``BEGIN`` and the writers' advisory lock; savepoints when
-nested) and the typing of storage errors; ``Repository`` is what each part of the store
-(``client.store.store``) builds on: the shared connection and its helpers, nothing else.
+one (``client.store.postgres``), both seen through ``client.store.protocol.StoreDatabase``,
+the write transaction (``BEGIN IMMEDIATE``; on PostgreSQL ``BEGIN`` and the writers'
+advisory lock; savepoints when nested) and the typing of storage errors; ``Repository`` is
+what each part of the store (``client.store.store``) builds on: the shared connection and
+its helpers, nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from sqlite_utils import Database
 
 from client.store.errors import storage_error
 from client.store.numbering import Numbering
-
-if TYPE_CHECKING:
-    from client.store.postgres import PgDatabase
+from client.store.protocol import ServerTransactions, StoreDatabase
 
 logger = logging.getLogger(__name__)
 
 
 class Connection:
-    """One SQLite connection (bound to the thread that opened it) and its transactions."""
+    """One database connection (bound to the thread that opened it) and its transactions."""
 
-    def __init__(self, db: Database, path: Path, numbering: Numbering) -> None:
+    def __init__(self, db: StoreDatabase, path: Path, numbering: Numbering) -> None:
         self.db = db
         self.path = path
         self.numbering = numbering
+        # Known once: a server opens its own transactions; SQLite has a file to copy.
+        self._server = db if isinstance(db, ServerTransactions) else None
+        self._sqlite = db.conn if isinstance(db, Database) else None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
@@ -46,8 +49,8 @@ class Connection:
                 yield
             return
         try:
-            if self.on_postgres:
-                self._pg.begin_write()
+            if self._server is not None:
+                self._server.begin_write()
             else:
                 conn.execute("BEGIN IMMEDIATE")
         except Exception as exc:  # sqlite3.Error, psycopg.Error: typed if the disk/server
@@ -79,11 +82,17 @@ class Connection:
     @property
     def on_postgres(self) -> bool:
         """Whether the store is on PostgreSQL (psycopg is imported only then)."""
-        return getattr(self.db, "dialect", "sqlite") == "postgresql"
+        return self._server is not None
 
     @property
-    def _pg(self) -> PgDatabase:
-        return cast("PgDatabase", self.db)
+    def sqlite(self) -> sqlite3.Connection:
+        """The SQLite connection itself, for what only SQLite does (a page-exact backup).
+
+        :raises RuntimeError: the store is on PostgreSQL (callers check ``on_postgres``).
+        """
+        if self._sqlite is None:
+            raise RuntimeError("the store is on PostgreSQL: no SQLite connection")
+        return self._sqlite
 
     def _raise_storage(self, exc: BaseException) -> None:
         typed = storage_error(exc, self.path.parent)
@@ -96,8 +105,8 @@ class Connection:
         """One read transaction (a consistent snapshot), unless the caller holds one."""
         conn = self.db.conn
         own = not conn.in_transaction
-        if own and self.on_postgres:
-            self._pg.begin_read()
+        if own and self._server is not None:
+            self._server.begin_read()
         elif own:
             conn.execute("BEGIN")
         try:
@@ -131,7 +140,7 @@ class Repository:
         self.conn = conn
 
     @property
-    def db(self) -> Database:
+    def db(self) -> StoreDatabase:
         return self.conn.db
 
     @property

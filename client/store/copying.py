@@ -3,15 +3,23 @@ cabinet's PostgreSQL database (moving in), or back into a SQLite file.
 
 Every table is copied row for row (the same ids, the journal's rows and hashes as they
 are), parents before children (foreign keys), in one transaction of the target: a copy cut
-short leaves the target as it was. The tables the triggers keep (month totals, status
-counts) are then set to the source's own rows. The target must hold no FSE and no journal
-entry yet (a new database); both are opened by this version, so their schemas match.
+short leaves the target as it was. The target must hold no FSE and no journal entry yet
+(a new database); both are opened by this version, so their schemas match.
+
+The tables the triggers keep (month totals, counts, remainders…) are found in the
+target's own triggers, never listed here: a table a new migration's trigger keeps cannot
+be forgotten. The triggers are off while the rows come in (on, they would rewrite the
+same few rows once per copied row) and on again before the commit; each table they keep
+is then emptied and set to the source's rows, after the tables whose triggers write it
+(the counts after the remainders they count).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +31,14 @@ logger = logging.getLogger(__name__)
 #: Rows read and written at once.
 BATCH = 1000
 
-#: Kept by triggers from the other tables: set to the source's rows after the copy.
-DERIVED = ("fse_month_totals", "payment_month_totals", "fse_status_counts")
-
 #: The migration records: each side keeps its own (the same migrations, applied there).
 _OWN = ("_sqlite_migrations", "schema_migrations")
+
+#: What a trigger's body writes to (an upsert's ``DO UPDATE SET`` is not a table).
+_WRITES = re.compile(
+    r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE(?!\s+SET\b))\s+(\w+)",
+    re.IGNORECASE,
+)
 
 #: Progress: (table, rows copied, rows of the table).
 Progress = Callable[[str, int, int], None]
@@ -54,7 +65,19 @@ class CopyReport:
         return dict(self.rows).get(table, 0)
 
 
-def _tables(store: Store) -> list[str]:
+class SchemaMismatchError(StoreError):
+    """The two stores' tables differ: one was not made by this version of the software."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(
+            f"La table « {table} » de la base d'origine n'a pas d'équivalent dans la base "
+            "cible : rien n'a été copié. Les deux bases doivent avoir été ouvertes par la "
+            "même version du logiciel : mettez à jour ce poste et recommencez."
+        )
+
+
+def store_tables(store: Store) -> list[str]:
+    """Every table of ``store`` but its migration records, by name."""
     if store.conn.on_postgres:
         rows = store.db.query(
             "SELECT table_name AS name FROM information_schema.tables "
@@ -85,24 +108,53 @@ def _parents(store: Store, table: str) -> set[str]:
     return {str(r["parent"]) for r in rows} - {table}
 
 
+def _triggers(store: Store) -> list[tuple[str, str]]:
+    """Each trigger of ``store``: the table it is on and its body (on PostgreSQL, its
+    function's)."""
+    if store.conn.on_postgres:
+        rows = store.db.query(
+            "SELECT c.relname AS on_table, p.prosrc AS body FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+        )
+    else:
+        rows = store.db.query(
+            "SELECT tbl_name AS on_table, sql AS body FROM sqlite_master WHERE type = 'trigger'"
+        )
+    return [(str(r["on_table"]), str(r["body"])) for r in rows]
+
+
+def trigger_writes(store: Store) -> dict[str, set[str]]:
+    """The tables the triggers keep, each with the tables whose triggers write it."""
+    writers: dict[str, set[str]] = {}
+    for on_table, body in _triggers(store):
+        # SQLite keeps the whole ``CREATE TRIGGER``: only what follows its BEGIN is done.
+        done = re.split(r"\bBEGIN\b", body, maxsplit=1, flags=re.IGNORECASE)[-1]
+        for written in _WRITES.findall(done):
+            writers.setdefault(written, set()).add(on_table)
+    return writers
+
+
 def _columns(store: Store, table: str) -> list[str]:
     cursor = store.db.execute(f"SELECT * FROM {table} LIMIT 0")  # noqa: S608 - catalog name
     return [str(d[0]) for d in cursor.description or ()]
 
 
-def _in_order(store: Store, tables: list[str]) -> list[str]:
-    """``tables`` with every table after the ones it refers to."""
-    parents = {t: _parents(store, t) & set(tables) for t in tables}
+def _in_order(tables: Iterable[str], before: Callable[[str], set[str]]) -> list[str]:
+    """``tables`` with every table after the ones of ``before(table)`` among them."""
+    tables = list(tables)
+    needs = {t: before(t) & set(tables) for t in tables}
     ordered: list[str] = []
     while len(ordered) < len(tables):
-        ready = [t for t in tables if t not in ordered and parents[t] <= set(ordered)]
+        ready = [t for t in tables if t not in ordered and needs[t] <= set(ordered)]
         if not ready:  # a cycle between tables: the rest in name order
             ready = [t for t in tables if t not in ordered]
         ordered.extend(ready)
     return ordered
 
 
-def _order_by(store: Store, table: str, columns: list[str]) -> str:
+def _order_by(columns: list[str]) -> str:
     """Rows in the order they were written: a table referring to itself (the outbox's
     ``after_id``) needs its earlier rows first."""
     if "id" in columns and "created_at" in columns:
@@ -116,7 +168,7 @@ def _order_by(store: Store, table: str, columns: list[str]) -> str:
 
 def _holds_records(store: Store) -> bool:
     for table in ("fse", "audit_journal"):
-        if table in _tables(store) and store.conn.one(f"SELECT 1 AS x FROM {table} LIMIT 1"):  # noqa: S608
+        if table in store_tables(store) and store.conn.one(f"SELECT 1 AS x FROM {table} LIMIT 1"):  # noqa: S608
             return True
     return False
 
@@ -126,37 +178,78 @@ def copy_store(source: Store, target: Store, where: str, progress: Progress) -> 
 
     :param where: the target as the user knows it (for the error message).
     :raises TargetNotEmptyError: ``target`` already holds FSE or journal entries.
+    :raises SchemaMismatchError: ``source`` has a table or a column ``target`` lacks.
     """
-    target_tables = set(_tables(target))
-    tables = [t for t in _in_order(source, _tables(source)) if t in target_tables]
+    source_tables = store_tables(source)
+    target_tables = set(store_tables(target))
+    for table in source_tables:
+        if table not in target_tables:
+            raise SchemaMismatchError(table)
+    writers = trigger_writes(target)
+    kept = [t for t in source_tables if t in writers]
     copied: list[tuple[str, int]] = []
-    with source.conn.read(), target.write():
+    with source.conn.read(), target.write(), _triggers_off(target):
         if _holds_records(target):
             raise TargetNotEmptyError(where)
+        parents = {t: _parents(source, t) for t in source_tables}
+        ordered = _in_order((t for t in source_tables if t not in writers), parents.__getitem__)
         # Seeded by the migrations (dictionaries, conventions): the source's rows instead.
-        for table in reversed(tables):
+        for table in reversed(ordered):
             target.db.execute(f"DELETE FROM {table}")  # noqa: S608 - catalog name
-        for table in tables:
-            if table not in DERIVED:
-                copied.append((table, _copy_table(source, target, table, progress)))
-        # The triggers filled them while the rows came in: the source's own rows instead.
-        for table in DERIVED:
-            if table in tables:
-                target.db.execute(f"DELETE FROM {table}")  # noqa: S608 - constant name
-                copied.append((table, _copy_table(source, target, table, progress)))
+        for table in ordered:
+            copied.append((table, _copy_table(source, target, table, progress)))
+        # Seeded by the migrations: the source's own rows instead, each table after those
+        # whose triggers write it (were the triggers on, emptying it would move what they keep).
+        for table in _in_order(kept, lambda t: writers[t] | parents[t]):
+            target.db.execute(f"DELETE FROM {table}")  # noqa: S608 - catalog name
+            copied.append((table, _copy_table(source, target, table, progress)))
         if target.conn.on_postgres:
-            _advance_identities(target, tables)
+            _advance_identities(target)
     return CopyReport(tuple(copied))
 
 
+@contextlib.contextmanager
+def _triggers_off(target: Store) -> Iterator[None]:
+    """The target's triggers off for the copy, inside its transaction, then on again before
+    its commit (a copy cut short rolls both back: the triggers stay as they were).
+
+    On, they would rewrite the same few rows (counts, month totals) once per copied row:
+    PostgreSQL keeps every version of such a row until the commit and walks them at each
+    update (a 100k store did not finish in 15 min). Their tables get the source's rows
+    after anyway. SQLite has no switch: its triggers are dropped and made again from their
+    own ``CREATE TRIGGER`` (its DDL is transactional too).
+    """
+    if target.conn.on_postgres:
+        tables = sorted({table for table, _ in _triggers(target)})
+        for table in tables:
+            target.db.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        yield
+        for table in tables:
+            target.db.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        return
+    made = [
+        (str(r["name"]), str(r["sql"]))
+        for r in target.db.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        )
+    ]
+    for name, _ in made:
+        target.db.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in made:
+        target.db.execute(sql)
+
+
 def _copy_table(source: Store, target: Store, table: str, progress: Progress) -> int:
-    columns = [c for c in _columns(source, table) if c in set(_columns(target, table))]
+    columns = _columns(source, table)
+    known = set(_columns(target, table))
+    for column in columns:
+        if column not in known:
+            raise SchemaMismatchError(f"{table}.{column}")
     names = ", ".join(columns)
     total = int((source.conn.one(f"SELECT count(*) AS n FROM {table}") or {"n": 0})["n"])  # noqa: S608
     insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
-    cursor = source.db.execute(
-        f"SELECT {names} FROM {table}{_order_by(source, table, columns)}"  # noqa: S608
-    )
+    cursor = source.db.execute(f"SELECT {names} FROM {table}{_order_by(columns)}")  # noqa: S608
     done = 0
     progress(table, 0, total)
     while True:  # by batches: a SQLite source is read as it is written (a big store)
@@ -170,11 +263,14 @@ def _copy_table(source: Store, target: Store, table: str, progress: Progress) ->
     return done
 
 
-def _advance_identities(target: Store, tables: list[str]) -> None:
+def _advance_identities(target: Store) -> None:
     """PostgreSQL numbers the next rows after the ids copied (SQLite does it by itself)."""
-    for table in tables:
-        if table in target.db.conn.identity_tables():  # type: ignore[attr-defined]
-            target.db.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
-            )
+    rows = target.db.query(
+        "SELECT table_name AS name FROM information_schema.columns WHERE column_name = 'id' "
+        "AND is_identity = 'YES' AND table_schema = current_schema()"
+    )
+    for table in sorted(str(r["name"]) for r in rows):
+        target.db.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+            f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+        )

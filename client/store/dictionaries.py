@@ -4,8 +4,12 @@ version no longer ships stay readable."""
 
 from __future__ import annotations
 
-from client.store.lot_bytes import Queryable
+from typing import TYPE_CHECKING
+
 from client.store.packing import Dictionary, DictionaryKind, register
+
+if TYPE_CHECKING:
+    from client.store.lot_bytes import Queryable
 
 
 def register_stored(db: Queryable) -> int:

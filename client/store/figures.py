@@ -29,9 +29,11 @@ SQL_FSE_DAYS = (
     "AND state NOT IN ('draft', 'cancelled', 'rectified') "
     "GROUP BY month, mode, state, total_fees, amo, amc"
 )
+# From the month totals (a few hundred rows), not the waiting FSE's index rows (tens of
+# thousands in a store with weeks of FSE awaiting their payment: 25–47 ms at 1M).
 SQL_WAITING = (
-    "SELECT amo, amc, count(*) AS n FROM fse "
-    "WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged') GROUP BY amo, amc"
+    "SELECT amo, amc, sum(n) AS n FROM fse_month_totals "
+    "WHERE state IN ('secured', 'in_lot', 'sent', 'acknowledged') AND n != 0 GROUP BY amo, amc"
 )
 SQL_RECEIVED_MONTHS = (
     "SELECT month, paid_amo, paid_amc, n FROM payment_month_totals "

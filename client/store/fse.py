@@ -103,17 +103,20 @@ class FseWrites(Repository):
                     money(act.fee),
                 ],
             )
-        self.journal.event(fse_id, now, FseEventKind.CREATED, None, FseState.DRAFT, None)
-        self.journal.event(
-            fse_id,
-            now,
-            FseEventKind.SECURED,
-            FseState.DRAFT,
-            FseState.SECURED,
-            f"mode {body.mode.value}"
-            + (f" : {body.degrade_reason}" if body.degrade_reason else ""),
-        )
-        self.lot_writes.assign_to_open_lot(fse_id, now, rules)
+        # The entries of a secured FSE (created, secured, lot member) as one journal row:
+        # they repeat its uuid and digest (issue #27, ~130 B per FSE); each keeps its seq.
+        with self.journal.grouped():
+            self.journal.event(fse_id, now, FseEventKind.CREATED, None, FseState.DRAFT, None)
+            self.journal.event(
+                fse_id,
+                now,
+                FseEventKind.SECURED,
+                FseState.DRAFT,
+                FseState.SECURED,
+                f"mode {body.mode.value}"
+                + (f" : {body.degrade_reason}" if body.degrade_reason else ""),
+            )
+            self.lot_writes.assign_to_open_lot(fse_id, now, rules)
         row = self.queries.fse_by_id(fse_id)
         return row
 

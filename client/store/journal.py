@@ -10,6 +10,7 @@ digest and the previous entry's hash are rebuilt on reading (``billing.audit``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,25 +35,69 @@ from billing.audit import (
     unmatched_resolved_payload,
     verify_chain,
 )
+from billing.audit_batch import EventLine, build_event_entries
 from billing.fse_states import FseEventKind, FseState
-from client.store.books import SETTLEMENTS_SQL, check_anchors, check_books
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError
+from client.store.event_codes import (
+    STATE_CODES,
+    at_seconds,
+    kind_code,
+    kind_text,
+    state_code,
+    state_text,
+)
 from client.store.packing import PackedValueError, Record, pack_records, unpack_records
 from client.store.queries import Queries
 from client.store.rows import EventSubject, _document_matches, _event_breach, stamp
 
 _INSERT_ENTRY = "INSERT INTO audit_journal (seq, record, hash) VALUES (?, ?, ?)"
+_INSERT_EVENT = (
+    "INSERT INTO fse_events (fse_id, id, at, kind, from_state, to_state, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 #: The fields of an entry whose record no longer unpacks: its hash cannot match them.
 _UNREADABLE: Record = ("", "", "", "", "")
 _HASH = 32
+#: A row of several entries keeps, after this mark, the first ``_PREFIX`` bytes of each
+#: entry's hash but the last, then the last one whole (issue #27: ~170 B per FSE). The
+#: chain is checked through the whole hashes, recomputed entry by entry: an entry edited
+#: inside the row is named at its place (its prefix no longer matches), and a forger who
+#: rewrites its prefix breaks the next entry, as a rewritten whole hash did.
+_SHORTENED = b"\x01"
+_PREFIX = 8
+
+
+def _event_row(
+    event_id: int,
+    fse_id: int,
+    at: datetime,
+    kind: FseEventKind,
+    from_state: FseState | None,
+    to_state: FseState,
+    detail: str | None,
+) -> tuple[int, int, int, int, int | None, int, str | None]:
+    """A row of ``fse_events`` as stored: integer codes and seconds (``event_codes``)."""
+    return (
+        fse_id,
+        event_id,
+        at_seconds(at),
+        kind_code(kind),
+        state_code(from_state),
+        STATE_CODES[to_state],
+        detail,
+    )
 
 
 def stored_entries(entries: Sequence[AuditEntry]) -> tuple[int, bytes, bytes]:
     """The row of the journal that keeps consecutive ``entries`` (one, or a lot's FSE moving
-    together): the first ``seq``, their records packed together, their hashes end to end."""
+    together): the first ``seq``, their records packed together, their hashes (the inner
+    ones as prefixes: ``_SHORTENED``)."""
     records = [(e.at, e.kind, e.fse_id, e.lot_id, e.payload) for e in entries]
-    hashes = b"".join(bytes.fromhex(e.hash) for e in entries)
+    hashes = bytes.fromhex(entries[-1].hash)
+    if len(entries) > 1:
+        inner = b"".join(bytes.fromhex(e.hash)[:_PREFIX] for e in entries[:-1])
+        hashes = _SHORTENED + inner + hashes
     return entries[0].seq, pack_records(records), hashes
 
 
@@ -68,20 +113,33 @@ def stored_hash(value: object) -> str:
     return f"illisible:{value!r}"
 
 
+def _stored_hashes(hash_value: object) -> list[bytes]:
+    """The hashes a row keeps, one per entry: whole (32 bytes) or a prefix (``_PREFIX``
+    bytes, a row written since m029); [] when damaged. Unambiguous: whole hashes end to end
+    are a multiple of 32 bytes, the shortened form is not (mark + 8k + 32)."""
+    raw = bytes(hash_value) if isinstance(hash_value, bytes | memoryview) else b""
+    if raw[:1] == _SHORTENED and len(raw) > _HASH + 1 and (len(raw) - 1 - _HASH) % _PREFIX == 0:
+        inner = raw[1:-_HASH]
+        return [inner[i : i + _PREFIX] for i in range(0, len(inner), _PREFIX)] + [raw[-_HASH:]]
+    if not raw or len(raw) % _HASH:
+        return []
+    return [raw[i : i + _HASH] for i in range(0, len(raw), _HASH)]
+
+
 def _row_entries(record: object, hash_value: object) -> list[tuple[Record, str]]:
-    """The (fields, hex hash) of the entries a row keeps; a damaged row as one entry whose
-    hash cannot match (the chain breaks there)."""
-    hashes = bytes(hash_value) if isinstance(hash_value, bytes | memoryview) else b""
-    count = len(hashes) // _HASH
-    if count == 0 or len(hashes) % _HASH:
+    """The (fields, hex hash or hash prefix) of the entries a row keeps; a damaged row as
+    one entry whose hash cannot match (the chain breaks there)."""
+    hashes = _stored_hashes(hash_value)
+    if not hashes:
         return [(_UNREADABLE, stored_hash(hash_value))]
+    count = len(hashes)
     try:
         records = unpack_records(record) if isinstance(record, bytes | str) else []
     except PackedValueError:
         records = []
     if len(records) != count:
         records = [_UNREADABLE] * count
-    return [(records[i], hashes[i * _HASH : (i + 1) * _HASH].hex()) for i in range(count)]
+    return [(records[i], hashes[i].hex()) for i in range(count)]
 
 
 def read_entries(rows: Iterable[Sequence[Any]]) -> list[AuditEntry]:
@@ -93,20 +151,23 @@ def read_entries(rows: Iterable[Sequence[Any]]) -> list[AuditEntry]:
         for i, ((at, kind, fse_id, lot_id, payload), current) in enumerate(
             _row_entries(record, hash_value)
         ):
-            entries.append(
-                AuditEntry(
-                    seq=int(seq) + i,
-                    at=at,
-                    kind=kind,
-                    fse_id=fse_id,
-                    lot_id=lot_id,
-                    payload=payload,
-                    payload_sha256=hashlib.sha256(payload.encode("utf-8")).hexdigest(),
-                    prev_hash=previous,
-                    hash=current,
-                )
+            entry = AuditEntry(
+                seq=int(seq) + i,
+                at=at,
+                kind=kind,
+                fse_id=fse_id,
+                lot_id=lot_id,
+                payload=payload,
+                payload_sha256=hashlib.sha256(payload.encode("utf-8")).hexdigest(),
+                prev_hash=previous,
+                hash=current,
             )
-            previous = current
+            if len(current) == 2 * _PREFIX:  # a prefix: the whole hash, if it matches
+                computed = entry.computed_hash()
+                whole = computed if computed.startswith(current) else f"préfixe:{current}"
+                entry = dataclasses.replace(entry, hash=whole)
+            entries.append(entry)
+            previous = entry.hash
     return entries
 
 
@@ -165,17 +226,9 @@ class Journal(Repository):
         to_state: FseState,
         detail: str | None,
     ) -> None:
-        cursor = self.db.execute(
-            "INSERT INTO fse_events (fse_id, at, kind, from_state, to_state, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                fse_id,
-                stamp(at),
-                kind.value,
-                from_state.value if from_state else None,
-                to_state.value,
-                detail,
-            ],
+        event_id = self._event_ids(1)
+        self.db.execute(
+            _INSERT_EVENT, _event_row(event_id, fse_id, at, kind, from_state, to_state, detail)
         )
         fse = self._one(
             "SELECT fse_uuid, number, practitioner_id, digest, COALESCE(lot_id, '') AS lot "
@@ -191,7 +244,7 @@ class Journal(Repository):
             fse_id=fse["fse_uuid"],
             lot_id=fse["lot"],
             payload=event_payload(
-                event_id=int(cursor.lastrowid or 0),
+                event_id=event_id,
                 fse_number=fse["number"],
                 practitioner_id=fse["practitioner_id"],
                 kind=kind.value,
@@ -217,50 +270,54 @@ class Journal(Repository):
         self._require_transaction()
         if not moved:
             return
-        # fse_events.id is an INTEGER PRIMARY KEY without AUTOINCREMENT: SQLite would give
-        # these same ids (max + 1, ...) to one insert at a time.
-        top = self._one("SELECT COALESCE(MAX(id), 0) AS top FROM fse_events")
-        first_id = int(top["top"]) + 1 if top else 1
+        first_id = self._event_ids(len(moved))
         when = stamp(at)
         self.db.conn.executemany(
-            "INSERT INTO fse_events (id, fse_id, at, kind, from_state, to_state, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_EVENT,
             [
-                (
-                    first_id + i,
-                    fse.id,
-                    when,
-                    kind.value,
-                    (from_state or fse.state).value,
-                    to_state.value,
-                    detail,
+                _event_row(
+                    first_id + i, fse.id, at, kind, from_state or fse.state, to_state, detail
                 )
                 for i, fse in enumerate(moved)
             ],
         )
-        previous: AuditEntry | ChainHead | None = self._chain_head()
-        entries = []
-        for i, fse in enumerate(moved):
-            previous = build_entry(
-                previous,
-                at=when,
-                kind=kind.value,
-                fse_id=fse.fse_uuid,
-                lot_id=fse.lot_id or "",
-                payload=event_payload(
+        # Chained from a template, as build_entry would (billing.audit_batch, issue #27).
+        entries = build_event_entries(
+            self._chain_head(),
+            at=when,
+            kind=kind.value,
+            to_state=to_state.value,
+            detail=detail,
+            lines=[
+                EventLine(
                     event_id=first_id + i,
+                    fse_id=fse.fse_uuid,
+                    lot_id=fse.lot_id or "",
                     fse_number=fse.number,
                     practitioner_id=fse.practitioner_id,
-                    kind=kind.value,
                     from_state=(from_state or fse.state).value,
-                    to_state=to_state.value,
-                    detail=detail,
                     fse_digest=fse.digest,
-                ),
-            )
-            entries.append(previous)
+                )
+                for i, fse in enumerate(moved)
+            ],
+        )
         # One row for the lot's entries: they share most of their bytes (issue #27).
         self._store(entries)
+
+    def _event_ids(self, count: int) -> int:
+        """The first of ``count`` new event numbers, handed out in the caller's transaction
+        (``fse_events`` has no rowid to number them: m029)."""
+        if self.db.execute("UPDATE fse_event_ids SET last = last + ?", [count]).rowcount == 0:
+            # A new store (or one copied without its counter): numbered after the events
+            # it holds, once (a scan of the table).
+            top = self._one("SELECT COALESCE(MAX(id), 0) AS top FROM fse_events")
+            first = int(top["top"]) + 1 if top else 1
+            self.db.execute("INSERT INTO fse_event_ids (last) VALUES (?)", [first + count - 1])
+            return first
+        row = self._one("SELECT last FROM fse_event_ids")
+        if row is None:
+            raise NotFoundError("compteur des événements des FSE (fse_event_ids)")
+        return int(row["last"]) - count + 1
 
     def append(
         self,
@@ -368,6 +425,8 @@ class Journal(Repository):
     def journal_settlement(self, fse_id: int, at: datetime) -> None:
         """Journal the desk settlement of an FSE just written (a correction is a new entry),
         same transaction."""
+        from client.store.books import SETTLEMENTS_SQL  # the books' checks: not at opening
+
         row = self._one(f"{SETTLEMENTS_SQL} WHERE s.fse_id = ?", [fse_id])
         if row is None or row["fse_uuid"] is None:
             raise NotFoundError(f"règlement de la FSE (id interne {fse_id})")
@@ -411,6 +470,8 @@ class Journal(Repository):
         """
         # One snapshot (on PostgreSQL REPEATABLE READ: « BEGIN » alone reads each statement
         # anew, and billing beside it would look like an edit).
+        from client.store.books import check_anchors, check_books  # lots' bytes: asn1crypto
+
         with self.conn.read():
             entries = self.audit_entries()
             chain = verify_chain(entries)
@@ -436,19 +497,20 @@ class Journal(Repository):
                 by_event[event] = journaled
         seen: set[int] = set()
         rows = self.db.query(
-            "SELECT e.id, e.kind, e.from_state, e.to_state, e.detail, f.fse_uuid, f.number, "
-            "f.practitioner_id, f.digest, f.canonical FROM fse_events e "
+            "SELECT e.id, e.kind, e.from_state, e.to_state, e.detail, "
+            "f.fse_uuid, f.number, f.practitioner_id, f.digest, f.canonical FROM fse_events e "
             "JOIN fse f ON f.id = e.fse_id ORDER BY e.id"
         )
         for r in rows:
             entry = by_event.get(r["id"])
+            kind = kind_text(r["kind"])
             expected = event_payload(
                 event_id=r["id"],
                 fse_number=r["number"],
                 practitioner_id=r["practitioner_id"],
-                kind=r["kind"],
-                from_state=r["from_state"],
-                to_state=r["to_state"],
+                kind=kind,
+                from_state=state_text(r["from_state"]),
+                to_state=state_text(r["to_state"]) or "",
                 detail=r["detail"],
                 fse_digest=r["digest"],
             )
@@ -460,7 +522,7 @@ class Journal(Repository):
                 return _event_breach(
                     report, entry, f"événement n° {r['id']} de la FSE n° {r['number']}"
                 )
-            if r["kind"] == FseEventKind.SECURED.value and not _document_matches(
+            if kind == FseEventKind.SECURED.value and not _document_matches(
                 r["canonical"], r["digest"]
             ):
                 return _event_breach(report, entry, f"document de la FSE n° {r['number']}")

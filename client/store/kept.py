@@ -18,8 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlite_utils import Database
-
+from client.store.protocol import StoreDatabase
 from client.store.rows import parse_db_stamp, stamp
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ class StoreConnection(Protocol):
     """The part of the store this module needs."""
 
     @property
-    def db(self) -> Database: ...
+    def db(self) -> StoreDatabase: ...
 
     def write(self) -> AbstractContextManager[object]: ...
 
@@ -86,7 +85,7 @@ def save_favourites(store: StoreConnection, combinations: Sequence[str], now: da
         _replace_favourites(store.db, combinations, now)
 
 
-def _replace_favourites(db: Database, combinations: Sequence[str], now: datetime) -> None:
+def _replace_favourites(db: StoreDatabase, combinations: Sequence[str], now: datetime) -> None:
     db.execute("DELETE FROM favourites")
     db.conn.executemany(
         "INSERT INTO favourites (position, combination) VALUES (?, ?)",
@@ -130,7 +129,7 @@ def _set_aside(path: Path) -> None:
         logger.info("side file imported into the store: %s", path.name)
 
 
-def _import_drafts(db: Database, folder: Path) -> None:
+def _import_drafts(db: StoreDatabase, folder: Path) -> None:
     # Oldest first, as the desk listed them (the file's modification time).
     for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
         try:
@@ -151,7 +150,7 @@ def _import_drafts(db: Database, folder: Path) -> None:
         )
 
 
-def _import_favourites(db: Database, path: Path, now: datetime) -> None:
+def _import_favourites(db: StoreDatabase, path: Path, now: datetime) -> None:
     if db.execute("SELECT 1 FROM favourites_saved").fetchone() is not None:
         return
     try:

@@ -3,23 +3,25 @@ acknowledged, refused), the sender's claims, and counters reconciled at opening.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing.audit import AuditKind, sha256_hex
-from billing.fse import SecuringMode
+from billing.fse_model import SecuringMode
 from billing.fse_states import FseEventKind, FseState, check_transition
 from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
 from client.store.base import Numbers
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError, StoreError
-from client.store.journal import Journal
-from client.store.lot_bytes import packed_lot
 from client.store.rows import LotRow, OutboxRow, OutboxStatus, _outbox_row, stamp
+
+if TYPE_CHECKING:
+    from client.store.journal import Journal
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +146,8 @@ class LotWrites(Repository):
         ``journal_head``: the (seq, hash) the signed content carries (``journal_head()``
         read in this same transaction).
         """
+        from client.store.lot_bytes import packed_lot  # asn1crypto only when a lot is signed
+
         self._require_transaction()
         lot = self.queries.lot_by_id(lot_id)
         if lot.state is not LotState.OPEN:
@@ -211,8 +215,9 @@ class LotWrites(Repository):
         """Move a lot and its FSE through ``steps`` in order (sent then acknowledged, when
         the ARL comes with the send's answer), in one transaction: every step checked and
         journaled as ``lot_transition`` would, but each FSE row written once, with the last
-        state (a state change rewrites the row and fires its counters' triggers)."""
-        with self.write():
+        state (a state change rewrites the row and fires its counters' triggers). The
+        steps' journal entries (the FSE's events, the lot's states) are one row."""
+        with self.write(), self.journal.grouped():
             lot = self.queries.lot_by_id(lot_id)
             # A rectified FSE stays as it is: its rectificative, in another lot, replaces it.
             # Only what the events name is read: not the documents.
@@ -243,7 +248,18 @@ class LotWrites(Repository):
                     "UPDATE lots SET state = ?, updated_at = ? WHERE id = ?",
                     [step.lot_state.value, when, lot_id],
                 )
-                self.journal.lot_entry(lot_id, now, AuditKind.LOT_STATE, lot_event=step.kind.value)
+                # Journal.lot_entry's payload, from the lot read above (not read again).
+                self.journal.append(
+                    now,
+                    AuditKind.LOT_STATE.value,
+                    lot_id=lot_id,
+                    payload={
+                        "lot_number": lot.number,
+                        "practitioner": lot.practitioner_id,
+                        "state": step.lot_state.value,
+                        "lot_event": step.kind.value,
+                    },
+                )
                 left = step.fse_state
             if moved and steps:
                 # One statement for the lot, the rows read above: SQLite opens a statement
@@ -260,7 +276,8 @@ class LotWrites(Repository):
                         FseState.RECTIFIED.value,
                     ],
                 )
-            return self.queries.lot_by_id(lot_id)
+            # As read again: only its state moved.
+            return dataclasses.replace(lot, state=steps[-1].lot_state) if steps else lot
 
     def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:
         """Claim the oldest due PENDING row whose ``after_id`` (if any) is DONE."""

@@ -10,7 +10,6 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 from sqlite_utils import Database
 
@@ -215,7 +214,7 @@ def _open_postgres(url: str, path: Path | str | None) -> Store:
         first = str(exc).strip().splitlines()
         raise DatabaseUnavailableError(safe_url(url), first[0] if first else "") from exc
     db = PgDatabase(raw, url)
-    store = Store(cast(Database, db), db_path, InDatabaseNumbering())
+    store = Store(db, db_path, InDatabaseNumbering())
     try:
         with store.write():
             MIGRATIONS.apply(db)

@@ -26,26 +26,24 @@ class OutboxTotals(Repository):
     """Counts and amounts of the outbox, by status."""
 
     def by_status(self, practitioners: frozenset[str] | None = None) -> list[OutboxTotal]:
-        """The queue's lots and their FSE per status (of ``practitioners`` when given)."""
-        seen, ids = within("l.practitioner_id", practitioners)
+        """The queue's lots and their FSE per status (of ``practitioners`` when given), from
+        the sums the triggers keep per practitioner and status (m033): a few rows, not a
+        join of every FSE of the outbox (2.3–2.8 s at 1M FSE)."""
+        seen, ids = within("practitioner_id", practitioners)
         return [
             OutboxTotal(
                 status=OutboxStatus(r["status"]),
                 lots=int(r["lots"]),
                 fse=int(r["fse"]),
-                # Summed as REAL by SQLite: through str as the command always read them.
-                total=Decimal(str(r["total"])),
-                amo=Decimal(str(r["amo"])),
-                amc=Decimal(str(r["amc"])),
+                total=Decimal(int(r["total"])).scaleb(-2),
+                amo=Decimal(int(r["amo"])).scaleb(-2),
+                amc=Decimal(int(r["amc"])).scaleb(-2),
             )
             for r in self.db.query(
-                "SELECT o.status, count(DISTINCT o.id) AS lots, count(f.id) AS fse, "  # noqa: S608
-                "coalesce(sum(CAST(f.total_fees AS REAL)), 0) AS total, "
-                "coalesce(sum(CAST(f.amo AS REAL)), 0) AS amo, "
-                "coalesce(sum(CAST(f.amc AS REAL)), 0) AS amc "
-                "FROM outbox o JOIN lots l ON l.id = o.id "
-                f"LEFT JOIN fse f ON f.lot_id = o.id WHERE 1 = 1{seen} "
-                "GROUP BY o.status",
+                "SELECT status, sum(lots) AS lots, sum(fse) AS fse, "  # noqa: S608
+                "sum(total_cents) AS total, sum(amo_cents) AS amo, sum(amc_cents) AS amc "
+                f"FROM outbox_totals WHERE 1 = 1{seen} GROUP BY status "
+                "HAVING sum(lots) > 0 ORDER BY status",
                 ids,
             )
         ]

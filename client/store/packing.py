@@ -28,6 +28,7 @@ import base64
 import hashlib
 import json
 import struct
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -139,7 +140,7 @@ SHIPPED: tuple[Dictionary, ...] = tuple(_shipped())
 #: Every dictionary known to this process (shipped, or read from a store), by ``dict_id``.
 _KNOWN: dict[int, zstandard.ZstdCompressionDict] = {}
 #: The dictionary new values of each kind are packed with: the last shipped of the kind.
-_CURRENT: dict[DictionaryKind, zstandard.ZstdCompressor] = {}
+_CURRENT: dict[DictionaryKind, int] = {}
 
 
 def register(dictionary: Dictionary) -> None:
@@ -155,21 +156,41 @@ def register(dictionary: Dictionary) -> None:
 
 for _shipped_dictionary in SHIPPED:
     register(_shipped_dictionary)
-    _CURRENT[_shipped_dictionary.kind] = zstandard.ZstdCompressor(
-        level=_LEVELS[_shipped_dictionary.kind.value],
-        dict_data=_KNOWN[_shipped_dictionary.dict_id],
-        write_checksum=False,
-        write_content_size=True,
-        write_dict_id=True,
+    _CURRENT[_shipped_dictionary.kind] = _shipped_dictionary.dict_id
+
+#: Each thread's compressors (python-zstandard's instances are not for two threads at once;
+#: the desk's database thread, the sender and the housekeeping thread all pack values).
+_COMPRESSORS = threading.local()
+
+
+def _compressor(kind: DictionaryKind) -> zstandard.ZstdCompressor:
+    kept: dict[DictionaryKind, zstandard.ZstdCompressor] | None = getattr(
+        _COMPRESSORS, "kept", None
     )
+    if kept is None:
+        kept = _COMPRESSORS.kept = {}
+    compressor = kept.get(kind)
+    if compressor is None:
+        compressor = kept[kind] = zstandard.ZstdCompressor(
+            level=_LEVELS[kind.value],
+            dict_data=_KNOWN[_CURRENT[kind]],
+            write_checksum=False,
+            write_content_size=True,
+            write_dict_id=True,
+        )
+    return compressor
 
 
-#: Received files: level 19 once per file (a NOEMIE file of 50 FSE, ~20 KB: a few ms).
-_FILES = zstandard.ZstdCompressor(level=19, write_checksum=False)
+def _files_compressor() -> zstandard.ZstdCompressor:
+    """Received files: level 19 once per file (a NOEMIE file of 50 FSE, ~20 KB: a few ms)."""
+    files: zstandard.ZstdCompressor | None = getattr(_COMPRESSORS, "files", None)
+    if files is None:
+        files = _COMPRESSORS.files = zstandard.ZstdCompressor(level=19, write_checksum=False)
+    return files
 
 
 def _zstd(data: bytes, kind: DictionaryKind) -> bytes:
-    return _ZSTD + _CURRENT[kind].compress(data)
+    return _ZSTD + _compressor(kind).compress(data)
 
 
 def _unzstd(frame: bytes) -> bytes:
@@ -184,9 +205,26 @@ def _unzstd(frame: bytes) -> bytes:
             "ouvrez la base avec la version du logiciel qui l'a écrite"
         )
     try:
-        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(frame)
+        return _decompressor(params.dict_id, dictionary).decompress(frame)
     except zstandard.ZstdError as exc:
         raise PackedValueError(f"valeur compressée illisible : {exc}") from exc
+
+
+#: Each thread's decompressors, one per dictionary: making one costs 6× the decompression
+#: of a document (a lot read back: 50 of them); an instance is not for two threads at once.
+_DECOMPRESSORS = threading.local()
+
+
+def _decompressor(
+    dict_id: int, dictionary: zstandard.ZstdCompressionDict | None
+) -> zstandard.ZstdDecompressor:
+    kept: dict[int, zstandard.ZstdDecompressor] | None = getattr(_DECOMPRESSORS, "kept", None)
+    if kept is None:
+        kept = _DECOMPRESSORS.kept = {}
+    decompressor = kept.get(dict_id)
+    if decompressor is None:
+        decompressor = kept[dict_id] = zstandard.ZstdDecompressor(dict_data=dictionary)
+    return decompressor
 
 
 def _deflate(data: bytes, zdict: bytes | None) -> bytes:
@@ -249,7 +287,7 @@ def unpack_document(stored: str | bytes) -> str:
 def pack_file(data: bytes) -> bytes:
     """A received file (a NOEMIE return: fixed-width records, padded with spaces) as the
     store keeps it: zstd without dictionary (a file is long enough on its own, ~6×)."""
-    return _ZSTD + _FILES.compress(data)
+    return _ZSTD + _files_compressor().compress(data)
 
 
 def unpack_file(stored: bytes) -> bytes:
@@ -389,7 +427,7 @@ def pack_lot(der: bytes, pieces: Iterable[tuple[PieceKey, bytes]]) -> bytes:
         position = at + length
     cut += der[position:]
     body = _LOT_COUNT.pack(len(refs)) + b"".join(refs) + bytes(cut)
-    return _LOT + hashlib.sha256(der).digest() + _CURRENT[DictionaryKind.DOCUMENT].compress(body)
+    return _LOT + hashlib.sha256(der).digest() + _compressor(DictionaryKind.DOCUMENT).compress(body)
 
 
 def is_lot(stored: bytes | None) -> bool:

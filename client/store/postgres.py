@@ -1,7 +1,7 @@
 """The store on a PostgreSQL server (a cabinet's shared database), through psycopg 3.
 
 ``PgDatabase`` offers the repositories what they use of sqlite-utils' ``Database``
-(``execute``, ``query``, ``conn``, ``atomic``, ``close``), each statement translated by
+(``client.store.protocol.StoreDatabase``), each statement translated by
 ``client.store.dialect``: the repositories keep one SQL text for both backends. The
 connection runs in autocommit mode and the store opens its transactions itself (``BEGIN``
 / ``COMMIT``, savepoints when nested), as it does on SQLite.
@@ -291,8 +291,8 @@ class PgConnection:
 
 
 class PgDatabase:
-    """The store's database on PostgreSQL, shaped as sqlite-utils' ``Database`` for the
-    repositories (``execute``, ``query``, ``conn``, ``atomic``, ``close``)."""
+    """The store's database on PostgreSQL: ``client.store.protocol.StoreDatabase`` for
+    the repositories, ``ServerTransactions`` for the store's transactions."""
 
     dialect = POSTGRESQL
 

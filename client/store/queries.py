@@ -10,7 +10,7 @@ from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
 from client.store.connection import Repository
 from client.store.errors import AmbiguousError, NotFoundError
-from client.store.lot_bytes import stored_lot_der
+from client.store.event_codes import read_event
 from client.store.rows import (
     _LOT_COLUMNS,
     EventRow,
@@ -23,7 +23,6 @@ from client.store.rows import (
     _lot_row,
     _outbox_row,
     _where,
-    parse_db_stamp,
 )
 from client.store.scoping import within
 
@@ -216,17 +215,21 @@ class Queries(Repository):
 
     def fse_events(self, fse_id: int) -> list[EventRow]:
         """Every transition of an FSE, oldest first."""
-        return [
-            EventRow(
-                at=parse_db_stamp(r["at"]),
-                kind=FseEventKind(r["kind"]),
-                from_state=FseState(r["from_state"]) if r["from_state"] else None,
-                to_state=FseState(r["to_state"]),
-                detail=r["detail"],
-            )
+        events = (
+            read_event(r)  # integer-coded (m029)
             for r in self.db.query(
                 "SELECT * FROM fse_events WHERE fse_id = ? ORDER BY id", [fse_id]
             )
+        )
+        return [
+            EventRow(
+                at=e.at,
+                kind=FseEventKind(e.kind),
+                from_state=FseState(e.from_state) if e.from_state else None,
+                to_state=FseState(e.to_state),
+                detail=e.detail,
+            )
+            for e in events
         ]
 
     def history(self, patient_key: str, since: date, until: date) -> list[HistoryAct]:
@@ -348,6 +351,8 @@ class Queries(Repository):
         if row is None:
             raise NotFoundError(f"Lot {lot_id}")
         der = row["signed_der"]
+        from client.store.lot_bytes import stored_lot_der  # asn1crypto only for a lot's bytes
+
         return stored_lot_der(self.db, der) if der is not None else None
 
     def outbox_get(self, outbox_id: str) -> OutboxRow | None:

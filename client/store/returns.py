@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from billing.fse_states import FseState
 from client.reconciliation import Reconciliation
 from client.store.connection import Connection, Repository
+from client.store.errors import StoreError
 from client.store.mapping import columns, row_of
 from client.store.packing import pack_file
 from client.store.queries import Queries
@@ -427,11 +428,14 @@ class Returns(Repository):
         """Record a payment line (AMO, AMC amounts billed and paid); its id, None when
         ``or_ignore`` and the file already gave one for this FSE. ``part_states`` are the
         NOEMIE 198 / 199 states, ``amc_number`` the AMC 199 names (m022)."""
+        # One line per FSE and file, checked here on ``payments_fse`` rather than by a
+        # UNIQUE index on the two texts (~120 B per FSE, m030), in the same transaction.
         cursor = self.db.execute(
-            f"INSERT {'OR IGNORE ' if or_ignore else ''}INTO payments (fse_uuid, "  # noqa: S608
-            "noemie_sha256, outcome, virement_ref, paid_on, billed_amo, billed_amc, paid_amo, "
-            "paid_amc, motif_code, motif_label, recorded_at, amo_state, amc_state, "
-            "amc_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO payments (fse_uuid, noemie_sha256, outcome, virement_ref, paid_on, "
+            "billed_amo, billed_amc, paid_amo, paid_amc, motif_code, motif_label, recorded_at, "
+            "amo_state, amc_state, amc_number) "
+            "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM payments WHERE fse_uuid = ? AND noemie_sha256 = ?)",
             [
                 fse_uuid,
                 noemie_sha256,
@@ -448,9 +452,18 @@ class Returns(Repository):
                 part_states[0],
                 part_states[1],
                 amc_number,
+                fse_uuid,
+                noemie_sha256,
             ],
         )
-        return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
+        if cursor.rowcount == 1:
+            return int(cursor.lastrowid or 0)
+        if or_ignore:
+            return None
+        raise StoreError(
+            "Ce fichier NOEMIE a déjà donné un paiement pour cette FSE : rien n'est "
+            "enregistré une seconde fois."
+        )
 
     def latest_payments(self, fse_uuids: list[str] | None = None) -> dict[str, PaymentRow]:
         """The latest payment line of each FSE (of these FSE only, when given)."""

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from billing.audit import AuditEntry, Breach, ChainReport
 from billing.canonical import parse_canonical
 from billing.errors import BillingError
-from billing.fse import Fse, fse_from_document
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
 from client.store.mapping import row_of
 from client.store.packing import PackedValueError, unpack_document
 from client.store.stamps import parse_db_stamp, stamp  # noqa: F401 - re-exported, lived here
+
+if TYPE_CHECKING:
+    from billing.fse import Fse
 
 
 class EventSubject(Protocol):
@@ -83,6 +85,8 @@ class FseRow:
 
     def fse(self) -> Fse:
         """The FSE document read back (digest checked)."""
+        from billing.fse import fse_from_document  # its signing code only when a row is read
+
         return fse_from_document(parse_canonical(self.canonical.encode("utf-8")))
 
 
@@ -224,6 +228,8 @@ def _event_breach(report: ChainReport, entry: AuditEntry | None, what: str) -> C
 def _document_matches(canonical: str | bytes, digest: str) -> bool:
     """The stored FSE document (packed or not) still parses, checks its own digest and has
     ``digest``."""
+    from billing.fse import fse_from_document  # its signing code only when checked
+
     try:
         fse = fse_from_document(parse_canonical(unpack_document(canonical).encode("utf-8")))
     except (BillingError, ValueError, KeyError, TypeError):

@@ -152,6 +152,21 @@ class FseSearch(Repository):
         """(how many FSE match, their fees in cents: cancelled and rectified ones count 0)."""
         if patients is None and flt == FseFilter(states=flt.states):
             return self._totals_by_state(flt.states)
+        if patients is not None and flt == FseFilter(
+            text=flt.text, practitioner_id=flt.practitioner_id, practitioners=flt.practitioners
+        ):
+            return self._totals_by_patient(flt, patients)
+        if (
+            patients is None
+            and flt.payment is not None
+            and flt
+            == FseFilter(
+                payment=flt.payment,
+                practitioner_id=flt.practitioner_id,
+                practitioners=flt.practitioners,
+            )
+        ):
+            return self._totals_by_payment(flt, flt.payment)
         where, params = self._where(flt, patients, page=False)
         marks = ", ".join("?" * len(_UNCOUNTED))
         # Whole cents per row (exact for the stored two-decimal texts) summed as integers:
@@ -162,6 +177,63 @@ class FseSearch(Repository):
             "AS cents "
             f"FROM fse f WHERE {where}",
             [*_UNCOUNTED, *params],
+        )
+        return (int(row["n"]), int(row["cents"])) if row else (0, 0)
+
+    def _totals_by_patient(self, flt: FseFilter, patients: PatientMatch) -> tuple[int, int]:
+        """:meth:`totals` of a search by patient alone (with the practitioner and who is
+        looking), from the counts the triggers keep per patient and practitioner (m032):
+        one row per patient found rather than every FSE of theirs (a fifth of the store
+        for « léa » in the benchmark's: 445–667 ms at 1M FSE)."""
+        parts, params = ["1 = 1"], []
+        if len(patients.ids) < patients.among:  # every patient: no condition to test
+            parts.append("patient_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(patients.ids))
+        if flt.practitioner_id:
+            parts.append("practitioner_id = ?")
+            params.append(flt.practitioner_id)
+        if flt.practitioners is not None:
+            seen, ids = within("practitioner_id", flt.practitioners)
+            parts.append(seen.removeprefix(" AND "))
+            params += ids
+        row = self._one(
+            "SELECT coalesce(sum(listed), 0) AS n, coalesce(sum(cents), 0) AS cents "  # noqa: S608
+            f"FROM patient_fse_totals WHERE {' AND '.join(parts)}",
+            params,
+        )
+        return (int(row["n"]), int(row["cents"])) if row else (0, 0)
+
+    def _totals_by_payment(self, flt: FseFilter, status: Reconciliation) -> tuple[int, int]:
+        """:meth:`totals` of a filter on the payment status alone (with the practitioner and
+        who is looking), from the counts and cents the triggers keep per practitioner, state
+        and latest payment outcome (m033): a few rows, not every paid or rejected FSE
+        tested for its latest payment line (1.4–1.8 s at 1M FSE)."""
+        settled = [s.value for s in SETTLED]
+        params: Params = []
+        if status is Reconciliation.REFUSED:
+            condition = "state = ?"
+            params.append(FseState.REFUSED.value)
+        elif status is Reconciliation.WAITING:
+            waiting = [s.value for s in WAITING_STATES]
+            condition = (
+                f"(state IN ({', '.join('?' * len(waiting))}) "
+                "OR (state IN (?, ?) AND outcome = ''))"
+            )
+            params += [*waiting, *settled]
+        else:
+            condition = "state IN (?, ?) AND outcome = ?"
+            params += [*settled, str(status)]
+        if flt.practitioner_id:
+            condition += " AND practitioner_id = ?"
+            params.append(flt.practitioner_id)
+        if flt.practitioners is not None:
+            seen, ids = within("practitioner_id", flt.practitioners)
+            condition += seen
+            params += ids
+        row = self._one(
+            "SELECT coalesce(sum(n), 0) AS n, coalesce(sum(cents), 0) AS cents "  # noqa: S608
+            f"FROM fse_outcome_totals WHERE {condition}",
+            params,
         )
         return (int(row["n"]), int(row["cents"])) if row else (0, 0)
 

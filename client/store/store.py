@@ -15,25 +15,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlite_utils import Database
-
-from billing.audit import AuditEntry, AuditKind, ChainReport
-from billing.fse import Beneficiary, Fse, FseBody, PractitionerSituation
-from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotRules, LotState
 from client import presence
 from client.store.base import Numbers, People
 from client.store.connection import Connection
-from client.store.figures import Figures
-from client.store.fse import FseWrites
-from client.store.journal import Journal
-from client.store.lots import LotStep, LotWrites
 from client.store.numbering import Numbering
+from client.store.protocol import StoreDatabase
 from client.store.queries import Queries
-from client.store.returns import Returns
 from client.store.rows import EventRow, FseRow, HistoryAct, LotRow, OutboxRow, OutboxStatus
 
 if TYPE_CHECKING:
+    from billing.audit import AuditEntry, AuditKind, ChainReport
+    from billing.fse import Beneficiary, Fse, FseBody, PractitionerSituation
+    from billing.fse_states import FseEventKind, FseState
+    from billing.lot import LotRules, LotState
     from client.store.alerting import AlertQueries
     from client.store.amc_conventions import AmcConventions
     from client.store.amc_lots import AmcLots
@@ -41,10 +35,16 @@ if TYPE_CHECKING:
     from client.store.apcv import ApcvFigures
     from client.store.cabinet import Cabinet
     from client.store.devis import DevisBook
+    from client.store.figures import Figures
+    from client.store.fse import FseWrites
+    from client.store.journal import Journal
+    from client.store.lots import LotStep, LotWrites
     from client.store.maintenance import Maintenance
     from client.store.ocam import OcamRequests
     from client.store.outbox import OutboxTotals
+    from client.store.patient_words import PatientWords
     from client.store.patients import PatientSearch
+    from client.store.returns import Returns
     from client.store.scor import ScorPieces
     from client.store.search import FseSearch
     from client.store.transmissions import Transmissions
@@ -56,16 +56,43 @@ class Store:
     _presence = False  # this store holds a share of the presence lock (client.presence)
     read_only = False  # opened for reading only: the disk refuses writes (store.fallback)
 
-    def __init__(self, db: Database, path: Path, numbering: Numbering) -> None:
+    def __init__(self, db: StoreDatabase, path: Path, numbering: Numbering) -> None:
         self.conn = Connection(db, path, numbering)
         self.numbers = Numbers(self.conn)
         self.people = People(self.conn)
         self.queries = Queries(self.conn)
-        self.journal = Journal(self.conn, self.queries)
-        self.lot_writes = LotWrites(self.conn, self.numbers, self.journal)
-        self.fse_writes = FseWrites(self.conn, self.people, self.lot_writes)
-        self.figures = Figures(self.conn)
-        self.returns = Returns(self.conn, self.queries)
+
+    # The writers, the journal (audit chain, certificates) and the figures are loaded on
+    # first use too: a listing command reads none of them (issue #27).
+    @functools.cached_property
+    def journal(self) -> Journal:
+        from client.store.journal import Journal
+
+        return Journal(self.conn, self.queries)
+
+    @functools.cached_property
+    def lot_writes(self) -> LotWrites:
+        from client.store.lots import LotWrites
+
+        return LotWrites(self.conn, self.numbers, self.journal)
+
+    @functools.cached_property
+    def fse_writes(self) -> FseWrites:
+        from client.store.fse import FseWrites
+
+        return FseWrites(self.conn, self.people, self.lot_writes)
+
+    @functools.cached_property
+    def figures(self) -> Figures:
+        from client.store.figures import Figures
+
+        return Figures(self.conn)
+
+    @functools.cached_property
+    def returns(self) -> Returns:
+        from client.store.returns import Returns
+
+        return Returns(self.conn, self.queries)
 
     # Loaded on first use: opening the store (the app's start, each CLI command) reads none
     # of them, and importing their row types costs more than the opening itself.
@@ -142,6 +169,12 @@ class Store:
         return OutboxTotals(self.conn)
 
     @functools.cached_property
+    def patient_words(self) -> PatientWords:
+        from client.store.patient_words import PatientWords
+
+        return PatientWords(self.conn)
+
+    @functools.cached_property
     def amc_conventions(self) -> AmcConventions:
         from client.store.amc_conventions import AmcConventions
 
@@ -154,7 +187,7 @@ class Store:
         return DevisBook(self.conn)
 
     @property
-    def db(self) -> Database:
+    def db(self) -> StoreDatabase:
         return self.conn.db
 
     @property

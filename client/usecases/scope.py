@@ -16,21 +16,29 @@ PostgreSQL :func:`looking` also sets the connection's row-level security for the
 from __future__ import annotations
 
 import json
+import logging
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from client.context import AppContext
-from client.recette import Recette, RecetteRequest
-from client.recette import compute as compute_recette
-from client.reconcile_views import FseReconciliation, reconcile_page
 from client.store import Store
 from client.store.cabinet import AddressedDraft, Viewer
 
+if TYPE_CHECKING:  # the CLI's listings import this module: not the recette nor the sender
+    from client.context import AppContext
+    from client.recette import Recette, RecetteRequest
+    from client.reconcile_views import FseReconciliation
+
+logger = logging.getLogger(__name__)
+
 #: The card a post is set to when no card is in the reader (a card's national id).
 POST_CARD_ENV = "SESAM_CARTE"
+#: The key of a draft's document that names who prepared it (the card holder's name).
+PREPARED_BY_NAME = "prepared_by_name"
 
 
 def post_card() -> str:
@@ -60,28 +68,35 @@ def scope_of(viewer: Viewer | None) -> frozenset[str] | None:
 @contextmanager
 def looking(store: Store, viewer: Viewer | None) -> Iterator[None]:
     """Reads as ``viewer`` on top of the scoped queries: on PostgreSQL the server hides
-    the other practitioners' rows meanwhile; the connection sees everything again after
-    (the sender and the returns' import share it)."""
+    the other practitioners' rows meanwhile; after, the connection reads as it did before
+    (an outer ``looking``'s viewer, or everything: the sender and the returns' import
+    share it). None inside a ``looking`` keeps the outer scope: never widened."""
     if viewer is None:
         yield
         return
+    previous = store.cabinet.looking_as
     store.cabinet.look_as(viewer)
     try:
         yield
     finally:
-        store.cabinet.look_as(None)
+        store.cabinet.look_as(previous)
 
 
 def fse_page(
     store: Store, viewer: Viewer | None, limit: int, offset: int = 0
 ) -> list[FseReconciliation]:
     """A page of the FSE list with their payments, newest first, as ``viewer`` sees it."""
+    from client.reconcile_views import reconcile_page
+
     with looking(store, viewer):
         return reconcile_page(store, limit, offset, practitioners=scope_of(viewer))
 
 
 def recette(store: Store, viewer: Viewer | None, request: RecetteRequest) -> Recette:
     """The recette of ``request`` as ``viewer`` sees it."""
+    from client.recette import RecetteRequest
+    from client.recette import compute as compute_recette
+
     with looking(store, viewer):
         return compute_recette(
             store,
@@ -105,15 +120,33 @@ class DraftNotice:
     prepared_by: str
     saved_at: datetime
     acts: tuple[str, ...]
+    prepared_by_name: str = ""  # the holder's name, when the desk prepared it
 
 
-def _acts(draft: AddressedDraft) -> tuple[str, ...]:
+def _document(draft: AddressedDraft) -> dict[str, Any]:
     try:
         doc = json.loads(draft.document)
     except ValueError:
-        return ()
-    acts = doc.get("actes") if isinstance(doc, dict) else None
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _acts(doc: dict[str, Any]) -> tuple[str, ...]:
+    """The act codes of a draft: the desk's (``acts``: ``{"code": …}`` each) or a
+    script's (``actes``: codes)."""
+    acts = doc.get("acts")
+    if isinstance(acts, list):
+        return tuple(str(a.get("code", "")) for a in acts if isinstance(a, dict))
+    acts = doc.get("actes")
     return tuple(str(a) for a in acts) if isinstance(acts, list) else ()
+
+
+def _notice(draft: AddressedDraft) -> DraftNotice:
+    doc = _document(draft)
+    name = str(doc.get(PREPARED_BY_NAME, "") or "")
+    return DraftNotice(
+        draft.id, draft.addressed_to, draft.prepared_by, draft.saved_at, _acts(doc), name
+    )
 
 
 def addressed_drafts(
@@ -126,7 +159,7 @@ def addressed_drafts(
     if not card:
         return []
     return [
-        DraftNotice(d.id, d.addressed_to, d.prepared_by, d.saved_at, _acts(d))
+        _notice(d)
         for d in store.cabinet.drafts_for(
             Viewer(card, store.cabinet.viewer(card).practitioner_ids | own)
         )
@@ -164,7 +197,77 @@ def drafts_notice(drafts: list[DraftNotice]) -> str:
     acts = ", ".join(first.acts) or "actes à compléter"
     more = f" (et {len(drafts) - 1} autre(s))" if len(drafts) > 1 else ""
     return (
-        f"{len(drafts)} facture(s) préparée(s) pour vous à signer : la première par la carte "
-        f"{first.prepared_by} le {first.saved_at:%d/%m/%Y à %H:%M} ({acts}){more}. "
+        f"{len(drafts)} facture(s) préparée(s) pour vous à signer : la première par "
+        f"{preparer(first)} le {first.saved_at.astimezone():%d/%m/%Y à %H:%M} ({acts}){more}. "
         "Ouvrez-la dans « Factures préparées »."
     )
+
+
+def preparer(draft: DraftNotice) -> str:
+    """Who prepared a draft, for a sentence: her name, else « la carte <id> »."""
+    return draft.prepared_by_name or f"la carte {draft.prepared_by}"
+
+
+# --- the desk's « Factures préparées » ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeskDraft:
+    """A prepared (or parked) invoice as the desk lists it (health data: never log it).
+    ``document`` is the desk's draft (``ui.services.Draft``) the billing page opens."""
+
+    id: str
+    document: dict[str, Any]
+    addressed_to: str  # practitioner id ('' : nobody in particular)
+    prepared_by: str  # national id of the card that prepared it ('' : unknown)
+    prepared_by_name: str
+    saved_at: datetime
+
+
+def desk_drafts(ctx: AppContext) -> list[DeskDraft]:
+    """The drafts this post's desk lists, oldest first, for the card in the reader
+    (``ctx.viewer``): those addressed to its practitioners, those it prepared, and the
+    ones addressed to nobody; every draft when nobody is to hide (a practitioner alone)."""
+    viewer = ctx.viewer
+    found: list[DeskDraft] = []
+    for row in ctx.db.submit(lambda store: store.cabinet.desk_drafts(viewer)).result():
+        try:
+            document = json.loads(row.document)
+        except ValueError:
+            logger.warning("draft %s unreadable: skipped", row.id)
+            continue
+        if not isinstance(document, dict):
+            continue
+        name = str(document.get(PREPARED_BY_NAME, "") or "")
+        found.append(
+            DeskDraft(row.id, document, row.addressed_to, row.prepared_by, name, row.saved_at)
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBy:
+    """Who prepares an invoice and for whom: the card in the reader (a receptionist's
+    CPE, or a CPS) and the practitioner its situation bills for (a CPE's employer)."""
+
+    card_id: str
+    name: str
+    addressed_to: str
+
+
+def keep_draft(
+    ctx: AppContext, document: dict[str, Any], draft_id: str | None, by: PreparedBy
+) -> str:
+    """Save the desk's draft addressed to ``by.addressed_to`` (one transaction): it
+    appears in « Factures préparées » on whichever post his card is in. Returns its id."""
+    draft_id = draft_id or uuid.uuid4().hex[:12]
+    text = json.dumps({**document, "id": draft_id, PREPARED_BY_NAME: by.name}, ensure_ascii=False)
+    now = ctx.utc_clock()
+
+    def work(store: Store) -> None:
+        store.cabinet.address_draft(
+            draft_id, text, addressed_to=by.addressed_to, prepared_by=by.card_id, now=now
+        )
+
+    ctx.db.submit(work).result()
+    return draft_id

@@ -161,7 +161,8 @@ def secure_fse(ctx: AppContext, request: SecureRequest) -> Secured:
     def work(store: Store) -> Secured:
         gate = OnlineEngagement(store, asked, referential)
         service = FseService(store, referential, clock=clock, amc_gate=gate)
-        row = service.create(fse_request, request.cps, vitale, apcv=apcv)
+        # The prepared invoice is taken with the FSE (one transaction): never twice.
+        row = service.create(fse_request, request.cps, vitale, apcv=apcv, draft_id=request.draft_id)
         # As secured: the AMC tiers payant is dropped when there is no AMC part to bill or
         # the convention refuses it, and the patient then pays that part.
         payment = payment_of_row(row)
@@ -181,8 +182,6 @@ def secure_fse(ctx: AppContext, request: SecureRequest) -> Secured:
                 store, row.number, row.practitioner_id, mode_paiement=means, paper=paper
             )
             printed.append(write_document(ctx, f"recu-{row.number}.pdf", data))
-        if request.draft_id and ctx.drafts is not None:
-            ctx.drafts.delete(request.draft_id)
         notice = service.last_amc.notice if service.last_amc else ""
         return Secured(row, choice.name, payment, collect, printed, notice)
 

@@ -1,7 +1,7 @@
 """Recording the ARL that comes back with a sent lot: one transaction (the contact, the ARL,
-the lot and its FSE), every FSE written once, and nothing the user or the audit sees
-changed: each FSE still shows "sent" then "acknowledged", the month figures and the
-counters agree with the FSE, and the journal verifies."""
+the lot and its FSE), every FSE written once, one row of the journal, and nothing the user
+or the audit sees changed: each FSE still shows "sent" then "acknowledged", the month
+figures and the counters agree with the FSE, and the journal verifies."""
 
 from __future__ import annotations
 
@@ -91,6 +91,15 @@ def test_an_arl_with_the_send_answer_is_recorded_in_one_transaction(
     (statements,) = sender.recorded
     writes = [s.split()[0].upper() for s in statements]
     assert writes.count("BEGIN") == 1 and writes.count("COMMIT") == 1
+    # The lot's events of both steps and its two states: one row of the journal.
+    journal_rows = [s for s in statements if "INSERT INTO AUDIT_JOURNAL" in s.upper()]
+    assert len(journal_rows) == 1
+    assert [e.kind for e in store.audit_entries()[-10:]] == [
+        *["sent"] * 4,
+        "lot_state",
+        *["arl_positive"] * 4,
+        "lot_state",
+    ]
     # Each FSE row is written once, straight to its last state.
     writes_of = store.db.execute("SELECT fse_id, state FROM fse_state_writes").fetchall()
     assert sorted(writes_of) == sorted((fse.id, "acknowledged") for fse in store.fse_list())

@@ -5,12 +5,12 @@ payment's amount edited afterwards is named."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
+from store_attacker import attacker
 
 from client.returns import fetch_arls, fetch_noemie
 from client.sender import Sender
@@ -33,7 +33,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_books_agree_with_the_journal_after_real_returns(store: Store, am: AmServer) -> None:
     clock = FakeClock()
     cabinet = open_cabinet()
@@ -51,9 +50,8 @@ def test_books_agree_with_the_journal_after_real_returns(store: Store, am: AmSer
     journaled = sum(1 for e in store.audit_entries() if e.kind == "payment")
     assert payments == journaled == 12
 
-    edit = sqlite3.connect(store.path, isolation_level=None)
-    edit.execute("UPDATE payments SET paid_amo = '0.01' WHERE id = 3")
-    edit.close()
+    with attacker(store.path) as edit:  # outside the software
+        edit.execute("UPDATE payments SET paid_amo = '0.01' WHERE id = 3")
     report = store.audit_verify()
     assert not report.ok
     assert "paiement n° 3 (FSE n° " in report.message() and "AMO payé" in report.message()

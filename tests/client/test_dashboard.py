@@ -149,14 +149,17 @@ def test_a_period_without_data_and_a_reversed_period(tmp_path: Path) -> None:
         store.close()
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # SQLite's query plan (EXPLAIN QUERY PLAN) of the file's indexes
 def test_the_dashboard_queries_use_indexes(tmp_path: Path) -> None:
     store = open_store(tmp_path / "sesam.db")
     try:
         for sql in dashboard.QUERIES:
             params = ["2026-10-01", "2026-11-30"] if "?" in sql else []
             plan = [str(r[-1]) for r in store.db.execute("EXPLAIN QUERY PLAN " + sql, params)]
-            assert all("USING" in step for step in plan if step.startswith(("SCAN", "SEARCH"))), (
+            # The month totals (a few rows per month and state) may be read whole: the
+            # waiting amounts (m032), not the FSE's tens of thousands of waiting rows.
+            rows = [s for s in plan if s.startswith(("SCAN", "SEARCH"))]
+            assert all("USING" in s or s == "SCAN fse_month_totals" for s in rows), (
                 sql,
                 plan,
             )

@@ -6,7 +6,6 @@ closure edited by plain SQL is caught by ``audit verify``; ``sesam returns close
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from am_support import FakeClock, close_lots, create_fse, open_cabinet
+from store_attacker import attacker
 from test_replay_e2e import sesam
 
 from billing.arl import Arl, ArlStatus
@@ -242,7 +242,6 @@ def test_nothing_to_close_says_why(store, cabinet) -> None:  # type: ignore[no-u
     assert store.db.execute("SELECT count(*) FROM remainder_closures").fetchone()[0] == 1
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_audit_verify_catches_an_edited_or_removed_closure(tmp_path: Path, cabinet) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "sesam.db"
     store = open_store(path)
@@ -253,7 +252,7 @@ def test_audit_verify_catches_an_edited_or_removed_closure(tmp_path: Path, cabin
         assert store.audit_verify().ok
     finally:
         store.close()
-    with sqlite3.connect(path) as raw:  # outside the software: a loss turned into a claim
+    with attacker(path) as raw:  # outside the software: a loss turned into a claim
         raw.execute("UPDATE remainder_closures SET motif = 'perte', amount = '0.10'")
     store = open_store(path)
     try:
@@ -262,7 +261,7 @@ def test_audit_verify_catches_an_edited_or_removed_closure(tmp_path: Path, cabin
         assert "clôture du reste dû n° 1" in report.detail and "montant clos" in report.detail
     finally:
         store.close()
-    with sqlite3.connect(path) as raw:
+    with attacker(path) as raw:
         raw.execute("DELETE FROM remainder_closures")
     store = open_store(path)
     try:
@@ -342,7 +341,7 @@ def test_noemie_partial_payments_carry_their_motif() -> None:
     assert fate is Fate.PARTLY_PAID and code in PAYMENT_MOTIFS
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # SQLite's query plan (EXPLAIN QUERY PLAN) of the file's indexes
 def test_remainders_read_only_the_partly_paid_and_rejected_lines(store) -> None:  # type: ignore[no-untyped-def]
     """No walk of the store: every step of the query is an index search (a SCAN of the FSE
     or of the payments would read them all: 250 ms at 100 000 FSE, 23 % unpaid)."""

@@ -145,7 +145,7 @@ def test_the_remainder_totals_are_the_walks(every_state: Store) -> None:
     assert totals.claimed_count == 1 and totals.lost_count == 1
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend (m021)
 def test_the_migration_fills_the_remainders_of_an_existing_store(every_state: Store) -> None:
     store = every_state
     before = _kept(store)

@@ -58,7 +58,7 @@ def put_back(copy: Path, db: Path) -> None:
         dest.close()
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # an older copy of the SQLite file put back (the server: pg_dump)
 def test_fse_secured_then_lost_are_reported_by_number(  # type: ignore[no-untyped-def]
     store, data_dir, cabinet, capsys
 ) -> None:

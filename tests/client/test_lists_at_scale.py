@@ -127,7 +127,7 @@ def test_returns_and_fse_lists_show_the_newest_screenful_and_say_how_to_see_more
     assert lines[5] == "en attente : 7"  # the count of the whole list, by the database
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # SQLite's online backup of the file (the server: pg_dump)
 def test_backup_copies_a_snapshot_in_steps_while_the_desk_writes(
     settled: Store, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -155,7 +155,7 @@ def test_backup_copies_a_snapshot_in_steps_while_the_desk_writes(
     desk.close()
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # SQLite's online backup of the file (the server: pg_dump)
 def test_a_stopped_backup_keeps_no_partial_copy(
     settled: Store, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -170,7 +170,7 @@ def test_a_stopped_backup_keeps_no_partial_copy(
     assert list(folder.iterdir()) == []  # neither the copy nor its temporary file
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend (m010)
 def test_a_store_of_before_is_compressed_in_place_and_still_verifies(
     settled: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

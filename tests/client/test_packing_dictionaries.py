@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import zstandard
 from fse_cards_support import cards, fse_input
+from store_attacker import attacker
 
 from client.fse_service import FseService
 from client.store import open_store
@@ -76,7 +76,6 @@ def test_each_kind_has_its_dictionary_with_its_own_id() -> None:
         assert zstandard.ZstdCompressionDict(d.data).dict_id() == d.dict_id
 
 
-@pytest.mark.sqlite_only  # reads the stored bytes from the SQLite file itself
 def test_an_fse_document_is_still_packed_small_and_read_back_from_the_store(
     tmp_path: Path,
 ) -> None:
@@ -91,11 +90,8 @@ def test_an_fse_document_is_still_packed_small_and_read_back_from_the_store(
     packed = pack_document(canonical.decode("utf-8"))
     # A 1.4 KB document packs to ~200 bytes: well under a quarter of its size.
     assert len(packed) * 4 < len(canonical)
-    conn = sqlite3.connect(tmp_path / "sesam.db")
-    try:
-        (stored,) = conn.execute("SELECT canonical FROM fse WHERE number = ?", [row.number])
-    finally:
-        conn.close()
+    with attacker(tmp_path / "sesam.db") as conn:  # the bytes as the database keeps them
+        stored = conn.execute("SELECT canonical FROM fse WHERE number = ?", [row.number]).fetchone()
     document = next(d for d in SHIPPED if d.kind is DictionaryKind.DOCUMENT)
     assert zstandard.get_frame_parameters(stored[0][2:]).dict_id == document.dict_id
     assert len(stored[0]) * 4 < len(canonical)

@@ -169,7 +169,7 @@ def test_rectified_fse_counts_through_its_rectificative(filled) -> None:  # type
     assert recette.to_json(day)["fse_rectifiees_exclues"] == 1
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # SQLite's query plan (EXPLAIN QUERY PLAN) of the file's indexes
 def test_totals_use_the_care_date_index(filled) -> None:  # type: ignore[no-untyped-def]
     store, _ = filled
     plan = " ".join(

@@ -36,7 +36,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # the SQLite file's modes and PRAGMAs
 def test_files_are_private_and_pragmas_are_set(store: Store, db_path: Path) -> None:
     FseService(store).create(fse_input(), cards().cps, cards().vitale)
     assert mode(db_path.parent) == 0o700
@@ -101,7 +101,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing_and_burns_the_number(
     assert service.create(fse_input(1), c.cps, c.vitale).number == 3
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # an older copy of the SQLite file restored, numbering.json beside
 def test_numbers_are_never_reused_after_restoring_an_older_database(db_path: Path) -> None:
     c = cards()
     store = open_store(db_path)
@@ -130,7 +130,7 @@ def test_numbers_are_never_reused_after_restoring_an_older_database(db_path: Pat
     store.close()
 
 
-@pytest.mark.sqlite_only  # reads the SQLite file itself
+@pytest.mark.sqlite_only  # numbering.json beside the SQLite file (the server keeps its own)
 def test_a_lost_numbering_file_is_rebuilt_from_the_database(db_path: Path) -> None:
     c = cards()
     store = open_store(db_path)

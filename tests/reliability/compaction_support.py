@@ -12,9 +12,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from client.store.event_codes import read_event
 from client.store.journal import read_entries
 from client.store.lot_bytes import stored_lot_der
 from client.store.packing import DOCUMENT_DICTIONARY_V1, unpack_document, unpack_file
+from client.store.stamps import stamp
 
 #: The journal as m004 made it (frozen: the schema of before).
 _OLD_JOURNAL = [
@@ -103,6 +105,65 @@ def to_before_compaction(db: Path) -> None:
         conn.execute("DROP TABLE lot_certificates")
         conn.execute("DROP TABLE packing_dictionaries")
         conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm020_compact_storage'")
+        _to_text_events(conn)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+#: ``fse_events`` as m001 made it (frozen: the schema of before m029).
+_OLD_EVENTS = [
+    """
+    CREATE TABLE fse_events (
+        id INTEGER PRIMARY KEY,
+        fse_id INTEGER NOT NULL REFERENCES fse(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        detail TEXT
+    )
+    """,
+    "CREATE INDEX fse_events_fse ON fse_events (fse_id, id)",
+    """
+    CREATE TRIGGER fse_events_no_update BEFORE UPDATE ON fse_events
+    BEGIN SELECT RAISE(ABORT, 'historique des FSE : modification interdite'); END
+    """,
+    """
+    CREATE TRIGGER fse_events_no_delete BEFORE DELETE ON fse_events
+    BEGIN SELECT RAISE(ABORT, 'historique des FSE : suppression interdite'); END
+    """,
+]
+
+
+def _to_text_events(conn: sqlite3.Connection) -> None:
+    """``fse_events`` back to its text columns with microsecond stamps, m029 not applied."""
+    rows = [
+        dict(
+            zip(("id", "fse_id", "at", "kind", "from_state", "to_state", "detail"), r, strict=True)
+        )
+        for r in conn.execute(
+            "SELECT id, fse_id, at, kind, from_state, to_state, detail FROM fse_events"
+        ).fetchall()
+    ]
+    conn.execute("DROP TABLE fse_events")
+    conn.execute("DROP TABLE fse_event_ids")
+    for statement in _OLD_EVENTS:
+        conn.execute(statement)
+    events = [read_event(r) for r in rows]
+    conn.executemany(
+        "INSERT INTO fse_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(e.id, e.fse_id, stamp(e.at), e.kind, e.from_state, e.to_state, e.detail) for e in events],
+    )
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm029_coded_fse_events'")
+
+
+def to_before_coded_events(db: Path) -> None:
+    """Rewrite the closed store ``db`` as the version before m029 kept its events."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        _to_text_events(conn)
         conn.execute("COMMIT")
     finally:
         conn.close()

@@ -1,7 +1,7 @@
 """Issue #17: `sesam audit verify` checks the books, not only the journal. Every fact the
 user reads (an FSE's state and amounts, each payment and its amounts, each lot's state,
 each outbox entry, the NOEMIE files) is recomputed from the journal and compared; a plain
-sqlite3 edit of any of them is named (FSE or lot, and the field) and exits non-zero; a cut
+edit of any of them (sqlite3, psql) is named (FSE or lot, and the field) and exits non-zero; a cut
 tail of the journal is caught through the journal head each signed lot carries. An
 untouched store passes, also after a crash, and while another process bills."""
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 import pytest
 from compaction_support import to_before_compaction
 from reliability_support import Clock, cards, fse_input
+from store_attacker import Attacker
+from store_attacker import attacker as raw_attacker
 
 from billing.audit import build_entry
 from billing.fse_states import FseEventKind, FseState
@@ -130,14 +131,13 @@ def verify_cli(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, objec
     return code, json.loads(capsys.readouterr().out)
 
 
-def edit(db: Path, *sql: str) -> None:
-    """What a user with sqlite3 does: a plain edit, no trigger dropped."""
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
+def edit(db: Path, *sql: str, foreign_keys: bool = True) -> None:
+    """What a user with sqlite3 or psql does: a plain edit, no trigger dropped."""
+    with raw_attacker(db) as conn:
+        if not foreign_keys:
+            conn.foreign_keys_off()
         for statement in sql:
             conn.execute(statement)
-    finally:
-        conn.close()
 
 
 def test_an_untouched_store_passes(made: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,15 +167,17 @@ _EXTRA_PAYMENT = (
         ("DELETE FROM outbox", "absent de la file d'envoi"),
         ("DELETE FROM noemie_files", "fichier NOEMIE"),
         ("DELETE FROM unmatched_payments", "retour non rapproché n° 1 : supprimé"),
-        ("UPDATE lots SET signed_der = x'00' WHERE number = 1", "lot n° 1 : lot signé modifié"),
+        (
+            "UPDATE lots SET signed_der = substr(signed_der, 2) WHERE number = 1",
+            "lot n° 1 : lot signé modifié",
+        ),
         ("UPDATE fse SET lot_id = NULL WHERE number = 5", "FSE n° 5 : lot"),
     ],
 )
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edit_of_the_books_is_named(
     made: Path, capsys: pytest.CaptureFixture[str], sql: str, named: str
 ) -> None:
-    edit(made, "PRAGMA foreign_keys = OFF", sql)
+    edit(made, sql, foreign_keys=False)
     code, out = verify_cli(capsys)
     assert code == 1 and out["conforme"] is False
     assert out["ecart"] in ("books", "event")  # a removed FSE takes its events with it
@@ -183,14 +185,10 @@ def test_an_edit_of_the_books_is_named(
     assert "restaurez" in str(out["message"])
 
 
-def attacker(db: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(db, isolation_level=None)
-    for name in ("audit_journal_no_update", "audit_journal_no_delete"):
-        conn.execute(f"DROP TRIGGER {name}")
-    return conn
+def attacker(db: Path) -> Attacker:
+    return raw_attacker(db, drop=("audit_journal_no_update", "audit_journal_no_delete"))
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_cut_tail_is_caught_through_the_signed_lots_anchor(
     made: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -199,7 +197,12 @@ def test_a_cut_tail_is_caught_through_the_signed_lots_anchor(
     assert len(anchors) == 2  # both signed lots carry the journal head they were signed at
     # Cut the journal from the newest anchor on: the chain left is whole, only the anchor
     # inside the signed lot (which the caisse keeps) tells that entries are gone.
-    conn.execute("DELETE FROM audit_journal WHERE seq >= ?", [max(anchors)])
+    # (From the row that keeps the anchor's entry: a secured FSE's entries share one row.)
+    conn.execute(
+        "DELETE FROM audit_journal WHERE seq >= "
+        "(SELECT max(seq) FROM audit_journal WHERE seq <= ?)",
+        [max(anchors)],
+    )
     conn.close()
     code, out = verify_cli(capsys)
     assert code == 1
@@ -207,7 +210,6 @@ def test_a_cut_tail_is_caught_through_the_signed_lots_anchor(
     assert "journal tronqué" in str(out["message"])
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_the_last_entries_cut_are_caught(made: Path, capsys: pytest.CaptureFixture[str]) -> None:
     conn = attacker(made)
     top = conn.execute("SELECT max(seq) FROM audit_journal").fetchone()[0]
@@ -265,7 +267,7 @@ def test_verify_beside_active_billing_never_cries_wolf(made: Path) -> None:
         store.close()
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend (m008, m020)
 def test_a_store_from_before_the_books_journal_verifies_after_migrating(
     data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from compaction_support import to_before_compaction
 from reliability_support import Clock, cards, fse_input, personal_data
+from store_attacker import REFUSED, Attacker
+from store_attacker import attacker as raw_attacker
 
 from billing.audit import GENESIS, AuditEntry, Breach, build_entry, verify_chain
 from billing.fse_states import FseEventKind, FseState
@@ -21,6 +23,7 @@ from billing.lot import LotState
 from client.cli import main
 from client.fse_service import FseService
 from client.store import Store, open_store
+from client.store.event_codes import STATE_CODES
 from client.store.packing import pack_document, pack_record, unpack_document
 
 
@@ -63,17 +66,24 @@ def _record(entry: AuditEntry, payload: str) -> bytes:
     return pack_record(entry.at, entry.kind, entry.fse_id, entry.lot_id, payload)
 
 
-def attacker(db: Path) -> sqlite3.Connection:
-    """A raw connection with the protecting triggers dropped."""
-    conn = sqlite3.connect(db, isolation_level=None)
-    for name in (
-        "audit_journal_no_update",
-        "audit_journal_no_delete",
-        "fse_events_no_update",
-        "fse_events_no_delete",
-    ):
-        conn.execute(f"DROP TRIGGER {name}")
-    return conn
+def single_entry_rows(conn: Attacker) -> list[int]:
+    """The seqs of the journal rows that keep one entry each (a secured FSE's three entries,
+    a lot's, share one row: issue #27), for the attacks that cut or swap one entry."""
+    rows = conn.execute("SELECT seq, hash FROM audit_journal ORDER BY seq").fetchall()
+    return [int(seq) for seq, hashes in rows if len(hashes) == 32]
+
+
+def attacker(db: Path) -> Attacker:
+    """A raw connection to the store's database with the protecting triggers dropped."""
+    return raw_attacker(
+        db,
+        drop=(
+            "audit_journal_no_update",
+            "audit_journal_no_delete",
+            "fse_events_no_update",
+            "fse_events_no_delete",
+        ),
+    )
 
 
 def verify_cli(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object], str]:
@@ -126,17 +136,16 @@ def test_the_journal_holds_no_nir_nor_name(store: Store) -> None:
     assert "DURAND" not in text
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_triggers_refuse_update_and_delete(store: Store) -> None:
     full_life(store)
-    for sql in (
-        "UPDATE audit_journal SET record = x'00' WHERE seq = 3",
-        "DELETE FROM audit_journal WHERE seq = 3",
-        "UPDATE fse_events SET detail = 'x' WHERE id = 1",
-        "DELETE FROM fse_events WHERE id = 1",
+    for sql, params in (
+        ("UPDATE audit_journal SET record = ? WHERE seq = 1", [b"\x00"]),
+        ("DELETE FROM audit_journal WHERE seq = 1", []),
+        ("UPDATE fse_events SET detail = 'x' WHERE id = 1", []),
+        ("DELETE FROM fse_events WHERE id = 1", []),
     ):
-        with pytest.raises(sqlite3.IntegrityError, match="interdite"):
-            store.db.execute(sql)
+        with pytest.raises(REFUSED, match="interdite"):
+            store.db.execute(sql, params)
     assert store.audit_verify().ok
 
 
@@ -151,7 +160,6 @@ def test_a_failed_transaction_journals_nothing(store: Store) -> None:
     assert store.audit_verify().ok
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edited_payload_is_detected_at_its_entry(
     store: Store, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -172,12 +180,13 @@ def test_an_edited_payload_is_detected_at_its_entry(
     assert f"entrée n° {target.seq}" in err and "altéré" in err
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edited_payload_with_its_hash_recomputed_is_detected_at_the_next_entry(
     store: Store,
 ) -> None:
     full_life(store)
-    target = store.audit_entries()[4]
+    conn = attacker(store.path)
+    single = single_entry_rows(conn)
+    target = next(e for e in store.audit_entries()[4:] if e.seq in single)
     forged = target.payload.replace('"to":"', '"to":"z')
     assert forged != target.payload
     rehashed = AuditEntry(
@@ -191,7 +200,6 @@ def test_an_edited_payload_with_its_hash_recomputed_is_detected_at_the_next_entr
         prev_hash=target.prev_hash,
         hash="",
     ).computed_hash()
-    conn = attacker(store.path)
     conn.execute(
         "UPDATE audit_journal SET record = ?, hash = ? WHERE seq = ?",
         [_record(target, forged), bytes.fromhex(rehashed), target.seq],
@@ -202,36 +210,37 @@ def test_an_edited_payload_with_its_hash_recomputed_is_detected_at_the_next_entr
     assert (report.breach, report.first_bad_seq) == (Breach.HASH, target.seq + 1)
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_removed_entry_is_detected(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     full_life(store)
     conn = attacker(store.path)
-    conn.execute("DELETE FROM audit_journal WHERE seq = 5")
+    removed = next(seq for seq in single_entry_rows(conn) if seq >= 5)
+    conn.execute("DELETE FROM audit_journal WHERE seq = ?", [removed])
     conn.close()
     report = store.audit_verify()
-    assert (report.breach, report.first_bad_seq) == (Breach.SEQUENCE, 5)
+    assert (report.breach, report.first_bad_seq) == (Breach.SEQUENCE, removed)
     code, _out, err = verify_cli(capsys)
-    assert code == 1 and "entrée n° 5" in err
+    assert code == 1 and f"entrée n° {removed}" in err
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_two_swapped_entries_are_detected(store: Store) -> None:
     full_life(store)
     conn = attacker(store.path)
-    a = conn.execute("SELECT record, hash FROM audit_journal WHERE seq = 7").fetchone()
-    b = conn.execute("SELECT record, hash FROM audit_journal WHERE seq = 8").fetchone()
-    conn.execute("UPDATE audit_journal SET record = ?, hash = ? WHERE seq = 8", [*a])
-    conn.execute("UPDATE audit_journal SET record = ?, hash = ? WHERE seq = 7", [*b])
+    single = single_entry_rows(conn)
+    first, second = next((x, y) for x, y in itertools.pairwise(single) if y == x + 1)
+    a = conn.execute("SELECT record, hash FROM audit_journal WHERE seq = ?", [first]).fetchone()
+    b = conn.execute("SELECT record, hash FROM audit_journal WHERE seq = ?", [second]).fetchone()
+    conn.execute("UPDATE audit_journal SET record = ?, hash = ? WHERE seq = ?", [*a, second])
+    conn.execute("UPDATE audit_journal SET record = ?, hash = ? WHERE seq = ?", [*b, first])
     conn.close()
     report = store.audit_verify()
-    assert (report.breach, report.first_bad_seq) == (Breach.HASH, 7)
+    assert (report.breach, report.first_bad_seq) == (Breach.HASH, first)
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edited_or_removed_fse_event_is_detected(store: Store) -> None:
     full_life(store)
     conn = attacker(store.path)
-    conn.execute("UPDATE fse_events SET to_state = 'paid' WHERE id = 2")
+    # The state is kept as its code (m029): « paid » put in place of « secured ».
+    conn.execute("UPDATE fse_events SET to_state = ? WHERE id = 2", [STATE_CODES[FseState.PAID]])
     conn.close()
     report = store.audit_verify()
     assert report.breach is Breach.EVENT and report.first_bad_seq is not None
@@ -239,7 +248,6 @@ def test_an_edited_or_removed_fse_event_is_detected(store: Store) -> None:
     assert json.loads(entry.payload)["event"] == 2
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_removed_fse_event_is_detected(store: Store) -> None:
     full_life(store)
     conn = attacker(store.path)
@@ -250,7 +258,6 @@ def test_a_removed_fse_event_is_detected(store: Store) -> None:
     assert report.breach is Breach.EVENT and "disparu" in report.message()
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_fse_document_changed_after_securing_is_detected(store: Store) -> None:
     full_life(store)
     row = store.fse_list()[0]
@@ -265,7 +272,6 @@ def test_an_fse_document_changed_after_securing_is_detected(store: Store) -> Non
     assert report.breach is Breach.EVENT and f"FSE n° {row.number}" in report.message()
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_a_damaged_compressed_fse_document_is_detected(store: Store) -> None:
     full_life(store)
     row = store.fse_list()[0]
@@ -277,7 +283,7 @@ def test_a_damaged_compressed_fse_document_is_detected(store: Store) -> None:
     assert report.breach is Breach.EVENT and f"FSE n° {row.number}" in report.message()
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend (m004 to m020)
 def test_an_existing_database_gets_its_history_journaled_by_the_migration(
     store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from compaction_support import to_before_compaction
 from reliability_support import Clock, create_fses
+from store_attacker import attacker
 
 from billing.audit import AuditKind, build_entry
 from client.cli import main
@@ -46,26 +47,19 @@ def verify_cli(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, objec
 
 
 def edit(db: Path, *sql: str) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
+    with attacker(db) as conn:
         for statement in sql:
             conn.execute(statement)
-    finally:
-        conn.close()
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_every_recording_is_journaled_the_last_one_stands(settled: Path) -> None:
-    conn = sqlite3.connect(settled)
-    try:
+    with attacker(settled) as conn:
         rows = conn.execute("SELECT seq, record, hash FROM audit_journal ORDER BY seq")
         payloads = [
             json.loads(e.payload)
             for e in read_entries(rows.fetchall())
             if e.kind == AuditKind.SETTLEMENT.value
         ]
-    finally:
-        conn.close()
     assert [(p["means"], p["collected"]) for p in payloads] == [
         ("especes", "26.50"),
         ("carte", "10.00"),
@@ -104,7 +98,6 @@ def test_an_untouched_store_passes(settled: Path, capsys: pytest.CaptureFixture[
         ),
     ],
 )
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
 def test_an_edit_of_a_settlement_is_named(
     settled: Path, capsys: pytest.CaptureFixture[str], sql: str, named: str
 ) -> None:
@@ -114,7 +107,7 @@ def test_an_edit_of_a_settlement_is_named(
     assert named in str(out["message"]), out["message"]
 
 
-@pytest.mark.sqlite_only  # edits the SQLite file with sqlite3 (the attacker)
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend (m016, m020)
 def test_a_store_from_before_m016_verifies_after_migrating(
     settled: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,15 +13,12 @@ from typing import Any
 
 import pytest
 from compaction_support import to_before_compaction
+from store_attacker import attacker
 from test_audit_books import make_books, verify_cli
 
 from billing.audit import Breach
 from client.store import open_store
 from client.store.packing import SHIPPED, pack_records, unpack_records
-
-#: The conversion of a SQLite file of the previous version (a PostgreSQL store is made by
-#: this version).
-pytestmark = pytest.mark.sqlite_only
 
 
 @pytest.fixture
@@ -58,6 +55,7 @@ def journal_bytes(db: Path) -> int:
         conn.close()
 
 
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend, converted (m020)
 def test_a_store_of_before_is_converted_in_place_and_reads_the_same(
     data_dir: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,6 +108,7 @@ def test_a_store_of_before_is_converted_in_place_and_reads_the_same(
     assert journal_bytes(made) * 3 < before_bytes
 
 
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend, converted (m020)
 def test_an_entry_tampered_with_before_the_conversion_is_still_caught_after(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,6 +130,7 @@ def test_an_entry_tampered_with_before_the_conversion_is_still_caught_after(
     assert code == 1 and out["premiere_entree_fautive"] == 4
 
 
+@pytest.mark.sqlite_only  # a SQLite store of before the PostgreSQL backend, converted (m020)
 def test_a_conversion_cut_short_leaves_the_store_as_it_was(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -161,9 +161,7 @@ def test_an_entry_edited_inside_a_row_of_several_is_caught_at_its_place(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     made = make_books(data_dir)
-    conn = sqlite3.connect(made, isolation_level=None)
-    conn.execute("DROP TRIGGER audit_journal_no_update")
-    conn.execute("DROP TRIGGER audit_journal_no_delete")
+    conn = attacker(made, drop=("audit_journal_no_update", "audit_journal_no_delete"))
     seq, record = conn.execute(
         "SELECT seq, record FROM audit_journal WHERE length(hash) > 32 ORDER BY seq LIMIT 1"
     ).fetchone()
@@ -174,8 +172,7 @@ def test_an_entry_edited_inside_a_row_of_several_is_caught_at_its_place(
     conn.close()
     code, out = verify_cli(capsys)
     assert code == 1 and out["premiere_entree_fautive"] == seq + 1 and out["ecart"] == "hash"
-    conn = sqlite3.connect(made, isolation_level=None)
-    conn.execute("DELETE FROM audit_journal WHERE seq = ?", [seq])  # the whole row goes
-    conn.close()
+    with attacker(made) as conn:
+        conn.execute("DELETE FROM audit_journal WHERE seq = ?", [seq])  # the whole row goes
     code, out = verify_cli(capsys)
     assert code == 1 and out["premiere_entree_fautive"] == seq and out["ecart"] == "sequence"

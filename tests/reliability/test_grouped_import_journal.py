@@ -5,18 +5,15 @@ row is caught at its own entry."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+from store_attacker import attacker
 from test_audit_books import make_books, verify_cli
 
 from client.store import open_store
 from client.store.journal import stored_entry
 from client.store.packing import pack_records, unpack_records
-
-#: Reads and edits the SQLite file's rows (the PostgreSQL store runs the same journal code).
-pytestmark = pytest.mark.sqlite_only
 
 
 @pytest.fixture
@@ -35,14 +32,13 @@ def test_a_noemie_import_is_one_row_of_the_journal(
         entries = {e.seq: e for e in store.audit_entries()}
     finally:
         store.close()
-    conn = sqlite3.connect(made, isolation_level=None)
-    try:
+    with attacker(made) as conn:
         [(file_seq,)] = [(s,) for s, e in entries.items() if e.kind == "noemie_file"]
         seq, record, hashes = conn.execute(
             "SELECT seq, record, hash FROM audit_journal WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
             [file_seq],
         ).fetchone()
-        grouped = [entries[s] for s in range(seq, seq + len(hashes) // 32)]
+        grouped = [entries[s] for s in range(seq, seq + len(unpack_records(record)))]
         kinds = [e.kind for e in grouped]
         assert kinds[-1] == "noemie_file"
         assert kinds.count("payment") == 3
@@ -54,7 +50,7 @@ def test_a_noemie_import_is_one_row_of_the_journal(
         assert code == 0 and out["conforme"] is True, out["message"]
 
         # An amount edited inside the row (its hash left as it was) is named at its entry.
-        conn.execute("DROP TRIGGER audit_journal_no_update")
+        conn.drop_triggers("audit_journal_no_update")
         records = unpack_records(record)
         paid = kinds.index("payment")
         at, kind, fse_id, lot_id, payload = records[paid]
@@ -63,7 +59,5 @@ def test_a_noemie_import_is_one_row_of_the_journal(
         conn.execute(
             "UPDATE audit_journal SET record = ? WHERE seq = ?", [pack_records(records), seq]
         )
-    finally:
-        conn.close()
     code, out = verify_cli(capsys)
     assert code == 1 and out["premiere_entree_fautive"] == seq + paid and out["ecart"] == "hash"

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from reliability_support import Clock, cards, create_fses, fse_input
+from store_attacker import attacker
 
 from client.backup import backup, backup_dir, backup_if_due, backups, clean_temporaries, restore
 from client.cli import main
@@ -337,25 +338,24 @@ def test_restore_refuses_while_another_process_has_the_store_open(
     assert fse_count(data_dir / "sesam.db") == 2
 
 
-@pytest.mark.sqlite_only  # the SQLite file itself (backup, restore, damaged pages)
 def test_audit_verify_names_an_undecodable_entry(
     store: Store, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     create_fses(store, 3)
-    conn = sqlite3.connect(data_dir / "sesam.db")
-    try:
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_journal'"
-        ).fetchall():
-            conn.execute(f"DROP TRIGGER {name}")
-        # Bytes flipped on the disk: the record of entry n° 2 no longer unpacks.
-        conn.execute("UPDATE audit_journal SET record = X'5A02C328A0FF' WHERE seq = 2")
-        conn.commit()
-    finally:
-        conn.close()
+    journal = ("audit_journal_no_update", "audit_journal_no_delete")
+    with attacker(data_dir / "sesam.db", drop=journal) as conn:
+        # Bytes flipped on the disk: the record of the second row (the second FSE's entries)
+        # no longer unpacks.
+        (seq,) = conn.execute(
+            "SELECT seq FROM audit_journal ORDER BY seq LIMIT 1 OFFSET 1"
+        ).fetchone()
+        conn.execute(
+            "UPDATE audit_journal SET record = ? WHERE seq = ?",
+            [bytes.fromhex("5A02C328A0FF"), seq],
+        )
     code, out, err = run(["audit", "verify"], capsys)
     assert code == 1 and "Traceback" not in out + err
-    assert "entrée n° 2" in err and "sesam restore" in err
+    assert f"entrée n° {seq}" in err and "sesam restore" in err
 
 
 def test_an_unexpected_error_is_a_french_sentence_and_its_traceback_goes_to_the_log(

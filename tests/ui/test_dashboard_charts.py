@@ -67,3 +67,32 @@ def test_dashboard_legend_and_note(qtbot, window, tmp_path) -> None:  # type: ig
     assert "plus qu'il n'a facturé" in page.money_note.text()
     assert len(chart.labels) == 6  # the six last months, even without FSE
     page.grab().save(str(tmp_path / "dashboard.png"))
+
+
+def test_hundreds_of_alerts_are_all_listed_in_their_colour(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """A store with hundreds of alerts (195 refused lots at 1M FSE): the list, laid out in
+    batches so that the GUI does not stall, shows every one, urgent ones in red."""
+    from dataclasses import replace
+
+    from client.alerts import Alert, AlertKind, AlertLevel
+
+    window.start()
+    window.go_to(2)
+    page = window.dashboard_page
+    qtbot.waitUntil(lambda: page.view is not None, timeout=10000)
+    alerts = [
+        Alert(
+            f"lot_refuse:{n}",
+            AlertKind.LOT_REFUSED,
+            AlertLevel.URGENT,
+            f"Lot n° {n} refusé par le concentrateur (ARL négatif) : 12 motif non précisé.",
+            "Corrigez les FSE concernées et refacturez-les.",
+            "2026-11-02",
+        )
+        for n in range(1, 301)
+    ]
+    page._on_loaded(replace(page.view, alerts=alerts))
+    listed = [page.alerts.item(i) for i in range(page.alerts.count())]
+    assert len(listed) == 300
+    assert listed[-1].text().startswith("Lot n° 300 refusé")
+    assert {item.foreground().color().name() for item in listed} == {"#b3261e"}

@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from store_attacker import attacker
 
 from benchmarks.common import RunContext
 from benchmarks.store_scale import build_store
 from client.context import AppContext, build_context
+from client.store import open_store
+from client.store.copying import copy_store
 from tests.ui.test_refcount_drift import wait_until
 from ui.models import BATCH
 
@@ -32,19 +35,36 @@ GAIN_TOLERANCE = SIZE // 20
 
 @pytest.fixture(scope="session")
 def large_store(tmp_path_factory: pytest.TempPathFactory, testbed_dir: Path) -> Path:
-    """The generator's 10 000-FSE store, made once per session (about 10 s)."""
+    """The generator's 10 000-FSE store, made once per session (about 10 s): a SQLite
+    file on either pass (on PostgreSQL each test moves a copy in, ``_into_backend``)."""
     workdir = tmp_path_factory.mktemp("store-scale")
-    directory, _seconds = build_store(RunContext(quick=True, tiny=False, workdir=workdir), SIZE)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("SESAM_DATABASE_URL", raising=False)
+        directory, _ = build_store(RunContext(quick=True, tiny=False, workdir=workdir), SIZE)
     return directory / "sesam.db"
 
 
+def _into_backend(db: Path, backend: str) -> None:
+    """On PostgreSQL, the SQLite file ``db`` copied into the test's database (as ``sesam
+    store copy`` moves a practitioner in); on SQLite the file is the store."""
+    if backend != "postgresql":
+        return
+    source = open_store(db, database_url="")
+    target = open_store(db)  # the test's database (SESAM_DATABASE_URL)
+    try:
+        copy_store(source, target, "la base du test", lambda *_: None)
+    finally:
+        target.close()
+        source.close()
+
+
 def _counts(db: Path) -> dict[str, int]:
-    """What the pages must show, counted straight from the file."""
-    conn = sqlite3.connect(db)
+    """What the pages must show, counted straight from the database."""
+    conn = attacker(db)
     try:
 
         def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
+            return int(conn.scalar(sql))
 
         return {
             "fse": one("SELECT COUNT(*) FROM fse"),
@@ -65,7 +85,7 @@ def _counts(db: Path) -> dict[str, int]:
 def _add_scor_work(db: Path) -> None:
     """The generator bills by carte Vitale only: one FSE in ten becomes a dégradé one, and
     some of those get a scanned feuille (sent, replaced, or still to check), so that the
-    SCOR page's two lists run over several pages."""
+    SCOR page's two lists run over several pages. On the SQLite file, before it moves in."""
     conn = sqlite3.connect(db)
     try:
         with conn:
@@ -83,21 +103,21 @@ def _add_scor_work(db: Path) -> None:
 
 
 def _column(db: Path, sql: str) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
+    with attacker(db) as conn:
         return [str(r[0]) for r in conn.execute(sql)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture
-def large_ctx(tmp_path: Path, large_store: Path, fake_backend) -> Iterator[AppContext]:
+def large_ctx(
+    tmp_path: Path, large_store: Path, fake_backend, store_backend: str
+) -> Iterator[AppContext]:
     """A context on a copy of the large store (the application migrates and backs it up),
     with dégradé FSE and their PJ added."""
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     shutil.copy2(large_store, data / "sesam.db")
     _add_scor_work(data / "sesam.db")
+    _into_backend(data / "sesam.db", store_backend)
     context = build_context(backend=fake_backend, data_dir=data)
     yield context
     context.close()
@@ -105,16 +125,13 @@ def large_ctx(tmp_path: Path, large_store: Path, fake_backend) -> Iterator[AppCo
 
 def _newest_number(db: Path) -> int:
     """The FSE the list shows first: the newest care (then the newest FSE)."""
-    conn = sqlite3.connect(db)
-    try:
+    with attacker(db) as conn:
         return int(
-            conn.execute(
+            conn.scalar(
                 "SELECT number FROM fse WHERE state NOT IN ('cancelled', 'draft') "
                 "ORDER BY care_date DESC, id DESC LIMIT 1"
-            ).fetchone()[0]
+            )
         )
-    finally:
-        conn.close()
 
 
 def _singletons() -> dict[str, int]:
@@ -168,7 +185,6 @@ def _shown(table) -> list[str]:
     return [table.text(row, 0) for row in range(table.model().rowCount())]
 
 
-@pytest.mark.sqlite_only  # builds its 10 000 FSE in the SQLite file with sqlite3
 def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx):
     from ui.main_window import MainWindow
 
@@ -247,14 +263,15 @@ def test_application_opens_every_page_on_ten_thousand_fse(qtbot, large_ctx):
         window.shutdown()
 
 
-@pytest.mark.sqlite_only  # builds its 10 000 FSE in the SQLite file with sqlite3
-def test_the_pages_of_the_fse_list_are_the_whole_reconciliation(tmp_path, large_store):
+def test_the_pages_of_the_fse_list_are_the_whole_reconciliation(
+    tmp_path, large_store, store_backend
+):
     """The queue reads its FSE by pages and counts them in SQL: same rows, same figures as
     the whole reconciliation read at once."""
     from client import returns
-    from client.store import open_store
 
     shutil.copy2(large_store, tmp_path / "sesam.db")
+    _into_backend(tmp_path / "sesam.db", store_backend)
     store = open_store(tmp_path / "sesam.db")
     try:
         whole = list(reversed(returns.reconcile(store)))

@@ -379,12 +379,14 @@ EN = {
         "The invoice could not be put on hold: {why}",
     "Abandonner cette facture": "Abandon this invoice",
     # The cabinet: invoices prepared at the reception for the practitioner's card (#26).
-    "%1 facture(s) préparée(s) pour vous à signer : la première par la carte %2 le %3 à %4 "
-    "(%5)%6. Ouvrez-la dans « Factures préparées ».":
-        "%1 invoice(s) prepared for you to sign: the first one by card %2 on %3 at %4 "
-        "(%5)%6. Open it from “Prepared invoices”.",
     " (et %1 autre(s))": " (and %1 other(s))",
     "actes à compléter": "acts to complete",
+    "%1 facture(s) préparée(s) pour vous à signer : la première par %2 le %3 à %4 (%5)%6. "
+    "Ouvrez-la dans « Factures préparées ».":
+        "%1 invoice(s) prepared for you to sign: the first one by %2 on %3 at %4 (%5)%6. "
+        "Open it from “Prepared invoices”.",
+    "la carte %1": "card %1",
+    " — préparée par %1 le %2 à %3": " — prepared by %1 on %2 at %3",
 }
 # fmt: on
 

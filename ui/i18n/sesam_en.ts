@@ -71,7 +71,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="94" />
-        <location filename="../pages/billing.py" line="56" />
+        <location filename="../pages/billing.py" line="60" />
         <source>Patient et facturation</source>
         <extracomment>The damaged store's French report (None: the store is sound or not yet checked): the application runs on, degraded, and offers a restore (``open_restore_dialog``).</extracomment>
         <translation>Patient and billing</translation>
@@ -1352,7 +1352,7 @@ Postcode and town</translation>
         <translation>Treating doctor</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_options.py" line="84" />
+        <location filename="../widgets/invoice_options.py" line="85" />
         <source>Téléconsultation</source>
         <translation>Teleconsultation</translation>
     </message>
@@ -1408,33 +1408,33 @@ Postcode and town</translation>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="273" />
+        <location filename="../widgets/invoice_panel.py" line="274" />
         <source>est déjà sur cette facture</source>
         <extracomment>Kind of the referential entries that are consultations / acts (not majorations, IK): the same one twice for a patient on one day asks for a confirmation. What the securing waits for (the AMC's agreement), said from its worker thread.</extracomment>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="275" />
+        <location filename="../widgets/invoice_panel.py" line="276" />
         <source>a déjà été facturé à ce patient ce jour-là</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="282" />
+        <location filename="../widgets/invoice_panel.py" line="283" />
         <source>ce patient</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="286" />
+        <location filename="../widgets/invoice_panel.py" line="287" />
         <source>Même acte deux fois</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="288" />
+        <location filename="../widgets/invoice_panel.py" line="289" />
         <source>Ajouter quand même</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="289" />
+        <location filename="../widgets/invoice_panel.py" line="290" />
         <source>Ne pas ajouter</source>
         <translation type="unfinished" />
     </message>
@@ -1449,7 +1449,7 @@ Postcode and town</translation>
         <translation>No complementary third-party payment: the complementary insurer does not accept it.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="403" />
+        <location filename="../widgets/invoice_panel.py" line="404" />
         <source>Ce que le patient règle maintenant ({means})</source>
         <translation type="unfinished" />
     </message>
@@ -1479,7 +1479,7 @@ Postcode and town</translation>
         <translation>Ready to secure.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="529" />
+        <location filename="../widgets/invoice_panel.py" line="530" />
         <source>Sécurisation de la FSE…</source>
         <translation>Securing the FSE…</translation>
     </message>
@@ -1508,7 +1508,7 @@ Postcode and town</translation>
         <translation type="vanished">Printed: {names}.</translation>
     </message>
     <message>
-        <location filename="../widgets/invoice_panel.py" line="599" />
+        <location filename="../widgets/invoice_panel.py" line="601" />
         <source>Facture enregistrée : elle attend le praticien.</source>
         <translation>Invoice saved: it waits for the practitioner.</translation>
     </message>
@@ -1529,7 +1529,7 @@ Postcode and town</translation>
     </message>
     <message>
         <location filename="../widgets/patient_lookup.py" line="52" />
-        <location filename="../widgets/patient_panel.py" line="500" />
+        <location filename="../widgets/patient_panel.py" line="517" />
         <source>Interrogation ADRi…</source>
         <translation>Asking ADRi…</translation>
     </message>
@@ -1600,9 +1600,8 @@ Postcode and town</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="68" />
-        <location filename="../widgets/patient_panel.py" line="106" />
+        <location filename="../widgets/patient_panel.py" line="122" />
         <source>Date des soins :</source>
-        <extracomment>How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé). The patient being billed and how he was identified (the desk's typed invoice patient). Whom the list shows: a Vitale's bénéficiaire (or only its public zone, from a damaged card), a patient of the local file or typed by hand, or ADRi's answer. A line of the list: (source, person, the Vitale or the ApCV session he came with).</extracomment>
         <translation>Date of care:</translation>
     </message>
     <message>
@@ -1655,68 +1654,74 @@ Postcode and town</translation>
         <translation>Invoices prepared at the reception, waiting for the CPS</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="111" />
+        <location filename="../widgets/patient_panel.py" line="83" />
+        <source> — préparée par %1 le %2 à %3</source>
+        <extracomment>How the patient was identified (goes with the FSE: SESAM-Vitale or SESAM dégradé). The patient being billed and how he was identified (the desk's typed invoice patient). Whom the list shows: a Vitale's bénéficiaire (or only its public zone, from a damaged card), a patient of the local file or typed by hand, or ADRi's answer. A line of the list: (source, person, the Vitale or the ApCV session he came with).</extracomment>
+        <translation> — prepared by %1 on %2 at %3</translation>
+    </message>
+    <message>
+        <location filename="../widgets/patient_panel.py" line="127" />
         <source>Tapez la date (ex. 05122026) ou choisissez-la ; Ctrl+D</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="127" />
+        <location filename="../widgets/patient_panel.py" line="143" />
         <source>Factures préparées ou mises en attente</source>
         <translation>Invoices prepared or put on hold</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="129" />
+        <location filename="../widgets/patient_panel.py" line="145" />
         <source>Reprendre (Ctrl+E)</source>
         <translation>Resume (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="140" />
+        <location filename="../widgets/patient_panel.py" line="156" />
         <source>Insérez la carte Vitale, ou cherchez le patient.</source>
         <translation>Insert the Vitale card, or search for the patient.</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="161" />
+        <location filename="../widgets/patient_panel.py" line="177" />
         <source>Actualiser les droits (ADRi)</source>
         <translation>Refresh the rights (ADRi)</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="163" />
+        <location filename="../widgets/patient_panel.py" line="179" />
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="171" />
+        <location filename="../widgets/patient_panel.py" line="187" />
         <source>Nom du patient ou NIR (Ctrl+F)</source>
         <translation>Patient name or NIR (Ctrl+F)</translation>
     </message>
     <message>
         <location filename="../dialogs/without_card.py" line="68" />
-        <location filename="../widgets/patient_panel.py" line="175" />
+        <location filename="../widgets/patient_panel.py" line="191" />
         <source>Mode dégradé</source>
         <translation>Degraded mode</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="179" />
+        <location filename="../widgets/patient_panel.py" line="195" />
         <source>Facturer sans carte Vitale : feuille de soins papier signée par le patient, puis numérisée (SCOR). Ctrl+Maj+D</source>
         <translation>Bill without the Vitale card: paper care sheet signed by the patient, then scanned (SCOR). Ctrl+Shift+D</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="192" />
+        <location filename="../widgets/patient_panel.py" line="208" />
         <source>Identifier par NIR (ADRi)… Ctrl+I</source>
         <translation>Identify by NIR (ADRi)… Ctrl+I</translation>
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="197" />
+        <location filename="../widgets/patient_panel.py" line="213" />
         <source>Nouveau patient… Ctrl+N</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="200" />
+        <location filename="../widgets/patient_panel.py" line="216" />
         <source>Saisir l'identité d'un patient sans carte (première visite, mode dégradé)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="323" />
+        <location filename="../widgets/patient_panel.py" line="340" />
         <source>Carte Vitale retirée. Insérez une carte, ou cherchez le patient.</source>
         <extracomment>Reason preset for the next dégradé (a Vitale that could not be read). The list holds names a damaged or public-only Vitale gave (Entrée completes them).</extracomment>
         <translation>Vitale card removed. Insert a card, or search for the patient.</translation>
@@ -1737,7 +1742,7 @@ Postcode and town</translation>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="532" />
+        <location filename="../widgets/patient_panel.py" line="549" />
         <source>Mode dégradé ({reason}) : la feuille de soins sera imprimée pour signature.</source>
         <translation type="unfinished" />
     </message>
@@ -2306,17 +2311,26 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/billing.py" line="38" />
+        <location filename="../pages/billing.py" line="39" />
         <source> (et %1 autre(s))</source>
         <translation> (and %1 other(s))</translation>
     </message>
     <message>
-        <location filename="../pages/billing.py" line="41" />
-        <source>%1 facture(s) préparée(s) pour vous à signer : la première par la carte %2 le %3 à %4 (%5)%6. Ouvrez-la dans « Factures préparées ».</source>
-        <translation>%1 invoice(s) prepared for you to sign: the first one by card %2 on %3 at %4 (%5)%6. Open it from “Prepared invoices”.</translation>
+        <location filename="../pages/billing.py" line="42" />
+        <source>%1 facture(s) préparée(s) pour vous à signer : la première par %2 le %3 à %4 (%5)%6. Ouvrez-la dans « Factures préparées ».</source>
+        <translation>%1 invoice(s) prepared for you to sign: the first one by %2 on %3 at %4 (%5)%6. Open it from “Prepared invoices”.</translation>
     </message>
     <message>
         <location filename="../pages/billing.py" line="48" />
+        <source>la carte %1</source>
+        <translation>card %1</translation>
+    </message>
+    <message>
+        <source>%1 facture(s) préparée(s) pour vous à signer : la première par la carte %2 le %3 à %4 (%5)%6. Ouvrez-la dans « Factures préparées ».</source>
+        <translation type="vanished">%1 invoice(s) prepared for you to sign: the first one by card %2 on %3 at %4 (%5)%6. Open it from “Prepared invoices”.</translation>
+    </message>
+    <message>
+        <location filename="../pages/billing.py" line="52" />
         <source>actes à compléter</source>
         <translation>acts to complete</translation>
     </message>

@@ -11,7 +11,7 @@ from cardio.vitale import VitaleCard
 from client.usecases import scope
 from ui import services
 from ui.pages.base import Page
-from ui.qt import QLabel, QSplitter, Qt, QWidget, Slot
+from ui.qt import QLabel, QSplitter, Qt, QTimer, QWidget, Slot
 from ui.session import Practitioner
 from ui.translation import QT_TRANSLATE_NOOP, tr
 from ui.widgets.patient_panel import (
@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: How often « Factures préparées » is read again (one small query): an invoice the
+#: reception addresses to the card already in appears within this delay (issue #26).
+DRAFTS_REFRESH_MS = 20_000
+
 
 def drafts_notice(drafts: list[scope.DraftNotice]) -> str:
     """The notice of the invoices prepared for this card ('' when none), in the
@@ -35,16 +39,20 @@ def drafts_notice(drafts: list[scope.DraftNotice]) -> str:
     if not drafts:
         return ""
     first = drafts[0]
+    at = first.saved_at.astimezone()  # stored in UTC, said in the post's time
     more = tr(" (et %1 autre(s))").replace("%1", str(len(drafts) - 1)) if len(drafts) > 1 else ""
     return (
         tr(
-            "%1 facture(s) préparée(s) pour vous à signer : la première par la carte %2 le %3 "
+            "%1 facture(s) préparée(s) pour vous à signer : la première par %2 le %3 "
             "à %4 (%5)%6. Ouvrez-la dans « Factures préparées »."
         )
         .replace("%1", str(len(drafts)))
-        .replace("%2", first.prepared_by)
-        .replace("%3", f"{first.saved_at:%d/%m/%Y}")
-        .replace("%4", f"{first.saved_at:%H:%M}")
+        .replace(
+            "%2",
+            first.prepared_by_name or tr("la carte %1").replace("%1", first.prepared_by),
+        )
+        .replace("%3", f"{at:%d/%m/%Y}")
+        .replace("%4", f"{at:%H:%M}")
         .replace("%5", ", ".join(first.acts) or tr("actes à compléter"))
         .replace("%6", more)
     )
@@ -102,6 +110,10 @@ class BillingPage(Page):
         self.invoice_panel.fse_secured.connect(self._on_drafts_changed)
         self.invoice_panel.fse_secured.connect(self._on_fse_secured)
         self.invoice_panel.invoice_parked.connect(self._on_drafts_changed)
+        # What another post (the reception) prepares meanwhile shows up by itself.
+        self.drafts_timer = QTimer(self)
+        self.drafts_timer.setInterval(DRAFTS_REFRESH_MS)
+        self.drafts_timer.timeout.connect(self.refresh_drafts)
         window.card_flow.card_failed.connect(self._on_card_failed)
         window.card_flow.token_missing.connect(self.practitioner_bar.show_token_missing)
         self._set_tab_order()
@@ -148,10 +160,12 @@ class BillingPage(Page):
 
     def start(self) -> None:
         self.refresh_drafts()
+        self.drafts_timer.start()
 
     def refresh_drafts(self) -> None:
+        # Those the card in the reader may open (ctx.viewer: set by _look_from).
         self.runner.submit(
-            lambda: services.list_drafts(self.ctx),
+            lambda: scope.desk_drafts(self.ctx),
             self.patient_panel.show_drafts,
             label="factures préparées",
         )
@@ -198,9 +212,8 @@ class BillingPage(Page):
     @Slot(object)
     def _on_practitioner_changed(self, practitioner: Practitioner | None) -> None:
         self.practitioner_bar.show_practitioner(practitioner)
-        self.refresh_drafts()
         self.invoice_panel.on_practitioner_changed(practitioner)
-        self._look_from(practitioner or self.session.staff)
+        self._look_from(practitioner or self.session.staff)  # then the drafts it may open
 
     @Slot(object)
     def _on_staff_changed(self, staff: Practitioner | None) -> None:
@@ -226,6 +239,7 @@ class BillingPage(Page):
         text = drafts_notice(looking.drafts)
         self.addressed_notice.setText(text)
         self.addressed_notice.setVisible(bool(text))
+        self.refresh_drafts()  # now listed for this card
 
     @Slot(int)
     def _on_situation_selected(self, index: int) -> None:

@@ -116,6 +116,11 @@ class DashboardPage(Page):
         self.alerts = QListWidget()
         self.alerts.setObjectName("alerts")
         self.alerts.setWordWrap(True)
+        # Laid out a few items per turn of the event loop: a store with hundreds of alerts
+        # (195 refused lots at 1M FSE) stalled the GUI 40–60 ms laying out every wrapped
+        # item at once; 20–23 ms in batches of 10 (docs/performance.md, finding 20).
+        self.alerts.setLayoutMode(QListWidget.LayoutMode.Batched)
+        self.alerts.setBatchSize(10)
         body.addWidget(self.alerts, 1)
         self.recette = RecetteView(self)
         self.tabs.addTab(overview, tr("Vue d'ensemble"))

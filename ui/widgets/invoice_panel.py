@@ -588,8 +588,9 @@ class InvoicePanel(QGroupBox):
             return
         request = self.invoice()
         draft_id = self.draft_id
+        by = services.prepared_by(self.practitioner or self.page.session.staff)
         self.runner.submit(
-            lambda: services.save_draft(self.ctx, request, draft_id),
+            lambda: services.save_draft(self.ctx, request, draft_id, by),
             self._on_saved,
             lambda exc: show_error(self, exc, "Facture non enregistrée"),
             label="facture en attente",
@@ -610,11 +611,12 @@ class InvoicePanel(QGroupBox):
         name = self.patient.name
         codes = ", ".join(a.code for a in request.acts)
         draft_id = self.draft_id
+        by = services.prepared_by(self.practitioner or self.page.session.staff)
         self.clear_acts()
         self.draft_id = None
         self.notices.show_parked(reason, name, codes)
         self.runner.submit(
-            lambda: services.save_draft(self.ctx, request, draft_id),
+            lambda: services.save_draft(self.ctx, request, draft_id, by),
             self._on_parked,
             self._on_park_failed,
             label="facture mise en attente",

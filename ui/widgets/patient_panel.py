@@ -13,6 +13,7 @@ from client.apcv import ApcvBeneficiary, ApcvSession
 from client.context import LocalPatient
 from client.desk import DeskError, InvoicePatient, PatientSource, check_care_date
 from client.usecases.rights import AdriPatient
+from client.usecases.scope import DeskDraft
 from ui.dialogs.focus import back_to_window
 from ui.dialogs.without_card import ask_degrade_reason, ask_nir
 from ui.fmt import date_fr, nir_display
@@ -35,7 +36,6 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.services import Draft
 from ui.session import person_name
 from ui.translation import tr
 from ui.widgets.beneficiary_text import QUALITES, is_public, rights_lines
@@ -70,6 +70,22 @@ PatientChoice = InvoicePatient
 Person = Beneficiary | PublicBeneficiary | LocalPatient | AdriPatient | ApcvBeneficiary
 #: A line of the list: (source, person, the Vitale or the ApCV session he came with).
 _Item = tuple[str, Person, VitaleCard | ApcvSession | None]
+
+
+def draft_label(draft: DeskDraft) -> str:
+    """The line of a prepared invoice: « patient — acts — préparée par X le … à … »."""
+    doc = draft.document
+    acts = ", ".join(str(a.get("code", "")) for a in doc.get("acts", []) if isinstance(a, dict))
+    text = f"{doc.get('patient_name', '')} — {acts}"
+    if draft.prepared_by:
+        at = draft.saved_at.astimezone()
+        text += (
+            tr(" — préparée par %1 le %2 à %3")
+            .replace("%1", draft.prepared_by_name or draft.prepared_by)
+            .replace("%2", f"{at:%d/%m/%Y}")
+            .replace("%3", f"{at:%H:%M}")
+        )
+    return text
 
 
 class PatientPanel(QGroupBox):
@@ -265,12 +281,24 @@ class PatientPanel(QGroupBox):
         self.date_changed.emit(self.care_date)
 
     # --- invoices prepared at the reception ------------------------------------------
-    def show_drafts(self, drafts: list[Draft]) -> None:
-        self.drafts_combo.clear()
-        for draft in drafts:
-            acts = ", ".join(a["code"] for a in draft.get("acts", []))
-            self.drafts_combo.addItem(f"{draft.get('patient_name', '')} — {acts}", draft)
+    def show_drafts(self, drafts: list[DeskDraft]) -> None:
+        """« Factures préparées »: each with its patient, its acts, and who prepared it
+        when (a receptionist's, addressed to the card in the reader: issue #26)."""
+        combo = self.drafts_combo
+        labels = [draft_label(d) for d in drafts]
         self.drafts_widget.setVisible(bool(drafts))
+        shown = [
+            (combo.itemText(i), (combo.itemData(i) or {}).get("id")) for i in range(combo.count())
+        ]
+        if shown == [(label, d.id) for label, d in zip(labels, drafts, strict=True)]:
+            return  # read again, unchanged (the page's timer): the choice stays as it is
+        chosen = combo.currentData()
+        chosen_id = chosen.get("id") if isinstance(chosen, dict) else None
+        combo.clear()
+        for label, draft in zip(labels, drafts, strict=True):
+            combo.addItem(label, draft.document)
+            if draft.document.get("id") == chosen_id:
+                combo.setCurrentIndex(combo.count() - 1)
 
     def _on_resume(self) -> None:
         draft = self.drafts_combo.currentData()

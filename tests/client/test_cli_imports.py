@@ -1,0 +1,91 @@
+"""The listing commands start fast because they import only what they use (issue #27): no
+PDF library, no Qt, no certificate or CMS code, no card session, no sender.
+Asserted on module names, not on timings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: Modules a listing never needs (a prefix ending in "." names the package's modules).
+HEAVY = (
+    "fpdf",
+    "PySide6",
+    "cryptography.x509",
+    "asn1crypto",
+    "smartcard",
+    "cardio.cps",
+    "cardio.vitale",
+    "cardio.pcsc",
+    "cardio.monitor",
+    "billing.signing",
+    "billing.documents",
+    "client.sender",
+    "client.desk",
+    "client.transport",
+)
+
+_RUN = (
+    "import sys\n"
+    "from client.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    "sys.exit(code)\n"
+)
+
+
+def _run(data_dir: Path, *command: str, code: int = 0) -> tuple[str, set[str]]:
+    env = dict(os.environ, SESAM_DATA_DIR=str(data_dir), SESAM_NO_READER_SCOPE="1")
+    out = subprocess.run(
+        [sys.executable, "-c", _RUN, *command],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == code, out.stderr
+    printed, _, modules = out.stdout.rpartition("MODULES ")
+    return printed + out.stderr, set(modules.split())
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (("fse", "list"), "Aucune FSE."),
+        (("returns", "list"), "Retours non rapprochés : 0"),
+        (("alerts",), "Aucune alerte."),
+    ],
+)
+def test_a_listing_command_answers_without_loading_the_heavy_modules(
+    tmp_path: Path, command: tuple[str, ...], says: str
+) -> None:
+    _run(tmp_path, "fse", "list")  # creates the store: the listing below opens it
+    printed, modules = _run(tmp_path, *command)
+    assert says in printed
+    assert _heavy(modules) == []
+
+
+def test_help_and_the_other_commands_still_load_what_they_need(tmp_path: Path) -> None:
+    printed, modules = _run(tmp_path, "fse", "show", "1", code=1)  # no FSE n° 1 yet
+    assert "FSE" in printed  # a French sentence, not a traceback
+    assert "Traceback" not in printed
+    assert "client.cli.fse_commands" in modules  # its handler was loaded when it ran
+    env = dict(os.environ, SESAM_DATA_DIR=str(tmp_path))
+    helped = subprocess.run(
+        [sys.executable, "-m", "client.cli", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert helped.returncode == 0
+    assert "fse" in helped.stdout and "returns" in helped.stdout and "alerts" in helped.stdout
