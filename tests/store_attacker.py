@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import psycopg
 
+from client.store import Store
 from client.store.dialect import to_postgres
 from client.store.postgres import DATABASE_URL_ENV, connect
 
@@ -107,3 +108,14 @@ def attacker(db: Path, *, drop: Sequence[str] = ()) -> Attacker:
         conn.close()
         raise
     return conn
+
+
+def drop_trigger_in(store: Store, name: str, table: str) -> None:
+    """Drop trigger ``name`` of ``table`` inside the store's own transaction (a test taking
+    a store back to before the migration that made it; PostgreSQL: the trigger and its
+    function)."""
+    if getattr(store.db, "dialect", "sqlite") == "postgresql":
+        store.db.execute(f"DROP TRIGGER {name} ON {table}")
+        store.db.execute(f"DROP FUNCTION {name}_fn()")
+    else:
+        store.db.execute(f"DROP TRIGGER {name}")

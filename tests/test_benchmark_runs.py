@@ -5,14 +5,11 @@ store's figures also on a throw-away PostgreSQL server, side by side with SQLite
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from benchmarks.common import Figure, merge_runs
+from benchmark_support import run_benchmarks
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.common import Figure, merge_runs
 
 
 def _run(value: float, baseline: float, met: bool) -> list[Figure]:
@@ -46,34 +43,11 @@ def test_three_runs_give_the_median_the_spread_and_each_runs_own_ratio() -> None
 def test_the_command_reports_median_and_spread_of_every_figure_on_both_backends(
     tmp_path: Path,
 ) -> None:
-    out = tmp_path / "bench-results.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("SESAM_DATABASE_URL", None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks",
-            "--tiny",
-            "--runs",
-            "3",
-            "--backend",
-            "both",
-            "--only",
-            "store_scale",
-            "--only",
-            "scor",
-            "--out",
-            str(out),
-            "--workdir",
-            str(tmp_path / "work"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    done, out = run_benchmarks(
+        tmp_path,
+        *("--tiny", "--runs", "3", "--backend", "both"),
+        *("--only", "store_scale", "--only", "scor"),
         timeout=600,
-        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| figure | value | baseline (same run) | ratio | runs |" in done.stdout

@@ -7,44 +7,16 @@ values are not judged here (machines are shared and noisy), the command and its 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from client.store.opening import DATABASE_URL_ENV
-
-ROOT = Path(__file__).resolve().parents[1]
+from benchmark_support import run_benchmarks
 
 
 def test_benchmark_command_writes_results_with_machine_baselines_and_sizes(
     tmp_path: Path,
 ) -> None:
-    out = tmp_path / "bench-results.json"
-    # The benchmarks choose their backends (``--backend``): not the suite's PostgreSQL pass.
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop(DATABASE_URL_ENV, None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks",
-            "--tiny",
-            "--only",
-            "replay",
-            "--only",
-            "scor",
-            "--out",
-            str(out),
-            "--workdir",
-            str(tmp_path / "work"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
+    done, out = run_benchmarks(
+        tmp_path, "--tiny", "--only", "replay", "--only", "scor", timeout=240
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| figure | value | baseline (same run) |" in done.stdout

@@ -14,6 +14,7 @@ from decimal import Decimal
 import test_fast_pages as fast
 import test_pages_at_scale as scale
 from am_support import Cabinet, FakeClock, close_lots, create_fse
+from store_attacker import drop_trigger_in
 
 from billing.fse_model import Beneficiary
 from billing.fse_states import FseState
@@ -99,15 +100,6 @@ def test_the_queue_totals_are_the_walk_through_every_step(
     assert total == len([f for f in store.fse_list() if f.lot_id is not None]) >= 30
 
 
-def _drop_trigger(store: Store, name: str, table: str) -> None:
-    """As the store was before m033 (PostgreSQL: a trigger and its function)."""
-    if getattr(store.db, "dialect", "sqlite") == "postgresql":
-        store.db.execute(f"DROP TRIGGER {name} ON {table}")
-        store.db.execute(f"DROP FUNCTION {name}_fn()")
-    else:
-        store.db.execute(f"DROP TRIGGER {name}")
-
-
 def test_the_migration_fills_the_queue_totals_of_an_existing_store(every_state: Store) -> None:
     store = every_state
     before = queue_status(store)
@@ -125,7 +117,7 @@ def test_the_migration_fills_the_queue_totals_of_an_existing_store(every_state: 
             ("fse_outcome_totals_update", "fse"),
             ("fse_outcome_totals_payment", "payments"),
         ):
-            _drop_trigger(store, name, table)
+            drop_trigger_in(store, name, table)
         for table in (
             "outbox_totals",
             "fse_outcome_totals",

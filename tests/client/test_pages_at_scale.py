@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import test_fast_pages as fast
 from am_support import Cabinet
+from store_attacker import drop_trigger_in
 
 from billing.fse_states import FseEventKind, FseState
 from client.fse_search import FseFilter, FseListTotals, _words, fold, matching_patients, totals
@@ -138,15 +139,6 @@ def test_the_dashboard_counts_are_the_walks(
     assert store.alerts.signed_lot_count(pid) == len(signed) >= 1
 
 
-def _drop_trigger(store: Store, name: str, table: str) -> None:
-    """As the store was before m032 (PostgreSQL: a trigger and its function)."""
-    if getattr(store.db, "dialect", "sqlite") == "postgresql":
-        store.db.execute(f"DROP TRIGGER {name} ON {table}")
-        store.db.execute(f"DROP FUNCTION {name}_fn()")
-    else:
-        store.db.execute(f"DROP TRIGGER {name}")
-
-
 def test_the_migration_fills_the_kept_counts_of_an_existing_store(
     every_state: Store,
 ) -> None:
@@ -164,7 +156,7 @@ def test_the_migration_fills_the_kept_counts_of_an_existing_store(
             ("lot_signed_counts_delete", "lots"),
             ("lot_signed_counts_update", "lots"),
         ):
-            _drop_trigger(store, name, table)
+            drop_trigger_in(store, name, table)
         for table in ("patient_fse_totals", "lot_signed_counts"):
             store.db.execute(f"DROP TABLE {table}")
         for index in ("fse_guarantee", "fse_apcv_only"):
