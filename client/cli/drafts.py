@@ -10,7 +10,7 @@ import json
 import sys
 
 from client.cli.context import CommandContext
-from client.usecases.scope import POST_CARD_ENV, addressed_drafts, post_card
+from client.usecases.scope import POST_CARD_ENV, addressed_drafts, post_card, preparer
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -33,6 +33,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                 "id": d.id,
                 "pour": d.addressed_to,
                 "preparee_par": d.prepared_by,
+                "preparee_par_nom": d.prepared_by_name,
                 "le": d.saved_at.isoformat(),
                 "actes": list(d.acts),
             }
@@ -46,7 +47,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for d in drafts:
         acts = ", ".join(d.acts) or "—"
         print(
-            f"{d.id} : pour le praticien {d.addressed_to}, préparée par {d.prepared_by} "
+            f"{d.id} : pour le praticien {d.addressed_to}, préparée par {preparer(d)} "
             f"le {d.saved_at:%d/%m/%Y %H:%M} (actes : {acts})"
         )
     return EXIT_OK

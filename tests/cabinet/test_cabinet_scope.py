@@ -200,6 +200,16 @@ def test_the_receptionist_prepares_the_doctor_finds_it_on_his_post_and_in_sesam(
         timeout=120,
     )
     assert other.returncode == 0 and "Aucune facture préparée" in other.stdout
+    as_text = subprocess.run(
+        [sys.executable, "-m", "client.cli", "drafts", "list", "--carte", RENAUD_CARD],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    # Prepared through the store, not the desk: no holder's name, the card says who.
+    assert f"préparée par la carte {SECRETAIRE_CARD} le" in as_text.stdout
 
 
 def test_a_store_from_before_m024_gets_its_month_totals_per_practitioner(tmp_path: Path) -> None:
