@@ -20,7 +20,8 @@ import psycopg
 
 from client.store import Store
 from client.store.dialect import to_postgres
-from client.store.postgres import DATABASE_URL_ENV, connect
+from client.store.opening import DATABASE_URL_ENV
+from client.store.postgres import connect
 
 #: What a trigger's refusal (``RAISE(ABORT, ...)``, a plpgsql ``RAISE EXCEPTION``) raises
 #: through the store's own connection, on either backend.

@@ -38,8 +38,6 @@ from client.store.dialect import (
 )
 from client.store.errors import DatabaseUnavailableError, StoreError, storage_error
 
-DATABASE_URL_ENV = "SESAM_DATABASE_URL"
-
 #: The key of the advisory lock every write transaction takes first: writers follow one
 #: another as with SQLite's ``BEGIN IMMEDIATE`` (numbering, lots, the journal's chain).
 WRITE_LOCK_KEY = 0x5E5A_4D01
