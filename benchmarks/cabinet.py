@@ -13,10 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.common import Figure, NotMeasured, RunContext, Stats, budgeted
+from testbed.pg_cluster import PostgresMissingError, throwaway_cluster
 
 if TYPE_CHECKING:
     from client.store import Store
@@ -33,38 +32,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PROFILES = ("cps-generaliste", "cps-deux-cabinets", "cps-remplacant")
 
 
-def _as_server_user(command: list[str]) -> list[str]:
-    if os.geteuid() == 0:  # PostgreSQL refuses root: Debian's ``postgres`` user
-        return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)]
-    return command
-
-
 @contextlib.contextmanager
 def cluster() -> Iterator[str]:
-    """A throw-away PostgreSQL server: the URL of its ``postgres`` database."""
-    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not bins:
-        raise NotMeasured("PostgreSQL is not installed (scripts/setup.sh)")
-    bin_dir = bins[-1].parent
-    folder = Path(tempfile.mkdtemp(prefix="sesam-bench-pg."))
-    folder.chmod(0o755)
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data = folder / "data"
-    initdb = [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sesam"]
-    subprocess.run(_as_server_user(initdb), check=True, capture_output=True)  # noqa: S603
-    ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w"]
-    options = f"'-p {port} -k {folder} -c listen_addresses=127.0.0.1'"
-    start = _as_server_user([*ctl, "-o", options, "start"])
-    subprocess.run(start, check=True, capture_output=True)  # noqa: S603 - Debian's pg_ctl
+    """A throw-away PostgreSQL server: its URL (``postgresql://sesam@127.0.0.1:PORT``)."""
     try:
-        yield f"postgresql://sesam@127.0.0.1:{port}"
-    finally:
-        subprocess.run(_as_server_user([*ctl, "-m", "fast", "stop"]), check=False)  # noqa: S603
-        shutil.rmtree(folder, ignore_errors=True)
+        with throwaway_cluster("sesam-bench-pg.") as made:
+            yield made.server
+    except PostgresMissingError as exc:
+        raise NotMeasured("PostgreSQL is not installed (scripts/setup.sh)") from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@ a new database of the run's throw-away server with the store's own copy
 (``client.store.copying.copy_store``, what ``sesam store copy --to`` runs), and what it
 takes on disk there.
 
-The server is ``benchmarks.cabinet.cluster`` (Debian's ``initdb`` in a temporary folder, a
-private port, ``fsync`` on as a cabinet's server has it), started once by
+The server is ``benchmarks.cabinet.cluster`` (``testbed.pg_cluster``: Debian's ``initdb`` in a
+temporary folder, a private port, ``fsync`` on as a cabinet's server has it), started once by
 ``python -m benchmarks --backend postgresql|both`` and stopped at the end of the run.
 """
 

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pg_cluster import throwaway_cluster
 
 from testbed.cards.emulated_connection import EmulatedConnection
 from testbed.cards.factory import make_card
 from testbed.cards.pcsc_watch import VPCD_READERS, wait_for_readers, wait_for_state
 from testbed.cards.server import CardServer
+from testbed.pg_cluster import throwaway_cluster
 from testbed.state import TESTBED_DIR_ENV
 
 VPCD_LOCK = Path("/tmp/sesam-vpcd.lock")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pg_cluster import Cluster, throwaway_cluster
+
+from testbed.pg_cluster import Cluster, throwaway_cluster
 
 
 @pytest.fixture

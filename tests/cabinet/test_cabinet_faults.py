@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from cabinet_support import RENAUD, cards, finish, fse_input, start_worker
-from pg_cluster import Cluster
 
 from client.context import DbWorker
 from client.fse_service import FseService
 from client.offline_journal import FseKeptOfflineError, OfflineJournal
 from client.store import Store, open_store
 from client.store.errors import DatabaseUnavailableError
+from testbed.pg_cluster import Cluster
 
 
 def _yesterday() -> str:

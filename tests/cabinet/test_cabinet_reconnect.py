@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from cabinet_support import RENAUD, cards, fse_input
-from pg_cluster import Cluster
 
 from client.fse_service import FseService
 from client.messages import describe
 from client.store import open_store
 from client.store.errors import DatabaseUnavailableError
+from testbed.pg_cluster import Cluster
 
 
 def _yesterday() -> str:

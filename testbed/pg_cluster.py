@@ -1,5 +1,6 @@
-"""A throw-away PostgreSQL cluster for the tests: the run's shared server
-(``tests/conftest.py``) and the cabinet's fault tests' own, which they stop and start."""
+"""A throw-away PostgreSQL cluster (the cabinet's server, simulated): the test run's shared
+server (``tests/conftest.py``), the cabinet's fault tests' own, which they stop and start, and
+the benchmarks' (``benchmarks.cabinet.cluster``)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 
 def as_server_user(command: list[str]) -> list[str]:
     # PostgreSQL refuses to run as root: as ``postgres`` then (Debian's package makes it).
     if os.geteuid() == 0:
         return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)]
     return command
+
+
+class PostgresMissingError(RuntimeError):
+    """Debian's ``postgresql`` package is not installed."""
 
 
 @dataclass
@@ -56,7 +59,9 @@ def throwaway_cluster(prefix: str, settings: str = "") -> Iterator[Cluster]:
     ``settings``: more server options (``-c name=value``)."""
     bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not bins:
-        pytest.fail("PostgreSQL manque : lancer scripts/setup.sh (paquet postgresql)")
+        raise PostgresMissingError(
+            "PostgreSQL manque : lancer scripts/setup.sh (paquet postgresql)"
+        )
     bin_dir = bins[-1].parent
     # Outside pytest's 0700 temporary tree: the server's user must reach its folder.
     folder = Path(tempfile.mkdtemp(prefix=prefix))
@@ -79,5 +84,6 @@ def throwaway_cluster(prefix: str, settings: str = "") -> Iterator[Cluster]:
     try:
         yield cluster
     finally:
-        subprocess.run(as_server_user([*ctl, "-m", "immediate", "stop"]), check=False)
+        stop = as_server_user([*ctl, "-m", "immediate", "stop"])
+        subprocess.run(stop, check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
