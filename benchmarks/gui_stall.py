@@ -355,16 +355,21 @@ def _pages_figures(
         window.show()
         queue = window.queue_page
 
+        def queue_shown() -> bool:
+            """The queue page's counts and its FSE list (a search of its own before
+            issue #27's single read) both shown."""
+            return queue.view is not None and queue.fse_list.view is not None
+
         def start(done: Callable[[], None]) -> None:
             window.start()
-            _until(lambda: queue.view is not None, done)
+            _until(queue_shown, done)
 
         started = _measure(app, meter, start, timeout=300.0)
         rows = queue.fse_table.row_count()
 
         pages: list[tuple[Any, Callable[[], bool]]] = [
             (window.billing_page, lambda: True),
-            (queue, lambda: queue.view is not None),
+            (queue, queue_shown),
             (window.dashboard_page, lambda: window.dashboard_page.view is not None),
             (window.scor_page, lambda: window.scor_page.view is not None),
             (window.settings_page, lambda: True),
@@ -401,6 +406,8 @@ def _pages_figures(
                 page, filled = pages[index]
                 if hasattr(page, "view"):
                     page.view = None
+                if page is queue:
+                    queue.fse_list.view = None
                 first_gap, start = len(meter.gaps), time.perf_counter()
 
                 def shown() -> None:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,3 +109,46 @@ def database_bytes(store: Store) -> dict[str, int]:
         "WHERE c.relkind = 'r' AND n.nspname = current_schema() ORDER BY 2 DESC"
     ).fetchall()
     return {str(name): int(size) for name, size in rows}
+
+
+#: The source tree (the probes run from it).
+ROOT = Path(__file__).resolve().parents[1]
+
+READY_SCRIPT = """
+import sys, time
+start = time.perf_counter()
+from datetime import UTC, datetime
+from pathlib import Path
+from billing.referential import Referential
+from client.store import open_store
+store = open_store(Path(sys.argv[2]) / "sesam.db", database_url=sys.argv[1])
+Referential.load_default()
+from client.dashboard import last_months
+last_months(store, datetime.now(UTC))
+"""
+
+BARE_SCRIPT = """
+import sys, time
+import psycopg
+psycopg.connect(sys.argv[1]).execute("SELECT count(*) FROM pg_class").fetchall()
+"""
+
+
+def process_seconds(script: str, url: str, folder: Path) -> float:
+    """Wall time of a fresh Python process running ``script`` (interpreter start included)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SESAM_DATABASE_URL", None)
+    start = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script, url, str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"ready probe failed: {done.stderr[-500:]}")
+    return elapsed

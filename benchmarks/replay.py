@@ -1,8 +1,9 @@
 """Figure: outbox replay of N FSE in signed lots, HTTPS with client certificates to the
-simulated Assurance Maladie, against raw HTTP POSTs of the same lot files; with no load
+simulated Assurance Maladie, against raw HTTP POSTs of the same lot files (before and after
+the product's replay, their mean: a drifting load weighs on both sides); with no load
 added, and with every core kept busy by spinning processes (the machine's other work),
-three runs each, the median run and the spread; and the client CPU of recording one lot's
-ARL."""
+three runs each, the median run and the spread; the connections the product opened; and
+the client CPU of recording one lot's ARL."""
 
 from __future__ import annotations
 
@@ -91,7 +92,23 @@ def _product_store(ctx: RunContext, path: Path, backend: str) -> Any:
     return postgres.open_copy(copied.url, path.parent / "pg")
 
 
-def raw_post(url: str, settings: Any, lots: list[tuple[str, bytes]]) -> tuple[float, int, float]:
+@dataclass
+class Timeline:
+    """When each request left and its answer was in (``perf_counter``), in sending order."""
+
+    sent: list[float] = field(default_factory=list)
+    answered: list[float] = field(default_factory=list)
+
+    def idle_ms(self) -> float:
+        """The server's idle time between an answer and the next request, median (ms): the
+        client's work that is not overlapped with the concentrator's."""
+        gaps = [b - a for a, b in zip(self.answered[:-1], self.sent[1:], strict=True)]
+        return statistics.median(gaps) * 1e3 if gaps else 0.0
+
+
+def raw_post(
+    url: str, settings: Any, lots: list[tuple[str, bytes]], timeline: Timeline | None = None
+) -> tuple[float, int, float]:
     """POST every lot with http.client on one kept-alive connection (reconnecting only when
     the server closes it); (seconds, connections opened, client CPU seconds)."""
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=settings.ca_cert)
@@ -104,6 +121,8 @@ def raw_post(url: str, settings: Any, lots: list[tuple[str, bytes]]) -> tuple[fl
         if conn is None:
             conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
             connections += 1
+        if timeline is not None:
+            timeline.sent.append(time.perf_counter())
         conn.request(
             "POST",
             "/v1/lots",
@@ -112,6 +131,8 @@ def raw_post(url: str, settings: Any, lots: list[tuple[str, bytes]]) -> tuple[fl
         )
         response = conn.getresponse()
         response.read()
+        if timeline is not None:
+            timeline.answered.append(time.perf_counter())
         if response.status != 200:
             raise RuntimeError(f"raw POST {lot_id}: HTTP {response.status}")
         if response.will_close:
@@ -138,10 +159,13 @@ def busy_cores(count: int) -> Iterator[None]:
             spinner.wait()
 
 
-def send_recording_cpu(store: Any, settings: Any) -> tuple[Any, list[float]]:
+def send_recording_cpu(
+    store: Any, settings: Any, timeline: Timeline | None = None
+) -> tuple[Any, list[float], int]:
     """Drain the outbox like ``pipeline.send_all``; also the CPU seconds of recording each
     answer that carried an ARL (``time.thread_time`` around ``Sender._record``: the sending
-    thread's own CPU; the network thread's TLS work, which overlaps it, is not counted)."""
+    thread's own CPU; the network thread's TLS work, which overlaps it, is not counted),
+    and the connections the transport opened (one TLS handshake per run, not per lot)."""
     require("client.sender", "Sender")
     from datetime import UTC, datetime
 
@@ -149,6 +173,21 @@ def send_recording_cpu(store: Any, settings: Any) -> tuple[Any, list[float]]:
     from client.transport import HttpsTransport
 
     spent: list[float] = []
+    connections: list[float] = []
+
+    class Counted(HttpsTransport):
+        def _connect(self, deadline: float) -> Any:
+            connections.append(deadline)
+            return super()._connect(deadline)
+
+        def send_lot(self, lot_id: str, der: bytes) -> Any:
+            if timeline is not None:
+                timeline.sent.append(time.perf_counter())
+            try:
+                return super().send_lot(lot_id, der)
+            finally:
+                if timeline is not None:
+                    timeline.answered.append(time.perf_counter())
 
     class Timed(Sender):
         def _record(self, row: Any, answer: Any, report: Any) -> None:
@@ -157,10 +196,12 @@ def send_recording_cpu(store: Any, settings: Any) -> tuple[Any, list[float]]:
             if getattr(answer, "arl", None) is not None:
                 spent.append(time.thread_time() - start)
 
-    sender = Timed(
-        store, HttpsTransport(settings), settings=settings, clock=lambda: datetime.now(UTC)
-    )
-    return sender.run(until_empty=True, max_seconds=3600), spent
+    transport = Counted(settings)
+    sender = Timed(store, transport, settings=settings, clock=lambda: datetime.now(UTC))
+    try:
+        return sender.run(until_empty=True, max_seconds=3600), spent, len(connections)
+    finally:
+        transport.close()
 
 
 def run(ctx: RunContext) -> list[Figure]:
@@ -179,15 +220,20 @@ def run(ctx: RunContext) -> list[Figure]:
 
 @dataclass
 class Run:
-    """One raw replay and one product replay of the same queue, back to back."""
+    """The product's replay of a queue between two raw replays of the same lots (raw,
+    product, raw: a load that drifts during the pair weighs on both sides alike)."""
 
-    raw_seconds: float
+    raw_seconds: float  # the mean of the two raw replays around the product's
     raw_connections: int
     raw_cpu_seconds: float
     product_seconds: float
     lots: int
     product_cpu_seconds: float  # the client's whole CPU per lot (every thread)
     record_cpu: list[float] = field(default_factory=list)  # seconds per lot with an ARL
+    product_connections: int = 0
+    product_idle_ms: float = 0.0  # the server idle between an answer and the next request
+    raw_idle_ms: float = 0.0
+    raw_each: tuple[float, float] = (0.0, 0.0)  # the raw replay before and after
 
 
 def _runs(ctx: RunContext, count: int, load: str, backend: str = "sqlite") -> list[Run]:
@@ -212,14 +258,17 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
         ]
     finally:
         store.close()
+    raw_timeline, timeline = Timeline(), Timeline()
     with am_process(ctx.workdir / "replay" / "ledger-raw.sqlite") as url:
-        raw_seconds, connections, raw_cpu = raw_post(url, client_settings(url), lots)
+        raw_before, connections, raw_cpu = raw_post(url, client_settings(url), lots, raw_timeline)
     # The product: the sender drains the outbox of a copy of the same store.
     store = _product_store(ctx, _copy(cache, run_dir), backend)
     try:
         with am_process(ctx.workdir / "replay" / "ledger-product.sqlite") as url:
             start, cpu = time.perf_counter(), time.process_time()
-            report, record_cpu = send_recording_cpu(store, client_settings(url))
+            report, record_cpu, product_connections = send_recording_cpu(
+                store, client_settings(url), timeline
+            )
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         acknowledged = store.db.execute(
             "SELECT COUNT(*) FROM fse WHERE state = 'acknowledged'"
@@ -231,14 +280,20 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
             f"replay of {count} FSE: {report.acknowledged}/{len(lots)} lots, "
             f"{acknowledged} FSE acknowledged"
         )
+    with am_process(ctx.workdir / "replay" / "ledger-raw.sqlite") as url:
+        raw_after, _, raw_cpu_after = raw_post(url, client_settings(url), lots)
     return Run(
-        raw_seconds,
+        (raw_before + raw_after) / 2,
         connections,
-        raw_cpu / max(1, len(lots)),
+        (raw_cpu + raw_cpu_after) / 2 / max(1, len(lots)),
         seconds,
         len(lots),
         cpu / max(1, len(lots)),
         record_cpu,
+        product_connections,
+        timeline.idle_ms(),
+        raw_timeline.idle_ms(),
+        (raw_before, raw_after),
     )
 
 
@@ -280,7 +335,11 @@ def _rate_figure(count: int, load: str, runs: list[Run]) -> Figure:
             "raw_fse_per_s": _spread(raw_rates, 1),
             "product_seconds": [round(r.product_seconds, 3) for r in runs],
             "raw_seconds": [round(r.raw_seconds, 3) for r in runs],
+            "raw_seconds_before_after": [[round(x, 3) for x in r.raw_each] for r in runs],
             "raw_connections": runs[0].raw_connections,
+            "product_connections": [r.product_connections for r in runs],
+            "server_idle_ms_between_lots": _spread([r.product_idle_ms for r in runs]),
+            "raw_server_idle_ms_between_lots": _spread([r.raw_idle_ms for r in runs]),
             "client_cpu_ms_per_lot": _spread([r.product_cpu_seconds * 1e3 for r in runs]),
             "raw_client_cpu_ms_per_lot": _spread([r.raw_cpu_seconds * 1e3 for r in runs]),
             "server": "testbed am serve, its own process",

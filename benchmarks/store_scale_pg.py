@@ -8,64 +8,29 @@ of the run's throw-away server with the store's own copy (``sesam store copy --t
 per process; the copy's cost is in the figures' ``extra``. No backup figure: a cabinet's
 server is backed up by its own tools (``pg_dump``), not by the workstation.
 ``python -m benchmarks --only store_scale --backend both``.
+
+A database already copied (the every-state 1M store: its copy takes many minutes) is
+measured instead when ``SESAM_BENCH_PG_STORE_URL`` names it, at the size it holds (within
+``--max-fse``), nothing generated; with ``SESAM_BENCH_PG_STORE_SQLITE`` (the data folder
+of the SQLite store it was copied from) the same figures, and the listing commands run in
+process, are measured on that SQLite store in the same run as each figure's baseline
+(``store_given_pg``).
 """
 
 from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks import postgres, store_scale
+from benchmarks import postgres, store_given_pg, store_scale
 from benchmarks.common import Figure, RunContext, Stats, budgeted, require, sample
 
 NAME = "store_scale_pg"
 #: The copies made in this process, per (server, FSE count): the runs reuse them.
 _COPIES: dict[tuple[str, int], postgres.Copied] = {}
-
-_READY_SCRIPT = """
-import sys, time
-start = time.perf_counter()
-from datetime import UTC, datetime
-from pathlib import Path
-from billing.referential import Referential
-from client.store import open_store
-store = open_store(Path(sys.argv[2]) / "sesam.db", database_url=sys.argv[1])
-Referential.load_default()
-from client.dashboard import last_months
-last_months(store, datetime.now(UTC))
-"""
-
-_BARE_SCRIPT = """
-import sys, time
-import psycopg
-psycopg.connect(sys.argv[1]).execute("SELECT count(*) FROM pg_class").fetchall()
-"""
-
-
-def _process_seconds(script: str, url: str, folder: Path) -> float:
-    """Wall time of a fresh Python process running ``script`` (interpreter start included)."""
-    env = {**os.environ, "PYTHONPATH": str(store_scale.ROOT)}
-    env.pop("SESAM_DATABASE_URL", None)
-    start = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", script, url, str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=store_scale.ROOT,
-        timeout=300,
-    )
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"ready probe failed: {done.stderr[-500:]}")
-    return elapsed
 
 
 def copied(ctx: RunContext, count: int) -> tuple[postgres.Copied, Path]:
@@ -88,6 +53,8 @@ def _folder(ctx: RunContext) -> Path:
 
 def run(ctx: RunContext) -> list[Figure]:
     require("client.store.copying", "copy_store")
+    if os.environ.get(store_given_pg.URL_ENV):
+        return store_given_pg.run(ctx)
     postgres.server(ctx)
     figures: list[Figure] = []
     for count in store_scale._sizes(ctx):
@@ -109,8 +76,8 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
     folder = _folder(ctx)
     ready, bare = [], []
     for _ in range(ctx.scaled(full=5, quick=3, tiny=2)):
-        ready.append(_process_seconds(_READY_SCRIPT, copy.url, folder))
-        bare.append(_process_seconds(_BARE_SCRIPT, copy.url, folder))
+        ready.append(postgres.process_seconds(postgres.READY_SCRIPT, copy.url, folder))
+        bare.append(postgres.process_seconds(postgres.BARE_SCRIPT, copy.url, folder))
     ready_s, bare_s = Stats.of(ready), Stats.of(bare)
     figures = [
         Figure(

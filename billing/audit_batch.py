@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from typing import NamedTuple
 
 from billing.audit import AuditEntry, ChainLink, build_entry, event_payload
 from billing.canonical import MAX_SAFE_INTEGER
@@ -25,9 +26,66 @@ from billing.canonical import MAX_SAFE_INTEGER
 _PLAIN_TEXT = re.compile(r"[A-Za-z0-9_ .:+-]*\Z")
 
 
-@dataclass(frozen=True, slots=True)
-class EventLine:
-    """One FSE's event in a batch: what its entry names that the others do not."""
+#: ``AuditEntry``'s fields in the order :func:`_entry` takes them.
+_ENTRY_FIELDS = (
+    "seq",
+    "at",
+    "kind",
+    "fse_id",
+    "lot_id",
+    "payload",
+    "payload_sha256",
+    "prev_hash",
+    "hash",
+)
+
+
+def _entry_maker() -> Callable[..., AuditEntry]:
+    """``AuditEntry(*values)`` for the 100 entries of an ARL: its slots set directly, as
+    its frozen ``__init__`` does, in ~0.7 µs instead of ~2 (issue #27); the constructor
+    itself if its fields are no longer these (nothing else is skipped: it has no
+    ``__post_init__``)."""
+    if (
+        tuple(f.name for f in fields(AuditEntry)) != _ENTRY_FIELDS
+        or hasattr(AuditEntry, "__post_init__")
+        or not all(hasattr(AuditEntry.__dict__.get(n), "__set__") for n in _ENTRY_FIELDS)
+    ):
+        return AuditEntry
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = (AuditEntry.__dict__[n].__set__ for n in _ENTRY_FIELDS)
+    new = object.__new__
+
+    def make(
+        seq: int,
+        at: str,
+        kind: str,
+        fse_id: str,
+        lot_id: str,
+        payload: str,
+        payload_sha256: str,
+        prev_hash: str,
+        hash: str,
+    ) -> AuditEntry:
+        entry = new(AuditEntry)
+        s0(entry, seq)
+        s1(entry, at)
+        s2(entry, kind)
+        s3(entry, fse_id)
+        s4(entry, lot_id)
+        s5(entry, payload)
+        s6(entry, payload_sha256)
+        s7(entry, prev_hash)
+        s8(entry, hash)
+        return entry
+
+    return make
+
+
+_entry = _entry_maker()
+
+
+class EventLine(NamedTuple):
+    """One FSE's event in a batch: what its entry names that the others do not (a named
+    tuple: 50 made per step of a lot, a third of the cost of a frozen dataclass)."""
 
     event_id: int
     fse_id: str  # the FSE's UUID
@@ -98,16 +156,16 @@ def build_event_entries(
             f'"payload_sha256":"{payload_sha256}",'
             f'"prev_hash":"{prev_hash}","seq":{seq}}}'
         )
-        entry = AuditEntry(
-            seq=seq,
-            at=at,
-            kind=kind,
-            fse_id=line.fse_id,
-            lot_id=line.lot_id,
-            payload=payload,
-            payload_sha256=payload_sha256,
-            prev_hash=prev_hash,
-            hash=hashlib.sha256(hashed.encode("ascii")).hexdigest(),
+        entry = _entry(
+            seq,
+            at,
+            kind,
+            line.fse_id,
+            line.lot_id,
+            payload,
+            payload_sha256,
+            prev_hash,
+            hashlib.sha256(hashed.encode("ascii")).hexdigest(),
         )
         entries.append(entry)
         prev_hash, seq = entry.hash, seq + 1

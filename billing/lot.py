@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 FORMAT = "SESAM-LOT"
 VERSION = 1
 KIND_FSE = "fse"
+#: A lot of scanned pièces justificatives (``billing.pj_lot``); here so that the store can
+#: name it without importing the CMS code.
+KIND_PJ = "pj"
 
 
 class LotState(StrEnum):

@@ -25,13 +25,13 @@ from billing.canonical import CanonicalError, canonical_bytes, parse_canonical
 from billing.cms import build_signed_data, verify_signed_data
 from billing.errors import BillingError
 from billing.fse import utc_stamp
+from billing.lot import KIND_PJ
 from billing.signing import Signer
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "SESAM-PJ"
 VERSION = 1
-KIND_PJ = "pj"
 CONTENT_TYPE = "application/pdf"
 
 

@@ -186,6 +186,16 @@ def transmit(connection: CardConnection, command: CommandApdu | bytes) -> tuple[
         data, sw = _send(connection, apdu)
     else:
         data, sw = connection.transmit(apdu._raw)
+    if sw != layout.SW_OK and (sw & 0xFF00 == 0x6C00 or sw & 0xFF00 == 0x6100):
+        return _follow(connection, apdu, data, sw)
+    return data, sw
+
+
+def _follow(
+    connection: CardConnection, apdu: CommandApdu, data: bytes, sw: int
+) -> tuple[bytes, int]:
+    """The rest of :func:`transmit` once ``apdu`` was answered ``data``, ``sw``: a
+    ``6CXX`` resend, then the ``61XX`` GET RESPONSE chain."""
     if sw & 0xFF00 == 0x6C00:
         data, sw = _resend_fixing_le(connection, apdu, sw)
     if sw & 0xFF00 != 0x6100:  # most answers: no T=0 procedure bytes
@@ -214,6 +224,7 @@ def _resend_fixing_le(connection: CardConnection, apdu: CommandApdu, sw: int) ->
     times)."""
     data = b""
     resends = 0
+    debug = logger.isEnabledFor(logging.DEBUG)
     while sw & 0xFF00 == 0x6C00:
         resends += 1
         if resends > MAX_WRONG_LENGTH_RETRIES:
@@ -221,23 +232,40 @@ def _resend_fixing_le(connection: CardConnection, apdu: CommandApdu, sw: int) ->
         le = sw & 0xFF or 256
         # Cached for commands without data only: a data field may carry a PIN.
         apdu = apdu.with_le(le) if apdu.data else _with_le(apdu, le)
-        data, sw = _send(connection, apdu)
+        data, sw = _send(connection, apdu) if debug else connection.transmit(apdu._raw)
     return data, sw
 
 
-@functools.lru_cache(maxsize=256)
+#: The commands without data resent with another Le, by (encoded command, Le): a T=0
+#: card answers ``6CXX`` to a READ BINARY of 256 bytes at each read of a shorter file.
+#: Keyed by the bytes (their hash is kept), not the dataclass (hashed in Python).
+_RESENDS: dict[tuple[bytes, int], CommandApdu] = {}
+
+
 def _with_le(apdu: CommandApdu, le: int) -> CommandApdu:
-    """The same command (without data) asking for ``le`` bytes: a T=0 card answers
-    ``6CXX`` to a READ BINARY of 256 bytes at each read of a shorter file."""
-    return apdu.with_le(le)
+    """The same command (without data) asking for ``le`` bytes, built once."""
+    key = (apdu._raw, le)
+    resend = _RESENDS.get(key)
+    if resend is None:
+        resend = apdu.with_le(le)
+        if len(_RESENDS) < 256:
+            _RESENDS[key] = resend
+    return resend
 
 
 def exchange(connection: CardConnection, command: CommandApdu | bytes) -> bytes:
     """Send one command (T=0 handled) and return its data; any SW but 9000 raises."""
     apdu = command if isinstance(command, CommandApdu) else CommandApdu.parse(command)
-    data, sw = transmit(connection, apdu)
+    # :func:`transmit` inline: a read selects a file or an application seven times.
+    if logger.isEnabledFor(logging.DEBUG):
+        data, sw = _send(connection, apdu)
+    else:
+        data, sw = connection.transmit(apdu._raw)
     if sw != layout.SW_OK:
-        check(sw, apdu)
+        if sw & 0xFF00 == 0x6C00 or sw & 0xFF00 == 0x6100:
+            data, sw = _follow(connection, apdu, data, sw)
+        if sw != layout.SW_OK:
+            check(sw, apdu)
     return data
 
 
@@ -280,18 +308,22 @@ def read_file(connection: CardConnection, *, sfi: int | None = None) -> bytes:
     """
     chunks: list[bytes] = []
     offset = 0
+    # :func:`transmit` inline when nothing is logged: most of a card read is this loop.
+    send = None if logger.isEnabledFor(logging.DEBUG) else connection.transmit
+    command = read_binary(0x80 | sfi, 0x00) if sfi is not None else read_binary(0, 0)
     while True:
-        if sfi is not None and offset == 0:
-            command = read_binary(0x80 | sfi, 0x00)
+        if send is None:
+            data, sw = transmit(connection, command)
         else:
-            command = read_binary(offset >> 8, offset & 0xFF)
-        data, sw = transmit(connection, command)
-        if sw == layout.SW_WRONG_P1P2 and offset > 0:
-            break
-        if sw == layout.SW_END_OF_FILE:
-            chunks.append(data)
-            break
+            data, sw = send(command._raw)
+            if sw != layout.SW_OK and (sw & 0xFF00 == 0x6C00 or sw & 0xFF00 == 0x6100):
+                data, sw = _follow(connection, command, data, sw)
         if sw != layout.SW_OK:
+            if sw == layout.SW_WRONG_P1P2 and offset > 0:
+                break
+            if sw == layout.SW_END_OF_FILE:
+                chunks.append(data)
+                break
             check(sw, command)
         chunks.append(data)
         offset += len(data)
@@ -299,4 +331,5 @@ def read_file(connection: CardConnection, *, sfi: int | None = None) -> bytes:
             break
         if offset >= MAX_FILE_SIZE:
             raise MalformedResponseError(f"{command.name}: file longer than {MAX_FILE_SIZE} bytes")
+        command = read_binary(offset >> 8, offset & 0xFF)
     return b"".join(chunks)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, Self
 
@@ -35,11 +34,10 @@ class CardConnection(abc.ABC):
         :raises CardCommunicationError: the transport failed.
         """
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Keep other applications off the card for a multi-command sequence (a no-op
         unless the transport has transactions, as PC/SC does)."""
-        yield
+        return contextlib.nullcontext()
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release the card. Idempotent."""

@@ -8,14 +8,14 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from types import TracebackType
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cardio import apdu, layout, sha256, tlv
 from cardio.connection import CardConnection
+from cardio.cps_parse import CpsCard, CpsIdentity, Situation, parse_identity, parse_situations
 from cardio.errors import (
     ApplicationNotFoundError,
     CardFileNotFoundError,
@@ -46,64 +46,11 @@ _NO_GET_DATA = frozenset(
 )
 #: MSE SET DST: the signing key CPS_PRIV_SIG, RSA PKCS#1 v1.5 with SHA-256.
 _DST_SIG = bytes([0x84, 0x01, layout.CPS_KEY_SIG, 0x80, 0x01, layout.ALGO_RSA_PKCS_SHA256])
-_ODF_PATH = layout.CPS_MF + layout.CPS_DF_APP + layout.CPS_FILE_ODF
+_APP_PATH = layout.CPS_MF + layout.CPS_DF_APP
+_ODF_PATH = _APP_PATH + layout.CPS_FILE_ODF
 _ODF_TAG_CDF = 0xA4
 #: DER prefix of DigestInfo { sha256, NULL } followed by the 32-byte digest.
 SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
-
-
-@dataclass(frozen=True, slots=True)
-class CpsIdentity:
-    """The card holder (template A0)."""
-
-    card_type_code: str  # "0" CPS, "2" CPE ...
-    id_type: str  # "8" RPPS, "0" ADELI
-    national_id: str
-    national_id_key: str
-    civilite: str
-    nom: str
-    prenom: str
-    serial: str
-
-    @property
-    def card_type(self) -> str:
-        """CPS, CPF, CPE, CPA, CPM (or the raw code when unknown)."""
-        return layout.CPS_CARD_TYPES.get(self.card_type_code, self.card_type_code)
-
-    @property
-    def may_sign(self) -> bool:
-        """False for a CPE (staff card): it has no signing key."""
-        return self.card_type != "CPE"
-
-
-@dataclass(frozen=True, slots=True)
-class Situation:
-    """One situation d'exercice (template A1): what the practitioner bills under."""
-
-    number: str
-    mode: str
-    statut: str
-    secteur: str
-    structure: str
-    billing_number: str
-    billing_key: str
-    replacement_number: str | None
-    convention_code: str
-    specialty: str
-    price_zone: str
-    ik_zone: str
-    may_sign_fse: bool
-    may_sign_lot: bool
-    structure_name: str
-    optam: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CpsCard:
-    """The public content of a CPx card."""
-
-    identity: CpsIdentity
-    situations: tuple[Situation, ...]
 
 
 def pin_block(pin: str) -> bytes:
@@ -124,83 +71,6 @@ def check_puk(puk: str) -> bytes:
     if not isinstance(puk, str) or not _PUK.match(puk):
         raise PinFormatError("the PUK is 8 digits")
     return puk.encode("ascii")
-
-
-def _get(fields: dict[int, bytes], tag: int, where: str) -> str:
-    value = fields.get(tag)
-    if value is None:
-        raise MalformedResponseError(f"{where}: tag {tag:02X} missing")
-    return value.decode("latin-1")
-
-
-def _text(value: bytes | None) -> str:
-    """An optional field as text, "" when absent."""
-    return value.decode("latin-1") if value else ""
-
-
-def parse_identity(data: bytes) -> CpsIdentity:
-    """The holder from file D001.
-
-    :raises MalformedResponseError: template A0 or a field is missing.
-    """
-    # ``values(x).get(tag)`` is ``find(decode(x), tag)``'s value, without the elements.
-    holder = tlv.values(data).get(layout.TAG_CPS_HOLDER)
-    if holder is None:
-        raise MalformedResponseError("CPS identity: template A0 missing")
-    c = tlv.values(holder)  # the first of each tag, as tlv.find
-    where = "CPS identity"
-    return CpsIdentity(
-        card_type_code=_get(c, layout.TAG_CPS_CARD_TYPE, where),
-        id_type=_get(c, layout.TAG_CPS_ID_TYPE, where),
-        national_id=_get(c, layout.TAG_CPS_ID, where),
-        national_id_key=_text(c.get(layout.TAG_CPS_ID_KEY)),
-        civilite=_text(c.get(layout.TAG_CPS_CIVILITE)),
-        nom=_get(c, layout.TAG_CPS_NOM, where),
-        prenom=_get(c, layout.TAG_CPS_PRENOM, where),
-        serial=_text(c.get(layout.TAG_CPS_SERIAL)),
-    )
-
-
-def parse_situations(data: bytes) -> tuple[Situation, ...]:
-    """The situations d'exercice from file D002, in card order.
-
-    :raises MalformedResponseError: a situation lacks a field billing needs.
-    """
-    situations = []
-    for index, template in enumerate(tlv.find_all(tlv.decode(data), layout.TAG_CPS_SITUATION)):
-        c = tlv.values(template.value)
-        get = c.get
-        try:  # the required fields by ``c[tag]``: the KeyError names the missing one
-            number = c[layout.TAG_SIT_NUMBER]
-            mode = c[layout.TAG_SIT_MODE]
-            billing_number = c[layout.TAG_SIT_BILLING_NUMBER]
-            billing_key = c[layout.TAG_SIT_BILLING_KEY]
-            specialty = c[layout.TAG_SIT_SPECIALTY]
-        except KeyError as exc:
-            raise MalformedResponseError(
-                f"CPS situation {index + 1}: tag {exc.args[0]:02X} missing"
-            ) from None
-        situations.append(
-            Situation(
-                number=number.decode("latin-1"),
-                mode=mode.decode("latin-1"),
-                statut=_text(get(layout.TAG_SIT_STATUS)),
-                secteur=_text(get(layout.TAG_SIT_SECTOR)),
-                structure=_text(get(layout.TAG_SIT_STRUCTURE)),
-                billing_number=billing_number.decode("latin-1"),
-                billing_key=billing_key.decode("latin-1"),
-                replacement_number=_text(get(layout.TAG_SIT_REPLACEMENT_NUMBER)) or None,
-                convention_code=_text(get(layout.TAG_SIT_CONVENTION_CODE)),
-                specialty=specialty.decode("latin-1"),
-                price_zone=_text(get(layout.TAG_SIT_PRICE_ZONE)),
-                ik_zone=_text(get(layout.TAG_SIT_IK_ZONE)),
-                may_sign_fse=get(layout.TAG_SIT_MAY_SIGN_FSE) == b"1",
-                may_sign_lot=get(layout.TAG_SIT_MAY_SIGN_LOT) == b"1",
-                structure_name=_text(get(layout.TAG_SIT_STRUCTURE_NAME)),
-                optam=get(layout.TAG_SIT_OPTAM) == b"1",
-            )
-        )
-    return tuple(situations)
 
 
 class CpsSession:
@@ -309,21 +179,12 @@ class CpsSession:
         apdu.check(sw, command)
         logger.info("%s: CPS PIN unblocked with the PUK", self.reader)
 
-    @contextlib.contextmanager
-    def reserved(self) -> Iterator[None]:
+    def reserved(self) -> contextlib.AbstractContextManager[None]:
         """Hold the card (one PC/SC transaction) across several reads, e.g. ``read()`` and
         ``certificate_der()``: each transaction costs two pcscd round trips, as much as
         several APDUs. Every read takes its own when none is held; nested ones reuse it.
         Never hold it while the user types a PIN: other programs wait meanwhile."""
-        if self._reserved:
-            yield
-            return
-        with self._connection.transaction():
-            self._reserved = True
-            try:
-                yield
-            finally:
-                self._reserved = False
+        return _Reservation(self)
 
     def _read(self, file_id: bytes) -> bytes:
         if not self._reserved:  # a transaction of its own (no generator when one is held)
@@ -373,10 +234,9 @@ class CpsSession:
     def _read_path(self, path: bytes) -> bytes:
         """A file of the CPX IAS application given by its absolute path (3F00 0001 xxxx):
         selected by file id under the application, which stays selected."""
-        prefix = layout.CPS_MF + layout.CPS_DF_APP
-        if not path.startswith(prefix) or len(path) != len(prefix) + 2:
+        if not path.startswith(_APP_PATH) or len(path) != len(_APP_PATH) + 2:
             raise MalformedResponseError(f"PKCS#15 path {path.hex()} outside the application")
-        return self._read(path[len(prefix) :])
+        return self._read(path[len(_APP_PATH) :])
 
     def certificate(self) -> x509.Certificate:
         """The signing certificate, parsed."""
@@ -432,6 +292,37 @@ class CpsSession:
         except CardFileNotFoundError:  # a card without certificate file: the contract's size
             return 256
         return (key.key_size + 7) // 8 if isinstance(key, rsa.RSAPublicKey) else 256
+
+
+class _Reservation:
+    """``CpsSession.reserved()``: a class, not a generator (a CPS read enters four)."""
+
+    __slots__ = ("_session", "_transaction")
+
+    def __init__(self, session: CpsSession) -> None:
+        self._session = session
+        self._transaction: contextlib.AbstractContextManager[None] | None = None
+
+    def __enter__(self) -> None:
+        session = self._session
+        if session._reserved:  # nested: the outer reservation holds the card
+            return
+        transaction = session._connection.transaction()
+        transaction.__enter__()
+        self._transaction = transaction
+        session._reserved = True
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
+            return None
+        self._session._reserved = False
+        return transaction.__exit__(exc_type, exc, tb)
 
 
 @functools.lru_cache(maxsize=64)

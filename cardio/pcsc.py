@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from smartcard import scard
@@ -233,8 +233,10 @@ class PcscConnection(CardConnection):
             if code in _CARD_GONE:
                 raise CardRemovedError(f"the card left {self._reader}") from cause
             raise CardCommunicationError(f"exchange with {self._reader} failed") from cause
-        if len(response) < 2:
-            raise CardCommunicationError(f"{self._reader}: answer without a status word")
+        if len(response) <= 2:  # a status word alone: half the answers of a read
+            if len(response) < 2:
+                raise CardCommunicationError(f"{self._reader}: answer without a status word")
+            return b"", response[0] << 8 | response[1]
         # pyscard answers a list of ints: bytearray() converts a 256-byte answer 3-4× faster
         # than bytes() (which takes a slow path for long lists), and the SW is cut off in place.
         data = bytearray(response)
@@ -242,21 +244,9 @@ class PcscConnection(CardConnection):
         del data[-2:]
         return bytes(data), sw
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        handle = self._live_handle()
-        hresult = scard.SCardBeginTransaction(handle)
-        code = _code(hresult)
-        if code != _OK:
-            cause = _driver_error(hresult, "SCardBeginTransaction")
-            if code in _CARD_GONE:
-                raise CardRemovedError(f"the card left {self._reader}") from cause
-            raise CardCommunicationError(f"cannot reserve the card in {self._reader}") from cause
-        try:
-            yield
-        finally:
-            # Ending may fail when the card left: the error that matters is already raised.
-            scard.SCardEndTransaction(handle, scard.SCARD_LEAVE_CARD)
+    def transaction(self) -> _Transaction:
+        """One PC/SC transaction on this card (a class, not a generator: a read takes one)."""
+        return _Transaction(self)
 
     def close(self) -> None:
         if self._handle is not None:
@@ -264,3 +254,31 @@ class PcscConnection(CardConnection):
             hresult = scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
             if _code(hresult) != _OK:
                 logger.debug("SCardDisconnect(%s): %08X", self._reader, _code(hresult))
+
+
+class _Transaction:
+    """``SCardBeginTransaction`` on entry, ``SCardEndTransaction`` on exit."""
+
+    __slots__ = ("_connection", "_handle")
+
+    def __init__(self, connection: PcscConnection) -> None:
+        self._connection = connection
+        self._handle = 0
+
+    def __enter__(self) -> None:
+        connection = self._connection
+        handle = connection._live_handle()
+        hresult = scard.SCardBeginTransaction(handle)
+        code = _code(hresult)
+        if code != _OK:
+            cause = _driver_error(hresult, "SCardBeginTransaction")
+            if code in _CARD_GONE:
+                raise CardRemovedError(f"the card left {connection.reader}") from cause
+            raise CardCommunicationError(
+                f"cannot reserve the card in {connection.reader}"
+            ) from cause
+        self._handle = handle
+
+    def __exit__(self, *exc: object) -> None:
+        # Ending may fail when the card left: the error that matters is already raised.
+        scard.SCardEndTransaction(self._handle, scard.SCARD_LEAVE_CARD)

@@ -105,11 +105,12 @@ class VitaleReader:
             )
         card = parse_card(identity_file, card_file, nir_file, rights_file)
         self._serial = card.serial
-        logger.info(
-            "carte Vitale read: %d bénéficiaire(s), serial %s",
-            len(card.beneficiaries),
-            card.serial.hex(),
-        )
+        if logger.isEnabledFor(logging.INFO):  # the serial's hex made only when logged
+            logger.info(
+                "carte Vitale read: %d bénéficiaire(s), serial %s",
+                len(card.beneficiaries),
+                card.serial.hex(),
+            )
         return card
 
     def read_public(self) -> tuple[PublicBeneficiary, ...]:

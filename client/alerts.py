@@ -21,6 +21,7 @@ from typing import Any
 
 from billing.lot import LotState
 from billing.working_days import add_working_days, working_days_between
+from client.alert_summaries import ONE_BY_ONE, SUMMARIES
 from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
 from client.reconciliation import Reconciliation
 from client.remainders import (
@@ -162,10 +163,15 @@ def _lot_alerts(store: Store, settings: Settings, now: datetime, seen: Scope) ->
                 _day(failed.updated_at).isoformat(),
             )
         )
-    for lot in store.lots(state=LotState.REFUSED):
-        if seen is not None and lot.practitioner_id not in seen:
-            continue  # another practitioner's lot (few refused lots: filtered here)
-        arl = store.alerts.refusal(lot.id)
+    # Another practitioner's lots left out (few refused lots: filtered here).
+    refused = [
+        lot
+        for lot in store.lots(state=LotState.REFUSED)
+        if seen is None or lot.practitioner_id in seen
+    ]
+    arls = store.alerts.refusals([lot.id for lot in refused])
+    for lot in refused:
+        arl = arls.get(lot.id)
         motifs = json.loads(arl.motifs) if arl else []
         text = "; ".join(f"{m['code']} {m['libelle']}" for m in motifs[:3]) or "motif non précisé"
         alerts.append(
@@ -590,9 +596,12 @@ def compute_alerts(
     *,
     include_acknowledged: bool = False,
     practitioners: Scope = None,
+    detail: frozenset[AlertKind] = frozenset(),
 ) -> list[Alert]:
     """Every current alert, most urgent first; those of ``practitioners``' FSE, lots and
-    payments only when given (issue #26: who is looking)."""
+    payments only when given (issue #26: who is looking). Past
+    :data:`client.alert_summaries.ONE_BY_ONE` lots or payment lines of a kind, one alert
+    counts them, unless the kind is in ``detail`` (issue #27)."""
     seen = practitioners
     alerts = [
         *_lot_alerts(store, settings, now, seen),
@@ -602,7 +611,43 @@ def compute_alerts(
         *_amc_alerts(store, now, seen),
         *gap_alerts(store, now, seen),
     ]
-    if not include_acknowledged:
-        hidden = _acked(store)
-        alerts = [a for a in alerts if a.key not in hidden]
+    hidden = set() if include_acknowledged else _acked(store)
+    alerts = [a for a in alerts if a.key not in hidden]
+    # Summed after the hidden ones are left out (they are not counted), and the sum itself
+    # can be hidden: its key names the count, so it comes back when the count changes.
+    alerts = [a for a in summed_up(alerts, detail) if a.key not in hidden]
     return sorted(alerts, key=lambda a: (_ORDER[a.level], a.since, a.key))
+
+
+def summed_up(alerts: list[Alert], detail: frozenset[AlertKind] = frozenset()) -> list[Alert]:
+    """``alerts`` with each kind of :data:`client.alert_summaries.SUMMARIES` that has more
+    than :data:`~client.alert_summaries.ONE_BY_ONE` of them (and is not in ``detail``)
+    replaced by one alert counting them."""
+    by_kind: dict[AlertKind, list[Alert]] = {}
+    for alert in alerts:
+        if alert.kind.value in SUMMARIES and alert.kind not in detail:
+            by_kind.setdefault(alert.kind, []).append(alert)
+    crowded = {kind: group for kind, group in by_kind.items() if len(group) > ONE_BY_ONE}
+    if not crowded:
+        return alerts
+    kept = [a for a in alerts if a.kind not in crowded]
+    for kind, group in crowded.items():
+        texts = SUMMARIES[kind.value]
+        since = min(a.since for a in group)
+        words = {"n": len(group), "since": _fr(date.fromisoformat(since)), "kind": kind.value}
+        kept.append(
+            Alert(
+                f"{kind.value}:ensemble:{len(group)}",
+                kind,
+                min((a.level for a in group), key=_ORDER.__getitem__),
+                texts.message.format(**words),
+                texts.action.format(**words),
+                since,
+            )
+        )
+    return kept
+
+
+def is_summed(alert: Alert) -> bool:
+    """Does ``alert`` count lots or payment lines listed by ``detail`` (issue #27)?"""
+    return alert.kind.value in SUMMARIES and alert.key.startswith(f"{alert.kind.value}:ensemble:")

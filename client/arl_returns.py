@@ -13,12 +13,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from billing.arl import Arl
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
 from client.store import LotRow, LotStep, NotFoundError, OutboxStatus, Store, stamp
-from client.transport import ServerRejectedError, Transport
+
+if TYPE_CHECKING:
+    from client.transport import Transport
 
 #: Named as before the split of ``client.returns``: log filters and readers keep working.
 logger = logging.getLogger("client.returns")
@@ -190,6 +193,10 @@ class ArlFetch:
 def fetch_arls(store: Store, transport: Transport, now: datetime) -> ArlFetch:
     """Read the concentrator's ARL feed from the last position, then ask for the ARL of
     each lot still waiting for one. Idempotent (an ARL published twice is counted once)."""
+    # Here, not at the top: ``sesam queue status`` reads ``last_contact`` without the
+    # transport's errors and the card messages they register (issue #27).
+    from client.transport_errors import ServerRejectedError
+
     after = int(_state(store, "arl_feed") or 0)
     items, last = transport.arl_feed(after)
     applied = duplicates = already_known = 0

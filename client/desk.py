@@ -25,6 +25,7 @@ from cardio.vitale_values import AmcContract
 from client.errors import ClientError
 from client.fse_input import PricingDraft, parse_identity
 from client.fse_service import FseInput, PatientIdentity
+from client.payment_means import PaymentMeans
 
 logger = logging.getLogger(__name__)
 
@@ -66,18 +67,6 @@ PAYMENT_MODE_LABELS = {
     PaymentMode.TIERS_PAYANT_AMO: "tiers payant AMO",
     PaymentMode.TIERS_PAYANT_AMO_AMC: "tiers payant AMO + AMC",
 }
-
-
-class PaymentMeans(StrEnum):
-    """How the patient paid what he paid at the desk (stated on the receipt)."""
-
-    CASH = "especes"
-    CHEQUE = "cheque"
-    CARD = "carte"
-
-    @property
-    def label(self) -> str:
-        return {"especes": "espèces", "cheque": "chèque", "carte": "carte bancaire"}[self.value]
 
 
 #: Why an FSE is made in dégradé (the FSE carries the reason).

@@ -2639,3 +2639,62 @@ def m033_outbox_totals(db: Database) -> None:
     db.execute(
         "INSERT INTO patient_words_version (id, n) SELECT 1, n FROM patients_version WHERE id = 1"
     )
+
+
+#: Issue #27, the ARL of a lot: a state change fired every ``AFTER UPDATE OF state`` trigger
+#: on each FSE, those whose body then did nothing too (sent → acknowledged leaves the
+#: remainders, the AMC remainders and the patient's totals as they are: ~0.15 ms of a lot's
+#: 50-row write). The same bodies, fired only ``WHEN`` they can change something. The
+#: remainders: a row exists only for an FSE paid or rejected (every writer checks it, and
+#: any state change deletes it), so a change between two other states has none to touch.
+_M034_TRIGGERS = (
+    ("remainders_fse_update", "fse"),
+    ("amc_remainders_fse_update", "fse"),
+    ("patient_fse_totals_update", "fse"),
+)
+_M034 = [
+    """
+    CREATE TRIGGER remainders_fse_update AFTER UPDATE OF state, fse_uuid ON fse
+    WHEN (OLD.state IN ('paid', 'rejected') OR NEW.state IN ('paid', 'rejected')
+        OR OLD.fse_uuid <> NEW.fse_uuid) BEGIN
+        DELETE FROM remainders WHERE fse_uuid = OLD.fse_uuid;
+        INSERT INTO remainders (fse_uuid, payment_id, outcome, billed_amo, billed_amc,
+            paid_amo, paid_amc, closed, practitioner_id)
+        SELECT p.fse_uuid, p.id, p.outcome, p.billed_amo, p.billed_amc, p.paid_amo,
+            p.paid_amc,
+            coalesce((SELECT c.motif FROM remainder_closures c WHERE c.fse_uuid = p.fse_uuid
+                      ORDER BY c.id DESC LIMIT 1), ''), NEW.practitioner_id
+        FROM payments p
+        WHERE p.id = (SELECT max(q.id) FROM payments q WHERE q.fse_uuid = NEW.fse_uuid)
+            AND p.outcome IN ('payee_partiellement', 'rejetee')
+            AND NEW.state IN ('paid', 'rejected');
+    END
+    """,
+    # Rectified (its rectificative bills the care again) or cancelled: nothing is owed.
+    """
+    CREATE TRIGGER amc_remainders_fse_update AFTER UPDATE OF state ON fse
+    WHEN (NEW.state IN ('cancelled', 'rectified')) BEGIN
+        DELETE FROM amc_remainders WHERE fse_uuid = OLD.fse_uuid;
+    END
+    """,
+    (
+        "CREATE TRIGGER patient_fse_totals_update "
+        "AFTER UPDATE OF state, patient_id, practitioner_id, total_fees ON fse "
+        f"WHEN {_M032_MOVED} BEGIN "
+        f"{_M032_REMOVE.format(when='1 = 1')} {_M032_ADD.format(when='1 = 1')} END"
+    ),
+]
+
+
+@MIGRATIONS()
+def m034_triggers_when_they_change_something(db: Database) -> None:
+    """Issue #27, recording an ARL: three ``AFTER UPDATE`` triggers on ``fse`` fired only
+    when their body can change something (the same bodies; nothing to recount)."""
+    for name, table in _M034_TRIGGERS:
+        if _on_postgres(db):
+            db.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            db.execute(f"DROP FUNCTION IF EXISTS {name}_fn()")
+        else:
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for sql in _M034:
+        db.execute(sql)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from billing.fse_states import FseEventKind, FseState
 from billing.noemie import MAX_SIZE as NOEMIE_MAX_SIZE
@@ -36,7 +37,9 @@ from client.errors import ClientError
 from client.labels import FSE_STATE_LABELS
 from client.reconciliation import Reconciliation
 from client.store import NotFoundError, Store, stamp
-from client.transport import Transport
+
+if TYPE_CHECKING:
+    from client.transport import Transport
 
 ZERO = Decimal("0.00")
 

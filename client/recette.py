@@ -17,20 +17,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from billing.documents.recette import (
-    RecetteSheet,
-    SheetLine,
-    SheetSection,
-    SheetTotals,
-    render_recette,
-)
 from billing.fse_states import UNCOUNTED_STATES
-from client.desk import PaymentMeans
 from client.fse_search import patient_name
 from client.output_files import write_output
+from client.payment_means import PaymentMeans
 from client.store import Store, figures
 from client.store.figures import RecetteGroup
+
+if TYPE_CHECKING:
+    from billing.documents.recette import RecetteSheet, SheetLine, SheetTotals
+
+# The paper's model is imported where used: the recette on screen (``sesam recette``) goes
+# without it, nor the desk's FSE, card and CMS code (issue #27).
 
 logger = logging.getLogger(__name__)
 
@@ -347,6 +347,8 @@ def compute(store: Store, request: RecetteRequest) -> Recette:
 
 
 def _totals_block(caption: str, totals: RecetteTotals) -> SheetTotals:
+    from billing.documents.recette import SheetTotals
+
     return SheetTotals(
         caption=caption,
         rows=(
@@ -364,6 +366,7 @@ def _totals_block(caption: str, totals: RecetteTotals) -> SheetTotals:
 def sheet(recette: Recette, cabinet: str, printed_on: date) -> RecetteSheet:
     """What the paper recette prints (``cabinet``: the name at its head): a section per
     practitioner (his FSE, his totals), then the totals of all when several."""
+    from billing.documents.recette import RecetteSheet, SheetLine, SheetSection
 
     def lines(practitioner_id: str) -> tuple[SheetLine, ...]:
         return tuple(
@@ -417,6 +420,8 @@ def cabinet_name(recette: Recette, names: list[tuple[str, str]]) -> str:
 
 def pdf(store: Store, request: RecetteRequest, printed_on: date, cabinet: str = "") -> bytes:
     """The recette of ``request`` as a text PDF (every FSE listed)."""
+    from billing.documents.recette import render_recette
+
     recette = compute(store, RecetteRequest(request.start, request.end, request.practitioner_id))
     return render_recette(
         sheet(recette, cabinet or cabinet_name(recette, practitioners(store)), printed_on)

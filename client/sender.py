@@ -21,6 +21,7 @@ import random
 import socket
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ Waiter = Callable[[float], bool]
 #: How often a long-running sender looks for stale claims, at most (seconds); it looks
 #: four times per claim lease (``claim_lease_seconds``) when that is shorter.
 RECOVERY_INTERVAL = 60.0
+#: Lots handed to the network thread at once: the one travelling and the next, ready to
+#: leave the moment the answer is in (more would only hold more claims).
+PIPELINE = 2
 
 
 class SendStep(StrEnum):
@@ -269,8 +273,13 @@ class Sender:
         self._emit(SendStep.SENDING, f"Envoi du {self._lot_label(row.id)}…", row.id)
         return der
 
-    def _deliver(self, row: OutboxRow, der: bytes) -> LotAnswer | TransportError:
-        """The network part alone (no store access: it may run on the network thread)."""
+    def _deliver(
+        self, row: OutboxRow, der: bytes, halt: threading.Event
+    ) -> LotAnswer | TransportError | None:
+        """The network part alone (no store access: it runs on the network thread); None
+        when the run stopped before this lot's turn came (it was not sent)."""
+        if halt.is_set() or self.cancel.is_set():
+            return None
         try:
             return self.transport.send_lot(row.id, der)
         except TransportError as exc:
@@ -355,41 +364,61 @@ class Sender:
         remaining, _blocked = self._count_open()
         self._total = remaining
         self._emit(SendStep.STARTED, f"{remaining} lot(s) à envoyer.")
-        # The next lot leaves as soon as the concentrator has answered the one before, and
-        # that answer is recorded while the next lot travels: the store's work (events,
-        # audit journal, one transaction) overlaps the concentrator's checks. The network
-        # thread never touches the store; this thread does all the writing. A cancel set
-        # while a lot travels sends nothing more.
+        # The concentrator's checks are the slow part: keep it busy. The network thread
+        # holds up to PIPELINE lots, each claimed and its attempt committed before it is
+        # handed over (a lot is in flight in the store before its request leaves), and
+        # sends them one after the other on its kept-alive connection: the next request
+        # leaves as soon as an answer is in, without waiting for this thread. This thread
+        # records each answer, in sending order, while the next lot travels, then claims
+        # another. The network thread never touches the store. A cancel (or an error here)
+        # sends nothing more: the lots not yet sent get their claim back.
         network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sesam-envoi")
-        travelling: tuple[OutboxRow, Future[LotAnswer | TransportError]] | None = None
+        halt = threading.Event()
+        handed: deque[tuple[OutboxRow, Future[LotAnswer | TransportError | None]]] = deque()
         try:
             while True:
-                answer = self._await(*travelling) if travelling is not None else None
-                if self.cancel.is_set():
-                    break
                 now = self.clock()
                 since = (now - last_recovery).total_seconds()
                 if since >= self._recovery_interval() or since < 0:  # < 0: the clock went back
                     report.recovered += self.recover()
                     last_recovery = now
-                with self.store.write():  # the claim and its attempt: one commit
-                    row = self.store.outbox_claim(self.worker, now)
-                    der = self._prepare(row, report) if row is not None else None
-                sent = None
-                if row is not None and der is not None:
-                    sent = (row, network.submit(self._deliver, row, der))
-                previous, travelling = travelling, sent
-                if previous is not None and answer is not None:
-                    # Its ARL may free a row that waits for it (after_id): claim again.
-                    self._record(previous[0], answer, report)
+                claimed = False
+                while len(handed) < PIPELINE and not self.cancel.is_set():
+                    with self.store.write():  # the claim and its attempt: one commit
+                        row = self.store.outbox_claim(self.worker, now)
+                        der = self._prepare(row, report) if row is not None else None
+                    if row is None:
+                        break
+                    claimed = True
+                    if der is not None:
+                        handed.append((row, network.submit(self._deliver, row, der, halt)))
+                    now = self.clock()
+                if handed:
+                    row, future = handed.popleft()
+                    answer = self._await(row, future, handed)
+                    if answer is None:  # cancelled before it left
+                        self._give_back(row)
+                    else:
+                        # Its ARL may free a row that waits for it (after_id): claim again.
+                        self._record(row, answer, report)
+                    if self.cancel.is_set():
+                        break
                     continue
-                if row is not None:
+                if self.cancel.is_set():
+                    break
+                if claimed:  # rows failed before leaving (no signed lot): look again
                     continue
                 if not until_empty or self._idle_wait(started, now, report, max_seconds):
                     break
         finally:
-            if travelling is not None:  # sent before a cancel or an error: record its answer
-                self._record(travelling[0], travelling[1].result(), report)
+            halt.set()
+            while handed:  # in sending order: record what left, give back what did not
+                row, future = handed.popleft()
+                answer = future.result()
+                if answer is None:
+                    self._give_back(row)
+                else:
+                    self._record(row, answer, report)
             network.shutdown()
         report.cancelled = self.cancel.is_set()
         report.remaining, report.blocked = self._count_open()
@@ -397,23 +426,35 @@ class Sender:
         self._emit(SendStep.FINISHED, summary(report))
         return report
 
+    def _give_back(self, row: OutboxRow) -> None:
+        """A claimed lot that was never sent goes back to the queue now."""
+        try:
+            self.store.outbox_retry(row.id, self.clock())
+        except ClientError:  # left claimed: the next run takes it back when the lease ends
+            logger.warning("claim of %s not given back", row.id, exc_info=True)
+
     def _recovery_interval(self) -> float:
         return max(1.0, min(RECOVERY_INTERVAL, self.settings.claim_lease_seconds / 4))
 
     def _await(
-        self, row: OutboxRow, future: Future[LotAnswer | TransportError]
-    ) -> LotAnswer | TransportError:
-        """The answer of a travelling lot; meanwhile its claim is renewed (the lease), so
-        that another sender takes it back within seconds only if this one died."""
+        self,
+        row: OutboxRow,
+        future: Future[LotAnswer | TransportError | None],
+        waiting: deque[tuple[OutboxRow, Future[LotAnswer | TransportError | None]]],
+    ) -> LotAnswer | TransportError | None:
+        """The answer of a travelling lot; meanwhile its claim and those of the lots waiting
+        behind it are renewed (the lease), so that another sender takes them back within
+        seconds only if this one died."""
         beat = max(0.5, self.settings.claim_lease_seconds / 4)
         while True:
             try:
                 return future.result(timeout=beat)
             except TimeoutError:
-                try:
-                    self.store.outbox_heartbeat(row.id, self.worker, self.clock())
-                except ClientError:  # a busy or full disk: the answer still matters more
-                    logger.warning("claim of %s not renewed", row.id, exc_info=True)
+                for held in (row, *(r for r, _ in waiting)):
+                    try:
+                        self.store.outbox_heartbeat(held.id, self.worker, self.clock())
+                    except ClientError:  # a busy or full disk: the answer still matters more
+                        logger.warning("claim of %s not renewed", held.id, exc_info=True)
 
     def _idle_wait(
         self, started: datetime, now: datetime, report: SendReport, max_seconds: float | None

@@ -8,7 +8,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from client.alerts import acknowledge, compute_alerts
+from client.alert_summaries import SUMMARIES
+from client.alerts import AlertKind, acknowledge, compute_alerts
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 
@@ -33,8 +34,15 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
             return EXIT_OK
         with looking_as(store, settings, args.carte) as seen:  # who is looking (issue #26)
             alerts = compute_alerts(
-                store, settings, now, include_acknowledged=args.all, practitioners=seen
+                store,
+                settings,
+                now,
+                include_acknowledged=args.all,
+                practitioners=seen,
+                detail=frozenset(AlertKind(k) for k in args.detail or ()),
             )
+        if args.detail:  # the alerts of those kinds only, one by one
+            alerts = [a for a in alerts if a.kind.value in args.detail]
     if args.json:
         print(json.dumps([a.to_json() for a in alerts], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -53,5 +61,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cmd.add_argument("--json", action="store_true", help="sortie JSON")
     cmd.add_argument("--all", action="store_true", help="y compris les alertes masquées")
     cmd.add_argument("--ack", metavar="CLE", help="masquer une alerte")
+    cmd.add_argument(
+        "--detail",
+        action="append",
+        choices=sorted(SUMMARIES),
+        metavar="TYPE",
+        help="les alertes de ce type une par une, même nombreuses (ex. lot_refuse)",
+    )
     add_card_option(cmd)
     cmd.set_defaults(handler=_cmd_alerts)

@@ -13,19 +13,18 @@ import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from billing.cms import CmsError
-from billing.lot import LotError, verify_lot
-from cardio.backend import PractitionerCard
-from client.bounded_read import InputFileError, read_bounded
-from client.cli.card_work import with_cards
 from client.cli.context import CommandContext
-from client.cli.pin import check_pin, read_pin
-from client.fse_service import CpsSource, FseService, VitaleSource
 from client.labels import LOT_STATE_LABELS, OUTBOX_STATUS_LABELS, mode_label
 from client.store import LotRow, Store
-from client.usecases import lots as lot_cases
+
+if TYPE_CHECKING:
+    from cardio.backend import PractitionerCard
+    from client.fse_service import CpsSource, FseService, VitaleSource
+
+# The card, signing, CMS and sending code is imported by the commands that use it: ``sesam
+# lot list`` answers without it (issue #27, tests/client/test_cli_imports.py).
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +113,11 @@ def _cmd_close(args: argparse.Namespace) -> int:
 
 
 def _close(args: argparse.Namespace, cli: CommandContext) -> int:
+    from client.cli.card_work import with_cards
+    from client.cli.pin import check_pin, read_pin
+    from client.fse_service import FseService
+    from client.usecases import lots as lot_cases
+
     pin = read_pin(args.pin_stdin)
     if not check_pin(pin):
         return EXIT_USAGE
@@ -231,6 +235,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from client.fse_service import FseService
+
     with CommandContext() as cli:
         store = cli.store
         lot = FseService(store).export_lot(
@@ -245,6 +251,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from billing.cms import CmsError
+    from billing.lot import LotError, verify_lot
+    from client.bounded_read import InputFileError, read_bounded
+
     try:
         der = read_bounded(args.file, _MAX_LOT_FILE)
         ca = read_bounded(args.ca, 1_000_000)

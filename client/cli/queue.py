@@ -9,16 +9,19 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing.fse_states import FseState
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 from client.labels import FSE_STATE_LABELS, OUTBOX_STATUS_LABELS
-from client.returns import last_contact
-from client.sender import Sender, SendProgress, SendStep
 from client.store import OutboxStatus, Store, parse_db_stamp
-from client.usecases import lots as lot_cases
+
+if TYPE_CHECKING:
+    from client.sender import SendProgress
+
+# The sender, the transport and the lots' use cases are imported by ``send`` and ``retry``:
+# ``sesam queue status`` answers without them (issue #27, tests/client/test_cli_imports.py).
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +98,8 @@ def queue_status(store: Store, practitioners: frozenset[str] | None = None) -> d
             "prochain_essai": first.next_attempt_at.isoformat() if first.next_attempt_at else None,
             "derniere_erreur": first.last_error,
         }
+    from client.arl_returns import last_contact  # not client.returns: the NOEMIE side too
+
     contact = last_contact(store)
     return {
         "lots": lots,
@@ -141,6 +146,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 def progress_printer(stream: Any = None) -> Callable[[SendProgress], None]:
     """A text progress bar on stderr: one line per event, ``[####....] n/N message``."""
+    from client.sender import SendStep
+
     out = stream or sys.stderr
 
     def show(progress: SendProgress) -> None:
@@ -156,6 +163,8 @@ def progress_printer(stream: Any = None) -> Callable[[SendProgress], None]:
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
+    from client.sender import Sender
+
     with CommandContext() as cli:
         transport = cli.transport  # the certificates are checked before the database
         sender = Sender(
@@ -215,6 +224,8 @@ def _summary_line(acknowledged: int, refused: int, remaining: int) -> str:
 
 
 def _cmd_retry(args: argparse.Namespace) -> int:
+    from client.usecases import lots as lot_cases
+
     with CommandContext() as cli:
         store = cli.store
         lot = store.lot_by_number(args.lot)

@@ -33,9 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from billing.fse import SecuringMode
+from billing.fse_model import SecuringMode
 from billing.lot import LotState
-from billing.pj_lot import Piece, pj_lot_document, sign_pj_lot
 from billing.scor_rules import (
     ScorSettings,
     WorkingDayPredicate,
@@ -44,7 +43,6 @@ from billing.scor_rules import (
     purge_date,
     retry_verdict,
 )
-from billing.signing import Signer
 from client.scor.errors import PjNotFoundError, PjStateError
 from client.scor.pj_records import PENDING as _PENDING
 from client.scor.pj_records import PjRecord, PjStatus, PurgeRecord
@@ -54,6 +52,7 @@ from client.store import FseRow, OutboxStatus, Store
 from client.store.scor import NewPj, PjLotMember, PjPurge, PjRow, ScorPieces
 
 if TYPE_CHECKING:  # fpdf and Pillow: 0.3 s of every command's start
+    from billing.signing import Signer
     from client.scor.normalize import NormalizedPj
 
 logger = logging.getLogger(__name__)
@@ -200,6 +199,9 @@ class PjService:
     def _build_one(
         self, invoice_lot_id: str, members: Sequence[PjLotMember], signer: Signer
     ) -> str:
+        # The CMS signing code (asn1crypto, cryptography): ``sesam scor status`` goes without.
+        from billing.pj_lot import Piece, pj_lot_document, sign_pj_lot
+
         now = self._clock()
         first = members[0]
         pieces = [

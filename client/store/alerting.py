@@ -4,6 +4,7 @@ state, a bound on the date): at a million FSE a walk of every row took half a mi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -144,6 +145,18 @@ class AlertQueries(Repository):
         """The negative ARL of a lot, None when none was recorded."""
         row = self._one("SELECT motifs, received_at FROM arl WHERE lot_id = ?", [lot_id])
         return row_of(RefusalArl, row) if row else None
+
+    def refusals(self, lot_ids: list[str]) -> dict[str, RefusalArl]:
+        """The negative ARL of each of ``lot_ids`` that has one, in one statement (a query
+        per refused lot: 195 round trips to the cabinet's server at 1M FSE)."""
+        if not lot_ids:
+            return {}
+        rows = self.db.query(
+            "SELECT lot_id, motifs, received_at FROM arl "
+            "WHERE lot_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(lot_ids)],
+        )
+        return {str(r["lot_id"]): RefusalArl(str(r["motifs"]), str(r["received_at"])) for r in rows}
 
     def unsent_fse(
         self, care_until: str, practitioners: frozenset[str] | None = None

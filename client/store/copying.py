@@ -11,7 +11,8 @@ target's own triggers, never listed here: a table a new migration's trigger keep
 be forgotten. The triggers are off while the rows come in (on, they would rewrite the
 same few rows once per copied row) and on again before the commit; each table they keep
 is then emptied and set to the source's rows, after the tables whose triggers write it
-(the counts after the remainders they count).
+(the counts after the remainders they count). On PostgreSQL the planner's statistics are
+gathered after the commit (``ANALYZE``): the first pages are planned on the rows copied.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ _WRITES = re.compile(
     re.IGNORECASE,
 )
 
-#: Progress: (table, rows copied, rows of the table).
+#: Progress: (table, rows copied, rows of the table); then (STATISTICS, 0 then 1, 1).
 Progress = Callable[[str, int, int], None]
+#: The last step's name on PostgreSQL: the planner's statistics gathered (``ANALYZE``).
+STATISTICS = "statistiques"
 
 
 class TargetNotEmptyError(StoreError):
@@ -205,6 +208,12 @@ def copy_store(source: Store, target: Store, where: str, progress: Progress) -> 
             copied.append((table, _copy_table(source, target, table, progress)))
         if target.conn.on_postgres:
             _advance_identities(target)
+    if target.conn.on_postgres:
+        # The planner's statistics of the rows copied, after the commit: without them it
+        # plans the first pages on a new table's guesses (autovacuum comes minutes later).
+        progress(STATISTICS, 0, 1)
+        target.db.execute("ANALYZE")
+        progress(STATISTICS, 1, 1)
     return CopyReport(tuple(copied))
 
 

@@ -9,7 +9,7 @@ NULL`` typed as text, ``x [NOT] IN ()`` (an empty list) as FALSE / TRUE, SQLite'
 unary ``+`` (keeps a column off its index) and ``INDEXED BY`` dropped, the DDL's types
 (``INTEGER`` → ``BIGINT``, ``BLOB`` → ``BYTEA``, ``REAL`` → ``DOUBLE PRECISION``, ``id
 INTEGER PRIMARY KEY`` → an identity column, no ``WITHOUT ROWID``) and SQLite's triggers →
-a plpgsql function each.
+a plpgsql function each (a ``WHEN (…)`` kept on the trigger).
 """
 
 from __future__ import annotations
@@ -109,8 +109,11 @@ _UPSERT_SELF = re.compile(
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _OR_REPLACE = re.compile(r"^\s*INSERT\s+OR\s+REPLACE\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+#: A row trigger, with an optional ``WHEN (condition)`` (written in parentheses, as
+#: PostgreSQL wants it): a trigger whose body would do nothing for a change is not fired.
 _TRIGGER = re.compile(
-    r"^\s*CREATE\s+TRIGGER\s+(\w+)\s+(BEFORE|AFTER)\s+(.*?)\s+ON\s+(\w+)\s+BEGIN\s+(.*)\bEND\s*$",
+    r"^\s*CREATE\s+TRIGGER\s+(\w+)\s+(BEFORE|AFTER)\s+(.*?)\s+ON\s+(\w+)\s+"
+    r"(?:FOR\s+EACH\s+ROW\s+)?(?:WHEN\s+(\(.*?\))\s+)?BEGIN\s+(.*)\bEND\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 _RAISE = re.compile(r"SELECT\s+RAISE\s*\(\s*ABORT\s*,\s*(\x00\d+\x00)\s*\)", re.IGNORECASE)
@@ -157,7 +160,7 @@ def _qualify_upserts(sql: str) -> str:
 
 def _trigger(match: re.Match[str], literals: list[str]) -> tuple[str, ...]:
     """A SQLite row trigger as a plpgsql function and the trigger calling it."""
-    name, when, event, table, body = match.groups()
+    name, when, event, table, condition, body = match.groups()
     body = _RAISE.sub(lambda m: f"RAISE EXCEPTION {m.group(1)}", body)
     for pattern, replacement in _TYPES[1:]:
         body = pattern.sub(replacement, body)
@@ -169,9 +172,10 @@ def _trigger(match: re.Match[str], literals: list[str]) -> tuple[str, ...]:
         f"CREATE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN "
         f"{_unmask(body, literals)} RETURN NULL; END $body$"
     )
+    only = f"WHEN {_unmask(' '.join(condition.split()), literals)} " if condition else ""
     trigger = (
         f"CREATE TRIGGER {name} {when} {' '.join(event.split())} ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {name}_fn()"
+        f"FOR EACH ROW {only}EXECUTE FUNCTION {name}_fn()"
     )
     return (function, trigger)
 

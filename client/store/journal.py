@@ -96,7 +96,7 @@ def stored_entries(entries: Sequence[AuditEntry]) -> tuple[int, bytes, bytes]:
     records = [(e.at, e.kind, e.fse_id, e.lot_id, e.payload) for e in entries]
     hashes = bytes.fromhex(entries[-1].hash)
     if len(entries) > 1:
-        inner = b"".join(bytes.fromhex(e.hash)[:_PREFIX] for e in entries[:-1])
+        inner = bytes.fromhex("".join(e.hash[: 2 * _PREFIX] for e in entries[:-1]))
         hashes = _SHORTENED + inner + hashes
     return entries[0].seq, pack_records(records), hashes
 
@@ -272,11 +272,20 @@ class Journal(Repository):
             return
         first_id = self._event_ids(len(moved))
         when = stamp(at)
+        # ``_event_row``'s codes, the same for the whole lot: computed once (issue #27).
+        seconds, kind_stored, to_stored = at_seconds(at), kind_code(kind), STATE_CODES[to_state]
+        left = None if from_state is None else STATE_CODES[from_state]
         self.db.conn.executemany(
             _INSERT_EVENT,
             [
-                _event_row(
-                    first_id + i, fse.id, at, kind, from_state or fse.state, to_state, detail
+                (
+                    fse.id,
+                    first_id + i,
+                    seconds,
+                    kind_stored,
+                    STATE_CODES[fse.state] if left is None else left,
+                    to_stored,
+                    detail,
                 )
                 for i, fse in enumerate(moved)
             ],

@@ -308,8 +308,16 @@ class FseSearch(Repository):
             # the dates newest first until it is full (from 1 in 20 patients); a count
             # scans the table (from half of them: faster than the index then each row).
             few = len(patients.ids) * (20 if page else 2) <= patients.among
-            column = "f.patient_id" if few else "+f.patient_id"
-            parts.append(f"{column} IN (SELECT value FROM json_each(?))")  # noqa: S608
+            if few:
+                parts.append("f.patient_id IN (SELECT value FROM json_each(?))")
+            else:
+                # Tested row by row against the list hashed once: as a join PostgreSQL
+                # expects 100 patients and rescans the list at every FSE (« léa »: 3 645
+                # patients, 450 ms at 1M FSE; 4 ms so). Off the patient index on both.
+                parts.append(
+                    "CASE WHEN f.patient_id IN (SELECT value FROM json_each(?)) "
+                    "THEN 1 ELSE 0 END = 1"
+                )
             params.append(json.dumps(patients.ids))
         if flt.care_from is not None:
             parts.append("f.care_date >= ?")

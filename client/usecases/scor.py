@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from billing.scor_rules import french_working_day
-from billing.signing import Signer
-from client.context import AppContext
 from client.scor import scan as sane
 from client.scor.config import SCOR_SETTINGS_NAME, ScorConfig, load_scor_config
-from client.scor.normalize import NormalizedPj, normalize_bytes
 from client.scor.pj import PjRecord, PjService
 from client.store import Store
 from client.store.rows import FseRow
-from client.usecases.common import CardThreadSigner, Services
+
+if TYPE_CHECKING:
+    # The normaliser (Pillow, fpdf) and the card/sender context are imported where used:
+    # ``sesam scor status`` and ``sesam lot list`` answer without them (issue #27).
+    from billing.signing import Signer
+    from client.context import AppContext
+    from client.scor.normalize import NormalizedPj
+    from client.usecases.common import Services
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,8 @@ def scor_records_page(ctx: AppContext, offset: int, limit: int) -> list[PjRecord
 
 def normalise_file(ctx: Services, path: Path) -> ScannedPj:
     """Read and normalise a file (disk, CPU: a worker thread)."""
+    from client.scor.normalize import normalize_bytes
+
     data = path.read_bytes()
     pj = normalize_bytes(data, path.name, scor_config(ctx).normalize_options)
     preview = None if data[:4] == b"%PDF" else data
@@ -101,6 +108,8 @@ def normalise_file(ctx: Services, path: Path) -> ScannedPj:
 
 def scan(ctx: Services) -> ScannedPj:
     """One page from the scanner (SANE ``scanimage``; the ``test`` backend in the demo)."""
+    from client.scor.normalize import normalize_bytes
+
     config = scor_config(ctx)
     device = config.scanner_device or "test:0"
     image = sane.scan_page(device, sane.options_for(device))
@@ -125,5 +134,7 @@ def attach_pj(
 
 def build_pj_lots(ctx: AppContext, session: Signer) -> int:
     """PJ lots signed with the CPS, queued behind their invoice lots; how many."""
+    from client.usecases.common import CardThreadSigner
+
     signer = CardThreadSigner(ctx, session)
     return ctx.db.submit(lambda store: len(pj_service(ctx, store).build_lots(signer))).result()

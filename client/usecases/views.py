@@ -3,22 +3,33 @@ and the first page of each list; never every row of a list."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from client import alerts, dashboard, returns
 from client.alerts import Alert
-from client.context import AppContext
+from client.fse_search import (
+    FseFilter,
+    FseListRow,
+    FseListTotals,
+    PractitionerChoice,
+    practitioners,
+    search,
+    totals,
+)
 from client.remainders import LateAmcPart, late_amc_parts
 from client.returns import FseReconciliation, ReconcileSummary
 from client.store import Store
 from client.store.cabinet import Viewer
 from client.store.rows import LotRow, OutboxRow
-from client.usecases.common import Services
 from client.usecases.scope import fse_page as scoped_fse_page
 from client.usecases.scope import looking, scope_of
+
+if TYPE_CHECKING:  # the card, sender and transport code: not for ``sesam dashboard`` (#27)
+    from client.context import AppContext
+    from client.usecases.common import Services
 
 #: A prepared invoice as the draft book keeps it (its JSON object).
 Draft = dict[str, Any]
@@ -27,12 +38,33 @@ UnmatchedPayment = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+class FseListView:
+    """What one search of the FSE list read on the database thread: the first page, the
+    count and total, the practitioners to choose from."""
+
+    filter: FseFilter
+    first: list[FseListRow]
+    found: FseListTotals
+    practitioners: list[PractitionerChoice]
+
+
+def read_fse_list(store: Store, flt: FseFilter, first_page: int = 200) -> FseListView:
+    """The FSE list's first page, count and total, practitioners (database thread)."""
+    return FseListView(
+        filter=flt,
+        first=search(store, flt, limit=first_page),
+        found=totals(store, flt),
+        practitioners=practitioners(store),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class QueueView:
     """What the queue page shows, read in one go: the counts and the first page of each list
     (newest FSE and lots first; the next pages: :func:`fse_page`, :func:`lot_page`,
     :func:`unmatched_page`, read as the lists scroll)."""
 
-    fse: list[FseReconciliation]  # the first page
+    fse: list[FseReconciliation]  # the first page (none when ``fse_list`` was read instead)
     summary: ReconcileSummary  # of the whole list
     lots: list[tuple[LotRow, OutboxRow | None]]  # the first page
     lot_count: int
@@ -42,6 +74,9 @@ class QueueView:
     last_contact: str | None
     #: AMC parts (gestion séparée) unpaid beyond their AMC's delay (issue #23).
     late_amc: list[LateAmcPart] = field(default_factory=list)
+    #: The page's FSE list searched with the filter the user set, in the same read
+    #: (issue #27: a second read queued behind the first on the database thread).
+    fse_list: FseListView | None = None
 
 
 def read_queue(
@@ -57,12 +92,16 @@ def read_queue(
 
 
 def _read_queue(
-    store: Store, first_page: int, drafts: list[Draft] | None, viewer: Viewer | None
+    store: Store,
+    first_page: int,
+    drafts: list[Draft] | None,
+    viewer: Viewer | None,
+    reconciliations: bool = True,
 ) -> QueueView:
     seen = scope_of(viewer)
     with looking(store, viewer):
         return QueueView(
-            fse=scoped_fse_page(store, viewer, first_page),
+            fse=scoped_fse_page(store, viewer, first_page) if reconciliations else [],
             summary=returns.reconcile_summary(store, seen),
             lots=store.lots_page(first_page, 0, seen),
             lot_count=store.lot_count(seen),
@@ -74,13 +113,23 @@ def _read_queue(
         )
 
 
-def load_queue(ctx: AppContext, first_page: int = 200) -> QueueView:
-    """The queue page's content, with the prepared invoices."""
+def load_queue(
+    ctx: AppContext, first_page: int = 200, fse_filter: FseFilter | None = None
+) -> QueueView:
+    """The queue page's content, with the prepared invoices, and its FSE list searched
+    with ``fse_filter`` when given: one read on the database thread."""
     book = ctx.drafts
     viewer = ctx.viewer
-    return ctx.db.submit(
-        lambda store: read_queue(store, first_page, book.list() if book is not None else [], viewer)
-    ).result()
+
+    def work(store: Store) -> QueueView:
+        drafts = book.list() if book is not None else []
+        if fse_filter is None:
+            return read_queue(store, first_page, drafts, viewer)
+        with looking(store, viewer):  # the FSE list stands for the reconciliations' page
+            view = _read_queue(store, first_page, drafts, viewer, reconciliations=False)
+        return replace(view, fse_list=read_fse_list(store, fse_filter, first_page))
+
+    return ctx.db.submit(work).result()
 
 
 def fse_page(ctx: AppContext, offset: int, limit: int) -> list[FseReconciliation]:
@@ -183,6 +232,25 @@ def _alerts(store: Store, ctx: Services, now: datetime, viewer: Viewer | None) -
     """The alerts of what ``viewer`` may see (issue #26)."""
     with looking(store, viewer):
         return alerts.compute_alerts(store, ctx.settings, now, practitioners=scope_of(viewer))
+
+
+def load_alert_details(ctx: AppContext, kind: alerts.AlertKind) -> list[Alert]:
+    """The alerts of ``kind`` one by one, however many (issue #27: the dashboard counts
+    them in one alert; a double click on it lists them), as the desk's viewer sees them."""
+    viewer = ctx.viewer
+
+    def work(store: Store) -> list[Alert]:
+        with looking(store, viewer):
+            found = alerts.compute_alerts(
+                store,
+                ctx.settings,
+                ctx.utc_clock(),
+                practitioners=scope_of(viewer),
+                detail=frozenset({kind}),
+            )
+        return [a for a in found if a.kind is kind]
+
+    return ctx.db.submit(work).result()
 
 
 def load_dashboard(ctx: AppContext, months: int = 6) -> DashboardView:

@@ -261,6 +261,48 @@ def test_cancel_stops_the_run(store, cabinet, clock) -> None:  # type: ignore[no
     assert report.cancelled and len(transport.sent) == 1 and report.remaining == 2
 
 
+def test_a_cancel_gives_back_the_lot_ready_to_leave(store, cabinet, clock) -> None:  # type: ignore[no-untyped-def]
+    """The lot claimed to leave next is not sent after a cancel: it is back in the queue at
+    once (not held until its claim's lease runs out), and the next run sends each lot once."""
+    lots = _lots(store, cabinet, clock, fse=3)
+    cancel = threading.Event()
+    transport = FakeTransport(lambda: cancel.set() or "ok")
+    report = _sender(store, transport, clock, cancel=cancel).run(until_empty=True)
+    assert report.cancelled and len(transport.sent) == 1
+    waiting = [r for r in store.outbox_rows() if r.id != transport.sent[0]]
+    assert {r.status for r in waiting} == {OutboxStatus.PENDING}
+    report = _sender(store, transport, clock).run(until_empty=True)
+    assert report.complete and sorted(transport.sent) == sorted(lots)
+    assert {f.state for f in store.fse_list()} == {FseState.ACKNOWLEDGED}
+
+
+def test_the_next_lot_is_claimed_while_the_one_before_travels(  # type: ignore[no-untyped-def]
+    db_path, store, cabinet, clock
+) -> None:
+    """The concentrator is kept busy: while a lot waits for its answer, the next one is
+    already claimed with its attempt recorded (in flight in the store before it leaves), so
+    it goes the moment the answer is in; nothing is sent twice."""
+    lots = _lots(store, cabinet, clock, fse=3)
+    seen: list[int] = []
+
+    def count_in_flight() -> str:
+        own = open_store(db_path)
+        try:
+            for _ in range(500):  # the sender's thread claims the next lot meanwhile
+                seen[:] = [len(own.outbox_rows(OutboxStatus.IN_FLIGHT))]
+                if seen[0] == 2:
+                    break
+                threading.Event().wait(0.01)
+        finally:
+            own.close()
+        return "ok"
+
+    transport = FakeTransport(count_in_flight)
+    report = _sender(store, transport, clock).run()
+    assert seen == [2]
+    assert report.complete and report.acknowledged == 3 and sorted(transport.sent) == sorted(lots)
+
+
 def test_billing_goes_on_while_the_sender_waits_on_the_network(  # type: ignore[no-untyped-def]
     db_path, store, cabinet, clock
 ) -> None:

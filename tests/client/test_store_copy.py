@@ -80,6 +80,13 @@ def test_a_sqlite_store_moves_to_postgresql_and_back_with_its_journal_intact(
     try:
         assert on_server.conn.on_postgres
         assert _summary(on_server) == _summary(with_sqlite)
+        # The copy ends with the planner's statistics: the first pages on the server are
+        # planned on the rows copied, not on an empty new table's guesses.
+        assert "statistiques : 1 / 1" in moved.stderr
+        planned = on_server.db.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = 'fse' AND relkind = 'r'"
+        ).fetchone()
+        assert planned is not None and planned[0] == 3
         report = on_server.audit_verify()
         assert report.ok and report.head_hash == head
         # The numbering goes on from the practitioner's last number, never back.

@@ -70,8 +70,8 @@ def test_dashboard_legend_and_note(qtbot, window, tmp_path) -> None:  # type: ig
 
 
 def test_hundreds_of_alerts_are_all_listed_in_their_colour(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    """A store with hundreds of alerts (195 refused lots at 1M FSE): the list, laid out in
-    batches so that the GUI does not stall, shows every one, urgent ones in red."""
+    """Hundreds of alerts (a summed kind listed by a double click: 195 refused lots at 1M
+    FSE): the list shows every one, urgent ones in red."""
     from dataclasses import replace
 
     from client.alerts import Alert, AlertKind, AlertLevel

@@ -7,6 +7,7 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from client.alerts import Alert, is_summed
 from client.labels import mode_label
 from client.usecases import views
 from ui.errors import message_for
@@ -14,6 +15,7 @@ from ui.fmt import euros
 from ui.pages.base import Page, hint
 from ui.pages.recette import RecetteView
 from ui.qt import (
+    QColor,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -116,11 +118,12 @@ class DashboardPage(Page):
         self.alerts = QListWidget()
         self.alerts.setObjectName("alerts")
         self.alerts.setWordWrap(True)
-        # Laid out a few items per turn of the event loop: a store with hundreds of alerts
-        # (195 refused lots at 1M FSE) stalled the GUI 40–60 ms laying out every wrapped
-        # item at once; 20–23 ms in batches of 10 (docs/performance.md, finding 20).
-        self.alerts.setLayoutMode(QListWidget.LayoutMode.Batched)
-        self.alerts.setBatchSize(10)
+        # Laid out at once (Qt's default): alerts that grow with the store are summed, so the
+        # list stays short (issue #27). Laid out « Batched », as tried before, the list was
+        # never laid out in the application (no scroll range: its last lines unreachable).
+        # Many alerts of a kind are one alert counting them (issue #27); a double click
+        # on it lists them one by one in its place.
+        self.alerts.itemDoubleClicked.connect(self._expand)
         body.addWidget(self.alerts, 1)
         self.recette = RecetteView(self)
         self.tabs.addTab(overview, tr("Vue d'ensemble"))
@@ -170,16 +173,51 @@ class DashboardPage(Page):
         )
         self.money_chart.set_data(view.months, list(zip(view.billed, view.received, strict=True)))
         self.rejects_chart.set_data(view.months, [[r] for r in view.rejects_by_month])
-        self.alerts.clear()
-        if not view.alerts:
-            self.alerts.addItem(tr("Aucune alerte."))
-        for alert in view.alerts:
-            item = QListWidgetItem(f"{alert.message} — {alert.action}")
-            item.setForeground(Qt.GlobalColor.black)
-            from ui.qt import QColor
+        self._show_alerts(view.alerts)
 
-            item.setForeground(QColor(LEVEL_COLORS.get(alert.level.value, "#1f3b57")))
-            self.alerts.addItem(item)
+    def _expand(self, item: QListWidgetItem) -> None:
+        alert = item.data(Qt.ItemDataRole.UserRole)
+        if not isinstance(alert, Alert) or not is_summed(alert):
+            return
+        item.setText(tr("Liste en cours de lecture…") + " " + item.text())
+        self.runner.submit(
+            lambda: views.load_alert_details(self.ctx, alert.kind),
+            lambda found: self._on_details(alert, found),
+            self._on_load_failed,
+            label="alertes",
+        )
+
+    def _on_details(self, summed: Alert, found: list[Alert]) -> None:
+        """The summed alert's lines in its place, if the list still shows it. The list is
+        filled again rather than items inserted: inserted amid a batched layout, the items
+        were not laid out (a blank list)."""
+        items = (self.alerts.item(row) for row in range(self.alerts.count()))
+        alerts = [
+            a for a in (i.data(Qt.ItemDataRole.UserRole) for i in items) if isinstance(a, Alert)
+        ]
+        keys = [a.key for a in alerts]
+        if summed.key not in keys:
+            return  # the page was loaded again meanwhile
+        at = keys.index(summed.key)
+        alerts[at : at + 1] = found
+        self._show_alerts(alerts)
+
+    def _show_alerts(self, alerts: list[Alert]) -> None:
+        self.alerts.clear()
+        if not alerts:
+            self.alerts.addItem(tr("Aucune alerte."))
+        for alert in alerts:
+            self.alerts.addItem(alert_item(alert))
+
+
+def alert_item(alert: Alert) -> QListWidgetItem:
+    """An alert's line, in its level's colour; a summed one says it can be listed."""
+    item = QListWidgetItem(f"{alert.message} — {alert.action}")
+    if is_summed(alert):
+        item.setToolTip(tr("Double-cliquez pour les lister ici, une ligne chacun."))
+    item.setForeground(QColor(LEVEL_COLORS.get(alert.level.value, "#1f3b57")))
+    item.setData(Qt.ItemDataRole.UserRole, alert)
+    return item
 
 
 def mode_shares_text(shares: dict[str, Decimal]) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from client.context import AppContext
-from client.fse_search import FseListRow
+from client.fse_search import FseFilter, FseListRow
 from client.labels import RECONCILIATION_LABELS, lot_state_label, mode_label
 from client.returns import HandMatch
 from client.sender import SenderThread
@@ -55,12 +55,20 @@ def _lot_sending(row: tuple[LotRow, OutboxRow | None]) -> str:
     return sending
 
 
+#: Rows of each list read with the page: twice what a screen shows; the rest by pages as
+#: the lists scroll. Issue #27: formatting 3 × 200 rows on the workers while the page
+#: painted took the GIL from the GUI thread (its stalls at 1 M FSE).
+FIRST_PAGE = 50
+
+
 class _Loaded(NamedTuple):
     """The page's content and its lists' first pages, formatted where they were read."""
 
     view: views.QueueView
     lots: Prepared[tuple[LotRow, OutboxRow | None]]
     unmatched: Prepared[views.UnmatchedPayment]
+    #: The FSE list read in the same go (None: its filter had nothing to search).
+    fse: tuple[views.FseListView, Prepared[FseListRow]] | None
 
 
 # A lot row is (LotRow, OutboxRow | None).
@@ -214,21 +222,24 @@ class QueuePage(Page):
         self.refresh()
 
     def refresh(self) -> None:
+        flt = self.fse_list.searched()  # the filter as the user left it, read on the GUI
         self.runner.submit(
-            self._load,
+            lambda: self._load(flt),
             self._on_loaded,
             self._on_load_failed,
             label="file d'attente",
         )
 
-    def _load(self) -> _Loaded:
-        """Read the page (database thread) and format its first pages here, on the worker:
-        the GUI thread only shows them (issue #27)."""
-        view = views.load_queue(self.ctx)
+    def _load(self, flt: FseFilter | None) -> _Loaded:
+        """Read the page and its FSE list in one go on the database thread (issue #27: the
+        list's search queued behind the page's read) and format their first pages here, on
+        the worker: the GUI thread only shows them."""
+        view = views.load_queue(self.ctx, FIRST_PAGE, fse_filter=flt)
         return _Loaded(
             view,
             self.lot_table.rows.prepare(view.lots),
             self.unmatched_table.rows.prepare(view.unmatched),
+            None if view.fse_list is None else self.fse_list.prepare(view.fse_list),
         )
 
     def _on_load_failed(self, exc: BaseException) -> None:
@@ -236,7 +247,10 @@ class QueuePage(Page):
 
     def _on_loaded(self, loaded: _Loaded) -> None:
         view = self.view = loaded.view
-        self._fill_fse(view)
+        if loaded.fse is not None:
+            self.fse_list.show_loaded(loaded.fse)
+        else:
+            self.fse_list.refresh()  # says why there is nothing to search
         self._fill_lots(view, loaded.lots)
         self._fill_unmatched(view, loaded.unmatched)
         counts = view.summary
@@ -257,9 +271,6 @@ class QueuePage(Page):
         self.summary.setText(text)
         self.main.status.queue_summary({"waiting": waiting + sent, "rejected": rejected})
         self.queue_loaded.emit(view)
-
-    def _fill_fse(self, _view: views.QueueView) -> None:
-        self.fse_list.refresh()  # its own search, with the filters the user set
 
     def _lot_page(
         self, offset: int, limit: int, deliver: Deliver[tuple[LotRow, OutboxRow | None]]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
 
@@ -21,13 +20,12 @@ from client.fse_search import (
     FseListRow,
     FseListTotals,
     PractitionerChoice,
-    practitioners,
     search,
-    totals,
 )
 from client.labels import RECONCILIATION_LABELS, fse_state_label
 from client.reconciliation import Reconciliation
 from client.store import Store
+from client.usecases import views
 from ui.fmt import date_fr, euros
 from ui.models import BATCH, Column, Deliver, LazyTable, Prepared, Source
 from ui.qt import (
@@ -111,24 +109,13 @@ COLUMNS = [
 _WIDTHS = (45, 120, 140, 100, 72, 72, 72, 80, 140, 75, 80, 130)
 
 
-@dataclass(frozen=True, slots=True)
-class FseListView:
-    """What one search read on the database thread: the first page and the figures."""
-
-    filter: FseFilter
-    first: list[FseListRow]
-    found: FseListTotals
-    practitioners: list[PractitionerChoice]
+#: What one search read (the use case's: the queue page reads it with its own content).
+FseListView = views.FseListView
 
 
 def read_view(store: Store, flt: FseFilter, first_page: int = BATCH) -> FseListView:
     """The first page, the count and total, the practitioners (database thread)."""
-    return FseListView(
-        filter=flt,
-        first=search(store, flt, limit=first_page),
-        found=totals(store, flt),
-        practitioners=practitioners(store),
-    )
+    return views.read_fse_list(store, flt, first_page)
 
 
 def status_text(found: FseListTotals) -> str:
@@ -298,6 +285,25 @@ class FseListWidget(QWidget):
             self._on_failed,
             label="liste des FSE",
         )
+
+    def searched(self) -> FseFilter | None:
+        """The filter a page reads the list with, along with its own content (one read on
+        the database thread; issue #27), or None when there is nothing to search — then
+        :meth:`refresh` says why. Later answers to an earlier search are dropped."""
+        flt = self.current_filter()
+        if flt.care_from and flt.care_to and flt.care_from > flt.care_to:
+            return None
+        self._debounce.stop()
+        self._asked = flt
+        return flt
+
+    def prepare(self, view: FseListView) -> tuple[FseListView, Prepared[FseListRow]]:
+        """``view``'s first page formatted (on the worker that read it, not the GUI)."""
+        return view, self.table.rows.prepare(view.first)
+
+    def show_loaded(self, loaded: tuple[FseListView, Prepared[FseListRow]]) -> None:
+        """A search read by the page (:meth:`searched`, :meth:`prepare`) shown."""
+        self._on_view(loaded)
 
     def _read(self, flt: FseFilter) -> tuple[FseListView, Prepared[FseListRow]]:
         """The search (database thread), its first page formatted here, on the worker: the
