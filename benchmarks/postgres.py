@@ -17,10 +17,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from benchmarks.common import NotMeasured, RunContext
+from benchmarks.common import Figure, NotMeasured, RunContext, budgeted
 
 if TYPE_CHECKING:
     from client.store import Store
@@ -109,6 +110,23 @@ def database_bytes(store: Store) -> dict[str, int]:
         "WHERE c.relkind = 'r' AND n.nspname = current_schema() ORDER BY 2 DESC"
     ).fetchall()
     return {str(name): int(size) for name, size in rows}
+
+
+def dashboard_figure(store: Store, n: str, sizes: dict[str, Any], repeat: int) -> Figure:
+    """The dashboard's six months on the server (the caller adds :data:`SUFFIX`)."""
+    from benchmarks.store_scale import GOAL_DASHBOARD_MS
+    from client import dashboard
+
+    stats = budgeted(lambda: dashboard.last_months(store, datetime.now(UTC)), repeat, 15.0)
+    return Figure(
+        figure=f"dashboard, 6 months (store {n} FSE)",
+        unit="ms",
+        value=stats.median * 1e3,
+        goal=f"≤ {GOAL_DASHBOARD_MS:.0f} ms",
+        met=stats.median * 1e3 <= GOAL_DASHBOARD_MS,
+        sizes=sizes,
+        extra={"last_months": stats.ms()},
+    )
 
 
 #: The source tree (the probes run from it).

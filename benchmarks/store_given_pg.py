@@ -18,12 +18,11 @@ import dataclasses
 import io
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from benchmarks import postgres, store_scale
-from benchmarks.common import Figure, NotMeasured, RunContext, Stats, budgeted, sample
+from benchmarks.common import Figure, NotMeasured, RunContext, Stats, sample
 
 URL_ENV = "SESAM_BENCH_PG_STORE_URL"
 SQLITE_ENV = "SESAM_BENCH_PG_STORE_SQLITE"
@@ -66,7 +65,7 @@ def run(ctx: RunContext) -> list[Figure]:
             raise NotMeasured(f"{URL_ENV}: {count} FSE, over --max-fse {ctx.max_fse}")
         n = store_scale._n(count)
         sizes = {"fse": count, "backend": postgres.POSTGRESQL, "given": postgres_safe(url)}
-        figures = [_ready(pg, n, sizes), _dashboard(store, n, sizes)]
+        figures = [_ready(pg, n, sizes), postgres.dashboard_figure(store, n, sizes, REPEAT)]
         pages = store_scale._page_figures(store, count, sizes, REPEAT)
         lite_pages = _on_sqlite(lite, count, sizes) if lite else None
         figures.extend(_against(pages, lite_pages))
@@ -100,22 +99,6 @@ def _ready(pg: _Side, n: str, sizes: dict[str, Any]) -> Figure:
         met=ready_s.median <= store_scale.GOAL_READY_S,
         sizes=sizes,
         extra={"process": ready_s.ms(), "bare_process": bare_s.ms()},
-    )
-
-
-def _dashboard(store: Any, n: str, sizes: dict[str, Any]) -> Figure:
-    from client import dashboard
-
-    stats = budgeted(lambda: dashboard.last_months(store, datetime.now(UTC)), REPEAT, 5.0)
-    goal = store_scale.GOAL_DASHBOARD_MS
-    return Figure(
-        figure=f"dashboard, 6 months (store {n} FSE)",
-        unit="ms",
-        value=stats.median * 1e3,
-        goal=f"≤ {goal:.0f} ms",
-        met=stats.median * 1e3 <= goal,
-        sizes=sizes,
-        extra={"last_months": stats.ms()},
     )
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks import postgres, store_given_pg, store_scale
-from benchmarks.common import Figure, RunContext, Stats, budgeted, require, sample
+from benchmarks.common import Figure, RunContext, Stats, require, sample
 
 NAME = "store_scale_pg"
 #: The copies made in this process, per (server, FSE count): the runs reuse them.
@@ -94,7 +94,7 @@ def _measure_size(ctx: RunContext, count: int) -> list[Figure]:
     ]
     store = postgres.open_copy(copy.url, folder)
     try:
-        figures.append(_dashboard(store, n, sizes, repeat))
+        figures.append(_renamed(postgres.dashboard_figure(store, n, sizes, repeat), sizes))
         figures.append(_history(store, count, n, sizes, repeat))
         figures.extend(
             _renamed(f, sizes) for f in store_scale._page_figures(store, count, sizes, repeat)
@@ -109,22 +109,6 @@ def _renamed(figure: Figure, sizes: dict[str, Any]) -> Figure:
     figure.figure += postgres.SUFFIX
     figure.sizes = sizes
     return figure
-
-
-def _dashboard(store: Any, n: str, sizes: dict[str, Any], repeat: int) -> Figure:
-    from client import dashboard
-
-    stats = budgeted(lambda: dashboard.last_months(store, datetime.now(UTC)), repeat, 15.0)
-    goal = store_scale.GOAL_DASHBOARD_MS
-    return Figure(
-        figure=f"dashboard, 6 months (store {n} FSE){postgres.SUFFIX}",
-        unit="ms",
-        value=stats.median * 1e3,
-        goal=f"≤ {goal:.0f} ms",
-        met=stats.median * 1e3 <= goal,
-        sizes=sizes,
-        extra={"last_months": stats.ms()},
-    )
 
 
 def _history(store: Any, count: int, n: str, sizes: dict[str, Any], repeat: int) -> Figure:
