@@ -73,6 +73,7 @@ def test_hundreds_of_alerts_are_all_listed_in_their_colour(qtbot, window) -> Non
     """Hundreds of alerts (a summed kind listed by a double click: 195 refused lots at 1M
     FSE): the list shows every one, urgent ones in red."""
     from dataclasses import replace
+    from datetime import date, timedelta
 
     from client.alerts import Alert, AlertKind, AlertLevel
 
@@ -87,7 +88,7 @@ def test_hundreds_of_alerts_are_all_listed_in_their_colour(qtbot, window) -> Non
             AlertLevel.URGENT,
             f"Lot n° {n} refusé par le concentrateur (ARL négatif) : 12 motif non précisé.",
             "Corrigez les FSE concernées et refacturez-les.",
-            "2026-11-02",
+            (date.today() - timedelta(days=30)).isoformat(),
         )
         for n in range(1, 301)
     ]
