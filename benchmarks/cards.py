@@ -1,5 +1,6 @@
 """Figure: a full carte Vitale read (1 to 6 bénéficiaires) and a CPS read through the real
-pcscd and the vpcd virtual readers, against a bare pyscard loop sending the same APDUs."""
+pcscd and the vpcd virtual readers, against a bare pyscard loop sending the same APDUs in
+the same PC/SC transactions (and, in ``extra``, without them)."""
 
 from __future__ import annotations
 
@@ -245,21 +246,26 @@ def _measure(
         bare_c.close()
         cps_conn.close()
         vitale_conn.close()
+    # The baseline sends the same APDUs inside the same PC/SC transactions (one per card):
+    # the read needs them (its READ BINARYs by SFI read the DF selected just before, so
+    # no other program may SELECT in between), a correct bare loop needs them too. The loop
+    # without them stays in ``extra`` (``ratio_to_bare_without_transactions``).
     # Three runs (one when tiny): the figure is the median run, its spread in ``extra``.
-    ratios = [r["product"].median / r["bare"].median for r in runs]
-    stats = sorted(runs, key=lambda r: r["product"].median / r["bare"].median)[len(runs) // 2]
-    value, base = stats["product"], stats["bare"]
+    baseline = "bare+transactions"
+    ratios = [r["product"].median / r[baseline].median for r in runs]
+    stats = sorted(runs, key=lambda r: r["product"].median / r[baseline].median)[len(runs) // 2]
+    value, base = stats["product"], stats[baseline]
     ratio = value.median / base.median
     return Figure(
         figure=f"card read: Vitale ({n} bénéf.) + CPS, median",
         unit="ms",
         value=value.median * 1e3,
         baseline=base.median * 1e3,
-        baseline_label="bare pyscard loop, same APDUs",
+        baseline_label="bare pyscard loop, same APDUs in the same PC/SC transactions",
         goal=f"≤ {GOAL_RATIO}× bare loop",
         met=ratio <= GOAL_RATIO,
         sizes={"beneficiaires": n, "repeat": repeat, "runs": len(runs)},
-        per_run=[RunSample(r["product"].median * 1e3, r["bare"].median * 1e3) for r in runs],
+        per_run=[RunSample(r["product"].median * 1e3, r[baseline].median * 1e3) for r in runs],
         extra={
             "ratio_per_run": {
                 "median": round(ratio, 3),
@@ -267,12 +273,13 @@ def _measure(
                 "max": round(max(ratios), 3),
             },
             "product": value.ms(),
-            "bare": base.ms(),
+            "bare_with_same_transactions": base.ms(),
             "p95_ratio": round(value.p95 / base.p95, 3),
-            "bare_with_same_transactions": stats["bare+transactions"].ms(),
-            "ratio_to_bare_with_transactions": round(
-                value.median / stats["bare+transactions"].median, 3
-            ),
+            "bare_without_transactions": stats["bare"].ms(),
+            "ratio_to_bare_without_transactions": round(value.median / stats["bare"].median, 3),
+            "ratio_to_bare_without_transactions_per_run": [
+                round(r["product"].median / r["bare"].median, 3) for r in runs
+            ],
             # CPU of the calling thread (µs per read, medians): what the read itself costs
             # the host, which preemption on a loaded machine does not inflate.
             "host_cpu_us": {

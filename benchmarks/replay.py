@@ -159,13 +159,27 @@ def busy_cores(count: int) -> Iterator[None]:
             spinner.wait()
 
 
-def send_recording_cpu(
-    store: Any, settings: Any, timeline: Timeline | None = None
-) -> tuple[Any, list[float], int]:
+@dataclass
+class Drained:
+    """What ``send_recording_cpu`` measured of the product's replay."""
+
+    report: Any
+    seconds: float  # from the sender's start to its end, as raw_post's clock
+    cpu_seconds: float  # the process's CPU meanwhile (every thread)
+    record_cpu: list[float]  # seconds per answer that carried an ARL
+    connections: int
+
+
+def send_recording_cpu(store: Any, settings: Any, timeline: Timeline | None = None) -> Drained:
     """Drain the outbox like ``pipeline.send_all``; also the CPU seconds of recording each
     answer that carried an ARL (``time.thread_time`` around ``Sender._record``: the sending
     thread's own CPU; the network thread's TLS work, which overlaps it, is not counted),
-    and the connections the transport opened (one TLS handshake per run, not per lot)."""
+    and the connections the transport opened (one TLS handshake per run, not per lot).
+
+    Timed like ``raw_post`` (the same work on both sides): the TLS context (certificates
+    loaded) is made before the clock starts, as the application's transport lives as long
+    as the application; the connection is closed after the clock stops; from the sender's
+    start to its end (the last answer recorded), everything is counted."""
     require("client.sender", "Sender")
     from datetime import UTC, datetime
 
@@ -199,7 +213,10 @@ def send_recording_cpu(
     transport = Counted(settings)
     sender = Timed(store, transport, settings=settings, clock=lambda: datetime.now(UTC))
     try:
-        return sender.run(until_empty=True, max_seconds=3600), spent, len(connections)
+        start, cpu = time.perf_counter(), time.process_time()
+        report = sender.run(until_empty=True, max_seconds=3600)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        return Drained(report, seconds, cpu, spent, len(connections))
     finally:
         transport.close()
 
@@ -265,11 +282,8 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
     store = _product_store(ctx, _copy(cache, run_dir), backend)
     try:
         with am_process(ctx.workdir / "replay" / "ledger-product.sqlite") as url:
-            start, cpu = time.perf_counter(), time.process_time()
-            report, record_cpu, product_connections = send_recording_cpu(
-                store, client_settings(url), timeline
-            )
-            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+            drained = send_recording_cpu(store, client_settings(url), timeline)
+        report = drained.report
         acknowledged = store.db.execute(
             "SELECT COUNT(*) FROM fse WHERE state = 'acknowledged'"
         ).fetchone()[0]
@@ -286,11 +300,11 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
         (raw_before + raw_after) / 2,
         connections,
         (raw_cpu + raw_cpu_after) / 2 / max(1, len(lots)),
-        seconds,
+        drained.seconds,
         len(lots),
-        cpu / max(1, len(lots)),
-        record_cpu,
-        product_connections,
+        drained.cpu_seconds / max(1, len(lots)),
+        drained.record_cpu,
+        drained.connections,
         timeline.idle_ms(),
         raw_timeline.idle_ms(),
         (raw_before, raw_after),

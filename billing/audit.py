@@ -219,21 +219,25 @@ def check_entry(entry: AuditEntry, position: int, previous_hash: str) -> Breach 
 
 
 def verify_chain(entries: Iterable[AuditEntry]) -> ChainReport:
-    """Check a whole journal, in stored order (by ``seq``); stops at the first bad entry."""
-    chain = list(entries)
-    count = len(chain)
+    """Check a whole journal, in stored order (by ``seq``); stops checking at the first bad
+    entry. ``entries`` is consumed once as a stream (a 1 M FSE journal does not fit in
+    memory): past a breach the rest is only counted."""
+    iterator = iter(entries)
     previous = GENESIS
-    for position, entry in enumerate(chain):
+    count = 0
+    for position, entry in enumerate(iterator):
         breach = check_entry(entry, position, previous)
         if breach is not None:
+            remaining = sum(1 for _ in iterator)
             return ChainReport(
-                count=count,
+                count=position + 1 + remaining,
                 head_hash=previous,
                 first_bad_index=position,
                 first_bad_seq=position + 1,
                 breach=breach,
             )
         previous = entry.hash
+        count = position + 1
     return ChainReport(count=count, head_hash=previous)
 
 

@@ -16,10 +16,12 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from billing.lot import LotState
+from billing.money_text import euros
 from billing.working_days import add_working_days, working_days_between
 from client.alert_summaries import ONE_BY_ONE, SUMMARIES
 from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
@@ -376,7 +378,8 @@ def _unmatched_alerts(store: Store, seen: Scope) -> list[Alert]:
     alerts = []
     for row in store.returns.unmatched(practitioners=seen):
         what = (
-            f"paiement de {row['paid_amo']} € AMO + {row['paid_amc']} € AMC"
+            f"paiement de {euros(Decimal(row['paid_amo']))} AMO + "
+            f"{euros(Decimal(row['paid_amc']))} AMC"
             if row["outcome"] == "P"
             else f"rejet {row['motif_code']}"
         )
@@ -409,7 +412,7 @@ def _remainder_alerts(store: Store, seen: Scope) -> list[Alert]:
     alerts = []
     for r in open_remainders(store, practitioners=seen):
         motif = " ".join(x for x in (r.motif_code or "", r.motif_label) if x)
-        amount = f"{r.missing:.2f}".replace(".", ",")
+        amount = euros(r.missing)
         if r.amc:  # the complémentaire's own answer to its DRE (gestion séparée)
             alerts.append(_amc_remainder_alert(r, motif, amount))
             continue
@@ -417,13 +420,13 @@ def _remainder_alerts(store: Store, seen: Scope) -> list[Alert]:
             kind, level = AlertKind.REJECTED, AlertLevel.URGENT
             message = (
                 f"FSE n° {r.number} du {_fr(r.care_date)} rejetée par la caisse : "
-                f"{motif or 'motif non précisé'} ({amount} € non payés)."
+                f"{motif or 'motif non précisé'} ({amount} non payés)."
             )
             action = REJECT_ACTIONS.get(r.motif_code or "", DEFAULT_REJECT_ACTION)
         else:
             kind, level = AlertKind.PARTLY_PAID, AlertLevel.WARNING
             message = (
-                f"FSE n° {r.number} du {_fr(r.care_date)} payée partiellement : {amount} € "
+                f"FSE n° {r.number} du {_fr(r.care_date)} payée partiellement : {amount} "
                 f"non payés ({motif or 'motif non communiqué par la caisse'})."
             )
             action = PARTIAL_ACTION
@@ -457,7 +460,7 @@ def _amc_remainder_alert(r: OpenRemainder, motif: str, amount: str) -> Alert:
         kind,
         AlertLevel.URGENT if rejected else AlertLevel.WARNING,
         f"FSE n° {r.number} du {_fr(r.care_date)} : part complémentaire {done} : "
-        f"{motif or 'motif non précisé'} ({amount} € non payés).",
+        f"{motif or 'motif non précisé'} ({amount} non payés).",
         AMC_REMAINDER_ACTION,
         r.returned_on.isoformat(),
     )
@@ -468,7 +471,7 @@ def _amc_alerts(store: Store, now: datetime, seen: Scope) -> list[Alert]:
     within its contractual delay (issue #23: « AMC payments up to 30 days late »)."""
     alerts = []
     for late in late_amc_parts(store, now, practitioners=seen):
-        amount = f"{late.amount:.2f}".replace(".", ",")
+        amount = euros(late.amount)
         amc = f"l'AMC n° {late.amc_number}" if late.amc_number else "la complémentaire"
         alerts.append(
             Alert(
@@ -476,7 +479,7 @@ def _amc_alerts(store: Store, now: datetime, seen: Scope) -> list[Alert]:
                 AlertKind.AMC_LATE,
                 AlertLevel.WARNING,
                 f"FSE n° {late.number} du {_fr(late.care_date)} : part complémentaire de "
-                f"{amount} € non payée par {amc}, délai dépassé depuis le "
+                f"{amount} non payée par {amc}, délai dépassé depuis le "
                 f"{_fr(late.deadline)}.",
                 "Relancez la complémentaire (retour de la demande de remboursement, DRE) ; "
                 "si elle a payé autrement, enregistrez son paiement.",
@@ -489,13 +492,13 @@ def _amc_alerts(store: Store, now: datetime, seen: Scope) -> list[Alert]:
 def _remainders_summed_up(store: Store, totals: RemainderTotals, seen: Scope) -> Alert:
     oldest = open_remainders(store, limit=1, practitioners=seen)
     partly = totals.unpaid_count - totals.rejected_count
-    amount = f"{totals.unpaid_amount:.2f}".replace(".", ",")
+    amount = euros(totals.unpaid_amount)
     return Alert(
         f"{AlertKind.REJECTED.value}:ensemble",
         AlertKind.REJECTED if totals.rejected_count else AlertKind.PARTLY_PAID,
         AlertLevel.URGENT if totals.rejected_count else AlertLevel.WARNING,
         f"{totals.unpaid_count} FSE non payées en entier ({totals.rejected_count} rejetées, "
-        f"{partly} payées partiellement) : {amount} € non payés.",
+        f"{partly} payées partiellement) : {amount} non payés.",
         "Ouvrez la liste des FSE, filtre « Paiement », pour corriger et renvoyer les rejets, "
         "puis clore ou réclamer chaque reste dû.",
         oldest[0].returned_on.isoformat() if oldest else date.today().isoformat(),

@@ -27,6 +27,7 @@ from cardio.errors import ReaderUnavailableError
 from cardio.monitor import ReaderMonitor
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
+from client import clean_close
 from client.backup import (
     BackupInfo,
     BackupStoppedError,
@@ -39,6 +40,7 @@ from client.backup import (
 )
 from client.config import data_dir as default_data_dir
 from client.desk_records import DraftBook
+from client.migration_progress import MigrationProgress
 from client.offline_journal import FseKeptOfflineError
 from client.sender import SenderThread
 from client.settings import SETTINGS_NAME, Settings, SettingsError, load_settings
@@ -165,11 +167,19 @@ class AppContext:
     backup_progress: tuple[int, int] | None = None
     #: The running restoration's (copied pages, total pages), None when none runs.
     restore_progress: tuple[int, int] | None = None
+    #: The migration converting the store as the database thread opens it (minutes at 1 M
+    #: FSE on an old store: the status bar says why the pages wait), None when none runs.
+    migration_progress: MigrationProgress | None = None
     #: A transport given to :func:`build_context` (tests: no network); None: HTTPS.
     injected_transport: Transport | None = None
+    #: The last session on this store closed normally (``client.clean_close``, taken by
+    #: :func:`build_context`): the start's store check need not read every page.
+    last_close_clean: bool = False
     _https: tuple[Settings, HttpsTransport] | None = field(default=None, repr=False)
     _transport_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closing: threading.Event = field(default_factory=threading.Event)
+    #: The database thread opened the store once (its migrations, if any, are done).
+    _migrated: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def transport(self) -> Transport:
@@ -187,9 +197,32 @@ class AppContext:
                     previous[1].close()
             return self._https[1]
 
+    def open_store_reporting(self) -> Store:
+        """The database thread's opening: a long migration's progress kept in
+        ``migration_progress`` while it runs."""
+
+        def progress(step: MigrationProgress) -> None:
+            self.migration_progress = step
+
+        try:
+            store = open_store(self.store_path, progress=progress)
+            self._migrated.set()
+            return store
+        finally:
+            self.migration_progress = None
+
+    def _after_migrations(self) -> None:
+        """A store to convert is converted by the database thread, its progress shown: the
+        other threads open their connections after it (else they would wait on its lock,
+        then fail, or convert it unseen). Its failure is theirs to meet and report."""
+        if not self._migrated.is_set():
+            with contextlib.suppress(Exception):
+                self.db.call(lambda _store: None)
+
     def connect_store(self) -> Store:
         """A connection of its own to the store, for a thread other than the database
         thread (the sender's, the housekeeping's); its caller closes it."""
+        self._after_migrations()
         return open_store(self.store_path)
 
     def utc_clock(self) -> datetime:
@@ -230,8 +263,15 @@ class AppContext:
 
     def diagnose_store(self) -> Future[DamagedStoreError | None]:
         """Whether the database is damaged (``client.backup.diagnose_store``), checked on
-        the housekeeping thread: the application starts in any case and offers a restore."""
-        return self.housekeeping.submit(diagnose_store, self.store_path)
+        the housekeeping thread: the application starts in any case and offers a restore.
+        Every page is read (``quick_check``, 27 s at 1 M FSE) only when the last session
+        did not close normally (``last_close_clean``)."""
+
+        def work() -> DamagedStoreError | None:
+            self._after_migrations()
+            return diagnose_store(self.store_path, full=not self.last_close_clean)
+
+        return self.housekeeping.submit(work)
 
     def list_backups(self) -> Future[list[BackupInfo]]:
         """The backups, newest first, each verified (housekeeping thread)."""
@@ -297,6 +337,9 @@ class AppContext:
         if callable(close_backend):
             close_backend()
         self.db.close()
+        # Every connection of this session is closed (the sender's, the backup's, the
+        # database thread's): the next start need not read every page.
+        clean_close.write(self.store_path)
 
 
 def build_context(
@@ -322,7 +365,9 @@ def build_context(
     card_thread = CardThread()
     if backend is None and use_pcsc:
         backend = PcscBackend(thread=card_thread)
-    worker = DbWorker(lambda: open_store(directory / "sesam.db"))
+    worker = DbWorker(lambda: ctx.open_store_reporting())  # ctx: set below, before any call
+    # Taken before this session writes anything: killed, it leaves no mark behind.
+    last_close_clean = clean_close.take(directory / "sesam.db")
     ctx = AppContext(
         data_dir=directory,
         clock=clock or _now,
@@ -333,6 +378,7 @@ def build_context(
         referential=referential,
         drafts=DraftBook(worker),
         injected_transport=transport,
+        last_close_clean=last_close_clean,
     )
     # Its own store connection and the context's transport, both taken on its thread at
     # each run; the settings are read at each run (the settings page replaces them).

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from billing.fse_states import FseState
+from billing.money_text import euros
 from billing.noemie import MOTIFS
 from billing.working_days import add_working_days
 from client.labels import mode_guarantees_payment
@@ -188,10 +189,6 @@ def _fr(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _euros(amount: Decimal) -> str:
-    return f"{amount:.2f}".replace(".", ",") + " €"
-
-
 def _local_day(text: str) -> date:
     return parse_db_stamp(text).astimezone().date()
 
@@ -310,7 +307,7 @@ def _caisse_part(
             )
         status = PartStatus.PARTLY_PAID
         text = (
-            f"payée partiellement le {_fr(returned)} : {_euros(billed - paid)} non payés "
+            f"payée partiellement le {_fr(returned)} : {euros(billed - paid)} non payés "
             f"({words or 'motif non communiqué par la caisse'})"
         )
         action = PARTIAL_ACTION
@@ -366,7 +363,7 @@ def _paid_by_amc(fse: FseRow, own: AmcPaymentRow, closure: Closure | None) -> Pa
         status, paid = PartStatus.PARTLY_PAID, own.paid_amc
         text = (
             f"payée partiellement par la complémentaire le {_fr(own.paid_on)} : "
-            f"{_euros(billed - paid)} non payés ({words or 'motif non communiqué'})"
+            f"{euros(billed - paid)} non payés ({words or 'motif non communiqué'})"
         )
         action = PARTIAL_ACTION
     if closure is not None:
@@ -445,14 +442,14 @@ def _patient_part(store: Store, fse: FseRow) -> PartView:
             None,
             ZERO,
             PartStatus.NOT_RECORDED,
-            f"aucun règlement enregistré à l'accueil ({_euros(due)} à régler au cabinet)",
+            f"aucun règlement enregistré à l'accueil ({euros(due)} à régler au cabinet)",
             action="Enregistrez le règlement du patient à l'accueil.",
         )
     collected = row.amount
     on = _local_day(row.recorded_at)
     means = {"especes": "espèces", "cheque": "chèque", "carte": "carte"}.get(row.means, "")
     if collected >= due:
-        text = f"réglée le {_fr(on)} ({_euros(collected)}, {means})"
+        text = f"réglée le {_fr(on)} ({euros(collected)}, {means})"
         return PartView(Part.PATIENT, billed, collected, ZERO, PartStatus.COLLECTED, text, since=on)
     return PartView(
         Part.PATIENT,
@@ -460,7 +457,7 @@ def _patient_part(store: Store, fse: FseRow) -> PartView:
         collected,
         due - collected,
         PartStatus.TO_COLLECT,
-        f"{_euros(due - collected)} à encaisser ({_euros(collected)} réglés le {_fr(on)}, {means})",
+        f"{euros(due - collected)} à encaisser ({euros(collected)} réglés le {_fr(on)}, {means})",
         action="Encaissez le reste auprès du patient.",
         since=on,
     )
@@ -499,9 +496,9 @@ def status_by_number(
 
 def status_lines(status: EuroStatus, *, actions: bool = True) -> list[str]:
     """The statuses in French, one line per part (CLI and GUI), with what to do."""
-    lines = [f"FSE n° {status.number} du {_fr(status.care_date)} — {_euros(status.total_fees)}"]
+    lines = [f"FSE n° {status.number} du {_fr(status.care_date)} — {euros(status.total_fees)}"]
     for p in status.parts:
-        amount = _euros(p.billed)
+        amount = euros(p.billed)
         line = f"{PART_LABELS[p.part]} ({amount}) : {p.text}"
         if actions and p.action and p.status not in (PartStatus.PAID, PartStatus.COLLECTED):
             line += f". {p.action}"

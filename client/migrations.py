@@ -27,6 +27,14 @@ from billing.audit import (
     unmatched_payload,
     unmatched_resolved_payload,
 )
+from client.migration_progress import (
+    STEP_DOCUMENTS_PACKED,
+    STEP_EVENTS_CONVERTED,
+    STEP_JOURNAL_COMPACTED,
+    STEP_PAYMENTS_CONVERTED,
+    STEP_STORAGE_COMPACTED,
+    report,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -797,6 +805,7 @@ def m010_packed_documents(db: Database) -> None:
             )
             last, done = rows[-1][0], done + len(rows)
             logger.info("compression de %s.%s : %d / %d", table, column, done, total)
+            report(STEP_DOCUMENTS_PACKED, done, total)
 
 
 _M_STATUS_COUNTS = [
@@ -1191,6 +1200,7 @@ def _m020_convert(
         conn.executemany(write, [c for c in (convert(r) for r in rows) if c is not None])
         last, done = rows[-1][0], done + len(rows)
         logger.info("compactage de %s : %d / %d", table, done, total)
+        report(STEP_STORAGE_COMPACTED, done, total)
 
 
 @MIGRATIONS()
@@ -1348,6 +1358,7 @@ def _m020_journal(db: Database) -> None:
             group.append((seq, fields, hash_bytes))
         last, done = rows[-1][0], done + len(rows)
         logger.info("compactage de audit_journal : %d / %d", done, total)
+        report(STEP_JOURNAL_COMPACTED, done, total)
     flush()
 
 
@@ -2204,6 +2215,7 @@ def m029_coded_fse_events(db: Database) -> None:
         )
         last, done = rows[-1][0], done + len(rows)
         logger.info("conversion de fse_events : %d / %d", done, total)
+        report(STEP_EVENTS_CONVERTED, done, total)
     if last:  # a new store numbers its first event when it writes it (``Journal``)
         conn.execute("INSERT INTO fse_event_ids (last) VALUES (?)", [last])
     db.execute("DROP TABLE fse_events")
@@ -2406,6 +2418,7 @@ def m030_payments_without_text_unique(db: Database) -> None:
         )
         last, done = batch[-1][0], done + len(batch)
         logger.info("conversion de payments : %d / %d", done, total)
+        report(STEP_PAYMENTS_CONVERTED, done, total)
     conn.execute("DROP TABLE payments")  # its indexes and triggers with it
     # The triggers of other tables name ``payments``: renamed without their check, they
     # name the copy, which is what they meant.
@@ -2698,3 +2711,76 @@ def m034_triggers_when_they_change_something(db: Database) -> None:
             db.execute(f"DROP TRIGGER IF EXISTS {name}")
     for sql in _M034:
         db.execute(sql)
+
+
+#: Issue #27, recording an ARL ≤ 3 ms: a lot's state change (in_lot → acknowledged, 50 FSE)
+#: rewrote the entries of every index holding ``state``. Three of them no page or listing
+#: needs (plans and times checked at 1M FSE, docs/performance.md finding 37):
+#: ``fse_waiting`` (the waiting amounts come from the month totals), ``fse_state_number``
+#: (``fse_state_care`` serves ``state = ?``), ``fse_dashboard`` (the dashboard's few days
+#: outside the month totals and the list's count over dates read ``fse_apcv``'s care dates,
+#: then the rows: 2.4 → 3.3 ms and 14 → 17 ms at 1M).
+M035_DROPPED_INDEXES = ("fse_waiting", "fse_state_number", "fse_dashboard")
+
+
+@MIGRATIONS()
+def m035_state_indexes_pruned(db: Database) -> None:
+    """Issue #27: three indexes holding ``fse.state`` dropped (a lot's ARL rewrote their
+    entries; ~0.4 ms of its 3 ms). Nothing to convert (1–4 s each at 1M FSE): the freed
+    pages take the next rows (``sesam store compact`` gives them back to the disk)."""
+    for name in M035_DROPPED_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+_M037_BEFORE = [
+    """
+    CREATE TABLE audit_journal_regrouped (
+        seq INTEGER PRIMARY KEY,             -- the row's first entry; 1, 2, 3... with no gap
+        record BLOB NOT NULL,                -- the entries' fields, packed together
+        hash BLOB NOT NULL                   -- their hashes (client.store.journal)
+    )
+    """,
+]
+_M037_AFTER = [
+    "ALTER TABLE audit_journal_regrouped RENAME TO audit_journal",
+    """
+    CREATE TRIGGER audit_journal_no_update BEFORE UPDATE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : modification interdite'); END
+    """,
+    """
+    CREATE TRIGGER audit_journal_no_delete BEFORE DELETE ON audit_journal
+    BEGIN SELECT RAISE(ABORT, 'journal d''audit : suppression interdite'); END
+    """,
+]
+
+
+@MIGRATIONS()
+def m037_journal_rows_regrouped(db: Database) -> None:
+    """Issue #27 (≤ 3 000 B per FSE on a store written by older versions): the journal's
+    rows of one entry that one operation wrote together (a secured FSE's three entries, a
+    NOEMIE file's) regrouped in one row as this version writes them (the every-state 1M
+    store: 1 314 → 767 B per FSE, its unchained hashes kept whole; ~575 B when chained).
+    Copied into a new table by batches, the progress in the log (``regroupement du journal
+    d'audit : n / total``), in the opening's transaction: killed midway, the store is left
+    as it was and the next opening starts again. Entries, ``seq`` and hashes are
+    unchanged (``client.store.journal_rows``): ``sesam audit verify`` answers as before.
+    The pages freed go back to the file's free list (``sesam store compact`` returns them)."""
+    from client.store.dictionaries import register_stored
+    from client.store.journal_rows import regroup_journal
+
+    register_stored(db)  # the records unpack with them (registered after the migrations)
+    for statement in _M037_BEFORE:
+        db.execute(statement)
+    done = regroup_journal(db.conn, PACK_BATCH)
+    logger.info(
+        "journal d'audit regroupé : %d lignes → %d (%d entrées)",
+        done.rows_before,
+        done.rows_after,
+        done.entries,
+    )
+    db.execute("DROP TABLE audit_journal")
+    if _on_postgres(db):  # the table's trigger functions do not go with it
+        for name in ("audit_journal_no_update", "audit_journal_no_delete"):
+            db.execute(f"DROP FUNCTION IF EXISTS {name}_fn()")
+    for statement in _M037_AFTER:
+        db.execute(statement)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from billing.devis import Devis
-from billing.documents.model import CareSheet, format_date
+from billing.documents.model import CareSheet, format_amount, format_date
 from billing.documents.ocam_file import ActRow
 from client.documents import load_care_sheet
 from client.labels import FSE_STATE_LABELS
@@ -36,7 +36,8 @@ class Subject:
 
 
 def _euros(amount: Decimal | None) -> str:
-    return "" if amount is None else f"{amount:.2f}".replace(".", ",") + " EUR"
+    """As the OCAM's PDF file prints it (``format_amount``): « 1 234,50 EUR »."""
+    return "" if amount is None else format_amount(amount)
 
 
 def _fse_fields(sheet: CareSheet, state_label: str) -> tuple[tuple[str, str], ...]:

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from billing.amc_delays import AmcDelays, load_amc_delays
 from billing.fse_states import FseState
+from billing.money_text import euros
 from client.errors import ClientError
 from client.reconciliation import Reconciliation
 from client.store import Store, parse_db_stamp, returns
@@ -381,7 +382,7 @@ def close_remainder(
             previous.motif is ClosureMotif.LOSS or previous.motif is motif
         ):
             raise NothingToCloseError(
-                f"Le reste dû de la FSE n° {fse.number} ({missing} €) est déjà clos : "
+                f"Le reste dû de la FSE n° {fse.number} ({euros(missing)}) est déjà clos : "
                 f"{previous.label}."
             )
         closure_id = store.returns.insert_closure(

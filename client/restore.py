@@ -52,10 +52,15 @@ class RestoreReport:
     damaged: bool = False  # the previous database was damaged: moved aside whole
 
 
-def diagnose_store(db_path: Path | None = None) -> DamagedStoreError | None:
+def diagnose_store(db_path: Path | None = None, *, full: bool = True) -> DamagedStoreError | None:
     """Whether the current database is damaged (cannot be opened, or fails ``quick_check``):
     the error to show, or None (sound, or no database yet). Other failures (disk full,
-    read-only) are raised as they are."""
+    read-only) are raised as they are.
+
+    ``full=False``: the open alone (SQLite's header, the schema and the migrations' rows,
+    the counters) and the damage already found (``damage.marked``), not ``quick_check``'s
+    read of every page — the application's start after a session that closed normally
+    (``client.clean_close``); the daily backup checks every page before it copies."""
     db_path = Path(db_path) if db_path is not None else default_path()
     if not db_path.exists() or configured_database_url(db_path.parent):
         # On the cabinet's server the store is not this file (a SQLite file left after
@@ -79,7 +84,8 @@ def diagnose_store(db_path: Path | None = None) -> DamagedStoreError | None:
         damage.mark(db_path, "donnée illisible")
         return DamagedStoreError(db_path, "donnée illisible")
     try:
-        check_store(store)
+        if full:
+            check_store(store)
     except DamagedStoreError as exc:
         return exc
     finally:

@@ -35,7 +35,7 @@ from client.messages import describe
 from client.returns import ArlOutcome, apply_arl, log_event, mark_received, note_attempt
 from client.settings import Settings
 from client.store import OutboxRow, OutboxStatus, Store
-from client.transport import LotAnswer, Transport, TransportError
+from client.transport import LotAnswer, Preconnecting, Transport, TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +166,9 @@ class Sender:
         self._total = 0
         #: Each lot's label, read once (a lot's number never changes).
         self._labels: dict[str, str] = {}
+        #: Why the connection opened ahead failed (network thread only): the first lot's
+        #: answer, so that an unreachable server is not waited for twice.
+        self._warm_error: TransportError | None = None
 
     # ------------------------------------------------------------------ reporting
 
@@ -280,10 +283,24 @@ class Sender:
         when the run stopped before this lot's turn came (it was not sent)."""
         if halt.is_set() or self.cancel.is_set():
             return None
+        failed, self._warm_error = self._warm_error, None
+        if failed is not None:
+            return failed
         try:
             return self.transport.send_lot(row.id, der)
         except TransportError as exc:
             return exc
+
+    def _warm_up(self, halt: threading.Event) -> None:
+        """Open the connection ahead (network thread); a failure is the first lot's answer."""
+        if halt.is_set() or self.cancel.is_set() or not isinstance(self.transport, Preconnecting):
+            return
+        try:
+            self.transport.warm_up()
+        except TransportError as exc:
+            self._warm_error = exc
+        except Exception:  # the request will connect and say what is wrong itself
+            logger.warning("connection ahead not opened", exc_info=True)
 
     def _record(
         self, row: OutboxRow, answer: LotAnswer | TransportError, report: SendReport
@@ -374,6 +391,11 @@ class Sender:
         # sends nothing more: the lots not yet sent get their claim back.
         network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sesam-envoi")
         halt = threading.Event()
+        self._warm_error = None
+        if remaining and isinstance(self.transport, Preconnecting):
+            # The TLS handshake while the first lot is claimed and read back (its commit,
+            # its documents put back together): its request leaves on an open connection.
+            network.submit(self._warm_up, halt)
         handed: deque[tuple[OutboxRow, Future[LotAnswer | TransportError | None]]] = deque()
         try:
             while True:

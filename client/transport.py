@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from billing.arl import Arl, MalformedArlError, parse_arl
@@ -59,6 +59,7 @@ __all__ = [
     "LotAnswer",
     "MalformedAnswerError",
     "NoemieEntry",
+    "Preconnecting",
     "ServerRejectedError",
     "ServerUnavailableError",
     "TlsFailureError",
@@ -117,6 +118,16 @@ class Transport(Protocol):
 
     def ping(self) -> datetime:
         """The server's time (the diagnostics' reachability check)."""
+        ...
+
+
+@runtime_checkable
+class Preconnecting(Protocol):
+    """A transport that can open its connection ahead of the first request
+    (:meth:`HttpsTransport.warm_up`); the others are used as they are."""
+
+    def warm_up(self) -> None:
+        """Open the connection the next request will use."""
         ...
 
 
@@ -231,6 +242,25 @@ class _DeadlineSocket:
         raw = socket.SocketIO(self, "rb")  # type: ignore[arg-type]
         return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
 
+    def idle_usable(self) -> bool:
+        """Whether this idle connection may carry the next request: nothing to read, or
+        only TLS records without data (the session tickets a TLS 1.3 server sends after
+        the handshake, unread on a connection opened ahead); not the server's close or
+        something unasked for."""
+        if not select.select([self._sock], [], [], 0)[0]:
+            return True
+        timeout = self._sock.gettimeout()
+        try:
+            self._sock.setblocking(False)
+            self._sock.recv(1)  # data unasked for, or b"": the server's close
+            return False
+        except ssl.SSLWantReadError:
+            return True
+        except OSError:
+            return False
+        finally:
+            self._sock.settimeout(timeout)
+
     def _decref_socketios(self) -> None:
         """Called by ``SocketIO.close``; the socket is closed by the connection."""
 
@@ -264,6 +294,9 @@ class HttpsTransport:
         # Idle kept-alive connections; a list (not one) because ADRi queries and the sender
         # may share a transport from two threads.
         self._idle: list[http.client.HTTPSConnection] = []
+        #: The idle connections opened ahead (``warm_up``) that no request has used yet: a
+        #: request cut on one of them is not sent again (it was a fresh connection).
+        self._unused: set[int] = set()
         self._idle_lock = threading.Lock()
 
     def close(self) -> None:
@@ -271,6 +304,7 @@ class HttpsTransport:
         the server's handler threads end now, not at their idle timeout."""
         with self._idle_lock:
             idle, self._idle = self._idle, []
+            self._unused.clear()
         for conn in idle:
             conn.close()
 
@@ -305,27 +339,47 @@ class HttpsTransport:
             all_headers["Content-Length"] = str(len(body))
         # One deadline for the whole request, a retry on a fresh connection included.
         deadline = time.monotonic() + self.answer_deadline
-        conn = self._take_idle()
-        if conn is not None:
+        conn, unused = self._take_idle()
+        if conn is not None and not unused:
             try:
                 return self._exchange(conn, method, path, body, all_headers, deadline)
             except ServerUnavailableError as exc:
                 if exc.kind != "dropped":
                     raise
                 logger.debug("kept-alive connection closed by the server: new connection")
-        return self._exchange(self._connect(deadline), method, path, body, all_headers, deadline)
+            conn = None
+        conn = conn or self._connect(deadline)
+        return self._exchange(conn, method, path, body, all_headers, deadline)
 
-    def _take_idle(self) -> http.client.HTTPSConnection | None:
+    def warm_up(self) -> None:
+        """Open the connection the next request will use (TCP and TLS handshakes) unless an
+        idle one is still open: the sender calls it on its network thread while it reads
+        its first lot from the store, so that the handshake does not wait for it.
+
+        :raises TransportError: the server cannot be reached (as the request would say).
+        """
+        conn, unused = self._take_idle()
+        if conn is None:
+            conn, unused = self._connect(time.monotonic() + self.answer_deadline), True
+        with self._idle_lock:
+            self._idle.append(conn)
+            if unused:
+                self._unused.add(id(conn))
+
+    def _take_idle(self) -> tuple[http.client.HTTPSConnection | None, bool]:
         """An idle connection the server has not closed (a readable idle socket means the
-        server sent its close, or something unasked for: either way, not reusable)."""
+        server sent its close, or something unasked for: either way, not reusable), and
+        whether it was opened ahead and never used."""
         while True:
             with self._idle_lock:
                 if not self._idle:
-                    return None
+                    return None, False
                 conn = self._idle.pop()
+                unused = id(conn) in self._unused
+                self._unused.discard(id(conn))
             sock = conn.sock
-            if sock is not None and not select.select([sock], [], [], 0)[0]:
-                return conn
+            if isinstance(sock, _DeadlineSocket) and sock.idle_usable():
+                return conn, unused
             conn.close()
 
     def _connect(self, deadline: float) -> http.client.HTTPSConnection:

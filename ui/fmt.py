@@ -5,23 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-NBSP = "\u00a0"
-NARROW_NBSP = "\u202f"
+from billing import money_text
+
+NBSP = money_text.NBSP
+NARROW_NBSP = money_text.NARROW_NBSP
 
 
 def euros(amount: Decimal | float | str | None) -> str:
-    """'1 234,50 €' (non-breaking spaces); '—' when there is no amount."""
+    """'1 234,50 €' (``billing.money_text``, the one rule); '—' when there is no amount.
+
+    Table cells hand over what their rows hold (a Decimal, or its text from a JSON row).
+    """
     if amount is None:
         return "—"
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    sign = "-" if value < 0 else ""
-    whole, _, cents = f"{abs(value):.2f}".partition(".")
-    groups: list[str] = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    grouped = NARROW_NBSP.join(groups)
-    return f"{sign}{grouped},{cents}{NBSP}€"
+    return money_text.euros(Decimal(str(amount)))
 
 
 def date_fr(value: object) -> str:

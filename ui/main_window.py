@@ -68,6 +68,12 @@ class MainWindow(QMainWindow):
         # while it runs, in the status bar (minutes for a large store; the desk works on).
         self._backup_progress_timer = QTimer(self)
         self._backup_progress_timer.timeout.connect(self._show_backup_progress)
+        # An old store is converted as the database thread opens it (minutes at 1 M FSE,
+        # again after restoring an old backup): the pages wait, the status bar says why.
+        self._migration_shown = False
+        self._migration_timer = QTimer(self)
+        self._migration_timer.timeout.connect(self._show_migration_progress)
+        self._migration_timer.start(1000)
         self.worker_failures = WorkerFailures(self)
         self.worker_failures.changed.connect(self._on_worker_failure)
         self._closed = False
@@ -268,6 +274,22 @@ class MainWindow(QMainWindow):
                 ),
                 2000,
             )
+
+    @Slot()
+    def _show_migration_progress(self) -> None:
+        progress = self.ctx.migration_progress
+        if progress is None:
+            if self._migration_shown:
+                self._migration_shown = False
+                self.status.showMessage(tr("Mise à jour de la base terminée."), 8000)
+            return
+        self._migration_shown = True
+        self.status.showMessage(
+            tr("Mise à jour de la base : {step} {percent} %").format(
+                step=tr(progress.step), percent=progress.percent
+            ),
+            2000,
+        )
 
     def _on_gaps(self, alerts: list[Alert]) -> None:
         if not alerts:

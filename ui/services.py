@@ -74,6 +74,11 @@ def favourite_codes(ctx: AppContext) -> tuple[str, ...]:
     saved = desk_records.saved_favourites(db) if db is not None else None
     if saved is not None:
         return saved
+    return configured_favourites(ctx)
+
+
+def configured_favourites(ctx: AppContext) -> tuple[str, ...]:
+    """The favourites without reading the store: the settings', else the defaults."""
     codes = getattr(getattr(ctx, "settings", None), "favourites", None)
     return tuple(codes) if codes else DEFAULT_FAVOURITES
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from billing.money_text import amount_fr
+
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
@@ -156,16 +158,9 @@ class CareSheet:
 
 
 def format_amount(value: Decimal) -> str:
-    """French amount with two decimals and "EUR" (the core PDF fonts have no euro sign)."""
-    quantized = value.quantize(Decimal("0.01"))
-    sign = "-" if quantized < 0 else ""
-    units, cents = f"{abs(quantized):.2f}".split(".")
-    groups: list[str] = []
-    while len(units) > 3:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    groups.insert(0, units)
-    return f"{sign}{' '.join(groups)},{cents} EUR"
+    """French amount with two decimals and "EUR" (the core PDF fonts have no euro sign):
+    ``billing.money_text``'s figures, grouped by a plain space the fonts print."""
+    return f"{amount_fr(value, group=' ')} EUR"
 
 
 def format_nir(nir: str, key: str = "") -> str:

@@ -52,8 +52,3 @@ class ResolvedAct:
     def error(self, code: ErrorCode, message: str) -> RuleError:
         """A rule error about this act."""
         return RuleError(code, self.index, self.act.code.strip().upper(), message)
-
-
-def euros(amount: Decimal) -> str:
-    """French rendering of an amount: ``41,13 €``."""
-    return f"{amount:.2f} €".replace(".", ",")

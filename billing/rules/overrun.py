@@ -6,8 +6,9 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
+from billing.money_text import euros
 from billing.referential import ActKind, age_in_years
-from billing.rules.codes import ErrorCode, ResolvedAct, RuleError, euros
+from billing.rules.codes import ErrorCode, ResolvedAct, RuleError
 from billing.rules.pathway import is_out_of_pathway
 
 if TYPE_CHECKING:

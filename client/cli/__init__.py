@@ -17,6 +17,7 @@ from pathlib import Path
 
 from client.cli import french
 from client.cli.unexpected import _data_dir, describe_unexpected
+from client.migration_progress import StderrProgress, reporting
 from client.store import damage
 from client.store.errors import DamagedStoreError, damage_error
 from client.store.opening import DB_NAME
@@ -84,7 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command not in _CHECKS_ITSELF:
         _warn_if_damaged(db_path)
     try:
-        code: int = args.handler(args)
+        # A store converted by a migration at opening: its progress on stderr, not silence.
+        with reporting(StderrProgress()):
+            code: int = args.handler(args)
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return EXIT_FAILED

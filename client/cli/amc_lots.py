@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from billing.money_text import euros
 from client.cli.context import CommandContext
 
 EXIT_OK = 0
@@ -95,7 +96,7 @@ def _cmd_dre_list(args: argparse.Namespace) -> int:
         for r in rows:
             print(
                 f"Lot de DRE n° {r['numero']} (complémentaire {r['amc']}) : {r['dre']} DRE, "
-                f"{r['montant_amc']} € — {r['libelle']}."
+                f"{euros(Decimal(r['montant_amc']))} — {r['libelle']}."
             )
     return EXIT_OK
 
@@ -195,8 +196,8 @@ def _cmd_returns(args: argparse.Namespace) -> int:
         for r in rows:
             motif = f" ({r['motif']} {r['libelle_motif']})" if r["motif"] else ""
             print(
-                f"FSE {r['id_fse']} : {r['resultat']} {r['montant_paye']} € sur "
-                f"{r['montant_demande']} €{motif}."
+                f"FSE {r['id_fse']} : {r['resultat']} {euros(Decimal(r['montant_paye']))} sur "
+                f"{euros(Decimal(r['montant_demande']))}{motif}."
             )
     return EXIT_OK
 

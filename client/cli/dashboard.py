@@ -9,6 +9,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 
+from billing.money_text import euros
 from client import dashboard
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, command_viewer
@@ -25,10 +26,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"date invalide « {text} » (AAAA-MM-JJ)") from exc
-
-
-def _euros(amount: object) -> str:
-    return f"{amount} €"
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
@@ -54,17 +51,17 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         "  Taux de télétransmission (hors dégradé) : " + (f"{rate} %" if rate is not None else "—")
     )
     print(
-        f"  Honoraires facturés : {_euros(figures.fees)} (caisses : {_euros(figures.billed)}) ; "
-        f"reçus : {_euros(figures.received)}"
+        f"  Honoraires facturés : {euros(figures.fees)} (caisses : {euros(figures.billed)}) ; "
+        f"reçus : {euros(figures.received)}"
     )
     print(
-        f"  En attente de paiement : {_euros(figures.waiting_amount)} "
+        f"  En attente de paiement : {euros(figures.waiting_amount)} "
         f"({figures.waiting_count} FSE) ; rejets : {figures.rejects}"
     )
     print(
-        f"  Non payés : {_euros(figures.unpaid_amount)} sur {figures.unpaid_count} FSE "
+        f"  Non payés : {euros(figures.unpaid_amount)} sur {figures.unpaid_count} FSE "
         f"(paiements partiels et rejets à clore) ; réclamés à la caisse : "
-        f"{_euros(figures.claimed_amount)} sur {figures.claimed_count} FSE"
+        f"{euros(figures.claimed_amount)} sur {figures.claimed_count} FSE"
     )
     days = figures.days_since_transmission
     print(
@@ -73,8 +70,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     )
     for m in figures.months:
         print(
-            f"  {m.label}  {m.fse_count:>4} FSE  facturé {_euros(m.billed):>12}  "
-            f"reçu {_euros(m.received):>12}  rejets {m.rejects}"
+            f"  {m.label}  {m.fse_count:>4} FSE  facturé {euros(m.billed):>12}  "
+            f"reçu {euros(m.received):>12}  rejets {m.rejects}"
         )
     return EXIT_OK
 

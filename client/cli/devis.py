@@ -16,6 +16,7 @@ from typing import Any
 
 from billing.devis import DEVIS_STATE_LABELS, Devis
 from billing.fse import TiersPayant
+from billing.money_text import euros
 from billing.price_io import InputError
 from cardio.backend import PractitionerCard
 from client.cli.card_work import with_cards
@@ -112,8 +113,8 @@ def devis_json(devis: Devis) -> dict[str, Any]:
 def _line(devis: Devis) -> str:
     return (
         f"{devis.id}  {devis.created_at.date():%d/%m/%Y}  {devis.patient_name:<24}  "
-        f"{devis.total_fees:>8} €  AMO {devis.amo:>7}  AMC {devis.amc:>7}  "
-        f"patient {devis.patient_remainder:>7}  {DEVIS_STATE_LABELS[devis.state]}"
+        f"{euros(devis.total_fees):>10}  AMO {euros(devis.amo):>10}  AMC {euros(devis.amc):>10}  "
+        f"patient {euros(devis.patient_remainder):>10}  {DEVIS_STATE_LABELS[devis.state]}"
     )
 
 
@@ -182,8 +183,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(_line(devis))
     for line in devis.lines:
         print(
-            f"  {line.code:<8} {line.label[:40]:<40} {line.amount:>8} €  AMO {line.amo:>7}  "
-            f"AMC {line.amc:>7}  patient {line.patient:>7}"
+            f"  {line.code:<8} {line.label[:40]:<40} {euros(line.amount):>10}  "
+            f"AMO {euros(line.amo):>10}  AMC {euros(line.amc):>10}  "
+            f"patient {euros(line.patient):>10}"
         )
     return EXIT_OK
 

@@ -9,10 +9,12 @@ import argparse
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from billing.fse import SecuringMode
+from billing.money_text import euros
 from billing.price_io import InputError
 from cardio.backend import PractitionerCard
 from client.cli.card_work import with_cards
@@ -175,6 +177,11 @@ def _create(args: argparse.Namespace, cli: CommandContext) -> int:
     return code
 
 
+def _euros(wire: str) -> str:
+    """The French text of an amount the FSE summary holds in its wire form (« 25.00 »)."""
+    return euros(Decimal(wire))
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
     with CommandContext() as cli:
         store = cli.store
@@ -218,17 +225,17 @@ def _cmd_show(args: argparse.Namespace) -> int:
         )
         for act in summary["actes"]:
             print(
-                f"  {act['code']:<8} x{act['quantite']}  {act['honoraires']:>8} €  "
-                f"AMO {act['amo']} €"
+                f"  {act['code']:<8} x{act['quantite']}  {_euros(act['honoraires']):>10}  "
+                f"AMO {_euros(act['amo'])}"
             )
         amounts = summary["montants"]
         print(
-            f"  total {amounts['honoraires']} €, AMO {amounts['amo']} €, AMC {amounts['amc']} €"
-            f", reste à charge {amounts['reste_a_charge']} €"
+            f"  total {_euros(amounts['honoraires'])}, AMO {_euros(amounts['amo'])}, "
+            f"AMC {_euros(amounts['amc'])}, reste à charge {_euros(amounts['reste_a_charge'])}"
         )
         if settled is not None:
-            amount = f"{settled[1]:.2f}".replace(".", ",")
-            print(f"  réglé par {PaymentMeans(settled[0]).label} : {amount} € encaissés")
+            amount = euros(settled[1])
+            print(f"  réglé par {PaymentMeans(settled[0]).label} : {amount} encaissés")
         if summary["lot"]:
             print(f"  lot n° {summary['lot']['numero']} ({summary['lot']['libelle_etat']})")
         if summary["rectifie"]:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date
 
 from billing.fse_states import FseState
+from billing.money_text import euros
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 from client.fse_search import FseFilter, FseListRow, FseListTotals, practitioners, search, totals
@@ -110,23 +111,20 @@ def _line(r: FseListRow) -> str:
     status = RECONCILIATION_LABELS[r.status] if r.status else "—"
     paid = ""
     if r.status in (Reconciliation.PAID, Reconciliation.PARTLY_PAID) and r.paid_amo is not None:
-        paid = f"payé AMO {r.paid_amo:.2f}" + (f" le {r.paid_on.isoformat()}" if r.paid_on else "")
+        on = f" le {r.paid_on.isoformat()}" if r.paid_on else ""
+        paid = f"payé AMO {euros(r.paid_amo)}{on}"
     tail = " · ".join(x for x in (status, paid, r.motif) if x)
     return (
         f"{r.number:>6}  {r.care_date.isoformat()}  {r.state.value:<12} {r.mode:<11} "
         f"{r.patient[:24]:<24} "
-        f"{r.total:>8.2f} €  AMO {r.amo:>7.2f}  AMC {r.amc:>7.2f}  patient {r.patient_part:>7.2f}"
+        f"{euros(r.total):>10}  AMO {euros(r.amo):>10}  AMC {euros(r.amc):>10}  "
+        f"patient {euros(r.patient_part):>10}"
         f"  {tail}"
     )
 
 
-def _euros(amount: object) -> str:
-    whole, _, cents = f"{amount:.2f}".partition(".")
-    return f"{int(whole):,}".replace(",", " ") + f",{cents} €"
-
-
 def _status_line(found: FseListTotals) -> str:
-    return f"{found.count} FSE — total {_euros(found.total)}"
+    return f"{found.count} FSE — total {euros(found.total)}"
 
 
 def _usage(message: str) -> int:

@@ -12,9 +12,11 @@ import json
 import logging
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from billing.money_text import euros
 from client.cli.context import CommandContext
 from client.labels import LOT_STATE_LABELS, OUTBOX_STATUS_LABELS, mode_label
 from client.store import LotRow, Store
@@ -285,6 +287,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             f"Lot n° {lot.number} valide : signé par {lot.signer_subject} le "
             f"{lot.signing_time.isoformat()}, {len(lot.fses)} FSE "
             f"({', '.join(str(f.number) for f in lot.fses)}), organisme {lot.organism.key}, "
-            f"mode {lot.mode.value}, total {report['honoraires']} €."
+            f"mode {lot.mode.value}, total {euros(Decimal(report['honoraires']))}."
         )
     return EXIT_OK

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from billing.fse_states import FseState
+from billing.money_text import euros
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 from client.labels import FSE_STATE_LABELS, OUTBOX_STATUS_LABELS
@@ -39,6 +40,11 @@ def _now() -> datetime:
 
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
+
+
+def _euros(money: str) -> str:
+    """The French text of an amount ``queue_status`` holds as « 12.50 » (its JSON)."""
+    return euros(Decimal(money))
 
 
 def queue_status(store: Store, practitioners: frozenset[str] | None = None) -> dict[str, Any]:
@@ -116,11 +122,11 @@ def _print_status(status: dict[str, Any]) -> None:
     for info in status["lots"]:
         print(
             f"  {info['libelle']:<32} {info['lots']:>4} lot(s) {info['fse']:>5} FSE "
-            f"{info['montant']:>10} € (AMO {info['amo']} €, AMC {info['amc']} €)"
+            f"{_euros(info['montant']):>12} (AMO {_euros(info['amo'])}, AMC {_euros(info['amc'])})"
         )
     print("FSE")
     for info in status["fse"]:
-        print(f"  {info['libelle']:<42} {info['nombre']:>5}  {info['montant']:>10} €")
+        print(f"  {info['libelle']:<42} {info['nombre']:>5}  {_euros(info['montant']):>12}")
     oldest = status["plus_ancien_en_attente"]
     if oldest:
         line = f"Plus ancien en attente : lot n° {oldest['lot']} depuis {oldest['depuis'][:16]}"

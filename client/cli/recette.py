@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from billing.money_text import euros
 from client import recette
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, command_viewer
@@ -30,29 +31,25 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"date invalide « {text} » (AAAA-MM-JJ)") from exc
 
 
-def _euros(amount: object) -> str:
-    return f"{amount} €"
-
-
 def _print_totals(totals: recette.RecetteTotals, indent: str = "  ") -> None:
-    print(f"{indent}Honoraires : {_euros(totals.fees)} ({totals.fse_count} FSE)")
+    print(f"{indent}Honoraires : {euros(totals.fees)} ({totals.fse_count} FSE)")
     print(
-        f"{indent}Dus par les patients : {_euros(totals.due_at_desk)} ; encaissé au cabinet : "
-        f"{_euros(totals.collected)} ; à encaisser : {_euros(totals.still_due)}"
+        f"{indent}Dus par les patients : {euros(totals.due_at_desk)} ; encaissé au cabinet : "
+        f"{euros(totals.collected)} ; à encaisser : {euros(totals.still_due)}"
     )
     for means in totals.by_means:
-        print(f"{indent}  {means.label} : {_euros(means.amount)} ({means.count} FSE)")
+        print(f"{indent}  {means.label} : {euros(means.amount)} ({means.count} FSE)")
     print(
-        f"{indent}Tiers payant attendu : AMO {_euros(totals.expected_amo)} (caisses), "
-        f"AMC {_euros(totals.expected_amc)} (complémentaires)"
+        f"{indent}Tiers payant attendu : AMO {euros(totals.expected_amo)} (caisses), "
+        f"AMC {euros(totals.expected_amc)} (complémentaires)"
     )
 
 
 def _print_line(line: recette.RecetteLine) -> None:
     print(
         f"  n° {line.number:>6}  {line.care_date:%d/%m/%Y}  {line.patient[:28]:<28} "
-        f"total {_euros(line.total):>10}  AMO {_euros(line.amo):>10}  "
-        f"AMC {_euros(line.amc):>10}  patient {_euros(line.patient_part):>10}  "
+        f"total {euros(line.total):>10}  AMO {euros(line.amo):>10}  "
+        f"AMC {euros(line.amc):>10}  patient {euros(line.patient_part):>10}  "
         f"{line.paid_by}"
     )
 

@@ -9,9 +9,11 @@ import logging
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from billing.money_text import euros
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 from client.labels import mode_guarantees_payment
@@ -88,7 +90,7 @@ def _report_line(r: ImportReport) -> str:
         return f"{r.name} : déjà importé, rien de nouveau."
     return (
         f"{r.name} : {r.paid} payée(s), {r.partly_paid} payée(s) partiellement, "
-        f"{r.rejected} rejetée(s), {r.unmatched} non rapprochée(s) ; {r.total_paid} € versés."
+        f"{r.rejected} rejetée(s), {r.unmatched} non rapprochée(s) ; {euros(r.total_paid)} versés."
     )
 
 
@@ -182,13 +184,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if not args.non_rapproches:
         for r in view:
             paid = (
-                f" payé AMO {r.paid_amo} € / AMC {r.paid_amc} €" if r.paid_amo is not None else ""
+                f" payé AMO {euros(r.paid_amo)} / AMC {euros(r.paid_amc)}"
+                if r.paid_amo is not None and r.paid_amc is not None  # read together
+                else ""
             )
             motif = f" motif {r.motif_code} {r.motif_label}" if r.motif_code else ""
             guarantee = "" if mode_guarantees_payment(r.mode) else " [sans garantie de paiement]"
             print(
                 f"FSE n° {r.number:>6} {r.care_date} {LABELS[r.status]:<40} "
-                f"facturé AMO {r.billed_amo} € / AMC {r.billed_amc} €{paid}{motif}"
+                f"facturé AMO {euros(r.billed_amo)} / AMC {euros(r.billed_amc)}{paid}{motif}"
                 f"{' — ' + r.detail if r.detail else ''}{guarantee}"
             )
         total = sum(counts.values())
@@ -201,8 +205,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print(f"Retours non rapprochés : {len(unmatched)}")
     for u in unmatched:
         print(
-            f"  n° {u['id']} : FSE {u['fse_uuid']} ({u['care_date']}) {u['paid_amo']} € AMO / "
-            f"{u['paid_amc']} € AMC — {u['reason']}"
+            f"  n° {u['id']} : FSE {u['fse_uuid']} ({u['care_date']}) "
+            f"{euros(Decimal(u['paid_amo']))} AMO / {euros(Decimal(u['paid_amc']))} AMC — "
+            f"{u['reason']}"
         )
     return EXIT_OK
 
@@ -278,7 +283,7 @@ def _cmd_close(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print(
-            f"Reste dû de la FSE n° {args.fse} ({closure.amount} €) clos : {closure.label}"
+            f"Reste dû de la FSE n° {args.fse} ({euros(closure.amount)}) clos : {closure.label}"
             + (f" — {closure.comment}" if closure.comment else "")
             + "."
         )

@@ -30,7 +30,9 @@ class CopyCheckError(ClientError):
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``store`` command group."""
     store = subparsers.add_parser(
-        "store", help="base de données : copie vers le serveur du cabinet (PostgreSQL) et retour"
+        "store",
+        help="base de données : copie vers le serveur du cabinet (PostgreSQL) et retour, "
+        "compactage",
     )
     sub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     copy = sub.add_parser(
@@ -42,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     way.add_argument("--from", dest="source", metavar="URL", help="base PostgreSQL source")
     copy.add_argument("--json", action="store_true", help="sortie JSON")
     copy.set_defaults(handler=_cmd_copy)
+    from client.cli.store_compact import add_compact  # its own module: its own imports
+
+    add_compact(sub)
 
 
 def _url(text: str) -> str:

@@ -4,7 +4,7 @@ audit journal or from what the journal protects, and compared with the rows as t
 
 - FSE: state, number, practitioner and lot from the journal's events; amounts, dates,
   organism, mode, patient, Vitale data and acts from the secured document (whose digest the
-  journal holds, checked by ``JournalStore._verify_events``).
+  journal holds, checked by ``client.store.audit_check``).
 - Lots (``kind = 'fse'``): state from the journal's lot entries (``open`` while only members
   were journaled), the signed DER and content through the digests journaled at signing, the
   FSE count; the journal anchor inside the signed content (the head at signing, which the
@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from billing.audit import (
     GENESIS,
-    AuditEntry,
     AuditKind,
     amc_payment_payload,
     closure_payload,
@@ -46,6 +46,7 @@ from billing.lot import KIND_FSE, LotState
 from client.store.lot_bytes import stored_lot_der
 from client.store.packing import PackedValueError, unpack_document, unpack_file
 from client.store.rows import OutboxStatus
+from client.store.streaming import stream_rows
 
 if TYPE_CHECKING:
     from client.store.protocol import StoreDatabase
@@ -150,57 +151,92 @@ def _differ(what: str, stored: Mapping[str, Any], expected: Mapping[str, Any]) -
     return out
 
 
-class _Expected:
-    """What the journal says, entry by entry."""
+#: An FSE seen only through its lot membership, no event of its own journaled.
+_UNSTATED = object()
 
-    def __init__(self, entries: list[AuditEntry]) -> None:
-        self.fse: dict[str, dict[str, Any]] = {}
+
+def _shared(value: Any) -> Any:
+    """One copy of a text repeated across the journal (a practitioner, a state, a lot)."""
+    return sys.intern(value) if isinstance(value, str) else value
+
+
+class Expected:
+    """What the journal says, fed entry by entry (``read``) in one pass over it, kept
+    compact (issue #27: a 1 M FSE journal): per FSE a tuple (number, practitioner, state,
+    lot), per lot a small dict, per payment and other row its payload's text (parsed when
+    compared)."""
+
+    def __init__(self) -> None:
+        self.fse: dict[str, tuple[Any, Any, Any, str]] = {}
         self.lots: dict[str, dict[str, Any]] = {}
-        self.payments: dict[int, dict[str, Any]] = {}
-        self.noemie: dict[str, dict[str, Any]] = {}
-        self.unmatched: dict[int, dict[str, Any]] = {}
-        self.resolved: dict[int, dict[str, Any]] = {}
-        self.closures: dict[int, dict[str, Any]] = {}
-        self.settlements: dict[str, dict[str, Any]] = {}  # by FSE UUID, the last one stands
-        self.amc_payments: dict[int, dict[str, Any]] = {}
-        for entry in entries:
-            self._read(entry, json.loads(entry.payload))
+        self.payments: dict[int, str] = {}
+        self.noemie: dict[str, str] = {}
+        self.unmatched: dict[int, str] = {}
+        self.resolved: dict[int, str] = {}
+        self.closures: dict[int, str] = {}
+        self.settlements: dict[str, str] = {}  # by FSE UUID, the last one stands
+        self.amc_payments: dict[int, str] = {}
+        #: What reading an entry raised: raised by ``built``, where the books are compared
+        #: (the checks before them may find a breach first).
+        self._failure: Exception | None = None
 
-    def _read(self, e: AuditEntry, p: dict[str, Any]) -> None:
-        if e.kind in _FSE_KINDS and e.fse_id:
-            self.fse[e.fse_id] = {
-                "number": p["number"],
-                "practitioner_id": p["practitioner"],
-                "state": p["to"],
-                "lot_id": e.lot_id,
-            }
-        elif e.kind == AuditKind.LOT_MEMBER.value:
-            fse = self.fse.setdefault(e.fse_id, {"number": p["number"]})
-            fse["lot_id"] = e.lot_id
-            lot = self.lots.setdefault(e.lot_id, {"state": LotState.OPEN.value})
+    def built(self) -> Expected:
+        if self._failure is not None:
+            raise self._failure
+        return self
+
+    def read(self, kind: str, fse_id: str, lot_id: str, text: str, p: Any) -> None:
+        """One entry: its kind, FSE, lot, payload's text and the payload parsed."""
+        if self._failure is not None:
+            return
+        try:
+            self._read(kind, fse_id, lot_id, text, p)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self._failure = exc
+
+    def _read(self, kind: str, fse_id: str, lot_id: str, text: str, p: Any) -> None:
+        if kind in _FSE_KINDS and fse_id:
+            self.fse[fse_id] = (
+                p["number"],
+                _shared(p["practitioner"]),
+                _shared(p["to"]),
+                _shared(lot_id),
+            )
+        elif kind == AuditKind.LOT_MEMBER.value:
+            number, practitioner, state, _ = self.fse.get(
+                fse_id, (p["number"], None, _UNSTATED, "")
+            )
+            self.fse[fse_id] = (number, practitioner, state, _shared(lot_id))
+            lot = self.lots.setdefault(lot_id, {"state": LotState.OPEN.value})
             lot["number"] = p["lot_number"]
-        elif e.kind in _LOT_KINDS:
-            lot = self.lots.setdefault(e.lot_id, {})
+        elif kind in _LOT_KINDS:
+            lot = self.lots.setdefault(lot_id, {})
             lot["number"] = p["lot_number"]
             lot["state"] = p["state"]
             if "signed_sha256" in p:  # at signing, or sealed by the m008 baseline
                 lot["signed_sha256"] = p["signed_sha256"]
                 lot["content_sha256"] = p["content_sha256"]
                 lot["fse_count"] = p["fse_count"]
-        elif e.kind == AuditKind.PAYMENT.value:
-            self.payments[int(p["payment"])] = p
-        elif e.kind == AuditKind.NOEMIE_FILE.value:
-            self.noemie[str(p["noemie"])] = p
-        elif e.kind == AuditKind.UNMATCHED.value:
-            self.unmatched[int(p["unmatched"])] = p
-        elif e.kind == AuditKind.UNMATCHED_RESOLVED.value:
-            self.resolved[int(p["unmatched"])] = p
-        elif e.kind == AuditKind.REMAINDER_CLOSED.value:
-            self.closures[int(p["closure"])] = p
-        elif e.kind == AuditKind.SETTLEMENT.value:
-            self.settlements[str(p["fse"])] = p
-        elif e.kind == AuditKind.AMC_PAYMENT.value:
-            self.amc_payments[int(p["amc_payment"])] = p
+        elif kind == AuditKind.PAYMENT.value:
+            self.payments[int(p["payment"])] = text
+        elif kind == AuditKind.NOEMIE_FILE.value:
+            self.noemie[str(p["noemie"])] = text
+        elif kind == AuditKind.UNMATCHED.value:
+            self.unmatched[int(p["unmatched"])] = text
+        elif kind == AuditKind.UNMATCHED_RESOLVED.value:
+            self.resolved[int(p["unmatched"])] = text
+        elif kind == AuditKind.REMAINDER_CLOSED.value:
+            self.closures[int(p["closure"])] = text
+        elif kind == AuditKind.SETTLEMENT.value:
+            self.settlements[str(p["fse"])] = text
+        elif kind == AuditKind.AMC_PAYMENT.value:
+            self.amc_payments[int(p["amc_payment"])] = text
+
+
+def _fse_fields(journaled: tuple[Any, Any, Any, str]) -> dict[str, Any]:
+    """An FSE's facts as the journal gives them, keyed as the ``fse`` row's columns."""
+    number, practitioner, state, lot_id = journaled
+    return {"number": number, "practitioner_id": practitioner, "state": state, "lot_id": lot_id}
 
 
 def _document_facts(fse: Fse) -> dict[str, Any]:
@@ -244,12 +280,13 @@ def _acts_facts(fse: Fse) -> list[tuple[Any, ...]]:
     ]
 
 
-def _check_fse(store: BooksSource, expected: _Expected) -> list[str]:
+def _check_fse(store: BooksSource, expected: Expected) -> list[str]:
     problems: list[str] = []
     acts: dict[int, list[tuple[Any, ...]]] = {}
-    for a in store.db.query(
+    for a in stream_rows(
+        store.db,
         "SELECT fse_id, line, act_date, code, quantity, coefficient, overrun_kind, fee "
-        "FROM fse_acts ORDER BY fse_id, line"
+        "FROM fse_acts ORDER BY fse_id, line",
     ):
         acts.setdefault(int(a["fse_id"]), []).append(
             (
@@ -263,17 +300,17 @@ def _check_fse(store: BooksSource, expected: _Expected) -> list[str]:
             )
         )
     seen: set[str] = set()
-    for row in store.db.query("SELECT * FROM fse ORDER BY practitioner_id, number"):
+    for row in stream_rows(store.db, "SELECT * FROM fse ORDER BY practitioner_id, number"):
         uuid = str(row["fse_uuid"])
         what = f"FSE n° {row['number']}"
         seen.add(uuid)
         journaled = expected.fse.get(uuid)
-        if journaled is None or "state" not in journaled:
+        if journaled is None or journaled[2] is _UNSTATED:
             problems.append(f"{what} : absente du journal (ajoutée hors du logiciel)")
             continue
         stored = dict(row)
         stored["lot_id"] = row["lot_id"] or ""
-        problems += _differ(what, stored, journaled)
+        problems += _differ(what, stored, _fse_fields(journaled))
         try:
             fse = fse_from_document(parse_canonical(unpack_document(row["canonical"]).encode()))
         except (BillingError, ValueError, KeyError, TypeError):
@@ -286,14 +323,17 @@ def _check_fse(store: BooksSource, expected: _Expected) -> list[str]:
     for uuid, journaled in expected.fse.items():
         if uuid not in seen:
             problems.append(
-                f"FSE n° {journaled.get('number', '?')} : disparue du registre "
-                "(présente dans le journal)"
+                f"FSE n° {journaled[0]} : disparue du registre (présente dans le journal)"
             )
     return problems
 
 
 def _anchor_problem(
-    number: int, der: bytes, entries: list[AuditEntry], verify: Callable[[bytes], Any]
+    number: int,
+    der: bytes,
+    hash_at: Callable[[int], str | None],
+    count: int,
+    verify: Callable[[bytes], Any],
 ) -> str | None:
     """The journal head the signed lot carries must still be in the chain."""
     what = f"lot n° {number}"
@@ -306,19 +346,23 @@ def _anchor_problem(
     if not isinstance(anchor, dict):
         return None  # signed before the lots carried an anchor
     seq, head = int(anchor["seq"]), str(anchor["head"])
-    found = GENESIS if seq == 0 else (entries[seq - 1].hash if seq <= len(entries) else None)
+    found = GENESIS if seq == 0 else (hash_at(seq) if seq <= count else None)
     if found != head:
         return (
             f"{what} : signé quand le journal comptait {seq} entrée(s) ; le journal actuel "
-            f"({len(entries)} entrées) ne les contient plus telles quelles "
+            f"({count} entrées) ne les contient plus telles quelles "
             "(journal tronqué ou remplacé)"
         )
     return None
 
 
-def check_anchors(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
+def check_anchors(
+    store: BooksSource, hash_at: Callable[[int], str | None], count: int
+) -> list[str]:
     """Each signed lot's anchor (the journal head it was signed at, inside the content the
-    CPS signed and the caisse keeps) must still be in the chain: a cut tail shows here."""
+    CPS signed and the caisse keeps) must still be in the chain: a cut tail shows here.
+    ``hash_at``: the hash of an entry of the verified chain, by its ``seq`` (the chain is
+    not held: 8 M entries at 1 M FSE); ``count``: its entries."""
     from billing.cms import check_own_signature  # cryptography: loaded only here
 
     problems = []
@@ -328,7 +372,7 @@ def check_anchors(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
         [KIND_FSE],
     ):
         number, der = int(row["number"]), _stored_der(store, row["signed_der"])
-        problem = _anchor_problem(number, der, entries, check_own_signature)
+        problem = _anchor_problem(number, der, hash_at, count, check_own_signature)
         if problem:
             problems.append(problem)
     return problems
@@ -351,7 +395,7 @@ def _stored_der(store: BooksSource, stored: bytes) -> bytes:
         return b""
 
 
-def _check_lots(store: BooksSource, expected: _Expected) -> list[str]:
+def _check_lots(store: BooksSource, expected: Expected) -> list[str]:
     problems: list[str] = []
     outbox = {str(r["id"]): r for r in store.db.query("SELECT id, kind, status FROM outbox")}
     seen: set[str] = set()
@@ -417,36 +461,38 @@ def _check_rows(
     table: str,
     key: str,
     what: Callable[[Any], str],
-    journaled: dict[Any, dict[str, Any]],
+    journaled: dict[Any, str],
     build: Callable[[Mapping[str, Any]], dict[str, Any]],
     where: str = "",
 ) -> list[str]:
     problems: list[str] = []
     seen = set()
-    for row in store.db.query(f"SELECT * FROM {table}{where}"):  # noqa: S608 - fixed names
+    # Fixed names: the table and the clause are this module's.
+    for row in stream_rows(store.db, f"SELECT * FROM {table}{where}"):  # noqa: S608
         k = row[key]
         seen.add(k)
         expected = journaled.get(k)
         if expected is None:
             problems.append(f"{what(k)} : absent du journal (ajouté hors du logiciel)")
             continue
-        problems += _differ(what(k), build(row), expected)
+        problems += _differ(what(k), build(row), json.loads(expected))
     for k in journaled:
         if k not in seen:
             problems.append(f"{what(k)} : supprimé du registre (présent dans le journal)")
     return problems
 
 
-def check_books(store: BooksSource, entries: list[AuditEntry]) -> list[str]:
-    """Every disagreement between the books and the journal, in French (empty: agreed)."""
-    expected = _Expected(entries)
+def check_books(store: BooksSource, expected: Expected) -> list[str]:
+    """Every disagreement between the books and the journal, in French (empty: agreed);
+    ``expected``: what the journal says, read by the caller in its pass over it."""
     numbers = {
         str(r["fse_uuid"]): int(r["number"])
         for r in store.db.query("SELECT fse_uuid, number FROM fse")
     }
 
     def payment(k: int) -> str:
-        fse = expected.payments.get(k, {}).get("fse")
+        text = expected.payments.get(k)
+        fse = json.loads(text).get("fse") if text is not None else None
         return f"paiement n° {k}" + (f" (FSE n° {numbers[fse]})" if fse in numbers else "")
 
     problems = _check_fse(store, expected)

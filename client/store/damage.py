@@ -1,7 +1,8 @@
 """A damaged database, remembered: ``sesam.db.endommagee`` beside it, holding the reason.
 
 Damage inside the pages is found by ``PRAGMA quick_check`` (before every backup, at the
-application's start), which reads the whole file: 0.6 s on an 800 MB store, too slow for
+application's start after a session that did not close normally: ``client.clean_close``),
+which reads the whole file: 0.6 s on an 800 MB store, too slow for
 every command. Once found, the mark makes every later command say it at the cost of an
 ``os.stat``; a restoration, or a backup whose copy passes the full ``integrity_check``,
 removes it. Damage that SQLite meets

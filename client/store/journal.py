@@ -1,5 +1,5 @@
 """FSE events and the audit journal (a hash chain written in the transaction that writes
-the event), and the chain's verification.
+the event); their verification is ``client.store.audit_check``.
 
 A journal row keeps what cannot be recomputed (issue #27): the ``seq`` of its first entry,
 the entries' fields packed in one ``record`` (``client.store.packing.pack_records``) and
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,9 +21,7 @@ from billing.audit import (
     GENESIS,
     AuditEntry,
     AuditKind,
-    Breach,
     ChainHead,
-    ChainReport,
     build_entry,
     closure_payload,
     event_payload,
@@ -33,7 +30,6 @@ from billing.audit import (
     settlement_payload,
     unmatched_payload,
     unmatched_resolved_payload,
-    verify_chain,
 )
 from billing.audit_batch import EventLine, build_event_entries
 from billing.fse_states import FseEventKind, FseState
@@ -43,13 +39,12 @@ from client.store.event_codes import (
     STATE_CODES,
     at_seconds,
     kind_code,
-    kind_text,
     state_code,
-    state_text,
 )
 from client.store.packing import PackedValueError, Record, pack_records, unpack_records
 from client.store.queries import Queries
-from client.store.rows import EventSubject, _document_matches, _event_breach, stamp
+from client.store.rows import EventSubject, stamp
+from client.store.streaming import stream_rows
 
 _INSERT_ENTRY = "INSERT INTO audit_journal (seq, record, hash) VALUES (?, ?, ?)"
 _INSERT_EVENT = (
@@ -145,7 +140,12 @@ def _row_entries(record: object, hash_value: object) -> list[tuple[Record, str]]
 def read_entries(rows: Iterable[Sequence[Any]]) -> list[AuditEntry]:
     """The entries of journal rows ``(seq, record, hash)`` read in ``seq`` order, with what
     the store does not keep rebuilt: the payload's digest, the previous entry's hash."""
-    entries: list[AuditEntry] = []
+    return list(iter_entries(rows))
+
+
+def iter_entries(rows: Iterable[Sequence[Any]]) -> Iterator[AuditEntry]:
+    """:func:`read_entries` as a stream: one row's entries in memory at a time (a 1 M FSE
+    journal, 8 M entries, does not fit in a practitioner's PC as a list)."""
     previous = GENESIS
     for seq, record, hash_value in rows:
         for i, ((at, kind, fse_id, lot_id, payload), current) in enumerate(
@@ -166,23 +166,22 @@ def read_entries(rows: Iterable[Sequence[Any]]) -> list[AuditEntry]:
                 computed = entry.computed_hash()
                 whole = computed if computed.startswith(current) else f"préfixe:{current}"
                 entry = dataclasses.replace(entry, hash=whole)
-            entries.append(entry)
+            yield entry
             previous = entry.hash
-    return entries
 
 
-def _books_report(chain: ChainReport, breach: Breach, problems: list[str]) -> ChainReport:
-    more = f" ; et {len(problems) - 10} autre(s)" if len(problems) > 10 else ""
-    return ChainReport(
-        count=chain.count,
-        head_hash=chain.head_hash,
-        breach=breach,
-        detail=" ; ".join(problems[:10]) + more,
-    )
+def iter_records(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, str, str, str, str]]:
+    """The ``(seq, kind, fse_id, lot_id, payload)`` of the entries of journal rows, nothing
+    rebuilt: what the checks after the chain's read of a journal already verified."""
+    for seq, record, hash_value in rows:
+        for i, ((_at, kind, fse_id, lot_id, payload), _hash) in enumerate(
+            _row_entries(record, hash_value)
+        ):
+            yield int(seq) + i, kind, fse_id, lot_id, payload
 
 
 class Journal(Repository):
-    """Events and audit entries, written in the caller's transaction; the chain's check."""
+    """Events and audit entries, written in the caller's transaction; the journal read."""
 
     def __init__(self, conn: Connection, queries: Queries) -> None:
         super().__init__(conn)
@@ -465,81 +464,9 @@ class Journal(Repository):
 
     def audit_entries(self) -> list[AuditEntry]:
         """The whole audit journal, in order."""
-        rows = self.db.query("SELECT seq, record, hash FROM audit_journal ORDER BY seq")
-        return read_entries((r["seq"], r["record"], r["hash"]) for r in rows)
+        return read_entries(self.journal_rows())
 
-    def audit_verify(self) -> ChainReport:
-        """Verify the chain, that every FSE event is journaled as it stands now, then that
-        the books (FSE, lots, outbox, payments, NOEMIE files) agree with the journal.
-
-        The second part catches an edited or removed ``fse_events`` row, and an FSE document
-        changed after it was secured (its digest no longer the one journaled); the third
-        (``client.store.books``) an edit of what the user reads. Everything is read in one
-        read transaction: billing beside it never shows a half-written state.
-        """
-        # One snapshot (on PostgreSQL REPEATABLE READ: « BEGIN » alone reads each statement
-        # anew, and billing beside it would look like an edit).
-        from client.store.books import check_anchors, check_books  # lots' bytes: asn1crypto
-
-        with self.conn.read():
-            entries = self.audit_entries()
-            chain = verify_chain(entries)
-            if not chain.ok:
-                return chain
-            # A cut tail first: it explains the other mismatches that follow from it.
-            problems = check_anchors(self.conn, entries)
-            if problems:
-                return _books_report(chain, Breach.TRUNCATED, problems)
-            report = self._verify_events(entries, chain)
-            if not report.ok:
-                return report
-            problems = check_books(self.conn, entries)
-            if problems:
-                return _books_report(chain, Breach.BOOKS, problems)
-            return report
-
-    def _verify_events(self, entries: list[AuditEntry], report: ChainReport) -> ChainReport:
-        by_event: dict[int, AuditEntry] = {}
-        for journaled in entries:
-            event = json.loads(journaled.payload).get("event")
-            if isinstance(event, int):
-                by_event[event] = journaled
-        seen: set[int] = set()
-        rows = self.db.query(
-            "SELECT e.id, e.kind, e.from_state, e.to_state, e.detail, "
-            "f.fse_uuid, f.number, f.practitioner_id, f.digest, f.canonical FROM fse_events e "
-            "JOIN fse f ON f.id = e.fse_id ORDER BY e.id"
-        )
-        for r in rows:
-            entry = by_event.get(r["id"])
-            kind = kind_text(r["kind"])
-            expected = event_payload(
-                event_id=r["id"],
-                fse_number=r["number"],
-                practitioner_id=r["practitioner_id"],
-                kind=kind,
-                from_state=state_text(r["from_state"]),
-                to_state=state_text(r["to_state"]) or "",
-                detail=r["detail"],
-                fse_digest=r["digest"],
-            )
-            if (
-                entry is None
-                or entry.fse_id != r["fse_uuid"]
-                or json.loads(entry.payload) != expected
-            ):
-                return _event_breach(
-                    report, entry, f"événement n° {r['id']} de la FSE n° {r['number']}"
-                )
-            if kind == FseEventKind.SECURED.value and not _document_matches(
-                r["canonical"], r["digest"]
-            ):
-                return _event_breach(report, entry, f"document de la FSE n° {r['number']}")
-            seen.add(r["id"])
-        for event_id, entry in by_event.items():
-            if event_id not in seen:
-                number = json.loads(entry.payload).get("number")
-                return _event_breach(
-                    report, entry, f"événement n° {event_id} de la FSE n° {number} (disparu)"
-                )
-        return report
+    def journal_rows(self) -> Iterator[tuple[Any, Any, Any]]:
+        """The journal's rows ``(seq, record, hash)`` in order, as a stream."""
+        for r in stream_rows(self.db, "SELECT seq, record, hash FROM audit_journal ORDER BY seq"):
+            yield r["seq"], r["record"], r["hash"]

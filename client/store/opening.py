@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from client import presence
 from client.bounded_read import InputFileError, read_text_bounded
 from client.config import DATA_DIR_ENV, data_dir
+from client.migration_progress import ProgressSink, reporting
 from client.migrations import MIGRATIONS
 from client.store.dictionaries import register_stored
 from client.store.errors import (
@@ -102,14 +103,27 @@ def configured_database_url(directory: Path | None = None) -> str:
     return url.strip() if isinstance(url, str) else ""
 
 
-def open_store(path: Path | str | None = None, *, database_url: str | None = None) -> Store:
+def open_store(
+    path: Path | str | None = None,
+    *,
+    database_url: str | None = None,
+    progress: ProgressSink | None = None,
+) -> Store:
     """Open (creating and migrating if needed) the store; see the module docstring.
 
     :param path: the database file; default ``client.config.data_dir() / "sesam.db"``.
         On PostgreSQL it only names the data folder (nothing is created there).
     :param database_url: ``postgresql://...`` for that server, "" for the SQLite file;
         None (default): as configured (``configured_database_url``).
+    :param progress: called as a long migration converts the store (minutes at 1 M FSE:
+        the user is shown why the opening waits); None: the sink already set on this thread
+        (``client.migration_progress.reporting``), if any.
     """
+    with reporting(progress):
+        return _open_any(path, database_url)
+
+
+def _open_any(path: Path | str | None, database_url: str | None) -> Store:
     if database_url is None:
         database_url = configured_database_url(Path(path).parent if path is not None else None)
     if database_url:

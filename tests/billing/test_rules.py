@@ -570,7 +570,7 @@ def test_messages_are_french_and_name_the_act() -> None:
 def test_the_da_cap_message_gives_the_highest_allowed_amount() -> None:
     invoice = price_of(["CS"], specialty="70", pathway="out", overrun=("DA", "9.00"))
     (error,) = invoice.errors
-    assert "au plus 7,00 €" in error.message  # 35 € + 17,5 % = 41,13 → 42 € [002 L274]
+    assert "au plus 7,00\u00a0€" in error.message  # 35 € + 17,5 % = 41,13 → 42 € [002 L274]
 
 
 def test_an_overrun_without_acts_is_refused() -> None:

@@ -15,6 +15,7 @@ from am_support import FakeClock, close_lots, create_fse, open_cabinet
 
 from billing.amc_delays import load_amc_delays
 from billing.arl import Arl, ArlStatus
+from billing.money_text import euros
 from billing.noemie import (
     InvoiceOutcome,
     NoemieFile,
@@ -149,8 +150,8 @@ def test_an_amc_part_unpaid_after_its_delay_alerts_until_the_amc_pays(store, cab
     alert = next(
         a for a in compute_alerts(store, Settings(), later) if a.kind is AlertKind.AMC_LATE
     )
-    amount = f"{separate.amc:.2f}".replace(".", ",")
-    assert f"part complémentaire de {amount} € non payée par l'AMC n° {AMC_NUMBER}" in alert.message
+    amount = euros(separate.amc)
+    assert f"part complémentaire de {amount} non payée par l'AMC n° {AMC_NUMBER}" in alert.message
     part = euro_status(store, separate, Settings(), later).part(Part.AMC)
     assert "délai dépassé" in part.text and part.action
 
@@ -175,9 +176,8 @@ def test_an_amc_part_unpaid_after_its_delay_alerts_until_the_amc_pays(store, cab
     assert status.part(Part.AMO).status is PartStatus.PAID  # the caisse's line still counts
     amc = status.part(Part.AMC)
     assert amc.status is PartStatus.PARTLY_PAID and amc.missing == Decimal("1.00")
-    assert (
-        "payée partiellement par la complémentaire" in amc.text and "1,00 € non payés" in amc.text
-    )
+    assert "payée partiellement par la complémentaire" in amc.text
+    assert "1,00\u00a0€ non payés" in amc.text  # « 1,00 € », no-break space before €
     assert status.missing == Decimal("1.00")
 
 

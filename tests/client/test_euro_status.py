@@ -18,6 +18,7 @@ from test_replay_e2e import sesam
 
 from billing.arl import Arl, ArlStatus
 from billing.fse_states import FseState
+from billing.money_text import euros
 from billing.noemie import (
     PAYMENT_MOTIFS,
     REJECT_MOTIFS,
@@ -138,7 +139,7 @@ def test_each_part_has_its_status_in_words(store, cabinet) -> None:  # type: ign
     assert amo.status is PartStatus.PARTLY_PAID
     assert (amo.billed, amo.paid, amo.missing) == (partial.amo, partial.amo - CUT, CUT)
     assert amo.motif == PAYMENT_MOTIFS["S01"]  # the motif in words, not a code
-    assert "1,90 € non payés" in amo.text and PAYMENT_MOTIFS["S01"] in amo.text
+    assert "1,90\u00a0€ non payés" in amo.text and PAYMENT_MOTIFS["S01"] in amo.text
     assert short.part(Part.AMC).status in (PartStatus.PAID, PartStatus.NONE)
     assert short.missing == CUT
     # No settlement recorded at the desk for this one (the CLI does not record any).
@@ -188,7 +189,7 @@ def test_alerts_and_dashboard_until_the_remainder_is_closed(store, cabinet) -> N
     message = next(
         a for a in compute_alerts(store, Settings(), now) if a.kind is AlertKind.PARTLY_PAID
     )
-    assert "1,90 € non payés" in message.message and PAYMENT_MOTIFS["S01"] in message.message
+    assert "1,90\u00a0€ non payés" in message.message and PAYMENT_MOTIFS["S01"] in message.message
 
     figures = dashboard.compute(store, partial.care_date.replace(day=1), today, now)
     assert (figures.unpaid_amount, figures.unpaid_count) == (CUT + rejected_amount, 2)
@@ -299,7 +300,7 @@ def test_sesam_returns_status_and_close(tmp_path: Path, cabinet) -> None:  # typ
         "appel du 4",
     )
     assert closed.returncode == 0, closed.stderr
-    assert "1.90 €" in closed.stdout and "réclamé à la caisse le" in closed.stdout
+    assert "(1,90\u00a0€) clos" in closed.stdout and "réclamé à la caisse le" in closed.stdout
     text = sesam(data_dir, "returns", "status", str(partial.number))
     assert "reste réclamé" not in text.stdout  # the sentence, not the short label
     assert "réclamé à la caisse le" in text.stdout and "Commentaire : appel du 4" in text.stdout
@@ -364,8 +365,8 @@ def test_many_remainders_make_one_alert_with_their_sum(store, cabinet, monkeypat
         if a.kind in (AlertKind.PARTLY_PAID, AlertKind.REJECTED)
     ]
     assert len(summed) == 1
-    amount = f"{CUT + rejected.amo + rejected.amc:.2f}".replace(".", ",")
+    amount = euros(CUT + rejected.amo + rejected.amc)
     assert summed[0].message == (
-        f"2 FSE non payées en entier (1 rejetées, 1 payées partiellement) : {amount} € non payés."
+        f"2 FSE non payées en entier (1 rejetées, 1 payées partiellement) : {amount} non payés."
     )
     assert "filtre « Paiement »" in summed[0].action

@@ -15,6 +15,7 @@ import pytest
 from am_support import Cabinet, FakeClock, client_settings, close_lots, open_cabinet, seeded
 
 from billing.fse_states import FseState
+from billing.money_text import euros
 from client.cli import main
 from client.fse_search import FseFilter, FseListRow, practitioners, search, totals
 from client.fse_service import FseService, parse_fse_input
@@ -331,7 +332,7 @@ def test_cli_searches_with_the_same_answers_and_french_json(
     assert [int(line.split()[0]) for line in lines[:-1]] == [r.number for r in rejected][::-1]
     assert all("rejetée" in line for line in lines[:-1])
     total = sum((r.total for r in rejected), Decimal(0))
-    assert lines[-1] == f"{len(rejected)} FSE — total {total:.2f} €".replace(".", ",")
+    assert lines[-1] == f"{len(rejected)} FSE — total {euros(total)}"
 
     code, out, _ = _sesam(store, monkeypatch, capsys, "--etat", "secured", "--par-page", "2")
     assert (

@@ -30,7 +30,7 @@ def test_import_list_and_alerts(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "NOEMIE" in refused.stderr
 
     listing = sesam(data_dir, "returns", "list", "--non-rapproches")
-    assert "Retours non rapprochés : 1" in listing.stdout and "26.50" in listing.stdout
+    assert "Retours non rapprochés : 1" in listing.stdout and "26,50\u00a0€ AMO" in listing.stdout
 
     alerts = json.loads(sesam(data_dir, "alerts", "--json").stdout)
     assert [a["type"] for a in alerts] == ["paiement_non_rapproche"]

@@ -56,7 +56,7 @@ def test_means_and_amount_collected_are_on_the_reprinted_receipt(
 
     shown = sesam(data_dir, "fse", "show", "1")
     assert shown.returncode == 0, shown.stderr
-    assert "réglé par chèque : 11,00 € encaissés" in shown.stdout
+    assert "réglé par chèque : 11,00\u00a0€ encaissés" in shown.stdout
     as_json = sesam(data_dir, "fse", "show", "1", "--json")
     assert json.loads(as_json.stdout)["reglement"] == {"mode": "cheque", "montant": "11.00"}
     # Journaled when the desk recorded it: the audit checks the « encaissé » figure.

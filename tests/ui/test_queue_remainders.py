@@ -96,7 +96,7 @@ def test_parts_in_words_closing_and_the_dashboard(qtbot, window, ctx, monkeypatc
     queue.fse_table.select_row(row)
     qtbot.waitUntil(lambda: "payée partiellement" in queue.fse_detail.text(), timeout=15000)
     detail = queue.fse_detail.text()
-    assert "1,90 € non payés" in detail and PAYMENT_MOTIFS["S01"] in detail
+    assert "1,90\u00a0€ non payés" in detail and PAYMENT_MOTIFS["S01"] in detail
     _shot(queue, "queue_fse_detail.png")
 
     # The dashboard: both FSE unpaid, both alerts.
@@ -107,7 +107,7 @@ def test_parts_in_words_closing_and_the_dashboard(qtbot, window, ctx, monkeypatc
         lambda: page.unpaid.value.text() == f"{euros(unpaid)} non payés sur 2 FSE", timeout=15000
     )
     alerts = [page.alerts.item(i).text() for i in range(page.alerts.count())]
-    assert any("payée partiellement" in a and "1,90 € non payés" in a for a in alerts)
+    assert any("payée partiellement" in a and "1,90\u00a0€ non payés" in a for a in alerts)
     assert any("rejetée par la caisse" in a and REJECT_MOTIFS["R02"] in a for a in alerts)
     _shot(page, "dashboard_unpaid.png")
 

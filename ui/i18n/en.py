@@ -387,6 +387,15 @@ EN = {
         "Open it from “Prepared invoices”.",
     "la carte %1": "card %1",
     " — préparée par %1 le %2 à %3": " — prepared by %1 on %2 at %3",
+    # An old store converted at opening (#27): its progress in the status bar.
+    "Mise à jour de la base : {step} {percent} %": "Updating the database: {step} {percent} %",
+    "Mise à jour de la base terminée.": "Database update finished.",
+    "compression des documents": "compressing the documents",
+    "compactage des données": "compacting the data",
+    "compactage du journal": "compacting the journal",
+    "conversion de l'historique des FSE": "converting the FSE history",
+    "conversion des paiements": "converting the payments",
+    "regroupement du journal": "regrouping the journal",
 }
 # fmt: on
 

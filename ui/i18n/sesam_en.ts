@@ -70,48 +70,48 @@
         <translation>SESAM-Vitale billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="94" />
-        <location filename="../pages/billing.py" line="60" />
+        <location filename="../main_window.py" line="100" />
+        <location filename="../pages/billing.py" line="64" />
         <source>Patient et facturation</source>
         <extracomment>The damaged store's French report (None: the store is sound or not yet checked): the application runs on, degraded, and offers a restore (``open_restore_dialog``).</extracomment>
         <translation>Patient and billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="95" />
+        <location filename="../main_window.py" line="101" />
         <source>File d'attente</source>
         <translation>Queue</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="96" />
-        <location filename="../pages/dashboard.py" line="60" />
+        <location filename="../main_window.py" line="102" />
+        <location filename="../pages/dashboard.py" line="62" />
         <source>Tableau de bord</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="97" />
+        <location filename="../main_window.py" line="103" />
         <source>SCOR</source>
         <translation>SCOR</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="98" />
+        <location filename="../main_window.py" line="104" />
         <location filename="../pages/settings.py" line="62" />
         <source>Réglages</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="99" />
+        <location filename="../main_window.py" line="105" />
         <location filename="../pages/diagnostics.py" line="120" />
         <source>Diagnostic</source>
         <translation>Diagnostics</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195" />
+        <location filename="../main_window.py" line="201" />
         <source>Le fichier de la base de données {path} est endommagé ({detail}) : n'y enregistrez plus rien, restaurez une sauvegarde.</source>
         <extracomment>Print the documents made (receipt, feuille de soins, duplicata) through the Qt print dialog (``ui.printing``); off in tests unless they ask for it.</extracomment>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="199" />
+        <location filename="../main_window.py" line="205" />
         <source>La base de données ne peut pas être utilisée : son fichier est endommagé (disque abîmé, coupure pendant une écriture…).
 
 {path}
@@ -121,49 +121,61 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="206" />
+        <location filename="../main_window.py" line="212" />
         <source>Base de données endommagée</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../main_window.py" line="215" />
         <location filename="../pages/diagnostics.py" line="146" />
         <location filename="../pages/settings.py" line="184" />
         <source>Restaurer une sauvegarde…</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="211" />
+        <location filename="../main_window.py" line="217" />
         <source>Plus tard</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="222" />
         <source>⚠ Base de données endommagée : restaurez une sauvegarde (Réglages ou Diagnostic).</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="241" />
+        <location filename="../main_window.py" line="247" />
         <source>Base restaurée à partir de {name}.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="272" />
         <source>Sauvegarde de la base en cours : {percent} %</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="276" />
+        <location filename="../main_window.py" line="284" />
+        <source>Mise à jour de la base terminée.</source>
+        <translation>Database update finished.</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="288" />
+        <location filename="../../client/migration_progress.py" line="37" />
+        <source>Mise à jour de la base : {step} {percent} %</source>
+        <extracomment>The line shown (status bar, stderr); ``{step}`` one of the steps above.</extracomment>
+        <translation>Updating the database: {step} {percent} %</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="298" />
         <source>Registre incomplet</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="315" />
+        <location filename="../main_window.py" line="337" />
         <source>⚠ {what} arrêtée (voir Diagnostic)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../main_window.py" line="333" />
+        <location filename="../main_window.py" line="355" />
         <source>Carte</source>
         <translation>Card</translation>
     </message>
@@ -172,67 +184,77 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="vanished">Share of Vitale-secured FSE</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="72" />
+        <location filename="../pages/dashboard.py" line="74" />
         <source>Montants en attente de paiement</source>
         <translation>Amounts awaiting payment</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="73" />
+        <location filename="../pages/dashboard.py" line="75" />
         <source>Rejets et refus</source>
         <translation>Rejects and refusals</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="74" />
+        <location filename="../pages/dashboard.py" line="76" />
         <source>Jours depuis la dernière transmission</source>
         <translation>Days since the last transmission</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="75" />
+        <location filename="../pages/dashboard.py" line="77" />
         <source>Non payés (paiements partiels et rejets à clore)</source>
         <translation>Unpaid (partial payments and rejects to close)</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="84" />
+        <location filename="../pages/dashboard.py" line="86" />
         <source>Parts AMO + AMC facturées et paiements reçus des caisses (euros)</source>
         <translation>AMO + AMC parts billed and payments received from the funds (euros)</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="86" />
+        <location filename="../pages/dashboard.py" line="88" />
         <source>Facturé : FSE par mois des soins</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="87" />
+        <location filename="../pages/dashboard.py" line="89" />
         <source>Reçu : paiements des caisses par mois de paiement</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="89" />
+        <location filename="../pages/dashboard.py" line="91" />
         <source>euros</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="93" />
+        <location filename="../pages/dashboard.py" line="95" />
         <source>Rejets et refus par mois des soins</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="94" />
+        <location filename="../pages/dashboard.py" line="96" />
         <source>FSE rejetées ou refusées</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="96" />
+        <location filename="../pages/dashboard.py" line="98" />
         <source>nombre de FSE</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="104" />
+        <location filename="../pages/dashboard.py" line="106" />
         <source>Un mois peut recevoir plus qu'il n'a facturé : les caisses y paient aussi des soins des mois précédents.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="187" />
+        <location filename="../pages/dashboard.py" line="182" />
+        <source>Liste en cours de lecture…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="217" />
+        <source>Double-cliquez pour les lister ici, une ligne chacun.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="230" />
         <source>FSE par mode de sécurisation : </source>
         <translation>FSE by securing mode: </translation>
     </message>
@@ -241,7 +263,7 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="vanished">Fees billed and received (AMO + AMC) per month of care</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="71" />
+        <location filename="../pages/dashboard.py" line="73" />
         <source>Taux de télétransmission (hors dégradé)</source>
         <translation>Teletransmission rate (degraded mode excluded)</translation>
     </message>
@@ -266,27 +288,27 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Rejects</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="113" />
+        <location filename="../pages/dashboard.py" line="115" />
         <source>Alertes</source>
         <translation>Alerts</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="121" />
+        <location filename="../pages/dashboard.py" line="129" />
         <source>Vue d'ensemble</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="122" />
+        <location filename="../pages/dashboard.py" line="130" />
         <source>Recette</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="157" />
+        <location filename="../pages/dashboard.py" line="165" />
         <source>%1 non payés sur %2 FSE</source>
         <translation>%1 unpaid on %2 FSE</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="170" />
+        <location filename="../pages/dashboard.py" line="208" />
         <source>Aucune alerte.</source>
         <translation>No alert.</translation>
     </message>
@@ -561,30 +583,30 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="97" />
+        <location filename="../widgets/fse_list.py" line="95" />
         <source>N°</source>
         <extracomment>Typing pauses this long (ms) before the list is searched again. The « no date » of the du / au fields (shown blank).</extracomment>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="88" />
-        <location filename="../widgets/fse_list.py" line="100" />
+        <location filename="../pages/queue.py" line="96" />
+        <location filename="../widgets/fse_list.py" line="98" />
         <source>Date des soins</source>
         <translation>Date of care</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="71" />
+        <location filename="../pages/queue.py" line="79" />
         <source>Mode</source>
         <translation>Mode</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="74" />
-        <location filename="../widgets/fse_list.py" line="105" />
+        <location filename="../pages/queue.py" line="82" />
+        <location filename="../widgets/fse_list.py" line="103" />
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="108" />
+        <location filename="../widgets/fse_list.py" line="106" />
         <source>Rapprochement</source>
         <translation>Reconciliation</translation>
     </message>
@@ -593,158 +615,159 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>AMO billed</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="99" />
+        <location filename="../widgets/fse_list.py" line="97" />
         <source>Patient</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="101" />
+        <location filename="../widgets/fse_list.py" line="99" />
         <source>Total</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="102" />
+        <location filename="../widgets/fse_list.py" line="100" />
         <source>AMO</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="103" />
+        <location filename="../widgets/fse_list.py" line="101" />
         <source>AMC</source>
         <translation>AMC</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="104" />
+        <location filename="../widgets/fse_list.py" line="102" />
         <source>Part patient</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="106" />
+        <location filename="../widgets/fse_list.py" line="104" />
         <source>AMO payé</source>
         <translation>AMO paid</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="107" />
+        <location filename="../widgets/fse_list.py" line="105" />
         <source>Payé le</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="109" />
+        <location filename="../widgets/fse_list.py" line="107" />
         <source>Motif / détail</source>
         <translation>Reason / detail</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="156" />
+        <location filename="../widgets/fse_list.py" line="143" />
         <source>Patient : nom, prénom ou NIR…</source>
-        <extracomment>Emitted with each view shown (the list was searched again).</extracomment>
+        <extracomment>What one search read (the use case's: the queue page reads it with its own content). Emitted with each view shown (the list was searched again).</extracomment>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="158" />
+        <location filename="../widgets/fse_list.py" line="145" />
         <source>Le début du nom ou du prénom (accents et majuscules indifférents), ou du NIR</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="164" />
+        <location filename="../widgets/fse_list.py" line="151" />
         <source>Soins à partir du (vide : sans limite)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="165" />
+        <location filename="../widgets/fse_list.py" line="152" />
         <source>Soins jusqu'au (vide : sans limite)</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="166" />
+        <location filename="../widgets/fse_list.py" line="153" />
         <source>du</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="172" />
+        <location filename="../widgets/fse_list.py" line="159" />
         <source>Tous les états</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="179" />
+        <location filename="../widgets/fse_list.py" line="166" />
         <source>Tous les paiements</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="196" />
+        <location filename="../widgets/fse_list.py" line="183" />
         <source>Effacer</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="198" />
+        <location filename="../widgets/fse_list.py" line="185" />
         <source>Effacer la recherche et les filtres</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="291" />
+        <location filename="../widgets/fse_list.py" line="278" />
         <source>La date « du » est après la date « au » : rien à chercher.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="312" />
+        <location filename="../widgets/fse_list.py" line="318" />
         <source>Liste des FSE illisible : </source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="329" />
+        <location filename="../widgets/fse_list.py" line="335" />
         <source>Aucune FSE pour l'instant.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="331" />
+        <location filename="../widgets/fse_list.py" line="337" />
         <source>Aucune FSE ne correspond à cette recherche.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="68" />
+        <location filename="../pages/queue.py" line="76" />
         <source>Lot</source>
+        <extracomment>Rows of each list read with the page: twice what a screen shows; the rest by pages as the lists scroll. Issue #27: formatting 3 × 200 rows on the workers while the page painted took the GIL from the GUI thread (its stalls at 1 M FSE). The FSE list read in the same go (None: its filter had nothing to search).</extracomment>
         <translation>Lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="69" />
+        <location filename="../pages/queue.py" line="77" />
         <source>Type</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="70" />
+        <location filename="../pages/queue.py" line="78" />
         <source>Caisse</source>
         <translation>Fund</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="72" />
+        <location filename="../pages/queue.py" line="80" />
         <source>FSE</source>
         <translation>FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="77" />
+        <location filename="../pages/queue.py" line="85" />
         <source>Envoi</source>
         <translation>Sending</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="81" />
+        <location filename="../pages/queue.py" line="89" />
         <source>Reçu le</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="85" />
+        <location filename="../pages/queue.py" line="93" />
         <source>Facture</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="89" />
+        <location filename="../pages/queue.py" line="97" />
         <source>Payé AMO</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="90" />
+        <location filename="../pages/queue.py" line="98" />
         <source>Motif</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="97" />
+        <location filename="../pages/queue.py" line="105" />
         <source>File d'attente et retours</source>
         <translation>Queue and returns</translation>
     </message>
@@ -764,17 +787,17 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Fetch returns (F10)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="131" />
+        <location filename="../pages/queue.py" line="139" />
         <source>Feuilles de soins</source>
         <translation>Care sheets</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="132" />
+        <location filename="../pages/queue.py" line="140" />
         <source>Lots</source>
         <translation>Lots</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="133" />
+        <location filename="../pages/queue.py" line="141" />
         <source>Paiements non rapprochés</source>
         <translation>Unmatched payments</translation>
     </message>
@@ -799,7 +822,7 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Cancel the FSE (Del)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="144" />
+        <location filename="../pages/queue.py" line="152" />
         <source>Renvoyer le lot refusé</source>
         <translation>Resend the refused lot</translation>
     </message>
@@ -814,12 +837,12 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="148" />
+        <location filename="../pages/queue.py" line="156" />
         <source>Rapprocher… (Alt+R)</source>
         <translation>Match… (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="152" />
+        <location filename="../pages/queue.py" line="160" />
         <source>Rapprocher à la main le paiement choisi d'une FSE acceptée (ARL positif)</source>
         <translation>Match the chosen payment by hand with an accepted FSE (positive ARL)</translation>
     </message>
@@ -834,7 +857,7 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>FSE partly paid or rejected: accepted loss or claimed from the caisse</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="162" />
+        <location filename="../pages/queue.py" line="170" />
         <source>Une FSE ne peut être annulée que tant qu'elle n'est pas partie. Un lot refusé (ARL négatif) est renvoyé tel quel après correction de la cause indiquée.</source>
         <translation>An FSE can only be cancelled until it has left. A refused lot (negative ARL) is sent again as is once the stated cause is fixed.</translation>
     </message>
@@ -869,17 +892,17 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/queue.py" line="348" />
+        <location filename="../pages/queue.py" line="359" />
         <source>Choisissez d'abord le paiement dans l'onglet Paiements non rapprochés.</source>
         <translation>First choose the payment in the Unmatched payments tab.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="354" />
+        <location filename="../pages/queue.py" line="365" />
         <source>Rapprocher un paiement</source>
         <translation>Match a payment</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="206" />
+        <location filename="../pages/queue.py" line="214" />
         <location filename="../pages/queue_sending.py" line="220" />
         <source>Réseau : injoignable</source>
         <translation>Network: unreachable</translation>
@@ -890,7 +913,7 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Fetching the Assurance Maladie returns…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="206" />
+        <location filename="../pages/queue.py" line="214" />
         <location filename="../pages/queue_sending.py" line="213" />
         <source>Réseau : ok</source>
         <translation>Network: ok</translation>
@@ -918,7 +941,7 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Cancel the FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="332" />
+        <location filename="../pages/queue.py" line="343" />
         <source>Choisissez le lot refusé dans l'onglet Lots.</source>
         <translation>Choose the refused lot in the Lots tab.</translation>
     </message>
@@ -1529,7 +1552,7 @@ Postcode and town</translation>
     </message>
     <message>
         <location filename="../widgets/patient_lookup.py" line="52" />
-        <location filename="../widgets/patient_panel.py" line="517" />
+        <location filename="../widgets/patient_panel.py" line="528" />
         <source>Interrogation ADRi…</source>
         <translation>Asking ADRi…</translation>
     </message>
@@ -1721,7 +1744,7 @@ Postcode and town</translation>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="340" />
+        <location filename="../widgets/patient_panel.py" line="351" />
         <source>Carte Vitale retirée. Insérez une carte, ou cherchez le patient.</source>
         <extracomment>Reason preset for the next dégradé (a Vitale that could not be read). The list holds names a damaged or public-only Vitale gave (Entrée completes them).</extracomment>
         <translation>Vitale card removed. Insert a card, or search for the patient.</translation>
@@ -1742,7 +1765,7 @@ Postcode and town</translation>
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../widgets/patient_panel.py" line="549" />
+        <location filename="../widgets/patient_panel.py" line="560" />
         <source>Mode dégradé ({reason}) : la feuille de soins sera imprimée pour signature.</source>
         <translation type="unfinished" />
     </message>
@@ -2074,7 +2097,7 @@ Les pages de l'application seront rechargées à partir de la base restaurée.</
     <message>
         <location filename="../pages/recette.py" line="112" />
         <location filename="../pages/recette.py" line="267" />
-        <location filename="../widgets/fse_list.py" line="186" />
+        <location filename="../widgets/fse_list.py" line="173" />
         <source>Tous les praticiens</source>
         <extracomment>FSE listed on screen at most (the totals count them all; the printed recette lists all).</extracomment>
         <translation type="unfinished" />
@@ -2101,13 +2124,13 @@ Les pages de l'application seront rechargées à partir de la base restaurée.</
     </message>
     <message>
         <location filename="../pages/recette.py" line="123" />
-        <location filename="../widgets/fse_list.py" line="168" />
+        <location filename="../widgets/fse_list.py" line="155" />
         <source>au</source>
         <translation type="unfinished" />
     </message>
     <message>
         <location filename="../pages/recette.py" line="124" />
-        <location filename="../widgets/fse_list.py" line="98" />
+        <location filename="../widgets/fse_list.py" line="96" />
         <source>Praticien</source>
         <translation type="unfinished" />
     </message>
@@ -2311,17 +2334,18 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
         <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../pages/billing.py" line="39" />
+        <location filename="../pages/billing.py" line="43" />
         <source> (et %1 autre(s))</source>
+        <extracomment>How often « Factures préparées » is read again (one small query): an invoice the reception addresses to the card already in appears within this delay (issue #26).</extracomment>
         <translation> (and %1 other(s))</translation>
     </message>
     <message>
-        <location filename="../pages/billing.py" line="42" />
+        <location filename="../pages/billing.py" line="46" />
         <source>%1 facture(s) préparée(s) pour vous à signer : la première par %2 le %3 à %4 (%5)%6. Ouvrez-la dans « Factures préparées ».</source>
         <translation>%1 invoice(s) prepared for you to sign: the first one by %2 on %3 at %4 (%5)%6. Open it from “Prepared invoices”.</translation>
     </message>
     <message>
-        <location filename="../pages/billing.py" line="48" />
+        <location filename="../pages/billing.py" line="52" />
         <source>la carte %1</source>
         <translation>card %1</translation>
     </message>
@@ -2330,9 +2354,40 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
         <translation type="vanished">%1 invoice(s) prepared for you to sign: the first one by card %2 on %3 at %4 (%5)%6. Open it from “Prepared invoices”.</translation>
     </message>
     <message>
-        <location filename="../pages/billing.py" line="52" />
+        <location filename="../pages/billing.py" line="56" />
         <source>actes à compléter</source>
         <translation>acts to complete</translation>
+    </message>
+    <message>
+        <location filename="../../client/migration_progress.py" line="29" />
+        <source>compression des documents</source>
+        <extracomment>The steps' words, as the user reads them after « Mise à jour de la base : ».</extracomment>
+        <translation>compressing the documents</translation>
+    </message>
+    <message>
+        <location filename="../../client/migration_progress.py" line="30" />
+        <source>compactage des données</source>
+        <translation>compacting the data</translation>
+    </message>
+    <message>
+        <location filename="../../client/migration_progress.py" line="31" />
+        <source>compactage du journal</source>
+        <translation>compacting the journal</translation>
+    </message>
+    <message>
+        <location filename="../../client/migration_progress.py" line="32" />
+        <source>conversion de l'historique des FSE</source>
+        <translation>converting the FSE history</translation>
+    </message>
+    <message>
+        <location filename="../../client/migration_progress.py" line="33" />
+        <source>conversion des paiements</source>
+        <translation>converting the payments</translation>
+    </message>
+    <message>
+        <location filename="../../client/migration_progress.py" line="34" />
+        <source>regroupement du journal</source>
+        <translation>regrouping the journal</translation>
     </message>
 </context>
 </TS>

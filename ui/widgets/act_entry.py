@@ -28,6 +28,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.tasks import TaskRunner
 from ui.translation import tr
 
 
@@ -36,7 +37,13 @@ class ActEntry(QObject):
 
     code_chosen = Signal(str)
 
-    def __init__(self, owner: QWidget, ctx: AppContext, care_date: Callable[[], dt.date]) -> None:
+    def __init__(
+        self,
+        owner: QWidget,
+        ctx: AppContext,
+        care_date: Callable[[], dt.date],
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(owner)
         self._owner = owner
         self._ctx = ctx
@@ -74,7 +81,20 @@ class ActEntry(QObject):
         self.favourites_row.addLayout(self._favourites_box)
         self.favourites_row.addWidget(self.edit_favourites_button)
         self.favourites_row.addStretch(1)
-        self.show_favourites(services.favourite_codes(ctx))
+        # The saved ones read on the database thread: the window never waits on the store
+        # (opening an old store converts it, minutes at 1 M FSE).
+        self._favourites_edited = False
+        self.show_favourites(services.configured_favourites(ctx))
+        if runner is not None:
+            runner.submit(
+                lambda: services.favourite_codes(ctx), self._on_saved_favourites, label=""
+            )
+        else:
+            self.show_favourites(services.favourite_codes(ctx))
+
+    def _on_saved_favourites(self, favourites: tuple[str, ...]) -> None:
+        if not self._favourites_edited:  # an edit made meanwhile is newer
+            self.show_favourites(favourites)
 
     # --- favourites -----------------------------------------------------------------
     def show_favourites(self, favourites: tuple[str, ...]) -> None:
@@ -117,6 +137,7 @@ class ActEntry(QObject):
         except (OSError, ClientError) as exc:  # the store refused (disk full, read-only)
             show_error(self._owner, exc, tr("Favoris non enregistrés"))
             return
+        self._favourites_edited = True
         self.show_favourites(favourites)
 
     def _make_add(self, codes: tuple[str, ...]) -> Callable[[], None]:

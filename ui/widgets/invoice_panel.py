@@ -108,7 +108,7 @@ class InvoicePanel(QGroupBox):
         layout.addWidget(self.confirmation)
         layout.addWidget(self.parked_banner)
 
-        self.entry = ActEntry(self, self.ctx, lambda: self.care_date)
+        self.entry = ActEntry(self, self.ctx, lambda: self.care_date, self.runner)
         self.entry.code_chosen.connect(self.add_act_checked)
         self.code_edit = self.entry.code_edit
         self.completer = self.entry.completer

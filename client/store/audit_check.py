@@ -1,0 +1,179 @@
+"""``sesam audit verify``: the chain, the FSE events and the books against the journal,
+in one read transaction, the journal read as a stream (issue #27: its 8 M entries at 1 M
+FSE held as a list took 8 GB, 13 GB on PostgreSQL).
+
+Two passes over the journal: the chain entry by entry (``billing.audit.verify_chain``);
+then, once it holds, each payload parsed once to feed what the later checks compare, kept
+compact: per event its ``seq`` and a digest (``EventIndex``), what the books must say
+(``books.Expected``). A signed lot's anchor and a breach's entry are read again by their
+``seq`` rather than kept."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from billing.audit import AuditEntry, Breach, ChainReport, event_payload, payload_text, verify_chain
+from billing.canonical import CanonicalError
+from billing.fse_states import FseEventKind
+from client.store.event_codes import kind_text, state_text
+from client.store.event_index import EventIndex, event_digest
+from client.store.journal import Journal, iter_entries, iter_records
+from client.store.rows import _document_matches, _event_breach
+from client.store.streaming import stream_rows
+
+if TYPE_CHECKING:
+    from client.store.books import Expected
+
+
+def verify_journal(journal: Journal) -> ChainReport:
+    """Verify the chain, that every FSE event is journaled as it stands now, then that
+    the books (FSE, lots, outbox, payments, NOEMIE files) agree with the journal.
+
+    The second part catches an edited or removed ``fse_events`` row, and an FSE document
+    changed after it was secured (its digest no longer the one journaled); the third
+    (``client.store.books``) an edit of what the user reads. Everything is read in one
+    read transaction: billing beside it never shows a half-written state.
+    """
+    return _Check(journal).run()
+
+
+def _same_event(digest: bytes, fse_uuid: object, expected: dict[str, Any]) -> bool:
+    """Whether the entry kept as ``digest`` names ``fse_uuid`` with ``expected`` as its
+    canonical text (then they are equal as parsed too); False: to be compared as parsed."""
+    if not isinstance(fse_uuid, str):
+        return False
+    try:
+        text = payload_text(expected)
+    except (CanonicalError, TypeError, ValueError):
+        return False
+    return event_digest(fse_uuid, text) == digest
+
+
+def _books_report(chain: ChainReport, breach: Breach, problems: list[str]) -> ChainReport:
+    more = f" ; et {len(problems) - 10} autre(s)" if len(problems) > 10 else ""
+    return ChainReport(
+        count=chain.count,
+        head_hash=chain.head_hash,
+        breach=breach,
+        detail=" ; ".join(problems[:10]) + more,
+    )
+
+
+class _Check:
+    """One verification of a store's journal."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.conn = journal.conn
+        self.db = journal.db
+
+    def _entries_near(self, seq: int) -> Iterator[AuditEntry]:
+        """The entries of the row that holds entry ``seq`` and of the row before it (whose
+        last hash, kept whole, chains the row's own), for a check past the chain's."""
+        rows = list(
+            self.db.query(
+                "SELECT seq, record, hash FROM audit_journal WHERE seq <= ? "
+                "ORDER BY seq DESC LIMIT 2",
+                [seq],
+            )
+        )
+        return iter_entries((r["seq"], r["record"], r["hash"]) for r in reversed(rows))
+
+    def _entry_at(self, seq: int) -> AuditEntry | None:
+        """Entry ``seq`` of the journal, read again (a breach's report names it)."""
+        return next((e for e in self._entries_near(seq) if e.seq == seq), None)
+
+    def run(self) -> ChainReport:
+        """The first breach found (the chain, a signed lot's anchor, an event, the books)."""
+        # One snapshot (on PostgreSQL REPEATABLE READ: « BEGIN » alone reads each statement
+        # anew, and billing beside it would look like an edit).
+        from client.store.books import Expected, check_anchors, check_books  # asn1crypto
+
+        with self.conn.read():
+            chain = verify_chain(iter_entries(self.journal.journal_rows()))
+            if not chain.ok:
+                return chain
+            # A cut tail first: it explains the other mismatches that follow from it.
+            problems = check_anchors(self.conn, self._anchor_hash, chain.count)
+            if problems:
+                return _books_report(chain, Breach.TRUNCATED, problems)
+            events, expected = self._read_journal(Expected())
+            report = self._verify_events(events, chain)
+            del events
+            if not report.ok:
+                return report
+            problems = check_books(self.conn, expected.built())
+            if problems:
+                return _books_report(chain, Breach.BOOKS, problems)
+            return report
+
+    def _anchor_hash(self, seq: int) -> str | None:
+        """The hash of entry ``seq`` (a chain already verified: entry ``seq`` is at place
+        ``seq``); None when there is none."""
+        entry = self._entry_at(seq) if seq > 0 else None
+        return entry.hash if entry is not None else None
+
+    def _read_journal(self, expected: Expected) -> tuple[EventIndex, Expected]:
+        """One more pass over the journal, each payload parsed once: per journaled event
+        its ``seq`` and the digest of what ``_verify_events`` compares, the last entry of an
+        event standing (as a dict of entries did); and what the books must say."""
+        events = EventIndex()
+        for seq, kind, fse_id, lot_id, payload in iter_records(self.journal.journal_rows()):
+            parsed = json.loads(payload)
+            event = parsed.get("event")
+            if isinstance(event, int):
+                events.add(event, seq, event_digest(fse_id, payload))
+            expected.read(kind, fse_id, lot_id, payload, parsed)
+        return events, expected
+
+    def _verify_events(self, events: EventIndex, report: ChainReport) -> ChainReport:
+        rows = stream_rows(
+            self.db,
+            "SELECT e.id, e.kind, e.from_state, e.to_state, e.detail, "
+            "f.fse_uuid, f.number, f.practitioner_id, f.digest, f.canonical FROM fse_events e "
+            "JOIN fse f ON f.id = e.fse_id ORDER BY e.id",
+        )
+        for r in rows:
+            kept = events.get(r["id"])
+            kind = kind_text(r["kind"])
+            expected = event_payload(
+                event_id=r["id"],
+                fse_number=r["number"],
+                practitioner_id=r["practitioner_id"],
+                kind=kind,
+                from_state=state_text(r["from_state"]),
+                to_state=state_text(r["to_state"]) or "",
+                detail=r["detail"],
+                fse_digest=r["digest"],
+            )
+            what = f"événement n° {r['id']} de la FSE n° {r['number']}"
+            if kept is None:
+                return _event_breach(report, None, what)
+            seq, digest = kept
+            if not _same_event(digest, r["fse_uuid"], expected):
+                # Not the same text: compared as before, field by field (the entry read again).
+                entry = self._entry_at(seq)
+                if (
+                    entry is None
+                    or entry.fse_id != r["fse_uuid"]
+                    or json.loads(entry.payload) != expected
+                ):
+                    return _event_breach(report, entry, what)
+            if kind == FseEventKind.SECURED.value and not _document_matches(
+                r["canonical"], r["digest"]
+            ):
+                return _event_breach(
+                    report, self._entry_at(seq), f"document de la FSE n° {r['number']}"
+                )
+            events.seen(r["id"])
+        unseen = events.first_unseen()  # journaled, and no longer among the events
+        if unseen is not None:
+            event_id, seq = unseen
+            entry = self._entry_at(seq)
+            number = json.loads(entry.payload).get("number") if entry else None
+            return _event_breach(
+                report, entry, f"événement n° {event_id} de la FSE n° {number} (disparu)"
+            )
+        return report
