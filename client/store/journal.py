@@ -148,26 +148,33 @@ def iter_entries(rows: Iterable[Sequence[Any]]) -> Iterator[AuditEntry]:
     journal, 8 M entries, does not fit in a practitioner's PC as a list)."""
     previous = GENESIS
     for seq, record, hash_value in rows:
-        for i, ((at, kind, fse_id, lot_id, payload), current) in enumerate(
-            _row_entries(record, hash_value)
-        ):
-            entry = AuditEntry(
-                seq=int(seq) + i,
-                at=at,
-                kind=kind,
-                fse_id=fse_id,
-                lot_id=lot_id,
-                payload=payload,
-                payload_sha256=hashlib.sha256(payload.encode("utf-8")).hexdigest(),
-                prev_hash=previous,
-                hash=current,
-            )
-            if len(current) == 2 * _PREFIX:  # a prefix: the whole hash, if it matches
-                computed = entry.computed_hash()
-                whole = computed if computed.startswith(current) else f"préfixe:{current}"
-                entry = dataclasses.replace(entry, hash=whole)
+        for i, (fields, current) in enumerate(_row_entries(record, hash_value)):
+            entry = entry_of(int(seq) + i, fields, current, previous)
             yield entry
             previous = entry.hash
+
+
+def entry_of(seq: int, fields: Record, current: str, previous: str) -> AuditEntry:
+    """One stored entry (its fields, its hash or hash prefix as stored) with what the store
+    does not keep rebuilt: the payload's digest, the previous entry's hash, and a prefix
+    made whole when it is the computed hash's."""
+    at, kind, fse_id, lot_id, payload = fields
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        kind=kind,
+        fse_id=fse_id,
+        lot_id=lot_id,
+        payload=payload,
+        payload_sha256=hashlib.sha256(payload.encode("utf-8")).hexdigest(),
+        prev_hash=previous,
+        hash=current,
+    )
+    if len(current) == 2 * _PREFIX:  # a prefix: the whole hash, if it matches
+        computed = entry.computed_hash()
+        whole = computed if computed.startswith(current) else f"préfixe:{current}"
+        entry = dataclasses.replace(entry, hash=whole)
+    return entry
 
 
 def iter_records(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, str, str, str, str]]:

@@ -17,16 +17,14 @@ same reason, as before. A damaged row is copied as it is and joined to none.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from billing.audit import GENESIS, AuditEntry
 from client.migration_progress import STEP_JOURNAL_REGROUPED, report
-from client.store.journal import _HASH, _PREFIX, _UNREADABLE, _row_entries, stored_entries
-from client.store.packing import Record, pack_records
+from client.store.journal import _HASH, _UNREADABLE, _row_entries, entry_of, stored_entries
+from client.store.packing import pack_records
 
 logger = logging.getLogger(__name__)
 
@@ -46,27 +44,6 @@ class Regrouped:
     rows_before: int
     rows_after: int
     entries: int
-
-
-def _entry(seq: int, fields: Record, current: str, previous: str) -> AuditEntry:
-    """An entry as ``client.store.journal.read_entries`` reads it."""
-    at, kind, fse_id, lot_id, payload = fields
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        kind=kind,
-        fse_id=fse_id,
-        lot_id=lot_id,
-        payload=payload,
-        payload_sha256=hashlib.sha256(payload.encode("utf-8")).hexdigest(),
-        prev_hash=previous,
-        hash=current,
-    )
-    if len(current) == 2 * _PREFIX:  # a prefix: the whole hash, if it matches
-        computed = entry.computed_hash()
-        whole = computed if computed.startswith(current) else f"préfixe:{current}"
-        entry = dataclasses.replace(entry, hash=whole)
-    return entry
 
 
 def regroup_journal(conn: Any, batch: int) -> Regrouped:
@@ -104,7 +81,7 @@ def regroup_journal(conn: Any, batch: int) -> Regrouped:
             kept = _row_entries(record, hash_value)
             read = []
             for i, (fields, current) in enumerate(kept):
-                read.append(_entry(int(seq) + i, fields, current, previous))
+                read.append(entry_of(int(seq) + i, fields, current, previous))
                 previous = read[-1].hash
             entries += len(read)
             only = read[0]
