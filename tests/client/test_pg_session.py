@@ -5,11 +5,14 @@ when the lock cannot be had. A real server."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 import psycopg
 import pytest
 
+from client.store.errors import DatabaseUnavailableError
 from client.store.postgres import WRITE_LOCK_KEY, PgDatabase, connect
 
 
@@ -33,6 +36,26 @@ def _holds_write_lock(conn: psycopg.Connection[object], pid: int) -> bool:
         [pid, WRITE_LOCK_KEY],
     ).fetchone()
     return row is not None and row[0] == 1
+
+
+def _cancel_once_waiting(url: str, conn: psycopg.Connection[object]) -> None:
+    """Cancel ``conn``'s request once the server shows it waiting for the writers' lock."""
+    pid = conn.info.backend_pid
+    watcher = connect(url)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND pid = %s",
+                [pid],
+            ).fetchone()
+            if row is not None and row[0]:
+                conn.cancel_safe()
+                return
+            time.sleep(0.02)
+    finally:
+        watcher.close()
 
 
 def test_a_write_transaction_holds_the_writers_lock_until_it_ends(
@@ -62,9 +85,16 @@ def test_a_writer_that_cannot_get_the_lock_leaves_no_transaction_open(
     waiting = PgDatabase(connect(url), url)
     try:
         holder.begin_write()
-        waiting.conn.run(b"SET lock_timeout = '100ms'")
-        with pytest.raises(psycopg.errors.LockNotAvailable):
+        # Its wait ended from the client (a cancel once the server shows it waiting on the
+        # lock), not by ``lock_timeout``: the server's timers do not fire under the date
+        # passes' faketime, and the user's wait ends the same way (a cancelled request).
+        canceller = threading.Thread(
+            target=_cancel_once_waiting, args=(url, waiting.conn.raw), daemon=True
+        )
+        canceller.start()
+        with pytest.raises(DatabaseUnavailableError):  # the store's word for a cut request
             waiting.begin_write()
+        canceller.join(timeout=30)
         # Given back: the next write of this session starts a transaction of its own.
         assert not waiting.conn.in_transaction
         holder.conn.run(b"COMMIT")
