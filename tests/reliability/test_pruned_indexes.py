@@ -6,6 +6,7 @@ and listings still read by index (no query of theirs scans the FSE or the paymen
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from client import returns
 from client.fse_search import FseFilter, search, totals
 from client.migrations import M027_PRUNED_INDEXES
 from client.settings import Settings
-from client.store import open_store
+from client.store import Store, open_store
 from client.usecases.views import read_dashboard, read_queue
 
 #: The indexes as the migrations before m027 made them.
@@ -61,13 +62,33 @@ class _Services:  # what ``read_dashboard`` uses of the desk's context
         return datetime.now(UTC)
 
 
-def _scans(db: Path) -> list[str]:
-    """The query plans of the pages and listings that read the FSE or the payments whole."""
+def full_scans(db: Path, reads: Callable[[Store], None], tables: str) -> list[str]:
+    """The plans of the statements ``reads`` runs that scan one of ``tables`` (a regex
+    alternative) without an index, each with its statement."""
     store = open_store(db)
     seen: list[str] = []
     try:
         conn = store.db.conn
         conn.set_trace_callback(seen.append)
+        try:
+            reads(store)
+        finally:
+            conn.set_trace_callback(None)
+        scan = re.compile(rf"SCAN ({tables})\b(?!.*INDEX)")
+        scans = []
+        for sql in {s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))}:
+            for row in conn.execute("EXPLAIN QUERY PLAN " + sql):
+                if scan.match(row[-1]):
+                    scans.append(f"{row[-1]} — {sql[:120]}")
+        return scans
+    finally:
+        store.close()
+
+
+def _scans(db: Path) -> list[str]:
+    """The query plans of the pages and listings that read the FSE or the payments whole."""
+
+    def reads(store: Store) -> None:
         since = date.today() - timedelta(days=30)
         read_dashboard(store, _Services())  # type: ignore[arg-type]
         read_queue(store)
@@ -76,15 +97,8 @@ def _scans(db: Path) -> list[str]:
             totals(store, flt)
         returns.reconcile_page(store, 50)
         returns.reconcile_counts(store)
-        conn.set_trace_callback(None)
-        scans = []
-        for sql in {s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))}:
-            for row in conn.execute("EXPLAIN QUERY PLAN " + sql):
-                if re.match(r"SCAN (fse|payments)\b(?!.*INDEX)", row[-1]):
-                    scans.append(f"{row[-1]} — {sql[:120]}")
-        return scans
-    finally:
-        store.close()
+
+    return full_scans(db, reads, "fse|payments")
 
 
 def test_a_store_of_before_loses_the_pruned_indexes_and_reads_the_same(

@@ -6,7 +6,6 @@ the lists by state and the alerts still read by index (no query of theirs scans 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from store_attacker import attacker
 from test_audit_books import make_books, verify_cli
 from test_compact_storage import what_the_user_sees
-from test_pruned_indexes import _indexes, _Services
+from test_pruned_indexes import _indexes, _Services, full_scans
 
 from billing.fse_states import FseState
 from client import returns
@@ -22,7 +21,7 @@ from client.alerts import compute_alerts
 from client.fse_search import FseFilter, search, totals
 from client.migrations import M035_DROPPED_INDEXES
 from client.reconciliation import Reconciliation
-from client.store import open_store
+from client.store import Store, open_store
 from client.usecases.views import read_dashboard, read_queue
 
 #: The indexes as the migrations before m035 made them.
@@ -53,11 +52,8 @@ def _as_before(made: Path) -> None:
 def _scans(db: Path) -> list[str]:
     """The plans of the pages, the FSE list by state and by dates, the reconciliation and
     the alerts that read the FSE whole."""
-    store = open_store(db)
-    seen: list[str] = []
-    try:
-        conn = store.db.conn
-        conn.set_trace_callback(seen.append)
+
+    def reads(store: Store) -> None:
         since = date.today() - timedelta(days=30)
         read_dashboard(store, _Services())  # type: ignore[arg-type]
         read_queue(store)
@@ -70,15 +66,8 @@ def _scans(db: Path) -> list[str]:
             totals(store, flt)
         returns.reconcile_page(store, 50)
         returns.reconcile_counts(store)
-        conn.set_trace_callback(None)
-        scans = []
-        for sql in {s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))}:
-            for row in conn.execute("EXPLAIN QUERY PLAN " + sql):
-                if re.match(r"SCAN fse\b(?!.*INDEX)", row[-1]):
-                    scans.append(f"{row[-1]} — {sql[:120]}")
-        return scans
-    finally:
-        store.close()
+
+    return full_scans(db, reads, "fse")
 
 
 def test_a_store_of_before_loses_the_state_indexes_and_reads_the_same(
