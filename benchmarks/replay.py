@@ -98,12 +98,24 @@ class Timeline:
 
     sent: list[float] = field(default_factory=list)
     answered: list[float] = field(default_factory=list)
+    #: When the replay's clock started and stopped (the run's fixed costs around the lots).
+    start: float = 0.0
+    end: float = 0.0
 
     def idle_ms(self) -> float:
         """The server's idle time between an answer and the next request, median (ms): the
         client's work that is not overlapped with the concentrator's."""
         gaps = [b - a for a, b in zip(self.answered[:-1], self.sent[1:], strict=True)]
         return statistics.median(gaps) * 1e3 if gaps else 0.0
+
+    def first_answer_ms(self) -> float:
+        """From the clock's start to the first answer in (ms): the connection, the first
+        lot's claim and reading, its request and the concentrator's checks."""
+        return (self.answered[0] - self.start) * 1e3 if self.answered else 0.0
+
+    def after_last_answer_ms(self) -> float:
+        """From the last answer in to the clock's stop (ms): its recording, the run's end."""
+        return (self.end - self.answered[-1]) * 1e3 if self.answered else 0.0
 
 
 def raw_post(
@@ -117,6 +129,8 @@ def raw_post(
     connections = 0
     conn: http.client.HTTPSConnection | None = None
     start, cpu = time.perf_counter(), time.process_time()
+    if timeline is not None:
+        timeline.start = start
     for lot_id, der in lots:
         if conn is None:
             conn = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
@@ -139,6 +153,8 @@ def raw_post(
             conn.close()
             conn = None
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if timeline is not None:
+        timeline.end = start + elapsed
     if conn is not None:
         conn.close()
     return elapsed, connections, cpu
@@ -216,6 +232,8 @@ def send_recording_cpu(store: Any, settings: Any, timeline: Timeline | None = No
         start, cpu = time.perf_counter(), time.process_time()
         report = sender.run(until_empty=True, max_seconds=3600)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if timeline is not None:
+            timeline.start, timeline.end = start, start + seconds
         return Drained(report, seconds, cpu, spent, len(connections))
     finally:
         transport.close()
@@ -251,6 +269,10 @@ class Run:
     product_idle_ms: float = 0.0  # the server idle between an answer and the next request
     raw_idle_ms: float = 0.0
     raw_each: tuple[float, float] = (0.0, 0.0)  # the raw replay before and after
+    #: The run's fixed costs (ms): the first answer after the clock's start, the clock's
+    #: stop after the last answer; the product's and the raw replay's (before).
+    first_answer_ms: tuple[float, float] = (0.0, 0.0)
+    after_last_answer_ms: tuple[float, float] = (0.0, 0.0)
 
 
 def _runs(ctx: RunContext, count: int, load: str, backend: str = "sqlite") -> list[Run]:
@@ -308,6 +330,8 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
         timeline.idle_ms(),
         raw_timeline.idle_ms(),
         (raw_before, raw_after),
+        (timeline.first_answer_ms(), raw_timeline.first_answer_ms()),
+        (timeline.after_last_answer_ms(), raw_timeline.after_last_answer_ms()),
     )
 
 
@@ -354,6 +378,10 @@ def _rate_figure(count: int, load: str, runs: list[Run]) -> Figure:
             "product_connections": [r.product_connections for r in runs],
             "server_idle_ms_between_lots": _spread([r.product_idle_ms for r in runs]),
             "raw_server_idle_ms_between_lots": _spread([r.raw_idle_ms for r in runs]),
+            "first_answer_ms": _spread([r.first_answer_ms[0] for r in runs], 1),
+            "raw_first_answer_ms": _spread([r.first_answer_ms[1] for r in runs], 1),
+            "after_last_answer_ms": _spread([r.after_last_answer_ms[0] for r in runs], 1),
+            "raw_after_last_answer_ms": _spread([r.after_last_answer_ms[1] for r in runs], 1),
             "client_cpu_ms_per_lot": _spread([r.product_cpu_seconds * 1e3 for r in runs]),
             "raw_client_cpu_ms_per_lot": _spread([r.raw_cpu_seconds * 1e3 for r in runs]),
             "server": "testbed am serve, its own process",

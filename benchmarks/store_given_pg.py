@@ -28,10 +28,15 @@ URL_ENV = "SESAM_BENCH_PG_STORE_URL"
 SQLITE_ENV = "SESAM_BENCH_PG_STORE_SQLITE"
 #: Timed calls of each page and command per run, after an untimed first one.
 REPEAT = 3
-#: The listing commands of findings 20 and 23 (``sesam …``).
+#: The listing commands of findings 20 and 23 (``sesam …``), and those whose plans
+#: finding 42 checked besides (``--etat paid``: the largest state, walked by care date).
 COMMANDS: tuple[tuple[str, ...], ...] = (
     ("fse", "list"),
     ("fse", "list", "--etat", "acknowledged"),
+    ("fse", "list", "--etat", "paid"),
+    ("dashboard",),
+    ("scor", "status"),
+    ("recette",),
     ("returns", "list"),
     ("alerts",),
     ("lot", "list"),

@@ -159,8 +159,12 @@ def _shift(text: str, days: float) -> str:
 class Cloner:
     """Makes block ``b`` of the history from the template rows."""
 
-    def __init__(self, conn: Any, blocks: int) -> None:
+    def __init__(self, conn: Any, blocks: int, verifiable: bool = False) -> None:
         self.blocks = blocks
+        #: For ``benchmarks.audit_store``: every block closed as made (no state mix, whose
+        #: states no journal entry says) and the template's patients (whose keys the
+        #: secured documents derive from their NIR).
+        self.verifiable = verifiable
         self.tables = [t for t in _tables(conn) if t not in _SINGLETONS | _DERIVED]
         self.columns: dict[str, list[str]] = {}
         self.rows: dict[str, list[tuple[Any, ...]]] = {}
@@ -233,14 +237,20 @@ class Cloner:
 
         key_map = {k: f"{b:08x}{k[8:]}" for k in self.keys}
         group = b // BLOCKS_PER_PATIENT_GROUP
-        patient_map = {p: f"{p}~{group}" for p in self.patients} if group else {}
+        patient_map = (
+            {p: f"{p}~{group}" for p in self.patients} if group and not self.verifiable else {}
+        )
         # Block 0 is the template itself (the newest); block b is b "slices" older.
         days_back = b * HISTORY_YEARS * 365 / max(1, self.blocks)
         out: dict[str, list[tuple[Any, ...]]] = {}
         for table in self.tables:
             columns = self.columns[table]
-            if table == "patients" and (b % BLOCKS_PER_PATIENT_GROUP or not group):
+            if table == "patients" and (
+                b % BLOCKS_PER_PATIENT_GROUP or not group or self.verifiable
+            ):
                 continue  # the group's patients are written by its first block
+            if self.verifiable and table in _PACKED_PER_BLOCK:
+                continue  # journaled from the block's rows (benchmarks.audit_store)
             pk_stride = self.int_pk.get(table)
             fks = self.int_fk[table]
             number_col = columns.index("number") if table in self.max_number else -1
@@ -275,7 +285,12 @@ class Cloner:
                             for old in own:
                                 value = value.replace(old, key_map[old])
                             values[i] = value
-                    elif isinstance(value, bytes) and value[:2] in _PACKED_DOCUMENTS and own:
+                    elif (
+                        isinstance(value, bytes)
+                        and value[:2] in _PACKED_DOCUMENTS
+                        and own
+                        and not self.verifiable  # rewritten whole by benchmarks.audit_store
+                    ):
                         # an FSE document as the store packs it: its keys renamed too, packed
                         # again with its own dictionary
                         # (or a signed lot: bytes, the keys are ASCII in them)
@@ -287,7 +302,8 @@ class Cloner:
                         values[i] = repacked(value, rename)
                 rows.append(tuple(values))
             out[table] = rows
-        _mix_states(out, self.columns, b, self.blocks)
+        if not self.verifiable:
+            _mix_states(out, self.columns, b, self.blocks)
         return out
 
 

@@ -170,15 +170,10 @@ class PcscBackend:
             if code in _READER_GONE:
                 raise ReaderUnavailableError(f"no reader named {reader}") from cause
             raise CardCommunicationError(f"cannot connect to the card in {reader}") from cause
-        hresult, _name, _state, _proto, atr = scard.SCardStatus(handle)
-        if _code(hresult) != _OK:
-            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
-            cause = _driver_error(hresult, "SCardStatus")
-            if _code(hresult) in _CARD_GONE:
-                raise CardRemovedError(f"the card left {reader}") from cause
-            raise CardCommunicationError(f"no status for the card in {reader}") from cause
+        # No SCardStatus here: the ATR is asked for when read (``PcscConnection.atr``), a
+        # round trip to pcscd that a Vitale read, connected per read at the desk, never uses.
         logger.debug("connected to %s (T=%d)", reader, 0 if protocol == 1 else 1)
-        return PcscConnection(self, int(handle), int(protocol), reader, bytes(atr))
+        return PcscConnection(self, int(handle), int(protocol), reader)
 
     def _assert_thread(self) -> None:
         if self._thread is not None:
@@ -199,17 +194,29 @@ def _reader_state(name: str, event_state: int, atr: bytes) -> ReaderState:
 class PcscConnection(CardConnection):
     """A card opened through pcscd in shared mode."""
 
-    def __init__(
-        self, backend: PcscBackend, handle: int, protocol: int, reader: str, atr: bytes
-    ) -> None:
+    def __init__(self, backend: PcscBackend, handle: int, protocol: int, reader: str) -> None:
         self._backend = backend
         self._handle: int | None = handle
         self._protocol = protocol
         self._reader = reader
-        self._atr = atr
+        self._atr: bytes | None = None
 
     @property
     def atr(self) -> bytes:
+        """The card's ATR (``SCardStatus`` the first time it is read).
+
+        :raises CardRemovedError: the card left the reader.
+        :raises CardCommunicationError: pcscd gives no status for the card.
+        """
+        if self._atr is None:
+            hresult, _name, _state, _proto, atr = scard.SCardStatus(self._live_handle())
+            code = _code(hresult)
+            if code != _OK:
+                cause = _driver_error(hresult, "SCardStatus")
+                if code in _CARD_GONE:
+                    raise CardRemovedError(f"the card left {self._reader}") from cause
+                raise CardCommunicationError(f"no status for the card in {self._reader}") from cause
+            self._atr = bytes(atr)
         return self._atr
 
     @property

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 
 from cardio import layout, tlv
+from cardio._frozen import maker
 from cardio.errors import (
     MalformedResponseError,
 )
@@ -28,6 +29,15 @@ from cardio.vitale_values import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The values a read builds, by their fields in order (``cardio._frozen``: a third of the
+# frozen dataclass's ``__init__``; a 6-bénéficiaire card builds some thirty of them).
+_new_beneficiary = maker(Beneficiary)
+_new_rights = maker(Rights)
+_new_coverage = maker(Coverage)
+_new_amc = maker(AmcContract)
+_new_assure = maker(Assure)
+_new_card = maker(VitaleCard)
 
 Fields = dict[int, bytes]  # a template's values by tag (``tlv.values``)
 
@@ -78,10 +88,15 @@ def _birth_date(raw: str) -> dt.date | None:
 
 
 def _check_nir(nir13: str, key: str, where: str) -> None:
-    if not NIR13.fullmatch(nir13) or len(key) != 2 or not key.isdigit():
+    if len(nir13) == 13 and nir13.isascii() and nir13.isdigit():  # most NIRs: no regex
+        number = nir13
+    elif NIR13.fullmatch(nir13):  # Corsica's 2A / 2B: what nir_key does
+        corsica = CORSICA.get(nir13[5:7])
+        number = nir13[:5] + corsica + nir13[7:] if corsica else nir13
+    else:
         raise MalformedResponseError(f"{where}: malformed NIR")
-    corsica = CORSICA.get(nir13[5:7])  # what nir_key does, the pattern checked once
-    number = nir13[:5] + corsica + nir13[7:] if corsica else nir13
+    if len(key) != 2 or not key.isdigit():
+        raise MalformedResponseError(f"{where}: malformed NIR")
     if f"{97 - int(number) % 97:02d}" != key:
         raise MalformedResponseError(f"{where}: NIR key does not match")
 
@@ -173,7 +188,7 @@ def _parse_rights(children: list[tlv.Tlv], where: str) -> Rights:
                 start = _date(inner[_PERIOD_START], where)
                 end = inner.get(_PERIOD_END)
                 coverages.append(
-                    Coverage(  # kind, code, start, end (positional: a call is cheaper)
+                    _new_coverage(  # kind, code, start, end
                         kind,
                         code.decode("latin-1") if code else "",
                         start,
@@ -189,32 +204,32 @@ def _parse_rights(children: list[tlv.Tlv], where: str) -> Rights:
                 start = _date(inner[_AMC_START], where)
                 end = inner.get(_AMC_END)
                 contract = inner.get(_AMC_CONTRACT)
-                amc = AmcContract(
-                    organism=organism,
-                    member_number=member.decode("latin-1") if member else "",
-                    start=start,
-                    end=_date(end, where) if end else None,
-                    contract_type=contract.decode("latin-1") if contract else "",
-                    tiers_payant=inner.get(_AMC_TIERS_PAYANT) == b"1",
-                    gestion=_gestion(inner, where),
-                    tp_services=_tp_services(inner, where),
+                amc = _new_amc(
+                    organism,
+                    member.decode("latin-1") if member else "",  # member_number
+                    start,
+                    _date(end, where) if end else None,  # end
+                    contract.decode("latin-1") if contract else "",  # contract_type
+                    inner.get(_AMC_TIERS_PAYANT) == b"1",  # tiers_payant
+                    _gestion(inner, where),
+                    _tp_services(inner, where),
                 )
             else:
                 values(value)  # checked like the others, unused
     except KeyError as exc:
         raise _missing(exc, where) from None
-    return Rights(tuple(periods), tuple(coverages), amc)
+    return _new_rights(tuple(periods), tuple(coverages), amc)
 
 
 def _assure(fields: Fields) -> Assure:
     try:
-        return Assure(
-            nir=fields[layout.TAG_ASSURE_NIR].decode("latin-1"),
-            nir_key=fields[layout.TAG_ASSURE_NIR_KEY].decode("latin-1"),
-            regime=fields[layout.TAG_REGIME].decode("latin-1"),
-            caisse=fields[layout.TAG_CAISSE].decode("latin-1"),
-            centre=fields[layout.TAG_CENTRE].decode("latin-1"),
-            code_gestion=fields[layout.TAG_CODE_GESTION].decode("latin-1"),
+        return _new_assure(  # nir, nir_key, regime, caisse, centre, code_gestion
+            fields[layout.TAG_ASSURE_NIR].decode("latin-1"),
+            fields[layout.TAG_ASSURE_NIR_KEY].decode("latin-1"),
+            fields[layout.TAG_REGIME].decode("latin-1"),
+            fields[layout.TAG_CAISSE].decode("latin-1"),
+            fields[layout.TAG_CENTRE].decode("latin-1"),
+            fields[layout.TAG_CODE_GESTION].decode("latin-1"),
         )
     except KeyError as exc:
         raise _missing(exc, "assuré") from None
@@ -241,7 +256,7 @@ def _beneficiary(
         raise _missing(exc, where) from None
     nom_usage = nir_c.get(_NOM_USAGE)
     qualite = nir_c.get(_QUALITE)
-    return Beneficiary(  # positional, in the field order: a call is cheaper
+    return _new_beneficiary(  # the fields in order
         nom,
         prenom,
         nom_usage.decode("latin-1") if nom_usage else None,  # nom_usage
@@ -251,7 +266,7 @@ def _beneficiary(
         nir15[13:],  # nir_key
         rang[0] - 0x30 if rang is not None else None,  # rang
         qualite.decode("latin-1") if qualite is not None else None,  # qualite
-        _parse_rights(rights, where) if rights is not None else Rights(),  # rights
+        _parse_rights(rights, where) if rights is not None else _new_rights((), (), None),
     )
 
 
@@ -296,13 +311,13 @@ def parse_card(
         raise MalformedResponseError(f"card: tag {layout.TAG_CARD_VALID_FROM:02X} missing")
     valid_to = card_c.get(layout.TAG_CARD_VALID_TO)
     card_type = card_c.get(layout.TAG_CARD_TYPE)
-    return VitaleCard(
-        serial=serial,
-        valid_from=_date(valid_from, "card"),
-        valid_to=_date(valid_to, "card") if valid_to else None,
-        card_type=card_type.decode("latin-1") if card_type else "",
-        assure=assure,
-        beneficiaries=beneficiaries,
+    return _new_card(
+        serial,
+        _date(valid_from, "card"),  # valid_from
+        _date(valid_to, "card") if valid_to else None,  # valid_to
+        card_type.decode("latin-1") if card_type else "",  # card_type
+        assure,
+        beneficiaries,
     )
 
 

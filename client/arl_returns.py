@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from billing.arl import Arl
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
-from client.store import LotRow, LotStep, NotFoundError, OutboxStatus, Store, stamp
+from client.store import LotRow, LotStep, NotFoundError, Store, stamp
 
 if TYPE_CHECKING:
     from client.transport import Transport
@@ -52,12 +52,17 @@ def log_event(
 ) -> None:
     """One line in the transport log; ``contact`` also updates the last contact time."""
     with store.write():
-        store.transmissions.log(now, event, detail, lot_id)
-        if event == "contact":
-            _set_state(store, "last_contact", stamp(now))
-        elif event == "error":
-            _set_state(store, "last_error", detail)
-            _set_state(store, "last_error_at", stamp(now))
+        _log_event(store, now, event, detail, lot_id)
+
+
+def _log_event(store: Store, now: datetime, event: str, detail: str, lot_id: str | None) -> None:
+    """``log_event`` in the caller's open transaction (no savepoint of its own)."""
+    store.transmissions.log(now, event, detail, lot_id)
+    if event == "contact":
+        _set_state(store, "last_contact", stamp(now))
+    elif event == "error":
+        _set_state(store, "last_error", detail)
+        _set_state(store, "last_error_at", stamp(now))
 
 
 def last_contact(store: Store) -> str | None:
@@ -101,17 +106,17 @@ def _move_lot(
     """Move a lot to ``to`` (acknowledged or refused), through ``sent`` first when the
     concentrator's answer is the first news of it: one transaction, each FSE row written
     once. The lot's state after (unchanged when it was neither closed nor sent). ``lot``:
-    the lot as just read in the caller's transaction."""
+    the lot as just read in the caller's transaction (handed on: not read again)."""
     lot = lot or store.lot_by_id(lot_id)
     if lot.state in (LotState.CLOSED, LotState.REFUSED):
         sent = LotStep(
             LotState.SENT, FseState.SENT, FseEventKind.SENT, "lot remis au concentrateur"
         )
-        store.lot_steps(lot_id, [sent, to], now)
+        store.lot_steps(lot_id, [sent, to], now, lot)
         store.transmissions.note_received(lot_id, now)
         return to.lot_state
     if lot.state is LotState.SENT:
-        store.lot_steps(lot_id, [to], now)
+        store.lot_steps(lot_id, [to], now, lot)
         return to.lot_state
     return lot.state
 
@@ -135,7 +140,7 @@ def apply_arl(
     """
     with store.write():
         if contact is not None:
-            log_event(store, now, "contact", contact, arl.lot_id)
+            _log_event(store, now, "contact", contact, arl.lot_id)
         known = store.transmissions.known_arl(arl.lot_id)
         if known is not None:
             if known.arl_id == arl.arl_id and known.status == arl.status.value:
@@ -174,9 +179,8 @@ def apply_arl(
 
 
 def _ack_outbox(store: Store, lot_id: str, now: datetime) -> None:
-    row = store.outbox_get(lot_id)
-    if row is not None and row.status is not OutboxStatus.DONE:
-        store.outbox_ack(lot_id, now)
+    """Its outbox row (if any) DONE: one statement in the ARL's transaction."""
+    store.outbox_done(lot_id, now)
 
 
 @dataclass(frozen=True, slots=True)

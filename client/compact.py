@@ -5,6 +5,9 @@ rewrites the whole file (SQLite's ``VACUUM``: 3 GB at 1M FSE, minutes), needs th
 disk, and needs the store to itself (no application, no sending), which a migration run at
 every start or the backup running beside the desk cannot ask. The migration that frees the
 most (m037) says so in the log; the command says beforehand what it needs and what it gives.
+Once compacted the store is incremental: the pages freed later go back to the disk in short
+steps from the application's housekeeping thread (``client.compact_daily``), which also tells
+the user once when a store still needs this command.
 
 Safe at every step: the compact copy is written beside the database while the store stays
 as it was; only when the copy is whole and on disk does it take the database's place (a

@@ -27,7 +27,7 @@ from cardio.errors import ReaderUnavailableError
 from cardio.monitor import ReaderMonitor
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread
-from client import clean_close
+from client import clean_close, compact_daily
 from client.backup import (
     BackupInfo,
     BackupStoppedError,
@@ -46,6 +46,7 @@ from client.sender import SenderThread
 from client.settings import SETTINGS_NAME, Settings, SettingsError, load_settings
 from client.store import Store, open_store
 from client.store.cabinet import Viewer
+from client.store.compaction import Space
 from client.store.errors import DamagedStoreError, DatabaseUnavailableError, storage_error
 from client.tariffs_local import referential_with_local
 from client.transport import HttpsTransport, Transport
@@ -165,6 +166,11 @@ class AppContext:
     )
     #: The running backup's (copied pages, total pages), None when none runs.
     backup_progress: tuple[int, int] | None = None
+    #: Free pages being given back to the disk after it (bytes given, bytes to give).
+    space_progress: tuple[int, int] | None = None
+    #: Space only ``sesam store compact`` can recover, to tell the user once (set by the
+    #: housekeeping, ``client.compact_daily``).
+    space_to_recover: Space | None = None
     #: The running restoration's (copied pages, total pages), None when none runs.
     restore_progress: tuple[int, int] | None = None
     #: The migration converting the store as the database thread opens it (minutes at 1 M
@@ -175,6 +181,9 @@ class AppContext:
     #: The last session on this store closed normally (``client.clean_close``, taken by
     #: :func:`build_context`): the start's store check need not read every page.
     last_close_clean: bool = False
+    #: This application session on the store (``client.clean_close``): its end writes the
+    #: mark only when it is the last one and none was cut short.
+    clean_close_session: clean_close.Session | None = field(default=None, repr=False)
     _https: tuple[Settings, HttpsTransport] | None = field(default=None, repr=False)
     _transport_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closing: threading.Event = field(default_factory=threading.Event)
@@ -244,19 +253,33 @@ class AppContext:
         """The scheduled backup (daily), on the housekeeping thread with its own connection
         (a copy in steps of one read snapshot: the desk's reads and writes go on); the app
         calls it at start and then every hour — it only writes when the newest backup is a
-        day old. Its progress is in ``backup_progress``; closing the context stops it."""
+        day old. Its progress is in ``backup_progress``; closing the context stops it.
+        Then the store's free pages go back to the disk in short steps, or the space only
+        a compaction can recover is told once (``client.compact_daily``; its progress in
+        ``space_progress``, the notice in ``space_to_recover``)."""
 
         def progress(copied: int, total: int) -> None:
             self.backup_progress = (copied, total)
             if self._closing.is_set():
                 raise BackupStoppedError(self.store_path, "application fermée")
 
+        def giving_back(given: int, total: int) -> None:
+            self.space_progress = (given, total)
+
         def work() -> Path | None:
             store = self.connect_store()
             try:
-                return backup_if_due(store, clock=self.clock, progress=progress)
+                made = backup_if_due(store, clock=self.clock, progress=progress)
+                self.backup_progress = None
+                # After a sound backup or none due (a damaged store raised above): the
+                # free pages given back in short steps (client.compact_daily).
+                self.space_to_recover = compact_daily.tidy(
+                    store, giving_back, stop=self._closing.is_set
+                )
+                return made
             finally:
                 self.backup_progress = None
+                self.space_progress = None
                 store.close()
 
         return self.housekeeping.submit(work)
@@ -338,8 +361,10 @@ class AppContext:
             close_backend()
         self.db.close()
         # Every connection of this session is closed (the sender's, the backup's, the
-        # database thread's): the next start need not read every page.
-        clean_close.write(self.store_path)
+        # database thread's): the next start need not read every page, if this session
+        # is the last one on the store and none was cut short.
+        if self.clean_close_session is not None:
+            self.clean_close_session.end()
 
 
 def build_context(
@@ -367,7 +392,7 @@ def build_context(
         backend = PcscBackend(thread=card_thread)
     worker = DbWorker(lambda: ctx.open_store_reporting())  # ctx: set below, before any call
     # Taken before this session writes anything: killed, it leaves no mark behind.
-    last_close_clean = clean_close.take(directory / "sesam.db")
+    session = clean_close.begin(directory / "sesam.db")
     ctx = AppContext(
         data_dir=directory,
         clock=clock or _now,
@@ -378,7 +403,8 @@ def build_context(
         referential=referential,
         drafts=DraftBook(worker),
         injected_transport=transport,
-        last_close_clean=last_close_clean,
+        last_close_clean=session.clean_start,
+        clean_close_session=session,
     )
     # Its own store connection and the context's transport, both taken on its thread at
     # each run; the settings are read at each run (the settings page replaces them).

@@ -2784,3 +2784,44 @@ def m037_journal_rows_regrouped(db: Database) -> None:
             db.execute(f"DROP FUNCTION IF EXISTS {name}_fn()")
     for statement in _M037_AFTER:
         db.execute(statement)
+
+
+#: Issue #27, recording an ARL ≤ 3 ms: the three count triggers a state change must follow,
+#: fired once per FSE (~0.4 ms of a 50-FSE lot's ARL), held while a lot's FSE move together
+#: (``client.store.lots``: the lot's row in ``fse_counts_held``, the counts then adjusted by
+#: grouped statements, same transaction). SQLite only: PostgreSQL's ``WHEN`` takes no
+#: subquery, its triggers stay as they are (the table exists there too, always empty).
+M039_HELD_TRIGGERS = (
+    "fse_status_counts_update",
+    "fse_month_totals_update",
+    "fse_outcome_totals_update",
+)
+
+
+@MIGRATIONS()
+def m039_lot_counts_grouped(db: Database) -> None:
+    """Issue #27: ``fse_counts_held`` and, on SQLite, the three count triggers of a state
+    change recreated with the same bodies and ``WHEN NOT EXISTS (SELECT 1 FROM
+    fse_counts_held)`` (their text as the store holds it: nothing else changes; nothing to
+    recount)."""
+    import re
+
+    db.execute("CREATE TABLE IF NOT EXISTS fse_counts_held (lot_id TEXT PRIMARY KEY)")
+    if _on_postgres(db):
+        return
+    for name in M039_HELD_TRIGGERS:
+        row = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [name]
+        ).fetchone()
+        if row is None:
+            raise RuntimeError(f"m039: trigger {name} missing")
+        held, found = re.subn(
+            r"\bON fse\s+BEGIN\b",
+            "ON fse WHEN NOT EXISTS (SELECT 1 FROM fse_counts_held) BEGIN",
+            row[0],
+            count=1,
+        )
+        if found != 1:
+            raise RuntimeError(f"m039: trigger {name} not of the expected form")
+        db.execute(f"DROP TRIGGER {name}")
+        db.execute(held)

@@ -23,7 +23,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,6 +33,7 @@ from client.arl_advice import advice
 from client.errors import ClientError
 from client.messages import describe
 from client.returns import ArlOutcome, apply_arl, log_event, mark_received, note_attempt
+from client.send_wire import Answer, Wire
 from client.settings import Settings
 from client.store import OutboxRow, OutboxStatus, Store
 from client.transport import LotAnswer, Preconnecting, Transport, TransportError
@@ -276,9 +277,7 @@ class Sender:
         self._emit(SendStep.SENDING, f"Envoi du {self._lot_label(row.id)}…", row.id)
         return der
 
-    def _deliver(
-        self, row: OutboxRow, der: bytes, halt: threading.Event
-    ) -> LotAnswer | TransportError | None:
+    def _deliver(self, row: OutboxRow, der: bytes, halt: threading.Event) -> Answer:
         """The network part alone (no store access: it runs on the network thread); None
         when the run stopped before this lot's turn came (it was not sent)."""
         if halt.is_set() or self.cancel.is_set():
@@ -376,28 +375,32 @@ class Sender:
         every queued lot has its ARL, something needs the user, or ``cancel`` is set."""
         report = SendReport()
         started = self.clock()
-        report.recovered = self.recover()
-        last_recovery = started
+        # Counted before the recovery, which only turns claims (counted) back into waiting
+        # rows (counted): the connection is opened ahead while the recovery runs.
         remaining, _blocked = self._count_open()
-        self._total = remaining
-        self._emit(SendStep.STARTED, f"{remaining} lot(s) à envoyer.")
         # The concentrator's checks are the slow part: keep it busy. The network thread
         # holds up to PIPELINE lots, each claimed and its attempt committed before it is
         # handed over (a lot is in flight in the store before its request leaves), and
         # sends them one after the other on its kept-alive connection: the next request
         # leaves as soon as an answer is in, without waiting for this thread. This thread
         # records each answer, in sending order, while the next lot travels, then claims
-        # another. The network thread never touches the store. A cancel (or an error here)
+        # another. The network thread never touches the store (``client.send_wire``: it
+        # gives an answer once the next request is written). A cancel (or an error here)
         # sends nothing more: the lots not yet sent get their claim back.
-        network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sesam-envoi")
         halt = threading.Event()
+        network = Wire(lambda row, der: self._deliver(row, der, halt), self.transport)
         self._warm_error = None
         if remaining and isinstance(self.transport, Preconnecting):
-            # The TLS handshake while the first lot is claimed and read back (its commit,
-            # its documents put back together): its request leaves on an open connection.
-            network.submit(self._warm_up, halt)
-        handed: deque[tuple[OutboxRow, Future[LotAnswer | TransportError | None]]] = deque()
+            # The TLS handshake while the recovery runs and the first lot is claimed and
+            # read back (its commit, its documents put back together): its request leaves
+            # on an open connection.
+            network.call(lambda: self._warm_up(halt))
+        handed: deque[tuple[OutboxRow, Future[Answer]]] = deque()
         try:
+            report.recovered = self.recover()
+            last_recovery = started
+            self._total = remaining
+            self._emit(SendStep.STARTED, f"{remaining} lot(s) à envoyer.")
             while True:
                 now = self.clock()
                 since = (now - last_recovery).total_seconds()
@@ -413,7 +416,7 @@ class Sender:
                         break
                     claimed = True
                     if der is not None:
-                        handed.append((row, network.submit(self._deliver, row, der, halt)))
+                        handed.append((row, network.hand(row, der)))
                     now = self.clock()
                 if handed:
                     row, future = handed.popleft()
@@ -441,7 +444,7 @@ class Sender:
                     self._give_back(row)
                 else:
                     self._record(row, answer, report)
-            network.shutdown()
+            network.close()
         report.cancelled = self.cancel.is_set()
         report.remaining, report.blocked = self._count_open()
         report.failed = len(self.store.outbox_rows(OutboxStatus.FAILED))
@@ -461,9 +464,9 @@ class Sender:
     def _await(
         self,
         row: OutboxRow,
-        future: Future[LotAnswer | TransportError | None],
-        waiting: deque[tuple[OutboxRow, Future[LotAnswer | TransportError | None]]],
-    ) -> LotAnswer | TransportError | None:
+        future: Future[Answer],
+        waiting: deque[tuple[OutboxRow, Future[Answer]]],
+    ) -> Answer:
         """The answer of a travelling lot; meanwhile its claim and those of the lots waiting
         behind it are renewed (the lease), so that another sender takes them back within
         seconds only if this one died."""

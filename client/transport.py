@@ -15,6 +15,7 @@ that drips one byte a second never blocks the sender past the deadline.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.client
 import io
@@ -25,6 +26,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
@@ -53,6 +55,7 @@ USER_AGENT = "sesam-client/0.1"
 __all__ = [
     "MAX_ANSWER",
     "USER_AGENT",
+    "Announcing",
     "AnswerDeadlineError",
     "AuthenticationError",
     "HttpsTransport",
@@ -128,6 +131,17 @@ class Preconnecting(Protocol):
 
     def warm_up(self) -> None:
         """Open the connection the next request will use."""
+        ...
+
+
+@runtime_checkable
+class Announcing(Protocol):
+    """A transport that says when a request has left, before its answer is awaited
+    (:meth:`HttpsTransport.once_written`); the others are used as they are."""
+
+    def once_written(self, callback: Callable[[], None]) -> contextlib.AbstractContextManager[None]:
+        """Within the block, ``callback`` runs once the next request of this thread is
+        written."""
         ...
 
 
@@ -298,6 +312,8 @@ class HttpsTransport:
         #: request cut on one of them is not sent again (it was a fresh connection).
         self._unused: set[int] = set()
         self._idle_lock = threading.Lock()
+        #: Per thread: what to call once the next request is written (``once_written``).
+        self._written = threading.local()
 
     def close(self) -> None:
         """Close the kept-alive connections (the application closes, or the settings changed):
@@ -366,6 +382,19 @@ class HttpsTransport:
             if unused:
                 self._unused.add(id(conn))
 
+    @contextlib.contextmanager
+    def once_written(self, callback: Callable[[], None]) -> Iterator[None]:
+        """Within the block, ``callback`` runs once, on this thread, the moment the next
+        request made on it is written to its connection (its answer not yet awaited); not
+        at all when no request was written (no connection). The sender wakes its recording
+        thread there, so that the thread does not take the interpreter (the GIL) from the
+        request it would otherwise race."""
+        self._written.callback = callback
+        try:
+            yield
+        finally:
+            self._written.callback = None
+
     def _take_idle(self) -> tuple[http.client.HTTPSConnection | None, bool]:
         """An idle connection the server has not closed (a readable idle socket means the
         server sent its close, or something unasked for: either way, not reusable), and
@@ -403,6 +432,16 @@ class HttpsTransport:
             conn.sock = _DeadlineSocket(conn.sock, self.read_timeout)
         return conn
 
+    def _announce_written(self) -> None:
+        callback = getattr(self._written, "callback", None)
+        if callback is None:
+            return
+        self._written.callback = None
+        try:
+            callback()
+        except Exception:  # the caller's business: the answer is awaited all the same
+            logger.exception("callback after a request written failed")
+
     def _deadline_error(self) -> ServerUnavailableError:
         return ServerUnavailableError(
             "deadline", f"réponse incomplète après {self.answer_deadline:g} s"
@@ -425,6 +464,7 @@ class HttpsTransport:
             if isinstance(conn.sock, _DeadlineSocket):
                 conn.sock.arm(deadline, self.answer_deadline)
             conn.request(method, self.prefix + path, body=body, headers=headers)
+            self._announce_written()
             response = conn.getresponse()
             length = response.getheader("Content-Length")
             # isascii: "²" is a digit for str.isdigit() but not for int()

@@ -34,6 +34,10 @@ def test_benchmark_command_writes_results_with_machine_baselines_and_sizes(
     assert {"outbox replay", "SCOR page"} <= reported
     replay = next(f for f in results["figures"] if f["figure"].startswith("outbox replay"))
     assert replay["baseline"] and replay["extra"]["raw_connections"] == 1  # kept alive
+    # The run's fixed costs beside raw's: the first answer and the end after the last one.
+    assert replay["extra"]["first_answer_ms"]["median"] > 0
+    assert replay["extra"]["raw_first_answer_ms"]["median"] > 0
+    assert replay["extra"]["after_last_answer_ms"]["median"] >= 0
     for figure in results["figures"]:
         assert set(figure) >= {"figure", "unit", "value", "baseline", "ratio", "sizes", "goal"}
         assert isinstance(figure["value"], float | int) and figure["value"] >= 0

@@ -18,10 +18,20 @@ logger = logging.getLogger(__name__)
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 
-#: What the send and returns workers import on first use (``ui.services`` imports lazily).
-#: Imported at start-up on the GUI thread: on a worker, compiling a module without a valid
-#: ``.pyc`` holds the GIL for its whole compilation and stalls the interface (70-90 ms).
-WORKER_MODULES = ("client.transport", "client.sender", "client.returns")
+#: What the send and returns workers import on first use (``ui.services`` imports lazily),
+#: and what the start's own loads import (the queue page's alerts and lots, the dates the
+#: store's rows carry). Imported at start-up on the GUI thread, before the window shows:
+#: on a worker, compiling a module without a valid ``.pyc`` holds the GIL for its whole
+#: compilation and stalls the interface (70-90 ms); even with one, each import after Qt's
+#: reads the module's source again (PySide6's feature hook) beside the start's loads.
+WORKER_MODULES = (
+    "client.transport",
+    "client.sender",
+    "client.returns",
+    "client.store.alerting",
+    "client.store.transmissions",
+    "_strptime",
+)
 
 
 def import_worker_modules() -> None:
@@ -91,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(ctx)
     window.open_documents = True
     window.go_to(max(0, min(5, args.page - 1)))
+    window.prepare_to_show()
     window.show()
     window.start()
     app.aboutToQuit.connect(window.shutdown)

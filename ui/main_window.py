@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
         #: the application runs on, degraded, and offers a restore (``open_restore_dialog``).
         self.store_damage: str | None = None
         self.damage_box: QMessageBox | None = None
+        #: The one-time notice of space only ``sesam store compact`` can recover.
+        self.space_box: QMessageBox | None = None
         self.restore_dialog: RestoreDialog | None = None
 
         from ui.pages.billing import BillingPage
@@ -157,6 +159,15 @@ class MainWindow(QMainWindow):
     def go_to(self, index: int) -> None:
         self.sidebar.setCurrentRow(index)
 
+    def prepare_to_show(self) -> None:
+        """Render the window once off screen before ``show``: its widgets polished and laid
+        out, their fonts' glyphs made. Its first paint on screen, with the start's loads
+        running beside it, then takes ~8 ms instead of 60–120 ms at 1 M FSE (issue #27,
+        docs/performance.md finding 40); the user waits as long for the window to appear.
+        The background threads are started here too, not as the start submits its loads."""
+        self.runner.start_workers()
+        self.grab()
+
     @Slot(int)
     def _on_page_selected(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
@@ -166,7 +177,16 @@ class MainWindow(QMainWindow):
             activated()
 
     def start(self) -> None:
-        """Start watching readers and the background services (never blocks)."""
+        """Start watching readers and the background services (never blocks), once the
+        shown window has had its first paint (``ui.first_paint``: the loads beside it made
+        it wait for the GIL, 60–120 ms at 1 M FSE)."""
+        from ui.first_paint import after_first_paint
+
+        after_first_paint(self, self._start_now)
+
+    def _start_now(self) -> None:
+        if self._closed:  # closed before its first paint
+            return
         self.ctx.start_monitor(self.watcher.on_change, self.watcher.on_error)
         self.runner.submit(
             self.ctx.ensure_referential, self._on_referential_loaded, label="référentiel des actes"
@@ -265,6 +285,14 @@ class MainWindow(QMainWindow):
     def _show_backup_progress(self) -> None:
         progress = self.ctx.backup_progress
         if progress is None:
+            given = self.ctx.space_progress  # after the backup: free pages given back
+            if given is not None and given[1] > 0:
+                self.status.showMessage(
+                    tr("Place libre rendue au disque : {percent} %").format(
+                        percent=min(100, given[0] * 100 // given[1])
+                    ),
+                    2000,
+                )
             return
         copied, total = progress
         if total > 0:
@@ -305,6 +333,19 @@ class MainWindow(QMainWindow):
         self.worker_recovered("sauvegarde")
         if path is not None:
             logger.info("backup written: %s", path.name)
+        room, self.ctx.space_to_recover = self.ctx.space_to_recover, None
+        if room is not None:  # told once per store file (client.compact_daily)
+            from client.compact_daily import space_message
+
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                tr("Place à récupérer sur le disque"),
+                space_message(room),
+                parent=self,
+            )
+            box.setObjectName("spaceToRecover")
+            box.open()
+            self.space_box = box
 
     def _on_backup_failed(self, exc: BaseException) -> None:
         self._backup_progress_timer.stop()

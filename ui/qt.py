@@ -58,6 +58,7 @@ from PySide6.QtGui import (
     QRegularExpressionValidator,
     QShortcut,
     QValidator,
+    QWindow,
 )
 
 # QtPrintSupport is part of PySide6-Essentials (QtPdf is not: pages are rendered by pdftoppm).
@@ -197,6 +198,7 @@ __all__ = [
     "QVBoxLayout",
     "QValidator",
     "QWidget",
+    "QWindow",
     "Qt",
     "Signal",
     "Slot",

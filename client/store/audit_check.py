@@ -3,10 +3,12 @@ in one read transaction, the journal read as a stream (issue #27: its 8 M entrie
 FSE held as a list took 8 GB, 13 GB on PostgreSQL).
 
 Two passes over the journal: the chain entry by entry (``billing.audit.verify_chain``);
-then, once it holds, each payload parsed once to feed what the later checks compare, kept
-compact: per event its ``seq`` and a digest (``EventIndex``), what the books must say
-(``books.Expected``). A signed lot's anchor and a breach's entry are read again by their
-``seq`` rather than kept."""
+then, once it holds, each payload parsed once to feed what the later checks compare,
+written to a temporary database (``client.store.audit_spill``: at 1 M FSE ~0.85 GB held
+in Python before): per event its ``seq`` and a digest, what the books must say
+(``books.Expected``). The events are then compared with ``fse_events`` in number order side
+by side, the books row by row (peak memory no longer grows with the store). A signed lot's
+anchor and a breach's entry are read again by their ``seq`` rather than kept."""
 
 from __future__ import annotations
 
@@ -18,12 +20,13 @@ from billing.audit import AuditEntry, Breach, ChainReport, event_payload, payloa
 from billing.canonical import CanonicalError
 from billing.fse_states import FseEventKind
 from client.store.event_codes import kind_text, state_text
-from client.store.event_index import EventIndex, event_digest
+from client.store.event_index import event_digest
 from client.store.journal import Journal, iter_entries, iter_records
 from client.store.rows import _document_matches, _event_breach
 from client.store.streaming import stream_rows
 
 if TYPE_CHECKING:
+    from client.store.audit_spill import Spill
     from client.store.books import Expected
 
 
@@ -61,6 +64,57 @@ def _books_report(chain: ChainReport, breach: Breach, problems: list[str]) -> Ch
     )
 
 
+#: The spill's table of journaled events: per event number its entry's ``seq`` and digest.
+_EVENTS = "events"
+_SEQ = 8
+#: The integers SQLite keeps (the event numbers of ``fse_events``).
+_STORABLE = (-(2**63), 2**63 - 1)
+
+
+def _slot(seq: int, digest: bytes) -> bytes:
+    return seq.to_bytes(_SEQ, "big") + digest
+
+
+class _Kept:
+    """The journaled events in number order, taken as the ``fse_events`` rows (in the same
+    order) name them; those passed over are journaled events no longer in the table."""
+
+    def __init__(self, slots: Iterator[tuple[Any, Any]], beyond: dict[int, int]) -> None:
+        self._slots = slots
+        self._next = next(slots, None)
+        self._last: tuple[Any, tuple[int, bytes] | None] | None = None
+        #: (seq, event number) of the first journaled event passed over.
+        self._unseen = min(((seq, e) for e, seq in beyond.items()), default=None)
+
+    def _pass(self) -> None:
+        assert self._next is not None  # noqa: S101 - called with one
+        event_id, slot = self._next
+        seq = int.from_bytes(slot[:_SEQ], "big")
+        if self._unseen is None or seq < self._unseen[0]:
+            self._unseen = (seq, event_id)
+        self._next = next(self._slots, None)
+
+    def take(self, event_id: int) -> tuple[int, bytes] | None:
+        """(``seq``, digest) of event ``event_id``'s entry; None: not journaled."""
+        if self._last is not None and self._last[0] == event_id:
+            return self._last[1]  # the same number twice in the table
+        while self._next is not None and self._next[0] < event_id:
+            self._pass()
+        found = None
+        if self._next is not None and self._next[0] == event_id:
+            slot = bytes(self._next[1])
+            found = (int.from_bytes(slot[:_SEQ], "big"), slot[_SEQ:])
+            self._next = next(self._slots, None)
+        self._last = (event_id, found)
+        return found
+
+    def first_unseen(self) -> tuple[int, int] | None:
+        """The event journaled first among those never taken: (event number, ``seq``)."""
+        while self._next is not None:
+            self._pass()
+        return None if self._unseen is None else (self._unseen[1], self._unseen[0])
+
+
 class _Check:
     """One verification of a store's journal."""
 
@@ -68,6 +122,8 @@ class _Check:
         self.journal = journal
         self.conn = journal.conn
         self.db = journal.db
+        #: Events journaled under a number beyond SQLite's integers (forged): few, held.
+        self.beyond: dict[int, int] = {}
 
     def _entries_near(self, seq: int) -> Iterator[AuditEntry]:
         """The entries of the row that holds entry ``seq`` and of the row before it (whose
@@ -99,12 +155,15 @@ class _Check:
             problems = check_anchors(self.conn, self._anchor_hash, chain.count)
             if problems:
                 return _books_report(chain, Breach.TRUNCATED, problems)
-            events, expected = self._read_journal(Expected())
-            report = self._verify_events(events, chain)
-            del events
-            if not report.ok:
-                return report
-            problems = check_books(self.conn, expected.built())
+            expected = Expected()
+            try:
+                self._read_journal(expected)
+                report = self._verify_events(expected.spill, chain)
+                if not report.ok:
+                    return report
+                problems = check_books(self.conn, expected.built())
+            finally:
+                expected.close()
             if problems:
                 return _books_report(chain, Breach.BOOKS, problems)
             return report
@@ -115,20 +174,27 @@ class _Check:
         entry = self._entry_at(seq) if seq > 0 else None
         return entry.hash if entry is not None else None
 
-    def _read_journal(self, expected: Expected) -> tuple[EventIndex, Expected]:
+    def _read_journal(self, expected: Expected) -> None:
         """One more pass over the journal, each payload parsed once: per journaled event
         its ``seq`` and the digest of what ``_verify_events`` compares, the last entry of an
-        event standing (as a dict of entries did); and what the books must say."""
-        events = EventIndex()
+        event standing (as a dict of entries did); and what the books must say. Both
+        written to ``expected``'s temporary database, not held."""
+        spill = expected.spill
         for seq, kind, fse_id, lot_id, payload in iter_records(self.journal.journal_rows()):
             parsed = json.loads(payload)
             event = parsed.get("event")
             if isinstance(event, int):
-                events.add(event, seq, event_digest(fse_id, payload))
+                slot = _slot(seq, event_digest(fse_id, payload))
+                if _STORABLE[0] <= event <= _STORABLE[1]:
+                    spill.put(_EVENTS, event, slot)
+                else:  # a forged number no table row can carry: never seen among them
+                    self.beyond[event] = seq
             expected.read(kind, fse_id, lot_id, payload, parsed)
-        return events, expected
 
-    def _verify_events(self, events: EventIndex, report: ChainReport) -> ChainReport:
+    def _verify_events(self, spill: Spill, report: ChainReport) -> ChainReport:
+        """Each ``fse_events`` row against its journaled entry, the two read in event
+        order side by side; then the first journaled event no longer among them."""
+        kept = _Kept(spill.by_key(_EVENTS), self.beyond)
         rows = stream_rows(
             self.db,
             "SELECT e.id, e.kind, e.from_state, e.to_state, e.detail, "
@@ -136,7 +202,7 @@ class _Check:
             "JOIN fse f ON f.id = e.fse_id ORDER BY e.id",
         )
         for r in rows:
-            kept = events.get(r["id"])
+            found = kept.take(r["id"])
             kind = kind_text(r["kind"])
             expected = event_payload(
                 event_id=r["id"],
@@ -149,9 +215,9 @@ class _Check:
                 fse_digest=r["digest"],
             )
             what = f"événement n° {r['id']} de la FSE n° {r['number']}"
-            if kept is None:
+            if found is None:
                 return _event_breach(report, None, what)
-            seq, digest = kept
+            seq, digest = found
             if not _same_event(digest, r["fse_uuid"], expected):
                 # Not the same text: compared as before, field by field (the entry read again).
                 entry = self._entry_at(seq)
@@ -167,8 +233,7 @@ class _Check:
                 return _event_breach(
                     report, self._entry_at(seq), f"document de la FSE n° {r['number']}"
                 )
-            events.seen(r["id"])
-        unseen = events.first_unseen()  # journaled, and no longer among the events
+        unseen = kept.first_unseen()  # journaled, and no longer among the events
         if unseen is not None:
             event_id, seq = unseen
             entry = self._entry_at(seq)

@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from billing.audit import (
     GENESIS,
-    AuditKind,
     amc_payment_payload,
     closure_payload,
     noemie_payload,
@@ -41,8 +39,8 @@ from billing.audit import (
 from billing.canonical import parse_canonical
 from billing.errors import BillingError
 from billing.fse import Fse, decimal_text, fse_from_document, money
-from billing.fse_states import FseEventKind
 from billing.lot import KIND_FSE, LotState
+from client.store.journaled_facts import UNSTATED, Expected, Journaled
 from client.store.lot_bytes import stored_lot_der
 from client.store.packing import PackedValueError, unpack_document, unpack_file
 from client.store.rows import OutboxStatus
@@ -59,9 +57,6 @@ class BooksSource(Protocol):
     @property
     def db(self) -> StoreDatabase: ...
 
-
-_FSE_KINDS = frozenset(k.value for k in FseEventKind)
-_LOT_KINDS = frozenset((AuditKind.LOT_SIGNED.value, AuditKind.LOT_STATE.value))
 
 _FIELD = {
     "state": "état",
@@ -151,88 +146,6 @@ def _differ(what: str, stored: Mapping[str, Any], expected: Mapping[str, Any]) -
     return out
 
 
-#: An FSE seen only through its lot membership, no event of its own journaled.
-_UNSTATED = object()
-
-
-def _shared(value: Any) -> Any:
-    """One copy of a text repeated across the journal (a practitioner, a state, a lot)."""
-    return sys.intern(value) if isinstance(value, str) else value
-
-
-class Expected:
-    """What the journal says, fed entry by entry (``read``) in one pass over it, kept
-    compact (issue #27: a 1 M FSE journal): per FSE a tuple (number, practitioner, state,
-    lot), per lot a small dict, per payment and other row its payload's text (parsed when
-    compared)."""
-
-    def __init__(self) -> None:
-        self.fse: dict[str, tuple[Any, Any, Any, str]] = {}
-        self.lots: dict[str, dict[str, Any]] = {}
-        self.payments: dict[int, str] = {}
-        self.noemie: dict[str, str] = {}
-        self.unmatched: dict[int, str] = {}
-        self.resolved: dict[int, str] = {}
-        self.closures: dict[int, str] = {}
-        self.settlements: dict[str, str] = {}  # by FSE UUID, the last one stands
-        self.amc_payments: dict[int, str] = {}
-        #: What reading an entry raised: raised by ``built``, where the books are compared
-        #: (the checks before them may find a breach first).
-        self._failure: Exception | None = None
-
-    def built(self) -> Expected:
-        if self._failure is not None:
-            raise self._failure
-        return self
-
-    def read(self, kind: str, fse_id: str, lot_id: str, text: str, p: Any) -> None:
-        """One entry: its kind, FSE, lot, payload's text and the payload parsed."""
-        if self._failure is not None:
-            return
-        try:
-            self._read(kind, fse_id, lot_id, text, p)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self._failure = exc
-
-    def _read(self, kind: str, fse_id: str, lot_id: str, text: str, p: Any) -> None:
-        if kind in _FSE_KINDS and fse_id:
-            self.fse[fse_id] = (
-                p["number"],
-                _shared(p["practitioner"]),
-                _shared(p["to"]),
-                _shared(lot_id),
-            )
-        elif kind == AuditKind.LOT_MEMBER.value:
-            number, practitioner, state, _ = self.fse.get(
-                fse_id, (p["number"], None, _UNSTATED, "")
-            )
-            self.fse[fse_id] = (number, practitioner, state, _shared(lot_id))
-            lot = self.lots.setdefault(lot_id, {"state": LotState.OPEN.value})
-            lot["number"] = p["lot_number"]
-        elif kind in _LOT_KINDS:
-            lot = self.lots.setdefault(lot_id, {})
-            lot["number"] = p["lot_number"]
-            lot["state"] = p["state"]
-            if "signed_sha256" in p:  # at signing, or sealed by the m008 baseline
-                lot["signed_sha256"] = p["signed_sha256"]
-                lot["content_sha256"] = p["content_sha256"]
-                lot["fse_count"] = p["fse_count"]
-        elif kind == AuditKind.PAYMENT.value:
-            self.payments[int(p["payment"])] = text
-        elif kind == AuditKind.NOEMIE_FILE.value:
-            self.noemie[str(p["noemie"])] = text
-        elif kind == AuditKind.UNMATCHED.value:
-            self.unmatched[int(p["unmatched"])] = text
-        elif kind == AuditKind.UNMATCHED_RESOLVED.value:
-            self.resolved[int(p["unmatched"])] = text
-        elif kind == AuditKind.REMAINDER_CLOSED.value:
-            self.closures[int(p["closure"])] = text
-        elif kind == AuditKind.SETTLEMENT.value:
-            self.settlements[str(p["fse"])] = text
-        elif kind == AuditKind.AMC_PAYMENT.value:
-            self.amc_payments[int(p["amc_payment"])] = text
-
-
 def _fse_fields(journaled: tuple[Any, Any, Any, str]) -> dict[str, Any]:
     """An FSE's facts as the journal gives them, keyed as the ``fse`` row's columns."""
     number, practitioner, state, lot_id = journaled
@@ -280,32 +193,64 @@ def _acts_facts(fse: Fse) -> list[tuple[Any, ...]]:
     ]
 
 
+#: The acts of every FSE, in the order of ``_FSE_SQL``'s rows (streamed alongside them).
+_ACTS_SQL = (
+    "SELECT a.fse_id, a.line, a.act_date, a.code, a.quantity, a.coefficient, a.overrun_kind, "
+    "a.fee FROM fse_acts a JOIN fse f ON f.id = a.fse_id "
+    "ORDER BY f.practitioner_id, f.number, f.id, a.line"
+)
+_FSE_SQL = "SELECT * FROM fse ORDER BY practitioner_id, number, id"
+
+
+def _acts_by_fse(store: BooksSource) -> Callable[[Any], list[tuple[Any, ...]]]:
+    """The acts of the FSE row read next from ``_FSE_SQL`` (the two streams in one order:
+    no FSE's acts held but the current one's)."""
+    rows = iter(stream_rows(store.db, _ACTS_SQL))
+    pending = next(rows, None)
+
+    def acts_of(fse_id: Any) -> list[tuple[Any, ...]]:
+        nonlocal pending
+        acts = []
+        while pending is not None and pending["fse_id"] == fse_id:
+            a = pending
+            acts.append(
+                (
+                    a["line"],
+                    a["act_date"],
+                    a["code"],
+                    a["quantity"],
+                    a["coefficient"],
+                    a["overrun_kind"],
+                    a["fee"],
+                )
+            )
+            pending = next(rows, None)
+        return acts
+
+    return acts_of
+
+
+def _first(store: BooksSource, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    """The first row of ``sql``; None when none."""
+    return next(iter(store.db.query(sql, params)), None)
+
+
+def _or_unknown(value: object) -> object:
+    return "?" if value is None else value
+
+
 def _check_fse(store: BooksSource, expected: Expected) -> list[str]:
     problems: list[str] = []
-    acts: dict[int, list[tuple[Any, ...]]] = {}
-    for a in stream_rows(
-        store.db,
-        "SELECT fse_id, line, act_date, code, quantity, coefficient, overrun_kind, fee "
-        "FROM fse_acts ORDER BY fse_id, line",
-    ):
-        acts.setdefault(int(a["fse_id"]), []).append(
-            (
-                a["line"],
-                a["act_date"],
-                a["code"],
-                a["quantity"],
-                a["coefficient"],
-                a["overrun_kind"],
-                a["fee"],
-            )
-        )
-    seen: set[str] = set()
-    for row in stream_rows(store.db, "SELECT * FROM fse ORDER BY practitioner_id, number"):
+    acts_of = _acts_by_fse(store)
+    found = 0  # rows whose FSE the journal names (its UUID is unique in ``fse``)
+    for row in stream_rows(store.db, _FSE_SQL):
         uuid = str(row["fse_uuid"])
         what = f"FSE n° {row['number']}"
-        seen.add(uuid)
-        journaled = expected.fse.get(uuid)
-        if journaled is None or journaled[2] is _UNSTATED:
+        acts = acts_of(row["id"])
+        journaled = expected.fse(uuid)
+        if journaled is not None:
+            found += 1
+        if journaled is None or journaled[2] is UNSTATED:
             problems.append(f"{what} : absente du journal (ajoutée hors du logiciel)")
             continue
         stored = dict(row)
@@ -318,13 +263,16 @@ def _check_fse(store: BooksSource, expected: Expected) -> list[str]:
             continue
         for line in _differ(what, stored, _document_facts(fse)):
             problems.append(line.replace("selon le journal", "selon le document sécurisé"))
-        if acts.get(int(row["id"]), []) != _acts_facts(fse):
+        if acts != _acts_facts(fse):
             problems.append(f"{what} : actes différents du document sécurisé")
-    for uuid, journaled in expected.fse.items():
-        if uuid not in seen:
-            problems.append(
-                f"FSE n° {journaled[0]} : disparue du registre (présente dans le journal)"
-            )
+    if found != expected.fse_count():
+        for uuid in expected.fse_keys():
+            if _first(store, "SELECT 1 FROM fse WHERE fse_uuid = ?", [uuid]) is None:
+                journaled = expected.fse(uuid)
+                number = journaled[0] if journaled is not None else "?"
+                problems.append(
+                    f"FSE n° {number} : disparue du registre (présente dans le journal)"
+                )
     return problems
 
 
@@ -397,16 +345,20 @@ def _stored_der(store: BooksSource, stored: bytes) -> bytes:
 
 def _check_lots(store: BooksSource, expected: Expected) -> list[str]:
     problems: list[str] = []
-    outbox = {str(r["id"]): r for r in store.db.query("SELECT id, kind, status FROM outbox")}
     seen: set[str] = set()
-    for row in store.db.query(
-        "SELECT id, number, kind, state, fse_count, signed_der, content_sha256 FROM lots "
-        "WHERE kind = ? ORDER BY practitioner_id, number",
+    # Each lot with its outbox entry (one per lot), read as a stream.
+    for row in stream_rows(
+        store.db,
+        "SELECT l.id, l.number, l.kind, l.state, l.fse_count, l.signed_der, l.content_sha256, "
+        "o.id AS outbox_id, o.status AS outbox_status FROM lots l "
+        "LEFT JOIN outbox o ON o.id = l.id WHERE l.kind = ? "
+        "ORDER BY l.practitioner_id, l.number",
         [KIND_FSE],
     ):
         lot_id = str(row["id"])
         what = f"lot n° {row['number']}"
         seen.add(lot_id)
+        outbox = None if row["outbox_id"] is None else {"status": row["outbox_status"]}
         journaled = expected.lots.get(lot_id)
         if journaled is None:
             problems.append(f"{what} : absent du journal (ajouté hors du logiciel)")
@@ -422,16 +374,19 @@ def _check_lots(store: BooksSource, expected: Expected) -> list[str]:
                 problems += _differ(what, row, {"fse_count": journaled["fse_count"]})
         elif der is not None:
             problems.append(f"{what} : signé selon le registre, jamais signé selon le journal")
-        problems += _outbox_problem(what, journaled["state"], outbox.get(lot_id))
+        problems += _outbox_problem(what, journaled["state"], outbox)
     for lot_id, journaled in expected.lots.items():
         if lot_id not in seen:
             problems.append(
                 f"lot n° {journaled.get('number', '?')} : disparu du registre "
                 "(présent dans le journal)"
             )
-    for out_id, out in outbox.items():
-        if out["kind"] == KIND_FSE and out_id not in seen:
-            problems.append(f"file d'envoi : entrée {out_id[:8]}… sans lot correspondant")
+    for out in store.db.query(
+        "SELECT o.id FROM outbox o LEFT JOIN lots l ON l.id = o.id AND l.kind = ? "
+        "WHERE o.kind = ? AND l.id IS NULL",
+        [KIND_FSE, KIND_FSE],
+    ):
+        problems.append(f"file d'envoi : entrée {str(out['id'])[:8]}… sans lot correspondant")
     return problems
 
 
@@ -461,39 +416,44 @@ def _check_rows(
     table: str,
     key: str,
     what: Callable[[Any], str],
-    journaled: dict[Any, str],
+    journaled: Journaled,
     build: Callable[[Mapping[str, Any]], dict[str, Any]],
     where: str = "",
 ) -> list[str]:
     problems: list[str] = []
-    seen = set()
+    found = 0  # rows the journal names (``key`` is unique in ``table``)
     # Fixed names: the table and the clause are this module's.
     for row in stream_rows(store.db, f"SELECT * FROM {table}{where}"):  # noqa: S608
         k = row[key]
-        seen.add(k)
         expected = journaled.get(k)
         if expected is None:
             problems.append(f"{what(k)} : absent du journal (ajouté hors du logiciel)")
             continue
+        found += 1
         problems += _differ(what(k), build(row), json.loads(expected))
-    for k in journaled:
-        if k not in seen:
-            problems.append(f"{what(k)} : supprimé du registre (présent dans le journal)")
+    if found != journaled.count():
+        one = f"SELECT 1 FROM {table}{where} {'AND' if where else 'WHERE'} {key} = ?"  # noqa: S608
+        for k in journaled.in_order():
+            if _first(store, one, [k]) is None:
+                problems.append(f"{what(k)} : supprimé du registre (présent dans le journal)")
     return problems
 
 
 def check_books(store: BooksSource, expected: Expected) -> list[str]:
     """Every disagreement between the books and the journal, in French (empty: agreed);
     ``expected``: what the journal says, read by the caller in its pass over it."""
-    numbers = {
-        str(r["fse_uuid"]): int(r["number"])
-        for r in store.db.query("SELECT fse_uuid, number FROM fse")
-    }
+
+    def number(uuid: object) -> int | None:
+        """The number of FSE ``uuid`` (named in a problem only: read then)."""
+        if not isinstance(uuid, str):
+            return None
+        row = _first(store, "SELECT number FROM fse WHERE fse_uuid = ?", [uuid])
+        return None if row is None else int(row["number"])
 
     def payment(k: int) -> str:
         text = expected.payments.get(k)
-        fse = json.loads(text).get("fse") if text is not None else None
-        return f"paiement n° {k}" + (f" (FSE n° {numbers[fse]})" if fse in numbers else "")
+        found = number(json.loads(text).get("fse")) if text is not None else None
+        return f"paiement n° {k}" + (f" (FSE n° {found})" if found is not None else "")
 
     problems = _check_fse(store, expected)
     problems += _check_lots(store, expected)
@@ -535,7 +495,7 @@ def check_books(store: BooksSource, expected: Expected) -> list[str]:
         store,
         f"({SETTLEMENTS_SQL}) AS settled",  # PostgreSQL wants the alias
         "fse_uuid",
-        lambda k: f"règlement au cabinet de la FSE n° {numbers.get(str(k), '?')}",
+        lambda k: f"règlement au cabinet de la FSE n° {_or_unknown(number(str(k)))}",
         expected.settlements,
         settlement_payload,
     )

@@ -44,14 +44,19 @@ class Space:
         return self.file_bytes - self.used_bytes
 
 
+def page_size(conn: sqlite3.Connection) -> int:
+    """The store's page size (bytes)."""
+    return int(conn.execute("PRAGMA page_size").fetchone()[0])
+
+
 def space(conn: sqlite3.Connection, db_path: Path) -> Space:
     """The store's size, used part and the free disk of its folder."""
-    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    size = page_size(conn)
     pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
     free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
     return Space(
-        file_bytes=pages * page_size,
-        used_bytes=(pages - free) * page_size,
+        file_bytes=pages * size,
+        used_bytes=(pages - free) * size,
         disk_free=shutil.disk_usage(db_path.parent).free,
     )
 
@@ -95,6 +100,31 @@ def checkpoint_all(conn: sqlite3.Connection) -> bool:
     of it (another connection: the database must not be replaced then)."""
     busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return int(busy) == 0
+
+
+def auto_vacuum_mode(conn: sqlite3.Connection) -> int:
+    """SQLite's ``auto_vacuum``: 0 none (pages given back only by a whole copy), 1 full,
+    2 incremental (``give_back``)."""
+    return int(conn.execute("PRAGMA auto_vacuum").fetchone()[0])
+
+
+def give_back(conn: sqlite3.Connection, pages: int) -> None:
+    """Hand at most ``pages`` free pages back to the disk, in one write transaction (an
+    incremental store; the file shrinks at the next checkpoint). Killed midway, SQLite
+    rolls the step back: the store stays whole."""
+    # ``execute`` steps a statement once: one page. A script runs it to its end.
+    try:
+        conn.executescript(f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({int(pages)}); COMMIT;")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def checkpoint_passive(conn: sqlite3.Connection) -> None:
+    """Write what the -wal holds into the database without waiting on anybody (the file
+    shrinks by the pages given back once they are all written)."""
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def is_incremental(db_path: Path) -> bool:

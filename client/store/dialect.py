@@ -192,6 +192,7 @@ def inserted_table(sql: str) -> str | None:
 _COLUMN_LIST = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+\w+\s*\(([^)]*)\)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=2048)
 def gives_id(sql: str) -> bool:
     """Whether an ``INSERT`` names the ``id`` itself (PostgreSQL's identity sequence must
     then be moved past it: SQLite takes max + 1 by itself)."""
@@ -199,6 +200,8 @@ def gives_id(sql: str) -> bool:
     return match is not None and "id" in (c.strip().lower() for c in match.group(1).split(","))
 
 
+@functools.lru_cache(maxsize=2048)
 def has_returning(sql: str) -> bool:
+    # Cached as ``to_postgres``: masking the literals cost ~30 us per insert (issue #27).
     masked, _ = _mask(sql)
     return _RETURNING.search(masked) is not None

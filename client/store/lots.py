@@ -18,6 +18,7 @@ from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
 from client.store.base import Numbers
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError, StoreError
+from client.store.lot_counts import move_lot_fse
 from client.store.rows import LotRow, OutboxRow, OutboxStatus, _outbox_row, stamp
 
 if TYPE_CHECKING:
@@ -214,14 +215,19 @@ class LotWrites(Repository):
         """
         return self.lot_steps(lot_id, [LotStep(lot_state, fse_state, kind, detail)], now)
 
-    def lot_steps(self, lot_id: str, steps: Sequence[LotStep], now: datetime) -> LotRow:
+    def lot_steps(
+        self, lot_id: str, steps: Sequence[LotStep], now: datetime, lot: LotRow | None = None
+    ) -> LotRow:
         """Move a lot and its FSE through ``steps`` in order (sent then acknowledged, when
         the ARL comes with the send's answer), in one transaction: every step checked and
         journaled as ``lot_transition`` would, but each FSE row written once, with the last
         state (a state change rewrites the row and fires its counters' triggers). The
-        steps' journal entries (the FSE's events, the lot's states) are one row."""
+        steps' journal entries (the FSE's events, the lot's states) are one row. ``lot``:
+        the lot as the caller read it in its open transaction (not read again)."""
+        if lot is not None:
+            self._require_transaction()  # read in this transaction, or it may have moved
         with self.write(), self.journal.grouped():
-            lot = self.queries.lot_by_id(lot_id)
+            lot = lot if lot is not None and lot.id == lot_id else self.queries.lot_by_id(lot_id)
             # A rectified FSE stays as it is: its rectificative, in another lot, replaces it.
             # Only what the events name is read: not the documents.
             moved = [
@@ -265,19 +271,9 @@ class LotWrites(Repository):
                 )
                 left = step.fse_state
             if moved and steps:
-                # One statement for the lot, the rows read above: SQLite opens a statement
-                # journal per execution of an UPDATE that fires triggers, 2.5× the cost of
-                # the write itself when each FSE is its own execution.
-                self.db.execute(
-                    "UPDATE fse SET state = ?, updated_at = ? WHERE lot_id = ? "
-                    "AND state NOT IN (?, ?)",
-                    [
-                        steps[-1].fse_state.value,
-                        when,
-                        lot_id,
-                        FseState.CANCELLED.value,
-                        FseState.RECTIFIED.value,
-                    ],
+                # The rows read above, in one statement; their counts once for the lot.
+                move_lot_fse(
+                    self.db, lot_id, steps[-1].fse_state, when, grouped=not self.conn.on_postgres
                 )
             # As read again: only its state moved.
             return dataclasses.replace(lot, state=steps[-1].lot_state) if steps else lot
@@ -316,6 +312,16 @@ class LotWrites(Repository):
             outbox_id,
             "UPDATE outbox SET status = ?, claimed_at = NULL, claimed_by = NULL, updated_at = ?",
             [int(OutboxStatus.DONE), stamp(now)],
+        )
+
+    def outbox_done(self, outbox_id: str, now: datetime) -> None:
+        """The lot has its ARL: its outbox row DONE, if it has one not DONE yet (one
+        statement, in the caller's transaction: the ARL's recording)."""
+        self._require_transaction()
+        self.db.execute(
+            "UPDATE outbox SET status = ?, claimed_at = NULL, claimed_by = NULL, updated_at = ? "
+            "WHERE id = ? AND status <> ?",
+            [int(OutboxStatus.DONE), stamp(now), outbox_id, int(OutboxStatus.DONE)],
         )
 
     def outbox_nack(

@@ -327,6 +327,8 @@ def unpack_der(stored: bytes) -> bytes:
 #: the others are timestamps, kinds and UUIDs).
 _FIELD = "\x1f"
 _ENTRY = "\x1e"
+_FIELD_BYTE = _FIELD.encode("ascii")
+_ENTRY_BYTE = _ENTRY.encode("ascii")
 
 #: A journal entry's fields but its place and hash: (at, kind, fse_id, lot_id, payload).
 Record = tuple[str, str, str, str, str]
@@ -338,13 +340,14 @@ def pack_records(records: Sequence[Record]) -> bytes:
 
     :raises PackedValueError: a field holds a separator (nothing the software writes).
     """
-    text = _ENTRY.join(_FIELD.join(record) for record in records)
+    data = _ENTRY.join(_FIELD.join(record) for record in records).encode("utf-8")
     # Each record has 5 fields: any other count of separators is one inside a field.
+    # Counted in the UTF-8 bytes (a separator is one byte there, never part of another
+    # character): twice as fast as in the text, ~0.05 ms of a lot's ARL (issue #27).
     if records and (
-        text.count(_FIELD) != 4 * len(records) or text.count(_ENTRY) != len(records) - 1
+        data.count(_FIELD_BYTE) != 4 * len(records) or data.count(_ENTRY_BYTE) != len(records) - 1
     ):
         raise PackedValueError("champ du journal d'audit contenant un séparateur")
-    data = text.encode("utf-8")
     if len(data) >= _FAST_JOURNAL_BYTES:
         return _ZSTD + _compressor(DictionaryKind.JOURNAL, fast=True).compress(data)
     return _zstd(data, DictionaryKind.JOURNAL)

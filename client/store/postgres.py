@@ -47,6 +47,9 @@ WRITE_LOCK_KEY = 0x5E5A_4D01
 #: Seconds to reach the server before saying it does not answer.
 CONNECT_TIMEOUT = 10
 
+#: The settings of the store's sessions (see ``connect``).
+SESSION_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0"
+
 
 class UnstorableTextError(StoreError):
     """A text holding a NUL character (0x00): PostgreSQL refuses it, SQLite keeps it."""
@@ -82,13 +85,15 @@ def connect(url: str) -> psycopg.Connection[Any]:
     """An autocommit connection to ``url``, loading values as SQLite would."""
     # JIT off: the store's statements are short reads by an index; the planner's cost
     # for a lookup per lot (the alerts, 2 800 lots at 1M FSE) passed JIT's threshold and
-    # compiling took 5-40 ms for a 10 ms query. Options given in the URL are kept.
+    # compiling took 5-40 ms for a 10 ms query. No parallel workers either: for a
+    # screenful of the 1M FSE list the planner chose two, whose start cost 20-30 ms for
+    # 3 ms of work (issue #27). Options given in the URL are kept.
     given = conninfo_to_dict(url).get("options") or ""
     conn = psycopg.connect(
         url,
         autocommit=True,
         connect_timeout=CONNECT_TIMEOUT,
-        options=f"{given} -c jit=off".strip(),
+        options=f"{given} {SESSION_OPTIONS}".strip(),
     )
     conn.adapters.register_loader("numeric", _NumericLoader)
     return conn
@@ -174,6 +179,12 @@ class PgConnection:
         #: server rolled it back); its owner's ``ROLLBACK`` ends it here.
         self._lost = False
         self._closed = False  # closed by the store: never opened again
+        #: The savepoint of the nested write that ended last, not released yet: its
+        #: ``RELEASE`` goes with the next ``SAVEPOINT`` (one round trip for two) and a
+        #: ``COMMIT`` or ``ROLLBACK`` ends it with the rest — half the savepoints' round
+        #: trips of an ARL recorded (issue #27). Meanwhile the statements run inside it,
+        #: which changes nothing: a rollback to an older savepoint undoes it all the same.
+        self._unreleased: str | None = None
 
     @property
     def broken(self) -> bool:
@@ -190,6 +201,10 @@ class PgConnection:
         """``statement`` sent as is (already PostgreSQL's), the server's absence typed."""
         if self.broken:
             self._reconnect()
+        if statement.lstrip()[:8].upper() in (b"COMMIT", b"ROLLBACK"):
+            # The transaction's end, or a rollback to an older savepoint (the one left
+            # unreleased is always younger): both end it.
+            self._unreleased = None
         was_open = self.raw.info.transaction_status != pq.TransactionStatus.IDLE
         cursor = self.raw.cursor()
         try:
@@ -220,17 +235,31 @@ class PgConnection:
             raise DatabaseUnavailableError(
                 safe_url(self.url), "connexion perdue pendant l'enregistrement, annulé"
             )
+        self._unreleased = None  # its transaction, if any, ended with the old connection
         try:
             self.raw = connect(self.url)
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()
             raise DatabaseUnavailableError(safe_url(self.url), first[0] if first else "") from exc
 
+    def savepoint(self, name: str) -> None:
+        """``SAVEPOINT name``, after the release of the one left unreleased (if any)."""
+        released = f"RELEASE SAVEPOINT {self._unreleased}; " if self._unreleased else ""
+        self.run(f"{released}SAVEPOINT {name}".encode())
+        self._unreleased = None
+
+    def release_later(self, name: str) -> None:
+        """The nested write of ``name`` ended well: released with the next statement that
+        ends it (see ``_unreleased``). Any savepoint left unreleased is younger (made
+        inside ``name``'s block): releasing ``name`` releases it too."""
+        self._unreleased = name
+
     def end_lost(self, statement: bytes) -> bool:
         """Whether ``statement`` is the ``ROLLBACK`` that ends a lost transaction (nothing
         to send: the server rolled it back when the connection broke)."""
         if self.broken and self._lost and statement.strip().upper() == b"ROLLBACK":
             self._lost = False
+            self._unreleased = None
             return True
         return False
 
@@ -380,14 +409,14 @@ class PgDatabase:
             self.conn.run(b"COMMIT")
             return
         name = f"sp{next(self._savepoints)}"
-        self.conn.run(f"SAVEPOINT {name}".encode())
+        self.conn.savepoint(name)
         try:
             yield
         except BaseException:
             if not self.conn.broken:  # else the whole transaction is lost: its owner ends it
                 self.conn.run(f"ROLLBACK TO SAVEPOINT {name}".encode())
             raise
-        self.conn.run(f"RELEASE SAVEPOINT {name}".encode())
+        self.conn.release_later(name)
 
     def begin_write(self) -> None:
         """``BEGIN`` and the writers' lock (see ``WRITE_LOCK_KEY``), in one round trip (no

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+#: The last moment stamped and its text: a lot's ARL stamps the same ``now`` a dozen
+#: times (issue #27; a datetime never changes, so the same object has the same text).
+_last: tuple[datetime | None, str] = (None, "")
+
 
 def stamp(moment: datetime) -> str:
     """Database timestamp: ISO 8601 UTC with microseconds and ``Z`` (sorts as text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    global _last
+    last, text = _last
+    if last is not moment:
+        text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        _last = (moment, text)
+    return text
 
 
 def parse_db_stamp(text: str) -> datetime:

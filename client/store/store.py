@@ -405,14 +405,19 @@ class Store:
     ) -> LotRow:
         return self.lot_writes.lot_transition(lot_id, lot_state, fse_state, kind, now, detail)
 
-    def lot_steps(self, lot_id: str, steps: Sequence[LotStep], now: datetime) -> LotRow:
-        return self.lot_writes.lot_steps(lot_id, steps, now)
+    def lot_steps(
+        self, lot_id: str, steps: Sequence[LotStep], now: datetime, lot: LotRow | None = None
+    ) -> LotRow:
+        return self.lot_writes.lot_steps(lot_id, steps, now, lot)
 
     def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:
         return self.lot_writes.outbox_claim(worker, now)
 
     def outbox_ack(self, outbox_id: str, now: datetime) -> None:
         return self.lot_writes.outbox_ack(outbox_id, now)
+
+    def outbox_done(self, outbox_id: str, now: datetime) -> None:
+        return self.lot_writes.outbox_done(outbox_id, now)
 
     def outbox_nack(
         self, outbox_id: str, error: str, next_attempt_at: datetime, now: datetime

@@ -18,14 +18,16 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from smartcard import scard
 
-from cardio import probe
+from cardio import layout, probe
 from cardio.connection import CardConnection
 from cardio.cps import CpsSession
 from cardio.errors import (
     ApduError,
     CardRemovedError,
     MalformedResponseError,
+    NoCardError,
     NotAllowedError,
     PinBlockedError,
     PinError,
@@ -297,3 +299,37 @@ def test_backend_and_monitor_recover_when_pcscd_restarts(tmp_path: Path) -> None
     assert events[0] == ["reader_added", "card_inserted", "reader_added"]
     assert events[1] == ["card_removed", "reader_removed", "reader_removed", "service_unavailable"]
     assert events[2] == ["service_restored", "reader_added", "card_inserted", "reader_added"]
+
+
+def test_a_read_asks_pcscd_no_status_and_the_atr_is_there_when_asked(
+    card_server: CardServer,
+    card_thread: CardThread,
+    backend: PcscBackend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The desk connects to the Vitale at each read: its PC/SC calls are the read's own
+    (transaction and APDUs), the ATR asked of pcscd only by who reads it; an empty
+    reader and a card pulled before its ATR is read give the usual errors."""
+    statuses: list[int] = []
+    status = scard.SCardStatus
+
+    def counted(handle: int) -> object:
+        statuses.append(handle)
+        return status(handle)
+
+    monkeypatch.setattr(scard, "SCardStatus", counted)
+    with pytest.raises(NoCardError):
+        on_card(card_thread, backend, R0, lambda c: None)
+    card_server.insert(0, "vitale-famille")
+    card = on_card(card_thread, backend, R0, lambda c: VitaleReader(c).read())
+    assert len(card.beneficiaries) == 5 and statuses == []
+    atr = on_card(card_thread, backend, R0, lambda c: (c.atr, c.atr)[1])
+    assert atr == layout.VITALE_ATR and len(statuses) == 1
+
+    def pulled(connection: CardConnection) -> bytes:
+        card_server.remove(0)
+        return connection.atr
+
+    card_server.insert(0, "vitale-famille")
+    with pytest.raises(CardRemovedError):
+        on_card(card_thread, backend, R0, pulled)

@@ -15,7 +15,7 @@ from cardio.errors import (
     CardRemovedError,
     MalformedResponseError,
 )
-from cardio.vitale import VitaleReader, nir_key
+from cardio.vitale import VitaleReader, nir_key, parse_card
 from testbed.cards.emulated_connection import EmulatedConnection
 from testbed.cards.factory import make_card
 
@@ -162,3 +162,29 @@ def test_public_zone_reads_where_the_rest_does_not() -> None:
     assert all(len(b.nir_with_key) == 15 for b in public)
     with pytest.raises(CardFileNotFoundError):
         reader.read()
+
+
+@pytest.mark.parametrize(
+    ("nir15", "error"),
+    [
+        ("280072A123456" + nir_key("280072A123456"), None),  # born in Corse-du-Sud
+        ("280072B123456" + nir_key("280072B123456"), None),  # born in Haute-Corse
+        ("280072A123456" + nir_key("280072B123456"), "NIR key does not match"),
+        ("28007²1234567" + "12", "malformed NIR"),  # a Latin-1 "digit" int() refuses
+        ("2800721234567" + "1²", "NIR key does not match"),
+        ("280072C123456" + "12", "malformed NIR"),
+    ],
+)
+def test_a_beneficiary_nir_is_checked_with_corsica_and_only_ascii_digits(
+    nir15: str, error: str | None
+) -> None:
+    """The desk bills under the NIR the card gives: Corsica's 2A / 2B read with their key,
+    anything but 13 characters of the NIR's pattern and a 2-digit key refused."""
+    identity, card, nir, _rights = family_files(1)
+    nir = nir.replace(PEOPLE[0][3].encode(), nir15.encode("latin-1"))
+    if error is None:
+        read = parse_card(identity, card, nir, b"")
+        assert read.beneficiaries[0].nir_with_key == nir15
+    else:
+        with pytest.raises(MalformedResponseError, match=f"^bénéficiaire 1: {error}$"):
+            parse_card(identity, card, nir, b"")

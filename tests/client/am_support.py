@@ -25,8 +25,13 @@ from billing.signing import Signer, SoftwareSigner
 from cardio.cps import CpsSession
 from cardio.vitale import VitaleReader
 from client.fse_service import CpsSource, FseService, VitaleSource, parse_fse_input
+from client.returns import fetch_noemie
+from client.sender import Sender
 from client.settings import Settings
 from client.store import FseRow, Store
+from client.transport import HttpsTransport
+from testbed.am.noemie_gen import ReturnPolicy
+from testbed.am.server import AmServer
 from testbed.cards.emulated_connection import EmulatedConnection
 from testbed.cards.factory import make_card
 from testbed.pki import card_certificate, card_private_key, ensure_pki
@@ -149,3 +154,25 @@ def client_settings(server_url: str, **overrides: object) -> Settings:
 
 def write_settings(data_dir: Path, settings: Settings) -> None:
     (data_dir / "settings.json").write_text(json.dumps(settings.to_json()), encoding="utf-8")
+
+
+def send_and_fetch_returns(
+    store: Store,
+    cabinet: Cabinet,
+    clock: Callable[[], datetime],
+    ledger: Path,
+    policy: ReturnPolicy,
+    rng: random.Random | None = None,
+) -> None:
+    """Close every open lot, send them to a simulated Assurance Maladie whose returns follow
+    ``policy`` (real HTTPS on loopback, its ledger at ``ledger``) and bring its NOEMIE
+    returns back: the FSE come back paid, partly paid or rejected."""
+    server = AmServer(ledger_path=ledger, policy=policy).start()
+    try:
+        close_lots(store, cabinet, clock)
+        settings = client_settings(server.url)
+        transport = HttpsTransport(settings)
+        assert Sender(store, transport, settings=settings, clock=clock, rng=rng).run().complete
+        assert fetch_noemie(store, transport, clock())
+    finally:
+        server.stop()

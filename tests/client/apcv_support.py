@@ -1,6 +1,7 @@
-"""Helpers for the ApCV tests: the simulated Assurance Maladie and ApCV service in-process
-(real HTTPS with client certificates), settings pointing at both, a context the use cases
-take, and codes of the ApCV twins (fresh, expired, or signed by a foreign key)."""
+"""Helpers for the ApCV tests: the simulated ApCV service in-process (real HTTPS with
+client certificates; the Assurance Maladie is conftest.py's ``am``), settings pointing at
+both, a context the use cases take, and codes of the ApCV twins (fresh, expired, or signed
+by a foreign key)."""
 
 from __future__ import annotations
 
@@ -43,13 +44,6 @@ class Services:
 
     def ensure_referential(self) -> Referential:
         return Referential.load_default()
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AmServer]:
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -4,31 +4,16 @@ payments; working days skip French holidays; an alert can be acknowledged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, client_settings, close_lots, create_fse
 from test_sender import FakeTransport
 
 from client.alerts import AlertKind, AlertLevel, acknowledge, compute_alerts
 from client.sender import Sender
-from client.store import Store, open_store, stamp
+from client.store import Store, stamp
 
 SETTINGS = client_settings("https://127.0.0.1:1")
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 def _kinds(store: Store, now: datetime) -> dict[AlertKind, list[str]]:

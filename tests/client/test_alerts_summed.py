@@ -8,32 +8,24 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, client_settings, close_lots, create_fse
 from test_sender import FakeTransport
 
 from client import alert_summaries
 from client.alerts import AlertKind, AlertLevel, acknowledge, compute_alerts
 from client.sender import Sender
-from client.store import Store, open_store
+from client.store import Store
 
 SETTINGS = client_settings("https://127.0.0.1:1")
 
 
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "data" / "sesam.db")
-    yield s
-    s.close()
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sesam.db"
 
 
 def _refuse(store: Store, cabinet, clock: FakeClock, lots: int) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ carte Vitale's; a malformed complémentaire in the input is refused before anyth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,13 @@ from client.adri import query_rights
 from client.amc.engagement import OnlineEngagement
 from client.amc.transport import AmcTransport
 from client.fse_service import FseInputError, FseService, parse_fse_input
-from client.store import Store, open_store
+from client.store import Store
 from client.store.amc_lots import EngagementOutcome
 from client.transport import HttpsTransport
 from testbed.am.server import AmServer
 
 #: M. LEFEBVRE of the ``vitale-amc-separee`` profile: his mutuelle 44300002, gestion séparée.
 NIR, BORN, RANG, AMC = "188021305501259", "19880213", "1", "44300002"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def _sans_vitale(identity: dict[str, object]) -> object:

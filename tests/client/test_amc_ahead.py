@@ -25,17 +25,10 @@ from client.context import AppContext, build_context
 from client.fake_transport import InProcessTransport
 from client.fse_service import FseInput, FseService, parse_fse_input
 from client.labels import AMC_ASKING
-from client.store import Store, open_store
+from client.store import Store
 from client.store.amc_lots import EngagementOutcome
 
 REF = Referential.load_default()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def _request() -> FseInput:

@@ -4,21 +4,12 @@ a paid amount raised, a payment removed — is named as a disagreement of the bo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from test_amc_remainders import _short_and_rejected
 
 from billing.audit import Breach
-from client.store import Store, open_store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
+from client.store import Store
 
 
 def test_an_edit_of_an_amc_payment_is_named_by_the_audit(store: Store, tmp_path: Path) -> None:

@@ -7,33 +7,14 @@ the acknowledgement and the payment; a refusal and an unreachable AMC are said i
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 from am_support import client_settings
 from amc_support import amc_server, free_port
+from cli_support import PIN, sesam
 
 from testbed.cards.server import CardServer
-
-ROOT = Path(__file__).resolve().parents[2]
-PIN = "1234\n"
-
-
-def sesam(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SESAM_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "client.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def _setup(tmp_path: Path, amc_url: str) -> tuple[Path, Path]:

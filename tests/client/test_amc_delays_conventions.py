@@ -9,11 +9,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from am_support import FakeClock, open_cabinet
 from amc_support import amc_server, amc_settings, create_tp_fse
 from test_cli_vocabulary import french_keys_only
@@ -25,16 +23,9 @@ from client.amc.engagement import OnlineEngagement
 from client.amc.transport import AmcTransport
 from client.fse_service import FseService
 from client.remainders import late_amc_parts
-from client.store import Store, open_store
+from client.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def _acknowledged_dre(store: Store, tmp_path: Path) -> tuple[str, str]:

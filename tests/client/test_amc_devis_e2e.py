@@ -5,35 +5,18 @@ with the AMC profiles, a real store in a temporary data directory, the PDF read 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import PIN, sesam
 from test_cli_vocabulary import french_keys_only
 
 from testbed.cards.server import CardServer
 
-ROOT = Path(__file__).resolve().parents[2]
-PIN = "1234\n"
 CARE = date.today() - timedelta(days=1)
-
-
-def sesam(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SESAM_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "client.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def devis_for(data_dir: Path, tmp_path: Path, overrun: str | None) -> dict[str, Any]:

@@ -30,13 +30,6 @@ from testbed.amc.payments import AmcPolicy, Fate
 from testbed.amc.server import AmcFault
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
-
-
 def _gate(store: Store, url: str) -> OnlineEngagement:
     return OnlineEngagement(store, AmcTransport(amc_settings(url)), Referential.load_default())
 

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from client.amc.dre import build_dre_lots, send_dre_lots
 from client.amc.engagement import OnlineEngagement
 from client.amc.transport import AmcError, AmcTransport
 from client.fse_service import FseService
-from client.store import Store, open_store
+from client.store import Store
 from client.store.amc_lots import DreStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,10 +35,8 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    opened = open_store(data_dir / "sesam.db")
-    yield opened
-    opened.close()
+def store_path(data_dir: Path) -> Path:
+    return data_dir / "sesam.db"
 
 
 def sesam(data_dir: Path, amc_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,27 +6,17 @@ Emulated cards in-process (``am_support.open_cabinet``), a real SQLite store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from am_support import CARE_DATE, open_cabinet
 
 from client.fse_service import FseService, parse_fse_input
-from client.store import Store, open_store
+from client.store import Store
 from client.store.rows import FseRow
 
 D = Decimal
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 def _fse(

@@ -5,12 +5,10 @@ dashboard, the list — are his own, counted in SQL from ``amc_remainder_counts`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from am_support import CARE_DATE, FakeClock, open_cabinet
 from amc_support import amc_server, amc_settings
 
@@ -22,15 +20,8 @@ from client.amc.returns import fetch_returns
 from client.amc.transport import AmcTransport
 from client.fse_service import FseService, parse_fse_input
 from client.remainders import ClosureMotif, close_remainder, open_remainders, remainder_totals
-from client.store import FseRow, Store, open_store
+from client.store import FseRow, Store
 from testbed.amc.payments import AmcPolicy, Fate
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def _two_doctors_rejected(store: Store, tmp_path: Path) -> dict[str, list[FseRow]]:

@@ -5,13 +5,12 @@ alert once its contractual delay is over, and is paid by the AMC's own payment l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, close_lots, create_fse
 
 from billing.amc_delays import load_amc_delays
 from billing.arl import Arl, ArlStatus
@@ -30,7 +29,7 @@ from client.euro_status import Part, PartStatus, euro_status
 from client.remainders import late_amc_parts, open_remainders
 from client.returns import apply_arl, import_noemie
 from client.settings import Settings
-from client.store import FseRow, Store, open_store
+from client.store import FseRow, Store
 
 AMC_NUMBER = "88776655"
 AMC_PART = Decimal("6.00")
@@ -49,16 +48,9 @@ def _with_amc_part(store: Store, row: FseRow) -> FseRow:
     return store.fse_by_uuid(row.fse_uuid)
 
 
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "data" / "sesam.db")
-    yield s
-    s.close()
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sesam.db"
 
 
 def _returned(store: Store, cabinet, clock: FakeClock) -> tuple[FseRow, FseRow, str]:  # type: ignore[no-untyped-def]

@@ -5,11 +5,9 @@ with a reason closes it, journaled; the real store, cards emulated in-process.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from am_support import FakeClock, client_settings, open_cabinet
 from amc_support import amc_server, amc_settings, create_tp_fse
 
@@ -31,13 +29,6 @@ from client.remainders import (
 )
 from client.store import FseRow, Store, open_store
 from testbed.amc.payments import AmcPolicy, Fate
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def _short_and_rejected(store: Store, tmp_path: Path) -> tuple[FseRow, FseRow, FseRow]:

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import segno
 from am_support import CARE_DATE, client_settings, write_settings
-from apcv_support import am, apcv, code
-from test_fse_cli import PIN, sesam
+from apcv_support import apcv, code
+from cli_support import PIN, sesam
 
 from testbed.am.server import AmServer
 from testbed.apcv.server import ApcvServer
 from testbed.cards.server import CardServer
 
-__all__ = ["am", "apcv"]  # fixtures
+__all__ = ["apcv"]  # fixtures (``am``: conftest.py)
 
 
 def fse_request(tmp_path: Path, **extra: object) -> Path:

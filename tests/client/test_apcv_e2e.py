@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from am_support import CARE_DATE, signed_lot, software_cps
-from apcv_support import Services, am, apcv, code, ctx, expired_code, foreign_code
+from apcv_support import Services, apcv, code, ctx, expired_code, foreign_code
 from fse_cards_support import cards
 from scor_support import pdftotext
 
@@ -26,18 +25,11 @@ from client.apcv import ApcvError, ApcvFault, SessionSigner, open_session, read_
 from client.apcv.errors import WAY_OUT
 from client.fse_service import FseService, parse_fse_input
 from client.labels import mode_label
-from client.store import Store, open_store
+from client.store import Store
 from client.transport import HttpsTransport
 from testbed.apcv.server import ApcvServer
 
-__all__ = ["am", "apcv", "ctx"]  # fixtures
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
+__all__ = ["apcv", "ctx"]  # fixtures (``am``: conftest.py)
 
 
 def request_for(identity: dict[str, object]) -> object:

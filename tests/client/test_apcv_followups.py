@@ -8,17 +8,16 @@ sans Vitale by ADRi (without), a code of another patient refused and nothing wri
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from am_support import CARE_DATE, client_settings, signed_lot, software_cps, write_settings
-from apcv_support import Services, am, apcv, code, ctx
+from apcv_support import Services, apcv, code, ctx
+from cli_support import PIN, sesam
 from fse_cards_support import cards
 from scor_support import pdftotext
-from test_fse_cli import PIN, sesam
 from test_rectify_cli import _reject
 
 from billing.arl import Arl, ArlStatus
@@ -34,21 +33,14 @@ from client.fse_service import FseService, parse_fse_input
 from client.labels import mode_guarantees_payment
 from client.rectify import RectifyRequest, rectify, rectify_draft
 from client.rectify_apcv import APCV_CHOICES, prepare
-from client.store import FseRow, Store, open_store
+from client.store import FseRow, Store
 from client.store.search import FseFilter
 from client.transport import HttpsTransport
 from testbed.am.server import AmServer
 from testbed.apcv.server import ApcvServer
 from testbed.cards.server import CardServer
 
-__all__ = ["am", "apcv", "ctx"]  # fixtures
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened
-    opened.close()
+__all__ = ["apcv", "ctx"]  # fixtures (``am``: conftest.py)
 
 
 def apcv_fse(ctx: Services, store: Store, *, who: str = "EMMA", tc: bool = False) -> FseRow:

@@ -5,38 +5,17 @@ figures and the counters agree with the FSE, and the journal verifies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
+from am_support import FakeClock, client_settings, close_lots, create_fse, seeded
 
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
 from client.sender import Sender
-from client.store import Store, open_store
+from client.store import Store
 from client.transport import HttpsTransport
 from testbed.am.server import AmServer
-
-
-@pytest.fixture(scope="module")
-def cabinet() -> Any:
-    return open_cabinet()
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AmServer]:
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 class CountingSender(Sender):

@@ -16,21 +16,16 @@ from typing import Any
 import pytest
 from am_support import (
     FakeClock,
-    client_settings,
-    close_lots,
     create_fse,
     open_cabinet,
     seeded,
+    send_and_fetch_returns,
 )
 
 from billing.audit import AuditEntry, Breach
-from client.returns import fetch_noemie
-from client.sender import Sender
 from client.store import Store, open_store
 from client.store import journal as journal_module
-from client.transport import HttpsTransport
 from testbed.am.noemie_gen import ReturnPolicy
-from testbed.am.server import AmServer
 
 #: The store is billed once for the module and copied as a file for each test; on the
 #: PostgreSQL pass the stream is checked by the audit tests of every store (test_audit_*).
@@ -48,20 +43,9 @@ def billed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = open_store(tmp / "sesam.db")
     cabinet = open_cabinet()
     clock = FakeClock()
-    server = AmServer(
-        ledger_path=tmp / "ledger.sqlite",
-        policy=ReturnPolicy(rejected_per_mille=200, partly_paid_per_mille=300),
-    ).start()
-    try:
-        create_fse(store, cabinet, 300, clock)
-        close_lots(store, cabinet, clock)
-        settings = client_settings(server.url)
-        transport = HttpsTransport(settings)
-        sender = Sender(store, transport, settings=settings, clock=clock, rng=seeded(5))
-        assert sender.run().complete
-        assert fetch_noemie(store, transport, clock())
-    finally:
-        server.stop()
+    create_fse(store, cabinet, 300, clock)
+    policy = ReturnPolicy(rejected_per_mille=200, partly_paid_per_mille=300)
+    send_and_fetch_returns(store, cabinet, clock, tmp / "ledger.sqlite", policy, seeded(5))
     create_fse(store, cabinet, 20, clock)
     store.close()
     return tmp / "sesam.db"

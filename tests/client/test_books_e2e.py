@@ -5,32 +5,14 @@ payment's amount edited afterwards is named."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
 from store_attacker import attacker
 
 from client.returns import fetch_arls, fetch_noemie
 from client.sender import Sender
-from client.store import Store, open_store
+from client.store import Store
 from client.transport import HttpsTransport
 from testbed.am.server import AmServer
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AmServer]:
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 def test_books_agree_with_the_journal_after_real_returns(store: Store, am: AmServer) -> None:

@@ -17,8 +17,6 @@ from client.store import Store
 
 # The store of ``test_fast_pages`` in every state: lots sent and returned (paid, partly paid,
 # rejected, rectified), a remainder claimed, FSE waiting in an open lot.
-cabinet = fast.cabinet
-store = fast.store
 every_state = fast.every_state
 
 #: Modules a listing never needs (a prefix ending in "." names the package's modules).

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, close_lots, create_fse
 from test_replay_e2e import sesam
 from test_sender import _arl
 
@@ -29,11 +29,6 @@ from client.returns import apply_arl, import_noemie, note_attempt
 from client.store import Store, open_store
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
 
 
 def _fill(store: Store, cabinet) -> list:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from am_support import FakeClock, client_settings, create_fse, open_cabinet
+from am_support import FakeClock, client_settings, create_fse
 from test_sender import FakeTransport
 
 from billing.lot import LotState
@@ -26,25 +26,13 @@ from billing.referential import Referential
 from client.alerts import AlertKind, compute_alerts
 from client.fse_service import FseService, FseServiceError
 from client.sender import Sender
-from client.store import Store, open_store, stamp
+from client.store import Store, stamp
 from client.transport import ServerUnavailableError
 from testbed.pki import card_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
 SETTINGS = client_settings("https://127.0.0.1:1")
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture

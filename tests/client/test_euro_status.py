@@ -6,13 +6,12 @@ closure edited by plain SQL is caught by ``audit verify``; ``sesam returns close
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, close_lots, create_fse
 from store_attacker import attacker
 from test_replay_e2e import sesam
 
@@ -51,16 +50,9 @@ from testbed.am.noemie_gen import Fate, ReturnPolicy
 CUT = Decimal("1.90")  # what the caisse did not pay of the partly paid FSE's AMO part
 
 
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "data" / "sesam.db")
-    yield s
-    s.close()
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sesam.db"
 
 
 def _returned(store: Store, cabinet, clock: FakeClock) -> list[FseRow]:  # type: ignore[no-untyped-def]

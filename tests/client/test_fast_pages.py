@@ -7,13 +7,19 @@ claimed, lost and rectified."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from am_support import Cabinet, FakeClock, client_settings, close_lots, create_fse, open_cabinet
+from am_support import (
+    Cabinet,
+    FakeClock,
+    client_settings,
+    close_lots,
+    create_fse,
+    send_and_fetch_returns,
+)
 from test_sender import FakeTransport
 
 from billing.fse_states import FseEventKind, FseState
@@ -31,26 +37,12 @@ from client.fse_search import (
 from client.migrations import m021_fast_pages
 from client.reconciliation import Reconciliation
 from client.remainders import ClosureMotif, close_remainder, open_remainders, remainder_totals
-from client.returns import fetch_noemie, reconcile, reconcile_page
+from client.returns import reconcile, reconcile_page
 from client.sender import Sender
-from client.store import Store, open_store, stamp
-from client.transport import HttpsTransport
+from client.store import Store, stamp
 from testbed.am.noemie_gen import ReturnPolicy
-from testbed.am.server import AmServer
 
 SETTINGS = client_settings("https://127.0.0.1:1")
-
-
-@pytest.fixture(scope="module")
-def cabinet() -> Cabinet:
-    return open_cabinet()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -59,19 +51,9 @@ def every_state(store: Store, cabinet: Cabinet, tmp_path: Path) -> Store:
     work on them: one remainder claimed, one claimed then lost, one rejected FSE replaced
     (rectified); then 6 FSE still waiting in an open lot."""
     clock = FakeClock()
-    server = AmServer(
-        ledger_path=tmp_path / "ledger.sqlite",
-        policy=ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400),
-    ).start()
-    try:
-        create_fse(store, cabinet, 30, clock)
-        close_lots(store, cabinet, clock)
-        settings = client_settings(server.url)
-        transport = HttpsTransport(settings)
-        assert Sender(store, transport, settings=settings, clock=clock).run().complete
-        assert fetch_noemie(store, transport, clock())
-    finally:
-        server.stop()
+    create_fse(store, cabinet, 30, clock)
+    policy = ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
+    send_and_fetch_returns(store, cabinet, clock, tmp_path / "ledger.sqlite", policy)
     unpaid = open_remainders(store)
     partly = [r for r in unpaid if r.status is Reconciliation.PARTLY_PAID]
     rejected = [r for r in unpaid if r.status is Reconciliation.REJECTED]

@@ -6,19 +6,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_support import PIN, sesam
 
 from client.cli import main
 from client.fse_service import FseService
 from client.store import open_store
 from testbed import pki
 from testbed.cards.server import CardServer
-
-ROOT = Path(__file__).resolve().parents[2]
-PIN = "1234\n"
 
 
 @pytest.fixture
@@ -28,22 +26,8 @@ def data_dir(tmp_path: Path) -> Path:
     return path
 
 
-def sesam(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SESAM_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "client.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 def request(tmp_path: Path, name: str, **extra: object) -> Path:
-    doc = {"date_of_care": "2026-11-20", "acts": [{"code": "G"}], **extra}
+    doc = {"date_of_care": date.today().isoformat(), "acts": [{"code": "G"}], **extra}
     path = tmp_path / f"{name}.json"
     path.write_text(json.dumps(doc), "utf-8")
     return path
@@ -314,7 +298,11 @@ def test_malformed_input_is_a_usage_error(
 ) -> None:
     monkeypatch.setenv("SESAM_DATA_DIR", str(data_dir))
     bad = tmp_path / "bad.json"
-    bad.write_text('{"date_of_care": "2026-11-20", "acts": [{"code": "G"}], "mode": "papier"}')
+    bad.write_text(
+        json.dumps(
+            {"date_of_care": date.today().isoformat(), "acts": [{"code": "G"}], "mode": "papier"}
+        )
+    )
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("1234\n"))
     code, _, err = run(capsys, "fse", "create", "--json", str(bad), "--pin-stdin")
     assert code == 2 and "mode" in err

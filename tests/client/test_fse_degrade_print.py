@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_fse_cli import PIN, request, sesam
+from cli_support import PIN, sesam
+from test_fse_cli import request
 
 from testbed.cards.server import CardServer
 

@@ -5,22 +5,15 @@ answer and marks it « sans garantie de paiement » (002 L4380); ``fse show`` sa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from am_support import client_settings, write_settings
-from test_fse_cli import PIN, request, sesam
+from cli_support import PIN, sesam
+from test_fse_cli import request
 
 from testbed.am.server import AmServer
 from testbed.cards.server import CardServer
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AmServer]:
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.pcsc

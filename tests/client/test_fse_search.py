@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from am_support import Cabinet, FakeClock, client_settings, close_lots, open_cabinet, seeded
+from am_support import Cabinet, FakeClock, open_cabinet, seeded, send_and_fetch_returns
 
 from billing.fse_states import FseState
 from billing.money_text import euros
@@ -20,12 +20,9 @@ from client.cli import main
 from client.fse_search import FseFilter, FseListRow, practitioners, search, totals
 from client.fse_service import FseService, parse_fse_input
 from client.reconciliation import Reconciliation
-from client.returns import fetch_noemie, reconcile
-from client.sender import Sender
+from client.returns import reconcile
 from client.store import Store, open_store
-from client.transport import HttpsTransport
 from testbed.am.noemie_gen import ReturnPolicy
-from testbed.am.server import AmServer
 
 FAMILY_SENT = 24  # the DURAND family's FSE, sent and returned (one a day, newest today)
 WAITING = 4  # then each of another Vitale card (MSA), not sent
@@ -55,19 +52,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     s = open_store(tmp / "sesam.db")
     clock = FakeClock()
     family = open_cabinet()
-    server = AmServer(
-        ledger_path=tmp / "ledger.sqlite",
-        policy=ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400),
-    ).start()
-    try:
-        _create(s, family, FAMILY_SENT, clock, first=0)
-        close_lots(s, family, clock)
-        settings = client_settings(server.url)
-        transport = HttpsTransport(settings)
-        assert Sender(s, transport, settings=settings, clock=clock, rng=seeded(5)).run().complete
-        assert fetch_noemie(s, transport, clock())
-    finally:
-        server.stop()
+    _create(s, family, FAMILY_SENT, clock, first=0)
+    policy = ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
+    send_and_fetch_returns(s, family, clock, tmp / "ledger.sqlite", policy, seeded(5))
     _create(s, open_cabinet(vitale="vitale-msa"), WAITING, clock, first=2)
     _create(s, open_cabinet(cps="cps-deux-cabinets"), OTHER, clock, first=1)
     yield s

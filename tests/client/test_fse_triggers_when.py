@@ -21,8 +21,6 @@ from client.migrations import _M032
 from client.store import OutboxStatus, Store
 from client.store.dialect import to_postgres
 
-cabinet = fast.cabinet
-store = fast.store
 every_state = fast.every_state
 
 #: The patients' FSE count and cents as m032 fills them from the FSE.

@@ -6,22 +6,16 @@ lost FSE and raises nothing."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, close_lots, create_fse
 
 from cardio.errors import CardRemovedError
 from client.alerts import AlertKind, gap_alerts
 from client.cli import main
 from client.fse_service import FseService
 from client.store import Store, open_store
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
 
 
 @pytest.fixture
@@ -32,10 +26,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    s = open_store(data_dir / "sesam.db")
-    yield s
-    s.close()
+def store_path(data_dir: Path) -> Path:
+    return data_dir / "sesam.db"
 
 
 def copy_of(store: Store, target: Path) -> None:

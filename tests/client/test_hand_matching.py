@@ -6,12 +6,11 @@ match``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, close_lots, create_fse
 from test_replay_e2e import sesam
 from test_returns import _foreign_file
 from test_sender import _arl
@@ -31,16 +30,9 @@ from client.returns import (
 from client.store import Store, open_store
 
 
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "data" / "sesam.db")
-    yield s
-    s.close()
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sesam.db"
 
 
 def _orphan(store: Store, clock: FakeClock, seq: str) -> int:

@@ -28,9 +28,7 @@ from client.store.outbox import OutboxTotal
 from client.store.search import FseFilter
 
 # The store with every state of ``test_fast_pages`` (paid, partly paid, rejected, rectified,
-# waiting) and its fixtures.
-cabinet = fast.cabinet
-store = fast.store
+# waiting); its ``cabinet`` and ``store`` are conftest.py's.
 every_state = fast.every_state
 
 

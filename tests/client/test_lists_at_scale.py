@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from am_support import (
     Cabinet,
     FakeClock,
-    client_settings,
-    close_lots,
     create_fse,
-    open_cabinet,
     seeded,
+    send_and_fetch_returns,
 )
 
 from client import backup as backup_module
@@ -25,29 +22,13 @@ from client.backup import BackupStoppedError, backup, check_backup
 from client.cli import main
 from client.returns import (
     Reconciliation,
-    fetch_noemie,
     reconcile,
     reconcile_counts,
     reconcile_page,
     reconcile_summary,
 )
-from client.sender import Sender
 from client.store import Store, open_store
-from client.transport import HttpsTransport
 from testbed.am.noemie_gen import ReturnPolicy
-from testbed.am.server import AmServer
-
-
-@pytest.fixture(scope="module")
-def cabinet() -> Cabinet:
-    return open_cabinet()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -57,21 +38,9 @@ def settled(store: Store, cabinet: Cabinet, tmp_path: Path) -> Store:
     clock = FakeClock()
     # Fates follow each FSE's random uuid: shares high enough that 40 FSE surely hold a
     # reject and a partial payment (the default 10 % reject rate sometimes gives none).
-    server = AmServer(
-        ledger_path=tmp_path / "ledger.sqlite",
-        policy=ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400),
-    ).start()
-    try:
-        create_fse(store, cabinet, 40, clock)
-        close_lots(store, cabinet, clock)
-        settings = client_settings(server.url)
-        transport = HttpsTransport(settings)
-        assert (
-            Sender(store, transport, settings=settings, clock=clock, rng=seeded(3)).run().complete
-        )
-        assert fetch_noemie(store, transport, clock())
-    finally:
-        server.stop()
+    policy = ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
+    create_fse(store, cabinet, 40, clock)
+    send_and_fetch_returns(store, cabinet, clock, tmp_path / "ledger.sqlite", policy, seeded(3))
     create_fse(store, cabinet, 7, clock)
     return store
 

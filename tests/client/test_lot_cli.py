@@ -8,9 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_support import PIN, sesam
 
 from testbed.cards.server import CardServer
-from tests.client.test_fse_cli import PIN, create, sesam
+from tests.client.test_fse_cli import create
 
 
 @pytest.fixture

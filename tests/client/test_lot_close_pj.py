@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_fse_cli import PIN, create, request, sesam
+from cli_support import PIN, sesam
+from test_fse_cli import create, request
 
 from client.returns import note_attempt
 from client.store import open_store

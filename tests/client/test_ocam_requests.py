@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, create_fse, open_cabinet
+from am_support import FakeClock, create_fse
 
 from billing.ocam import OcamDossier, OcamProfession
 from billing.rpps import rpps_valid, with_luhn_key
@@ -37,11 +36,6 @@ RPPS = with_luhn_key("1000123456")
 OCAM = "Mutuelle des Tilleuls"
 
 
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "data"
@@ -51,10 +45,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    s = open_store(data_dir / "sesam.db")
-    yield s
-    s.close()
+def store_path(data_dir: Path) -> Path:
+    return data_dir / "sesam.db"
 
 
 def _fse(store: Store, cabinet, clock: FakeClock) -> FseRow:  # type: ignore[no-untyped-def]

@@ -26,9 +26,7 @@ from client.store import Store
 _WAITING = (FseState.SECURED, FseState.IN_LOT, FseState.SENT, FseState.ACKNOWLEDGED)
 _UNCOUNTED = (FseState.DRAFT, FseState.CANCELLED, FseState.RECTIFIED)
 # The store with every state of ``test_fast_pages`` (paid, partly paid, rejected, rectified,
-# waiting) and its fixtures.
-cabinet = fast.cabinet
-store = fast.store
+# waiting); its ``cabinet`` and ``store`` are conftest.py's.
 every_state = fast.every_state
 
 #: A date filter that leaves every FSE in: the count then walks the FSE rows themselves.

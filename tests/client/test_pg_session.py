@@ -1,5 +1,6 @@
 """The store's sessions on the cabinet's PostgreSQL server (issue #27): no JIT compiling of
-its short reads (5-40 ms for a 10 ms alerts query at 1M FSE), the cabinet's own URL options
+its short reads (5-40 ms for a 10 ms alerts query at 1M FSE) nor parallel workers (20-30 ms
+to start for a 3 ms screenful of the FSE list), the cabinet's own URL options
 kept; a write transaction opened with the writers' lock in one round trip, and given back
 when the lock cannot be had. A real server."""
 
@@ -23,6 +24,8 @@ def test_sessions_do_not_jit_and_keep_the_urls_options(pg_database: Callable[[],
     try:
         assert plain.execute("SHOW jit").fetchone() == ("off",)
         assert with_options.execute("SHOW jit").fetchone() == ("off",)
+        # No parallel workers for a screenful (their start cost 10x the read at 1M FSE).
+        assert plain.execute("SHOW max_parallel_workers_per_gather").fetchone() == ("0",)
         assert with_options.execute("SHOW work_mem").fetchone() == ("8MB",)
     finally:
         plain.close()

@@ -6,9 +6,7 @@ rectified is refused in French."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from am_support import (
@@ -17,7 +15,6 @@ from am_support import (
     client_settings,
     close_lots,
     create_fse,
-    open_cabinet,
     seeded,
 )
 
@@ -30,29 +27,10 @@ from client.rectify import RectifyRefusedError, RectifyRequest, rectify
 from client.remainders import open_remainders
 from client.returns import fetch_noemie, reconcile, reconcile_summary
 from client.sender import Sender
-from client.store import Store, StoreError, open_store
+from client.store import Store, StoreError
 from client.transport import HttpsTransport
 from testbed.am.noemie_gen import ReturnPolicy
 from testbed.am.server import AmServer
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AmServer]:
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 def _send_and_fetch(store: Store, am: AmServer, clock: FakeClock) -> None:

@@ -5,13 +5,11 @@ rectified is refused before the PIN is asked."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_support import PIN, sesam
 
 from billing.fse_states import FseEventKind, FseState
 from billing.lot import LotState
@@ -19,24 +17,8 @@ from client.store import open_store
 from client.store.opening import DB_NAME
 from testbed.cards.server import CardServer
 
-ROOT = Path(__file__).resolve().parents[2]
-PIN = "1234\n"
 #: Yesterday: covered by the cards' rights and the tariffs whatever the day.
 CARE = (datetime.now(UTC) - timedelta(days=1)).date()
-
-
-def sesam(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SESAM_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "-m", "client.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def _reject(data_dir: Path, number: int) -> None:

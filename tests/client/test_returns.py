@@ -3,13 +3,11 @@ dropped in by the user) reconciled per FSE, unmatched payments kept and shown.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
+from am_support import FakeClock, client_settings, close_lots, create_fse, seeded
 
 from billing.fse_states import FseState
 from billing.lot import LotState
@@ -32,30 +30,11 @@ from client.returns import (
     unmatched_payments,
 )
 from client.sender import Sender
-from client.store import Store, open_store
+from client.store import Store
 from client.transport import HttpsTransport
 from testbed.am.faults import FaultKind
 from testbed.am.noemie_gen import ReturnPolicy
 from testbed.am.server import AmServer
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AmServer]:
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 def _send_all(store: Store, am: AmServer, clock: FakeClock) -> HttpsTransport:

@@ -21,7 +21,7 @@ from client.scor import scan
 from client.scor.normalize import normalize_bytes
 from client.scor.pj import PjService, PjStatus
 from client.sender import Sender
-from client.store import Store, open_store
+from client.store import Store
 from client.transport import HttpsTransport
 from testbed.am.server import AmServer
 
@@ -33,11 +33,9 @@ def server(tmp_path: Path) -> Iterator[AmServer]:
     am.stop()
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "data" / "sesam.db")
-    yield s
-    s.close()
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sesam.db"
 
 
 def test_degrade_fse_with_scanned_pj_is_sent_after_its_lot_and_acknowledged(

@@ -5,7 +5,6 @@ and the 90-day purge with an injected clock, and the duplicata of a failed FSE."
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from client.scor import scan
 from client.scor.errors import PjStateError
 from client.scor.normalize import NormalizedPj, normalize_bytes
 from client.scor.pj import PjService, PjStatus
-from client.store import OutboxStatus, Store, open_store
+from client.store import OutboxStatus, Store
 
 
 class Clock:
@@ -50,11 +49,9 @@ def scanned() -> NormalizedPj:
     return normalize_bytes(scan.scan_page("test:0"), "scan test:0")
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "data" / "sesam.db")
-    yield s
-    s.close()
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sesam.db"
 
 
 def service(store: Store, clock: Clock, **kwargs: object) -> PjService:

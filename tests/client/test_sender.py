@@ -5,12 +5,11 @@ billing never waiting for it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
+from am_support import FakeClock, client_settings, close_lots, create_fse, seeded
 
 from billing.arl import Arl, ArlStatus, motif
 from billing.fse_states import FseState
@@ -52,11 +51,6 @@ class FakeTransport:
         return LotAnswer(arl=_arl(lot_id, positive=step != "negative"))
 
 
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -68,10 +62,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    s = open_store(db_path)
-    yield s
-    s.close()
+def store_path(db_path: Path) -> Path:
+    return db_path  # conftest.py's ``store`` opens it; tests open it again
 
 
 def _lots(store: Store, cabinet, clock: FakeClock, fse: int = 3, lot_size: int = 1) -> list[str]:  # type: ignore[no-untyped-def]

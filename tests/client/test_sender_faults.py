@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
+from am_support import FakeClock, client_settings, close_lots, create_fse, seeded
 
 from billing.fse_states import FseState
 from client.cli.queue import queue_status
 from client.sender import Sender, SendProgress, SendStep
-from client.store import Store, open_store
 from client.transport import HttpsTransport
 from testbed.am.faults import FaultKind, Faults
 from testbed.am.server import AmServer
@@ -30,24 +29,13 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
-
-
 @pytest.fixture
 def am(tmp_path: Path) -> Iterator[AmServer]:
+    # Not conftest.py's: the slow fault here outlasts the tests' read timeout by 1 s only.
     server = AmServer(ledger_path=tmp_path / "ledger.sqlite", faults=Faults(slow_seconds=1.5))
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "sesam.db")
-    yield s
-    s.close()
 
 
 @pytest.mark.parametrize("fault", list(EXPECTED))

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet, seeded
+from am_support import FakeClock, client_settings, close_lots, create_fse, seeded
 
 from client.sender import Sender
-from client.store import OutboxStatus, Store, open_store
+from client.store import OutboxStatus, Store
 from client.transport import HttpsTransport, LotAnswer, ServerUnavailableError
 from testbed.am.faults import FaultKind
 from testbed.am.server import AmServer
@@ -23,21 +23,10 @@ from testbed.am.server import AmServer
 
 @pytest.fixture
 def am(tmp_path: Path) -> Iterator[AmServer]:
+    # Not conftest.py's: no control port (the tests set the faults in-process).
     server = AmServer(ledger_path=tmp_path / "ledger.sqlite", control_port=None).start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "client.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
 
 
 class Watched(HttpsTransport):

@@ -26,10 +26,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Store:
-    opened = open_store(db_path)
-    yield opened  # type: ignore[misc]
-    opened.close()
+def store_path(db_path: Path) -> Path:
+    return db_path  # conftest.py's ``store`` opens it; tests open it again
 
 
 def mode(path: Path) -> int:

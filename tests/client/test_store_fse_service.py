@@ -25,13 +25,6 @@ IDENTITY = {
 }
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = open_store(tmp_path / "sesam.db")
-    yield opened  # type: ignore[misc]
-    opened.close()
-
-
 def count(store: Store) -> int:
     return int(store.db.execute("SELECT COUNT(*) FROM fse").fetchone()[0])
 

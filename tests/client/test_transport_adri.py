@@ -4,9 +4,7 @@ twins told apart by rang, an FSE identity marked "adri", and no payment guarante
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from am_support import client_settings, write_settings
@@ -15,14 +13,6 @@ from test_replay_e2e import sesam
 from client.adri import PAYMENT_NOTICE, RightsNotFoundError, RightsQueryError, query_rights
 from client.fse_service import parse_fse_input
 from client.transport import HttpsTransport
-from testbed.am.server import AmServer
-
-
-@pytest.fixture
-def am(tmp_path: Path) -> Iterator[AmServer]:
-    server = AmServer(ledger_path=tmp_path / "ledger.sqlite").start()
-    yield server
-    server.stop()
 
 
 def test_twins_are_told_apart_by_rang(am) -> None:  # type: ignore[no-untyped-def]

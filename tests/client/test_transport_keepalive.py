@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from am_support import FakeClock, client_settings, close_lots, create_fse, open_cabinet
+from am_support import FakeClock, client_settings, close_lots, create_fse
 
-from client.store import Store, open_store
+from client.store import Store
 from client.transport import HttpsTransport
 from testbed.am import handlers as am_handlers
 from testbed.am import server as am_server_module
@@ -26,18 +26,6 @@ def am(tmp_path: Path) -> Iterator[AmServer]:
     server = AmServer(ledger_path=tmp_path / "ledger.sqlite", control_port=None).start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "client.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def cabinet():  # type: ignore[no-untyped-def]
-    return open_cabinet()
 
 
 def _lots(store: Store, cabinet, count: int) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]

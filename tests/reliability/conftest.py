@@ -1,4 +1,6 @@
-"""Fuzz settings only: the hypothesis profiles ("fuzz-ci" by default, "fuzz-long" with
+"""The data folder and the store most reliability tests share (``data_dir``, ``store``;
+a module with another setup keeps its own fixture of the same name, which wins), and the
+fuzz settings: the hypothesis profiles ("fuzz-ci" by default, "fuzz-long" with
 ``--long`` or ``SESAM_FUZZ=long``), the per-parser input counter and its report
 (``fuzz-counts.json`` in the pytest temp dir, and a line per parser in the terminal summary).
 
@@ -13,9 +15,13 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from client.store import Store
 
 #: Inputs tried per parser during this session (filled by the ``fuzz_count`` fixture).
 FUZZ_COUNTS: Counter[str] = Counter()
@@ -99,3 +105,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{parser:58s} {count:>9d}")
     for path in _REPORT:
         terminalreporter.write_line(f"counts written to {path}")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's data folder (not made yet), in ``SESAM_DATA_DIR`` for ``sesam`` and the
+    use cases."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    """The test's store in ``data_dir``, closed after the test."""
+    from client.store import open_store  # here: collecting the fuzz tests opens no store
+
+    opened = open_store(data_dir / "sesam.db")
+    yield opened
+    opened.close()

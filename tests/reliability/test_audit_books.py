@@ -42,13 +42,6 @@ from client.store import Store, open_store
 CARE = (date.today() - timedelta(days=2)).isoformat()
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def books(store: Store) -> None:
     """Five FSE: four in a signed, sent, acknowledged lot, then one paid, one partly paid,
     one rejected (with NOEMIE files, one line matching nothing here); a fifth in an open lot;

@@ -8,7 +8,6 @@ import hashlib
 import itertools
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,20 +24,6 @@ from client.fse_service import FseService
 from client.store import Store, open_store
 from client.store.event_codes import STATE_CODES
 from client.store.packing import pack_document, pack_record, unpack_document
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    opened = open_store(data_dir / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def full_life(store: Store) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,20 +23,6 @@ from client.backup import (
 from client.cli import main
 from client.fse_service import FseService
 from client.store import Store, open_store
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    opened = open_store(data_dir / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def mode(path: Path) -> int:

@@ -26,13 +26,6 @@ from client.store.packing import pack_records, unpack_records
 pytestmark = pytest.mark.sqlite_only  # SQLite stores of the previous version, converted
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def what_the_user_sees(db: Path) -> dict[str, Any]:
     """Every FSE's history and state, every payment line, the kept figures, the audit."""
     store = open_store(db)

@@ -21,13 +21,6 @@ from client.store import open_store
 from client.store.packing import SHIPPED, pack_records, unpack_records
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def what_the_user_sees(db: Path) -> dict[str, Any]:
     """Every FSE (document included), lot (the signed bytes), payment and journal entry."""
     store = open_store(db)

@@ -16,13 +16,6 @@ from client.store.journal import stored_entry
 from client.store.packing import pack_records, unpack_records
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def test_a_noemie_import_is_one_row_of_the_journal(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -30,13 +30,6 @@ _BEFORE = {
 }
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def _indexes(db: Path) -> set[str]:
     with attacker(db) as conn:
         if conn.backend == "postgresql":

@@ -32,13 +32,6 @@ _M037 = "m037_journal_rows_regrouped"
 _PROTECTING = ("audit_journal_no_update", "audit_journal_no_delete")
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def _raw(db: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(db, isolation_level=None)
     register_stored(Database(conn))  # the records unpack with the store's dictionaries

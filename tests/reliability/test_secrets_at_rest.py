@@ -85,13 +85,6 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def count_verifies(card: CpsCard) -> list[int]:
     """Count the VERIFY commands the card receives (whatever path they take)."""
     seen = [0]

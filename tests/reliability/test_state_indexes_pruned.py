@@ -34,13 +34,6 @@ _BEFORE = {
 }
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def _as_before(made: Path) -> None:
     """The store as the previous version left it: the indexes there, m035 not applied."""
     with attacker(made) as conn:

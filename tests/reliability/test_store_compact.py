@@ -26,13 +26,6 @@ from client.store import compaction, open_store
 pytestmark = pytest.mark.sqlite_only  # SQLite's free pages; PostgreSQL has its own VACUUM
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
 def file_pages(db: Path) -> tuple[int, int, int]:
     """(size of the file, free pages, auto_vacuum mode)."""
     conn = sqlite3.connect(db)

@@ -21,7 +21,6 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,20 +34,6 @@ from client.presence import StoreInUseError
 from client.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "data"
-    monkeypatch.setenv("SESAM_DATA_DIR", str(path))
-    return path
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    opened = open_store(data_dir / "sesam.db")
-    yield opened
-    opened.close()
 
 
 def mode(path: Path) -> int:

@@ -84,6 +84,7 @@ class ActEntry(QObject):
         # The saved ones read on the database thread: the window never waits on the store
         # (opening an old store converts it, minutes at 1 M FSE).
         self._favourites_edited = False
+        self._favourites_shown: tuple[str, ...] | None = None
         self.show_favourites(services.configured_favourites(ctx))
         if runner is not None:
             runner.submit(
@@ -99,6 +100,11 @@ class ActEntry(QObject):
     # --- favourites -----------------------------------------------------------------
     def show_favourites(self, favourites: tuple[str, ...]) -> None:
         """One button per favourite; « G+MEG » adds both acts (Alt+1 … Alt+9)."""
+        if favourites == self._favourites_shown:
+            # The saved ones, read at start, are most often those already shown: buttons
+            # rebuilt for nothing cost the first paint its layout again (issue #27).
+            return
+        self._favourites_shown = tuple(favourites)
         for button in self.favourite_buttons:
             self._favourites_box.removeWidget(button)
             button.deleteLater()
