@@ -14,6 +14,7 @@ import client.compact_daily
 import client.context
 
 
+@pytest.mark.sqlite_only  # the SQLite file's free pages (the server: its own VACUUM)
 def test_the_space_to_recover_is_told_once(
     qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
