@@ -25,12 +25,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from benchmarks.common import Figure, NotMeasured, RunContext, merge_runs, prepare_environment
+from benchmarks.common import (
+    Figure,
+    NotMeasured,
+    RunContext,
+    merge_runs,
+    prepare_environment,
+    take_environment_notes,
+)
 from benchmarks.report import machine, table, write_json
 
 logger = logging.getLogger("benchmarks")
 
-MODULES = ("cards", "fse", "replay", "store_scale", "gui_stall", "scor", "cabinet")
+MODULES = ("cards", "fse", "replay", "store_scale", "gui_stall", "scor", "cabinet", "cli_listings")
 #: Modules that drive Qt: not run on a binding that loses references (it would abort the
 #: whole run at exit, figures unwritten; docs/upstream-faults.md).
 QT_MODULES = frozenset({"gui_stall"})
@@ -108,6 +115,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the store's backend for the modules that have a PostgreSQL twin "
         f"({', '.join(PG_TWINS)}): sqlite (default), postgresql, or both side by side",
     )
+    parser.add_argument(
+        "--listing-store",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="cli_listings: a data folder (a copy: opening may migrate it) to run the sesam "
+        "listings on, repeatable (default: the generated 10k store)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -135,6 +151,8 @@ def _print_figure(figure: Figure) -> None:
         ),
         flush=True,
     )
+    for note in figure.extra.get("notes", []):
+        print(f"    warning: {note}", flush=True)
 
 
 def _measure(
@@ -158,7 +176,12 @@ def _measure(
                 if variant in QT_MODULES:
                     check_qt_binding()
                 module = importlib.import_module(f"benchmarks.{variant}")
-                produced[variant].append(module.run(ctx))
+                take_environment_notes()  # a previous module's are not this one's
+                result = module.run(ctx)
+                notes = take_environment_notes()
+                for figure in result if notes else []:
+                    figure.extra["notes"] = notes
+                produced[variant].append(result)
             except NotMeasured as exc:
                 skipped[variant] = str(exc)
             except Exception as exc:  # noqa: BLE001 - a broken capability is reported, the suite goes on
@@ -198,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_fse=args.max_fse,
         runs=runs,
         backends=backends,
+        listing_stores=tuple(p.resolve() for p in args.listing_store),
     )
     names = args.only or MODULES
     figures: list[Figure] = []

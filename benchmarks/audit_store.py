@@ -19,15 +19,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import RunContext
-from benchmarks.store_scale import BLOCK, Cloner, _parents_first, template_store
+from benchmarks.store_scale import BLOCK, Cloner, _parents_first, generate_store, insert_block
 
 if TYPE_CHECKING:
     from billing.audit import AuditEntry
@@ -312,51 +310,24 @@ class BlockJournal:
 
 def build_verifying_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
     """A store of ``count`` FSE whose journal verifies (cached); generation seconds or None."""
-    from client.store import open_store
 
-    directory = ctx.workdir / "store" / f"verifying-{count}"
-    if (directory / "sesam.db").exists():
-        return directory, None
-    template = template_store(ctx)
-    building = directory.with_name(directory.name + ".building")
-    shutil.rmtree(building, ignore_errors=True)
-    shutil.copytree(template, building)
-    start = time.perf_counter()
-    store = open_store(building / "sesam.db")
-    try:
+    def fill(store: Any) -> None:
         conn = store.db.conn
         blocks = count // BLOCK
         cloner = Cloner(conn, blocks, verifiable=True)
         fixer = VerifiableBlocks(cloner)
         journal = BlockJournal(store)
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("PRAGMA journal_mode = MEMORY")
-        with store.write():
-            order = _parents_first(conn, cloner.tables)
-            for b in range(1, blocks):
-                made = cloner.block(b)
-                fixer.fix(b, made)
-                for table in order:
-                    rows = made.get(table)
-                    if rows:
-                        marks = ", ".join("?" * len(cloner.columns[table]))
-                        insert = f"INSERT INTO {table} VALUES ({marks})"  # noqa: S608
-                        conn.executemany(insert, rows)
-                journal.block(made, cloner.columns)
-                if b % 2000 == 0:
-                    print(f"  {b * BLOCK} FSE", file=sys.stderr, flush=True)
-            conn.execute("UPDATE fse_event_ids SET last = (SELECT MAX(id) FROM fse_events)")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        store.reconcile_counters()
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        store.close()
-    seconds = time.perf_counter() - start
-    shutil.rmtree(directory, ignore_errors=True)
-    building.rename(directory)
-    return directory, seconds
+        order = _parents_first(conn, cloner.tables)
+        for b in range(1, blocks):
+            made = cloner.block(b)
+            fixer.fix(b, made)
+            insert_block(conn, order, cloner.columns, made)
+            journal.block(made, cloner.columns)
+            if b % 2000 == 0:
+                print(f"  {b * BLOCK} FSE", file=sys.stderr, flush=True)
+        conn.execute("UPDATE fse_event_ids SET last = (SELECT MAX(id) FROM fse_events)")
+
+    return generate_store(ctx, f"verifying-{count}", fill)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

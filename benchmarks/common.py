@@ -8,9 +8,8 @@ import dataclasses
 import fcntl
 import logging
 import os
-import shutil
 import statistics
-import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -162,6 +161,8 @@ class RunContext:
     #: The throw-away PostgreSQL server of this run (``postgresql://user@host:port``), ""
     #: when no figure needs it.
     pg_server: str = ""
+    #: Data folders ``cli_listings`` runs the ``sesam`` listings on (``--listing-store``).
+    listing_stores: tuple[Path, ...] = ()
 
     def scaled(self, full: int, quick: int, tiny: int = 1) -> int:
         """A repetition count or size for the current mode."""
@@ -297,14 +298,28 @@ def vpcd_lock(timeout: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+#: Warnings on the conditions a module's figures were measured in (pcscd niced): the
+#: harness attaches them to that module's figures (``extra["notes"]``) and prints them.
+ENVIRONMENT_NOTES: list[str] = []
+
+
+def take_environment_notes() -> list[str]:
+    """The warnings gathered since the last call, once each; the list is emptied."""
+    notes = list(dict.fromkeys(ENVIRONMENT_NOTES))
+    ENVIRONMENT_NOTES.clear()
+    return notes
+
+
 def ensure_pcscd() -> None:
-    """pcscd runs and lists the vpcd readers, or NotMeasured."""
-    found = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, check=False)  # noqa: S607
-    if found.returncode != 0:
-        binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
-        if not Path(binary).exists():
-            raise NotMeasured("pcscd is not installed")
-        subprocess.run([binary], check=False)  # noqa: S603
+    """pcscd runs (started at niceness 0 when it was not) and lists the vpcd readers, or
+    NotMeasured; a niced pcscd is measured anyway, with a warning in the figures' notes."""
+    daemon = require("testbed.cards.pcscd", "start_pcscd", "niced_warning")
+    if not daemon.start_pcscd():
+        raise NotMeasured("pcscd is not installed")
+    warning = daemon.niced_warning()
+    if warning:
+        print(f"  warning: {warning}", file=sys.stderr, flush=True)
+        ENVIRONMENT_NOTES.append(warning)
     watch = require("testbed.cards.pcsc_watch", "wait_for_readers", "VPCD_READERS")
     try:
         watch.wait_for_readers(watch.VPCD_READERS, timeout=20.0)

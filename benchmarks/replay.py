@@ -160,6 +160,28 @@ def raw_post(
     return elapsed, connections, cpu
 
 
+def server_cpu_seconds() -> float | None:
+    """The CPU seconds (user + system) used so far by this process's simulated Assurance
+    Maladie (``am_process``: a child running ``testbed am serve``); None where ``/proc``
+    does not say (not Linux). Its clock ticks are 10 ms: compare runs of many lots."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    total, parent = 0.0, os.getpid()
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if (
+                int(fields[1]) != parent
+                or b"am\0serve" not in (stat.parent / "cmdline").read_bytes()
+            ):
+                continue
+        except (OSError, IndexError, ValueError):  # a process that just ended
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 @contextlib.contextmanager
 def busy_cores(count: int) -> Iterator[None]:
     """``count`` processes spinning at full speed for the time of the block: every core
@@ -273,6 +295,9 @@ class Run:
     #: stop after the last answer; the product's and the raw replay's (before).
     first_answer_ms: tuple[float, float] = (0.0, 0.0)
     after_last_answer_ms: tuple[float, float] = (0.0, 0.0)
+    #: The concentrator's own CPU per lot (ms) while the product's replay and the raw one
+    #: (before) ran: the same work on both sides, the figure's ceiling (finding 48).
+    server_cpu_ms: tuple[float | None, float | None] = (None, None)
 
 
 def _runs(ctx: RunContext, count: int, load: str, backend: str = "sqlite") -> list[Run]:
@@ -299,12 +324,16 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
         store.close()
     raw_timeline, timeline = Timeline(), Timeline()
     with am_process(ctx.workdir / "replay" / "ledger-raw.sqlite") as url:
+        before = server_cpu_seconds()
         raw_before, connections, raw_cpu = raw_post(url, client_settings(url), lots, raw_timeline)
+        raw_server = _spent(before, server_cpu_seconds(), len(lots))
     # The product: the sender drains the outbox of a copy of the same store.
     store = _product_store(ctx, _copy(cache, run_dir), backend)
     try:
         with am_process(ctx.workdir / "replay" / "ledger-product.sqlite") as url:
+            before = server_cpu_seconds()
             drained = send_recording_cpu(store, client_settings(url), timeline)
+            product_server = _spent(before, server_cpu_seconds(), len(lots))
         report = drained.report
         acknowledged = store.db.execute(
             "SELECT COUNT(*) FROM fse WHERE state = 'acknowledged'"
@@ -332,7 +361,15 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
         (raw_before, raw_after),
         (timeline.first_answer_ms(), raw_timeline.first_answer_ms()),
         (timeline.after_last_answer_ms(), raw_timeline.after_last_answer_ms()),
+        (product_server, raw_server),
     )
+
+
+def _spent(before: float | None, after: float | None, lots: int) -> float | None:
+    """CPU ms per lot between two ``server_cpu_seconds`` readings (None: not measured)."""
+    if before is None or after is None or not lots:
+        return None
+    return (after - before) * 1e3 / lots
 
 
 def _spread(values: list[float], digits: int = 3) -> dict[str, float]:
@@ -385,8 +422,27 @@ def _rate_figure(count: int, load: str, runs: list[Run]) -> Figure:
             "client_cpu_ms_per_lot": _spread([r.product_cpu_seconds * 1e3 for r in runs]),
             "raw_client_cpu_ms_per_lot": _spread([r.raw_cpu_seconds * 1e3 for r in runs]),
             "server": "testbed am serve, its own process",
+            **_server_cpu_extra(runs),
         },
     )
+
+
+def _server_cpu_extra(runs: list[Run]) -> dict[str, Any]:
+    """The concentrator's CPU per lot on both sides, and the ratio the figure tends to when
+    the machine has no CPU to spare (the client's CPU is then taken from the server's):
+    (server + raw client) / (server + product client), per lot (finding 48)."""
+    product = [r.server_cpu_ms[0] for r in runs if r.server_cpu_ms[0] is not None]
+    raw = [r.server_cpu_ms[1] for r in runs if r.server_cpu_ms[1] is not None]
+    if not product or not raw:
+        return {}
+    server, raw_server = statistics.median(product), statistics.median(raw)
+    client = statistics.median(r.product_cpu_seconds * 1e3 for r in runs)
+    raw_client = statistics.median(r.raw_cpu_seconds * 1e3 for r in runs)
+    return {
+        "server_cpu_ms_per_lot": _spread(product, 1),
+        "raw_server_cpu_ms_per_lot": _spread(raw, 1),
+        "ratio_if_cpu_bound": round((raw_server + raw_client) / (server + client), 3),
+    }
 
 
 def _record_figure(count: int, runs: dict[str, list[Run]]) -> Figure:

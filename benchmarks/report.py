@@ -86,6 +86,14 @@ def _pcscd_version() -> str | None:
     return None
 
 
+def _pcscd_niceness() -> int | None:
+    with contextlib.suppress(ImportError):
+        from testbed.cards.pcscd import pcscd_niceness
+
+        return pcscd_niceness()
+    return None
+
+
 def _postgresql_version() -> str | None:
     """The PostgreSQL server the ``--backend postgresql`` figures start (the newest)."""
     servers = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
@@ -116,6 +124,7 @@ def machine() -> dict[str, Any]:
         "postgresql": _postgresql_version(),
         "cryptography": _version("cryptography"),
         "pcscd": _pcscd_version(),
+        "pcscd_niceness": _pcscd_niceness(),  # > 0: card figures measured a niced daemon
         "commit": _git_commit(),
     }
 

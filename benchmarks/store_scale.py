@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -371,9 +372,29 @@ def _mix_states(
 
 def build_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
     """A store with ``count`` historical FSE (cached); generation seconds or None."""
+
+    def fill(store: Any) -> None:
+        conn = store.db.conn
+        cloner = Cloner(conn, count // BLOCK)
+        # Parents before children: tables in the order of their foreign keys.
+        order = _parents_first(conn, cloner.tables)
+        for b in range(1, count // BLOCK):  # block 0: the template rows, already there
+            insert_block(conn, order, cloner.columns, cloner.block(b))
+
+    # Keys are made consistent by construction, and checked on the smaller sizes.
+    return generate_store(ctx, f"fse-{count}", fill, check_keys=count <= 10_000)
+
+
+def generate_store(
+    ctx: RunContext, name: str, fill: Callable[[Any], None], *, check_keys: bool = False
+) -> tuple[Path, float | None]:
+    """The cached store ``ctx.workdir/store/name``, else made from a copy of the template
+    filled by ``fill(store)`` in one write transaction, then renamed into place whole;
+    generation seconds, or None when it was cached. Generation only: the figures run with
+    the store's own settings, restored before it is closed."""
     from client.store import open_store
 
-    directory = ctx.workdir / "store" / f"fse-{count}"
+    directory = ctx.workdir / "store" / name
     if (directory / "sesam.db").exists():
         return directory, None
     template = template_store(ctx)
@@ -384,27 +405,14 @@ def build_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
     store = open_store(building / "sesam.db")
     try:
         conn = store.db.conn
-        blocks = count // BLOCK
-        cloner = Cloner(conn, blocks)
-        # Generation only (the figures run with the store's own settings): keys are made
-        # consistent by construction, and checked below on the smaller sizes.
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA foreign_keys = OFF")
         # One big transaction through a WAL would write every page twice (WAL, then
         # checkpoint): the generation journals in memory and goes back to WAL after.
         conn.execute("PRAGMA journal_mode = MEMORY")
         with store.write():
-            # Parents before children: tables in the order of their foreign keys.
-            order = _parents_first(conn, cloner.tables)
-            for b in range(1, blocks):  # block 0: the template rows, already there
-                made = cloner.block(b)
-                for table in order:
-                    rows = made.get(table)
-                    if rows:
-                        marks = ", ".join("?" * len(cloner.columns[table]))
-                        insert = f"INSERT INTO {table} VALUES ({marks})"  # noqa: S608
-                        conn.executemany(insert, rows)
-        if count <= 10_000:
+            fill(store)
+        if check_keys:
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise RuntimeError(f"generated store breaks foreign keys: {broken[:3]}")
@@ -418,6 +426,17 @@ def build_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
     shutil.rmtree(directory, ignore_errors=True)
     building.rename(directory)
     return directory, seconds
+
+
+def insert_block(
+    conn: Any, order: list[str], columns: dict[str, list[str]], made: dict[str, list[Any]]
+) -> None:
+    """A generated block's rows, table by table in ``order`` (parents first)."""
+    for table in order:
+        rows = made.get(table)
+        if rows:
+            marks = ", ".join("?" * len(columns[table]))
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)  # noqa: S608
 
 
 def _parents_first(conn: Any, tables: list[str]) -> list[str]:

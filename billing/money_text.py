@@ -1,5 +1,6 @@
 """Money as a French reader reads it: « 12 345,60 € » — the one formatter of the amounts
-in the client's human texts (alerts, statuses, messages, the CLI's lines, the desk's tables).
+(and of the counts beside them, :func:`count_fr`) in the client's human texts (alerts,
+statuses, messages, the CLI's lines, the desk's tables).
 
 The rule, the desk's since it came (``ui.fmt``): thousands grouped by a narrow no-break
 space (U+202F, the French typographic thousands separator), a decimal comma, two decimals,
@@ -34,6 +35,12 @@ def amount_fr(amount: Decimal, group: str = NARROW_NBSP) -> str:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"{sign}{group.join(groups)},{cents}"
+
+
+def count_fr(n: int) -> str:
+    """« 290 415 »: a count in a human text grouped by thousands as the amounts are (narrow
+    no-break space), so that the counts of a large store read at a glance beside them."""
+    return f"{n:,}".replace(",", NARROW_NBSP)
 
 
 def euros(amount: Decimal) -> str:

@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from billing.lot import LotState
-from billing.money_text import euros
+from billing.money_text import count_fr, euros
 from billing.working_days import add_working_days, working_days_between
 from client.alert_summaries import ONE_BY_ONE, SUMMARIES
 from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
@@ -261,8 +261,8 @@ def _deadline_alerts(store: Store, settings: Settings, now: datetime, seen: Scop
                 f"{AlertKind.DEADLINE.value}:ensemble:{len(unsent)}",
                 AlertKind.DEADLINE,
                 AlertLevel.URGENT if late else AlertLevel.WARNING,
-                f"{len(unsent)} FSE pas encore transmises, dont {late} hors délai ; la plus "
-                f"ancienne : FSE n° {oldest.number} du "
+                f"{count_fr(len(unsent))} FSE pas encore transmises, dont {count_fr(late)} hors "
+                f"délai ; la plus ancienne : FSE n° {oldest.number} du "
                 f"{_fr(date.fromisoformat(oldest.care_date))}.",
                 "Fermez les lots et envoyez-les (sesam queue send). En cas de nouvel échec, "
                 "établissez un duplicata papier des FSE hors délai.",
@@ -343,9 +343,9 @@ def _guarantee_alerts(store: Store, settings: Settings, now: datetime, seen: Sco
                     f"{kind.value}:ensemble:{counts[kind]}",
                     kind,
                     level,
-                    f"{counts[kind]} FSE sécurisées Vitale non payées plus de {days} jours "
-                    f"ouvrés après leur réception (la plus ancienne reçue le {_fr(oldest)}) : "
-                    f"{why}",
+                    f"{count_fr(counts[kind])} FSE sécurisées Vitale non payées plus de "
+                    f"{days} jours ouvrés après leur réception (la plus ancienne reçue le "
+                    f"{_fr(oldest)}) : {why}",
                     action,
                     oldest.isoformat(),
                 )
@@ -497,8 +497,9 @@ def _remainders_summed_up(store: Store, totals: RemainderTotals, seen: Scope) ->
         f"{AlertKind.REJECTED.value}:ensemble",
         AlertKind.REJECTED if totals.rejected_count else AlertKind.PARTLY_PAID,
         AlertLevel.URGENT if totals.rejected_count else AlertLevel.WARNING,
-        f"{totals.unpaid_count} FSE non payées en entier ({totals.rejected_count} rejetées, "
-        f"{partly} payées partiellement) : {amount} non payés.",
+        f"{count_fr(totals.unpaid_count)} FSE non payées en entier "
+        f"({count_fr(totals.rejected_count)} rejetées, {count_fr(partly)} payées "
+        f"partiellement) : {amount} non payés.",
         "Ouvrez la liste des FSE, filtre « Paiement », pour corriger et renvoyer les rejets, "
         "puis clore ou réclamer chaque reste dû.",
         oldest[0].returned_on.isoformat() if oldest else date.today().isoformat(),
@@ -565,8 +566,9 @@ def gap_alerts(store: Store, now: datetime, seen: Scope = None) -> list[Alert]:
                     f"{AlertKind.LOTS_MISSING.value}:{pid}:{closings}",
                     AlertKind.LOTS_MISSING,
                     AlertLevel.URGENT,
-                    f"{lost} lot(s) signé(s) absent(s) du registre (praticien {pid}) : "
-                    f"{closings} lot(s) signé(s) sur ce poste, {closings - lost} dans la base.",
+                    f"{count_fr(lost)} lot(s) signé(s) absent(s) du registre (praticien "
+                    f"{pid}) : {count_fr(closings)} lot(s) signé(s) sur ce poste, "
+                    f"{count_fr(closings - lost)} dans la base.",
                     "Ces lots ont pu partir ou non vers la caisse. Gardez une copie du dossier "
                     "de données, lancez « sesam audit verify » et prévenez le support ; les "
                     "retours NOEMIE de leurs FSE apparaîtront comme non rapprochés.",
@@ -637,7 +639,11 @@ def summed_up(alerts: list[Alert], detail: frozenset[AlertKind] = frozenset()) -
     for kind, group in crowded.items():
         texts = SUMMARIES[kind.value]
         since = min(a.since for a in group)
-        words = {"n": len(group), "since": _fr(date.fromisoformat(since)), "kind": kind.value}
+        words = {
+            "n": count_fr(len(group)),
+            "since": _fr(date.fromisoformat(since)),
+            "kind": kind.value,
+        }
         kept.append(
             Alert(
                 f"{kind.value}:ensemble:{len(group)}",

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from billing.arl import Arl
+from billing.money_text import count_fr
 from client.arl_advice import advice
 from client.errors import ClientError
 from client.messages import describe
@@ -400,7 +401,7 @@ class Sender:
             report.recovered = self.recover()
             last_recovery = started
             self._total = remaining
-            self._emit(SendStep.STARTED, f"{remaining} lot(s) à envoyer.")
+            self._emit(SendStep.STARTED, f"{count_fr(remaining)} lot(s) à envoyer.")
             while True:
                 now = self.clock()
                 since = (now - last_recovery).total_seconds()
@@ -512,15 +513,15 @@ def _duration(seconds: float) -> str:
 
 def summary(report: SendReport) -> str:
     """The French closing line of a run."""
-    parts = [f"{report.acknowledged} lot(s) acceptés"]
+    parts = [f"{count_fr(report.acknowledged)} lot(s) acceptés"]
     if report.refused:
-        parts.append(f"{report.refused} refusé(s) (ARL négatif)")
+        parts.append(f"{count_fr(report.refused)} refusé(s) (ARL négatif)")
     if report.failed:
-        parts.append(f"{report.failed} en échec, à relancer")
+        parts.append(f"{count_fr(report.failed)} en échec, à relancer")
     if report.remaining:
-        parts.append(f"{report.remaining} encore en file d'attente")
+        parts.append(f"{count_fr(report.remaining)} encore en file d'attente")
     if report.blocked:
-        parts.append(f"{report.blocked} bloqué(s) derrière un lot en échec")
+        parts.append(f"{count_fr(report.blocked)} bloqué(s) derrière un lot en échec")
     text = ", ".join(parts) + "."
     if report.cancelled:
         text = "Envoi interrompu : " + text

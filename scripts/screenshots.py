@@ -8,6 +8,11 @@ Run it under Xvfb at the size the application must be readable at:
 The cards are the testbed's emulated cards reached in-process (no pcscd needed, no reader
 lock); the Assurance Maladie is the testbed's HTTPS server on loopback. Everything lives in
 a temporary directory: no user data is touched.
+
+``--store DIR`` photographs instead the pages of an existing store as a user opens them (the
+queue and its lists and filters, the dashboard, SCOR, diagnostics, the status bar while the
+start's backup runs), e.g. a copy of a generated 1M store. The application writes to it
+(migrations, backups): give it a copy, never a practitioner's folder.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,6 +35,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 from cardio.connection import CardConnection, ReaderState  # noqa: E402
 from cardio.errors import CardRemovedError, NoCardError  # noqa: E402
 from ui.widgets.fse_list import FseColumn  # noqa: E402
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 logger = logging.getLogger("screenshots")
 
@@ -118,15 +127,60 @@ def shoot(app: object, out: Path, name: str) -> Path:
     return path
 
 
+def store_tour(app: object, window: MainWindow, out: Path) -> None:
+    """The pages of an existing store (``--store``), each once its content shows."""
+    from client.reconciliation import Reconciliation
+
+    queue = window.queue_page
+    fse_list = queue.fse_list
+    wait_until(app, lambda: "vide" in window.status.readers_label.text(), "readers")
+    shoot(app, out, "s00-demarrage")
+    wait_until(app, lambda: queue.view is not None and fse_list.view is not None, "queue", 300)
+    shoot(app, out, "s01-file-d-attente")
+    for index, name in ((1, "s02-lots"), (2, "s03-paiements-non-rapproches")):
+        queue.tabs.setCurrentIndex(index)
+        shoot(app, out, name)
+    queue.tabs.setCurrentIndex(0)
+    fse_list.payment_combo.setCurrentIndex(
+        fse_list.payment_combo.findData(Reconciliation.REJECTED.value)
+    )
+    wait_until(
+        app,
+        lambda: fse_list.view is not None and fse_list.view.filter == fse_list.current_filter(),
+        "rejected FSE",
+        120,
+    )
+    shoot(app, out, "s04-fse-rejetees")
+    fse_list.clear_filters()
+    pages = (
+        (2, "s05-tableau-de-bord", lambda: window.dashboard_page.view is not None),
+        (3, "s06-scor", lambda: window.scor_page.view is not None),
+        (5, "s07-diagnostic", lambda: window.diagnostics_page.pcscd_state != "…"),
+    )
+    for index, name, shown in pages:
+        window.go_to(index)
+        wait_until(app, shown, name, 120)
+        shoot(app, out, name)
+    # The start's backup (a whole copy of the file when a day old): the status bar says it.
+    wait_until(app, lambda: not window._backup_progress_timer.isActive(), "backup", 600)
+    shoot(app, out, "s08-apres-la-sauvegarde")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="the data folder of an existing store, a copy (the application writes to it): "
+        "its pages as they open, without the demo's billing",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sesam-screens-"))
     os.environ["SESAM_TESTBED_DIR"] = str(work / "testbed")
-    os.environ["SESAM_DATA_DIR"] = str(work / "data")
+    os.environ["SESAM_DATA_DIR"] = str(args.store or work / "data")
 
     from client.context import build_context
     from testbed.am.server import AmServer
@@ -139,12 +193,19 @@ def main(argv: list[str] | None = None) -> int:
     install_translators(app, "fr")
     am = AmServer(ledger_path=work / "ledger.sqlite", noemie_delay=0).start()
     backend = DemoBackend()
-    ctx = build_context(backend=backend, data_dir=work / "data")
+    ctx = build_context(backend=backend, data_dir=args.store or work / "data")
     ctx.settings = dataclasses.replace(ctx.settings, server_url=am.url)
     window = MainWindow(ctx)
     window.showMaximized()
     window.resize(1366, 768)
     window.start()
+    if args.store is not None:
+        try:
+            store_tour(app, window, args.out)
+        finally:
+            window.shutdown()
+            am.stop()
+        return 0
     wait_until(app, lambda: "vide" in window.status.readers_label.text(), "readers")
 
     def prompt(parent: object, reader: str, tries: int | None, wrong: bool) -> str | None:

@@ -69,7 +69,8 @@ fi
 # pcscd: no service manager on these machines, start it when it is not running.
 if ! pgrep -x pcscd >/dev/null; then
   echo "==> Démarrage de pcscd"
-  "${sudo_cmd[@]}" pcscd
+  # At niceness 0 even from a niced shell: card figures must not measure a niced daemon.
+  "${sudo_cmd[@]}" nice -n "$((-$(nice)))" pcscd
   for _ in $(seq 50); do
     [ -S /run/pcscd/pcscd.comm ] && break
     sleep 0.1

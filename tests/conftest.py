@@ -9,8 +9,6 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 from testbed.cards.emulated_connection import EmulatedConnection
 from testbed.cards.factory import make_card
 from testbed.cards.pcsc_watch import VPCD_READERS, wait_for_readers, wait_for_state
+from testbed.cards.pcscd import start_pcscd
 from testbed.cards.server import CardServer
 from testbed.pg_cluster import throwaway_cluster
 from testbed.state import TESTBED_DIR_ENV
@@ -205,10 +204,8 @@ def testbed_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def pcscd() -> None:
     """pcscd runs and lists both vpcd readers (started here when not running)."""
-    found = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, check=False)
-    if found.returncode != 0:
-        binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
-        subprocess.run([binary], check=True)
+    if not start_pcscd():  # at niceness 0: the niced test run must not nice the daemon
+        pytest.fail("pcscd n'est pas installé : lancez scripts/setup.sh")
     wait_for_readers(VPCD_READERS, timeout=20.0)
 
 

@@ -38,6 +38,10 @@ def test_benchmark_command_writes_results_with_machine_baselines_and_sizes(
     assert replay["extra"]["first_answer_ms"]["median"] > 0
     assert replay["extra"]["raw_first_answer_ms"]["median"] > 0
     assert replay["extra"]["after_last_answer_ms"]["median"] >= 0
+    # The concentrator's own CPU, the same work on both sides (finding 48; Linux's /proc).
+    if Path("/proc/self/stat").exists():
+        assert replay["extra"]["server_cpu_ms_per_lot"]["median"] >= 0
+        assert 0 < replay["extra"]["ratio_if_cpu_bound"] <= 2
     for figure in results["figures"]:
         assert set(figure) >= {"figure", "unit", "value", "baseline", "ratio", "sizes", "goal"}
         assert isinstance(figure["value"], float | int) and figure["value"] >= 0

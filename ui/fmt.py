@@ -21,6 +21,12 @@ def euros(amount: Decimal | float | str | None) -> str:
     return money_text.euros(Decimal(str(amount)))
 
 
+def count_fr(n: int) -> str:
+    """« 1 000 000 »: a count grouped by thousands as the amounts are (narrow no-break
+    space), so that the counts of a large store read at a glance beside them."""
+    return money_text.count_fr(n)
+
+
 def date_fr(value: object) -> str:
     """'20/11/2026' from a date, a datetime or an AAAAMMJJ string (anything else: its text)."""
     if value is None or value == "":

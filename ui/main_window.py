@@ -295,7 +295,11 @@ class MainWindow(QMainWindow):
                 )
             return
         copied, total = progress
-        if total > 0:
+        if total == 0:  # client.backup.CHECKING: the live database's check before the copy
+            self.status.showMessage(tr("Sauvegarde de la base : vérification de la base…"), 2000)
+        elif 0 < total <= copied:  # copied: the copy's integrity check (~9 s at 1 M FSE)
+            self.status.showMessage(tr("Sauvegarde de la base : vérification de la copie…"), 2000)
+        elif total > 0:
             self.status.showMessage(
                 tr("Sauvegarde de la base en cours : {percent} %").format(
                     percent=min(100, copied * 100 // total)

@@ -260,6 +260,12 @@ class LazyRowsModel(QAbstractTableModel, Generic[T]):
         return None
 
 
+#: Digits a number column shows whole: 1 000 000 FSE is a cabinet's ten years (issue #27).
+NUMBER_DIGITS = 7
+#: A cell's margins and grid line around its text, with room to spare (pixels).
+CELL_PADDING = 16
+
+
 class LazyTable(QTableView, Generic[T]):
     """A read-only, row-selecting table over a :class:`LazyRowsModel`."""
 
@@ -290,6 +296,12 @@ class LazyTable(QTableView, Generic[T]):
     def set_source(self, source: Source[T], total: int, first: Sequence[T] = ()) -> None:
         """Show a list of ``total`` rows read by pages from ``source``."""
         self.rows.reset(source, total, first)
+
+    def fit_digits(self, column: int, digits: int = NUMBER_DIGITS) -> None:
+        """Widen ``column`` to show a number of ``digits`` digits whole, in this font: the
+        FSE and lot numbers of a ten-year store (« 1000000 », not « 100… »)."""
+        needed = self.fontMetrics().horizontalAdvance("0" * digits) + CELL_PADDING
+        self.setColumnWidth(column, max(self.columnWidth(column), needed))
 
     def row_count(self) -> int:
         """Rows of the whole list shown (fetched or not)."""

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from client.labels import card_kind_label
 from ui.card_watch import ReaderView
+from ui.fmt import count_fr
 from ui.qt import QLabel, QStatusBar, QWidget, Slot
 from ui.session import Practitioner
 from ui.translation import tr
@@ -137,7 +138,7 @@ class StatusPanel(QStatusBar):
     def queue_summary(self, counts: Mapping[str, int]) -> None:
         waiting = int(counts.get("waiting", 0) or 0)
         rejected = int(counts.get("rejected", 0) or 0)
-        text = tr("File : {n} en attente").format(n=waiting)
+        text = tr("File : {n} en attente").format(n=count_fr(waiting))
         if rejected:
-            text += tr(", {n} rejet(s)").format(n=rejected)
+            text += tr(", {n} rejet(s)").format(n=count_fr(rejected))
         self.set_queue(text)

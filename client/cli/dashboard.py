@@ -9,7 +9,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 
-from billing.money_text import euros
+from billing.money_text import count_fr, euros
 from client import dashboard
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, command_viewer
@@ -56,12 +56,12 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     )
     print(
         f"  En attente de paiement : {euros(figures.waiting_amount)} "
-        f"({figures.waiting_count} FSE) ; rejets : {figures.rejects}"
+        f"({count_fr(figures.waiting_count)} FSE) ; rejets : {count_fr(figures.rejects)}"
     )
     print(
-        f"  Non payés : {euros(figures.unpaid_amount)} sur {figures.unpaid_count} FSE "
+        f"  Non payés : {euros(figures.unpaid_amount)} sur {count_fr(figures.unpaid_count)} FSE "
         f"(paiements partiels et rejets à clore) ; réclamés à la caisse : "
-        f"{euros(figures.claimed_amount)} sur {figures.claimed_count} FSE"
+        f"{euros(figures.claimed_amount)} sur {count_fr(figures.claimed_count)} FSE"
     )
     days = figures.days_since_transmission
     print(

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date
 
 from billing.fse_states import FseState
-from billing.money_text import euros
+from billing.money_text import count_fr, euros
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 from client.fse_search import FseFilter, FseListRow, FseListTotals, practitioners, search, totals
@@ -124,7 +124,7 @@ def _line(r: FseListRow) -> str:
 
 
 def _status_line(found: FseListTotals) -> str:
-    return f"{found.count} FSE — total {euros(found.total)}"
+    return f"{count_fr(found.count)} FSE — total {euros(found.total)}"
 
 
 def _usage(message: str) -> int:
@@ -179,8 +179,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(_line(r))
     if not everything and found.count > len(rows) + (page - 1) * size:
         print(
-            f"({len(rows)} FSE sur {found.count}, page {page} : --page {page + 1} pour les "
-            "précédentes, --tout pour toutes)"
+            f"({len(rows)} FSE sur {count_fr(found.count)}, page {page} : "
+            f"--page {page + 1} pour les précédentes, --tout pour toutes)"
         )
     if rows:
         print(_status_line(found))

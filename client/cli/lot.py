@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from billing.money_text import euros
+from billing.money_text import count_fr, euros
 from client.cli.context import CommandContext
 from client.labels import LOT_STATE_LABELS, OUTBOX_STATUS_LABELS, mode_label
 from client.store import LotRow, Store
@@ -230,7 +230,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if not everything and count > len(shown) + ((args.page or 1) - 1) * args.par_page:
         page = args.page or 1
         print(
-            f"({len(shown)} lots sur {count}, page {page} : --page {page + 1} pour les "
+            f"({len(shown)} lots sur {count_fr(count)}, page {page} : --page {page + 1} pour les "
             "précédents, --tout pour tous)"
         )
     return EXIT_OK

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from billing.fse_states import FseState
-from billing.money_text import euros
+from billing.money_text import count_fr, euros
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 from client.labels import FSE_STATE_LABELS, OUTBOX_STATUS_LABELS
@@ -121,12 +121,15 @@ def _print_status(status: dict[str, Any]) -> None:
         print("  aucun lot")
     for info in status["lots"]:
         print(
-            f"  {info['libelle']:<32} {info['lots']:>4} lot(s) {info['fse']:>5} FSE "
+            f"  {info['libelle']:<32} {count_fr(info['lots']):>5} lot(s) "
+            f"{count_fr(info['fse']):>7} FSE "
             f"{_euros(info['montant']):>12} (AMO {_euros(info['amo'])}, AMC {_euros(info['amc'])})"
         )
     print("FSE")
     for info in status["fse"]:
-        print(f"  {info['libelle']:<42} {info['nombre']:>5}  {_euros(info['montant']):>12}")
+        print(
+            f"  {info['libelle']:<42} {count_fr(info['nombre']):>9}  {_euros(info['montant']):>12}"
+        )
     oldest = status["plus_ancien_en_attente"]
     if oldest:
         line = f"Plus ancien en attente : lot n° {oldest['lot']} depuis {oldest['depuis'][:16]}"
@@ -226,7 +229,10 @@ def _cmd_send(args: argparse.Namespace) -> int:
 
 
 def _summary_line(acknowledged: int, refused: int, remaining: int) -> str:
-    return f"{acknowledged} lot(s) acceptés, {refused} refusé(s), {remaining} en attente."
+    return (
+        f"{count_fr(acknowledged)} lot(s) acceptés, {count_fr(refused)} refusé(s), "
+        f"{count_fr(remaining)} en attente."
+    )
 
 
 def _cmd_retry(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from billing.money_text import euros
+from billing.money_text import count_fr, euros
 from client.cli.context import CommandContext
 from client.cli.looking import add_card_option, looking_as
 from client.labels import mode_guarantees_payment
@@ -198,11 +198,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
         total = sum(counts.values())
         if not everything and total > len(view) + (page - 1) * size:
             print(
-                f"({len(view)} FSE sur {total}, page {page} : --page {page + 1} pour les "
+                f"({len(view)} FSE sur {count_fr(total)}, page {page} : --page {page + 1} pour les "
                 "précédentes, --tout pour toutes)"
             )
-        print(", ".join(f"{LABELS[k]} : {v}" for k, v in counts.items() if v) or "Aucune FSE.")
-    print(f"Retours non rapprochés : {len(unmatched)}")
+        print(
+            ", ".join(f"{LABELS[k]} : {count_fr(v)}" for k, v in counts.items() if v)
+            or "Aucune FSE."
+        )
+    print(f"Retours non rapprochés : {count_fr(len(unmatched))}")
     for u in unmatched:
         print(
             f"  n° {u['id']} : FSE {u['fse_uuid']} ({u['care_date']}) "

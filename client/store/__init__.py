@@ -5,7 +5,10 @@ cabinet's PostgreSQL database when ``database_url`` / ``SESAM_DATABASE_URL`` nam
 Opening (``open_store``) creates the data directory (0700) and the database file (0600,
 and its ``-wal``/``-shm`` companions), sets ``journal_mode=WAL``, ``synchronous=FULL``,
 ``foreign_keys=ON``, ``busy_timeout``, applies the migrations (``client.migrations``) and
-raises the number counters to the high-water mark kept outside the database.
+raises the number counters to the high-water mark kept outside the database. On SQLite the
+repositories see ``sqlite_database.SqliteDatabase`` (sqlite-utils' rules without importing
+it) and ``PRAGMA user_version`` marks a store whose migrations are all applied
+(``opening.schema_mark``): a listing then imports neither sqlite-utils nor the migrations.
 
 Threads: a ``Store`` wraps one ``sqlite3`` connection, which is bound to the thread that
 opened it. Open one ``Store`` per thread (``open_store(same path)``); the application does

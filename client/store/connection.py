@@ -17,8 +17,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from client.store.errors import storage_error
 from client.store.numbering import Numbering
 from client.store.protocol import ServerTransactions, StoreDatabase
@@ -35,7 +33,9 @@ class Connection:
         self.numbering = numbering
         # Known once: a server opens its own transactions; SQLite has a file to copy.
         self._server = db if isinstance(db, ServerTransactions) else None
-        self._sqlite = db.conn if isinstance(db, Database) else None
+        # sqlite-utils' Database or the store's own SqliteDatabase: a sqlite3 connection.
+        raw = db.conn
+        self._sqlite = raw if isinstance(raw, sqlite3.Connection) else None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:

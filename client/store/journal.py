@@ -187,6 +187,12 @@ def iter_records(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, str, str,
             yield int(seq) + i, kind, fse_id, lot_id, payload
 
 
+#: A state's stored text by the state (a dict lookup: an enum's ``value`` is a property).
+_STATE_VALUES = {state: state.value for state in FseState}
+#: ``EventLine`` made from its fields in order, as the tuple it is (``tuple.__new__``).
+_new_line = tuple.__new__
+
+
 class Journal(Repository):
     """Events and audit entries, written in the caller's transaction; the journal read."""
 
@@ -269,33 +275,57 @@ class Journal(Repository):
         to_state: FseState,
         detail: str,
         from_state: FseState | None = None,
+        first_id: int | None = None,
     ) -> None:
         """``event`` for every FSE of a lot at once: one insert of the events, one of their
         journal entries (chained in Python), in the caller's transaction. ``from_state``:
-        the state every FSE leaves, when not the one in its row (a lot moved by steps)."""
+        the state every FSE leaves, when not the one in its row (a lot moved by steps).
+        ``first_id``: the first of the ``len(moved)`` event numbers, when the caller took
+        them from :meth:`event_ids` with the other steps' (one counter update per lot)."""
         self._require_transaction()
         if not moved:
             return
-        first_id = self._event_ids(len(moved))
+        if first_id is None:
+            first_id = self._event_ids(len(moved))
         when = stamp(at)
         # ``_event_row``'s codes, the same for the whole lot: computed once (issue #27).
         seconds, kind_stored, to_stored = at_seconds(at), kind_code(kind), STATE_CODES[to_state]
         left = None if from_state is None else STATE_CODES[from_state]
-        self.db.conn.executemany(
-            _INSERT_EVENT,
-            [
+        leaving = None if from_state is None else from_state.value
+        # The event rows and the entries' lines in one walk, the lines made as the tuples
+        # they are (no keyword constructor, no enum property per FSE: issue #27).
+        rows: list[tuple[int, int, int, int, int, int, str]] = []
+        lines: list[EventLine] = []
+        event_id = first_id
+        for fse in moved:
+            state = fse.state
+            rows.append(
                 (
                     fse.id,
-                    first_id + i,
+                    event_id,
                     seconds,
                     kind_stored,
-                    STATE_CODES[fse.state] if left is None else left,
+                    STATE_CODES[state] if left is None else left,
                     to_stored,
                     detail,
                 )
-                for i, fse in enumerate(moved)
-            ],
-        )
+            )
+            lines.append(
+                _new_line(
+                    EventLine,
+                    (
+                        event_id,
+                        fse.fse_uuid,
+                        fse.lot_id or "",
+                        fse.number,
+                        fse.practitioner_id,
+                        leaving or _STATE_VALUES[state],
+                        fse.digest,
+                    ),
+                )
+            )
+            event_id += 1
+        self.db.conn.executemany(_INSERT_EVENT, rows)
         # Chained from a template, as build_entry would (billing.audit_batch, issue #27).
         entries = build_event_entries(
             self._chain_head(),
@@ -303,21 +333,15 @@ class Journal(Repository):
             kind=kind.value,
             to_state=to_state.value,
             detail=detail,
-            lines=[
-                EventLine(
-                    event_id=first_id + i,
-                    fse_id=fse.fse_uuid,
-                    lot_id=fse.lot_id or "",
-                    fse_number=fse.number,
-                    practitioner_id=fse.practitioner_id,
-                    from_state=(from_state or fse.state).value,
-                    fse_digest=fse.digest,
-                )
-                for i, fse in enumerate(moved)
-            ],
+            lines=lines,
         )
         # One row for the lot's entries: they share most of their bytes (issue #27).
         self._store(entries)
+
+    def event_ids(self, count: int) -> int:
+        """The first of ``count`` new event numbers, in the caller's transaction."""
+        self._require_transaction()
+        return self._event_ids(count)
 
     def _event_ids(self, count: int) -> int:
         """The first of ``count`` new event numbers, handed out in the caller's transaction

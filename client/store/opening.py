@@ -8,16 +8,15 @@ import json
 import logging
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from client import presence
 from client.bounded_read import InputFileError, read_text_bounded
 from client.config import DATA_DIR_ENV, data_dir
 from client.migration_progress import ProgressSink, reporting
-from client.migrations import MIGRATIONS
 from client.store.dictionaries import register_stored
 from client.store.errors import (
     DamagedStoreError,
@@ -26,10 +25,13 @@ from client.store.errors import (
     ReadOnlyStorageError,
     storage_error,
 )
-from client.store.fallback import open_read_only
 from client.store.kept import import_side_files
 from client.store.numbering import InDatabaseNumbering, Numbering
+from client.store.sqlite_database import SqliteDatabase, full_database
 from client.store.store import Store
+
+if TYPE_CHECKING:
+    from client.store.protocol import StoreDatabase
 
 logger = logging.getLogger(__name__)
 
@@ -139,13 +141,15 @@ def _open_any(path: Path | str | None, database_url: str | None) -> Store:
             # The disk refuses writes: the user can still consult and export.
             db_path = Path(path) if path is not None else _default_path_quiet()
             if db_path is not None:
+                from client.store.fallback import open_read_only  # only when the disk refuses
+
                 fallback = open_read_only(db_path, db_path.parent / NUMBERING_NAME)
                 if fallback is not None:
                     return fallback
         raise typed from exc
 
 
-def _integrity_problem(db: Database) -> str | None:
+def _integrity_problem(db: StoreDatabase) -> str | None:
     """SQLite's first complaint about the file (``PRAGMA quick_check``), or None if whole."""
     try:
         first = db.execute("PRAGMA quick_check(1)").fetchone()
@@ -173,10 +177,15 @@ def _open(path: Path | str | None) -> Store:
     if not db_path.parent.exists():
         db_path.parent.mkdir(parents=True, mode=0o700)
     with _private_umask():
+        new = not db_path.exists() or db_path.stat().st_size == 0
         conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000)
-        db = Database(conn)
+        db = SqliteDatabase(conn)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if new:
+                # Before WAL writes the header: a new store gives its free pages back in
+                # steps (client/compact_daily.py), never needs « sesam store compact ».
+                db.execute("PRAGMA auto_vacuum = INCREMENTAL")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
@@ -190,8 +199,7 @@ def _open(path: Path | str | None) -> Store:
     store = Store(db, db_path, Numbering(db_path.parent / NUMBERING_NAME))
     store._presence = True
     try:
-        with store.write():  # two processes starting together must not both migrate
-            MIGRATIONS.apply(db)
+        _migrate_sqlite(store, db)
         register_stored(db)  # the compression dictionaries the store's values need
         store.reconcile_counters()
         import_side_files(store, db_path.parent)  # drafts and favourites of older versions
@@ -210,12 +218,53 @@ def _open(path: Path | str | None) -> Store:
     return store
 
 
+def schema_mark(applied: list[str]) -> int | None:
+    """What ``PRAGMA user_version`` holds once every migration of this version is applied:
+    a CRC of ``client/migrations.py`` (a migration added changes it) and of the names the
+    migrations' table records (a record removed changes it); None when the file is not
+    there to read (then every opening runs the migrations' own check)."""
+    try:
+        source = (Path(__file__).resolve().parents[1] / "migrations.py").read_bytes()
+    except OSError:
+        return None
+    names = "\n".join(applied).encode()
+    return (zlib.crc32(names, zlib.crc32(source)) & 0x7FFFFFFF) or 1  # a signed 32-bit int
+
+
+def _applied(db: SqliteDatabase) -> list[str]:
+    """The migrations' table's names in order ([] on a new store)."""
+    try:
+        rows = db.execute("SELECT name FROM _sqlite_migrations ORDER BY name").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        return []
+    return [name for (name,) in rows]
+
+
+def _migrate_sqlite(store: Store, db: SqliteDatabase) -> None:
+    """The pending migrations applied, unless ``user_version`` says none is: a listing
+    then reads one PRAGMA and the migrations' names instead of importing the migrations
+    and sqlite-utils (issue #27)."""
+    mark = schema_mark(_applied(db))
+    if mark is not None and db.execute("PRAGMA user_version").fetchone()[0] == mark:
+        return
+    from client.migrations import MIGRATIONS
+
+    with store.write():  # two processes starting together must not both migrate
+        MIGRATIONS.apply(full_database(db))
+        after = schema_mark(_applied(db))
+        if after is not None:
+            db.execute(f"PRAGMA user_version = {after}")
+
+
 def _open_postgres(url: str, path: Path | str | None) -> Store:
     """The store on the cabinet's PostgreSQL server: migrated under the writers' lock (two
     posts starting together do not both migrate); nothing written to the data folder."""
     # Here, not at the top: psycopg is imported only by the workstations that use it.
     import psycopg
 
+    from client.migrations import MIGRATIONS
     from client.store.errors import DatabaseUnavailableError
     from client.store.postgres import PgDatabase, connect, safe_url
 

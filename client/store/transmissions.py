@@ -76,8 +76,11 @@ class Transmissions(Repository):
 
     def known_arl(self, lot_id: str) -> KnownArl | None:
         """The ARL recorded for a lot, None when none was."""
-        row = self._one("SELECT arl_id, status FROM arl WHERE lot_id = ?", [lot_id])
-        return row_of(KnownArl, row) if row else None
+        # A plain read (no savepoint around it, as ``_one`` takes): once per ARL recorded.
+        row = self.db.execute(
+            "SELECT arl_id, status FROM arl WHERE lot_id = ?", [lot_id]
+        ).fetchone()
+        return KnownArl(arl_id=str(row[0]), status=str(row[1])) if row else None
 
     def count_duplicate_arl(self, lot_id: str) -> None:
         """The same ARL came again."""

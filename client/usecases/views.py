@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from client import alerts, dashboard, returns
-from client.alerts import Alert
+from client import dashboard
 from client.fse_search import (
     FseFilter,
     FseListRow,
@@ -19,8 +18,6 @@ from client.fse_search import (
     search,
     totals,
 )
-from client.remainders import LateAmcPart, late_amc_parts
-from client.returns import FseReconciliation, ReconcileSummary
 from client.store import Store
 from client.store.cabinet import Viewer
 from client.store.rows import LotRow, OutboxRow
@@ -28,7 +25,11 @@ from client.usecases.scope import fse_page as scoped_fse_page
 from client.usecases.scope import looking, scope_of
 
 if TYPE_CHECKING:  # the card, sender and transport code: not for ``sesam dashboard`` (#27)
+    from client import alerts
+    from client.alerts import Alert
     from client.context import AppContext
+    from client.remainders import LateAmcPart
+    from client.returns import FseReconciliation, ReconcileSummary
     from client.usecases.common import Services
 
 #: A prepared invoice as the draft book keeps it (its JSON object).
@@ -98,6 +99,10 @@ def _read_queue(
     viewer: Viewer | None,
     reconciliations: bool = True,
 ) -> QueueView:
+    # Here, not at the top: ``sesam dashboard`` reads its figures without them (issue #27).
+    from client import returns
+    from client.remainders import late_amc_parts
+
     seen = scope_of(viewer)
     with looking(store, viewer):
         return QueueView(
@@ -154,6 +159,8 @@ def unmatched_page(ctx: AppContext, offset: int, limit: int) -> list[UnmatchedPa
     """A page of the unmatched payments, oldest first (as the list scrolls), those the
     card in the reader may see."""
     viewer = ctx.viewer
+
+    from client import returns
 
     def work(store: Store) -> list[UnmatchedPayment]:
         with looking(store, viewer):
@@ -230,8 +237,10 @@ def read_dashboard(
 
 def _alerts(store: Store, ctx: Services, now: datetime, viewer: Viewer | None) -> list[Alert]:
     """The alerts of what ``viewer`` may see (issue #26)."""
+    from client.alerts import compute_alerts
+
     with looking(store, viewer):
-        return alerts.compute_alerts(store, ctx.settings, now, practitioners=scope_of(viewer))
+        return compute_alerts(store, ctx.settings, now, practitioners=scope_of(viewer))
 
 
 def load_alert_details(ctx: AppContext, kind: alerts.AlertKind) -> list[Alert]:
@@ -239,9 +248,11 @@ def load_alert_details(ctx: AppContext, kind: alerts.AlertKind) -> list[Alert]:
     them in one alert; a double click on it lists them), as the desk's viewer sees them."""
     viewer = ctx.viewer
 
+    from client.alerts import compute_alerts
+
     def work(store: Store) -> list[Alert]:
         with looking(store, viewer):
-            found = alerts.compute_alerts(
+            found = compute_alerts(
                 store,
                 ctx.settings,
                 ctx.utc_clock(),

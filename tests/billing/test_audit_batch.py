@@ -121,7 +121,8 @@ def test_an_empty_lot_has_no_entries() -> None:
 def test_plain_lines_take_the_template_not_the_general_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The batch's first entry alone goes through the general path (its check)."""
+    """The first batch of a payload shape checks its first entry by the general path; the
+    next batches of that shape take the template alone, and give the same entries."""
     import billing.audit_batch as batch
 
     calls: list[str] = []
@@ -131,12 +132,23 @@ def test_plain_lines_take_the_template_not_the_general_path(
         return build_entry(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "build_entry", counted)
+    monkeypatch.setattr(batch, "_CHECKED", set())
+    at, kind, to_state, detail = "2026-12-06 10:15:00", "arl_positive", "acknowledged", "ARL"
     entries = build_event_entries(
         ChainHead(1, "ab" * 32),
-        at="2026-12-06 10:15:00",
-        kind="arl_positive",
-        to_state="acknowledged",
-        detail="ARL positif",
+        at=at,
+        kind=kind,
+        to_state=to_state,
+        detail=detail,
         lines=_lines(50),
     )
     assert len(entries) == 50 and calls == ["general"]
+    lines = _lines(50)
+    again = build_event_entries(
+        entries[-1], at=at, kind=kind, to_state=to_state, detail=detail, lines=lines
+    )
+    assert calls == ["general"]
+    monkeypatch.setattr(batch, "build_entry", build_entry)
+    assert again == _one_by_one(
+        ChainHead(entries[-1].seq, entries[-1].hash), at, kind, to_state, detail, lines
+    )

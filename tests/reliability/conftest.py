@@ -1,5 +1,6 @@
 """The data folder and the store most reliability tests share (``data_dir``, ``store``;
-a module with another setup keeps its own fixture of the same name, which wins), and the
+``data``, a closed store of three FSE for the tests that start the application on it; a
+module with another setup keeps its own fixture of the same name, which wins), and the
 fuzz settings: the hypothesis profiles ("fuzz-ci" by default, "fuzz-long" with
 ``--long`` or ``SESAM_FUZZ=long``), the per-parser input counter and its report
 (``fuzz-counts.json`` in the pytest temp dir, and a line per parser in the terminal summary).
@@ -124,3 +125,22 @@ def store(data_dir: Path) -> Iterator[Store]:
     opened = open_store(data_dir / "sesam.db")
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """A data folder whose closed store holds three FSE (its -wal written into the file), for
+    the tests that start the application on it (``data_dir`` is not set in the environment)."""
+    from reliability_support import create_fses
+
+    from client.store import open_store
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    store = open_store(folder / "sesam.db")
+    try:
+        create_fses(store, 3)
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        store.close()
+    return folder

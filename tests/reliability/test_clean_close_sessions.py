@@ -19,15 +19,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import Clock, create_fses
+from reliability_support import Clock
 
 from client import clean_close
 from client.context import build_context
-from client.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,18 +87,6 @@ class Other:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Iterator[Path]:
-    data = tmp_path / "data"
-    data.mkdir()
-    store = open_store(data / "sesam.db")
-    try:
-        create_fses(store, 2)
-    finally:
-        store.close()
-    yield data
 
 
 def window_session(data: Path) -> bool:

@@ -22,11 +22,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from reliability_support import Clock, create_fses
+from reliability_support import Clock
 
 from client import clean_close
 from client.context import build_context
-from client.store import open_store
 from client.store.errors import DamagedStoreError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,19 +58,6 @@ def session(data: Path) -> None:
         assert ctx.diagnose_store().result(timeout=60) is None
     finally:
         ctx.close()
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    store = open_store(data / "sesam.db")
-    try:
-        create_fses(store, 3)
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        store.close()
-    return data
 
 
 def test_after_a_normal_close_the_start_does_not_read_every_page(data: Path) -> None:

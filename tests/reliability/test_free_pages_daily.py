@@ -2,11 +2,12 @@
 backup, on the housekeeping thread and its own connection, in short steps while the desk
 writes; a store that needs a whole copy gets the user told, once, what to gain and how.
 
-* an incremental store (compacted once): the file shrinks to its used pages and a small
-  reserve; the FSE the desk recorded meanwhile are all there; the store reads the same;
+* an incremental store (created so by this version, or an old one compacted once): the
+  file shrinks to its used pages and a small reserve; the FSE the desk recorded meanwhile
+  are all there; the store reads the same; a new store is never told to be compacted;
 * killed (SIGKILL, a real process) in the middle of the steps: the store is whole, reads
   the same, and the next run finishes;
-* a store with ``auto_vacuum`` none (an old store converted in place): nothing rewritten,
+* a store with ``auto_vacuum`` none (created by an older version): nothing rewritten,
   the space to recover said once with the command, not again at the next run.
 
 Real SQLite files, real processes, the application's context (``client.context``).
@@ -23,12 +24,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from older_store import as_created_by_an_older_version
 from reliability_support import Clock, create_fses
 
 from client import compact_daily
 from client.compact import compact
 from client.context import build_context
 from client.store import open_store
+from client.store.compaction import is_incremental
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = 4096
@@ -73,23 +76,11 @@ def what_the_user_reads(db: Path) -> tuple[object, ...]:
         store.close()
 
 
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    store = open_store(data / "sesam.db")
-    try:
-        create_fses(store, 3)
-    finally:
-        store.close()
-    return data
-
-
 def test_the_free_pages_go_back_in_steps_while_the_desk_writes(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = data / "sesam.db"
-    assert compact(db).done  # incremental from now on
+    assert is_incremental(db)  # born so
     free_some(db, 24)
     pages_before, free_before, _ = file_state(db)
     assert free_before * PAGE > 20 * 1024 * 1024
@@ -148,7 +139,6 @@ def test_a_kill_in_the_middle_leaves_a_whole_store_and_the_next_run_finishes(
     data: Path,
 ) -> None:
     db = data / "sesam.db"
-    assert compact(db).done
     free_some(db, 16)
     before = what_the_user_reads(db)
     _, free_before, _ = file_state(db)
@@ -188,6 +178,7 @@ def test_a_store_that_needs_a_whole_copy_gets_the_space_told_once(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = data / "sesam.db"
+    as_created_by_an_older_version(db)
     free_some(db, 8)
     size = db.stat().st_size
     monkeypatch.setattr(compact_daily, "WORTH_TELLING", 4 * 1024 * 1024)
@@ -206,4 +197,25 @@ def test_a_store_that_needs_a_whole_copy_gets_the_space_told_once(
     message = compact_daily.space_message(room)
     assert "sesam store compact" in message and "Go libres" in message
     assert db.stat().st_size == size  # nothing rewritten behind the desk
+    assert file_state(db)[2] == "ok"
+
+
+def test_a_new_store_gives_its_pages_back_and_is_never_told_to_be_compacted(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = data / "sesam.db"
+    free_some(db, 8)
+    size = db.stat().st_size
+    monkeypatch.setattr(compact_daily, "WORTH_TELLING", 0)  # any free page would be told
+    monkeypatch.setattr(compact_daily, "KEEP_FREE", 0)
+
+    for _start in range(2):
+        ctx = build_context(data_dir=data, use_pcsc=False, clock=Clock())
+        try:
+            ctx.backup_if_due().result(timeout=60)
+            assert ctx.space_to_recover is None  # no « sesam store compact » to run
+        finally:
+            ctx.close()
+    assert db.stat().st_size <= size - 7 * 1024 * 1024  # given back by the application
+    assert not compact(db).done  # and the command finds nothing to do
     assert file_state(db)[2] == "ok"

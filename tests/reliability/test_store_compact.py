@@ -17,6 +17,7 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
+from older_store import created_by_an_older_version
 from test_audit_books import make_books
 from test_regrouped_journal import to_one_entry_rows
 
@@ -51,7 +52,9 @@ def what_the_user_reads(db: Path) -> tuple[object, ...]:
 
 
 def old_store_opened(data_dir: Path) -> Path:
-    """A store whose journal an older version wrote, opened once (m037 frees pages)."""
+    """A store an older version created and whose journal it wrote, opened once (m037 frees
+    pages)."""
+    created_by_an_older_version(data_dir / "sesam.db")
     made = make_books(data_dir)
     to_one_entry_rows(made)
     open_store(made).close()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import client.context
+from client.backup import CHECKING
 
 
 def test_the_backup_under_way_is_shown_with_its_progress(
@@ -33,3 +34,27 @@ def test_the_backup_under_way_is_shown_with_its_progress(
     release.set()
     qtbot.waitUntil(lambda: not window._backup_progress_timer.isActive(), timeout=10000)
     assert window.ctx.backup_progress is None
+
+
+def test_the_check_before_the_copy_is_shown(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1 M FSE the live database's check reads the whole file for ~15 s before the first
+    page is copied: the status bar says so rather than nothing."""
+    release = threading.Event()
+
+    def checking(store: Any, *, clock: Any, progress: Any) -> Path | None:
+        progress(0, CHECKING)
+        assert release.wait(30)
+        return None
+
+    monkeypatch.setattr(client.context, "backup_if_due", checking)
+    window._backup_if_due()
+    qtbot.waitUntil(
+        lambda: (
+            window.status.currentMessage() == "Sauvegarde de la base : vérification de la base…"
+        ),
+        timeout=10000,
+    )
+    release.set()
+    qtbot.waitUntil(lambda: not window._backup_progress_timer.isActive(), timeout=10000)

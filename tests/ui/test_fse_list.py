@@ -118,4 +118,3 @@ def test_typing_a_name_shows_that_patients_fse_and_filters_narrow_the_list(
     qtbot.waitUntil(lambda: "Aucune FSE ne correspond" in fse_list.status.text(), timeout=5000)
     fse_list.clear_button.click()
     qtbot.waitUntil(lambda: table.row_count() == FAMILY + OTHERS, timeout=10000)
-    table.window().grab().save("/tmp/fse3a/fse_list.png")

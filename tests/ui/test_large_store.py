@@ -162,8 +162,8 @@ def _visit_every_page(window) -> None:
         assert window.stack.currentWidget() is page
         window.grab()  # paint it: the views ask their models for what is visible
     queue = window.queue_page
-    for table in (queue.fse_table, queue.lot_table, queue.unmatched_table):
-        queue.tabs.setCurrentWidget(table)
+    for tab, table in enumerate((queue.fse_table, queue.lot_table, queue.unmatched_table)):
+        queue.tabs.setCurrentIndex(tab)  # the tab that holds the table (with its filters)
         scroll_to_the_end(table)
     queue.tabs.setCurrentIndex(0)
     scroll_to_the_end(window.scor_page.waiting)

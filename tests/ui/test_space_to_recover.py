@@ -1,17 +1,26 @@
-"""Issue #27: a store whose free pages only a whole copy can give back (an old store
-converted in place) gets the user told once, after the housekeeping's run, how much space
-there is to recover and what to do; the next runs say nothing more. The pages given back
-by the application itself show their progress in the status bar."""
+"""Issue #27: a store whose free pages only a whole copy can give back (created by an older
+version) gets the user told once, after the housekeeping's run, how much space there is to
+recover and what to do; the next runs say nothing more. The pages given back by the
+application itself show their progress in the status bar."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
+from older_store import created_by_an_older_version
 
 import client.compact_daily
 import client.context
+
+
+@pytest.fixture(autouse=True)
+def _older_store_file(tmp_path: Path) -> None:
+    """The window's store is one an older version created (autouse: made before ``ctx``
+    opens it)."""
+    created_by_an_older_version(tmp_path / "data" / "sesam.db")
 
 
 @pytest.mark.sqlite_only  # the SQLite file's free pages (the server: its own VACUUM)

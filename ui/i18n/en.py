@@ -396,6 +396,234 @@ EN = {
     "conversion de l'historique des FSE": "converting the FSE history",
     "conversion des paiements": "converting the payments",
     "regroupement du journal": "regrouping the journal",
+    # Added with issue #27's passes (store damage and restore, space to recover, dashboard,
+    # FSE list, correction, new patient, PUK, takings, payment delay).
+    "Le fichier de la base de données {path} est endommagé ({detail}) : n'y enregistrez plus "
+    "rien, restaurez une sauvegarde.":
+        "The database file {path} is damaged ({detail}): record nothing more in it, restore a "
+        "backup.",
+    "La base de données ne peut pas être utilisée : son fichier est endommagé (disque abîmé, "
+    "coupure pendant une écriture…).\n\n{path}\n({detail})\n\nRestaurez une sauvegarde : la "
+    "base endommagée sera mise de côté dans le dossier « sauvegardes », jamais effacée, et les "
+    "numéros de FSE ne redescendront pas. D'ici là, n'enregistrez rien.":
+        "The database cannot be used: its file is damaged (faulty disk, power cut during a "
+        "write…).\n\n{path}\n({detail})\n\nRestore a backup: the damaged database will be put "
+        "aside in the “sauvegardes” folder, never deleted, and the FSE numbers will not go "
+        "back. Until then, record nothing.",
+    "Base de données endommagée": "Damaged database",
+    "Restaurer une sauvegarde…": "Restore a backup…",
+    "Plus tard": "Later",
+    "⚠ Base de données endommagée : restaurez une sauvegarde (Réglages ou Diagnostic).":
+        "⚠ Damaged database: restore a backup (Settings or Diagnostics).",
+    "Base restaurée à partir de {name}.": "Database restored from {name}.",
+    "Place libre rendue au disque : {percent} %": "Free space given back to the disk: {percent} %",
+    "Sauvegarde de la base en cours : {percent} %": "Database backup in progress: {percent} %",
+    "Registre incomplet": "Incomplete register",
+    "Place à récupérer sur le disque": "Disk space to recover",
+    "⚠ {what} arrêtée (voir Diagnostic)": "⚠ {what} stopped (see Diagnostics)",
+    "Facturé : FSE par mois des soins": "Billed: FSE by month of care",
+    "Reçu : paiements des caisses par mois de paiement":
+        "Received: payments from the funds by month of payment",
+    "euros": "euros",
+    "Rejets et refus par mois des soins": "Rejects and refusals by month of care",
+    "FSE rejetées ou refusées": "Rejected or refused FSE",
+    "nombre de FSE": "number of FSE",
+    "Un mois peut recevoir plus qu'il n'a facturé : les caisses y paient aussi des soins des "
+    "mois précédents.":
+        "A month may receive more than it billed: the funds also pay care of previous months "
+        "in it.",
+    "Rejets et refus, soins de {first} à {last}":
+        "Rejects and refusals, care from {first} to {last}",
+    "Liste en cours de lecture…": "Reading the list…",
+    "Double-cliquez pour les lister ici, une ligne chacun.":
+        "Double-click to list them here, one line each.",
+    "Vue d'ensemble": "Overview",
+    "Recette": "Takings",
+    "Demande d'accord à la complémentaire…": "Approval request to the complementary insurer…",
+    "dossier administratif": "administrative record",
+    "dossier médical": "medical record",
+    "copie des documents du patient": "copy of the patient's documents",
+    "chirurgien-dentiste": "dental surgeon",
+    "médecin": "physician",
+    "Patient": "Patient",
+    "Total": "Total",
+    "AMO": "AMO",
+    "Part patient": "Patient share",
+    "Payé le": "Paid on",
+    "Patient : nom, prénom ou NIR…": "Patient: surname, first name or NIR…",
+    "Le début du nom ou du prénom (accents et majuscules indifférents), ou du NIR":
+        "The start of the surname or first name (accents and case ignored), or of the NIR",
+    "Soins à partir du (vide : sans limite)": "Care from (empty: no limit)",
+    "Soins jusqu'au (vide : sans limite)": "Care until (empty: no limit)",
+    "du": "from",
+    "Tous les états": "All states",
+    "Tous les paiements": "All payments",
+    "Effacer": "Clear",
+    "Effacer la recherche et les filtres": "Clear the search and the filters",
+    "La date « du » est après la date « au » : rien à chercher.":
+        "The “from” date is after the “to” date: nothing to search.",
+    "Liste des FSE illisible : ": "FSE list unreadable: ",
+    "Aucune FSE pour l'instant.": "No FSE yet.",
+    "Aucune FSE ne correspond à cette recherche.": "No FSE matches this search.",
+    "Reçu le": "Received on",
+    "Facture": "Invoice",
+    "Payé AMO": "Paid AMO",
+    "Motif": "Reason",
+    "Corriger et renvoyer…": "Correct and resend…",
+    "FSE rejetée ou refusée : la corriger et la signer à nouveau (FSE rectificative)":
+        "Rejected or refused FSE: correct it and sign it again (corrective FSE)",
+    "Aucun envoi en cours": "No sending in progress",
+    "Réseau : envoi arrêté": "Network: sending stopped",
+    "Insérez la carte CPS du praticien : c'est elle qui signe la FSE corrigée.":
+        "Insert the practitioner's CPS card: it signs the corrected FSE.",
+    "Aucune FSE en dégradé n'attend sa feuille signée : rien à numériser.":
+        "No degraded-mode FSE is waiting for its signed form: nothing to scan.",
+    "Sauvegardes :": "Backups:",
+    "ALD": "ALD",
+    "Modifier…": "Edit…",
+    "Favoris séparés par des virgules ; « G+MEG » ajoute les deux actes":
+        "Favourites separated by commas; “G+MEG” adds both acts",
+    "En rapport avec l'ALD (ordonnancier bizone) : seul cet acte est exonéré":
+        "Related to the ALD (two-zone prescription form): only this act is exempt",
+    "Paiement :": "Payment:",
+    "Réglé par :": "Paid by:",
+    "Favoris": "Favourites",
+    "Codes séparés par des virgules ; « + » pour une combinaison (ex. G+MEG) :":
+        "Codes separated by commas; “+” for a combination (e.g. G+MEG):",
+    "Favoris non enregistrés": "Favourites not saved",
+    "est déjà sur cette facture": "is already on this invoice",
+    "a déjà été facturé à ce patient ce jour-là": "was already billed to this patient that day",
+    "ce patient": "this patient",
+    "Même acte deux fois": "Same act twice",
+    "Ajouter quand même": "Add anyway",
+    "Ne pas ajouter": "Do not add",
+    "En rapport avec l'ALD": "Related to the ALD",
+    "Ce que le patient règle maintenant ({means})": "What the patient pays now ({means})",
+    "à encaisser maintenant : {amount} ({means})": "to collect now: {amount} ({means})",
+    "rien à encaisser ({payment})": "nothing to collect ({payment})",
+    "FSE n° {number} sécurisée pour {name} — {money}.":
+        "FSE no. {number} secured for {name} — {money}.",
+    "Corriger et renvoyer la FSE n° %1": "Correct and resend FSE no. %1",
+    "refusée par l'Assurance Maladie (ARL négatif)":
+        "refused by the Assurance Maladie (negative ARL)",
+    "rejetée par la caisse": "rejected by the fund",
+    "Codes des actes séparés par des virgules, ex. : G, MEG":
+        "Act codes separated by commas, e.g.: G, MEG",
+    "Actes :": "Acts:",
+    "tiers payant part obligatoire (AMO)": "third-party payment, compulsory share (AMO)",
+    "Tiers payant :": "Third-party payment:",
+    "La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE n°\xa0%1 "
+    "reste dans l'historique, marquée « rectifiée », et ne compte plus dans les totaux. Le "
+    "patient est identifié par son NIR (sans carte Vitale).":
+        "The corrected FSE gets a new number and leaves in a new batch; FSE no.\xa0%1 stays in "
+        "the history, marked “corrected”, and no longer counts in the totals. The patient is "
+        "identified by their NIR (without a Vitale card).",
+    "La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE n°\xa0%1 "
+    "reste dans l'historique, marquée « rectifiée », et ne compte plus dans les totaux.":
+        "The corrected FSE gets a new number and leaves in a new batch; FSE no.\xa0%1 stays in "
+        "the history, marked “corrected”, and no longer counts in the totals.",
+    "Tapez la date (ex. 05122026) ou choisissez-la ; Ctrl+D":
+        "Type the date (e.g. 05122026) or choose it; Ctrl+D",
+    "Nouveau patient… Ctrl+N": "New patient… Ctrl+N",
+    "Saisir l'identité d'un patient sans carte (première visite, mode dégradé)":
+        "Enter the identity of a patient without a card (first visit, degraded mode)",
+    "Pourquoi facturer sans la carte Vitale ?": "Why bill without the Vitale card?",
+    "Mode dégradé ({reason}) : la feuille de soins sera imprimée pour signature.":
+        "Degraded mode ({reason}): the care form will be printed for signature.",
+    "Nouveau patient": "New patient",
+    "15 caractères, clé comprise": "15 characters, key included",
+    "Nom :": "Surname:",
+    "Prénom :": "First name:",
+    "Qualité :": "Beneficiary type:",
+    "Régime (2 chiffres) :": "Scheme (2 digits):",
+    "Caisse (3 chiffres) :": "Fund (3 digits):",
+    "Centre (4 chiffres) :": "Centre (4 digits):",
+    "Créer": "Create",
+    "Carte CPS absente (jeton PKCS#11{token}) : branchez-la ou insérez-la pour signer, le code "
+    "porteur sera demandé.":
+        "CPS card absent (PKCS#11 token{token}): plug it in or insert it to sign, the PIN will "
+        "be asked.",
+    "Restaurer une sauvegarde": "Restore a backup",
+    "Date": "Date",
+    "Taille": "Size",
+    "Vérification": "Check",
+    "Vérification des sauvegardes…": "Checking the backups…",
+    "Autre fichier…": "Other file…",
+    "Restaurer la sauvegarde choisie…": "Restore the chosen backup…",
+    "Fermer": "Close",
+    "vérifiée": "checked",
+    "refusée : {why}": "refused: {why}",
+    "Aucune sauvegarde dans {folder}. Choisissez un fichier de sauvegarde avec « Autre "
+    "fichier… ».":
+        "No backup in {folder}. Choose a backup file with “Other file…”.",
+    "{n} sauvegarde(s), dont {good} vérifiée(s). La plus récente est en haut.":
+        "{n} backup(s), {good} of them checked. The most recent is at the top.",
+    "Restaurer": "Restore",
+    "la sauvegarde du {when}": "the backup of {when}",
+    "Fichier de sauvegarde": "Backup file",
+    "Base sesam (*.db)": "sesam database (*.db)",
+    "Un envoi est en cours : attendez sa fin (page File d'attente), puis recommencez. Rien "
+    "n'a été modifié.":
+        "A sending is in progress: wait for it to end (Queue page), then try again. Nothing "
+        "was changed.",
+    "Restaurer {what} ?\n\n{explanation}\n\nLes pages de l'application seront rechargées à "
+    "partir de la base restaurée.":
+        "Restore {what}?\n\n{explanation}\n\nThe application's pages will be reloaded from the "
+        "restored database.",
+    "Restauration en cours… Ne fermez pas l'application.":
+        "Restoring… Do not close the application.",
+    " La base précédente est gardée : {path}.": " The previous database is kept: {path}.",
+    "Restauration faite à partir de {what}.": "Restored from {what}.",
+    "Carte CPS bloquée": "CPS card blocked",
+    "La carte CPS insérée dans « %1 » est bloquée : trois codes porteur faux ont été saisis. "
+    "Vous pouvez la débloquer avec son code de déblocage (PUK, 8 chiffres, reçu avec la "
+    "carte) et choisir un nouveau code porteur.":
+        "The CPS card inserted in “%1” is blocked: three wrong PINs were typed. You can "
+        "unblock it with its unblocking code (PUK, 8 digits, received with the card) and "
+        "choose a new PIN.",
+    "Débloquer la carte CPS": "Unblock the CPS card",
+    "Carte CPS bloquée dans « %1 » : saisissez son code PUK et un nouveau code porteur.":
+        "CPS card blocked in “%1”: type its PUK and a new PIN.",
+    "Code PUK": "PUK",
+    "Nouveau code porteur": "New PIN",
+    "Confirmation": "Confirmation",
+    "Code PUK (8 chiffres) :": "PUK (8 digits):",
+    "Nouveau code porteur (4 chiffres) :": "New PIN (4 digits):",
+    "Nouveau code porteur, à nouveau :": "New PIN, again:",
+    # %2 is the French word for "attempt(s)": English counts without it.
+    "Code PUK incorrect. Il reste %1 %2.": "Wrong PUK. Attempts left: %1.",
+    "Débloquer": "Unblock",
+    "Les deux nouveaux codes porteur diffèrent.": "The two new PINs differ.",
+    "Tous les praticiens": "All practitioners",
+    "Aujourd'hui": "Today",
+    "Afficher": "Show",
+    "Imprimer…": "Print…",
+    "Du": "From",
+    "au": "to",
+    "Praticien": "Practitioner",
+    "Chargement…": "Loading…",
+    "Recette {period} : {count} FSE, honoraires {fees}\nEncaissé au cabinet {collected} · à "
+    "encaisser {due} · tiers payant attendu {expected} (AMO {amo} des caisses, AMC {amc} des "
+    "complémentaires)":
+        "Takings {period}: {count} FSE, fees {fees}\nCollected at the practice {collected} · "
+        "to collect {due} · third-party payment expected {expected} (AMO {amo} from the "
+        "funds, AMC {amc} from the complementary insurers)",
+    "Seules les {n} premières FSE sont listées ; les totaux les comptent toutes.":
+        "Only the first {n} FSE are listed; the totals count them all.",
+    "Total encaissé": "Total collected",
+    "À encaisser": "To collect",
+    "Recette enregistrée : {path}": "Takings saved: {path}",
+    "Imprimer la recette": "Print the takings",
+    "Délai de paiement (jours)": "Payment delay (days)",
+    "délai (jours), vide : %1": "delay (days), empty: %1",
+    "Le délai de paiement est un nombre de jours, de 1 à 365 (vide : par défaut).":
+        "The payment delay is a number of days, from 1 to 365 (empty: default).",
+    "%1 (par défaut)": "%1 (default)",
+    "Sauvegarde de la base : vérification de la base…": "Database backup: checking the database…",
+    "Sauvegarde de la base : vérification de la copie…": "Database backup: checking the copy…",
+    "Aucun paiement non rapproché : chaque retour NOEMIE a trouvé sa FSE.":
+        "No unmatched payment: every NOEMIE return found its FSE.",
+    "Paiements non rapprochés ({count})": "Unmatched payments ({count})",
 }
 # fmt: on
 

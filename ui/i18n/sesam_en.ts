@@ -70,112 +70,137 @@
         <translation>SESAM-Vitale billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="100" />
+        <location filename="../main_window.py" line="102" />
         <location filename="../pages/billing.py" line="64" />
         <source>Patient et facturation</source>
-        <extracomment>The damaged store's French report (None: the store is sound or not yet checked): the application runs on, degraded, and offers a restore (``open_restore_dialog``).</extracomment>
+        <extracomment>The damaged store's French report (None: the store is sound or not yet checked): the application runs on, degraded, and offers a restore (``open_restore_dialog``). The one-time notice of space only ``sesam store compact`` can recover.</extracomment>
         <translation>Patient and billing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="101" />
+        <location filename="../main_window.py" line="103" />
         <source>File d'attente</source>
         <translation>Queue</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="102" />
+        <location filename="../main_window.py" line="104" />
         <location filename="../pages/dashboard.py" line="62" />
         <source>Tableau de bord</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="103" />
+        <location filename="../main_window.py" line="105" />
         <source>SCOR</source>
         <translation>SCOR</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="104" />
+        <location filename="../main_window.py" line="106" />
         <location filename="../pages/settings.py" line="62" />
         <source>Réglages</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="105" />
+        <location filename="../main_window.py" line="107" />
         <location filename="../pages/diagnostics.py" line="120" />
         <source>Diagnostic</source>
         <translation>Diagnostics</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="221" />
         <source>Le fichier de la base de données {path} est endommagé ({detail}) : n'y enregistrez plus rien, restaurez une sauvegarde.</source>
         <extracomment>Print the documents made (receipt, feuille de soins, duplicata) through the Qt print dialog (``ui.printing``); off in tests unless they ask for it.</extracomment>
-        <translation type="unfinished" />
+        <translation>The database file {path} is damaged ({detail}): record nothing more in it, restore a backup.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205" />
+        <location filename="../main_window.py" line="225" />
         <source>La base de données ne peut pas être utilisée : son fichier est endommagé (disque abîmé, coupure pendant une écriture…).
 
 {path}
 ({detail})
 
 Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossier « sauvegardes », jamais effacée, et les numéros de FSE ne redescendront pas. D'ici là, n'enregistrez rien.</source>
-        <translation type="unfinished" />
+        <translation>The database cannot be used: its file is damaged (faulty disk, power cut during a write…).
+
+{path}
+({detail})
+
+Restore a backup: the damaged database will be put aside in the “sauvegardes” folder, never deleted, and the FSE numbers will not go back. Until then, record nothing.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212" />
+        <location filename="../main_window.py" line="232" />
         <source>Base de données endommagée</source>
-        <translation type="unfinished" />
+        <translation>Damaged database</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="235" />
         <location filename="../pages/diagnostics.py" line="146" />
         <location filename="../pages/settings.py" line="184" />
         <source>Restaurer une sauvegarde…</source>
-        <translation type="unfinished" />
+        <translation>Restore a backup…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217" />
+        <location filename="../main_window.py" line="237" />
         <source>Plus tard</source>
-        <translation type="unfinished" />
+        <translation>Later</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222" />
+        <location filename="../main_window.py" line="242" />
         <source>⚠ Base de données endommagée : restaurez une sauvegarde (Réglages ou Diagnostic).</source>
-        <translation type="unfinished" />
+        <translation>⚠ Damaged database: restore a backup (Settings or Diagnostics).</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="247" />
+        <location filename="../main_window.py" line="267" />
         <source>Base restaurée à partir de {name}.</source>
-        <translation type="unfinished" />
+        <translation>Database restored from {name}.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="272" />
+        <location filename="../main_window.py" line="291" />
+        <source>Place libre rendue au disque : {percent} %</source>
+        <translation>Free space given back to the disk: {percent} %</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="299" />
+        <source>Sauvegarde de la base : vérification de la base…</source>
+        <translation>Database backup: checking the database…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="301" />
+        <source>Sauvegarde de la base : vérification de la copie…</source>
+        <translation>Database backup: checking the copy…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="304" />
         <source>Sauvegarde de la base en cours : {percent} %</source>
-        <translation type="unfinished" />
+        <translation>Database backup in progress: {percent} %</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="284" />
+        <location filename="../main_window.py" line="316" />
         <source>Mise à jour de la base terminée.</source>
         <translation>Database update finished.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="288" />
+        <location filename="../main_window.py" line="320" />
         <location filename="../../client/migration_progress.py" line="37" />
         <source>Mise à jour de la base : {step} {percent} %</source>
         <extracomment>The line shown (status bar, stderr); ``{step}`` one of the steps above.</extracomment>
         <translation>Updating the database: {step} {percent} %</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298" />
+        <location filename="../main_window.py" line="330" />
         <source>Registre incomplet</source>
-        <translation type="unfinished" />
+        <translation>Incomplete register</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337" />
+        <location filename="../main_window.py" line="346" />
+        <source>Place à récupérer sur le disque</source>
+        <translation>Disk space to recover</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="382" />
         <source>⚠ {what} arrêtée (voir Diagnostic)</source>
-        <translation type="unfinished" />
+        <translation>⚠ {what} stopped (see Diagnostics)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355" />
+        <location filename="../main_window.py" line="400" />
         <source>Carte</source>
         <translation>Card</translation>
     </message>
@@ -211,50 +236,55 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
     <message>
         <location filename="../pages/dashboard.py" line="88" />
         <source>Facturé : FSE par mois des soins</source>
-        <translation type="unfinished" />
+        <translation>Billed: FSE by month of care</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="89" />
         <source>Reçu : paiements des caisses par mois de paiement</source>
-        <translation type="unfinished" />
+        <translation>Received: payments from the funds by month of payment</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="91" />
         <source>euros</source>
-        <translation type="unfinished" />
+        <translation>euros</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="95" />
         <source>Rejets et refus par mois des soins</source>
-        <translation type="unfinished" />
+        <translation>Rejects and refusals by month of care</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="96" />
         <source>FSE rejetées ou refusées</source>
-        <translation type="unfinished" />
+        <translation>Rejected or refused FSE</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="98" />
         <source>nombre de FSE</source>
-        <translation type="unfinished" />
+        <translation>number of FSE</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="106" />
         <source>Un mois peut recevoir plus qu'il n'a facturé : les caisses y paient aussi des soins des mois précédents.</source>
-        <translation type="unfinished" />
+        <translation>A month may receive more than it billed: the funds also pay care of previous months in it.</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="182" />
+        <location filename="../pages/dashboard.py" line="166" />
+        <source>Rejets et refus, soins de {first} à {last}</source>
+        <translation>Rejects and refusals, care from {first} to {last}</translation>
+    </message>
+    <message>
+        <location filename="../pages/dashboard.py" line="188" />
         <source>Liste en cours de lecture…</source>
-        <translation type="unfinished" />
+        <translation>Reading the list…</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="217" />
+        <location filename="../pages/dashboard.py" line="223" />
         <source>Double-cliquez pour les lister ici, une ligne chacun.</source>
-        <translation type="unfinished" />
+        <translation>Double-click to list them here, one line each.</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="230" />
+        <location filename="../pages/dashboard.py" line="236" />
         <source>FSE par mode de sécurisation : </source>
         <translation>FSE by securing mode: </translation>
     </message>
@@ -295,20 +325,20 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
     <message>
         <location filename="../pages/dashboard.py" line="129" />
         <source>Vue d'ensemble</source>
-        <translation type="unfinished" />
+        <translation>Overview</translation>
     </message>
     <message>
         <location filename="../pages/dashboard.py" line="130" />
         <source>Recette</source>
-        <translation type="unfinished" />
+        <translation>Takings</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="165" />
+        <location filename="../pages/dashboard.py" line="171" />
         <source>%1 non payés sur %2 FSE</source>
         <translation>%1 unpaid on %2 FSE</translation>
     </message>
     <message>
-        <location filename="../pages/dashboard.py" line="208" />
+        <location filename="../pages/dashboard.py" line="214" />
         <source>Aucune alerte.</source>
         <translation>No alert.</translation>
     </message>
@@ -431,7 +461,7 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <location filename="../../client/labels.py" line="128" />
         <source>Demande d'accord à la complémentaire…</source>
         <extracomment>Said while the desk asks the complémentaire's agreement (tiers payant AMC) before securing.</extracomment>
-        <translation type="unfinished" />
+        <translation>Approval request to the complementary insurer…</translation>
     </message>
     <message>
         <location filename="../../client/labels.py" line="132" />
@@ -494,28 +524,28 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <location filename="../../client/labels.py" line="154" />
         <source>dossier administratif</source>
         <extracomment>The files sent on an OCAM's information request (issue #23, seed 000).</extracomment>
-        <translation type="unfinished" />
+        <translation>administrative record</translation>
     </message>
     <message>
         <location filename="../../client/labels.py" line="155" />
         <source>dossier médical</source>
-        <translation type="unfinished" />
+        <translation>medical record</translation>
     </message>
     <message>
         <location filename="../../client/labels.py" line="156" />
         <source>copie des documents du patient</source>
-        <translation type="unfinished" />
+        <translation>copy of the patient's documents</translation>
     </message>
     <message>
         <location filename="../../client/labels.py" line="161" />
         <source>chirurgien-dentiste</source>
         <extracomment>Who may receive a medical file for an OCAM.</extracomment>
-        <translation type="unfinished" />
+        <translation>dental surgeon</translation>
     </message>
     <message>
         <location filename="../../client/labels.py" line="162" />
         <source>médecin</source>
-        <translation type="unfinished" />
+        <translation>physician</translation>
     </message>
     <message>
         <source>ARL positif</source>
@@ -583,30 +613,30 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>degraded</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="95" />
+        <location filename="../widgets/fse_list.py" line="98" />
         <source>N°</source>
-        <extracomment>Typing pauses this long (ms) before the list is searched again. The « no date » of the du / au fields (shown blank).</extracomment>
+        <extracomment>Typing pauses this long (ms) before the list is searched again. The « no date » of the du / au fields (shown blank). The states the filter offers: those the store holds. An FSE is stored secured (``client.store.fse.insert_fse``), never as a draft: « brouillon » only ever listed nothing.</extracomment>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="96" />
-        <location filename="../widgets/fse_list.py" line="98" />
+        <location filename="../pages/queue.py" line="98" />
+        <location filename="../widgets/fse_list.py" line="101" />
         <source>Date des soins</source>
         <translation>Date of care</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="79" />
+        <location filename="../pages/queue.py" line="81" />
         <source>Mode</source>
         <translation>Mode</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="82" />
-        <location filename="../widgets/fse_list.py" line="103" />
+        <location filename="../pages/queue.py" line="84" />
+        <location filename="../widgets/fse_list.py" line="106" />
         <source>État</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="106" />
+        <location filename="../widgets/fse_list.py" line="109" />
         <source>Rapprochement</source>
         <translation>Reconciliation</translation>
     </message>
@@ -615,189 +645,200 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>AMO billed</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="97" />
-        <source>Patient</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../widgets/fse_list.py" line="99" />
-        <source>Total</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <location filename="../widgets/fse_list.py" line="100" />
-        <source>AMO</source>
-        <translation type="unfinished" />
+        <source>Patient</source>
+        <translation>Patient</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="101" />
+        <location filename="../widgets/fse_list.py" line="102" />
+        <source>Total</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="103" />
+        <source>AMO</source>
+        <translation>AMO</translation>
+    </message>
+    <message>
+        <location filename="../widgets/fse_list.py" line="104" />
         <source>AMC</source>
         <translation>AMC</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="102" />
+        <location filename="../widgets/fse_list.py" line="105" />
         <source>Part patient</source>
-        <translation type="unfinished" />
+        <translation>Patient share</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="104" />
+        <location filename="../widgets/fse_list.py" line="107" />
         <source>AMO payé</source>
         <translation>AMO paid</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="105" />
+        <location filename="../widgets/fse_list.py" line="108" />
         <source>Payé le</source>
-        <translation type="unfinished" />
+        <translation>Paid on</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="107" />
+        <location filename="../widgets/fse_list.py" line="110" />
         <source>Motif / détail</source>
         <translation>Reason / detail</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="143" />
+        <location filename="../widgets/fse_list.py" line="146" />
         <source>Patient : nom, prénom ou NIR…</source>
         <extracomment>What one search read (the use case's: the queue page reads it with its own content). Emitted with each view shown (the list was searched again).</extracomment>
-        <translation type="unfinished" />
+        <translation>Patient: surname, first name or NIR…</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="145" />
+        <location filename="../widgets/fse_list.py" line="148" />
         <source>Le début du nom ou du prénom (accents et majuscules indifférents), ou du NIR</source>
-        <translation type="unfinished" />
+        <translation>The start of the surname or first name (accents and case ignored), or of the NIR</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="151" />
+        <location filename="../widgets/fse_list.py" line="154" />
         <source>Soins à partir du (vide : sans limite)</source>
-        <translation type="unfinished" />
+        <translation>Care from (empty: no limit)</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="152" />
+        <location filename="../widgets/fse_list.py" line="155" />
         <source>Soins jusqu'au (vide : sans limite)</source>
-        <translation type="unfinished" />
+        <translation>Care until (empty: no limit)</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="153" />
+        <location filename="../widgets/fse_list.py" line="156" />
         <source>du</source>
-        <translation type="unfinished" />
+        <translation>from</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="159" />
+        <location filename="../widgets/fse_list.py" line="162" />
         <source>Tous les états</source>
-        <translation type="unfinished" />
+        <translation>All states</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="166" />
+        <location filename="../widgets/fse_list.py" line="169" />
         <source>Tous les paiements</source>
-        <translation type="unfinished" />
+        <translation>All payments</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="183" />
+        <location filename="../widgets/fse_list.py" line="186" />
         <source>Effacer</source>
-        <translation type="unfinished" />
+        <translation>Clear</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="185" />
+        <location filename="../widgets/fse_list.py" line="188" />
         <source>Effacer la recherche et les filtres</source>
-        <translation type="unfinished" />
+        <translation>Clear the search and the filters</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="278" />
+        <location filename="../widgets/fse_list.py" line="284" />
         <source>La date « du » est après la date « au » : rien à chercher.</source>
-        <translation type="unfinished" />
+        <translation>The “from” date is after the “to” date: nothing to search.</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="318" />
+        <location filename="../widgets/fse_list.py" line="324" />
         <source>Liste des FSE illisible : </source>
-        <translation type="unfinished" />
+        <translation>FSE list unreadable: </translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="335" />
+        <location filename="../widgets/fse_list.py" line="341" />
         <source>Aucune FSE pour l'instant.</source>
-        <translation type="unfinished" />
+        <translation>No FSE yet.</translation>
     </message>
     <message>
-        <location filename="../widgets/fse_list.py" line="337" />
+        <location filename="../widgets/fse_list.py" line="343" />
         <source>Aucune FSE ne correspond à cette recherche.</source>
-        <translation type="unfinished" />
+        <translation>No FSE matches this search.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="76" />
+        <location filename="../pages/queue.py" line="78" />
         <source>Lot</source>
         <extracomment>Rows of each list read with the page: twice what a screen shows; the rest by pages as the lists scroll. Issue #27: formatting 3 × 200 rows on the workers while the page painted took the GIL from the GUI thread (its stalls at 1 M FSE). The FSE list read in the same go (None: its filter had nothing to search).</extracomment>
         <translation>Lot</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="77" />
+        <location filename="../pages/queue.py" line="79" />
         <source>Type</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="78" />
+        <location filename="../pages/queue.py" line="80" />
         <source>Caisse</source>
         <translation>Fund</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="80" />
+        <location filename="../pages/queue.py" line="82" />
         <source>FSE</source>
         <translation>FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="85" />
+        <location filename="../pages/queue.py" line="87" />
         <source>Envoi</source>
         <translation>Sending</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="89" />
+        <location filename="../pages/queue.py" line="91" />
         <source>Reçu le</source>
-        <translation type="unfinished" />
+        <translation>Received on</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="93" />
+        <location filename="../pages/queue.py" line="95" />
         <source>Facture</source>
-        <translation type="unfinished" />
+        <translation>Invoice</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="97" />
+        <location filename="../pages/queue.py" line="99" />
         <source>Payé AMO</source>
-        <translation type="unfinished" />
+        <translation>Paid AMO</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="98" />
+        <location filename="../pages/queue.py" line="100" />
         <source>Motif</source>
-        <translation type="unfinished" />
+        <translation>Reason</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="105" />
+        <location filename="../pages/queue.py" line="107" />
         <source>File d'attente et retours</source>
         <translation>Queue and returns</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="64" />
+        <location filename="../pages/queue.py" line="144" />
+        <source>Aucun paiement non rapproché : chaque retour NOEMIE a trouvé sa FSE.</source>
+        <translation>No unmatched payment: every NOEMIE return found its FSE.</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue.py" line="333" />
+        <source>Paiements non rapprochés ({count})</source>
+        <translation>Unmatched payments ({count})</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue_sending.py" line="67" />
         <source>Envoyer maintenant (F9)</source>
+        <extracomment>The bar's text while lots are sent: « 2 / 5 lot(s) ».</extracomment>
         <translation>Send now (F9)</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="69" />
+        <location filename="../pages/queue_sending.py" line="72" />
         <source>Annuler l'envoi (Échap)</source>
         <translation>Cancel sending (Esc)</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="75" />
+        <location filename="../pages/queue_sending.py" line="78" />
         <source>Relever les retours (F10)</source>
         <translation>Fetch returns (F10)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="139" />
+        <location filename="../pages/queue.py" line="153" />
         <source>Feuilles de soins</source>
         <translation>Care sheets</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="140" />
+        <location filename="../pages/queue.py" line="154" />
         <source>Lots</source>
         <translation>Lots</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="141" />
+        <location filename="../pages/queue.py" line="155" />
         <source>Paiements non rapprochés</source>
         <translation>Unmatched payments</translation>
     </message>
@@ -822,27 +863,27 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Cancel the FSE (Del)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="152" />
+        <location filename="../pages/queue.py" line="166" />
         <source>Renvoyer le lot refusé</source>
         <translation>Resend the refused lot</translation>
     </message>
     <message>
         <location filename="../pages/queue_fse_actions.py" line="61" />
         <source>Corriger et renvoyer…</source>
-        <translation type="unfinished" />
+        <translation>Correct and resend…</translation>
     </message>
     <message>
         <location filename="../pages/queue_fse_actions.py" line="64" />
         <source>FSE rejetée ou refusée : la corriger et la signer à nouveau (FSE rectificative)</source>
-        <translation type="unfinished" />
+        <translation>Rejected or refused FSE: correct it and sign it again (corrective FSE)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="156" />
+        <location filename="../pages/queue.py" line="170" />
         <source>Rapprocher… (Alt+R)</source>
         <translation>Match… (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="160" />
+        <location filename="../pages/queue.py" line="174" />
         <source>Rapprocher à la main le paiement choisi d'une FSE acceptée (ARL positif)</source>
         <translation>Match the chosen payment by hand with an accepted FSE (positive ARL)</translation>
     </message>
@@ -857,29 +898,34 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>FSE partly paid or rejected: accepted loss or claimed from the caisse</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="170" />
+        <location filename="../pages/queue.py" line="184" />
         <source>Une FSE ne peut être annulée que tant qu'elle n'est pas partie. Un lot refusé (ARL négatif) est renvoyé tel quel après correction de la cause indiquée.</source>
         <translation>An FSE can only be cancelled until it has left. A refused lot (negative ARL) is sent again as is once the stated cause is fixed.</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="102" />
+        <location filename="../pages/queue_sending.py" line="88" />
+        <source>Aucun envoi en cours</source>
+        <translation>No sending in progress</translation>
+    </message>
+    <message>
+        <location filename="../pages/queue_sending.py" line="107" />
         <source>Signature des lots avec la carte CPS…</source>
         <translation>Signing the lots with the CPS card…</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="139" />
+        <location filename="../pages/queue_sending.py" line="144" />
         <source>Réseau : envoi…</source>
         <translation>Network: sending…</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="161" />
+        <location filename="../pages/queue_sending.py" line="166" />
         <source>Annulation demandée : l'envoi en cours se termine.</source>
         <translation>Cancel requested: the transfer in progress finishes.</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="185" />
+        <location filename="../pages/queue_sending.py" line="191" />
         <source>Réseau : envoi arrêté</source>
-        <translation type="unfinished" />
+        <translation>Network: sending stopped</translation>
     </message>
     <message>
         <location filename="../pages/queue_fse_actions.py" line="129" />
@@ -889,32 +935,32 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
     <message>
         <location filename="../pages/queue_fse_actions.py" line="180" />
         <source>Insérez la carte CPS du praticien : c'est elle qui signe la FSE corrigée.</source>
-        <translation type="unfinished" />
+        <translation>Insert the practitioner's CPS card: it signs the corrected FSE.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="359" />
+        <location filename="../pages/queue.py" line="376" />
         <source>Choisissez d'abord le paiement dans l'onglet Paiements non rapprochés.</source>
         <translation>First choose the payment in the Unmatched payments tab.</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="365" />
+        <location filename="../pages/queue.py" line="382" />
         <source>Rapprocher un paiement</source>
         <translation>Match a payment</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="214" />
-        <location filename="../pages/queue_sending.py" line="220" />
+        <location filename="../pages/queue.py" line="228" />
+        <location filename="../pages/queue_sending.py" line="226" />
         <source>Réseau : injoignable</source>
         <translation>Network: unreachable</translation>
     </message>
     <message>
-        <location filename="../pages/queue_sending.py" line="201" />
+        <location filename="../pages/queue_sending.py" line="207" />
         <source>Relève des retours de l'Assurance Maladie…</source>
         <translation>Fetching the Assurance Maladie returns…</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="214" />
-        <location filename="../pages/queue_sending.py" line="213" />
+        <location filename="../pages/queue.py" line="228" />
+        <location filename="../pages/queue_sending.py" line="219" />
         <source>Réseau : ok</source>
         <translation>Network: ok</translation>
     </message>
@@ -941,7 +987,7 @@ Restaurez une sauvegarde : la base endommagée sera mise de côté dans le dossi
         <translation>Cancel the FSE</translation>
     </message>
     <message>
-        <location filename="../pages/queue.py" line="343" />
+        <location filename="../pages/queue.py" line="360" />
         <source>Choisissez le lot refusé dans l'onglet Lots.</source>
         <translation>Choose the refused lot in the Lots tab.</translation>
     </message>
@@ -968,42 +1014,47 @@ or scan the signed care sheet.</translation>
         <translation>Degraded FSE waiting for their signed sheet:</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="125" />
+        <location filename="../pages/scor.py" line="124" />
+        <source>Aucune FSE en dégradé n'attend sa feuille signée : rien à numériser.</source>
+        <translation>No degraded-mode FSE is waiting for its signed form: nothing to scan.</translation>
+    </message>
+    <message>
+        <location filename="../pages/scor.py" line="132" />
         <source>Pièces et leur suivi :</source>
         <translation>Documents and their follow-up:</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="133" />
+        <location filename="../pages/scor.py" line="140" />
         <source>Numériser (Ctrl+N)</source>
         <translation>Scan (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="138" />
+        <location filename="../pages/scor.py" line="145" />
         <source>Importer un fichier… (Ctrl+O)</source>
         <translation>Import a file… (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="150" />
+        <location filename="../pages/scor.py" line="157" />
         <source>Joindre à la FSE (Ctrl+Entrée)</source>
         <translation>Attach to the FSE (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="160" />
+        <location filename="../pages/scor.py" line="167" />
         <source>La pièce part dans un lot PJ après le lot de sa FSE, à l'envoi suivant (page File d'attente, F9). Sans ARL PJ positif après 5 jours ouvrés, envoyez le duplicata papier à la caisse.</source>
         <translation>The document leaves in a PJ lot after its FSE's lot, at the next sending (Queue page, F9). Without a positive PJ ARL after 5 working days, post the paper duplicate to the fund.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="192" />
+        <location filename="../pages/scor.py" line="200" />
         <source>Aucune pièce pour l'instant.</source>
         <translation>No document yet.</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="221" />
+        <location filename="../pages/scor.py" line="229" />
         <source>Numérisation…</source>
         <translation>Scanning…</translation>
     </message>
     <message>
-        <location filename="../pages/scor.py" line="233" />
+        <location filename="../pages/scor.py" line="241" />
         <source>Feuille de soins numérisée</source>
         <translation>Scanned care sheet</translation>
     </message>
@@ -1125,7 +1176,7 @@ Postcode and town</translation>
     <message>
         <location filename="../pages/settings.py" line="187" />
         <source>Sauvegardes :</source>
-        <translation type="unfinished" />
+        <translation>Backups:</translation>
     </message>
     <message>
         <location filename="../pages/settings.py" line="196" />
@@ -1163,63 +1214,63 @@ Postcode and town</translation>
         <translation>unknown card</translation>
     </message>
     <message>
-        <location filename="../status.py" line="28" />
+        <location filename="../status.py" line="29" />
         <source>Lecteurs : recherche…</source>
         <translation>Readers: searching…</translation>
     </message>
     <message>
-        <location filename="../status.py" line="30" />
-        <location filename="../status.py" line="117" />
+        <location filename="../status.py" line="31" />
+        <location filename="../status.py" line="118" />
         <source>Aucun praticien</source>
         <translation>No practitioner</translation>
     </message>
     <message>
-        <location filename="../status.py" line="32" />
+        <location filename="../status.py" line="33" />
         <source>File : —</source>
         <translation>Queue: —</translation>
     </message>
     <message>
-        <location filename="../status.py" line="34" />
+        <location filename="../status.py" line="35" />
         <source>Réseau : —</source>
         <translation>Network: —</translation>
     </message>
     <message>
-        <location filename="../status.py" line="90" />
+        <location filename="../status.py" line="91" />
         <source>Lecteurs : indisponibles</source>
         <translation>Readers: unavailable</translation>
     </message>
     <message>
-        <location filename="../status.py" line="94" />
+        <location filename="../status.py" line="95" />
         <source>Aucun lecteur de cartes</source>
         <translation>No card reader</translation>
     </message>
     <message>
-        <location filename="../status.py" line="95" />
+        <location filename="../status.py" line="96" />
         <source>Branchez un lecteur, ou démarrez le service pcscd.</source>
         <translation>Plug in a reader, or start the pcscd service.</translation>
     </message>
     <message>
-        <location filename="../status.py" line="102" />
+        <location filename="../status.py" line="103" />
         <source>{what} (lecture…)</source>
         <translation>{what} (reading…)</translation>
     </message>
     <message>
-        <location filename="../status.py" line="104" />
+        <location filename="../status.py" line="105" />
         <source>vide</source>
         <translation>empty</translation>
     </message>
     <message>
-        <location filename="../status.py" line="120" />
+        <location filename="../status.py" line="121" />
         <source>Praticien : {name}</source>
         <translation>Practitioner: {name}</translation>
     </message>
     <message>
-        <location filename="../status.py" line="140" />
+        <location filename="../status.py" line="141" />
         <source>File : {n} en attente</source>
         <translation>Queue: {n} waiting</translation>
     </message>
     <message>
-        <location filename="../status.py" line="142" />
+        <location filename="../status.py" line="143" />
         <source>, {n} rejet(s)</source>
         <translation>, {n} reject(s)</translation>
     </message>
@@ -1246,7 +1297,7 @@ Postcode and town</translation>
     <message>
         <location filename="../widgets/acts_table.py" line="31" />
         <source>ALD</source>
-        <translation type="unfinished" />
+        <translation>ALD</translation>
     </message>
     <message>
         <location filename="../widgets/acts_table.py" line="32" />
@@ -1334,29 +1385,29 @@ Postcode and town</translation>
         <translation>Abandon this invoice</translation>
     </message>
     <message>
-        <location filename="../widgets/act_entry.py" line="50" />
+        <location filename="../widgets/act_entry.py" line="57" />
         <source>Code ou libellé de l'acte, puis Entrée (Ctrl+K)</source>
         <translation>Act code or label, then Enter (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../widgets/act_entry.py" line="64" />
+        <location filename="../widgets/act_entry.py" line="71" />
         <source>Favoris :</source>
         <translation>Favourites:</translation>
     </message>
     <message>
-        <location filename="../widgets/act_entry.py" line="68" />
+        <location filename="../widgets/act_entry.py" line="75" />
         <source>Modifier…</source>
-        <translation type="unfinished" />
+        <translation>Edit…</translation>
     </message>
     <message>
-        <location filename="../widgets/act_entry.py" line="70" />
+        <location filename="../widgets/act_entry.py" line="77" />
         <source>Favoris séparés par des virgules ; « G+MEG » ajoute les deux actes</source>
-        <translation type="unfinished" />
+        <translation>Favourites separated by commas; “G+MEG” adds both acts</translation>
     </message>
     <message>
         <location filename="../widgets/acts_table.py" line="52" />
         <source>En rapport avec l'ALD (ordonnancier bizone) : seul cet acte est exonéré</source>
-        <translation type="unfinished" />
+        <translation>Related to the ALD (two-zone prescription form): only this act is exempt</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_options.py" line="55" />
@@ -1382,12 +1433,12 @@ Postcode and town</translation>
     <message>
         <location filename="../widgets/invoice_options.py" line="95" />
         <source>Paiement :</source>
-        <translation type="unfinished" />
+        <translation>Payment:</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_options.py" line="102" />
         <source>Réglé par :</source>
-        <translation type="unfinished" />
+        <translation>Paid by:</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_actions.py" line="38" />
@@ -1416,55 +1467,55 @@ Postcode and town</translation>
         <translation>Secure the FSE (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../widgets/act_entry.py" line="104" />
+        <location filename="../widgets/act_entry.py" line="130" />
         <source>Favoris</source>
-        <translation type="unfinished" />
+        <translation>Favourites</translation>
     </message>
     <message>
-        <location filename="../widgets/act_entry.py" line="106" />
+        <location filename="../widgets/act_entry.py" line="132" />
         <source>Codes séparés par des virgules ; « + » pour une combinaison (ex. G+MEG) :</source>
-        <translation type="unfinished" />
+        <translation>Codes separated by commas; “+” for a combination (e.g. G+MEG):</translation>
     </message>
     <message>
-        <location filename="../widgets/act_entry.py" line="118" />
+        <location filename="../widgets/act_entry.py" line="144" />
         <source>Favoris non enregistrés</source>
-        <translation type="unfinished" />
+        <translation>Favourites not saved</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_panel.py" line="274" />
         <source>est déjà sur cette facture</source>
         <extracomment>Kind of the referential entries that are consultations / acts (not majorations, IK): the same one twice for a patient on one day asks for a confirmation. What the securing waits for (the AMC's agreement), said from its worker thread.</extracomment>
-        <translation type="unfinished" />
+        <translation>is already on this invoice</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_panel.py" line="276" />
         <source>a déjà été facturé à ce patient ce jour-là</source>
-        <translation type="unfinished" />
+        <translation>was already billed to this patient that day</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_panel.py" line="283" />
         <source>ce patient</source>
-        <translation type="unfinished" />
+        <translation>this patient</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_panel.py" line="287" />
         <source>Même acte deux fois</source>
-        <translation type="unfinished" />
+        <translation>Same act twice</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_panel.py" line="289" />
         <source>Ajouter quand même</source>
-        <translation type="unfinished" />
+        <translation>Add anyway</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_panel.py" line="290" />
         <source>Ne pas ajouter</source>
-        <translation type="unfinished" />
+        <translation>Do not add</translation>
     </message>
     <message>
         <location filename="../widgets/acts_table.py" line="92" />
         <source>En rapport avec l'ALD</source>
-        <translation type="unfinished" />
+        <translation>Related to the ALD</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_options.py" line="143" />
@@ -1474,7 +1525,7 @@ Postcode and town</translation>
     <message>
         <location filename="../widgets/invoice_panel.py" line="404" />
         <source>Ce que le patient règle maintenant ({means})</source>
-        <translation type="unfinished" />
+        <translation>What the patient pays now ({means})</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_actions.py" line="62" />
@@ -1514,17 +1565,17 @@ Postcode and town</translation>
     <message>
         <location filename="../widgets/invoice_notices.py" line="68" />
         <source>à encaisser maintenant : {amount} ({means})</source>
-        <translation type="unfinished" />
+        <translation>to collect now: {amount} ({means})</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_notices.py" line="72" />
         <source>rien à encaisser ({payment})</source>
-        <translation type="unfinished" />
+        <translation>nothing to collect ({payment})</translation>
     </message>
     <message>
         <location filename="../widgets/invoice_notices.py" line="73" />
         <source>FSE n° {number} sécurisée pour {name} — {money}.</source>
-        <translation type="unfinished" />
+        <translation>FSE no. {number} secured for {name} — {money}.</translation>
     </message>
     <message>
         <source>Imprimé : {names}.</source>
@@ -1609,17 +1660,17 @@ Postcode and town</translation>
     <message>
         <location filename="../dialogs/rectify.py" line="43" />
         <source>Corriger et renvoyer la FSE n° %1</source>
-        <translation type="unfinished" />
+        <translation>Correct and resend FSE no. %1</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="48" />
         <source>refusée par l'Assurance Maladie (ARL négatif)</source>
-        <translation type="unfinished" />
+        <translation>refused by the Assurance Maladie (negative ARL)</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="50" />
         <source>rejetée par la caisse</source>
-        <translation type="unfinished" />
+        <translation>rejected by the fund</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="68" />
@@ -1630,17 +1681,17 @@ Postcode and town</translation>
     <message>
         <location filename="../dialogs/rectify.py" line="71" />
         <source>Codes des actes séparés par des virgules, ex. : G, MEG</source>
-        <translation type="unfinished" />
+        <translation>Act codes separated by commas, e.g.: G, MEG</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="73" />
         <source>Actes :</source>
-        <translation type="unfinished" />
+        <translation>Acts:</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="74" />
         <source>tiers payant part obligatoire (AMO)</source>
-        <translation type="unfinished" />
+        <translation>third-party payment, compulsory share (AMO)</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="76" />
@@ -1650,7 +1701,7 @@ Postcode and town</translation>
     <message>
         <location filename="../dialogs/rectify.py" line="78" />
         <source>Tiers payant :</source>
-        <translation type="unfinished" />
+        <translation>Third-party payment:</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="86" />
@@ -1665,12 +1716,12 @@ Postcode and town</translation>
     <message>
         <location filename="../dialogs/rectify.py" line="92" />
         <source>La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE n° %1 reste dans l'historique, marquée « rectifiée », et ne compte plus dans les totaux. Le patient est identifié par son NIR (sans carte Vitale).</source>
-        <translation type="unfinished" />
+        <translation>The corrected FSE gets a new number and leaves in a new batch; FSE no. %1 stays in the history, marked “corrected”, and no longer counts in the totals. The patient is identified by their NIR (without a Vitale card).</translation>
     </message>
     <message>
         <location filename="../dialogs/rectify.py" line="98" />
         <source>La FSE corrigée reçoit un nouveau numéro et part dans un nouveau lot ; la FSE n° %1 reste dans l'historique, marquée « rectifiée », et ne compte plus dans les totaux.</source>
-        <translation type="unfinished" />
+        <translation>The corrected FSE gets a new number and leaves in a new batch; FSE no. %1 stays in the history, marked “corrected”, and no longer counts in the totals.</translation>
     </message>
     <message>
         <source>Factures préparées à l'accueil, qui attendent la CPS</source>
@@ -1685,7 +1736,7 @@ Postcode and town</translation>
     <message>
         <location filename="../widgets/patient_panel.py" line="127" />
         <source>Tapez la date (ex. 05122026) ou choisissez-la ; Ctrl+D</source>
-        <translation type="unfinished" />
+        <translation>Type the date (e.g. 05122026) or choose it; Ctrl+D</translation>
     </message>
     <message>
         <location filename="../widgets/patient_panel.py" line="143" />
@@ -1736,12 +1787,12 @@ Postcode and town</translation>
     <message>
         <location filename="../widgets/patient_panel.py" line="213" />
         <source>Nouveau patient… Ctrl+N</source>
-        <translation type="unfinished" />
+        <translation>New patient… Ctrl+N</translation>
     </message>
     <message>
         <location filename="../widgets/patient_panel.py" line="216" />
         <source>Saisir l'identité d'un patient sans carte (première visite, mode dégradé)</source>
-        <translation type="unfinished" />
+        <translation>Enter the identity of a patient without a card (first visit, degraded mode)</translation>
     </message>
     <message>
         <location filename="../widgets/patient_panel.py" line="351" />
@@ -1762,32 +1813,32 @@ Postcode and town</translation>
     <message>
         <location filename="../dialogs/without_card.py" line="69" />
         <source>Pourquoi facturer sans la carte Vitale ?</source>
-        <translation type="unfinished" />
+        <translation>Why bill without the Vitale card?</translation>
     </message>
     <message>
         <location filename="../widgets/patient_panel.py" line="560" />
         <source>Mode dégradé ({reason}) : la feuille de soins sera imprimée pour signature.</source>
-        <translation type="unfinished" />
+        <translation>Degraded mode ({reason}): the care form will be printed for signature.</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="46" />
         <source>Nouveau patient</source>
-        <translation type="unfinished" />
+        <translation>New patient</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="55" />
         <source>15 caractères, clé comprise</source>
-        <translation type="unfinished" />
+        <translation>15 characters, key included</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="77" />
         <source>Nom :</source>
-        <translation type="unfinished" />
+        <translation>Surname:</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="78" />
         <source>Prénom :</source>
-        <translation type="unfinished" />
+        <translation>First name:</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="79" />
@@ -1810,27 +1861,27 @@ Postcode and town</translation>
     <message>
         <location filename="../dialogs/patient.py" line="82" />
         <source>Qualité :</source>
-        <translation type="unfinished" />
+        <translation>Beneficiary type:</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="83" />
         <source>Régime (2 chiffres) :</source>
-        <translation type="unfinished" />
+        <translation>Scheme (2 digits):</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="84" />
         <source>Caisse (3 chiffres) :</source>
-        <translation type="unfinished" />
+        <translation>Fund (3 digits):</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="85" />
         <source>Centre (4 chiffres) :</source>
-        <translation type="unfinished" />
+        <translation>Centre (4 digits):</translation>
     </message>
     <message>
         <location filename="../dialogs/patient.py" line="95" />
         <source>Créer</source>
-        <translation type="unfinished" />
+        <translation>Create</translation>
     </message>
     <message>
         <source>Mode dégradé choisi : la feuille de soins sera imprimée pour signature.</source>
@@ -1879,7 +1930,7 @@ Postcode and town</translation>
         <location filename="../widgets/practitioner_bar.py" line="82" />
         <source>Carte CPS absente (jeton PKCS#11{token}) : branchez-la ou insérez-la pour signer, le code porteur sera demandé.</source>
         <extracomment>The PKCS#11 token awaited (its name, "" unnamed); None: none awaited.</extracomment>
-        <translation type="unfinished" />
+        <translation>CPS card absent (PKCS#11 token{token}): plug it in or insert it to sign, the PIN will be asked.</translation>
     </message>
     <message>
         <location filename="../widgets/practitioner_bar.py" line="88" />
@@ -1920,90 +1971,90 @@ Postcode and town</translation>
         <location filename="../dialogs/restore.py" line="70" />
         <location filename="../dialogs/restore.py" line="202" />
         <source>Restaurer une sauvegarde</source>
-        <translation type="unfinished" />
+        <translation>Restore a backup</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="94" />
         <source>Date</source>
         <extracomment>Whether the window's sender is at work (a restore would pull the store from it). Asks the user to confirm (the question's text): a message box; tests replace it.</extracomment>
-        <translation type="unfinished" />
+        <translation>Date</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="94" />
         <source>Taille</source>
-        <translation type="unfinished" />
+        <translation>Size</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="94" />
         <source>Vérification</source>
-        <translation type="unfinished" />
+        <translation>Check</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="106" />
         <source>Vérification des sauvegardes…</source>
-        <translation type="unfinished" />
+        <translation>Checking the backups…</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="115" />
         <source>Autre fichier…</source>
-        <translation type="unfinished" />
+        <translation>Other file…</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="120" />
         <source>Restaurer la sauvegarde choisie…</source>
-        <translation type="unfinished" />
+        <translation>Restore the chosen backup…</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="127" />
         <location filename="../dialogs/puk.py" line="39" />
         <source>Fermer</source>
-        <translation type="unfinished" />
+        <translation>Close</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="155" />
         <source>vérifiée</source>
-        <translation type="unfinished" />
+        <translation>checked</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="155" />
         <source>refusée : {why}</source>
-        <translation type="unfinished" />
+        <translation>refused: {why}</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="169" />
         <source>Aucune sauvegarde dans {folder}. Choisissez un fichier de sauvegarde avec « Autre fichier… ».</source>
-        <translation type="unfinished" />
+        <translation>No backup in {folder}. Choose a backup file with “Other file…”.</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="177" />
         <source>{n} sauvegarde(s), dont {good} vérifiée(s). La plus récente est en haut.</source>
-        <translation type="unfinished" />
+        <translation>{n} backup(s), {good} of them checked. The most recent is at the top.</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="205" />
         <source>Restaurer</source>
-        <translation type="unfinished" />
+        <translation>Restore</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="215" />
         <location filename="../dialogs/restore.py" line="222" />
         <source>la sauvegarde du {when}</source>
-        <translation type="unfinished" />
+        <translation>the backup of {when}</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="228" />
         <source>Fichier de sauvegarde</source>
-        <translation type="unfinished" />
+        <translation>Backup file</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="230" />
         <source>Base sesam (*.db)</source>
-        <translation type="unfinished" />
+        <translation>sesam database (*.db)</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="241" />
         <source>Un envoi est en cours : attendez sa fin (page File d'attente), puis recommencez. Rien n'a été modifié.</source>
-        <translation type="unfinished" />
+        <translation>A sending is in progress: wait for it to end (Queue page), then try again. Nothing was changed.</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="247" />
@@ -2012,163 +2063,168 @@ Postcode and town</translation>
 {explanation}
 
 Les pages de l'application seront rechargées à partir de la base restaurée.</source>
-        <translation type="unfinished" />
+        <translation>Restore {what}?
+
+{explanation}
+
+The application's pages will be reloaded from the restored database.</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="256" />
         <source>Restauration en cours… Ne fermez pas l'application.</source>
-        <translation type="unfinished" />
+        <translation>Restoring… Do not close the application.</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="281" />
         <source> La base précédente est gardée : {path}.</source>
-        <translation type="unfinished" />
+        <translation> The previous database is kept: {path}.</translation>
     </message>
     <message>
         <location filename="../dialogs/restore.py" line="287" />
         <source>Restauration faite à partir de {what}.</source>
-        <translation type="unfinished" />
+        <translation>Restored from {what}.</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="29" />
         <source>Carte CPS bloquée</source>
-        <translation type="unfinished" />
+        <translation>CPS card blocked</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="31" />
         <source>La carte CPS insérée dans « %1 » est bloquée : trois codes porteur faux ont été saisis. Vous pouvez la débloquer avec son code de déblocage (PUK, 8 chiffres, reçu avec la carte) et choisir un nouveau code porteur.</source>
-        <translation type="unfinished" />
+        <translation>The CPS card inserted in “%1” is blocked: three wrong PINs were typed. You can unblock it with its unblocking code (PUK, 8 digits, received with the card) and choose a new PIN.</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="56" />
         <source>Débloquer la carte CPS</source>
-        <translation type="unfinished" />
+        <translation>Unblock the CPS card</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="61" />
         <source>Carte CPS bloquée dans « %1 » : saisissez son code PUK et un nouveau code porteur.</source>
-        <translation type="unfinished" />
+        <translation>CPS card blocked in “%1”: type its PUK and a new PIN.</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="67" />
         <source>Code PUK</source>
-        <translation type="unfinished" />
+        <translation>PUK</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="68" />
         <source>Nouveau code porteur</source>
-        <translation type="unfinished" />
+        <translation>New PIN</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="69" />
         <source>Confirmation</source>
-        <translation type="unfinished" />
+        <translation>Confirmation</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="70" />
         <source>Code PUK (8 chiffres) :</source>
-        <translation type="unfinished" />
+        <translation>PUK (8 digits):</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="71" />
         <source>Nouveau code porteur (4 chiffres) :</source>
-        <translation type="unfinished" />
+        <translation>New PIN (4 digits):</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="72" />
         <source>Nouveau code porteur, à nouveau :</source>
-        <translation type="unfinished" />
+        <translation>New PIN, again:</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="83" />
         <source>Code PUK incorrect. Il reste %1 %2.</source>
-        <translation type="unfinished" />
+        <translation>Wrong PUK. Attempts left: %1.</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="92" />
         <source>Débloquer</source>
-        <translation type="unfinished" />
+        <translation>Unblock</translation>
     </message>
     <message>
         <location filename="../dialogs/puk.py" line="116" />
         <source>Les deux nouveaux codes porteur diffèrent.</source>
-        <translation type="unfinished" />
+        <translation>The two new PINs differ.</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="112" />
         <location filename="../pages/recette.py" line="267" />
-        <location filename="../widgets/fse_list.py" line="173" />
+        <location filename="../widgets/fse_list.py" line="176" />
         <source>Tous les praticiens</source>
         <extracomment>FSE listed on screen at most (the totals count them all; the printed recette lists all).</extracomment>
-        <translation type="unfinished" />
+        <translation>All practitioners</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="113" />
         <source>Aujourd'hui</source>
-        <translation type="unfinished" />
+        <translation>Today</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="115" />
         <source>Afficher</source>
-        <translation type="unfinished" />
+        <translation>Show</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="118" />
         <source>Imprimer…</source>
-        <translation type="unfinished" />
+        <translation>Print…</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="122" />
         <source>Du</source>
-        <translation type="unfinished" />
+        <translation>From</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="123" />
-        <location filename="../widgets/fse_list.py" line="155" />
+        <location filename="../widgets/fse_list.py" line="158" />
         <source>au</source>
-        <translation type="unfinished" />
+        <translation>to</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="124" />
-        <location filename="../widgets/fse_list.py" line="96" />
+        <location filename="../widgets/fse_list.py" line="99" />
         <source>Praticien</source>
-        <translation type="unfinished" />
+        <translation>Practitioner</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="135" />
         <source>Chargement…</source>
-        <translation type="unfinished" />
+        <translation>Loading…</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="198" />
         <source>Recette {period} : {count} FSE, honoraires {fees}
 Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {expected} (AMO {amo} des caisses, AMC {amc} des complémentaires)</source>
-        <translation type="unfinished" />
+        <translation>Takings {period}: {count} FSE, fees {fees}
+Collected at the practice {collected} · to collect {due} · third-party payment expected {expected} (AMO {amo} from the funds, AMC {amc} from the complementary insurers)</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="215" />
         <source>Seules les {n} premières FSE sont listées ; les totaux les comptent toutes.</source>
-        <translation type="unfinished" />
+        <translation>Only the first {n} FSE are listed; the totals count them all.</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="239" />
         <source>Total encaissé</source>
-        <translation type="unfinished" />
+        <translation>Total collected</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="240" />
         <source>À encaisser</source>
-        <translation type="unfinished" />
+        <translation>To collect</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="290" />
         <source>Recette enregistrée : {path}</source>
-        <translation type="unfinished" />
+        <translation>Takings saved: {path}</translation>
     </message>
     <message>
         <location filename="../pages/recette.py" line="291" />
         <source>Imprimer la recette</source>
-        <translation type="unfinished" />
+        <translation>Print the takings</translation>
     </message>
     <message>
         <location filename="../widgets/apcv_entry.py" line="54" />
@@ -2256,7 +2312,7 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
     <message>
         <location filename="../widgets/amc_conventions.py" line="51" />
         <source>Délai de paiement (jours)</source>
-        <translation type="unfinished" />
+        <translation>Payment delay (days)</translation>
     </message>
     <message>
         <location filename="../widgets/amc_conventions.py" line="64" />
@@ -2281,7 +2337,7 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
     <message>
         <location filename="../widgets/amc_conventions.py" line="76" />
         <source>délai (jours), vide : %1</source>
-        <translation type="unfinished" />
+        <translation>delay (days), empty: %1</translation>
     </message>
     <message>
         <location filename="../widgets/amc_conventions.py" line="86" />
@@ -2316,7 +2372,7 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
     <message>
         <location filename="../widgets/amc_conventions.py" line="133" />
         <source>Le délai de paiement est un nombre de jours, de 1 à 365 (vide : par défaut).</source>
-        <translation type="unfinished" />
+        <translation>The payment delay is a number of days, from 1 to 365 (empty: default).</translation>
     </message>
     <message>
         <location filename="../widgets/amc_conventions.py" line="144" />
@@ -2331,7 +2387,7 @@ Encaissé au cabinet {collected} · à encaisser {due} · tiers payant attendu {
     <message>
         <location filename="../widgets/amc_conventions.py" line="157" />
         <source>%1 (par défaut)</source>
-        <translation type="unfinished" />
+        <translation>%1 (default)</translation>
     </message>
     <message>
         <location filename="../pages/billing.py" line="43" />

@@ -11,7 +11,7 @@ from client.alerts import Alert, is_summed
 from client.labels import mode_label
 from client.usecases import views
 from ui.errors import message_for
-from ui.fmt import euros
+from ui.fmt import count_fr, euros
 from ui.pages.base import Page, hint
 from ui.pages.recette import RecetteView
 from ui.qt import (
@@ -46,7 +46,7 @@ class Tile(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet("QFrame { background: #f4f7fa; border-radius: 6px; }")
         layout = QGridLayout(self)
-        title = QLabel(caption)
+        self.title = title = QLabel(caption)
         title.setProperty("role", "hint")
         title.setWordWrap(True)
         self.value = QLabel("—")
@@ -160,11 +160,17 @@ class DashboardPage(Page):
         )
         self.waiting.value.setText(euros(view.waiting_amount))
         self.modes.setText(mode_shares_text(view.mode_shares))
-        self.rejects.value.setText(str(view.rejects))
+        self.rejects.value.setText(count_fr(view.rejects))
+        if view.months:  # the tile counts the charts' months, not every reject on record
+            self.rejects.title.setText(
+                tr("Rejets et refus, soins de {first} à {last}").format(
+                    first=view.months[0], last=view.months[-1]
+                )
+            )
         self.unpaid.value.setText(
             tr("%1 non payés sur %2 FSE")
             .replace("%1", euros(view.unpaid_amount))
-            .replace("%2", str(view.unpaid_count))
+            .replace("%2", count_fr(view.unpaid_count))
         )
         self.days.value.setText(
             str(view.days_since_transmission)

@@ -16,7 +16,7 @@ from client.sender import SenderThread
 from client.store.rows import LotRow, OutboxRow
 from client.usecases import lots, payments, views
 from ui.errors import message_for
-from ui.fmt import date_fr, euros
+from ui.fmt import count_fr, date_fr, euros
 from ui.models import Column, Deliver, LazyTable, Prepared
 from ui.pages.base import Page, hint
 from ui.pages.queue_fse_actions import FseActions
@@ -33,6 +33,8 @@ from ui.qt import (
     Qt,
     QTabWidget,
     QTimer,
+    QVBoxLayout,
+    QWidget,
     Signal,
 )
 from ui.translation import QT_TRANSLATE_NOOP, tr
@@ -134,11 +136,23 @@ class QueuePage(Page):
         self.lot_table.setObjectName("lotTable")
         for col, width in ((0, 60), (1, 60), (2, 110), (3, 90), (4, 50), (5, 240)):
             self.lot_table.setColumnWidth(col, width)
+        self.lot_table.fit_digits(0)
         self.unmatched_table = LazyTable(UNMATCHED_COLUMNS)
         self.unmatched_table.setObjectName("unmatchedTable")
+        # An empty list says so (as the SCOR page's do), not a blank table.
+        self.unmatched_empty = hint(
+            tr("Aucun paiement non rapproché : chaque retour NOEMIE a trouvé sa FSE.")
+        )
+        self.unmatched_empty.setObjectName("unmatchedEmpty")
+        self.unmatched_empty.setVisible(False)
+        self.unmatched_tab = QWidget()
+        unmatched_layout = QVBoxLayout(self.unmatched_tab)
+        unmatched_layout.setContentsMargins(0, 0, 0, 0)
+        unmatched_layout.addWidget(self.unmatched_empty)
+        unmatched_layout.addWidget(self.unmatched_table, 1)
         self.tabs.addTab(self.fse_list, tr("Feuilles de soins"))
         self.tabs.addTab(self.lot_table, tr("Lots"))
-        self.tabs.addTab(self.unmatched_table, tr("Paiements non rapprochés"))
+        self.tabs.addTab(self.unmatched_tab, tr("Paiements non rapprochés"))
         self.layout_.addWidget(self.tabs, 1)
 
         self.fse_actions = FseActions(self, self.fse_list, self.send_message.setText, self.refresh)
@@ -256,15 +270,15 @@ class QueuePage(Page):
         counts = view.summary
         waiting, sent, rejected, paid = counts.waiting, counts.sent, counts.refused, counts.paid
         text = (
-            f"{waiting} FSE à envoyer · {sent} envoyée(s) sans ARL · {paid} payée(s) · "
-            f"{rejected} rejet(s) ou refus"
+            f"{count_fr(waiting)} FSE à envoyer · {count_fr(sent)} envoyée(s) sans ARL · "
+            f"{count_fr(paid)} payée(s) · {count_fr(rejected)} rejet(s) ou refus"
         )
         if view.drafts:
-            text += f" · {len(view.drafts)} facture(s) préparée(s) à l'accueil"
+            text += f" · {count_fr(len(view.drafts))} facture(s) préparée(s) à l'accueil"
         if view.late_amc:
             text += (
-                f" · {len(view.late_amc)} part(s) complémentaire(s) en retard de paiement "
-                "(voir les alertes)"
+                f" · {count_fr(len(view.late_amc))} part(s) complémentaire(s) en retard de "
+                "paiement (voir les alertes)"
             )
         if view.last_contact:
             text += f"\nDernier échange avec l'Assurance Maladie : {date_fr(view.last_contact)}"
@@ -314,7 +328,10 @@ class QueuePage(Page):
         self, view: views.QueueView, first: Prepared[views.UnmatchedPayment]
     ) -> None:
         self.unmatched_table.set_source(self._unmatched_page, view.unmatched_count, first)
-        self.tabs.setTabText(2, f"Paiements non rapprochés ({view.unmatched_count})")
+        self.unmatched_empty.setVisible(view.unmatched_count == 0)
+        self.tabs.setTabText(
+            2, tr("Paiements non rapprochés ({count})").format(count=count_fr(view.unmatched_count))
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (

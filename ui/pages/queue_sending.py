@@ -28,6 +28,9 @@ from ui.worker_failures import WorkerVanishedError
 
 logger = logging.getLogger(__name__)
 
+#: The bar's text while lots are sent: « 2 / 5 lot(s) ».
+LOTS_FORMAT = "%v / %m lot(s)"
+
 
 class SenderBridge(QObject):
     """The sender's callbacks (on its thread) as GUI-thread signals."""
@@ -80,7 +83,9 @@ class SendControls(QObject):
         self.progress = QProgressBar()
         self.progress.setObjectName("sendProgress")
         self.progress.setTextVisible(True)
-        self.progress.setFormat("%v / %m lot(s)")
+        # Idle, the bar said « 0 / 1 lot(s) », as if a lot were waiting: it says no send
+        # runs until the first progress of one gives it its lots.
+        self.progress.setFormat(tr("Aucun envoi en cours"))
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.row.addWidget(self.progress, 1)
@@ -164,6 +169,7 @@ class SendControls(QObject):
 
     @Slot(object)
     def _on_progress(self, progress: SendProgress) -> None:
+        self.progress.setFormat(LOTS_FORMAT)
         self.progress.setRange(0, max(1, int(progress.total)))
         self.progress.setValue(int(progress.done))
         self.message.setText(progress.message)

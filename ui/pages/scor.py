@@ -119,6 +119,13 @@ class ScorPage(Page):
         columns = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel(tr("FSE en dégradé qui attendent leur feuille signée :")))
+        # An empty list says so (as the list of pieces does), not a blank frame.
+        self.waiting_empty = hint(
+            tr("Aucune FSE en dégradé n'attend sa feuille signée : rien à numériser.")
+        )
+        self.waiting_empty.setObjectName("scorWaitingEmpty")
+        self.waiting_empty.setVisible(False)
+        left.addWidget(self.waiting_empty)
         self.waiting = LazyTable([Column("", _waiting_text)], headers=False)
         self.waiting.setObjectName("scorWaiting")
         left.addWidget(self.waiting, 1)
@@ -182,6 +189,7 @@ class ScorPage(Page):
         self.view = view
         previous = self.selected_fse()
         self.waiting.set_source(self._waiting_page, view.waiting_count, view.waiting)
+        self.waiting_empty.setVisible(view.waiting_count == 0)
         if view.waiting:  # the FSE chosen before the refresh stays chosen (read down to it)
             ids = [row.id for row in view.waiting]
             kept = previous is not None and previous.id in ids

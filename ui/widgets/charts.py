@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ui.fmt import euros
+from ui.fmt import count_fr, euros
 from ui.qt import QColor, QFont, QPainter, QPaintEvent, QPen, QPointF, QRectF, QSize, Qt, QWidget
 
 PALETTE = [QColor("#2f6ea5"), QColor("#58a55c"), QColor("#e0a030"), QColor("#b3261e")]
@@ -60,12 +60,12 @@ class BarChart(QWidget):
         self.update()
 
     def _fmt(self, value: Decimal) -> str:
-        return euros(value) if self.money else str(int(value))
+        return euros(value) if self.money else count_fr(int(value))
 
     def _tick(self, value: Decimal) -> str:
         """Axis ticks: whole euros (the bars carry the exact amounts)."""
         if not self.money:
-            return str(int(value))
+            return count_fr(int(value))
         return euros(value).replace(",00", "").replace("\u00a0€", "")
 
     def value_labels(self) -> list[list[str]]:

@@ -26,7 +26,7 @@ from client.labels import RECONCILIATION_LABELS, fse_state_label
 from client.reconciliation import Reconciliation
 from client.store import Store
 from client.usecases import views
-from ui.fmt import date_fr, euros
+from ui.fmt import count_fr, date_fr, euros
 from ui.models import BATCH, Column, Deliver, LazyTable, Prepared, Source
 from ui.qt import (
     QBrush,
@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 DEBOUNCE_MS = 300
 #: The « no date » of the du / au fields (shown blank).
 _NO_DATE = QDate(2000, 1, 1)
+#: The states the filter offers: those the store holds. An FSE is stored secured
+#: (``client.store.fse.insert_fse``), never as a draft: « brouillon » only ever listed nothing.
+FILTER_STATES = tuple(state for state in FseState if state is not FseState.DRAFT)
 
 
 class FseColumn(IntEnum):
@@ -119,8 +122,8 @@ def read_view(store: Store, flt: FseFilter, first_page: int = BATCH) -> FseListV
 
 
 def status_text(found: FseListTotals) -> str:
-    """« 37 FSE — total 1 234,50 € »."""
-    return f"{found.count} FSE — total {euros(found.total)}"
+    """« 37 FSE — total 1 234,50 € » (« 1 000 000 FSE » grouped as the total is)."""
+    return f"{count_fr(found.count)} FSE — total {euros(found.total)}"
 
 
 class FseListWidget(QWidget):
@@ -157,7 +160,7 @@ class FseListWidget(QWidget):
         self.state_combo = QComboBox()
         self.state_combo.setObjectName("fseState")
         self.state_combo.addItem(tr("Tous les états"), None)
-        for state in FseState:
+        for state in FILTER_STATES:
             self.state_combo.addItem(tr(fse_state_label(state.value)), state)
         self.state_combo.currentIndexChanged.connect(self.refresh)
         filters.addWidget(self.state_combo)
@@ -196,6 +199,7 @@ class FseListWidget(QWidget):
         self.table.setObjectName("fseTable")
         for column, width in enumerate(_WIDTHS):
             self.table.setColumnWidth(column, width)
+        self.table.fit_digits(FseColumn.NUMBER)
         self.table.setColumnHidden(FseColumn.PRACTITIONER, True)
         self.table.setWordWrap(False)  # one line a row; the tooltip has the whole text
         layout.addWidget(self.table, 1)
@@ -234,13 +238,15 @@ class FseListWidget(QWidget):
     # --- the filter -----------------------------------------------------------------
     def current_filter(self) -> FseFilter:
         """The search and the filters as the user set them."""
-        state = self.state_combo.currentData()
+        # PySide6 hands a StrEnum item's data back as its plain value ("paid"): made an
+        # enum again, or the state filter did nothing and the payment one failed.
+        state, payment = self.state_combo.currentData(), self.payment_combo.currentData()
         return FseFilter(
             text=self.search_edit.text().strip(),
             care_from=self._day(self.from_edit),
             care_to=self._day(self.to_edit),
-            states=(state,) if isinstance(state, FseState) else (),
-            payment=self.payment_combo.currentData(),
+            states=(FseState(state),) if state else (),
+            payment=Reconciliation(payment) if payment else None,
             practitioner_id=self.practitioner_combo.currentData(),
         )
 
