@@ -19,25 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from billing.canonical import CanonicalError, canonical_bytes, parse_canonical
 from billing.errors import BillingError
-from billing.fse_model import (
-    Fse,
-    FseError,
-    Organism,
-    SecuringMode,
-    money,
-    parse_money,
-    parse_stamp,
-    utc_stamp,
-)
-from billing.fse_schema import SchemaError, validate_lot
 
 if TYPE_CHECKING:
     from billing.cms import CmsError
+    from billing.fse_model import Fse, Organism, SecuringMode
     from billing.signing import Signer
 
 # billing.cms (cryptography.x509, asn1crypto) is imported by the functions that sign or
 # verify a lot only: the store imports this module for its states and rules, and opening
-# the store at start-up should not load the X.509 stack.
+# the store at start-up should not load the X.509 stack. Nor the FSE's model and schema
+# (~7 ms, issue #27): a listing reads lot states, it builds or verifies no lot.
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +128,8 @@ def lot_document(
     """
     if not fses:
         raise LotError("un lot contient au moins une FSE")
+    from billing.fse_model import money, utc_stamp
+
     keys = {lot_key(fse) for fse in fses}
     if len(keys) != 1:
         raise LotError("FSE de praticiens, d'organismes ou de modes différents dans un même lot")
@@ -236,6 +229,8 @@ def verify_lot(der: bytes, ca_cert: bytes) -> VerifiedLot:
     :raises LotError: with the first failed check (CMS failures as ``CmsError``).
     """
     from billing.cms import verify_signed_data
+    from billing.fse_model import FseError, Organism, SecuringMode, parse_money, parse_stamp
+    from billing.fse_schema import SchemaError, validate_lot
 
     verified = verify_signed_data(der, _ca_der(ca_cert))
     try:

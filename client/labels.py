@@ -9,14 +9,24 @@ translations are in ``ui/i18n/en.py``). Each table covers every member of its en
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from billing.fse_model import SecuringMode  # not billing.fse: its signing code
 from billing.fse_states import FseState
 from billing.lot import LotState
 from billing.ocam import OcamDossier, OcamProfession
-from cardio.probe import CardKind
-from cardio.vitale_values import AmcGestion, AmcService
 from client.reconciliation import Reconciliation
 from client.store import OutboxStatus
+
+if TYPE_CHECKING:
+    from cardio.probe import CardKind
+    from cardio.vitale_values import AmcGestion, AmcService
+
+    # The card's tables, made on first use (``__getattr__`` below): the listings read
+    # none of them and ``cardio.probe`` / ``cardio.vitale_values`` cost ~10 ms (issue #27).
+    CARD_KIND_LABELS: dict[CardKind, str]
+    AMC_GESTION_LABELS: dict[AmcGestion, str]
+    AMC_SERVICE_LABELS: dict[AmcService, str]
 
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
@@ -75,13 +85,6 @@ MODE_LABELS: dict[SecuringMode, str] = {
     SecuringMode.APCV: QT_TRANSLATE_NOOP("", "ApCV (appli carte Vitale)"),
 }
 
-#: The card found in a reader.
-CARD_KIND_LABELS: dict[CardKind, str] = {
-    CardKind.VITALE: QT_TRANSLATE_NOOP("", "carte Vitale"),
-    CardKind.CPS: QT_TRANSLATE_NOOP("", "carte CPS/CPE"),
-    CardKind.UNKNOWN: QT_TRANSLATE_NOOP("", "carte non reconnue"),
-}
-
 
 def fse_state_label(value: str) -> str:
     """The words of a stored FSE state; an unknown value (a newer database) as it is."""
@@ -118,36 +121,17 @@ def mode_guarantees_payment(value: str) -> bool:
 
 def card_kind_label(value: str) -> str:
     """The words of a card kind (``CardKind`` value); an unknown value: « carte »."""
+    from cardio.probe import CardKind
+
+    labels: dict[CardKind, str] = _card_table("CARD_KIND_LABELS")
     try:
-        return CARD_KIND_LABELS[CardKind(value)]
+        return labels[CardKind(value)]
     except ValueError:
         return "carte"
 
 
 #: Said while the desk asks the complémentaire's agreement (tiers payant AMC) before securing.
 AMC_ASKING = QT_TRANSLATE_NOOP("", "Demande d'accord à la complémentaire…")
-
-#: How the complémentaire is paid in tiers payant (card tag 86).
-AMC_GESTION_LABELS: dict[AmcGestion, str] = {
-    AmcGestion.UNIQUE: QT_TRANSLATE_NOOP("", "gestion unique (la caisse paie les deux parts)"),
-    AmcGestion.SEPAREE: QT_TRANSLATE_NOOP(
-        "", "gestion séparée (la complémentaire paie sa part elle-même)"
-    ),
-}
-
-#: The kinds of care for which the complémentaire accepts the tiers payant (card tag 87).
-AMC_SERVICE_LABELS: dict[AmcService, str] = {
-    AmcService.CONSULTATIONS: QT_TRANSLATE_NOOP("", "consultations"),
-    AmcService.TECHNIQUES: QT_TRANSLATE_NOOP("", "actes techniques"),
-    AmcService.DENTAIRE: QT_TRANSLATE_NOOP("", "soins dentaires"),
-    AmcService.PROTHESE_DENTAIRE: QT_TRANSLATE_NOOP("", "prothèses dentaires"),
-    AmcService.PHARMACIE: QT_TRANSLATE_NOOP("", "pharmacie"),
-    AmcService.BIOLOGIE: QT_TRANSLATE_NOOP("", "biologie"),
-    AmcService.OPTIQUE: QT_TRANSLATE_NOOP("", "optique"),
-    AmcService.AUXILIAIRES: QT_TRANSLATE_NOOP("", "auxiliaires médicaux"),
-    AmcService.HOSPITALISATION: QT_TRANSLATE_NOOP("", "hospitalisation"),
-}
-
 
 #: The files sent on an OCAM's information request (issue #23, seed 000).
 OCAM_DOSSIER_LABELS: dict[OcamDossier, str] = {
@@ -171,3 +155,56 @@ QT_REFERENCE_FAULT = (
     "travail. Réinstallez les versions testées avec « bash scripts/setup.sh » "
     "(PySide6 6.11.3), puis relancez l'application."
 )
+
+
+def _card_tables() -> dict[str, Any]:
+    from cardio.probe import CardKind
+    from cardio.vitale_values import AmcGestion, AmcService
+
+    #: The card found in a reader.
+    CARD_KIND_LABELS: dict[CardKind, str] = {
+        CardKind.VITALE: QT_TRANSLATE_NOOP("", "carte Vitale"),
+        CardKind.CPS: QT_TRANSLATE_NOOP("", "carte CPS/CPE"),
+        CardKind.UNKNOWN: QT_TRANSLATE_NOOP("", "carte non reconnue"),
+    }
+
+    #: How the complémentaire is paid in tiers payant (card tag 86).
+    AMC_GESTION_LABELS: dict[AmcGestion, str] = {
+        AmcGestion.UNIQUE: QT_TRANSLATE_NOOP("", "gestion unique (la caisse paie les deux parts)"),
+        AmcGestion.SEPAREE: QT_TRANSLATE_NOOP(
+            "", "gestion séparée (la complémentaire paie sa part elle-même)"
+        ),
+    }
+
+    #: The kinds of care for which the complémentaire accepts the tiers payant (card tag 87).
+    AMC_SERVICE_LABELS: dict[AmcService, str] = {
+        AmcService.CONSULTATIONS: QT_TRANSLATE_NOOP("", "consultations"),
+        AmcService.TECHNIQUES: QT_TRANSLATE_NOOP("", "actes techniques"),
+        AmcService.DENTAIRE: QT_TRANSLATE_NOOP("", "soins dentaires"),
+        AmcService.PROTHESE_DENTAIRE: QT_TRANSLATE_NOOP("", "prothèses dentaires"),
+        AmcService.PHARMACIE: QT_TRANSLATE_NOOP("", "pharmacie"),
+        AmcService.BIOLOGIE: QT_TRANSLATE_NOOP("", "biologie"),
+        AmcService.OPTIQUE: QT_TRANSLATE_NOOP("", "optique"),
+        AmcService.AUXILIAIRES: QT_TRANSLATE_NOOP("", "auxiliaires médicaux"),
+        AmcService.HOSPITALISATION: QT_TRANSLATE_NOOP("", "hospitalisation"),
+    }
+
+    return {
+        "CARD_KIND_LABELS": CARD_KIND_LABELS,
+        "AMC_GESTION_LABELS": AMC_GESTION_LABELS,
+        "AMC_SERVICE_LABELS": AMC_SERVICE_LABELS,
+    }
+
+
+def _card_table(name: str) -> Any:
+    """One of the card's tables, made once with the others and kept as module globals."""
+    if name not in globals():
+        globals().update(_card_tables())
+    return globals()[name]
+
+
+def __getattr__(name: str) -> Any:
+    """The card's tables on first use (PEP 562); any other name is missing."""
+    if name not in ("CARD_KIND_LABELS", "AMC_GESTION_LABELS", "AMC_SERVICE_LABELS"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _card_table(name)

@@ -78,10 +78,10 @@ def card_in_reader() -> CardInReader | None:
 
 def command_viewer(store: Store, settings: Settings, card: str | None) -> Viewer | None:
     """Who the command shows the accounts of; None: the whole store."""
-    from client.usecases import scope
-
     if len(store.cabinet.member_practitioners()) <= 1:
         return None  # a practitioner alone sees everything: no card to read
+    from client.usecases import scope  # ~3 ms: only a cabinet's post looks as someone
+
     found = None if os.environ.get(NO_READER_ENV) else card_in_reader()
     if found is not None:
         if card and card.strip() != found.card_id:
@@ -101,9 +101,12 @@ def looking_as(
 ) -> Iterator[frozenset[str] | None]:
     """The practitioners the command shows (None: all), read as :func:`command_viewer`
     sees them (on PostgreSQL the server hides the others' rows meanwhile)."""
+    viewer = command_viewer(store, settings, card)
+    if viewer is None:  # the whole store, as ``scope.looking`` reads it without a viewer
+        yield None
+        return
     from client.usecases import scope
 
-    viewer = command_viewer(store, settings, card)
     with scope.looking(store, viewer):
         yield scope.scope_of(viewer)
 

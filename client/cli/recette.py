@@ -13,9 +13,8 @@ from pathlib import Path
 from billing.money_text import euros
 from client import recette
 from client.cli.context import CommandContext
-from client.cli.looking import add_card_option, command_viewer
+from client.cli.looking import add_card_option, looking_as
 from client.output_files import OutputPathError, write_output
-from client.usecases.scope import looking, scope_of
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +63,9 @@ def _cmd_recette(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with CommandContext() as cli:
         store = cli.store
-        viewer = command_viewer(store, cli.settings, args.carte)  # who is looking (#26)
-        request = replace(request, scope=scope_of(viewer))
-        with looking(store, viewer):
+        # Who is looking (#26): the scope's use cases only on a cabinet's post.
+        with looking_as(store, cli.settings, args.carte) as scope:
+            request = replace(request, scope=scope)
             figures = recette.compute(store, request)
             data = None
             if args.pdf is not None:

@@ -8,6 +8,9 @@ import pytest
 
 from billing.working_days import (
     WorkingDaysError,
+    _calendar,
+    _holidays_of,
+    _warn_outside,
     add_working_days,
     is_working_day,
     working_days_between,
@@ -49,3 +52,35 @@ def test_year_boundary() -> None:
     # Thu 31 Dec 2026 + 1: 1 Jan 2027 is a Friday holiday,
     # the next working day is Monday 4 Jan 2027.
     assert add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
+
+
+def test_the_calendar_file_gives_the_holidays_package_days_for_every_year_and_subdivision() -> None:
+    """``billing/data/jours_feries.json`` replaces the package at run time (issue #27): a
+    wrong or stale file (the package upgraded, a day moved) fails here, before a deadline
+    is counted from it."""
+    import holidays
+    from holidays.countries import France
+
+    calendar = _calendar()
+    years = range(calendar.first_year, calendar.last_year + 1)
+    assert calendar.first_year <= date.today().year - 5  # care dates of the last years
+    assert calendar.last_year >= date.today().year + 5  # deadlines and SCOR windows ahead
+    assert set(calendar.additions) == set(France.subdivisions)
+    for subdivision in (None, *France.subdivisions):
+        expected = holidays.country_holidays("FR", subdiv=subdivision, years=years)
+        for year in years:
+            from_file = _holidays_of(year, subdivision)
+            assert from_file == {d for d in expected if d.year == year}, (year, subdivision)
+
+
+def test_a_year_past_the_file_is_still_counted_and_the_file_is_said_stale(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    year = _calendar().last_year + 1
+    _holidays_of.cache_clear()  # said once per process: this test must be the first
+    _warn_outside.cache_clear()
+    christmas = date(year, 12, 25)
+    with caplog.at_level("WARNING", logger="billing.working_days"):
+        assert not is_working_day(christmas)
+        assert not is_working_day(date(year, 12, 26), subdivision="57")
+    assert f"Jours fériés de {year} absents" in caplog.text

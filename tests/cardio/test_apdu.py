@@ -123,3 +123,30 @@ def test_get_response_with_a_wrong_le_is_resent_with_the_right_one() -> None:
         ]
     )
     assert apdu.exchange(conn, bytes.fromhex("0088000120" + "00" * 32)) == bytes.fromhex("01020304")
+
+
+def test_read_file_of_a_short_file_resends_with_the_length_the_card_gives() -> None:
+    conn = ScriptedConnection([step("00B0810000", b"", 0x6C03), step("00B0810003", "0A0B0C")])
+    assert apdu.read_file(conn, sfi=1) == bytes.fromhex("0A0B0C")
+    assert conn.done()
+
+
+def test_read_file_bounds_a_card_that_keeps_asking_for_another_le_like_exchange() -> None:
+    conn = ScriptedConnection(
+        [step("00B0810000", b"", 0x6C05)] + [step("00B0810005", b"", 0x6C05)] * 10
+    )
+    with pytest.raises(MalformedResponseError, match="READ BINARY"):
+        apdu.read_file(conn, sfi=1)
+    assert len(conn.sent) == apdu.MAX_WRONG_LENGTH_RETRIES + 1
+
+
+def test_read_file_follows_a_6cxx_then_a_61xx_chain() -> None:
+    conn = ScriptedConnection(
+        [
+            step("00B0810000", b"", 0x6C04),
+            step("00B0810004", "0102", 0x6102),
+            step("00C0000002", "0304"),
+        ]
+    )
+    assert apdu.read_file(conn, sfi=1) == bytes.fromhex("01020304")
+    assert conn.done()

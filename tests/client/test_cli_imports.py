@@ -35,7 +35,19 @@ HEAVY = (
     "client.sender",
     "client.desk",
     "client.transport",
+    # Issue #27, finding 53: France's holidays come from billing/data/jours_feries.json
+    # (the package imports every country, ~50–80 ms); the card's labels and the cabinet's
+    # scope are made when a card or a second practitioner is there.
+    "holidays",
+    "cardio.probe",
+    "cardio.vitale_values",
+    # Issue #27, finding 53 (part 2): a listing reads the lots' states, it checks no lot
+    # (the lot schema).
+    "billing.fse_schema",
 )
+
+#: A practitioner alone looks as nobody: the scope's use cases are a cabinet's (~3 ms).
+SCOPE = "client.usecases.scope"
 
 #: What opening a store that is already current never needs (issue #27: 50–100 ms of a
 #: listing's start): sqlite-utils (with click and pluggy) and the migrations' module.
@@ -113,6 +125,8 @@ def test_the_listings_of_a_busy_store_answer_without_the_heavy_modules(
     assert says in printed
     assert "Traceback" not in printed
     assert _heavy(modules) == []
+    if command != ("dashboard",):  # its queue page's views read through the scope
+        assert SCOPE not in modules
 
 
 def test_help_and_the_other_commands_still_load_what_they_need(tmp_path: Path) -> None:
