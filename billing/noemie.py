@@ -8,9 +8,9 @@ characters 0–2 and the level (niveau) in 3–4, patient (``120``) and act (``2
 documented in ``docs/formats/noemie.md``. The parser reads outside data: it is strict and raises
 :class:`MalformedNoemieError` with the entity number on anything unexpected.
 
-The format (values, motifs, types) is in :mod:`billing.noemie_format`, the writer in
-:mod:`billing.noemie_build`, the parser in :mod:`billing.noemie_parse`; callers import all of
-it from here.
+The format (values, types) is in :mod:`billing.noemie_format`, its motifs in
+:mod:`billing.noemie_motifs`, the writer in :mod:`billing.noemie_build`, the parser in
+:mod:`billing.noemie_parse`; callers import all of it from here.
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ from billing.noemie_build import build_noemie
 from billing.noemie_format import (
     MAX_LABEL,
     MAX_SIZE,
-    MOTIFS,
-    PAYMENT_MOTIFS,
     RECORD,
     REFERENCE,
-    REJECT_MOTIFS,
     InvoiceOutcome,
     MalformedNoemieError,
     NoemieAct,
@@ -35,6 +32,7 @@ from billing.noemie_format import (
     NoemieRejects,
     PartState,
 )
+from billing.noemie_motifs import MOTIFS, PAYMENT_MOTIFS, REJECT_MOTIFS
 from billing.noemie_parse import parse_noemie
 
 __all__ = [

@@ -24,8 +24,8 @@ from billing.lot import LotState
 from billing.money_text import count_fr, euros
 from billing.working_days import add_working_days, working_days_between
 from client.alert_summaries import ONE_BY_ONE, SUMMARIES
-from client.euro_status import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
 from client.reconciliation import Reconciliation
+from client.reject_actions import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
 from client.remainders import (
     OpenRemainder,
     RemainderTotals,

@@ -22,9 +22,10 @@ from typing import Any
 
 from billing.fse_states import FseState
 from billing.money_text import euros
-from billing.noemie import MOTIFS
+from billing.noemie_motifs import MOTIFS
 from billing.working_days import add_working_days
 from client.labels import mode_guarantees_payment
+from client.reject_actions import DEFAULT_REJECT_ACTION, PARTIAL_ACTION, REJECT_ACTIONS
 from client.remainders import (
     CLOSURE_LABELS,
     Closure,
@@ -84,27 +85,6 @@ STATUS_LABELS: dict[PartStatus, str] = {
     PartStatus.REPLACED: "remplacée par une FSE rectificative",
     PartStatus.CANCELLED: "annulée",
 }
-
-#: What to do after a reject, per motif (project codes, ``billing.noemie.REJECT_MOTIFS``).
-REJECT_ACTIONS: dict[str, str] = {
-    "R01": "Vérifiez les droits du patient à la date des soins (carte Vitale à jour, ADRi) "
-    "puis établissez une FSE rectificative, ou facturez le patient.",
-    "R02": "Corrigez la cotation de l'acte puis établissez une FSE rectificative.",
-    "R03": "La caisse a déjà payé cette facture : vérifiez le premier paiement, ne "
-    "refacturez pas ; classez le reste dû en perte si le doublon est avéré.",
-    "R04": "Vérifiez l'identité et l'immatriculation du patient (NIR, rang) puis établissez "
-    "une FSE rectificative.",
-    "R05": "Joignez ou corrigez la prescription (pièce justificative) puis établissez une "
-    "FSE rectificative.",
-}
-DEFAULT_REJECT_ACTION = (
-    "Lisez le motif de la caisse, corrigez la FSE puis établissez une FSE rectificative ; "
-    "sinon réclamez le montant à la caisse ou classez-le en perte (« Clore le reste dû… »)."
-)
-PARTIAL_ACTION = (
-    "Si la réduction est justifiée, classez le reste dû en perte acceptée ; sinon "
-    "réclamez-le à la caisse (« Clore le reste dû… », sesam returns close)."
-)
 
 
 @dataclass(frozen=True, slots=True)

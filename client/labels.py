@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from billing.fse_model import SecuringMode  # not billing.fse: its signing code
 from billing.fse_states import FseState
 from billing.lot import LotState
 from billing.ocam import OcamDossier, OcamProfession
+from billing.securing_modes import SecuringMode  # not billing.fse_model: its records
 from client.reconciliation import Reconciliation
 from client.store import OutboxStatus
 

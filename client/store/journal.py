@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing.audit import (
     GENESIS,
@@ -31,7 +31,6 @@ from billing.audit import (
     unmatched_payload,
     unmatched_resolved_payload,
 )
-from billing.audit_batch import EventLine, build_event_entries
 from billing.fse_states import FseEventKind, FseState
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError
@@ -45,6 +44,9 @@ from client.store.packing import PackedValueError, Record, pack_records, unpack_
 from client.store.queries import Queries
 from client.store.rows import EventSubject, stamp
 from client.store.streaming import stream_rows
+
+if TYPE_CHECKING:
+    from billing.audit_batch import EventLine
 
 _INSERT_ENTRY = "INSERT INTO audit_journal (seq, record, hash) VALUES (?, ?, ?)"
 _INSERT_EVENT = (
@@ -285,6 +287,9 @@ class Journal(Repository):
         self._require_transaction()
         if not moved:
             return
+        # Here, not at the top: a listing opens the journal and writes no event (#27).
+        from billing.audit_batch import EventLine, build_event_entries
+
         if first_id is None:
             first_id = self._event_ids(len(moved))
         when = stamp(at)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from billing.audit import AuditKind, sha256_hex
-from billing.fse_model import SecuringMode
 from billing.fse_states import FseEventKind, FseState, check_transition
 from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
+from billing.securing_modes import SecuringMode
 from client.store.base import Numbers
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError, StoreError
@@ -86,6 +85,8 @@ class LotWrites(Repository):
             ],
         )
         if open_lot is None:
+            import uuid  # here: a listing opens lots and makes none (issue #27)
+
             lot_id = str(uuid.uuid4())
             number = self.numbers.next_lot_number(fse.practitioner_id)
             self.db.execute(
