@@ -192,13 +192,12 @@ def transmit(connection: CardConnection, command: CommandApdu | bytes) -> tuple[
 
 
 def _follow(
-    connection: CardConnection, apdu: CommandApdu, data: bytes, sw: int, resends: int = 0
+    connection: CardConnection, apdu: CommandApdu, data: bytes, sw: int
 ) -> tuple[bytes, int]:
     """The rest of :func:`transmit` once ``apdu`` was answered ``data``, ``sw``: a
-    ``6CXX`` resend, then the ``61XX`` GET RESPONSE chain. ``resends``: how many times
-    ``apdu`` was already resent for a ``6CXX`` (the bound is per command)."""
+    ``6CXX`` resend, then the ``61XX`` GET RESPONSE chain."""
     if sw & 0xFF00 == 0x6C00:
-        data, sw = _resend_fixing_le(connection, apdu, sw, resends)
+        data, sw = _resend_fixing_le(connection, apdu, sw)
     if sw & 0xFF00 != 0x6100:  # most answers: no T=0 procedure bytes
         return data, sw
     rounds = 0
@@ -220,12 +219,11 @@ def _get_response(le: int) -> CommandApdu:
     return CommandApdu(0x00, layout.INS_GET_RESPONSE, 0, 0, le=le)
 
 
-def _resend_fixing_le(
-    connection: CardConnection, apdu: CommandApdu, sw: int, resends: int = 0
-) -> tuple[bytes, int]:
+def _resend_fixing_le(connection: CardConnection, apdu: CommandApdu, sw: int) -> tuple[bytes, int]:
     """``apdu`` was answered ``6CXX`` (``sw``): resend it with Le=XX (a bounded number of
-    times, ``resends`` of them already made)."""
+    times)."""
     data = b""
+    resends = 0
     debug = logger.isEnabledFor(logging.DEBUG)
     while sw & 0xFF00 == 0x6C00:
         resends += 1
@@ -318,14 +316,7 @@ def read_file(connection: CardConnection, *, sfi: int | None = None) -> bytes:
             data, sw = transmit(connection, command)
         else:
             data, sw = send(command._raw)
-            if sw != layout.SW_OK and sw & 0xFF00 == 0x6C00:
-                # A T=0 card's answer to 256 bytes asked of a shorter file, once per CPS
-                # file: resent here, two Python frames less; anything more in ``_follow``.
-                resend = _with_le(command, sw & 0xFF or 256)
-                data, sw = send(resend._raw)
-                if sw != layout.SW_OK and (sw & 0xFF00 == 0x6C00 or sw & 0xFF00 == 0x6100):
-                    data, sw = _follow(connection, resend, data, sw, 1)
-            elif sw != layout.SW_OK and sw & 0xFF00 == 0x6100:
+            if sw != layout.SW_OK and (sw & 0xFF00 == 0x6C00 or sw & 0xFF00 == 0x6100):
                 data, sw = _follow(connection, command, data, sw)
         if sw != layout.SW_OK:
             if sw == layout.SW_WRONG_P1P2 and offset > 0:

@@ -8,7 +8,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,14 +104,7 @@ def throwaway_cluster(prefix: str, settings: str = "") -> Iterator[Cluster]:
         port = probe.getsockname()[1]
     data = folder / "data"
     initdb = [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sesam"]
-    try:
-        _run(initdb)
-    except ClusterCommandError as first:
-        # Seen once in CI (the dated pass, cause not printed then): said, then tried again
-        # on an empty folder; a second failure stops the run with both outputs.
-        print(f"initdb a échoué, nouvel essai : {first}", file=sys.stderr)
-        shutil.rmtree(data, ignore_errors=True)
-        _run(initdb)
+    _run(initdb)
     options = f"'-p {port} -k {folder} -c listen_addresses=127.0.0.1 {settings}'"
     ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w"]
     cluster = Cluster(f"postgresql://sesam@127.0.0.1:{port}", ctl, options)

@@ -287,9 +287,7 @@ class LotWrites(Repository):
     def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:
         """Claim the oldest due PENDING row whose ``after_id`` (if any) is DONE."""
         with self.write():
-            # A plain statement in the write: no savepoint of its own around it (a read's
-            # savepoint cannot be released while RETURNING is still running: two more).
-            cursor = self.db.execute(
+            row = self._one(
                 "UPDATE outbox SET status = ?, claimed_at = ?, claimed_by = ?, updated_at = ? "
                 "WHERE id = (SELECT o.id FROM outbox o WHERE o.status = ? "
                 "AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
@@ -306,11 +304,7 @@ class LotWrites(Repository):
                     int(OutboxStatus.DONE),
                 ],
             )
-            rows = cursor.fetchall()
-            if not rows:
-                return None
-            keys = [d[0] for d in cursor.description or ()]
-            return _outbox_row(dict(zip(keys, rows[0], strict=True)))
+            return _outbox_row(row) if row else None
 
     def _outbox_set(self, outbox_id: str, sql: str, params: list[Any]) -> None:
         with self.write():

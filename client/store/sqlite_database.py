@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 _TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 _QUERY_REJECTED = _TRANSACTION_CONTROL | {"VACUUM", "ATTACH", "DETACH"}
+#: Statements whose rows (``RETURNING``) are read before their savepoint is released.
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 #: Names the store probes for (``isinstance`` of its runtime protocols, ``getattr`` with a
 #: default) that sqlite-utils' ``Database`` has not either: answered without importing it.
 _NOT_DELEGATED = frozenset(
@@ -109,16 +111,19 @@ class SqliteDatabase:
             if cursor.description is None:
                 raise ValueError(_NOT_ROWS)
             keys = _dedupe_keys(d[0] for d in cursor.description)
-            try:
-                self.conn.execute('RELEASE "sqlite_utils_query"')
-                released = True
-            except sqlite3.OperationalError:
-                # A write with RETURNING still running: fetch its rows, then release.
-                fetched = cursor.fetchall()
-                self.conn.execute('RELEASE "sqlite_utils_query"')
-                released = True
-                return (dict(zip(keys, row, strict=True)) for row in fetched)
-            return (dict(zip(keys, row, strict=True)) for row in cursor)
+            if keyword not in _WRITES:
+                try:
+                    self.conn.execute('RELEASE "sqlite_utils_query"')
+                    released = True
+                    return (dict(zip(keys, row, strict=True)) for row in cursor)
+                except sqlite3.OperationalError:
+                    pass  # a statement still running (``WITH … UPDATE … RETURNING``)
+            # A write with RETURNING runs until its last row is read: SQLite refuses the
+            # release before, so its rows are read first.
+            fetched = cursor.fetchall()
+            self.conn.execute('RELEASE "sqlite_utils_query"')
+            released = True
+            return (dict(zip(keys, row, strict=True)) for row in fetched)
         finally:
             if not released and self.conn.in_transaction:
                 self.conn.execute('ROLLBACK TO "sqlite_utils_query"')
