@@ -8,8 +8,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from billing.errors import BillingError
 
@@ -18,8 +18,7 @@ class AmcDelaysError(BillingError):
     """The delay file is unreadable (French ``str()``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class DatedDelay:
+class DatedDelay(NamedTuple):
     """A delay in days, in force from ``valid_from`` to ``valid_to`` (both included)."""
 
     days: int
@@ -79,5 +78,6 @@ def parse_amc_delays(text: str) -> AmcDelays:
 
 def load_amc_delays() -> AmcDelays:
     """The packaged delays."""
-    text = resources.files("billing.tariffs").joinpath("amc-delais.json").read_text("utf-8")
+    # Package data beside this module, without importlib.resources (~2 ms to import, #27).
+    text = (Path(__file__).parent / "tariffs" / "amc-delais.json").read_text("utf-8")
     return parse_amc_delays(text)

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from billing.canonical import CanonicalError, canonical_bytes, parse_canonical
 from billing.errors import BillingError
+from billing.lot_states import KIND_FSE, LotState
 
 if TYPE_CHECKING:
     from billing.cms import CmsError
@@ -34,21 +34,6 @@ logger = logging.getLogger(__name__)
 
 FORMAT = "SESAM-LOT"
 VERSION = 1
-KIND_FSE = "fse"
-#: A lot of scanned pièces justificatives (``billing.pj_lot``); here so that the store can
-#: name it without importing the CMS code.
-KIND_PJ = "pj"
-
-
-class LotState(StrEnum):
-    """Where a lot stands. Stored in the database."""
-
-    OPEN = "open"  # receives FSE of its (organism, mode); not signed, not sendable
-    CLOSED = "closed"  # signed by the CPS; its outbox row is PENDING
-    SENT = "sent"  # handed to the concentrator
-    ACKNOWLEDGED = "acknowledged"  # ARL positive
-    REFUSED = "refused"  # ARL negative: to be sent again
-    VOIDED = "voided"  # closed, then voided before sending (an FSE in it was cancelled)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from billing.canonical import CanonicalError, canonical_bytes, parse_canonical
 from billing.cms import build_signed_data, verify_signed_data
 from billing.errors import BillingError
 from billing.fse import utc_stamp
-from billing.lot import KIND_PJ
+from billing.lot_states import KIND_PJ
 from billing.signing import Signer
 
 logger = logging.getLogger(__name__)

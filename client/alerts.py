@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.money_text import count_fr, euros
 from billing.working_days import add_working_days, working_days_between
 from client.alert_summaries import ONE_BY_ONE, SUMMARIES

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from billing.arl import Arl
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.store import LotRow, LotStep, NotFoundError, Store, stamp
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from billing.fse_states import UNCOUNTED_STATES, FseState
 from client.remainders import remainder_totals
@@ -58,8 +58,7 @@ class DashboardPeriodError(ValueError):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class MonthFigures:
+class MonthFigures(NamedTuple):
     """One month: fees billed (by date of care), money received (by payment date)."""
 
     month: str  # "AAAA-MM"

@@ -37,7 +37,7 @@ from billing.documents import (
 )
 from billing.errors import BillingError
 from billing.fse import Fse, FseAct, SecuringMode
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.referential import Referential
 from client.desk import PaymentMeans
 from client.labels import LOT_STATE_LABELS

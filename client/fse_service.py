@@ -35,7 +35,8 @@ from billing.fse import (
     decide_mode,
     secure,
 )
-from billing.lot import DEFAULT_RULES, LotRules, LotState, lot_content, sign_lot
+from billing.lot import DEFAULT_RULES, LotRules, lot_content, sign_lot
+from billing.lot_states import LotState
 from billing.pricing import PricedInvoice, price
 from billing.referential import Referential
 from billing.request import HistoryEntry, PricingRequest

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.ocam import OcamDossier, OcamProfession
 from billing.securing_modes import SecuringMode  # not billing.fse_model: its records
 from client.reconciliation import Reconciliation

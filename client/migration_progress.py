@@ -15,8 +15,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
@@ -37,9 +36,11 @@ STEP_JOURNAL_REGROUPED = QT_TRANSLATE_NOOP("", "regroupement du journal")
 PROGRESS_TEXT = QT_TRANSLATE_NOOP("", "Mise à jour de la base : {step} {percent} %")
 
 
-@dataclass(frozen=True, slots=True)
-class MigrationProgress:
-    """``done`` of ``total`` rows of one step converted (``step``: its French words)."""
+class MigrationProgress(NamedTuple):
+    """``done`` of ``total`` rows of one step converted (``step``: its French words).
+
+    A named tuple, not a dataclass: every command imports this module, and a dataclass
+    costs ~1 ms to define (issue #27)."""
 
     step: str
     done: int

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from client.config import DATA_DIR_ENV
+from client.config import APP_NAME, DATA_DIR_ENV, user_data_dir
 from client.durable import fsync_directory
 from client.errors import ClientError
 
@@ -39,9 +39,7 @@ def _data_dirs(extra: tuple[Path, ...]) -> list[Path]:
     if override:
         found.append(Path(override))
     else:
-        import platformdirs  # the default data directory, without creating it
-
-        found.append(Path(platformdirs.user_data_dir("sesam-client")))
+        found.append(user_data_dir(APP_NAME))  # the default data directory, not created
     return [Path(os.path.realpath(d)) for d in found]
 
 

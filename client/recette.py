@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from billing.fse_states import UNCOUNTED_STATES
-from client.fse_search import patient_name
+from client.display_names import patient_name
 from client.output_files import write_output
 from client.payment_means import PaymentMeans
 from client.store import Store, figures
@@ -85,8 +85,7 @@ class RecetteRequest:
         return cls(day, day, practitioner_id)
 
 
-@dataclass(frozen=True, slots=True)
-class RecetteLine:
+class RecetteLine(NamedTuple):
     """One FSE of the period and how its patient paid."""
 
     practitioner_id: str
@@ -144,8 +143,7 @@ class MeansTotal:
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class RecetteTotals:
+class RecetteTotals(NamedTuple):
     """Sums over FSE of the period."""
 
     fse_count: int = 0
@@ -165,8 +163,7 @@ class RecetteTotals:
         return self.expected_amo + self.expected_amc
 
 
-@dataclass(frozen=True, slots=True)
-class PractitionerRecette:
+class PractitionerRecette(NamedTuple):
     """The totals of one practitioner."""
 
     practitioner_id: str
@@ -174,8 +171,7 @@ class PractitionerRecette:
     totals: RecetteTotals
 
 
-@dataclass(frozen=True, slots=True)
-class Recette:
+class Recette(NamedTuple):
     """The recette of a period: its FSE, the totals, the totals per practitioner."""
 
     start: date

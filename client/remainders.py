@@ -11,13 +11,13 @@ compares both).
 
 from __future__ import annotations
 
-import getpass
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from billing.amc_delays import AmcDelays, load_amc_delays
 from billing.fse_states import FseState
@@ -62,8 +62,7 @@ def missing_amount(
     return max(billed_amo - paid_amo, ZERO) + max(billed_amc - paid_amc, ZERO)
 
 
-@dataclass(frozen=True, slots=True)
-class OpenRemainder:
+class OpenRemainder(NamedTuple):
     """One FSE with money unpaid and no closure (or a claim, with ``claimed``)."""
 
     fse_uuid: str
@@ -82,8 +81,7 @@ class OpenRemainder:
     amc_number: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class RemainderTotals:
+class RemainderTotals(NamedTuple):
     """Unpaid money in euros and FSE: open (neither claimed nor lost), claimed, lost."""
 
     unpaid_amount: Decimal = ZERO
@@ -222,8 +220,7 @@ def _amc_groups(store: Store, practitioners: frozenset[str] | None) -> list[AmcR
 # ------------------------------------------------------------------ AMC parts paid late
 
 
-@dataclass(frozen=True, slots=True)
-class LateAmcPart:
+class LateAmcPart(NamedTuple):
     """An AMC part left to its AMC (gestion séparée) and still unpaid after the AMC's
     contractual delay (``billing/tariffs/amc-delais.json``, or the AMC's own)."""
 
@@ -284,8 +281,7 @@ def late_amc_parts(
 # ------------------------------------------------------------------------------ closing
 
 
-@dataclass(frozen=True, slots=True)
-class Closure:
+class Closure(NamedTuple):
     """An unpaid remainder closed by the user."""
 
     id: int
@@ -325,6 +321,8 @@ def _closure(r: ClosureRow) -> Closure:
 
 
 def _login() -> str:
+    import getpass  # termios: not for the dashboard (issue #27)
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name (container without passwd entry)

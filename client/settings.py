@@ -3,7 +3,7 @@
 Kept in ``settings.json`` in the data directory (``client.config.data_dir()``); every key is
 optional. When the certificate paths are not set, they default to the files of the testbed's
 PKI (the demo): the testbed directory is found by the testbed's own rule (environment
-variable ``SESAM_TESTBED_DIR``, else ``platformdirs.user_data_dir("sesam-testbed")``), as a
+variable ``SESAM_TESTBED_DIR``, else the user data directory ``sesam-testbed``), as a
 *default value* only; the product never imports the testbed. A real installation sets
 ``server_url``, ``client_cert``, ``client_key`` and ``ca_cert``.
 """
@@ -17,10 +17,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from client.bounded_read import InputFileError, read_text_bounded
-from client.config import data_dir
+from client.config import data_dir, user_data_dir
 from client.errors import ClientError
 
 logger = logging.getLogger(__name__)
@@ -45,7 +43,7 @@ class SettingsError(ClientError):
 def testbed_pki_dir() -> Path:
     """Where the testbed keeps its PKI (default certificate paths of the demo)."""
     override = os.environ.get(TESTBED_DIR_ENV)
-    base = Path(override) if override else Path(platformdirs.user_data_dir("sesam-testbed"))
+    base = Path(override) if override else user_data_dir("sesam-testbed")
     return base / "pki"
 
 

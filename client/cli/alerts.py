@@ -32,7 +32,7 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
             else:
                 print(f"Alerte {args.ack} masquée.")
             return EXIT_OK
-        with looking_as(store, settings, args.carte) as seen:  # who is looking (issue #26)
+        with looking_as(cli, args.carte) as seen:  # who is looking (issue #26)
             alerts = compute_alerts(
                 store,
                 settings,

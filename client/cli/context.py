@@ -24,11 +24,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from client.config import data_dir as default_data_dir
-from client.settings import Settings, load_settings
 from client.store import Store, open_store
 
 if TYPE_CHECKING:
     from billing.referential import Referential
+    from client.settings import Settings
     from client.transport import Transport
 
 
@@ -39,7 +39,7 @@ class CommandContext:
     def __init__(
         self,
         *,
-        settings: Callable[[], Settings] = load_settings,
+        settings: Callable[[], Settings] | None = None,
         store: Callable[[], Store] = open_store,
         transport: Callable[[Settings], Transport] | None = None,
         data_dir: Callable[[], Path] = default_data_dir,
@@ -74,6 +74,10 @@ class CommandContext:
     def settings(self) -> Settings:
         """The workstation's settings (``client.settings.load_settings``), loaded once."""
         if self._settings is None:
+            if self._load_settings is None:  # most listings never read them (issue #27)
+                from client.settings import load_settings
+
+                self._load_settings = load_settings
             self._settings = self._load_settings()
         return self._settings
 

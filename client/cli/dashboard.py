@@ -36,7 +36,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         print(str(dashboard.DashboardPeriodError(start, end)), file=sys.stderr)
         return EXIT_USAGE
     with CommandContext() as cli:
-        viewer = command_viewer(cli.store, cli.settings, args.carte)  # who is looking (#26)
+        viewer = command_viewer(cli, args.carte)  # who is looking (#26)
         figures = views.dashboard_figures(cli.store, cli, start, end, now=now, viewer=viewer)
     if args.json:
         print(json.dumps(figures.to_json(), ensure_ascii=False, indent=2))

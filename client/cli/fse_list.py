@@ -160,7 +160,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         store = cli.store
         if args.praticien and args.praticien not in {p.id for p in practitioners(store)}:
             return _usage(f"aucun praticien « {args.praticien} » dans ce poste.")
-        with looking_as(store, cli.settings, args.carte) as seen:  # who is looking (#26)
+        with looking_as(cli, args.carte) as seen:  # who is looking (#26)
             flt = replace(flt, practitioners=seen)
             if everything:
                 rows = _everything(store, flt)

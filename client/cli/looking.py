@@ -16,15 +16,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from client.settings import Settings, SettingsError
-from client.store import Store
 from client.store.cabinet import Viewer
 
 if TYPE_CHECKING:
     from cardio.pcsc import PcscBackend
+    from client.cli.context import CommandContext
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +31,7 @@ logger = logging.getLogger(__name__)
 NO_READER_ENV = "SESAM_NO_READER_SCOPE"
 
 
-@dataclass(frozen=True, slots=True)
-class CardInReader:
+class CardInReader(NamedTuple):
     """The public identity of the practitioner's card in a reader."""
 
     card_id: str  # the national id (RPPS of a CPS, a CPE's)
@@ -63,6 +60,7 @@ def card_in_reader() -> CardInReader | None:
     from cardio.errors import CardError
     from cardio.pcsc import PcscBackend
     from cardio.thread import CardThread
+    from client.settings import SettingsError
 
     try:
         with CardThread() as thread:
@@ -76,8 +74,10 @@ def card_in_reader() -> CardInReader | None:
         return None
 
 
-def command_viewer(store: Store, settings: Settings, card: str | None) -> Viewer | None:
-    """Who the command shows the accounts of; None: the whole store."""
+def command_viewer(cli: CommandContext, card: str | None) -> Viewer | None:
+    """Who the command shows the accounts of; None: the whole store. The settings are read
+    only by a cabinet's post (a practitioner alone: a listing goes without them, #27)."""
+    store = cli.store
     if len(store.cabinet.member_practitioners()) <= 1:
         return None  # a practitioner alone sees everything: no card to read
     from client.usecases import scope  # ~3 ms: only a cabinet's post looks as someone
@@ -91,23 +91,21 @@ def command_viewer(store: Store, settings: Settings, card: str | None) -> Viewer
                 file=sys.stderr,
             )
         return scope.viewer_for(store, found.card_id, found.own)
-    chosen = (card or "").strip() or scope.post_card() or settings.carte.strip()
+    chosen = (card or "").strip() or scope.post_card() or cli.settings.carte.strip()
     return scope.viewer_for(store, chosen)
 
 
 @contextmanager
-def looking_as(
-    store: Store, settings: Settings, card: str | None
-) -> Iterator[frozenset[str] | None]:
+def looking_as(cli: CommandContext, card: str | None) -> Iterator[frozenset[str] | None]:
     """The practitioners the command shows (None: all), read as :func:`command_viewer`
     sees them (on PostgreSQL the server hides the others' rows meanwhile)."""
-    viewer = command_viewer(store, settings, card)
+    viewer = command_viewer(cli, card)
     if viewer is None:  # the whole store, as ``scope.looking`` reads it without a viewer
         yield None
         return
     from client.usecases import scope
 
-    with scope.looking(store, viewer):
+    with scope.looking(cli.store, viewer):
         yield scope.scope_of(viewer)
 
 

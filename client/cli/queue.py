@@ -144,7 +144,7 @@ def _print_status(status: dict[str, Any]) -> None:
 def _cmd_status(args: argparse.Namespace) -> int:
     with CommandContext() as cli:
         store = cli.store
-        with looking_as(store, cli.settings, args.carte) as seen:  # who is looking (#26)
+        with looking_as(cli, args.carte) as seen:  # who is looking (#26)
             status = queue_status(store, seen)
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2))

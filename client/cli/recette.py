@@ -64,7 +64,7 @@ def _cmd_recette(args: argparse.Namespace) -> int:
     with CommandContext() as cli:
         store = cli.store
         # Who is looking (#26): the scope's use cases only on a cabinet's post.
-        with looking_as(store, cli.settings, args.carte) as scope:
+        with looking_as(cli, args.carte) as scope:
             request = replace(request, scope=scope)
             figures = recette.compute(store, request)
             data = None

@@ -150,7 +150,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     counts: dict[Reconciliation, int] = {}
     with CommandContext() as cli:
         store = cli.store
-        with looking_as(store, cli.settings, args.carte) as seen:  # who is looking (#26)
+        with looking_as(cli, args.carte) as seen:  # who is looking (#26)
             unmatched = unmatched_payments(store, practitioners=seen)
             if args.non_rapproches:
                 view = []

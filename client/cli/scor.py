@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from client.cli.context import CommandContext
-from client.scor import scan
 from client.scor.config import load_scor_config
 from client.scor.pj import PjRecord, PjService
 
@@ -116,6 +115,8 @@ def _attach(args: argparse.Namespace, pj: NormalizedPj, source: str) -> int:
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:
+    from client.scor import scan  # subprocess: not for ``scor status`` (issue #27)
+
     found = scan.list_devices()
     if args.json:
         doc = [{"nom": d.name, "libelle": d.label} for d in found]
@@ -131,6 +132,8 @@ def _cmd_devices(args: argparse.Namespace) -> int:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
+    from client.scor import scan
+
     config = load_scor_config()
     device = args.device or config.scanner_device
     if not device:

@@ -16,7 +16,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from client.config import DATA_DIR_ENV
+from client.config import APP_NAME, DATA_DIR_ENV, user_data_dir
 from client.store.errors import DamagedStoreError, storage_error
 
 logger = logging.getLogger(__name__)
@@ -29,9 +29,7 @@ def _data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("sesam-client"))
+    return user_data_dir(APP_NAME)
 
 
 def _log(exc: BaseException) -> Path | None:

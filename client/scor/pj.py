@@ -24,17 +24,14 @@ Store conventions are those of ``client.migrations``: timestamps are ISO 8601 UT
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from billing.fse_model import SecuringMode
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.scor_rules import (
     ScorSettings,
     WorkingDayPredicate,
@@ -43,6 +40,7 @@ from billing.scor_rules import (
     purge_date,
     retry_verdict,
 )
+from billing.securing_modes import SecuringMode
 from client.scor.errors import PjNotFoundError, PjStateError
 from client.scor.pj_records import PENDING as _PENDING
 from client.scor.pj_records import PjRecord, PjStatus, PurgeRecord
@@ -122,6 +120,8 @@ class PjService:
                 "transmise : consultez « sesam scor status ».",
                 current[0],
             )
+        import uuid  # platform: not for ``sesam scor status`` (issue #27)
+
         now = self._clock()
         name = f"pj-{fse.fse_uuid}-{uuid.uuid4().hex[:8]}.pdf"
         path = self._scor_dir() / name
@@ -148,6 +148,8 @@ class PjService:
         return self.get(pj_id)
 
     def _insert(self, fse_id: int, path: Path, pj: NormalizedPj, source: str, now: datetime) -> int:
+        import hashlib  # OpenSSL: not for ``sesam scor status`` (issue #27)
+
         record = NewPj(
             fse_id=fse_id,
             status=PjStatus.TO_CHECK.value,
@@ -200,6 +202,9 @@ class PjService:
         self, invoice_lot_id: str, members: Sequence[PjLotMember], signer: Signer
     ) -> str:
         # The CMS signing code (asn1crypto, cryptography): ``sesam scor status`` goes without.
+        import hashlib
+        import uuid
+
         from billing.pj_lot import Piece, pj_lot_document, sign_pj_lot
 
         now = self._clock()

@@ -1,23 +1,23 @@
 """The queries of the alerts (``client.alerts``): lots without ARL, FSE near a deadline,
 acknowledged alerts. Each reads only the rows that may raise an alert (an index on the
-state, a bound on the date): at a million FSE a walk of every row took half a minute."""
+state, a bound on the date): at a million FSE a walk of every row took half a minute.
+Their rows are named tuples: read only, and ``sesam alerts`` defines every one (#27)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.store.connection import Repository
 from client.store.mapping import row_of
 from client.store.rows import stamp
 from client.store.scoping import within
 
 
-@dataclass(frozen=True, slots=True)
-class LotWithoutArl:
+class LotWithoutArl(NamedTuple):
     """A lot tried or sent, with no ARL yet."""
 
     lot_id: str
@@ -28,36 +28,31 @@ class LotWithoutArl:
     state: str
 
 
-@dataclass(frozen=True, slots=True)
-class UnsentFse:
+class UnsentFse(NamedTuple):
     fse_uuid: str
     number: int
     care_date: str
 
 
-@dataclass(frozen=True, slots=True)
-class AcknowledgedFse:
+class AcknowledgedFse(NamedTuple):
     fse_uuid: str
     number: int
     received_at: str  # the ARL's reception
 
 
-@dataclass(frozen=True, slots=True)
-class ArlCount:
+class ArlCount(NamedTuple):
     """How many acknowledged FSE an ARL reception stamp covers."""
 
     received_at: str
     n: int
 
 
-@dataclass(frozen=True, slots=True)
-class RefusalArl:
+class RefusalArl(NamedTuple):
     motifs: str  # JSON text
     received_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class CounterRow:
+class CounterRow(NamedTuple):
     """The numbers a practitioner was given, as the database counts them."""
 
     practitioner_id: str
@@ -65,8 +60,7 @@ class CounterRow:
     lot_closings: int
 
 
-@dataclass(frozen=True, slots=True)
-class AmcPartLeft:
+class AmcPartLeft(NamedTuple):
     """An FSE whose AMC part is awaited from the AMC (gestion séparée) and which the AMC has
     not paid yet (issue #23)."""
 
@@ -79,8 +73,7 @@ class AmcPartLeft:
     # AMC's delay counts from it
 
 
-@dataclass(frozen=True, slots=True)
-class AmcPartSent:
+class AmcPartSent(NamedTuple):
     """The DRE lot that carries an FSE's AMC part (gestion séparée)."""
 
     amount: str  # TEXT decimal
@@ -88,8 +81,7 @@ class AmcPartSent:
     ack_at: str | None  # the AMC's positive acknowledgement of the lot, None before it
 
 
-@dataclass(frozen=True, slots=True)
-class UnqueuedLot:
+class UnqueuedLot(NamedTuple):
     """A signed lot with no outbox row: it would never be sent."""
 
     id: str

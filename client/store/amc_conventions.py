@@ -4,16 +4,15 @@ paid for a patient this year (its yearly ceiling)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from client.store.connection import Repository
 from client.store.rows import parse_db_stamp, stamp
 
 
-@dataclass(frozen=True, slots=True)
-class AmcConvention:
+class AmcConvention(NamedTuple):
     """One convention with a complémentaire."""
 
     amc_number: str  # n° AMC, 8 digits

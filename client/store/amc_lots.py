@@ -12,7 +12,7 @@ from typing import Any
 
 from billing.audit import AuditKind, amc_payment_payload, payload_text
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.store.connection import Connection, Repository
 from client.store.journal import Journal
 from client.store.stamps import parse_db_stamp, stamp

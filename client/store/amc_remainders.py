@@ -4,8 +4,8 @@ the complémentaire (gestion séparée), kept by triggers beside the caisse's re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from client.store.connection import Repository
 from client.store.mapping import row_of
@@ -25,8 +25,7 @@ def _closed(include_claimed: bool) -> str:
     return "(r.closed = ''" + (" OR r.closed = 'reclame')" if include_claimed else ")")
 
 
-@dataclass(frozen=True, slots=True)
-class AmcRemainderRow:
+class AmcRemainderRow(NamedTuple):
     """The AMC's answer for an FSE whose AMC part is unpaid in part or in full, with its
     FSE and the motif of the FSE's latest closure (None when not closed)."""
 
@@ -45,8 +44,7 @@ class AmcRemainderRow:
     closed: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class AmcRemainderGroup:
+class AmcRemainderGroup(NamedTuple):
     """``n`` AMC remainders with the same closure, outcome and amounts."""
 
     closed: str | None

@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from billing.audit import AuditEntry, Breach, ChainReport, event_payload, payload_text, verify_chain
-from billing.canonical import CanonicalError
+from billing.canonical import CanonicalError, parse_canonical
+from billing.errors import BillingError
 from billing.fse_states import FseEventKind
 from client.store.event_codes import kind_text, state_text
 from client.store.event_index import event_digest
 from client.store.journal import Journal, iter_entries, iter_records
-from client.store.rows import _document_matches, _event_breach
+from client.store.packing import unpack_document
 from client.store.streaming import stream_rows
 
 if TYPE_CHECKING:
@@ -242,3 +243,26 @@ class _Check:
                 report, entry, f"événement n° {event_id} de la FSE n° {number} (disparu)"
             )
         return report
+
+
+def _event_breach(report: ChainReport, entry: AuditEntry | None, what: str) -> ChainReport:
+    return ChainReport(
+        count=report.count,
+        head_hash=report.head_hash,
+        first_bad_index=entry.seq - 1 if entry else None,
+        first_bad_seq=entry.seq if entry else None,
+        breach=Breach.EVENT,
+        detail=what,
+    )
+
+
+def _document_matches(canonical: str | bytes, digest: str) -> bool:
+    """The stored FSE document (packed or not) still parses, checks its own digest and has
+    ``digest``."""
+    from billing.fse import fse_from_document  # its signing code only when checked
+
+    try:
+        fse = fse_from_document(parse_canonical(unpack_document(canonical).encode("utf-8")))
+    except (BillingError, ValueError, KeyError, TypeError):
+        return False
+    return fse.digest.hex() == digest

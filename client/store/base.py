@@ -4,14 +4,13 @@ repositories on the store's shared connection (``client.store.connection``)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from client.store.connection import Repository
 from client.store.mapping import columns, row_of
 from client.store.numbering import _COUNTER_COLUMNS, InDatabaseNumbering
-from client.store.rows import stamp
+from client.store.stamps import stamp
 
 if TYPE_CHECKING:
     from billing.fse import Beneficiary, FseBody, PractitionerSituation
@@ -73,8 +72,7 @@ class Numbers(Repository):
         return (row["last_fse_number"], row["last_lot_number"]) if row else (0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class PractitionerRecord:
+class PractitionerRecord(NamedTuple):
     """A practitioner as recorded here."""
 
     id: str

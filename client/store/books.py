@@ -39,7 +39,7 @@ from billing.audit import (
 from billing.canonical import parse_canonical
 from billing.errors import BillingError
 from billing.fse import Fse, decimal_text, fse_from_document, money
-from billing.lot import KIND_FSE, LotState
+from billing.lot_states import KIND_FSE, LotState
 from client.store.journaled_facts import UNSTATED, Expected, Journaled
 from client.store.lot_bytes import stored_lot_der
 from client.store.packing import PackedValueError, unpack_document, unpack_file

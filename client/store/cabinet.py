@@ -10,19 +10,16 @@ of the practitioners they work for); patients stay shared.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from billing.fse_states import FseState
 from client.store.connection import Repository
 from client.store.errors import StoreError
 from client.store.mapping import row_of
-from client.store.returns import StatusCount
-from client.store.rows import FseRow, _fse_row
+from client.store.rows import FseRow, StatusCount, _fse_row
 from client.store.stamps import parse_db_stamp, stamp
 
 if TYPE_CHECKING:
@@ -37,8 +34,7 @@ class MemberRole(StrEnum):
     REMPLACANT = "remplacant"  # a CPS: bills under the replaced practitioner's number
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
+class Viewer(NamedTuple):
     """Who is looking: the card holder and the practitioners whose accounts he may see."""
 
     card_id: str
@@ -48,8 +44,7 @@ class Viewer:
         return practitioner_id in self.practitioner_ids
 
 
-@dataclass(frozen=True, slots=True)
-class NumberGap:
+class NumberGap(NamedTuple):
     """An FSE number handed out under which no FSE is stored, and why."""
 
     practitioner_id: str
@@ -58,8 +53,7 @@ class NumberGap:
     at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class AddressedDraft:
+class AddressedDraft(NamedTuple):
     """An invoice prepared for a practitioner to sign (health data: never log it)."""
 
     id: str
@@ -81,6 +75,8 @@ class DraftAlreadyBilledError(StoreError):
 
 def this_post() -> str:
     """The name this workstation's process gives itself in the reservations."""
+    import socket  # not for a listing (issue #27)
+
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -8,8 +8,8 @@ is read as it is, so that ``sesam audit verify`` names the event rather than cra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from billing.fse_states import FseEventKind, FseState
 
@@ -81,8 +81,7 @@ def at_moment(stored: object) -> datetime:
     return datetime.fromisoformat(str(stored))
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
     """A row of ``fse_events`` read back as text (what the journal's payload names)."""
 
     id: int

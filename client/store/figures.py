@@ -10,9 +10,9 @@ Amounts are TEXT: SQL groups rows by amount and counts them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from client.store.connection import Repository
 from client.store.mapping import row_of
@@ -113,8 +113,7 @@ SQL_LEFT_OUT = (
 SQL_PRACTITIONERS = "SELECT id, first_name, last_name FROM practitioners ORDER BY id"
 
 
-@dataclass(frozen=True, slots=True)
-class FseGroup:
+class FseGroup(NamedTuple):
     """``n`` FSE of one month, mode and state with these amounts (``n`` < 0: taken off)."""
 
     month: str
@@ -126,8 +125,7 @@ class FseGroup:
     n: int
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedGroup:
+class ReceivedGroup(NamedTuple):
     """``n`` payments of one month with these amounts paid (``n`` < 0: taken off)."""
 
     month: str
@@ -136,8 +134,7 @@ class ReceivedGroup:
     n: int
 
 
-@dataclass(frozen=True, slots=True)
-class AmountGroup:
+class AmountGroup(NamedTuple):
     """``n`` FSE still waiting with these amounts."""
 
     amo: Decimal
@@ -145,8 +142,7 @@ class AmountGroup:
     n: int
 
 
-@dataclass(frozen=True, slots=True)
-class RecetteGroup:
+class RecetteGroup(NamedTuple):
     """``n`` FSE of a practitioner with the same amounts, tiers payant and settlement."""
 
     practitioner_id: str
@@ -161,8 +157,7 @@ class RecetteGroup:
     n: int
 
 
-@dataclass(frozen=True, slots=True)
-class RecetteLineRow:
+class RecetteLineRow(NamedTuple):
     """One FSE of the recette, with its patient's name and its settlement at the desk."""
 
     practitioner_id: str
@@ -181,8 +176,7 @@ class RecetteLineRow:
     collected: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PractitionerName:
+class PractitionerName(NamedTuple):
     id: str
     first_name: str | None
     last_name: str | None

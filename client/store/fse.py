@@ -9,7 +9,8 @@ from decimal import Decimal
 from billing.audit import AuditKind
 from billing.fse import Fse, decimal_text, money
 from billing.fse_states import FseEventKind, FseState, check_duplicata, check_transition
-from billing.lot import LotRules, LotState
+from billing.lot import LotRules
+from billing.lot_states import LotState
 from client.store.base import People
 from client.store.connection import Connection, Repository
 from client.store.errors import StoreError

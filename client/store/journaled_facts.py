@@ -12,7 +12,7 @@ from typing import Any
 
 from billing.audit import AuditKind
 from billing.fse_states import FseEventKind
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.store.audit_spill import Spill
 
 _FSE_KINDS = frozenset(k.value for k in FseEventKind)

@@ -18,8 +18,8 @@ from client.store.packing import (
     certificate_key,
     document_key,
     is_lot,
-    lot_references,
     pack_lot,
+    read_lot,
     unpack_der,
     unpack_document,
     unpack_lot,
@@ -82,7 +82,8 @@ def stored_lot_der(db: Queryable, stored: bytes) -> bytes:
     """
     if not is_lot(stored):
         return unpack_der(stored)
-    wanted = lot_references(stored)
+    lot = read_lot(stored)
+    wanted = lot.references
     fse_ids = [struct.unpack(">Q", key)[0] for kind, key in wanted if kind is LotPiece.DOCUMENT]
     hashes = [key for kind, key in wanted if kind is LotPiece.CERTIFICATE]
     pieces: dict[PieceKey, bytes] = {}
@@ -97,4 +98,4 @@ def stored_lot_der(db: Queryable, stored: bytes) -> bytes:
     sql = "SELECT sha256, certificate FROM lot_certificates WHERE sha256 IN ({marks})"
     for sha256, certificate in _fetch(db, sql, hashes):
         pieces[(LotPiece.CERTIFICATE, bytes(sha256))] = bytes(certificate)
-    return unpack_lot(stored, pieces)
+    return unpack_lot(lot, pieces)

@@ -3,21 +3,21 @@ acknowledged, refused), the sender's claims, and counters reconciled at opening.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from billing.audit import AuditKind, sha256_hex
 from billing.fse_states import FseEventKind, FseState, check_transition
-from billing.lot import DEFAULT_RULES, KIND_FSE, LotRules, LotState
+from billing.lot import DEFAULT_RULES, LotRules
+from billing.lot_states import KIND_FSE, LotState
 from billing.securing_modes import SecuringMode
 from client.store.base import Numbers
 from client.store.connection import Connection, Repository
 from client.store.errors import NotFoundError, StoreError
 from client.store.lot_counts import move_lot_fse
+from client.store.lot_step import LotStep
 from client.store.rows import LotRow, OutboxRow, OutboxStatus, _outbox_row, stamp
 
 if TYPE_CHECKING:
@@ -29,17 +29,6 @@ logger = logging.getLogger(__name__)
 _STATES = {state.value: state for state in FseState}
 #: ``LotMember`` from its fields in order, as the tuple it is (no keyword constructor).
 _new_member = tuple.__new__
-
-
-@dataclass(frozen=True, slots=True)
-class LotStep:
-    """One move of a lot and its FSE: the states reached, the event, its detail (default:
-    the lot's number)."""
-
-    lot_state: LotState
-    fse_state: FseState
-    kind: FseEventKind
-    detail: str | None = None
 
 
 class LotMember(NamedTuple):
@@ -282,7 +271,7 @@ class LotWrites(Repository):
                     self.db, lot_id, steps[-1].fse_state, when, grouped=not self.conn.on_postgres
                 )
             # As read again: only its state moved.
-            return dataclasses.replace(lot, state=steps[-1].lot_state) if steps else lot
+            return lot._replace(state=steps[-1].lot_state) if steps else lot
 
     def outbox_claim(self, worker: str, now: datetime) -> OutboxRow | None:
         """Claim the oldest due PENDING row whose ``after_id`` (if any) is DONE."""
@@ -403,13 +392,7 @@ class LotWrites(Repository):
             )
             return cursor.rowcount == 1
 
-    def _closings(self, practitioner_id: str) -> int:
-        row = self._one(
-            "SELECT lot_closings FROM counters WHERE practitioner_id = ?", [practitioner_id]
-        )
-        return int(row["lot_closings"]) if row else 0
-
-    def _renew_open_lots(self, practitioner_id: str) -> None:
+    def renew_open_lots(self, practitioner_id: str) -> None:
         """Lots were numbered after this database was written (restored copy, or a crash
         right after numbering): its open lots may have been closed and sent since, under
         the same id. Void them and put their FSE in new lots with new ids and numbers."""
@@ -433,39 +416,3 @@ class LotWrites(Repository):
                     f"lot n° {lot.number} remplacé (base restaurée ou arrêt brutal)",
                 )
                 self.assign_to_open_lot(fse.id, now, DEFAULT_RULES)
-
-    def reconcile_counters(self) -> None:
-        """Raise every counter to the max of itself, the numbers in use and numbering.json."""
-        marks = self.numbering.read()
-        with self.write():
-            ids = {r["id"] for r in self.db.query("SELECT id FROM practitioners")}
-            for pid in sorted(ids | set(marks)):
-                if pid not in ids:
-                    # A practitioner known only to the high-water mark (older DB restored).
-                    self.db.execute(
-                        "INSERT INTO practitioners (id, billing_number, billing_key, created_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        [pid, pid[:-1], pid[-1:], stamp(datetime.now(UTC))],
-                    )
-                used = self._one(
-                    "SELECT (SELECT COALESCE(MAX(number), 0) FROM fse WHERE practitioner_id = ?)"
-                    " AS fse, (SELECT COALESCE(MAX(number), 0) FROM lots "
-                    "WHERE practitioner_id = ?) AS lot",
-                    [pid, pid],
-                ) or {"fse": 0, "lot": 0}
-                last_fse, last_lot = self.numbers.counters(pid)
-                closings = self._closings(pid)
-                mark = marks.get(pid, {})
-                fse_n = max(last_fse, used["fse"], mark.get("fse", 0))
-                lot_n = max(last_lot, used["lot"], mark.get("lot", 0))
-                closing_n = max(closings, mark.get("closing", 0))
-                self.db.execute(
-                    "INSERT INTO counters (practitioner_id, last_fse_number, last_lot_number, "
-                    "lot_closings) VALUES (?, ?, ?, ?) ON CONFLICT (practitioner_id) DO UPDATE "
-                    "SET last_fse_number = excluded.last_fse_number, "
-                    "last_lot_number = excluded.last_lot_number, "
-                    "lot_closings = excluded.lot_closings",
-                    [pid, fse_n, lot_n, closing_n],
-                )
-                if mark.get("lot", 0) > max(last_lot, used["lot"]) or closing_n > closings:
-                    self._renew_open_lots(pid)

@@ -1,5 +1,7 @@
-"""Row mapping generated from a row dataclass' fields: the column list and the conversion
-of each column to the field's type, so that a row type is written once.
+"""Row mapping generated from a row type's fields (a dataclass, or a named tuple where a
+query's rows are only read: ~0.15 ms to define against ~0.6 ms, issue #27): the column
+list and the conversion of each column to the field's type, so that a row type is written
+once.
 
 Supported field types: ``str``, ``int``, ``bool``, ``Decimal``, enums (by value),
 ``datetime`` (a store stamp), ``date`` (ISO text), each optionally ``| None`` (an empty
@@ -17,16 +19,11 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from client.store.stamps import parse_db_stamp
 
-
-class _Dataclass(Protocol):
-    __dataclass_fields__: typing.ClassVar[dict[str, Any]]
-
-
-T = TypeVar("T", bound=_Dataclass)
+T = TypeVar("T")
 
 #: How a column becomes a field of each type: ``None`` hands the value as SQLite gives it
 #: (TEXT is ``str``, INTEGER is ``int``), as the hand-written mappers always did.
@@ -64,19 +61,25 @@ def _builder(cls: type) -> Callable[[Mapping[str, Any]], Any]:
     """A function made once per row type, as fast as a mapper written by hand."""
     hints = typing.get_type_hints(cls)
     env: dict[str, object] = {"_cls": cls}
-    body = ", ".join(
-        f"{f.name}={_expression(f.name, hints[f.name], env)}" for f in dataclasses.fields(cls)
-    )
+    body = ", ".join(f"{name}={_expression(name, hints[name], env)}" for name in _names(cls))
     exec(f"def build(r):\n    return _cls({body})", env)  # noqa: S102 - our own field names
     return typing.cast(Callable[[Mapping[str, Any]], Any], env["build"])
 
 
-def columns(cls: type[_Dataclass], alias: str = "") -> str:
+def _names(cls: type) -> tuple[str, ...]:
+    """The fields of a dataclass or of a named tuple, in order."""
+    if dataclasses.is_dataclass(cls):
+        return tuple(f.name for f in dataclasses.fields(cls))
+    names: tuple[str, ...] = getattr(cls, "_fields")  # noqa: B009 - a NamedTuple's
+    return names
+
+
+def columns(cls: type, alias: str = "") -> str:
     """``a, b, c``: the columns of ``cls``' fields (``x.a, x.b`` with ``alias="x"``)."""
     prefix = f"{alias}." if alias else ""
-    return ", ".join(prefix + f.name for f in dataclasses.fields(cls))
+    return ", ".join(prefix + name for name in _names(cls))
 
 
 def row_of(cls: type[T], row: Mapping[str, Any]) -> T:
     """``cls`` built from a row whose columns are named as its fields."""
-    return typing.cast(T, _builder(cls)(row))
+    return typing.cast(T, _builder(typing.cast(type, cls))(row))

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from client import presence
 from client.bounded_read import InputFileError, read_text_bounded
 from client.config import DATA_DIR_ENV, data_dir
-from client.migration_progress import ProgressSink, reporting
 from client.store.dictionaries import register_stored
 from client.store.errors import (
     DamagedStoreError,
@@ -25,12 +24,13 @@ from client.store.errors import (
     ReadOnlyStorageError,
     storage_error,
 )
-from client.store.kept import import_side_files
 from client.store.numbering import InDatabaseNumbering, Numbering
+from client.store.side_files import import_side_files
 from client.store.sqlite_database import SqliteDatabase, full_database
 from client.store.store import Store
 
 if TYPE_CHECKING:
+    from client.migration_progress import ProgressSink
     from client.store.protocol import StoreDatabase
 
 logger = logging.getLogger(__name__)
@@ -121,6 +121,10 @@ def open_store(
         the user is shown why the opening waits); None: the sink already set on this thread
         (``client.migration_progress.reporting``), if any.
     """
+    if progress is None:  # the sink already set on this thread, if any, stays
+        return _open_any(path, database_url)
+    from client.migration_progress import reporting
+
     with reporting(progress):
         return _open_any(path, database_url)
 

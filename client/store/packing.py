@@ -33,9 +33,12 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
 
 import zstandard
+
+from client.store.dictionaries import stored
 
 #: The dictionary of ``Z\\x01`` values. Every stored document needs it byte for byte: never
 #: change it; a better one gets a new tag (``Z\\x02``) and this one stays readable.
@@ -127,7 +130,8 @@ class Dictionary:
 
 
 def _shipped() -> list[Dictionary]:
-    text = resources.files("client.store").joinpath("dictionaries.json").read_text("utf-8")
+    # Beside this module (package data), read without importlib.resources (~3 ms to import).
+    text = (Path(__file__).parent / "dictionaries.json").read_text("utf-8")
     return [
         Dictionary(
             dict_id=int(d["dict_id"]),
@@ -156,6 +160,24 @@ def register(dictionary: Dictionary) -> None:
     if loaded.dict_id() != dictionary.dict_id:
         raise PackedValueError(f"dictionnaire de compression n° {dictionary.dict_id} altéré")
     _KNOWN.setdefault(dictionary.dict_id, loaded)
+
+
+def _known(dict_id: int) -> zstandard.ZstdCompressionDict | None:
+    """The dictionary ``dict_id``: shipped, or kept by a store this process opened (loaded
+    on first use: ``client.store.dictionaries``)."""
+    known = _KNOWN.get(dict_id)
+    if known is None:
+        kept = stored(dict_id)
+        if kept is not None:
+            try:
+                kind = DictionaryKind(kept.kind)
+            except ValueError:
+                raise PackedValueError(
+                    f"dictionnaire de compression n° {dict_id} d'un type inconnu ({kept.kind})"
+                ) from None
+            register(Dictionary(dict_id, kind, kept.data, kept.source))
+            known = _KNOWN[dict_id]
+    return known
 
 
 for _shipped_dictionary in SHIPPED:
@@ -203,7 +225,7 @@ def _unzstd(frame: bytes) -> bytes:
         params = zstandard.get_frame_parameters(frame)
     except zstandard.ZstdError as exc:
         raise PackedValueError(f"valeur compressée illisible : {exc}") from exc
-    dictionary = _KNOWN.get(params.dict_id)
+    dictionary = _known(params.dict_id) if params.dict_id != 0 else None
     if dictionary is None and params.dict_id != 0:  # 0: packed without a dictionary
         raise PackedValueError(
             f"valeur compressée avec un dictionnaire inconnu (n° {params.dict_id}) : "
@@ -388,7 +410,7 @@ def repacked(stored: bytes, change: Callable[[bytes], bytes]) -> bytes:
     if stored[:2] == _ZSTD:
         dict_id = zstandard.get_frame_parameters(stored[2:]).dict_id
         compressor = zstandard.ZstdCompressor(
-            level=_LEVELS["journal"], dict_data=_KNOWN.get(dict_id), write_dict_id=True
+            level=_LEVELS["journal"], dict_data=_known(dict_id), write_dict_id=True
         )
         return _ZSTD + compressor.compress(change(raw))
     zdict = DOCUMENT_DICTIONARY_V1 if stored[:2] == _DOCUMENT else None
@@ -449,15 +471,25 @@ def is_lot(stored: bytes | None) -> bool:
     return isinstance(stored, bytes) and stored[:2] == _LOT
 
 
-def lot_references(stored: bytes) -> list[PieceKey]:
-    """The pieces a ``pack_lot`` value needs.
+class PackedLot(NamedTuple):
+    """A ``pack_lot`` value read (decompressed once): the SHA-256 of the whole, where each
+    piece goes (offset in ``cut``, key), and the bytes around them."""
+
+    digest: bytes
+    places: list[tuple[int, PieceKey]]
+    cut: bytes
+
+    @property
+    def references(self) -> list[PieceKey]:
+        """The pieces it needs, in order."""
+        return [key for _, key in self.places]
+
+
+def read_lot(stored: bytes) -> PackedLot:
+    """A ``pack_lot`` value, decompressed and its places read.
 
     :raises PackedValueError: the value is damaged.
     """
-    return [key for _, key in _lot_parts(stored)[1]]
-
-
-def _lot_parts(stored: bytes) -> tuple[bytes, list[tuple[int, PieceKey]], bytes]:
     data = bytes(stored)
     digest, body = data[2:34], _unzstd(data[34:])
     try:
@@ -471,15 +503,16 @@ def _lot_parts(stored: bytes) -> tuple[bytes, list[tuple[int, PieceKey]], bytes]
             offset += size
     except (struct.error, KeyError, ValueError) as exc:
         raise PackedValueError("lot signé stocké illisible") from exc
-    return digest, refs, body[offset:]
+    return PackedLot(digest, refs, body[offset:])
 
 
-def unpack_lot(stored: bytes, pieces: Mapping[PieceKey, bytes]) -> bytes:
-    """The DER of a ``pack_lot`` value, its pieces (``lot_references``) put back.
+def unpack_lot(lot: PackedLot, pieces: Mapping[PieceKey, bytes]) -> bytes:
+    """The DER of a ``pack_lot`` value (:func:`read_lot`), its pieces (``references``) put
+    back.
 
-    :raises PackedValueError: damaged, a piece missing or changed (the hash differs).
+    :raises PackedValueError: a piece missing or changed (the hash differs).
     """
-    digest, refs, cut = _lot_parts(stored)
+    digest, refs, cut = lot
     out, position = bytearray(), 0
     for at, key in refs:
         piece = pieces.get(key)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.store.connection import Repository
 from client.store.errors import AmbiguousError, NotFoundError
 from client.store.event_codes import read_event
@@ -313,7 +312,7 @@ class Queries(Repository):
             ):
                 row = outbox.get(str(r["lot_id"]))
                 if row is not None and int(r["attempts"]) > row.attempts:
-                    outbox[row.id] = dataclasses.replace(row, attempts=int(r["attempts"]))
+                    outbox[row.id] = row._replace(attempts=int(r["attempts"]))
         return [(lot, outbox.get(lot.id)) for lot in lots]
 
     def lot_count(self, practitioners: frozenset[str] | None = None) -> int:

@@ -4,19 +4,17 @@ their closures, and the desk's settlements; the rows the client's returns module
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from billing.fse_states import FseState
 from client.reconciliation import Reconciliation
 from client.store.connection import Connection, Repository
 from client.store.errors import StoreError
 from client.store.mapping import columns, row_of
-from client.store.packing import pack_file
 from client.store.queries import Queries
-from client.store.rows import FSE_MODE_SQL, FseRow, stamp
+from client.store.rows import FSE_MODE_SQL, FseRow, StatusCount, stamp
 from client.store.scoping import unmatched_within, within
 
 if TYPE_CHECKING:  # the NOEMIE parser is loaded by the returns, not by opening the store
@@ -51,8 +49,7 @@ _REMAINDER_ROWS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentRow:
+class PaymentRow(NamedTuple):
     """What the latest ``payments`` line says of an FSE (the columns its readers use: a
     list page maps one per FSE shown)."""
 
@@ -73,8 +70,7 @@ class PaymentRow:
 AMC_LEFT_STATES = (" ", "D")
 
 
-@dataclass(frozen=True, slots=True)
-class ReconcileRow:
+class ReconcileRow(NamedTuple):
     """What the reconciliation lists show of one FSE and its latest payment line (the
     payment's columns None when it has none): never the FSE's document."""
 
@@ -103,18 +99,7 @@ _RECONCILE_ROWS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StatusCount:
-    """``n`` FSE in ``state`` whose latest payment line says ``outcome`` ('' when none),
-    from the counts the triggers keep (``fse_status_counts``)."""
-
-    state: str
-    outcome: str
-    n: int
-
-
-@dataclass(frozen=True, slots=True)
-class RemainderRow:
+class RemainderRow(NamedTuple):
     """The latest payment line of an FSE partly paid or rejected, with its FSE and the
     motif of its latest closure (None when not closed)."""
 
@@ -135,8 +120,7 @@ class RemainderRow:
     closed: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RemainderGroup:
+class RemainderGroup(NamedTuple):
     """``n`` remainders with the same closure, outcome and amounts."""
 
     closed: str | None
@@ -148,8 +132,7 @@ class RemainderGroup:
     n: int
 
 
-@dataclass(frozen=True, slots=True)
-class ClosureRow:
+class ClosureRow(NamedTuple):
     """One ``remainder_closures`` row."""
 
     id: int
@@ -161,8 +144,7 @@ class ClosureRow:
     closed_by: str
 
 
-@dataclass(frozen=True, slots=True)
-class SettlementRow:
+class SettlementRow(NamedTuple):
     """How the patient paid at the desk (``fse_settlements``)."""
 
     means: str
@@ -349,6 +331,8 @@ class Returns(Repository):
         now: datetime,
     ) -> None:
         """Record an imported NOEMIE file (its counts set by :meth:`set_noemie_counts`)."""
+        from client.store import packing  # zstd: not for the listings that read returns
+
         self.db.execute(
             "INSERT INTO noemie_files (sha256, source, name, server_seq, file_number, emitter, "
             "receiver, created_on, imported_at, invoices, matched, unmatched, content) "
@@ -364,7 +348,7 @@ class Returns(Repository):
                 noemie.created_on.isoformat(),
                 stamp(now),
                 invoices,
-                pack_file(data),  # compressed (issue #27); books hash the file itself
+                packing.pack_file(data),  # compressed (issue #27); books hash the file itself
             ],
         )
 

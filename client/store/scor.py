@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from billing.fse_model import SecuringMode
-from billing.lot import KIND_PJ, LotState
+from billing.lot_states import KIND_PJ, LotState
+from billing.securing_modes import SecuringMode
 from client.store.connection import Repository
 from client.store.mapping import row_of
 from client.store.rows import OutboxStatus

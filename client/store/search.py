@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from billing.fse_states import FseState
 from client.reconciliation import Reconciliation
@@ -66,16 +67,14 @@ class FseFilter:
     practitioners: frozenset[str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PatientMatch:
+class PatientMatch(NamedTuple):
     """The patients a search names (``ids``) among how many there are (``among``)."""
 
     ids: list[str]
     among: int
 
 
-@dataclass(frozen=True, slots=True)
-class PatientNames:
+class PatientNames(NamedTuple):
     """What a patient is searched by (health data: never log it)."""
 
     id: str
@@ -85,8 +84,7 @@ class PatientNames:
     beneficiary_nir: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SearchRow:
+class SearchRow(NamedTuple):
     """One FSE with its patient, practitioner and latest payment line."""
 
     fse_uuid: str
@@ -112,8 +110,7 @@ class SearchRow:
     virement_ref: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PractitionerRow:
+class PractitionerRow(NamedTuple):
     id: str
     pr_last: str | None
     pr_first: str | None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 from client import presence
 from client.store.base import Numbers, People
 from client.store.connection import Connection
+from client.store.counters import reconcile_counters
 from client.store.numbering import Numbering
 from client.store.protocol import StoreDatabase
 from client.store.queries import Queries
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     from billing.audit import AuditEntry, AuditKind, ChainReport
     from billing.fse import Beneficiary, Fse, FseBody, PractitionerSituation
     from billing.fse_states import FseEventKind, FseState
-    from billing.lot import LotRules, LotState
+    from billing.lot import LotRules
+    from billing.lot_states import LotState
     from client.store.alerting import AlertQueries
     from client.store.amc_conventions import AmcConventions
     from client.store.amc_lots import AmcLots
@@ -38,7 +40,8 @@ if TYPE_CHECKING:
     from client.store.figures import Figures
     from client.store.fse import FseWrites
     from client.store.journal import Journal
-    from client.store.lots import LotStep, LotWrites
+    from client.store.lot_step import LotStep
+    from client.store.lots import LotWrites
     from client.store.maintenance import Maintenance
     from client.store.ocam import OcamRequests
     from client.store.outbox import OutboxTotals
@@ -439,7 +442,9 @@ class Store:
         return self.lot_writes.outbox_heartbeat(outbox_id, worker, now)
 
     def reconcile_counters(self) -> None:
-        return self.lot_writes.reconcile_counters()
+        reconcile_counters(
+            self.conn, self.numbers, lambda pid: self.lot_writes.renew_open_lots(pid)
+        )
 
     # FseWrites
     def insert_fse(

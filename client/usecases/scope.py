@@ -18,12 +18,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from client.store import Store
 from client.store.cabinet import AddressedDraft, Viewer
@@ -110,8 +108,7 @@ def recette(store: Store, viewer: Viewer | None, request: RecetteRequest) -> Rec
         )
 
 
-@dataclass(frozen=True, slots=True)
-class DraftNotice:
+class DraftNotice(NamedTuple):
     """A prepared invoice waiting for a practitioner's CPS (no patient data: the desk
     shows who prepared it, for whom, and when)."""
 
@@ -166,8 +163,7 @@ def addressed_drafts(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Looking:
+class Looking(NamedTuple):
     """What the desk shows once a card is in (or out): its scope and its drafts."""
 
     viewer: Viewer | None
@@ -211,8 +207,7 @@ def preparer(draft: DraftNotice) -> str:
 # --- the desk's « Factures préparées » ---------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DeskDraft:
+class DeskDraft(NamedTuple):
     """A prepared (or parked) invoice as the desk lists it (health data: never log it).
     ``document`` is the desk's draft (``ui.services.Draft``) the billing page opens."""
 
@@ -245,8 +240,7 @@ def desk_drafts(ctx: AppContext) -> list[DeskDraft]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedBy:
+class PreparedBy(NamedTuple):
     """Who prepares an invoice and for whom: the card in the reader (a receptionist's
     CPE, or a CPS) and the practitioner its situation bills for (a CPE's employer)."""
 
@@ -260,7 +254,9 @@ def keep_draft(
 ) -> str:
     """Save the desk's draft addressed to ``by.addressed_to`` (one transaction): it
     appears in « Factures préparées » on whichever post his card is in. Returns its id."""
-    draft_id = draft_id or uuid.uuid4().hex[:12]
+    from uuid import uuid4  # platform: not for the listings (issue #27)
+
+    draft_id = draft_id or uuid4().hex[:12]
     text = json.dumps({**document, "id": draft_id, PREPARED_BY_NAME: by.name}, ensure_ascii=False)
     now = ctx.utc_clock()
 

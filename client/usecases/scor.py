@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing.scor_rules import french_working_day
-from client.scor import scan as sane
 from client.scor.config import SCOR_SETTINGS_NAME, ScorConfig, load_scor_config
 from client.scor.pj import PjRecord, PjService
 from client.store import Store
@@ -108,6 +107,7 @@ def normalise_file(ctx: Services, path: Path) -> ScannedPj:
 
 def scan(ctx: Services) -> ScannedPj:
     """One page from the scanner (SANE ``scanimage``; the ``test`` backend in the demo)."""
+    from client.scor import scan as sane  # subprocess: not for the listings (issue #27)
     from client.scor.normalize import normalize_bytes
 
     config = scor_config(ctx)

@@ -6,18 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from client import dashboard
-from client.fse_search import (
-    FseFilter,
-    FseListRow,
-    FseListTotals,
-    PractitionerChoice,
-    practitioners,
-    search,
-    totals,
-)
 from client.store import Store
 from client.store.cabinet import Viewer
 from client.store.rows import LotRow, OutboxRow
@@ -28,6 +19,7 @@ if TYPE_CHECKING:  # the card, sender and transport code: not for ``sesam dashbo
     from client import alerts
     from client.alerts import Alert
     from client.context import AppContext
+    from client.fse_search import FseFilter, FseListRow, FseListTotals, PractitionerChoice
     from client.remainders import LateAmcPart
     from client.returns import FseReconciliation, ReconcileSummary
     from client.usecases.common import Services
@@ -38,8 +30,7 @@ Draft = dict[str, Any]
 UnmatchedPayment = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class FseListView:
+class FseListView(NamedTuple):
     """What one search of the FSE list read on the database thread: the first page, the
     count and total, the practitioners to choose from."""
 
@@ -51,6 +42,8 @@ class FseListView:
 
 def read_fse_list(store: Store, flt: FseFilter, first_page: int = 200) -> FseListView:
     """The FSE list's first page, count and total, practitioners (database thread)."""
+    from client.fse_search import practitioners, search, totals  # not for the dashboard
+
     return FseListView(
         filter=flt,
         first=search(store, flt, limit=first_page),

@@ -24,7 +24,7 @@ from billing.arl import Arl, ArlStatus
 from billing.fse import Fse, body_from_document, secure
 from billing.fse_schema import validate_fse
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client import dashboard, documents
 from client.apcv import ApcvError, ApcvFault, SessionSigner, open_session
 from client.cli.fse_report import fse_summary

@@ -15,7 +15,7 @@ from am_support import Cabinet, FakeClock, close_lots, create_fse
 
 from billing.arl import Arl, ArlStatus, motif
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.arl_returns import ArlOutcome, apply_arl
 from client.store import Store, lot_counts
 

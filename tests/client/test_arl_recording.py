@@ -11,7 +11,7 @@ import pytest
 from am_support import FakeClock, client_settings, close_lots, create_fse, seeded
 
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.sender import Sender
 from client.store import Store
 from client.transport import HttpsTransport

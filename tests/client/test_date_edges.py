@@ -21,7 +21,7 @@ import pytest
 from am_support import FakeClock, client_settings, create_fse
 from test_sender import FakeTransport
 
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.referential import Referential
 from client.alerts import AlertKind, compute_alerts
 from client.fse_service import FseService, FseServiceError

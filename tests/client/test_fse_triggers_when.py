@@ -14,7 +14,7 @@ from am_support import Cabinet, FakeClock, close_lots, create_fse
 
 from billing.arl import Arl, ArlStatus, motif
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.arl_returns import ArlOutcome, apply_arl
 from client.fse_service import FseService
 from client.migrations import _M032

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from billing.fse import SecuringMode
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from cardio.probe import CardKind
 from client import labels
 from client.cli import queue as cli_queue

@@ -95,3 +95,58 @@ def test_an_fse_document_is_still_packed_small_and_read_back_from_the_store(
     document = next(d for d in SHIPPED if d.kind is DictionaryKind.DOCUMENT)
     assert zstandard.get_frame_parameters(stored[0][2:]).dict_id == document.dict_id
     assert len(stored[0]) * 4 < len(canonical)
+
+
+class _Rows:
+    """A store's ``packing_dictionaries`` as ``register_stored`` reads it."""
+
+    def __init__(self, *rows: dict[str, object]) -> None:
+        self.rows = rows
+
+    def query(self, sql: str, params: object = ()) -> list[dict[str, object]]:
+        assert "packing_dictionaries" in sql
+        return list(self.rows)
+
+
+def _retired_dictionary(dict_id: int) -> bytes:
+    """A dictionary this version does not ship: one an older version packed values with."""
+    samples = [
+        json.dumps({"acte": f"C{i % 7}", "montant": f"{25 + i % 13}.00", "n": i}).encode()
+        for i in range(400)
+    ]
+    return zstandard.train_dictionary(2048, samples, dict_id=dict_id).as_bytes()
+
+
+def test_a_value_packed_with_a_retired_dictionary_reads_once_its_store_is_opened() -> None:
+    """The store's table is read at opening without loading zstd (issue #27); a value that
+    needs one of its dictionaries is still read, and one the table does not hold is named."""
+    from client.store.dictionaries import register_stored
+    from client.store.packing import PackedValueError, unpack_document
+
+    data = _retired_dictionary(91_001)
+    document = '{"acte":"C3","montant":"27.00","n":12}'
+    frame = zstandard.ZstdCompressor(
+        dict_data=zstandard.ZstdCompressionDict(data), write_dict_id=True
+    ).compress(document.encode())
+    packed = b"Z\x02" + frame
+    with pytest.raises(PackedValueError, match="dictionnaire inconnu"):
+        unpack_document(packed)
+    row = {"dict_id": 91_001, "kind": "document", "dictionary": data, "source": "v0.9"}
+    assert register_stored(_Rows(row)) == 1
+    assert unpack_document(packed) == document
+
+
+def test_a_stored_dictionary_altered_on_disk_is_refused_where_it_is_needed() -> None:
+    from client.store.dictionaries import register_stored
+    from client.store.packing import PackedValueError, unpack_document
+
+    data = _retired_dictionary(91_002)
+    packed = b"Z\x02" + zstandard.ZstdCompressor(
+        dict_data=zstandard.ZstdCompressionDict(data), write_dict_id=True
+    ).compress(b'{"acte":"C1"}')
+    other = _retired_dictionary(91_003)  # the row's bytes are another dictionary's
+    register_stored(
+        _Rows({"dict_id": 91_002, "kind": "document", "dictionary": other, "source": "x"})
+    )
+    with pytest.raises(PackedValueError, match="altéré"):
+        unpack_document(packed)

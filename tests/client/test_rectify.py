@@ -20,7 +20,7 @@ from am_support import (
 
 from billing.audit import AuditKind
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client import dashboard, recette
 from client.fse_service import FseService
 from client.rectify import RectifyRefusedError, RectifyRequest, rectify

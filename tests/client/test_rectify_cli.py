@@ -12,7 +12,7 @@ import pytest
 from cli_support import PIN, sesam
 
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.store import open_store
 from client.store.opening import DB_NAME
 from testbed.cards.server import CardServer

@@ -10,7 +10,7 @@ import pytest
 from am_support import FakeClock, client_settings, close_lots, create_fse, seeded
 
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.noemie import (
     InvoiceOutcome,
     NoemieFile,

@@ -14,7 +14,7 @@ from am_support import FakeClock, client_settings, close_lots, open_cabinet
 from scor_support import pdftotext, qpdf_check
 
 from billing.arl import parse_arl
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client import documents
 from client.fse_service import FseService, parse_fse_input
 from client.scor import scan

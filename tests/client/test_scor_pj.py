@@ -20,7 +20,7 @@ from scor_support import (
 
 from billing.fse import SecuringMode, TiersPayant
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.pj_lot import Piece, PjLotError, content_format, pj_lot_document, verify_pj_lot
 from billing.scor_rules import ScorSettings
 from client import documents

@@ -13,7 +13,7 @@ from am_support import FakeClock, client_settings, close_lots, create_fse, seede
 
 from billing.arl import Arl, ArlStatus, motif
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.sender import Sender, SendProgress, SendStep, backoff_delay
 from client.store import OutboxStatus, Store, open_store, stamp
 from client.transport import LotAnswer, ServerRejectedError, ServerUnavailableError

@@ -31,7 +31,7 @@ from am_support import (
 )
 
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.store import OutboxStatus, open_store
 from testbed.am.server import AmServer
 

@@ -14,7 +14,8 @@ import pytest
 from fse_cards_support import Clock, cards, fse_input
 
 from billing.fse_states import FseEventKind, FseState, FseStateError
-from billing.lot import LotRules, LotState, verify_lot
+from billing.lot import LotRules, verify_lot
+from billing.lot_states import LotState
 from client.fse_service import FseService
 from client.store import OutboxStatus, Store, StoreError, open_store
 from testbed import pki

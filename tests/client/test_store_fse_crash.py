@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 from billing.fse_states import FseState
-from billing.lot import LotState, verify_lot
+from billing.lot import verify_lot
+from billing.lot_states import LotState
 from client.store import OutboxStatus, open_store
 from testbed import pki
 

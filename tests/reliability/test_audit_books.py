@@ -25,7 +25,7 @@ from store_attacker import attacker as raw_attacker
 
 from billing.audit import build_entry
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.noemie import (
     InvoiceOutcome,
     NoemieFile,

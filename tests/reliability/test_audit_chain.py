@@ -18,7 +18,7 @@ from store_attacker import attacker as raw_attacker
 
 from billing.audit import GENESIS, AuditEntry, Breach, build_entry, verify_chain
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.cli import main
 from client.fse_service import FseService
 from client.store import Store, open_store

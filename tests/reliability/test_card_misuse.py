@@ -17,7 +17,8 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from reliability_support import IDENTITY_ADRI, Clock, cards, fse_input
 
-from billing.lot import LotState, verify_lot
+from billing.lot import verify_lot
+from billing.lot_states import LotState
 from cardio.errors import CardError, CardRemovedError, NotAllowedError
 from cardio.pcsc import PcscBackend
 from cardio.thread import CardThread

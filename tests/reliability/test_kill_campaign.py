@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.settings import Settings
 from client.store import OutboxStatus, open_store
 from testbed.am.server import AmServer

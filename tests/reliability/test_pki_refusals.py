@@ -26,7 +26,8 @@ from reliability_support import Clock, cards, create_fses, fse_input
 from billing.arl import Arl
 from billing.cms import CmsError, build_signed_data, check_own_signature
 from billing.fse_states import FseState
-from billing.lot import LotState, lot_content
+from billing.lot import lot_content
+from billing.lot_states import LotState
 from billing.signing import SoftwareSigner
 from client.errors import ClientError
 from client.fse_service import FseService

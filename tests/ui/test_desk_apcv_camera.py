@@ -113,7 +113,7 @@ def test_a_rejected_apcv_fse_is_rectified_from_the_queue_with_a_new_code(
     from datetime import UTC, datetime
 
     from billing.fse_states import FseEventKind
-    from billing.lot import LotState
+    from billing.lot_states import LotState
     from client.fse_service import FseService
     from tests.client.fse_cards_support import cards
     from tests.ui.test_desk_apcv import scan

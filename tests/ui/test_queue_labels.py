@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from billing.fse_states import FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from client.labels import FSE_STATE_LABELS, LOT_STATE_LABELS, RECONCILIATION_LABELS
 from client.reconciliation import Reconciliation
 from ui.pages.queue import LOT_COLUMNS

@@ -11,7 +11,7 @@ from pathlib import Path
 import client.rectify
 from billing.arl import Arl, ArlStatus
 from billing.fse_states import FseEventKind, FseState
-from billing.lot import LotState
+from billing.lot_states import LotState
 from billing.noemie import InvoiceOutcome, NoemieFile, NoemieInvoice, NoemieRejects, build_noemie
 from client.returns import apply_arl, import_noemie
 from client.store import open_store
