@@ -135,6 +135,7 @@ def store_tour(app: object, window: MainWindow, out: Path) -> None:
     fse_list = queue.fse_list
     wait_until(app, lambda: "vide" in window.status.readers_label.text(), "readers")
     shoot(app, out, "s00-demarrage")
+    window.go_to(1)  # the queue page: its content loads at start, shown when the user goes
     wait_until(app, lambda: queue.view is not None and fse_list.view is not None, "queue", 300)
     shoot(app, out, "s01-file-d-attente")
     for index, name in ((1, "s02-lots"), (2, "s03-paiements-non-rapproches")):
