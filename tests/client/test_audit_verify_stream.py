@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from am_support import (
+    DealtReturnPolicy,
     FakeClock,
     create_fse,
     open_cabinet,
@@ -25,7 +26,6 @@ from am_support import (
 from billing.audit import AuditEntry, Breach
 from client.store import Store, open_store
 from client.store import journal as journal_module
-from testbed.am.noemie_gen import ReturnPolicy
 
 #: The store is billed once for the module and copied as a file for each test; on the
 #: PostgreSQL pass the stream is checked by the audit tests of every store (test_audit_*).
@@ -44,7 +44,7 @@ def billed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cabinet = open_cabinet()
     clock = FakeClock()
     create_fse(store, cabinet, 300, clock)
-    policy = ReturnPolicy(rejected_per_mille=200, partly_paid_per_mille=300)
+    policy = DealtReturnPolicy(rejected_per_mille=200, partly_paid_per_mille=300)
     send_and_fetch_returns(store, cabinet, clock, tmp / "ledger.sqlite", policy, seeded(5))
     create_fse(store, cabinet, 20, clock)
     store.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from am_support import (
     Cabinet,
+    DealtReturnPolicy,
     FakeClock,
     client_settings,
     close_lots,
@@ -40,7 +41,6 @@ from client.remainders import ClosureMotif, close_remainder, open_remainders, re
 from client.returns import reconcile, reconcile_page
 from client.sender import Sender
 from client.store import Store, stamp
-from testbed.am.noemie_gen import ReturnPolicy
 
 SETTINGS = client_settings("https://127.0.0.1:1")
 
@@ -52,7 +52,7 @@ def every_state(store: Store, cabinet: Cabinet, tmp_path: Path) -> Store:
     (rectified); then 6 FSE still waiting in an open lot."""
     clock = FakeClock()
     create_fse(store, cabinet, 30, clock)
-    policy = ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
+    policy = DealtReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
     send_and_fetch_returns(store, cabinet, clock, tmp_path / "ledger.sqlite", policy)
     unpaid = open_remainders(store)
     partly = [r for r in unpaid if r.status is Reconciliation.PARTLY_PAID]

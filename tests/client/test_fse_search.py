@@ -12,7 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from am_support import Cabinet, FakeClock, open_cabinet, seeded, send_and_fetch_returns
+from am_support import (
+    Cabinet,
+    DealtReturnPolicy,
+    FakeClock,
+    open_cabinet,
+    seeded,
+    send_and_fetch_returns,
+)
 
 from billing.fse_states import FseState
 from billing.money_text import euros
@@ -22,7 +29,6 @@ from client.fse_service import FseService, parse_fse_input
 from client.reconciliation import Reconciliation
 from client.returns import reconcile
 from client.store import Store, open_store
-from testbed.am.noemie_gen import ReturnPolicy
 
 FAMILY_SENT = 24  # the DURAND family's FSE, sent and returned (one a day, newest today)
 WAITING = 4  # then each of another Vitale card (MSA), not sent
@@ -53,7 +59,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     clock = FakeClock()
     family = open_cabinet()
     _create(s, family, FAMILY_SENT, clock, first=0)
-    policy = ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
+    policy = DealtReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
     send_and_fetch_returns(s, family, clock, tmp / "ledger.sqlite", policy, seeded(5))
     _create(s, open_cabinet(vitale="vitale-msa"), WAITING, clock, first=2)
     _create(s, open_cabinet(cps="cps-deux-cabinets"), OTHER, clock, first=1)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from am_support import (
     Cabinet,
+    DealtReturnPolicy,
     FakeClock,
     create_fse,
     seeded,
@@ -28,7 +29,6 @@ from client.returns import (
     reconcile_summary,
 )
 from client.store import Store, open_store
-from testbed.am.noemie_gen import ReturnPolicy
 
 
 @pytest.fixture
@@ -36,9 +36,9 @@ def settled(store: Store, cabinet: Cabinet, tmp_path: Path) -> Store:
     """40 FSE paid, partly paid or rejected by the simulated Assurance Maladie, then 7
     more still waiting in an open lot."""
     clock = FakeClock()
-    # Fates follow each FSE's random uuid: shares high enough that 40 FSE surely hold a
-    # reject and a partial payment (the default 10 % reject rate sometimes gives none).
-    policy = ReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
+    # Fates dealt in turn (not drawn from each FSE's random uuid): 40 FSE hold rejects and
+    # partial payments in every run.
+    policy = DealtReturnPolicy(rejected_per_mille=300, partly_paid_per_mille=400)
     create_fse(store, cabinet, 40, clock)
     send_and_fetch_returns(store, cabinet, clock, tmp_path / "ledger.sqlite", policy, seeded(3))
     create_fse(store, cabinet, 7, clock)
