@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from client import presence
 from client.bounded_read import InputFileError, read_text_bounded
 from client.config import DATA_DIR_ENV, data_dir
+from client.migration_progress import ProgressSink, reporting
 from client.store.dictionaries import register_stored
 from client.store.errors import (
     DamagedStoreError,
@@ -30,7 +31,6 @@ from client.store.sqlite_database import SqliteDatabase, full_database
 from client.store.store import Store
 
 if TYPE_CHECKING:
-    from client.migration_progress import ProgressSink
     from client.store.protocol import StoreDatabase
 
 logger = logging.getLogger(__name__)
@@ -121,10 +121,6 @@ def open_store(
         the user is shown why the opening waits); None: the sink already set on this thread
         (``client.migration_progress.reporting``), if any.
     """
-    if progress is None:  # the sink already set on this thread, if any, stays
-        return _open_any(path, database_url)
-    from client.migration_progress import reporting
-
     with reporting(progress):
         return _open_any(path, database_url)
 

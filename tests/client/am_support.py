@@ -174,12 +174,10 @@ class DealtReturnPolicy(ReturnPolicy):
                 # The n-th FSE's place in [0, 1000): n × 0.618 (mod 1), the golden ratio's
                 # sequence, spreads any first n evenly, so each share gets its part.
                 place = (len(self._dealt) * 618) % 1000
-                rejected = ReturnPolicy(rejected_per_mille=1000).fate(fse_id)
-                partly = ReturnPolicy(0, partly_paid_per_mille=1000).fate(fse_id)
                 if place < self.rejected_per_mille:
-                    known = rejected
+                    known = ReturnPolicy(rejected_per_mille=1000).fate(fse_id)
                 elif place < self.rejected_per_mille + self.partly_paid_per_mille:
-                    known = partly
+                    known = ReturnPolicy(0, partly_paid_per_mille=1000).fate(fse_id)
                 else:
                     known = (Fate.PAID, "")
                 self._dealt[fse_id] = known
