@@ -2825,3 +2825,40 @@ def m039_lot_counts_grouped(db: Database) -> None:
             raise RuntimeError(f"m039: trigger {name} not of the expected form")
         db.execute(f"DROP TRIGGER {name}")
         db.execute(held)
+
+
+#: Issue #27, a lot's claim and its ARL (two status changes per lot): ``outbox_totals_update``
+#: read the lot's FSE five times (four correlated sums to take them out of the old status,
+#: a join to add them to the new one; 53 µs a change for 50 FSE, each way). The same change
+#: from one read of the lot: its sums, once taken out (-1) and once added (+1) by one upsert,
+#: and the trigger fired only when the status changes (a retry's bookkeeping writes the
+#: same one).
+_M040_LOT_SUMS = ", ".join(
+    f"coalesce(sum({_M033_CENTS.format(c=f'f.{m}')}), 0) AS {c}_cents"
+    for c, m in (("total", "total_fees"), ("amo", "amo"), ("amc", "amc"))
+)
+_M040_OUTBOX_TOTALS_UPDATE = (
+    "CREATE TRIGGER outbox_totals_update AFTER UPDATE OF status ON outbox "  # noqa: S608
+    "WHEN (OLD.status <> NEW.status) BEGIN "
+    f"INSERT INTO outbox_totals ({_M033_COLUMNS}) "
+    "SELECT a.practitioner_id, m.status, m.sign, m.sign * a.n, m.sign * a.total_cents, "
+    "m.sign * a.amo_cents, m.sign * a.amc_cents "
+    f"FROM (SELECT l.practitioner_id AS practitioner_id, count(f.id) AS n, {_M040_LOT_SUMS} "
+    "FROM lots l LEFT JOIN fse f ON f.lot_id = l.id WHERE l.id = NEW.id "
+    "GROUP BY l.practitioner_id) a "
+    "CROSS JOIN (SELECT OLD.status AS status, -1 AS sign UNION ALL SELECT NEW.status, 1) m "
+    f"WHERE 1 = 1 {_M033_UPSERT} END"
+)
+
+
+@MIGRATIONS()
+def m040_outbox_totals_one_read(db: Database) -> None:
+    """Issue #27: ``outbox_totals_update`` recreated to read the lot's FSE once per status
+    change (53 → 26 µs for a 50-FSE lot; twice per lot sent). Same sums: nothing to
+    recount."""
+    if _on_postgres(db):
+        db.execute("DROP TRIGGER IF EXISTS outbox_totals_update ON outbox")
+        db.execute("DROP FUNCTION IF EXISTS outbox_totals_update_fn()")
+    else:
+        db.execute("DROP TRIGGER IF EXISTS outbox_totals_update")
+    db.execute(_M040_OUTBOX_TOTALS_UPDATE)

@@ -108,6 +108,13 @@ _LEVELS = {"document": 19, "journal": 9}
 _FAST_JOURNAL_BYTES = 8192
 
 
+#: What to do when a stored dictionary is damaged: the values packed with it are unreadable.
+_RESTORE = (
+    " : la base a été abîmée sur le disque ; restaurez la dernière sauvegarde saine "
+    "(sesam restore FICHIER), la base actuelle sera gardée de côté"
+)
+
+
 class PackedValueError(ValueError):
     """A stored value is neither packed as this module packs nor a value of before."""
 
@@ -158,7 +165,9 @@ def register(dictionary: Dictionary) -> None:
     """
     loaded = zstandard.ZstdCompressionDict(dictionary.data)
     if loaded.dict_id() != dictionary.dict_id:
-        raise PackedValueError(f"dictionnaire de compression n° {dictionary.dict_id} altéré")
+        raise PackedValueError(
+            f"dictionnaire de compression n° {dictionary.dict_id} altéré{_RESTORE}"
+        )
     _KNOWN.setdefault(dictionary.dict_id, loaded)
 
 
@@ -173,7 +182,8 @@ def _known(dict_id: int) -> zstandard.ZstdCompressionDict | None:
                 kind = DictionaryKind(kept.kind)
             except ValueError:
                 raise PackedValueError(
-                    f"dictionnaire de compression n° {dict_id} d'un type inconnu ({kept.kind})"
+                    f"dictionnaire de compression n° {dict_id} d'un type inconnu "
+                    f"({kept.kind}){_RESTORE}"
                 ) from None
             register(Dictionary(dict_id, kind, kept.data, kept.source))
             known = _KNOWN[dict_id]

@@ -412,6 +412,12 @@ class PgConnection:
         self.raw.close()
 
 
+#: Rows per fetch of a long read. The process's peak memory follows it, far beyond the rows
+#: themselves (``sesam audit verify`` of a 100k store: 442 MB at 50 000, 137 MB at 5 000,
+#: 89 MB at 500, 85 MB at 200; 68 MB on SQLite), for no time gained above a few hundred.
+STREAM_CHUNK = 500
+
+
 class PgDatabase:
     """The store's database on PostgreSQL: ``client.store.protocol.StoreDatabase`` for
     the repositories, ``ServerTransactions`` for the store's transactions."""
@@ -433,7 +439,7 @@ class PgDatabase:
             yield dict(zip(names, row, strict=True))
 
     def query_stream(
-        self, sql: str, params: Sequence[Any] | None = None, chunk: int = 5_000
+        self, sql: str, params: Sequence[Any] | None = None, chunk: int = STREAM_CHUNK
     ) -> Iterator[dict[str, Any]]:
         """The rows of a long read (a whole journal) through a server-side cursor, ``chunk``
         rows at a time: ``query`` would bring the whole result into memory first (13 GB
