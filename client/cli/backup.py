@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 
-from client.backup import backup, restore
+from client.backup import CHECKING, Progress, backup, restore
 from client.cli.context import CommandContext
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _cmd_backup(args: argparse.Namespace) -> int:
     with CommandContext() as cli:
         store = cli.store
-        path = backup(store, args.out, force=args.force)
+        path = backup(store, args.out, force=args.force, progress=copy_progress("Copie"))
     if args.json:
         doc = {"fichier": str(path), "octets": path.stat().st_size}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -48,8 +49,27 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def copy_progress(what: str) -> Progress:
+    """The copy's progress on stderr by tenths (about a minute at 1 M FSE), the live
+    database's check before it said as it starts."""
+    said = -1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal said
+        if total == CHECKING:
+            print("Contrôle de la base avant la copie…", file=sys.stderr)
+            return
+        tenth = done * 10 // total
+        if tenth > said:
+            said = tenth
+            print(f"{what} : {tenth * 10} %", file=sys.stderr)
+
+    return progress
+
+
 def _cmd_restore(args: argparse.Namespace) -> int:
-    report = restore(args.file)
+    print("Contrôle de la sauvegarde, puis copie de côté de la base actuelle…", file=sys.stderr)
+    report = restore(args.file, progress=copy_progress("Restauration"))
     if args.json:
         doc = {
             "source": str(report.source),

@@ -44,7 +44,7 @@ from client.store.journaled_facts import UNSTATED, Expected, Journaled
 from client.store.lot_bytes import stored_lot_der
 from client.store.packing import PackedValueError, unpack_document, unpack_file
 from client.store.rows import OutboxStatus
-from client.store.streaming import stream_rows
+from client.store.streaming import counted, stream_rows
 
 if TYPE_CHECKING:
     from client.store.protocol import StoreDatabase
@@ -239,11 +239,13 @@ def _or_unknown(value: object) -> object:
     return "?" if value is None else value
 
 
-def _check_fse(store: BooksSource, expected: Expected) -> list[str]:
+def _check_fse(
+    store: BooksSource, expected: Expected, say: Callable[[str], None] | None, every: int
+) -> list[str]:
     problems: list[str] = []
     acts_of = _acts_by_fse(store)
     found = 0  # rows whose FSE the journal names (its UUID is unique in ``fse``)
-    for row in stream_rows(store.db, _FSE_SQL):
+    for row in counted(stream_rows(store.db, _FSE_SQL), "FSE comparées", say, every):
         uuid = str(row["fse_uuid"])
         what = f"FSE n° {row['number']}"
         acts = acts_of(row["id"])
@@ -305,23 +307,29 @@ def _anchor_problem(
 
 
 def check_anchors(
-    store: BooksSource, hash_at: Callable[[int], str | None], count: int
+    store: BooksSource,
+    hash_at: Callable[[int], str | None],
+    count: int,
+    say: Callable[[str], None] | None,
+    every: int,
 ) -> list[str]:
     """Each signed lot's anchor (the journal head it was signed at, inside the content the
     CPS signed and the caisse keeps) must still be in the chain: a cut tail shows here.
     ``hash_at``: the hash of an entry of the verified chain, by its ``seq`` (the chain is
-    not held: 8 M entries at 1 M FSE); ``count``: its entries."""
+    not held: 8 M entries at 1 M FSE); ``count``: its entries; ``say`` told the lots
+    checked every ``every`` (each signature checked: two minutes at 1 M FSE)."""
     from billing.cms import check_own_signature  # cryptography: loaded only here
 
     problems = []
     # A stream: on PostgreSQL a plain query holds every signed lot at once (138 MB of
     # them at 1M FSE).
-    for row in stream_rows(
+    rows = stream_rows(
         store.db,
         "SELECT number, signed_der FROM lots WHERE kind = ? AND signed_der IS NOT NULL "
         "ORDER BY practitioner_id, number",
         [KIND_FSE],
-    ):
+    )
+    for row in counted(rows, "lots signés vérifiés", say, every):
         number, der = int(row["number"]), _stored_der(store, row["signed_der"])
         problem = _anchor_problem(number, der, hash_at, count, check_own_signature)
         if problem:
@@ -442,9 +450,15 @@ def _check_rows(
     return problems
 
 
-def check_books(store: BooksSource, expected: Expected) -> list[str]:
+def check_books(
+    store: BooksSource,
+    expected: Expected,
+    say: Callable[[str], None] | None,
+    every: int,
+) -> list[str]:
     """Every disagreement between the books and the journal, in French (empty: agreed);
-    ``expected``: what the journal says, read by the caller in its pass over it."""
+    ``expected``: what the journal says, read by the caller in its pass over it; ``say``
+    told the FSE compared every ``every`` (each document parsed: minutes at 1 M FSE)."""
 
     def number(uuid: object) -> int | None:
         """The number of FSE ``uuid`` (named in a problem only: read then)."""
@@ -458,7 +472,7 @@ def check_books(store: BooksSource, expected: Expected) -> list[str]:
         found = number(json.loads(text).get("fse")) if text is not None else None
         return f"paiement n° {k}" + (f" (FSE n° {found})" if found is not None else "")
 
-    problems = _check_fse(store, expected)
+    problems = _check_fse(store, expected, say, every)
     problems += _check_lots(store, expected)
     problems += _check_rows(store, "payments", "id", payment, expected.payments, payment_payload)
     problems += _check_rows(

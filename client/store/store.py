@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -374,10 +374,12 @@ class Store:
     def audit_entries(self) -> list[AuditEntry]:
         return self.journal.audit_entries()
 
-    def audit_verify(self) -> ChainReport:
+    def audit_verify(self, progress: Callable[[str], None] | None = None) -> ChainReport:
+        """The whole journal verified (``client.store.audit_check``); ``progress`` is told
+        each step in French as it starts."""
         from client.store.audit_check import verify_journal  # the books' checks: on demand
 
-        return verify_journal(self.journal)
+        return verify_journal(self.journal, progress)
 
     # LotWrites
     def close_lot(

@@ -9,8 +9,10 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+from billing.money_text import count_fr
 
 if TYPE_CHECKING:
     from client.store.protocol import StoreDatabase
@@ -32,3 +34,23 @@ def stream_rows(
     if isinstance(db, StreamingDatabase):
         return db.query_stream(sql, params)
     return db.query(sql, params)
+
+
+T = TypeVar("T")
+
+
+def counted(
+    items: Iterable[T], what: str, say: Callable[[str], None] | None, every: int
+) -> Iterable[T]:
+    """``items``, saying « 1 000 000 <what> » to ``say`` every ``every`` of them (a long
+    pass told to the user who waits); ``items`` itself when no one listens."""
+    if say is None:
+        return items
+
+    def counting() -> Iterator[T]:
+        for n, item in enumerate(items, 1):
+            if n % every == 0:
+                say(f"  {count_fr(n)} {what}")
+            yield item
+
+    return counting()

@@ -75,6 +75,14 @@ def test_a_sqlite_store_moves_to_postgresql_and_back_with_its_journal_intact(
     assert moved.returncode == 0, moved.stderr
     assert "3 FSE" in moved.stdout and "vérifié des deux côtés" in moved.stdout
     assert "fse : 3 / 3" in moved.stderr  # progress, table by table
+    # Then both verifications, step by step (a quarter of an hour each at 1 M FSE).
+    told = moved.stderr[moved.stderr.index("statistiques : 1 / 1") :]
+    origin, copied = (
+        told.index(f"Vérification du journal d'audit de la base {side}…")
+        for side in ("d'origine", "copiée")
+    )
+    assert origin < told.index("  Chaînage des entrées du journal…") < copied
+    assert told.rindex("  FSE, lots, envois, paiements et retours comparés") > copied
     with_sqlite = open_store(local / "sesam.db", database_url="")
     on_server = open_store(tmp_path / "cabinet" / "sesam.db", database_url=url)
     try:

@@ -109,6 +109,58 @@ def test_every_event_is_journaled_and_the_chain_verifies(
     assert code == 0 and out["conforme"] is True and out["nombre_entrees"] == len(entries)
 
 
+def test_the_verification_says_each_step_as_it_starts(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1 M FSE ``sesam audit verify`` takes a quarter of an hour: the user is told each
+    step, and a count in the long ones, on stderr; stdout keeps the verdict."""
+    from client.store import audit_check
+
+    full_life(store)
+    entries = store.audit_entries()
+    monkeypatch.setattr(audit_check, "PROGRESS_EVERY", 5)  # 1 000 000 at the desk
+    monkeypatch.setattr(audit_check, "LOTS_EVERY", 1)  # 10 000 at the desk
+    monkeypatch.setattr(audit_check, "FSE_EVERY", 2)  # 100 000 at the desk
+    said: list[str] = []
+    report = store.audit_verify(said.append)
+    assert report.ok, report.message()
+    steps = [s for s in said if not s.startswith("  ")]
+    assert steps == [
+        "Chaînage des entrées du journal…",
+        f"Ancres des lots signés ({len(entries)} entrées chaînées)…",
+        "Relecture des entrées…",
+        "Historique des FSE comparé au journal…",
+        "FSE, lots, envois, paiements et retours comparés au journal…",
+    ]
+    chained = [s for s in said if s.endswith("entrées chaînées")]
+    assert chained == [f"  {n} entrées chaînées" for n in range(5, len(entries) + 1, 5)]
+    assert said.index(chained[-1]) < said.index(steps[1])  # counted while it chains
+    assert any(s.endswith("entrées relues") for s in said)
+    lots = said[said.index(steps[1]) + 1 : said.index(steps[2])]  # each signature checked
+    assert lots and all(s.endswith(" lots signés vérifiés") for s in lots)
+    assert said[said.index(steps[4]) + 1 :] == ["  2 FSE comparées"]  # 3 FSE, said every 2
+
+    code, out, err = verify_cli(capsys)
+    assert code == 0 and out["conforme"] is True  # stdout: the JSON alone
+    assert err.startswith("Vérification du journal d'audit…\n  Chaînage des entrées")
+    assert "  FSE, lots, envois, paiements et retours comparés au journal…" in err
+
+
+def test_a_breach_stops_the_steps_where_it_is_found(store: Store) -> None:
+    full_life(store)
+    target = store.audit_entries()[6]
+    conn = attacker(store.path)
+    conn.execute(
+        "UPDATE audit_journal SET record = ? WHERE seq = ?",
+        [_record(target, target.payload.replace('"number":', '"number":9')), target.seq],
+    )
+    conn.close()
+    said: list[str] = []
+    report = store.audit_verify(said.append)
+    assert report.breach == Breach.HASH
+    assert said == ["Chaînage des entrées du journal…"]  # nothing said past the breach
+
+
 def test_the_journal_holds_no_nir_nor_name(store: Store) -> None:
     full_life(store)
     # The journal's records are packed (issue #27): what they hold, read back.

@@ -4,6 +4,7 @@ numbering that never goes back (FSE 1..5, backup, 6..8, restore, next FSE is n°
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 from datetime import timedelta
@@ -85,6 +86,11 @@ def test_restore_never_hands_out_a_number_again_and_the_journal_still_verifies(
         service.create(fse_input(i), c.cps, c.vitale)
     saved = tmp_path / "avant.db"
     assert main(["backup", "--out", str(saved)]) == 0
+    # The check and the copy said on stderr (about a minute at 1 M FSE): stdout the file.
+    told = capsys.readouterr()
+    assert str(saved) in told.out and str(saved) not in told.err
+    assert told.err.startswith("Contrôle de la base avant la copie…\nCopie : ")
+    assert told.err.endswith("Copie : 100 %\n")  # a page or two here: 100 % at once
     for i in range(3):
         service.create(fse_input(i), c.cps, c.vitale)
     [closed] = service.close_lots(c.session, c.cps, all_lots=True)
@@ -93,8 +99,10 @@ def test_restore_never_hands_out_a_number_again_and_the_journal_still_verifies(
 
     capsys.readouterr()
     assert main(["restore", str(saved)]) == 0
-    said = capsys.readouterr().out
-    assert "avant-restauration-" in said
+    told = capsys.readouterr()
+    assert "avant-restauration-" in told.out
+    assert told.err.startswith("Contrôle de la sauvegarde, puis copie de côté de la base")
+    assert told.err.endswith("Restauration : 100 %\n")
 
     reopened = open_store(data_dir / "sesam.db")
     try:
@@ -116,6 +124,59 @@ def test_restore_never_hands_out_a_number_again_and_the_journal_still_verifies(
     assert fse_numbers(previous) == [1, 2, 3, 4, 5, 6, 7, 8]
     assert mode(previous) == 0o600
     assert main(["audit", "verify"]) == 0
+
+
+@pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
+def test_restore_names_the_replaced_journal_by_its_last_entry_without_verifying_it(
+    store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restoration's entry names the journal it replaced (its last entry), read in
+    one step: verifying the whole journal first took a quarter of an hour at 1 M FSE
+    before an urgent restoration, for a verdict nobody was shown (the base itself is
+    kept aside whole)."""
+    from client.store import audit_check
+
+    create_fses(store, 3)
+    saved = backup(store)
+    create_fses(store, 2)
+    replaced = store.journal.journal_head()
+    assert replaced[0] == len(store.audit_entries())
+    store.close()
+
+    def whole_verification(*_args: object) -> None:
+        raise AssertionError("the replaced journal was verified whole")
+
+    monkeypatch.setattr(audit_check, "verify_journal", whole_verification)
+    restore(saved)
+    monkeypatch.undo()
+    reopened = open_store(data_dir / "sesam.db")
+    try:
+        [entry] = [e for e in reopened.audit_entries() if e.kind == "restored"]
+        payload = json.loads(entry.payload)
+        assert (payload["previous_count"], payload["previous_head"]) == replaced
+        assert payload["previous_damaged"] is False
+        assert reopened.audit_verify().ok
+    finally:
+        reopened.close()
+    assert fse_numbers(backup_dir(data_dir) / payload["previous_copy"]) == [1, 2, 3, 4, 5]
+
+
+def test_a_long_copy_is_said_once_per_tenth(capsys: pytest.CaptureFixture[str]) -> None:
+    from client.backup import CHECKING
+    from client.cli.backup import copy_progress
+
+    progress = copy_progress("Copie")
+    progress(0, CHECKING)
+    for done in (0, 3, 9, 10, 19, 55, 56, 99, 100):
+        progress(done, 100)
+    assert capsys.readouterr().err.splitlines() == [
+        "Contrôle de la base avant la copie…",
+        "Copie : 0 %",
+        "Copie : 10 %",
+        "Copie : 50 %",
+        "Copie : 90 %",
+        "Copie : 100 %",
+    ]
 
 
 @pytest.mark.sqlite_only  # SQLite backups of the file (the server: pg_dump)
