@@ -59,21 +59,47 @@ def care_date() -> Any:
     return (datetime.now(UTC) - timedelta(days=1)).date()
 
 
-def create_fses(store: Any, cabinet: Cabinet, count: int, lot_size: int = 50) -> None:
-    """``count`` FSE sécurisées Vitale through the FSE service, one transaction each."""
+#: Practitioners of a cabinet's queue (``create_fses(..., practitioners=N)``): a test CPS and
+#: the situation it bills under, each its own billing number (hence its own lots).
+PRACTITIONERS: tuple[tuple[str, int | None], ...] = (
+    ("cps-generaliste", None),
+    ("cps-deux-cabinets", 1),
+    ("cps-deux-cabinets", 2),
+)
+
+
+def create_fses(
+    store: Any, cabinet: Cabinet, count: int, lot_size: int = 50, practitioners: int = 1
+) -> list[Cabinet]:
+    """``count`` FSE sécurisées Vitale through the FSE service, one transaction each; with
+    ``practitioners`` > 1, made by that many practitioners in turn, as at a cabinet's desks
+    (each lot's FSE then interleaved with the others' in the store). The cards used."""
     from billing.lot import LotRules
     from billing.referential import Referential
     from client.fse_service import FseService, parse_fse_input
 
+    if practitioners > len(PRACTITIONERS):
+        raise ValueError(f"at most {len(PRACTITIONERS)} practitioners")
+    opened: dict[str, Cabinet] = {}  # one card per profile, whatever its situations
+    billers: list[tuple[Cabinet, int | None]] = [(cabinet, None)]
+    for profile, situation in PRACTITIONERS[1:practitioners]:
+        if profile not in opened:
+            opened[profile] = open_cabinet(cps=profile)
+        billers.append((opened[profile], situation))
     service = FseService(store, Referential.load_default(), rules=LotRules(max_fse=lot_size))
     people = len(cabinet.vitale.card.beneficiaries)
     care = care_date()
     for i in range(count):
-        service.create(parse_fse_input(fse_request(i, people, care)), cabinet.cps, cabinet.vitale)
+        biller, situation = billers[i % len(billers)]
+        request = fse_request(i, people, care)
+        if situation is not None:
+            request["situation"] = situation
+        service.create(parse_fse_input(request), biller.cps, biller.vitale)
+    return [cabinet, *opened.values()]
 
 
 def close_lots(store: Any, cabinet: Cabinet) -> int:
-    """Sign (CPS) and close every open lot; their outbox rows become PENDING."""
+    """Sign (CPS) and close every open lot of this card; their outbox rows become PENDING."""
     from client.fse_service import FseService
 
     service = FseService(store)

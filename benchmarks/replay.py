@@ -3,7 +3,9 @@ simulated Assurance Maladie, against raw HTTP POSTs of the same lot files (befor
 the product's replay, their mean: a drifting load weighs on both sides); with no load
 added, and with every core kept busy by spinning processes (the machine's other work),
 three runs each, the median run and the spread; the connections the product opened; and
-the client CPU of recording one lot's ARL."""
+the client CPU of recording one lot's ARL. The same, quiet, for a cabinet's queue: the FSE
+made by three practitioners in turn, a lot's rows interleaved with the others' in the store
+(finding 61)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ GOAL_RATE = 500.0  # FSE/s, on a quiet machine
 GOAL_RATIO = 0.9  # × raw in the same run, quiet or loaded (issue #27)
 GOAL_RECORD_MS = 3.0  # client CPU to record a 50-FSE lot's ARL (issue #27)
 LOT_SIZE = 50
+CABINET = 3  # practitioners of the cabinet's queue (``benchmarks.pipeline.PRACTITIONERS``)
 LOADS = ("quiet", "loaded")  # loaded: one spinning process per core
 
 
@@ -47,12 +50,14 @@ def _sizes(ctx: RunContext) -> list[int]:
     return [500] if ctx.quick else [1000, 10000]
 
 
-def pending_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
+def pending_store(ctx: RunContext, count: int, practitioners: int = 1) -> tuple[Path, float | None]:
     """A store holding ``count`` FSE in closed, signed lots waiting in the outbox (cached);
-    the seconds it took to build, or None when it came from the cache."""
+    the seconds it took to build, or None when it came from the cache. ``practitioners``
+    > 1: made by that many practitioners in turn, as at a cabinet (finding 61)."""
     from client.store import open_store
 
-    cache = ctx.workdir / "replay" / f"pending-{count}"
+    name = f"pending-{count}" + (f"-{practitioners}-praticiens" if practitioners > 1 else "")
+    cache = ctx.workdir / "replay" / name
     if (cache / "sesam.db").exists():
         return cache, None
     shutil.rmtree(cache, ignore_errors=True)
@@ -62,9 +67,11 @@ def pending_store(ctx: RunContext, count: int) -> tuple[Path, float | None]:
     start = time.perf_counter()
     store = open_store(building / "sesam.db")
     try:
-        cabinet = open_cabinet()
-        create_fses(store, cabinet, count, lot_size=LOT_SIZE)
-        close_lots(store, cabinet)
+        cards = create_fses(
+            store, open_cabinet(), count, lot_size=LOT_SIZE, practitioners=practitioners
+        )
+        for card in cards:
+            close_lots(store, card)
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         store.close()
@@ -272,6 +279,14 @@ def run(ctx: RunContext) -> list[Figure]:
         runs = {load: _runs(ctx, count, load) for load in LOADS}
         figures.extend(_rate_figure(count, load, runs[load]) for load in LOADS)
         figures.append(_record_figure(count, runs))
+    # A cabinet's queue: the same count at the first size, made by CABINET practitioners in
+    # turn, so that a lot's FSE are interleaved with the others' in the store, as they are
+    # where several practitioners bill (finding 61: more pages written per ARL). Quiet only.
+    count = _sizes(ctx)[0]
+    runs = {"quiet": _runs(ctx, count, "quiet", practitioners=CABINET)}
+    cabinet = f", {CABINET} practitioners in turn"
+    figures.append(_rate_figure(count, "quiet", runs["quiet"], cabinet))
+    figures.append(_record_figure(count, runs, cabinet))
     return figures
 
 
@@ -300,8 +315,10 @@ class Run:
     server_cpu_ms: tuple[float | None, float | None] = (None, None)
 
 
-def _runs(ctx: RunContext, count: int, load: str, backend: str = "sqlite") -> list[Run]:
-    cache, built = pending_store(ctx, count)
+def _runs(
+    ctx: RunContext, count: int, load: str, backend: str = "sqlite", practitioners: int = 1
+) -> list[Run]:
+    cache, built = pending_store(ctx, count, practitioners)
     if built is not None:
         logger.info("replay store of %d FSE built in %.1f s", count, built)
     spinning = busy_cores(os.cpu_count() or 2) if load == "loaded" else contextlib.nullcontext()
@@ -380,7 +397,7 @@ def _spread(values: list[float], digits: int = 3) -> dict[str, float]:
     }
 
 
-def _rate_figure(count: int, load: str, runs: list[Run]) -> Figure:
+def _rate_figure(count: int, load: str, runs: list[Run], queue: str = "") -> Figure:
     lots = runs[0].lots
     rates = [count / r.product_seconds for r in runs]
     raw_rates = [count / r.raw_seconds for r in runs]
@@ -392,7 +409,7 @@ def _rate_figure(count: int, load: str, runs: list[Run]) -> Figure:
     quiet = load == "quiet"
     cores = os.cpu_count() or 2
     return Figure(
-        figure=f"outbox replay: {count} FSE in {lots} lots, HTTPS mTLS"
+        figure=f"outbox replay: {count} FSE in {lots} lots{queue}, HTTPS mTLS"
         + ("" if quiet else f", {cores} cores busy"),
         unit="FSE/s",
         value=rate,
@@ -445,16 +462,16 @@ def _server_cpu_extra(runs: list[Run]) -> dict[str, Any]:
     }
 
 
-def _record_figure(count: int, runs: dict[str, list[Run]]) -> Figure:
+def _record_figure(count: int, runs: dict[str, list[Run]], queue: str = "") -> Figure:
     """The client CPU of recording one lot's ARL (the contact, the ARL, the lot and its FSE
-    moved and journaled): every lot of every run, quiet and loaded."""
-    per_lot = {load: [s * 1e3 for r in runs[load] for s in r.record_cpu] for load in LOADS}
-    every = per_lot["quiet"] + per_lot["loaded"]
-    raw = [r.raw_cpu_seconds * 1e3 for load in LOADS for r in runs[load]]
+    moved and journaled): every lot of every run, of every load measured."""
+    per_lot = {load: [s * 1e3 for r in done for s in r.record_cpu] for load, done in runs.items()}
+    every = [ms for lots in per_lot.values() for ms in lots]
+    raw = [r.raw_cpu_seconds * 1e3 for done in runs.values() for r in done]
     value = statistics.median(every)
     return Figure(
         figure=f"ARL recording: client CPU per {min(count, LOT_SIZE)}-FSE lot "
-        f"({count} FSE replayed)",
+        f"({count} FSE replayed{queue})",
         unit="ms",
         value=value,
         baseline=statistics.median(raw),

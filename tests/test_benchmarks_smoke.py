@@ -33,6 +33,10 @@ def test_benchmark_command_writes_results_with_machine_baselines_and_sizes(
     reported = {f["figure"].split(":")[0] for f in results["figures"]}
     assert {"outbox replay", "SCOR page"} <= reported
     replay = next(f for f in results["figures"] if f["figure"].startswith("outbox replay"))
+    # A cabinet's queue too (finding 61): its rate and its ARL recording, each with a baseline.
+    cabinet = [f for f in results["figures"] if "practitioners in turn" in f["figure"]]
+    assert [f["figure"].split(":")[0] for f in cabinet] == ["outbox replay", "ARL recording"]
+    assert all(f["baseline"] and f["value"] > 0 for f in cabinet)
     assert replay["baseline"] and replay["extra"]["raw_connections"] == 1  # kept alive
     # The run's fixed costs beside raw's: the first answer and the end after the last one.
     assert replay["extra"]["first_answer_ms"]["median"] > 0
