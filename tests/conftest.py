@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -178,6 +179,17 @@ def separate_database(
     yield make
     for name in made:
         _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(autouse=True)
+def automatic_gc_back() -> Iterator[None]:
+    """A test that leaves a ``TaskRunner`` alive (not shut down) leaves the automatic garbage
+    collector off (``ui.gui_gc``): it is turned back on for the next tests."""
+    yield
+    collectors = sys.modules.get("ui.gui_gc")
+    if collectors is not None:
+        for collector in list(collectors._running):
+            collector.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,6 +19,7 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from ui.gui_gc import GuiThreadCollector
 from ui.qt import QObject, Signal, Slot
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ class TaskRunner(QObject):
         self._lock = threading.Lock()
         self._closed = False
         self._finished.connect(self._on_finished)
+        # While workers run Python beside the GUI thread, only the GUI thread collects
+        # garbage: a collection on a worker can deadlock PySide6 (``ui.gui_gc``).
+        self._collector = GuiThreadCollector(self)
+        self._collector.start()
 
     def start_workers(self) -> None:
         """Start the pool's threads now (before the window shows). Started on demand, each
@@ -146,3 +151,4 @@ class TaskRunner(QObject):
         self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pending.clear()
+        self._collector.stop()

@@ -9,6 +9,7 @@ sending work of a session and fail on such a drift, long before it would abort.
 from __future__ import annotations
 
 import gc
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -22,7 +23,8 @@ from ui.qt import Qt
 from ui.widgets.fse_list import FseColumn
 
 CARD_ROUNDS = 5
-FSE_SENT = 2  # one per sending: the first warms up, the second is counted
+# One FSE per sending: the first warms up, the next ones are counted each on its own.
+COUNTED_SENDINGS = 3
 # Each round of card work makes dozens of Qt calls (status bar, patient panel, signals) and
 # the 6.12.0 fault lost one reference per call; noise from worker threads stays far below.
 LOSS_TOLERANCE = 60
@@ -48,9 +50,22 @@ def _singletons() -> dict[str, int]:
     }
 
 
+def _drift(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {name: after[name] - before[name] for name in before}
+
+
 def _assert_no_drift(before: dict[str, int], after: dict[str, int]) -> None:
-    drift = {name: after[name] - before[name] for name in before}
+    drift = _drift(before, after)
     assert all(-LOSS_TOLERANCE <= d <= GAIN_TOLERANCE for d in drift.values()), drift
+
+
+def _assert_no_steady_drift(drifts: list[dict[str, int]]) -> None:
+    """A fault drifts by about as much each time the same work is done again; a one-off
+    release elsewhere in the process (a thread of an earlier test ending, a cache
+    emptied: once −88 in a full suite) drifts once: the median of the phases is judged."""
+    for name in drifts[0]:
+        median = statistics.median(d[name] for d in drifts)
+        assert -LOSS_TOLERANCE <= median <= GAIN_TOLERANCE, (name, drifts)
 
 
 def test_card_insertions_and_removals_keep_the_singletons(qtbot, window, fake_backend):
@@ -129,12 +144,16 @@ def test_sending_and_returns_keep_the_singletons(qtbot, am_window, fake_backend,
         )
 
     # A first sending imports and caches what sending needs (modules, TLS context).
-    secure(FSE_SENT // 2)
-    send_and_fetch_returns(FSE_SENT // 2)
-    secure(FSE_SENT // 2)
-    before = _singletons()
-    send_and_fetch_returns(FSE_SENT // 2)
-    after = _singletons()
-    _assert_no_drift(before, after)
-    assert queue.fse_table.row_count() == FSE_SENT
-    assert all(queue.fse_table.text(r, FseColumn.STATE) == "payée" for r in range(FSE_SENT))
+    secure(1)
+    send_and_fetch_returns(1)
+    drifts = []
+    for _ in range(COUNTED_SENDINGS):
+        secure(1)
+        before = _singletons()
+        send_and_fetch_returns(1)
+        drifts.append(_drift(before, _singletons()))
+    _assert_no_steady_drift(drifts)
+    assert queue.fse_table.row_count() == 1 + COUNTED_SENDINGS
+    assert all(
+        queue.fse_table.text(r, FseColumn.STATE) == "payée" for r in range(1 + COUNTED_SENDINGS)
+    )
