@@ -189,6 +189,31 @@ def server_cpu_seconds() -> float | None:
     return total
 
 
+def _cpu_seconds(stat: Path) -> tuple[int, float]:
+    """A process's parent and CPU seconds (user + system) from its ``/proc/PID/stat``."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds(store: Any) -> float | None:
+    """The CPU seconds used so far by the PostgreSQL server of ``store``: the postmaster and
+    every process it started (the store's backend, the WAL writer, the checkpointer...),
+    which share the machine's cores with the client in the benchmark, not in a cabinet. None
+    on SQLite (its work is the client's own CPU) or where ``/proc`` does not say."""
+    if getattr(store.db, "dialect", "sqlite") != "postgresql" or not Path("/proc/self").exists():
+        return None
+    backend = int(store.db.execute("SELECT pg_backend_pid()").fetchone()[0])
+    postmaster, total = _cpu_seconds(Path(f"/proc/{backend}/stat"))[0], 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent, seconds = _cpu_seconds(stat)
+        except (OSError, IndexError, ValueError):  # a process that just ended
+            continue
+        if parent == postmaster or stat.parent.name == str(postmaster):
+            total += seconds
+    return total
+
+
 @contextlib.contextmanager
 def busy_cores(count: int) -> Iterator[None]:
     """``count`` processes spinning at full speed for the time of the block: every core
@@ -313,6 +338,9 @@ class Run:
     #: The concentrator's own CPU per lot (ms) while the product's replay and the raw one
     #: (before) ran: the same work on both sides, the figure's ceiling (finding 48).
     server_cpu_ms: tuple[float | None, float | None] = (None, None)
+    #: The PostgreSQL server's CPU per lot (ms) while the product's replay ran (None on
+    #: SQLite): work the raw replay has none of, on the same cores (finding 63).
+    database_cpu_ms: float | None = None
 
 
 def _runs(
@@ -348,9 +376,10 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
     store = _product_store(ctx, _copy(cache, run_dir), backend)
     try:
         with am_process(ctx.workdir / "replay" / "ledger-product.sqlite") as url:
-            before = server_cpu_seconds()
+            before, database = server_cpu_seconds(), database_cpu_seconds(store)
             drained = send_recording_cpu(store, client_settings(url), timeline)
             product_server = _spent(before, server_cpu_seconds(), len(lots))
+            database_spent = _spent(database, database_cpu_seconds(store), len(lots))
         report = drained.report
         acknowledged = store.db.execute(
             "SELECT COUNT(*) FROM fse WHERE state = 'acknowledged'"
@@ -379,6 +408,7 @@ def _run(ctx: RunContext, cache: Path, count: int, backend: str = "sqlite") -> R
         (timeline.first_answer_ms(), raw_timeline.first_answer_ms()),
         (timeline.after_last_answer_ms(), raw_timeline.after_last_answer_ms()),
         (product_server, raw_server),
+        database_spent,
     )
 
 
@@ -447,7 +477,8 @@ def _rate_figure(count: int, load: str, runs: list[Run], queue: str = "") -> Fig
 def _server_cpu_extra(runs: list[Run]) -> dict[str, Any]:
     """The concentrator's CPU per lot on both sides, and the ratio the figure tends to when
     the machine has no CPU to spare (the client's CPU is then taken from the server's):
-    (server + raw client) / (server + product client), per lot (finding 48)."""
+    (server + raw client) / (server + product client + its database server, PostgreSQL's
+    on the same cores), per lot (findings 48, 63)."""
     product = [r.server_cpu_ms[0] for r in runs if r.server_cpu_ms[0] is not None]
     raw = [r.server_cpu_ms[1] for r in runs if r.server_cpu_ms[1] is not None]
     if not product or not raw:
@@ -455,10 +486,13 @@ def _server_cpu_extra(runs: list[Run]) -> dict[str, Any]:
     server, raw_server = statistics.median(product), statistics.median(raw)
     client = statistics.median(r.product_cpu_seconds * 1e3 for r in runs)
     raw_client = statistics.median(r.raw_cpu_seconds * 1e3 for r in runs)
+    spent = [r.database_cpu_ms for r in runs if r.database_cpu_ms is not None]
+    database = statistics.median(spent) if spent else 0.0
     return {
         "server_cpu_ms_per_lot": _spread(product, 1),
         "raw_server_cpu_ms_per_lot": _spread(raw, 1),
-        "ratio_if_cpu_bound": round((raw_server + raw_client) / (server + client), 3),
+        **({"database_cpu_ms_per_lot": _spread(spent, 1)} if spent else {}),
+        "ratio_if_cpu_bound": round((raw_server + raw_client) / (server + client + database), 3),
     }
 
 
