@@ -70,7 +70,8 @@ class GuiThreadCollector(QObject):
 
     def collect_due(self) -> int:
         """Collect the oldest generation whose count has crossed its threshold (the younger
-        ones with it), as the automatic collector would; the number of objects freed."""
+        ones with it), as the automatic collector would, the oldest of all only once it has
+        grown (``OLD_GROWTH``); the number of objects freed."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
         for generation in (2, 1, 0):
             if not thresholds[generation] or counts[generation] <= thresholds[generation]:
