@@ -2790,7 +2790,8 @@ def m037_journal_rows_regrouped(db: Database) -> None:
 #: fired once per FSE (~0.4 ms of a 50-FSE lot's ARL), held while a lot's FSE move together
 #: (``client.store.lots``: the lot's row in ``fse_counts_held``, the counts then adjusted by
 #: grouped statements, same transaction). SQLite only: PostgreSQL's ``WHEN`` takes no
-#: subquery, its triggers stay as they are (the table exists there too, always empty).
+#: subquery, its triggers stay as they are (the table exists there too, always empty; m041
+#: makes them statement triggers there).
 M039_HELD_TRIGGERS = (
     "fse_status_counts_update",
     "fse_month_totals_update",
@@ -2862,3 +2863,93 @@ def m040_outbox_totals_one_read(db: Database) -> None:
     else:
         db.execute("DROP TRIGGER IF EXISTS outbox_totals_update")
     db.execute(_M040_OUTBOX_TOTALS_UPDATE)
+
+
+#: Issue #27, the PostgreSQL replay (finding 63): the server spent 9–11 ms of CPU per 50-FSE
+#: lot, ~2.5 of them in the three count triggers a state change fires once per FSE (two
+#: statements each). On PostgreSQL they become statement triggers that read the statement's
+#: changed rows from its transition tables and adjust each count once per group: the same
+#: sums (each row: −1 at its old key, +1 at its new one; a row whose key did not change
+#: nets nothing), no round trip more for the post. PostgreSQL refuses transition tables on
+#: a trigger with a column list: it fires on every ``UPDATE`` of ``fse`` and takes only the
+#: rows whose key moved. SQLite keeps m039's row triggers (no transition tables there).
+_M041_CHANGED = "FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed}"
+_M041_OUTCOME = (
+    "coalesce((SELECT p.outcome FROM payments p WHERE p.fse_uuid = {row}.fse_uuid "
+    "ORDER BY p.id DESC LIMIT 1), '')"
+)
+_M041_CENTS = "CAST(round(CAST({row}.total_fees AS DOUBLE PRECISION) * 100) AS BIGINT)"
+_M041_STATUS_CHANGED = "o.state <> n.state OR o.fse_uuid <> n.fse_uuid"
+_M041_MONTH_CHANGED = (
+    "substr(o.care_date, 1, 7) <> substr(n.care_date, 1, 7) "
+    "OR o.practitioner_id <> n.practitioner_id OR o.mode <> n.mode OR o.state <> n.state "
+    "OR o.total_fees <> n.total_fees OR o.amo <> n.amo OR o.amc <> n.amc"
+)
+_M041_OUTCOME_CHANGED = (
+    "o.state <> n.state OR o.fse_uuid <> n.fse_uuid OR o.practitioner_id <> n.practitioner_id "
+    "OR o.total_fees <> n.total_fees"
+)
+_M041_BODIES = {
+    "fse_status_counts_update": (
+        "UPDATE fse_status_counts s SET n = s.n - g.k FROM ("  # noqa: S608 - constants
+        f"SELECT o.state AS state, {_M041_OUTCOME.format(row='o')} AS outcome, count(*) AS k "
+        f"{_M041_CHANGED.format(changed=_M041_STATUS_CHANGED)} GROUP BY 1, 2) g "
+        "WHERE s.state = g.state AND s.outcome = g.outcome; "
+        "INSERT INTO fse_status_counts (state, outcome, n) "
+        f"SELECT n.state, {_M041_OUTCOME.format(row='n')}, count(*) "
+        f"{_M041_CHANGED.format(changed=_M041_STATUS_CHANGED)} GROUP BY 1, 2 "
+        "ON CONFLICT (state, outcome) DO UPDATE SET n = fse_status_counts.n + excluded.n;"
+    ),
+    "fse_month_totals_update": (
+        "UPDATE fse_month_totals t SET n = t.n - g.k FROM ("  # noqa: S608 - constants
+        "SELECT substr(o.care_date, 1, 7) AS month, o.practitioner_id AS practitioner_id, "
+        "o.mode AS mode, o.state AS state, o.total_fees AS total_fees, o.amo AS amo, "
+        f"o.amc AS amc, count(*) AS k {_M041_CHANGED.format(changed=_M041_MONTH_CHANGED)} "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7) g "
+        "WHERE t.month = g.month AND t.practitioner_id = g.practitioner_id "
+        "AND t.mode = g.mode AND t.state = g.state AND t.total_fees = g.total_fees "
+        "AND t.amo = g.amo AND t.amc = g.amc; "
+        "INSERT INTO fse_month_totals (month, practitioner_id, mode, state, total_fees, amo, "
+        "amc, n) SELECT substr(n.care_date, 1, 7), n.practitioner_id, n.mode, n.state, "
+        f"n.total_fees, n.amo, n.amc, count(*) "
+        f"{_M041_CHANGED.format(changed=_M041_MONTH_CHANGED)} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+        "ON CONFLICT (month, practitioner_id, mode, state, total_fees, amo, amc) "
+        "DO UPDATE SET n = fse_month_totals.n + excluded.n;"
+    ),
+    "fse_outcome_totals_update": (
+        "UPDATE fse_outcome_totals t SET n = t.n - g.k, cents = t.cents - g.cents FROM ("  # noqa: S608 - constants
+        "SELECT o.practitioner_id AS practitioner_id, o.state AS state, "
+        f"{_M041_OUTCOME.format(row='o')} AS outcome, count(*) AS k, "
+        f"sum({_M041_CENTS.format(row='o')}) AS cents "
+        f"{_M041_CHANGED.format(changed=_M041_OUTCOME_CHANGED)} GROUP BY 1, 2, 3) g "
+        "WHERE t.practitioner_id = g.practitioner_id AND t.state = g.state "
+        "AND t.outcome = g.outcome; "
+        "INSERT INTO fse_outcome_totals (practitioner_id, state, outcome, n, cents) "
+        f"SELECT n.practitioner_id, n.state, {_M041_OUTCOME.format(row='n')}, count(*), "
+        f"sum({_M041_CENTS.format(row='n')}) "
+        f"{_M041_CHANGED.format(changed=_M041_OUTCOME_CHANGED)} GROUP BY 1, 2, 3 "
+        "ON CONFLICT (practitioner_id, state, outcome) DO UPDATE SET "
+        "n = fse_outcome_totals.n + excluded.n, "
+        "cents = fse_outcome_totals.cents + excluded.cents;"
+    ),
+}
+
+
+@MIGRATIONS()
+def m041_count_triggers_per_statement_on_postgres(db: Database) -> None:
+    """Issue #27 (finding 63): on PostgreSQL, the three count triggers of a state change fired
+    once per ``UPDATE`` statement instead of once per FSE (``_M041_BODIES``); the counts are
+    the same sums, nothing to recount. Nothing on SQLite."""
+    if not _on_postgres(db):
+        return
+    pg: Any = db  # the store's PgDatabase: its SQL sent as written (PostgreSQL's own)
+    for name, body in _M041_BODIES.items():
+        pg.conn.run(f"DROP TRIGGER {name} ON fse".encode())
+        pg.conn.run(
+            f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $body$ BEGIN {body} RETURN NULL; END $body$".encode()
+        )
+        pg.conn.run(
+            f"CREATE TRIGGER {name} AFTER UPDATE ON fse REFERENCING OLD TABLE AS old_rows "
+            f"NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}_fn()".encode()
+        )

@@ -8,7 +8,8 @@ The three count triggers a state change must follow (``fse_status_counts``,
 new ones after it, in grouped statements that say what the triggers say (the same outcome:
 the FSE's last payment; the same amounts; the same matches), in the caller's transaction:
 a failure rolls the hold back with the rest, so it never outlives the write. PostgreSQL's
-triggers take no subquery in ``WHEN``: there the write fires them as before.
+triggers take no subquery in ``WHEN``; there the three are statement triggers (m041), which
+the lot's one ``UPDATE`` fires once each, reading its rows from the transition tables.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def move_lot_fse(
 ) -> None:
     """Every FSE of the lot but the rectified and cancelled ones to ``state`` (``when``:
     their ``updated_at``), in the caller's transaction. ``grouped``: the counts adjusted
-    once for the lot (SQLite, m039) instead of by the triggers for each FSE."""
+    once for the lot (SQLite, m039) instead of by the triggers for each FSE (PostgreSQL's,
+    m041, do it once per statement)."""
     members = [lot_id, *_STAYING]
     if grouped:
         db.execute("INSERT INTO fse_counts_held (lot_id) VALUES (?)", [lot_id])

@@ -84,6 +84,25 @@ def test_the_counts_follow_lots_acknowledged_and_refused(store: Store, cabinet: 
     assert store.audit_verify().breach is None
 
 
+def test_the_counts_follow_any_change_of_their_keys(store: Store, cabinet: Cabinet) -> None:
+    """Every column a count groups by, changed by statements of one row and of many, and a
+    statement that moves no key: SQLite's row triggers and PostgreSQL's statement triggers
+    (m041, which read the statement's changed rows) keep what a recount gives."""
+    clock = FakeClock()
+    create_fse(store, cabinet, 6, clock, lot_size=3)
+    close_lots(store, cabinet, clock)
+    with store.write():
+        store.db.execute("UPDATE fse SET updated_at = updated_at")  # no key moves
+        store.db.execute("UPDATE fse SET total_fees = '31.00' WHERE number > 3")
+        store.db.execute("UPDATE fse SET amo = '21.70' WHERE number = 2")
+        store.db.execute("UPDATE fse SET amc = '1.00' WHERE number = 3")
+        store.db.execute("UPDATE fse SET care_date = '2026-01-15' WHERE number = 1")
+        store.db.execute("UPDATE fse SET state = 'sent' WHERE number <= 4")
+        store.db.execute("UPDATE fse SET fse_uuid = fse_uuid || '-b' WHERE number = 5")
+        store.db.execute("UPDATE fse SET mode = 'sans_vitale' WHERE number = 6")
+    _assert_counts_are_recounts(store)
+
+
 @pytest.mark.sqlite_only  # the grouped path is SQLite's: PostgreSQL's triggers fire as before
 def test_a_recording_that_fails_halfway_keeps_nothing(
     store: Store, cabinet: Cabinet, monkeypatch: pytest.MonkeyPatch
