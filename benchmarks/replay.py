@@ -167,6 +167,12 @@ def raw_post(
     return elapsed, connections, cpu
 
 
+def _cpu_seconds(stat: Path) -> tuple[int, float]:
+    """A process's parent and CPU seconds (user + system) from its ``/proc/PID/stat``."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def server_cpu_seconds() -> float | None:
     """The CPU seconds (user + system) used so far by this process's simulated Assurance
     Maladie (``am_process``: a child running ``testbed am serve``); None where ``/proc``
@@ -177,22 +183,13 @@ def server_cpu_seconds() -> float | None:
     total, parent = 0.0, os.getpid()
     for stat in proc.glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if (
-                int(fields[1]) != parent
-                or b"am\0serve" not in (stat.parent / "cmdline").read_bytes()
-            ):
+            ppid, seconds = _cpu_seconds(stat)
+            if ppid != parent or b"am\0serve" not in (stat.parent / "cmdline").read_bytes():
                 continue
         except (OSError, IndexError, ValueError):  # a process that just ended
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += seconds
     return total
-
-
-def _cpu_seconds(stat: Path) -> tuple[int, float]:
-    """A process's parent and CPU seconds (user + system) from its ``/proc/PID/stat``."""
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def database_cpu_seconds(store: Any) -> float | None:

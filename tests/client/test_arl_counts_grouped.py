@@ -8,10 +8,10 @@ halfway (nothing of it kept, the counts' triggers not left waiting)."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from am_support import Cabinet, FakeClock, close_lots, create_fse
+from am_support import CARE_DATE, Cabinet, FakeClock, close_lots, create_fse
 
 from billing.arl import Arl, ArlStatus, motif
 from billing.fse_states import FseState
@@ -96,7 +96,11 @@ def test_the_counts_follow_any_change_of_their_keys(store: Store, cabinet: Cabin
         store.db.execute("UPDATE fse SET total_fees = '31.00' WHERE number > 3")
         store.db.execute("UPDATE fse SET amo = '21.70' WHERE number = 2")
         store.db.execute("UPDATE fse SET amc = '1.00' WHERE number = 3")
-        store.db.execute("UPDATE fse SET care_date = '2026-01-15' WHERE number = 1")
+        # Another month than the others' care date (the suite's, relative to today).
+        store.db.execute(
+            "UPDATE fse SET care_date = ? WHERE number = 1",
+            [(CARE_DATE - timedelta(days=40)).isoformat()],
+        )
         store.db.execute("UPDATE fse SET state = 'sent' WHERE number <= 4")
         store.db.execute("UPDATE fse SET fse_uuid = fse_uuid || '-b' WHERE number = 5")
         store.db.execute("UPDATE fse SET mode = 'sans_vitale' WHERE number = 6")
