@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from client.context import AppContext, build_context
+from ui.gui_relay import install as install_relay
 from ui.qt import QApplication, QLibraryInfo, QLocale, QMessageBox, QTranslator, qVersion
 from ui.qt_check import reference_fault
 
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Facturation SESAM-Vitale")
     app.setOrganizationName("sesam-client")
     install_translators(app, args.lang)
+    install_relay()  # before any thread starts: they never emit themselves
     fault = reference_fault()
     if fault is not None:  # a Qt binding that would abort the interpreter later on
         logger.error("the Qt binding %s loses references: not starting", qVersion())

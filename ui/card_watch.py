@@ -1,8 +1,9 @@
 """Reader events, from the card thread to the GUI: ``ReaderMonitor`` callbacks become signals.
 
 ``cardio.monitor.ReaderMonitor`` polls the readers on the card thread and calls
-``on_change(snapshot, events)`` there. :meth:`CardWatcher.on_change` only emits; the
-connected slots run on the GUI thread (queued connection, bound slots — B12.5). The
+``on_change(snapshot, events)`` there. :meth:`CardWatcher.on_change` only hands its
+signals to ``ui.gui_relay``, which emits them on the GUI thread, where the connected
+slots run (bound slots — B12.5). The
 monitor's events (insert, remove, swap, with the card's identity) are the desk's only
 source of card events: nothing derives them again from the snapshots.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from cardio.connection import ReaderState
 from cardio.monitor import ReaderEvent
+from ui.gui_relay import to_gui
 from ui.qt import QObject, Signal
 
 logger = logging.getLogger(__name__)
@@ -56,15 +58,15 @@ class CardWatcher(QObject):
         The events go out at every poll reported, none included: the first one tells
         the card flow that the readers were looked at."""
         try:
-            self.readers_changed.emit(reader_views(snapshot))
-            self.card_events.emit(tuple(events))
+            to_gui(self.readers_changed, reader_views(snapshot))
+            to_gui(self.card_events, tuple(events))
         except RuntimeError:  # the watcher was deleted while the monitor still polled
             logger.debug("reader change after the watcher was deleted")
 
     def on_error(self, exc: BaseException) -> None:
         """Called by the monitor on the card thread when polling fails."""
         try:
-            self.monitor_failed.emit(exc)
+            to_gui(self.monitor_failed, exc)
         except RuntimeError:
             logger.debug("monitor error after the watcher was deleted")
 

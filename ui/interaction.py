@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from ui.gui_relay import to_gui
 from ui.qt import QObject, QThread, QWidget, Signal, Slot
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class QtInteraction(QObject):
         self._answer = None
         self._aborted = False
         self.asking_reader = reader
-        self.pin_requested.emit(reader, attempts_left)
+        to_gui(self.pin_requested, reader, attempts_left)
         self._done.wait()
         self.asking_reader = None
         answer, self._answer = self._answer, None
@@ -89,7 +90,7 @@ class QtInteraction(QObject):
         self._codes = None
         self._aborted = False
         self.asking_reader = reader
-        self.unblock_requested.emit(reader, puk_tries_left, wrong)
+        to_gui(self.unblock_requested, reader, puk_tries_left, wrong)
         self._done.wait()
         self.asking_reader = None
         codes, self._codes = self._codes, None

@@ -2,8 +2,8 @@
 
 The GUI thread never waits on a card, the disk or the network. Work is submitted to an
 executor (the card thread, the database worker, a general pool) and the resulting future's
-outcome is delivered through a queued signal to a bound slot of a QObject that lives in
-the GUI thread; the callbacks given to :meth:`TaskRunner.submit` then run there.
+outcome is handed to ``ui.gui_relay``, which emits it on the GUI thread to a bound slot of a
+QObject that lives there; the callbacks given to :meth:`TaskRunner.submit` then run there.
 
 Rule (Anki's QueryOp): **the op function must not touch widgets.** It runs on another thread.
 """
@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from ui.gui_gc import GuiThreadCollector
+from ui.gui_relay import install as install_relay
+from ui.gui_relay import to_gui
 from ui.qt import QObject, Signal, Slot
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ class Executor(Protocol):
 class _Pending:
     label: str
     # Set once the future exists (before its done-callback can fire): it knows the
-    # result's type, which the queued signal carrying the future has lost.
+    # result's type, which the signal carrying the future has lost.
     deliver: Callable[[], None] | None = None
 
 
@@ -62,6 +64,7 @@ class TaskRunner(QObject):
         self._lock = threading.Lock()
         self._closed = False
         self._finished.connect(self._on_finished)
+        install_relay()
         # While workers run Python beside the GUI thread, only the GUI thread collects
         # garbage: a collection on a worker can deadlock PySide6 (``ui.gui_gc``).
         self._collector = GuiThreadCollector(self)
@@ -108,13 +111,14 @@ class TaskRunner(QObject):
             logger.warning("task %r not started: %s", label, exc)
             return None
         pending.deliver = functools.partial(self._deliver, future, on_success, on_failure, label)
-        # The done-callback runs on the worker thread: it only emits (queued to the GUI).
+        # The done-callback runs on the worker thread: it only queues the emission for the
+        # GUI thread (``ui.gui_relay``: no Qt call on the worker).
         future.add_done_callback(functools.partial(self._emit_done, task_id))
         return future
 
     def _emit_done(self, task_id: int, future: object) -> None:
         try:
-            self._finished.emit(task_id, future)
+            to_gui(self._finished, task_id, future)
         except RuntimeError:  # the QObject was deleted during shutdown
             logger.debug("task %d finished after the runner was deleted", task_id)
 

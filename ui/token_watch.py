@@ -3,8 +3,8 @@ PC/SC monitor does not know), so that the desk notices it going and coming back.
 
 A light ``QTimer`` on the GUI thread submits one check at a time to the card thread (where
 every card call runs, after the reader monitor's polls); the check's answer comes back
-through a queued signal. The runner is not used: a check every second would flicker its
-"busy" indicator in the status bar.
+as a signal emitted on the GUI thread (``ui.gui_relay``). The runner is not used: a check
+every second would flicker its "busy" indicator in the status bar.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from cardio.errors import CardError
+from ui.gui_relay import to_gui
 from ui.qt import QObject, QTimer, Signal, Slot
 from ui.tasks import Executor
 
@@ -78,7 +79,7 @@ class TokenWatch(QObject):
 
     def _emit(self, generation: int, future: Future[object]) -> None:
         try:
-            self._checked.emit(generation, future)
+            to_gui(self._checked, generation, future)
         except RuntimeError:  # deleted while the check ran (shutdown)
             logger.debug("token check finished after the watch was deleted")
 

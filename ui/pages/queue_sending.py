@@ -11,6 +11,7 @@ from client.sender import SenderThread, SendProgress, SendReport
 from client.usecases import lots, payments
 from ui import services
 from ui.errors import message_for
+from ui.gui_relay import to_gui
 from ui.pages.base import Page
 from ui.qt import (
     QHBoxLayout,
@@ -39,10 +40,10 @@ class SenderBridge(QObject):
     finished = Signal(object)
 
     def on_progress(self, progress: SendProgress) -> None:
-        self.progressed.emit(progress)
+        to_gui(self.progressed, progress)
 
     def on_done(self, result: SendReport | BaseException) -> None:
-        self.finished.emit(result)
+        to_gui(self.finished, result)
 
 
 class SendControls(QObject):

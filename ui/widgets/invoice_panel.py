@@ -7,6 +7,7 @@ to the FSE."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from decimal import Decimal
 from typing import Protocol
@@ -18,6 +19,7 @@ from ui import services
 from ui.dialogs.focus import back_to_window
 from ui.errors import message_for, show_error
 from ui.fmt import euros
+from ui.gui_relay import to_gui
 from ui.qt import (
     QGroupBox,
     QKeySequence,
@@ -535,7 +537,7 @@ class InvoicePanel(QGroupBox):
                 practitioner,
                 draft_id,
                 print_receipt=print_receipt,
-                on_progress=self.securing_progress.emit,
+                on_progress=functools.partial(to_gui, self.securing_progress),
             ),
             lambda outcome: self._on_secured(outcome, request),
             self._on_secure_failed,
