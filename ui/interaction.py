@@ -1,9 +1,10 @@
 """The PIN prompt asked from the card thread and answered on the GUI thread (Electrum's
 ``QtHandlerBase``).
 
-``request_pin`` runs on the card thread: it emits ``pin_requested``, then waits on an event
-that the GUI slot sets once the user has typed the PIN or cancelled. Calling it on the GUI
-thread would deadlock, so it refuses to.
+``request_pin`` runs on the card thread: it has ``pin_requested`` emitted on the GUI thread
+(``ui.gui_relay``), then waits on an event that the GUI slot sets once the user has typed
+the PIN or cancelled. Calling it on the GUI thread would deadlock, so it refuses to. The
+card thread makes no Qt call at all, not even to know which thread it is on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 from ui.gui_relay import to_gui
-from ui.qt import QObject, QThread, QWidget, Signal, Slot
+from ui.qt import QObject, QWidget, Signal, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class QtInteraction(QObject):
         self.unblock_prompt: UnblockPrompt = _default_unblock_prompt
         self._codes: tuple[str, str] | None = None
         self._done = threading.Event()
+        self._gui_thread = threading.get_ident()  # made there, by the main window
         self._answer: str | None = None
         self._aborted = False
         self._wrong_pin = False
@@ -67,7 +69,7 @@ class QtInteraction(QObject):
 
     def request_pin(self, reader: str, attempts_left: int | None) -> str | None:
         """Ask the user for the PIN; blocks the *card* thread until he answers. None = cancel."""
-        if QThread.currentThread() is self.thread():
+        if threading.get_ident() == self._gui_thread:
             raise RuntimeError("request_pin called on the GUI thread: it would deadlock")
         self._done.clear()
         self._answer = None
@@ -84,7 +86,7 @@ class QtInteraction(QObject):
     ) -> tuple[str, str] | None:
         """The CPS is blocked: offer the unblock, ask for (PUK, new PIN); blocks the *card*
         thread until the user answers. None = declined or cancelled."""
-        if QThread.currentThread() is self.thread():
+        if threading.get_ident() == self._gui_thread:
             raise RuntimeError("request_unblock called on the GUI thread: it would deadlock")
         self._done.clear()
         self._codes = None
@@ -106,7 +108,7 @@ class QtInteraction(QObject):
             return
         self._aborted = True
         self._done.set()
-        if QThread.currentThread() is self.thread():
+        if threading.get_ident() == self._gui_thread:
             from ui.qt import QApplication
 
             for widget in QApplication.topLevelWidgets():
