@@ -4,6 +4,7 @@ the tiers payant services, read from the emulated cards of the AMC profiles."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 
@@ -16,6 +17,13 @@ from testbed.cards.emulated_connection import EmulatedConnection
 from testbed.cards.factory import make_card
 
 TODAY = dt.date.today()
+
+
+@pytest.fixture(autouse=True)
+def _today_when_the_test_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day the test runs, not the day the module was collected: a run can cross
+    midnight, and the code under test asks for today when it runs."""
+    monkeypatch.setattr(sys.modules[__name__], "TODAY", dt.date.today())
 
 
 def _amc_of(profile: str):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,6 +22,13 @@ from client.fse_service import FseService, parse_fse_input
 from client.store import FseRow, Store, open_store
 
 TODAY = recette.workstation_today()
+
+
+@pytest.fixture(autouse=True)
+def _today_when_the_test_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day the test runs, not the day the module was collected: a run can cross
+    midnight, and the code under test asks for today when it runs."""
+    monkeypatch.setattr(sys.modules[__name__], "TODAY", recette.workstation_today())
 
 
 @dataclass

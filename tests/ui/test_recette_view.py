@@ -5,9 +5,12 @@ the print dialog (monkeypatched) with a text PDF. Dates derived from the worksta
 from __future__ import annotations
 
 import subprocess
+import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 import ui.printing
 from client import recette
@@ -18,6 +21,13 @@ from ui.fmt import euros
 from ui.qt import QDate, QPrinter
 
 TODAY = recette.workstation_today()
+
+
+@pytest.fixture(autouse=True)
+def _today_when_the_test_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day the test runs, not the day the module was collected: a run can cross
+    midnight, and the code under test asks for today when it runs."""
+    monkeypatch.setattr(sys.modules[__name__], "TODAY", recette.workstation_today())
 
 
 def _fill(path: Path) -> dict[str, Decimal]:
