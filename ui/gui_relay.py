@@ -75,6 +75,8 @@ class GuiRelay:
                 signal.emit(*args)
             except RuntimeError:  # the signal's object was deleted meanwhile (closing)
                 logger.debug("signal of a deleted object dropped")
+            except Exception:  # a wrong emission: said, and the ones after it still go
+                logger.exception("signal %r not emitted", signal)
 
     def _close(self) -> None:
         self.closed = True
